@@ -340,6 +340,7 @@ class PartTimePlan(Record):
     reason: Text
     review_on: IsoDate | None = None
     ends_on: IsoDate | None = None
+    core_group_on: IsoDate | None = None  # the CP core group meeting that agreed it (JTMAT procedure)
 
 
 class Baseline(Record):
@@ -382,6 +383,7 @@ class Placement(Record):
     hours_per_week: Annotated[float, Field(gt=0, le=40)]
     sessions: list[Session] = []
     attendance_code: Literal["B", "K", "D", "/", "\\"] | None = None
+    supervised_by: str | None = None  # who supervises online sessions: code B needs someone the school approved
     transport: str | None = None
     cost: Cost | None = None
     purpose: str | None = None
