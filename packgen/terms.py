@@ -9,15 +9,15 @@ half term  starts                                        ends
 Autumn 1   1 September (next Monday if a weekend)       Friday before the last Monday of October
 Autumn 2   the Monday a week after that                  last weekday on or before 20 December
 Spring 1   4 January (next Monday if a weekend)          Friday before the Monday on or after 12 February
-Spring 2   the Monday a week after that                  Friday before the week leading up to Easter
-Summer 1   the Monday a week after Easter Monday         Friday before the last Monday of May
+Spring 2   the Monday a week after that                  the day before the Easter holiday
+Summer 1   the Monday after the Easter holiday           Friday before the last Monday of May
 Summer 2   the Monday a week after that                  last weekday on or before 20 July
 =========  ============================================  =============================================
 
-Local authorities set their own dates, so these can be a few days out (the Easter break most of all:
-here it is the fortnight from the Monday before Easter Sunday). The rules only need to know which half
-term a day falls in and roughly how much term time has passed, for which a few days do not matter; a
-school that wants exact answers lists its dates.
+The Easter holiday is a fortnight: from Good Friday when Easter falls in March, otherwise from the Monday
+before Easter Sunday. Local authorities set their own dates, so these can be a few days out (the Easter
+break most of all). The rules only need to know which half term a day falls in and roughly how much term
+time has passed, for which a few days do not matter; a school that wants exact answers lists its dates.
 
 Half terms are grouped into terms (autumn, spring, summer) by their name when it says which, otherwise
 by the month they start in (August to December autumn, January to March spring, April to July summer).
@@ -72,14 +72,17 @@ def english_half_terms(year: int) -> tuple[HalfTerm, ...]:
     autumn_break = _last_monday(year, 10)
     february_break = _monday_on_or_after(date(year + 1, 2, 12))
     easter = easter_sunday(year + 1)
+    # An early Easter puts the fortnight's break after it, a later one around it.
+    spring_ends, summer_starts = ((easter - timedelta(days=3), easter + timedelta(days=15)) if easter.month == 3
+                                  else (easter - timedelta(days=9), easter + timedelta(days=8)))
     may_break = _last_monday(year + 1, 5)
     week = timedelta(days=7)
     spans = (
         ("Autumn 1", _weekday_on_or_after(date(year, 9, 1)), autumn_break - timedelta(days=3)),
         ("Autumn 2", autumn_break + week, _weekday_on_or_before(date(year, 12, 20))),
         ("Spring 1", _weekday_on_or_after(date(year + 1, 1, 4)), february_break - timedelta(days=3)),
-        ("Spring 2", february_break + week, easter - timedelta(days=9)),
-        ("Summer 1", easter + timedelta(days=8), may_break - timedelta(days=3)),
+        ("Spring 2", february_break + week, spring_ends),
+        ("Summer 1", summer_starts, may_break - timedelta(days=3)),
         ("Summer 2", may_break + week, _weekday_on_or_before(date(year + 1, 7, 20))),
     )
     return tuple(HalfTerm(name, starts, ends, _term_name(name, starts)) for name, starts, ends in spans)
