@@ -18,9 +18,11 @@ The day it was made is left out, so a retry tomorrow is still the same letter; s
 answers and the school's later notes about the provider (pre-admission checks, QA visits), which do not
 change what the letter asks. A changed template, a new contact or a new ``requested_on`` is a new letter.
 
-Classification: the e-mail and its letter carry no personal data about children. ``prepare_*`` checks
-the text of every PDF it is about to attach against the school's pupils (names and UPNs) and refuses to
-e-mail a letter that names one, so the messages need no OFFICIAL-SENSITIVE marking.
+Classification: an e-mail carries no personal data about children. Its templates are given no pupil
+records, and ``prepare_*`` reads every PDF it is about to attach and refuses to e-mail a letter that
+names a pupil (name or UPN). The e-mail takes the protective marking of what it carries: when the
+letter is marked OFFICIAL-SENSITIVE (the completed form will hold the provider's staff check details),
+so is the e-mail's subject; a letter without the marking gives an e-mail without it.
 
 SMTP failures (unknown host, refused connection, bad password, refused recipient) are reported per
 provider in ``Outcome``; they come from settings the user gave or a server the user can retry, so the
@@ -58,13 +60,15 @@ from pypdf import PdfReader
 from pypdf.errors import PyPdfError
 
 from .documents import DocumentSpec
-from .errors import BusyError, DataError, PackgenError, Problem, TemplateProblem
-from .models import Person, Provider, Record, SchoolData, Text
+from .errors import BusyError, DataError, PackgenError, Problem, TemplateProblem, ToolError
+from .models import Person, Provider, PupilFile, Record, SchoolData, Text
+from .render import LABELS_FILE, load_wording
 
 LOG_NAME = "letters-sent.jsonl"
 PASSWORD_ENV = "PACKGEN_SMTP_PASSWORD"
 CHASE_EVERY_DAYS = 7
 DEFAULT_PORTS = {"starttls": 587, "tls": 465, "none": 25}
+MARKING = "OFFICIAL-SENSITIVE"
 
 Kind = Literal["letter", "chase"]
 Action = Literal["send", "resend", "skip", "post"]
@@ -184,7 +188,7 @@ def prepare_letters(data: SchoolData, letters: Sequence[LetterMade], *, template
     now = _now(now)
     log = read_log(data)
     emailed = _check_addresses(data, letters, sender)
-    _refuse_pupil_data(data, [m for m in letters if m.spec.owner in emailed])
+    markings = _inspect(data, [m for m in letters if m.spec.owner in emailed])
     env = _environment(templates)
     plans = []
     for made in letters:
@@ -196,11 +200,13 @@ def prepare_letters(data: SchoolData, letters: Sequence[LetterMade], *, template
                                  "no e-mail address (contacts.lead.email): print the letter and post it",
                                  None, made.pdf, version))
             continue
-        requested = _requested_on(provider, log, pid)
-        context = _base_context(data, pid) | {"reply_by": _reply_due(data, requested or now.date())}
-        message = _compose(env, "letter_email", context, data, pid, sender, made.pdf, now)
+        # Without a recorded request date, sending the letter is the request (status() agrees).
+        reply_by = _reply_due(data, provider.assurance.requested_on or now.date())
+        message = _compose(env, "letter_email", _base_context(data, pid) | {"reply_by": reply_by},
+                           data, pid, sender, made.pdf, markings[pid], now)
         eml = _write_eml(made.pdf.with_suffix(".eml"), message)
-        action, reason = _letter_decision(log, pid, version, _returned_on(provider, requested), resend)
+        returned = _returned_on(provider, _requested_on(provider, log, pid))
+        action, reason = _letter_decision(log, pid, version, returned, resend)
         plans.append(Planned("letter", pid, provider.name, emailed[pid], action, reason, eml, made.pdf,
                              version, message))
     return plans
@@ -219,7 +225,7 @@ def prepare_chases(data: SchoolData, letters: Sequence[LetterMade], today: date,
     states = {s.provider_id: s for s in status(data, today)}
     overdue = [m for m in letters if states[m.spec.owner].overdue]
     emailed = _check_addresses(data, overdue, sender)
-    _refuse_pupil_data(data, [m for m in overdue if m.spec.owner in emailed])
+    markings = _inspect(data, [m for m in overdue if m.spec.owner in emailed])
     env = _environment(templates) if emailed else None
     plans = []
     for made in letters:
@@ -239,7 +245,7 @@ def prepare_chases(data: SchoolData, letters: Sequence[LetterMade], today: date,
             context = _base_context(data, pid) | {"requested_on": state.requested_on,
                                                   "reply_by": state.reply_due,
                                                   "days_overdue": state.days_overdue}
-            message = _compose(env, "chase_email", context, data, pid, sender, made.pdf, now)
+            message = _compose(env, "chase_email", context, data, pid, sender, made.pdf, markings[pid], now)
             eml = _write_eml(made.pdf.with_name(f"{made.pdf.stem}-reminder.eml"), message)
             action, reason = _chase_decision(state, today, every_days, resend)
             plans.append(plan(action, reason, emailed[pid], eml, message))
@@ -285,10 +291,12 @@ def _letter_decision(log: list[Sent], pid: str, version: str, returned_on: date 
 
 def _chase_decision(state: ProviderStatus, today: date, every_days: int, resend: bool) -> tuple[Action, str]:
     overdue = f"reply {_overdue_words(state)}"
-    if state.reminded_on and (today - state.reminded_on).days < every_days and not resend:
+    if state.reminded_on and (today - state.reminded_on).days < every_days:
+        if resend:
+            return "resend", f"{overdue}; reminded on {state.reminded_on:%Y-%m-%d}, reminding again as asked"
         next_on = state.reminded_on + timedelta(days=every_days)
         return "skip", f"{overdue}; reminded on {state.reminded_on:%Y-%m-%d}, next reminder from {next_on:%Y-%m-%d}"
-    return ("resend" if state.reminded_on else "send"), overdue
+    return "send", overdue
 
 
 def _not_overdue_reason(state: ProviderStatus) -> str:
@@ -343,16 +351,19 @@ def raise_for_failures(outcomes: Sequence[Outcome]) -> None:
 def _send_all(settings: SmtpSettings, password: str | None, pending: list[tuple[int, Planned]],
               already: list[Sent], append) -> dict[int, Outcome]:
     outcomes: dict[int, Outcome] = {}
+    for index, item in pending:
+        if item.action == "send" and _sent_meanwhile(already, item):
+            outcomes[index] = Outcome(item, "skipped", "sent by another packgen run since this was planned")
+    pending = [(index, item) for index, item in pending if index not in outcomes]
+    if not pending:
+        return outcomes
     try:
         smtp = _connect(settings, password)
     except (smtplib.SMTPException, OSError) as error:
         reason = _connection_problem(settings, error)
-        return {i: Outcome(item, "failed", reason) for i, item in pending}
+        return outcomes | {i: Outcome(item, "failed", reason) for i, item in pending}
     with smtp:
         for position, (index, item) in enumerate(pending):
-            if item.action == "send" and _sent_meanwhile(already, item):
-                outcomes[index] = Outcome(item, "skipped", "sent by another packgen run since this was planned")
-                continue
             try:
                 smtp.send_message(item.message, to_addrs=[item.to])
             except smtplib.SMTPRecipientsRefused as error:
@@ -364,6 +375,9 @@ def _send_all(settings: SmtpSettings, password: str | None, pending: list[tuple[
                 for later, rest in pending[position + 1:]:
                     outcomes[later] = Outcome(rest, "failed", "not tried: the connection to the server broke")
                 break
+            except smtplib.SMTPSenderRefused as error:
+                outcomes[index] = Outcome(item, "failed", f"the server refused the sender {error.sender}: "
+                                          f"{error.smtp_code} {_text(error.smtp_error)}")
             except smtplib.SMTPResponseException as error:
                 outcomes[index] = Outcome(item, "failed", f"the server refused the message: "
                                           f"{error.smtp_code} {_text(error.smtp_error)}")
@@ -495,8 +509,12 @@ def _log_writer(data: SchoolData) -> Iterator[Any]:
 
         def append(entry: Sent) -> None:
             line = json.dumps(entry.model_dump(mode="json"), ensure_ascii=False) + "\n"
-            os.write(fd, line.encode("utf-8"))
-            os.fsync(fd)  # on disk before the next message goes, so a crash cannot lead to a resend
+            try:
+                os.write(fd, line.encode("utf-8"))
+                os.fsync(fd)  # on disk before the next message goes, so a crash cannot lead to a resend
+            except OSError as error:
+                raise ToolError(f"the e-mail to {entry.to} ({entry.provider}) was sent but could not be recorded "
+                                f"in {path} ({error}); add it to the log by hand, or it will be sent again") from error
 
         yield append
     finally:
@@ -618,7 +636,7 @@ def _base_context(data: SchoolData, pid: str) -> dict[str, Any]:
 
 
 def _compose(env: jinja2.Environment, name: str, context: Mapping[str, Any], data: SchoolData, pid: str,
-             sender: str | None, pdf: Path, now: datetime) -> EmailMessage:
+             sender: str | None, pdf: Path, marking: str | None, now: datetime) -> EmailMessage:
     reply_to = _person_address(data.school.letters.reply_to)
     from_ = _address(sender) if sender is not None else reply_to
     subject, text = _render_text(env, f"{name}.txt", context)
@@ -628,7 +646,7 @@ def _compose(env: jinja2.Environment, name: str, context: Mapping[str, Any], dat
     message["From"] = from_
     message["To"] = _person_address(data.providers[pid].contacts.lead)
     message["Reply-To"] = reply_to
-    message["Subject"] = subject
+    message["Subject"] = f"{marking}: {subject}" if marking else subject
     message["Date"] = format_datetime(now)
     message["Message-ID"] = make_msgid(domain=from_.domain)
     message.set_content(text)
@@ -656,18 +674,27 @@ def _write_eml(path: Path, message: EmailMessage) -> Path:
 
 
 def _environment(templates: Path) -> jinja2.Environment:
-    """Sandboxed (office staff edit these templates), strict about unknown names, escaping HTML only."""
+    """Sandboxed (office staff edit these templates), strict about unknown names, escaping HTML only.
+
+    Dates are written with the ``date`` filter, as in the Word templates, in the month names of
+    ``labels.yaml``: the Word templates' environment cannot be shared, as it escapes for XML.
+    """
     env = SandboxedEnvironment(
         loader=jinja2.FileSystemLoader(templates), undefined=jinja2.StrictUndefined,
         autoescape=jinja2.select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters["long_date"] = _long_date
+    words = load_wording(templates / LABELS_FILE)
+
+    def as_date(value: date | None) -> str:
+        if value is None:
+            return words.answers.not_recorded
+        if not isinstance(value, date):
+            raise jinja2.TemplateRuntimeError(f"the date filter was given {value!r}, which is not a date")
+        return f"{value.day} {words.dates.months[value.month - 1]} {value.year}"
+
+    env.filters["date"] = as_date
     return env
-
-
-def _long_date(value: date | None) -> str:
-    return "" if value is None else f"{value.day} {value:%B %Y}"
 
 
 def _render_text(env: jinja2.Environment, name: str, context: Mapping[str, Any]) -> tuple[str, str]:
@@ -696,8 +723,10 @@ def _load(env: jinja2.Environment, name: str, use):
                               "it may use: school, staff, letters, provider, provider_id, pupil_count, reply_by "
                               "(reminders also requested_on, days_overdue). Pupils are never available: "
                               "an e-mail to a provider must not name a pupil.") from None
-    except jinja2.TemplateError as error:
-        raise TemplateProblem(f"{name}: {error}") from None
+    # Anything else going wrong while filling comes from the template staff edited, whatever Python
+    # type it surfaces as (the context is fixed); the original stays chained for a developer.
+    except Exception as error:
+        raise TemplateProblem(f"{name}: {error}") from error
 
 
 def _read_template(templates: Path, name: str) -> bytes:
@@ -710,17 +739,19 @@ def _read_template(templates: Path, name: str) -> bytes:
 # ---------------------------------------------------------------- no pupil data by e-mail
 
 
-def _refuse_pupil_data(data: SchoolData, letters: Sequence[LetterMade]) -> None:
-    """Refuse to e-mail any letter whose PDF names a pupil (legal or preferred name, or UPN).
+def _inspect(data: SchoolData, letters: Sequence[LetterMade]) -> dict[str, str | None]:
+    """Each letter's protective marking (or None); refuses any letter that names a pupil.
 
-    The letter's Word template is edited by staff, so what it shows is checked on the PDF itself.
-    The message names pupils by their record's id only, never by name.
+    The letter's Word template is edited by staff, so what it shows is read from the PDF itself.
+    A pupil is named by legal or preferred name, or UPN; the error names the pupil's record, not the child.
     """
-    needles = {pid: _pupil_needles(record) for pid, record in data.pupils.items()}
-    problems = []
+    patterns = {pid: _pupil_pattern(record) for pid, record in data.pupils.items()}
+    marked = re.compile(r"(?<!\w)official[-\s]sensitive(?!\w)")
+    markings, problems = {}, []
     for made in letters:
         text = _normalise(_pdf_text(made.pdf))
-        named = sorted(pid for pid, words in needles.items() if any(w in text for w in words))
+        markings[made.spec.owner] = MARKING if marked.search(text) else None
+        named = sorted(pid for pid, pattern in patterns.items() if pattern.search(text))
         if named:
             problems.append(f"  {made.pdf}: names {', '.join(f'pupils/{p}.yaml' for p in named)}")
     if problems:
@@ -728,13 +759,16 @@ def _refuse_pupil_data(data: SchoolData, letters: Sequence[LetterMade]) -> None:
                               "provider is about its staff checks and must hold no pupil's personal data. "
                               "Take the pupils' details out of the letter template (letter.docx).\n"
                               + "\n".join(problems))
+    return markings
 
 
-def _pupil_needles(record) -> tuple[str, ...]:
+def _pupil_pattern(record: PupilFile) -> re.Pattern[str]:
+    """A pupil's full names (legal and preferred) and UPN, matched as whole words only."""
     pupil = record.pupil
     forenames = {pupil.legal_forename, pupil.preferred_name or pupil.legal_forename}
     names = {f"{f} {pupil.legal_surname}" for f in forenames} | {f"{pupil.legal_surname}, {pupil.legal_forename}"}
-    return tuple(_normalise(n) for n in names | {pupil.upn})
+    alternatives = "|".join(re.escape(_normalise(n)) for n in sorted(names | {pupil.upn}))
+    return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)")
 
 
 def _pdf_text(pdf: Path) -> str:

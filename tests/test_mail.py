@@ -118,10 +118,10 @@ def render_letters(data: SchoolData, out: Path, today: date = TODAY) -> list[Let
 
 @pytest.fixture
 def templates(tmp_path: Path) -> Path:
-    """The repository's e-mail templates, beside a stand-in for the letter's Word template."""
+    """The repository's e-mail templates and labels, beside a stand-in for the letter's Word template."""
     folder = tmp_path / "templates"
     folder.mkdir()
-    for template in REPO_TEMPLATES.glob("*_email.*"):
+    for template in [*REPO_TEMPLATES.glob("*_email.*"), REPO_TEMPLATES / "labels.yaml"]:
         shutil.copy(template, folder)
     (folder / "letter.docx").write_bytes(b"stand-in for the letter's Word template, version 1")
     return folder
@@ -294,14 +294,18 @@ def test_each_provider_with_an_address_gets_a_ready_to_send_eml_beside_its_lette
     assert not road.pdf.with_suffix(".eml").exists()
 
 
-def test_the_e_mail_names_no_pupil_and_is_not_marked_sensitive(school, letters, templates):
+def test_the_e_mail_names_no_pupil_and_is_marked_as_its_letter_is(school, letters, templates):
+    make_pdf(letters[0].pdf, "OFFICIAL-SENSITIVE", "Request for staff-check assurance")
     plans = by_provider(mail.prepare_letters(school, letters, templates=templates, now=NOW))
-    raw = plans["bridge-learning"].eml.read_text()
-    message = email.message_from_string(raw, policy=policy.default)
-    bodies = message.get_body(("plain",)).get_content() + message.get_body(("html",)).get_content()
+
+    marked = email.message_from_bytes(plans["bridge-learning"].eml.read_bytes(), policy=policy.default)
+    assert marked["Subject"] == "OFFICIAL-SENSITIVE: Staff-check assurance request from Mini Academy"
+    bodies = marked.get_body(("plain",)).get_content() + marked.get_body(("html",)).get_content()
     assert "has pupils attending Bridge Learning Centre" in bodies
     assert "Chlo" not in bodies and "B801200005001" not in bodies
-    assert "OFFICIAL-SENSITIVE" not in raw
+
+    unmarked = email.message_from_bytes(plans["farm-skills"].eml.read_bytes(), policy=policy.default)
+    assert unmarked["Subject"] == "Staff-check assurance request from Mini Academy"
 
 
 def test_a_provider_name_with_markup_is_escaped_in_html_and_kept_in_text(school, letters, templates):
@@ -335,6 +339,11 @@ def test_addresses_that_are_not_addresses_are_all_reported_with_their_file_and_k
 
 
 def test_a_letter_that_names_a_pupil_is_not_e_mailed(school, letters, templates):
+    make_pdf(letters[0].pdf, "Request for staff-check assurance", "Your tutor: M. O'Brien-Nowak")
+    mail.prepare_letters(school, letters, templates=templates)  # a shared surname alone names no pupil
+    for eml in letters[0].pdf.parent.glob("*.eml"):
+        eml.unlink()
+
     make_pdf(letters[0].pdf, "Request for staff-check assurance", "Our pupil: Chloé O\u2019Brien-Nowak")
 
     with pytest.raises(TemplateProblem) as caught:
@@ -448,6 +457,14 @@ def test_sending_again_sends_nothing_unless_asked_to_resend(school, letters, tem
     assert [p.action for p in resend] == ["resend", "resend", "post"]
     mail.send(school, resend, plain(server))
     assert len(server.recorder.received) == 4 and len(log_lines(school)) == 4
+
+
+def test_a_provider_that_has_returned_its_assurance_is_not_sent_the_letter_again(tmp_path, templates):
+    data = school_data(tmp_path / "data" / "mini-academy", returned_providers())
+    plans = by_provider(mail.prepare_letters(data, render_letters(data, tmp_path / "output"), templates=templates))
+    assert (plans["bridge-learning"].action, plans["bridge-learning"].reason) == (
+        "skip", "the provider returned its assurance on 2026-09-12")
+    assert plans["farm-skills"].action == "send"
 
 
 def test_a_changed_letter_is_sent_again(school, letters, templates, smtp_server):
@@ -670,4 +687,6 @@ def test_overdue_providers_are_reminded_once_with_the_letter_attached(tmp_path, 
     assert f"next reminder from {reminded_on + timedelta(days=7):%Y-%m-%d}" in again["farm-skills"].reason
     a_week_later = by_provider(mail.prepare_chases(data, letters, reminded_on + timedelta(days=7),
                                                    templates=templates))
-    assert a_week_later["farm-skills"].action == "resend"
+    assert a_week_later["farm-skills"].action == "send"
+    asked = by_provider(mail.prepare_chases(data, letters, reminded_on, templates=templates, resend=True))
+    assert asked["farm-skills"].action == "resend" and "reminding again as asked" in asked["farm-skills"].reason
