@@ -369,18 +369,19 @@ def _send_all(settings: SmtpSettings, password: str | None, pending: list[tuple[
             except smtplib.SMTPRecipientsRefused as error:
                 refusals = "; ".join(f"{code} {_text(msg)}" for code, msg in error.recipients.values())
                 outcomes[index] = Outcome(item, "failed", f"the server refused the address {item.to}: {refusals}")
-            except (smtplib.SMTPServerDisconnected, OSError) as error:
+            except smtplib.SMTPSenderRefused as error:
+                outcomes[index] = Outcome(item, "failed", f"the server refused the sender {_text(error.sender)}: "
+                                          f"{error.smtp_code} {_text(error.smtp_error)}")
+            except smtplib.SMTPResponseException as error:
+                outcomes[index] = Outcome(item, "failed", f"the server refused the message: "
+                                          f"{error.smtp_code} {_text(error.smtp_error)}")
+            # Last, as every SMTP error is an OSError too: what is left is the connection itself failing.
+            except OSError as error:
                 outcomes[index] = Outcome(item, "failed", f"the connection to the server broke while sending "
                                           f"({_describe(error)}); it may not have arrived")
                 for later, rest in pending[position + 1:]:
                     outcomes[later] = Outcome(rest, "failed", "not tried: the connection to the server broke")
                 break
-            except smtplib.SMTPSenderRefused as error:
-                outcomes[index] = Outcome(item, "failed", f"the server refused the sender {error.sender}: "
-                                          f"{error.smtp_code} {_text(error.smtp_error)}")
-            except smtplib.SMTPResponseException as error:
-                outcomes[index] = Outcome(item, "failed", f"the server refused the message: "
-                                          f"{error.smtp_code} {_text(error.smtp_error)}")
             else:
                 entry = Sent(sent_at=datetime.now(timezone.utc).replace(microsecond=0), kind=item.kind,
                              provider=item.provider_id, to=item.to, message_id=item.message["Message-ID"],

@@ -147,6 +147,13 @@ class Recorder:
     refuse: set[str] = field(default_factory=set)
     received: list[Envelope] = field(default_factory=list)
 
+    async def handle_MAIL(self, server, session, envelope, address, mail_options):
+        if address in self.refuse:
+            return "553 5.7.1 Sender not allowed"
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
+
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address in self.refuse:
             return "550 5.1.1 No such mailbox here"
@@ -494,6 +501,17 @@ def test_a_refused_recipient_fails_alone_and_only_what_was_sent_is_logged(school
 
     retry = by_provider(mail.prepare_letters(school, letters, templates=templates))
     assert (retry["bridge-learning"].action, retry["farm-skills"].action) == ("send", "skip")
+
+
+def test_a_sender_the_server_will_not_send_for_is_reported_for_each_letter(school, letters, templates, smtp_server):
+    server = smtp_server(refuse=("noreply@mini.example",))
+    plans = mail.prepare_letters(school, letters, templates=templates, sender="noreply@mini.example")
+
+    outcomes = mail.send(school, plans, plain(server))
+
+    assert [o.status for o in outcomes] == ["failed", "failed", "post"]
+    assert outcomes[1].detail == "the server refused the sender noreply@mini.example: 553 5.7.1 Sender not allowed"
+    assert server.recorder.received == [] and not mail.read_log(school)
 
 
 def test_starttls_with_a_login_and_the_password_from_the_environment(
