@@ -1,0 +1,385 @@
+"""Fill a Word template with one document's data: template name + context → a .docx file.
+
+Templates are .docx files that office staff edit in Word, written with docxtpl (Jinja) tags.
+Everything they print comes from records about children, so filling them is locked down:
+
+- autoescaped: an ``&`` or ``<`` in a name must not break the document's XML (docxtpl's default
+  leaves escaping off);
+- sandboxed: a template edited by anyone must not reach Python's internals;
+- strict: a misspelt variable is an error naming the template, never a silent blank;
+- record text is printed exactly: characters XML forbids are dropped, braces are kept as written.
+
+The words printed for codes (labels, yes/no, months) live in ``labels.yaml`` beside the templates,
+so staff can change wording without touching Python.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import os
+import re
+import tempfile
+import traceback
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+from typing import Annotated, Any
+
+import yaml
+from docx.opc.oxml import parse_xml
+from docx.oxml.ns import qn
+from docxtpl import DocxTemplate
+from jinja2 import StrictUndefined, TemplateError, TemplateRuntimeError, TemplateSyntaxError, meta
+from jinja2.sandbox import SandboxedEnvironment
+from lxml import etree
+from markupsafe import Markup, escape
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from .errors import TemplateProblem, ToolError
+
+LABELS_FILE = "labels.yaml"
+
+# ---------------------------------------------------------------- the words in labels.yaml
+
+TwelveNames = Annotated[list[str], Field(min_length=12, max_length=12)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Answers(_Strict):
+    yes: str
+    no: str
+    not_recorded: str
+    not_applicable: str
+
+
+class DateWords(_Strict):
+    months: TwelveNames
+    short_months: TwelveNames
+    date_and_time: str
+
+
+class Wording(_Strict):
+    """Everything the filters print that is not record text."""
+
+    answers: Answers
+    dates: DateWords
+    labels: dict[str, str]
+
+
+def load_wording(path: Path) -> Wording:
+    """Read labels.yaml. Every value is read as text, so ``yes: Yes`` means the word, not true."""
+    try:
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.BaseLoader)
+    except FileNotFoundError:
+        raise TemplateProblem(f"{path}: the labels file is missing (it holds the words printed for codes)") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise TemplateProblem(f"{path}: cannot be read ({exc})") from exc
+    except yaml.YAMLError as exc:
+        raise TemplateProblem(f"{path}: is not valid YAML ({exc})") from exc
+    try:
+        return Wording.model_validate(data)
+    except ValidationError as exc:
+        lines = [f"{path}: {'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()]
+        raise TemplateProblem("\n".join(lines)) from exc
+
+
+# ---------------------------------------------------------------- Jinja: filters and output
+
+# XML 1.0 forbids most control characters and lone surrogates; C1 controls are never meant as text.
+_NOT_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+
+
+def _finalize(value: Any) -> Any:
+    """Shape every ``{{ … }}`` output before Jinja escapes it: None prints nothing, text is made safe."""
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        return value
+    text = _NOT_TEXT.sub("", str(value).replace("\r\n", "\n").replace("\r", "\n"))
+    safe = text if isinstance(value, Markup) else str(escape(text))
+    # docxtpl rewrites "{_{" in its output to "{{" (its own escape for template authors); as
+    # character references, braces from records reach Word exactly as written.
+    return Markup(safe.replace("{", "&#123;").replace("}", "&#125;"))
+
+
+def _filters(words: Wording) -> dict[str, Callable[..., Any]]:
+    missing = words.answers.not_recorded
+
+    def expect(kind: type | tuple[type, ...], value: Any, name: str) -> None:
+        if isinstance(value, bool) or not isinstance(value, kind):
+            raise TemplateRuntimeError(f"the {name} filter was given {value!r}, which it cannot format")
+
+    def as_date(value: date | None, style: str = "long") -> str:
+        if value is None:
+            return missing
+        expect(date, value, "date")
+        if style not in ("long", "short"):
+            raise TemplateRuntimeError(f"the date filter takes 'long' or 'short', not {style!r}")
+        months = words.dates.months if style == "long" else words.dates.short_months
+        return f"{value.day} {months[value.month - 1]} {value.year}"
+
+    def as_datetime(value: datetime | None) -> str:
+        if value is None:
+            return missing
+        expect(datetime, value, "datetime")
+        return words.dates.date_and_time.replace("{date}", as_date(value)).replace("{time}", f"{value:%H:%M}")
+
+    def yesno(value: bool | str | None) -> str:
+        if value is None:
+            return missing
+        if isinstance(value, bool):
+            return words.answers.yes if value else words.answers.no
+        if value == "not_applicable":
+            return words.answers.not_applicable
+        raise TemplateRuntimeError(f"the yesno filter was given {value!r}; it takes true, false or not_applicable")
+
+    def label(value: Any) -> str:
+        return missing if value is None else words.labels.get(str(value), str(value))
+
+    def rounded(value: float, places: str, name: str) -> Decimal:
+        expect((int, float, Decimal), value, name)
+        return Decimal(str(value)).quantize(Decimal(places), rounding=ROUND_HALF_UP)
+
+    def money(value: float | None) -> str:
+        if value is None:
+            return missing
+        amount = rounded(value, "0.01", "money")
+        return f"{'-' if amount < 0 else ''}£{abs(amount):,.2f}"
+
+    def percent(value: float | None) -> str:
+        return missing if value is None else f"{rounded(value, '1', 'percent')}%"
+
+    def number(value: float | None) -> str:
+        return missing if value is None else f"{rounded(value, '0.1', 'number'):f}".removesuffix(".0")
+
+    def contact(person: Any) -> str:
+        """A person as one line: name (role or relationship), e-mail, phone; whichever are known."""
+        if person is None:
+            return missing
+        detail = getattr(person, "role", None) or getattr(person, "relationship", None)
+        name = f"{person.name} ({detail})" if detail else person.name
+        return ", ".join(part for part in (name, person.email, person.phone) if part)
+
+    def recorded(value: Any) -> Any:
+        return missing if value is None or isinstance(value, (str, list, tuple)) and not value else value
+
+    return {"date": as_date, "datetime": as_datetime, "yesno": yesno, "label": label,
+            "money": money, "percent": percent, "number": number, "contact": contact, "recorded": recorded}
+
+
+class _Environment(SandboxedEnvironment):
+    """docxtpl compiles every part of a template afresh on each render, and compiling is most of
+    its cost; the same source always compiles to the same program, so compile each source once."""
+
+    def __init__(self, **options: Any):
+        super().__init__(**options)
+        self._compiled: dict[str, Any] = {}
+
+    def from_string(self, source: Any, globals: Any = None, template_class: Any = None) -> Any:
+        if not isinstance(source, str) or globals is not None or template_class is not None:
+            return super().from_string(source, globals, template_class)
+        if source not in self._compiled:
+            self._compiled[source] = super().from_string(source)
+        return self._compiled[source]
+
+
+class _Template(DocxTemplate):
+    """A DocxTemplate that shares docxtpl's clean-up of the XML between fills of the same file."""
+
+    def __init__(self, data: bytes, patched: dict[str, str]):
+        super().__init__(io.BytesIO(data))
+        self._patched = patched
+
+    def patch_xml(self, src_xml: str) -> str:
+        if src_xml not in self._patched:
+            self._patched[src_xml] = super().patch_xml(src_xml)
+        return self._patched[src_xml]
+
+
+def make_environment(words: Wording) -> SandboxedEnvironment:
+    """The one Jinja environment every template is filled in (see the module docstring for why)."""
+    env = _Environment(autoescape=True, undefined=StrictUndefined, finalize=_finalize)
+    env.filters.update(_filters(words))
+    return env
+
+
+# ---------------------------------------------------------------- the renderer
+
+
+class Renderer:
+    """Fills the templates of one folder; reads each template file once, fills it any number of times."""
+
+    def __init__(self, templates_dir: Path):
+        self.templates_dir = Path(templates_dir)
+        self.environment = make_environment(load_wording(self.templates_dir / LABELS_FILE))
+        self._files: dict[str, bytes] = {}
+        self._patched: dict[str, str] = {}
+
+    def render(self, template: str, context: Mapping[str, Any], destination: Path) -> Path:
+        """Write ``template`` filled with ``context`` to ``destination`` (atomically, owner-only)."""
+        document = self._template(template)
+        try:
+            document.render(dict(context), self.environment)
+        # Anything that goes wrong while filling comes from the template staff edited, whatever
+        # Python type it surfaces as; the original stays chained for a developer.
+        except Exception as exc:
+            raise TemplateProblem(_failure(template, document, exc, context)) from exc
+        destination = Path(destination)
+        _write_private(document, destination)
+        return destination
+
+    def problems(self, contexts: Mapping[str, Iterable[str]]) -> list[str]:
+        """What stops each template from filling with a context holding these top-level names.
+
+        Reports tags that do not close in their paragraph (Word split them), Jinja syntax errors,
+        unknown filters, and names the template uses that its context does not provide.
+        """
+        found: list[str] = []
+        for template, names in contexts.items():
+            try:
+                document = self._template(template)
+                parts = list(_parts(document))
+            except TemplateProblem as problem:
+                found.append(str(problem))
+                continue
+            except Exception as exc:
+                found.append(f"{template}: is not a Word document that can be opened ({exc})")
+                continue
+            used: set[str] = set()
+            for where, element in parts:
+                split = _split_tags(element)
+                found += [f"{template} ({where}): {message}" for message in split]
+                if split:
+                    continue
+                source = _source(document, element)
+                try:
+                    tree = self.environment.parse(source)
+                    self.environment.compile(tree)
+                except TemplateSyntaxError as exc:
+                    found.append(f"{template} ({where}): {(exc.message or '').rstrip('.')}{_near(source, exc.lineno)}")
+                    continue
+                used |= meta.find_undeclared_variables(tree)
+            given = sorted(set(names))
+            found += [
+                f"{template}: uses '{name}', which is not given to this template (it is given: {', '.join(given)})"
+                for name in sorted(used - set(given))
+            ]
+        return found
+
+    def _template(self, name: str) -> DocxTemplate:
+        if name not in self._files:
+            path = self.templates_dir / name
+            try:
+                self._files[name] = path.read_bytes()
+            except OSError as exc:
+                raise TemplateProblem(f"{path}: the template cannot be read ({exc.strerror})") from exc
+        # docxtpl changes a template as it fills it, so every document starts from the saved bytes.
+        return _Template(self._files[name], self._patched)
+
+
+def template_variable_problems(templates_dir: Path, contexts: Mapping[str, Iterable[str]]) -> list[str]:
+    """Every problem with the templates in ``templates_dir`` for the given contexts (template → names)."""
+    try:
+        return Renderer(templates_dir).problems(contexts)
+    except TemplateProblem as problem:
+        return [str(problem)]
+
+
+# ---------------------------------------------------------------- helpers
+
+_DELIMITER = re.compile(r"\{\{|\{%|\{#|\}\}|%\}|#\}")
+_CLOSER = {"{{": "}}", "{%": "%}", "{#": "#}"}
+
+
+def _parts(document: DocxTemplate) -> Iterator[tuple[str, etree._Element]]:
+    """The parts docxtpl fills, each as XML: the body, then every page header and footer."""
+    yield "body", document.get_docx().element.body
+    for uri, where in ((document.HEADER_URI, "page header"), (document.FOOTER_URI, "page footer")):
+        for _, part in document.get_headers_footers(uri):
+            yield where, parse_xml(part.blob)
+
+
+def _source(document: DocxTemplate, element: etree._Element) -> str:
+    """The Jinja source docxtpl makes of a part, one paragraph per line as docxtpl numbers them."""
+    return re.sub(r"<w:p([ >])", r"\n<w:p\1", document.patch_xml(document.xml_to_string(element)))
+
+
+def _split_tags(element: etree._Element) -> list[str]:
+    """Tags that do not open and close inside one paragraph.
+
+    docxtpl itself mends a tag that Word split into several runs of one paragraph, but a tag
+    broken across paragraphs or cells, or left unclosed, turns the document's XML into nonsense.
+    """
+    problems = []
+    for paragraph in element.iter(qn("w:p")):
+        text = "".join(node.text or "" for node in paragraph.iter(qn("w:t")))
+        opened = None
+        for match in _DELIMITER.finditer(text):
+            token = match.group()
+            if opened is None and token in _CLOSER:
+                opened = token
+            elif opened is not None and token == _CLOSER[opened]:
+                opened = None
+            else:
+                opened = token
+                break
+        if opened is not None:
+            problems.append(
+                f"the tag around '{opened}' in \"{_shorten(text)}\" does not open and close in this paragraph "
+                "(in Word, retype the whole tag in one go)"
+            )
+    return problems
+
+
+def _near(source: str, lineno: int | None) -> str:
+    """The document text around a line of docxtpl's Jinja source, to show staff where to look."""
+    lines = source.splitlines()
+    if lineno is None or not 0 < lineno <= len(lines):
+        return ""
+    text = html.unescape(re.sub(r"<[^>]+>", "", lines[lineno - 1])).strip()
+    return f' (in the paragraph "{_shorten(text)}")' if text else ""
+
+
+def _shorten(text: str, limit: int = 100) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _failure(template: str, document: DocxTemplate, exc: Exception, context: Mapping[str, Any]) -> str:
+    if document.docx is None:
+        return f"{template}: is not a Word document that can be opened ({exc})"
+    what = exc.message if isinstance(exc, TemplateError) and exc.message else f"{type(exc).__name__}: {exc}"
+    what = what.rstrip(".")
+    part = getattr(document, "current_rendering_part", None)
+    near = ""
+    if part is not None:
+        lineno = getattr(exc, "lineno", None) or _template_line(exc)
+        element = document.docx.element.body if part is document.docx.part else parse_xml(part.blob)
+        near = _near(_source(document, element), lineno)
+    return f"{template}: {what}{near}; this template is given: {', '.join(sorted(context)) or 'nothing'}"
+
+
+def _template_line(exc: Exception) -> int | None:
+    """Jinja marks the frames of template code with the template's line numbers; take the deepest."""
+    lines = [line for frame, line in traceback.walk_tb(exc.__traceback__) if frame.f_code.co_filename == "<template>"]
+    return lines[-1] if lines else None
+
+
+def _write_private(document: DocxTemplate, destination: Path) -> None:
+    """Write owner-only (0600) through a temporary file, so a reader never sees half a document."""
+    try:
+        destination.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        handle, temporary = tempfile.mkstemp(prefix=f".{destination.name}.", suffix=".part", dir=destination.parent)
+        try:
+            with os.fdopen(handle, "wb") as stream:
+                document.save(stream)
+            os.replace(temporary, destination)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+    except OSError as exc:
+        raise ToolError(f"{destination}: cannot be written ({exc.strerror or exc})") from exc

@@ -1,0 +1,335 @@
+"""The Word templates in templates/: each fits the data documents.py gives it, and fills cleanly.
+
+Each template is filled twice: with a rich record (awkward characters, every optional field set) and
+with a sparse one (every optional field left out). The filled document must open, and its text must
+hold the record's values exactly as written.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from datetime import date, datetime
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from docx import Document
+from lxml import etree
+
+from packgen import models
+from packgen.render import Renderer, template_variable_problems
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+
+# The contract with documents.py: the top-level names each template is given.
+COMMON = {"school", "staff", "governance", "partnership", "letters", "generated_on"}
+ONE_PUPIL = COMMON | {"pupil_id", "pupil", "placement", "provider"}
+CONTRACT = {
+    "agreement.docx": ONE_PUPIL,
+    "letter.docx": COMMON | {"provider", "provider_id", "reply_by", "pupil_count"},
+    "education_plan.docx": ONE_PUPIL,
+    "review.docx": ONE_PUPIL | {"review", "review_number"},
+    "visit.docx": ONE_PUPIL | {"visit", "visit_number"},
+    "cover.docx": COMMON | {"pupil_count", "provider_count", "generated_at"},
+    "register.docx": COMMON | {"generated_at", "rows", "counts"},
+}
+
+# ---------------------------------------------------------------- fictional records
+
+SCHOOL_NAME = "St Łucja's & St Ştefan's \"Brookfield\" Academy"
+PUPIL_FORENAME = "Zoë"
+PUPIL_SURNAME = "O'Brien-Nowak"
+PREFERRED = "زوي"  # right-to-left
+PROVIDER_NAME = "Bridge <Learning> & Skills"
+PUPIL_VOICE = "I like the workshop 🔧\nI want to go back to school after Easter."
+NOTES = "Scored {{ 7*7 }} on the reading test; {% raw %} is just text here"
+
+
+def rich_school() -> models.SchoolFile:
+    return models.SchoolFile.model_validate({
+        "school": {"name": SCHOOL_NAME, "urn": "149999", "la": "Northshire",
+                   "address": "1 Example Road, Northtown, NT1 1AA", "phone": "01234 567890",
+                   "email": "office@brookfield.example", "trust": "Example Learning Trust"},
+        "staff": {
+            "headteacher": {"name": "R. Patel", "email": "head@brookfield.example"},
+            "ap_lead": {"name": "J. Russell", "role": "Assistant head", "email": "ap@brookfield.example",
+                        "phone": "01234 567891"},
+            "dsl": {"name": "D. Okafor", "email": "dsl@brookfield.example", "phone": "01234 567892"},
+            "attendance_lead": {"name": "A. Lewis"},
+            "quality_lead": {"name": "S. Cope"},
+            "sendco": {"name": "N. Caffery", "email": "senco@brookfield.example"},
+            "designated_teacher": {"name": "L. Baker"},
+        },
+        "governance": {"ap_use_approved_by": "Local Governing Body", "approved_on": "2026-09-15"},
+        "partnership": {"name": "North Behaviour Partnership", "contact": "P. Shah", "email": "nbp@example.org",
+                        "phone": "01234 000111"},
+        "letters": {"reply_to": {"name": "J. Russell", "email": "ap@brookfield.example", "phone": "01234 567891"},
+                    "reply_within_days": 14},
+    })
+
+
+def sparse_school() -> models.SchoolFile:
+    return models.SchoolFile.model_validate({
+        "school": {"name": "Brookfield Academy", "urn": "149999", "la": "Northshire", "address": "1 Example Road"},
+        "staff": {"headteacher": {"name": "R. Patel"}, "ap_lead": {"name": "J. Russell"},
+                  "dsl": {"name": "D. Okafor"}},
+        "letters": {"reply_to": {"name": "J. Russell"}},
+    })
+
+
+def rich_provider() -> models.Provider:
+    return models.Provider.model_validate({
+        "name": PROVIDER_NAME, "kind": "registered_ap",
+        "registration": {"status": "registered", "urn": "148888", "ofsted_grade": "good",
+                         "last_inspected": "2025-03-12"},
+        "la_approved": {"approved": True, "directory": "Northshire AP directory", "audited_on": "2026-06-01"},
+        "address": "5 Canal Street, Northtown, NT2 2BB",
+        "contacts": {"lead": {"name": "A. Khan", "email": "lead@bridge.example", "phone": "01234 222333"},
+                     "dsl": {"name": "M. Lee", "email": "dsl@bridge.example"},
+                     "attendance": {"name": "S. Brown", "phone": "01234 222334"}},
+        "assurance": {"requested_on": "2026-09-02", "staff_named": ["M. Lee", "S. Brown"]},
+        "pre_admission": {"safe_and_well_checks": {"by": "J. Russell", "frequency": "weekly"},
+                          "monitoring_visits": {"by": "S. Cope", "frequency": "half-termly"}},
+    })
+
+
+def sparse_provider() -> models.Provider:
+    return models.Provider.model_validate({
+        "name": "Quay Tuition", "kind": "unregistered", "registration": {"status": "unregistered"},
+        "address": "2 Quay Lane", "contacts": {"lead": {"name": "B. Ward"}},
+    })
+
+
+def rich_pupil() -> models.PupilFile:
+    return models.PupilFile.model_validate({
+        "pupil": {
+            "upn": "B801200005001", "legal_forename": PUPIL_FORENAME, "legal_surname": PUPIL_SURNAME,
+            "preferred_name": PREFERRED, "dob": "2011-04-03", "year_group": 10, "gender": "female",
+            "ethnicity": "White - Irish",
+            "flags": {"lac": True, "lac_la": "Southshire", "ehcp": True, "cp": True, "cin": False, "eha": True},
+            "outside_agencies": ["CAMHS", "Youth Service"],
+            "previous_ap": {"had": True, "when": "Year 8, spring term"},
+            "parent_carers": [{"name": "M. O'Brien", "relationship": "mother", "phone": "07700 900123"}],
+            "key_adults": {"head_of_year": "K. Adams", "attendance_manager": "T. Hughes",
+                           "social_worker": "F. Ndiaye", "sen_keyworker": "H. Wood",
+                           "virtual_school_rep": "G. Price", "others": ["Mentor: C. Day"]},
+        },
+        "placement": {
+            "provider": "bridge-learning", "arranged_by": "school", "category": "at_risk_full_time",
+            "off_site_direction": {"directed": True, "directed_on": "2026-09-01", "ends_on": "2027-02-12",
+                                   "la_notified_on": "2026-09-02"},
+            "agreed_at_meeting": "2026-09-03", "start_date": "2026-09-08", "target_end_date": "2027-02-12",
+            "hours_per_week": 15,
+            "sessions": [{"day": "Mon", "from": "09:30", "to": "14:30"}, {"day": "Wed", "from": "09:30", "to": "14:30"},
+                         {"day": "Fri", "from": "09:00", "to": "14:00"}],
+            "attendance_code": "B", "transport": "Taxi arranged by the school",
+            "cost": {"amount": 1200, "per": "half_term", "paid_by": "school"},
+            "purpose": "Re-engage with learning through practical work",
+            "desired_outcome": "Attendance above 90% and a return to full-time school",
+            "why_ap": "Two fixed-term suspensions this year; in-school support has not been enough",
+            "why_this_provider": "Strong construction course and a small-group setting",
+            "curriculum": ["English", "Maths", "Construction Level 1"],
+            "reintegration": "Phased return from the summer term",
+            "part_time_plan": {"reason": "Building up hours after a long absence", "review_on": "2026-10-20",
+                               "ends_on": "2026-12-18"},
+            "baseline": {"attendance_percent": 61, "notes": NOTES},
+            "targets": [{"text": "Attend every timetabled session", "measure": "Weekly attendance returns"},
+                        {"text": "Complete Construction unit 1", "measure": "Tutor assessment"},
+                        {"text": "Use the agreed calm-down plan"}],
+            "safeguarding": {"absence_arrangement": "Provider phones the school by 09:30",
+                             "emergency_details_sent_on": "2026-09-05", "dsl_contact_shared": True,
+                             "suspension_procedure": "Provider calls the AP lead before any suspension"},
+            "consent": {"parent_signed_on": "2026-09-04", "school_signed_on": "2026-09-04"},
+            "agreement": {"signed_on": "2026-09-05", "signed_by_provider": "A. Khan",
+                          "signed_by_school": "J. Russell"},
+            "la_notified_on": "2026-09-09",
+        },
+        "reviews": [{"date": "2026-10-20", "attendees": ["J. Russell (AP lead)", "A. Khan (provider)",
+                                                         "M. O'Brien (mother)"],
+                     "attendance_percent": 78.4,
+                     "progress": [{"target": 1, "rating": "on_track", "evidence": "Missed 2 of 30 sessions"},
+                                  {"target": 2, "rating": "some_progress", "evidence": "Half the unit done"}],
+                     "pupil_voice": PUPIL_VOICE, "parent_voice": "Much happier in the mornings",
+                     "decision": "continue", "decision_notes": "Keep the same timetable",
+                     "next_review": "2026-12-08"}],
+        "visits": [{"date": "2026-09-29", "duration_minutes": 60, "by": "J. Russell",
+                    "purpose": "Safe and well check",
+                    "risks": [{"risk": "Leaves site at lunchtime", "mitigation": "Lunch on site with the tutor"}],
+                    "progress": [{"target": 3, "rating": "not_yet", "evidence": "Two incidents this week"}],
+                    "outcome": "Settled; good relationship with the tutor", "concerns": True,
+                    "concern_details": "Mentioned an older group near the gate",
+                    "safeguarding_procedure_followed": True}],
+    })
+
+
+def sparse_pupil() -> models.PupilFile:
+    return models.PupilFile.model_validate({
+        "pupil": {"upn": "A80120000501A", "legal_forename": "Sam", "legal_surname": "Jones",
+                  "dob": "2012-01-30", "year_group": 9, "gender": "male"},
+        "placement": {"provider": "quay-tuition", "arranged_by": "partnership", "category": "short_term_part_time",
+                      "start_date": "2026-11-02", "hours_per_week": 6},
+        "reviews": [{"date": "2026-12-01", "decision": "change"}],
+        "visits": [{"date": "2026-11-20", "by": "J. Russell", "purpose": "First visit"}],
+    })
+
+
+def register_row(pupil: models.PupilFile, provider: models.Provider, **dates) -> SimpleNamespace:
+    flags = pupil.pupil.flags
+    return SimpleNamespace(
+        pupil_id="p1", name=pupil.pupil.full_name, upn=pupil.pupil.upn, year_group=pupil.pupil.year_group,
+        flags=", ".join(name for name, on in (("LAC", flags.lac), ("EHCP", flags.ehcp), ("CP", flags.cp),
+                                              ("CIN", flags.cin)) if on),
+        category=pupil.placement.category, arranged_by=pupil.placement.arranged_by, provider=provider.name,
+        registration=provider.registration.status, hours_per_week=pupil.placement.hours_per_week,
+        start_date=pupil.placement.start_date, target_end_date=pupil.placement.target_end_date,
+        last_review=dates.get("last_review"), next_review=dates.get("next_review"),
+        last_visit=dates.get("last_visit"), attendance_percent=dates.get("attendance_percent"))
+
+
+def context(template: str, school: models.SchoolFile, provider: models.Provider, pupil: models.PupilFile,
+            rows: list[SimpleNamespace]) -> dict:
+    """What documents.py gives ``template`` (see CONTRACT), built from these records."""
+    given = {"school": school.school, "staff": school.staff, "governance": school.governance,
+             "partnership": school.partnership, "letters": school.letters, "generated_on": date(2026, 11, 3),
+             "pupil_id": "p1", "pupil": pupil.pupil, "placement": pupil.placement, "provider": provider,
+             "provider_id": "bridge-learning", "reply_by": date(2026, 11, 17) if rows else None,
+             "pupil_count": len(rows), "provider_count": len({r.provider for r in rows}),
+             "generated_at": datetime(2026, 11, 3, 14, 5), "rows": rows,
+             "review": pupil.reviews[0], "review_number": 1, "visit": pupil.visits[0], "visit_number": 1,
+             "counts": SimpleNamespace(pupils=len(rows), providers=len({r.provider for r in rows}),
+                                       part_time=len(rows), unregistered_providers=0, lac=len(rows), ehcp=0,
+                                       cp=0, cin=0, directed=0)}
+    return {name: given[name] for name in CONTRACT[template]}
+
+
+def rich(template: str) -> dict:
+    pupil, provider = rich_pupil(), rich_provider()
+    row = register_row(pupil, provider, last_review=date(2026, 10, 20), next_review=date(2026, 12, 8),
+                       last_visit=date(2026, 9, 29), attendance_percent=78.4)
+    return context(template, rich_school(), provider, pupil, [row])
+
+
+def sparse(template: str) -> dict:
+    pupil, provider = sparse_pupil(), sparse_provider()
+    return context(template, sparse_school(), provider, pupil, [])
+
+
+# What each filled document must show, word for word, from the rich records.
+EVERYWHERE = [SCHOOL_NAME, "OFFICIAL-SENSITIVE"]
+PUPIL_TEXT = [f"{PUPIL_FORENAME} {PUPIL_SURNAME}", PREFERRED, "B801200005001", PROVIDER_NAME]
+EXPECTED = {
+    "agreement.docx": PUPIL_TEXT + [
+        "3 April 2011", "£1,200.00 per half term", "At risk of permanent exclusion: full-time programme",
+        "Attend every timetabled session", "Weekly attendance returns", "Monday", "09:30", "14:30",
+        "15 hours a week (part time)", "Building up hours after a long absence", "12 February 2027",
+        "Provider phones the school by 09:30", "D. Okafor, dsl@brookfield.example, 01234 567892",
+        "M. O'Brien (mother), 07700 900123", "Registered, URN 148888. Ofsted: Good (inspected 12 March 2025)",
+        "Yes: Northshire AP directory; last audited 1 June 2026", "English, Maths, Construction Level 1",
+        "5 September 2026", "A. Khan"],
+    "letter.docx": [
+        PROVIDER_NAME, "Dear A. Khan,", "has one pupil placed with", "3 November 2026", "by 17 November 2026",
+        "ap@brookfield.example", "M. Lee, S. Brown", "Section 128", "Prevent duty", "children's barred list"],
+    "education_plan.docx": PUPIL_TEXT + [
+        "White - Irish", "Southshire", "CAMHS, Youth Service", "Year 8, spring term", "K. Adams", "F. Ndiaye",
+        "Mentor: C. Day", "N. Caffery, senco@brookfield.example", "Consent is not required", "61%", NOTES,
+        "Use the agreed calm-down plan", "half-termly, by S. Cope", "weekly, by J. Russell",
+        "1 September 2026", "Re-engage with learning through practical work"],
+    "review.docx": PUPIL_TEXT + [
+        "20 October 2026", "Review 1", "M. O'Brien (mother)", "78%", "61%", "On track", "Missed 2 of 30 sessions",
+        "2. Complete Construction unit 1", PUPIL_VOICE, "Continue the placement as planned", "8 December 2026"],
+    "visit.docx": PUPIL_TEXT + [
+        "29 September 2026", "60 minutes", "Safe and well check", "Leaves site at lunchtime",
+        "Lunch on site with the tutor", "3. Use the agreed calm-down plan", "Not yet",
+        "Mentioned an older group near the gate", "Settled; good relationship with the tutor"],
+    "cover.docx": [
+        "149999", "Northshire", "Example Learning Trust", "3 November 2026 at 14:05",
+        "OFFICIAL-SENSITIVE: contains personal data about children", "R. Patel, head@brookfield.example"],
+    "register.docx": [
+        f"{PUPIL_FORENAME} {PUPIL_SURNAME}", "B801200005001", "LAC, EHCP, CP", PROVIDER_NAME, "Registered",
+        "8 Sep 2026", "12 Feb 2027", "20 Oct 2026", "8 Dec 2026", "29 Sep 2026", "78%", "The school",
+        "North Behaviour Partnership", "SENDCo", "N. Caffery"],
+}
+
+
+def document_text(path: Path) -> str:
+    """All the text a reader sees: paragraphs and table cells (nested too), in the body and headers."""
+    document = Document(str(path))
+
+    def blocks(container) -> list[str]:
+        out = [p.text for p in container.paragraphs]
+        for table in container.tables:
+            for row in table.rows:
+                for cell in row.cells:
+                    out += blocks(cell)
+        return out
+
+    texts = blocks(document)
+    for section in document.sections:
+        texts += blocks(section.header)
+    return "\n".join(texts)
+
+
+@pytest.fixture(scope="module")
+def renderer() -> Renderer:
+    return Renderer(TEMPLATES)
+
+
+# ---------------------------------------------------------------- tests
+
+
+def test_every_template_is_in_the_contract():
+    assert sorted(p.name for p in TEMPLATES.glob("*.docx")) == sorted(CONTRACT)
+
+
+def test_every_template_uses_only_what_its_context_gives():
+    assert template_variable_problems(TEMPLATES, CONTRACT) == []
+
+
+def test_a_template_asking_for_more_than_it_is_given_is_reported():
+    narrower = {**CONTRACT, "review.docx": CONTRACT["review.docx"] - {"review"}}
+    problems = template_variable_problems(TEMPLATES, narrower)
+    assert problems == [problems[0]] and problems[0].startswith("review.docx: uses 'review'")
+
+
+@pytest.mark.parametrize("template", sorted(CONTRACT))
+def test_rich_records_appear_exactly(renderer, tmp_path, template):
+    out = renderer.render(template, rich(template), tmp_path / template)
+    with zipfile.ZipFile(out) as package:
+        etree.fromstring(package.read("word/document.xml"))
+    text = document_text(out)
+    for value in EVERYWHERE + EXPECTED[template]:
+        assert value in text, f"{template} lacks {value!r}"
+    assert "{{" not in text.replace(NOTES, "") and "{%" not in text.replace(NOTES, "")
+
+
+@pytest.mark.parametrize("template", sorted(CONTRACT))
+def test_sparse_records_read_well(renderer, tmp_path, template):
+    out = renderer.render(template, sparse(template), tmp_path / template)
+    text = document_text(out)
+    assert "Brookfield Academy" in text
+    assert "None" not in text, f"{template} prints a Python None"
+    if template not in ("cover.docx", "letter.docx"):
+        assert "Not recorded" in text
+
+
+def test_an_empty_register_says_so(renderer, tmp_path):
+    text = document_text(renderer.render("register.docx", sparse("register.docx"), tmp_path / "r.docx"))
+    assert "No pupils are in alternative provision." in text
+    assert "Behaviour partnership" not in text  # the sparse school has none
+
+
+def test_consent_is_asked_for_only_when_the_school_did_not_direct(renderer, tmp_path):
+    directed = document_text(renderer.render("education_plan.docx", rich("education_plan.docx"), tmp_path / "a.docx"))
+    agreed = document_text(renderer.render("education_plan.docx", sparse("education_plan.docx"), tmp_path / "b.docx"))
+    assert "Consent is not required" in directed and "I understand that my child" not in directed
+    assert "Consent is not required" not in agreed and "I understand that my child" in agreed
+
+
+@pytest.mark.parametrize("template", sorted(CONTRACT))
+def test_templates_keep_the_page_the_pack_expects(template):
+    section = Document(str(TEMPLATES / template)).sections[0]
+    width, height = sorted((section.page_width.cm, section.page_height.cm))
+    assert (round(width, 1), round(height, 1)) == (21.0, 29.7)  # A4
+    assert (section.page_width > section.page_height) == (template == "register.docx")
+    # The pack stamps its footer into the bottom centimetre of each page.
+    assert min(section.left_margin.cm, section.right_margin.cm, section.bottom_margin.cm) >= 2.0
