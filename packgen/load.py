@@ -1,0 +1,643 @@
+"""A school folder → typed records, or one DataError naming every problem in every file.
+
+Office staff edit these files by hand, so every message names the file, the key as they wrote it
+and what would be right: ``pupils/p07.yaml:14: placement.start_date: '2026-13-01' is not a date
+(use YYYY-MM-DD)``. Keys inside lists are numbered as people count, from 1: ``reviews[2].date`` is
+the second review (the line number settles any doubt).
+
+Reading YAML:
+- The tree is built from the parser's events rather than composed: composing recurses (libyaml's
+  composer crashes the interpreter on deeply nested input), events come one at a time, so depth is
+  capped, every key keeps its line, and a duplicate key is caught instead of silently winning.
+- Aliases (``*name``) are refused, and with them merge keys: records never need them, and refusing
+  them rules out alias bombs.
+- Plain scalars follow YAML 1.2's core schema, not PyYAML's 1.1: ``2026-13-01`` stays text for the
+  models to explain (a timestamp resolver would crash), ``14:30`` stays a time (not 870), a phone
+  number ``01234567`` stays text (not octal), and ``no`` stays text (pydantic still reads yes/no
+  as a boolean where one is expected).
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import re
+import stat
+import types
+import typing
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any, Literal, Union
+
+import yaml
+from pydantic import BaseModel, TypeAdapter, ValidationError
+
+from .errors import DataError, InputError, Problem
+from .models import PupilFile, Provider, RelativePath, SchoolData, SchoolFile
+
+MAX_BYTES = 1_000_000  # records are a few kilobytes; anything bigger is the wrong file
+MAX_DEPTH = 32  # records nest about five deep
+SLUG = re.compile(r"[a-z0-9][a-z0-9-]*")
+EXAMPLE_NAME = {"providers": "bridge-learning.yaml", "pupils": "p07.yaml"}
+
+# ---------------------------------------------------------------- reading YAML
+
+
+class _RecordLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """Only its parser and its scalar resolver are used (see the module docstring)."""
+
+    yaml_implicit_resolvers: dict = {}
+
+
+for _tag, _pattern, _first in [
+    ("null", r"~|null|Null|NULL|", ["~", "n", "N", ""]),
+    ("bool", r"true|True|TRUE|false|False|FALSE", list("tTfF")),
+    ("int", r"[-+]?(?:0|[1-9][0-9]*)", list("-+0123456789")),
+    ("float", r"[-+]?(?:(?:0|[1-9][0-9]*)(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?", list("-+.0123456789")),
+]:
+    _RecordLoader.add_implicit_resolver(f"tag:yaml.org,2002:{_tag}", re.compile(rf"^(?:{_pattern})$"), _first)
+
+_STR, _NULL, _BOOL, _INT, _FLOAT, _MAP, _SEQ = (
+    f"tag:yaml.org,2002:{t}" for t in ("str", "null", "bool", "int", "float", "map", "seq")
+)
+_NO_KEY, _BAD_KEY = object(), object()
+
+
+@dataclass
+class _Frame:
+    """An open mapping or list. ``path`` is None inside a value being thrown away."""
+
+    container: dict | list
+    path: tuple | None
+    is_key: bool = False
+    key: Any = _NO_KEY
+    key_line: int = 0
+
+    def wants_key(self) -> bool:
+        return isinstance(self.container, dict) and self.key is _NO_KEY
+
+
+@dataclass
+class _Tree:
+    """What one YAML file holds: plain data, the line of every key path, and what was wrong."""
+
+    file: str
+    data: Any = None
+    lines: dict[tuple, int] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+    usable: bool = True  # False when the data cannot be trusted enough to validate
+
+    def refuse(self, path: tuple | None, message: str, line: int | None) -> None:
+        self.problems.append(Problem(self.file, _key(path or ()), message, line))
+        self.usable = False
+
+
+def _scalar(tag: str, value: str) -> Any:
+    """A plain value; one explicitly tagged but malformed (``!!int x``) stays text for the models to refuse."""
+    if tag == _NULL:
+        return None
+    if tag == _BOOL:
+        return {"true": True, "false": False}.get(value.lower(), value)
+    for kind, convert in ((_INT, int), (_FLOAT, float)):
+        if tag == kind:
+            try:
+                return convert(value)
+            except ValueError:
+                return value
+    return value
+
+
+def _parse(text: str, file: str) -> _Tree:
+    tree = _Tree(file)
+    stack: list[_Frame] = []
+    documents = 0
+
+    def attach(value: Any, line: int) -> tuple | None:
+        """Put a value where the parser is; return its key path, or None when it is thrown away."""
+        if not stack:
+            tree.data, tree.lines[()] = value, line
+            return ()
+        frame = stack[-1]
+        if isinstance(frame.container, list):
+            frame.container.append(value)
+            return None if frame.path is None else frame.path + (len(frame.container) - 1,)
+        key, frame.key = frame.key, _NO_KEY
+        if key is _BAD_KEY or frame.path is None:
+            return None
+        path = frame.path + (key,)
+        if key in frame.container:
+            first = tree.lines[path]
+            tree.problems.append(Problem(file, _key(path), f"is given twice (lines {first} and {frame.key_line}): "
+                                         "keep one", frame.key_line))
+            return None
+        frame.container[key] = value
+        tree.lines[path] = frame.key_line
+        return path
+
+    loader = _RecordLoader(text)
+    try:
+        while loader.check_event():
+            event = loader.get_event()
+            line = event.start_mark.line + 1
+            if isinstance(event, yaml.DocumentStartEvent):
+                documents += 1
+                if documents > 1:
+                    tree.refuse(None, "holds more than one YAML document (a line '---' or '...' splits it): "
+                                "keep one record per file", line)
+                    break
+            elif isinstance(event, yaml.AliasEvent):
+                path = None if stack and stack[-1].wants_key() else attach(None, line)
+                if path is None and stack and stack[-1].wants_key():
+                    stack[-1].key = _BAD_KEY
+                tree.refuse(path, f"uses a YAML alias (*{event.anchor}): write the value out in full", line)
+            elif isinstance(event, yaml.ScalarEvent):
+                tag = event.tag
+                if tag in (None, "!"):
+                    tag = loader.resolve(yaml.ScalarNode, event.value, event.implicit)
+                if stack and stack[-1].wants_key():
+                    stack[-1].key, stack[-1].key_line = event.value, line
+                elif tag in (_STR, _NULL, _BOOL, _INT, _FLOAT):
+                    attach(_scalar(tag, event.value), line)
+                else:
+                    tree.refuse(attach(None, line), f"uses the YAML tag {event.tag}: remove it", line)
+            elif isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+                is_map = isinstance(event, yaml.MappingStartEvent)
+                container: dict | list = {} if is_map else []
+                if stack and stack[-1].wants_key():
+                    tree.refuse(None, "has a list or a set of keys where a key name should be", line)
+                    stack.append(_Frame(container, None, is_key=True))
+                else:
+                    path = attach(container, line)
+                    if event.tag not in (None, "!", _MAP if is_map else _SEQ):
+                        tree.refuse(path, f"uses the YAML tag {event.tag}: remove it", line)
+                    stack.append(_Frame(container, path))
+                if len(stack) > MAX_DEPTH:
+                    tree.refuse(None, f"is nested more than {MAX_DEPTH} levels deep: is it the right file?", line)
+                    break
+            elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+                if stack.pop().is_key:
+                    stack[-1].key = _BAD_KEY
+    except yaml.YAMLError as exc:
+        tree.problems.append(_syntax_problem(exc, text, file))
+        tree.usable = False
+    finally:
+        loader.dispose()
+    return tree
+
+
+def _syntax_problem(exc: yaml.YAMLError, text: str, file: str) -> Problem:
+    if isinstance(exc, yaml.reader.ReaderError):
+        line = text.count("\n", 0, exc.position) + 1
+        return Problem(file, "", f"holds a character YAML does not allow (#x{exc.character:04x}): delete it", line)
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    if mark is None:
+        return Problem(file, "", f"is not valid YAML: {exc}")
+    line_text = (text.splitlines() or [""])[min(mark.line, len(text.splitlines()) - 1)] if text else ""
+    if "\t" in line_text[: len(line_text) - len(line_text.lstrip())] or "'\\t'" in str(exc):
+        return Problem(file, "", "is indented with a tab: indent with spaces only", mark.line + 1)
+    what = getattr(exc, "problem", None) or str(exc)
+    return Problem(file, "", f"is not valid YAML at column {mark.column + 1}: {what} (check the indentation, "
+                   "and put any value holding ': ' or ' #' in quotes)", mark.line + 1)
+
+
+# ---------------------------------------------------------------- explaining validation errors
+
+
+def _key(path: tuple) -> str:
+    """``('reviews', 1, 'date')`` → ``reviews[2].date``: list positions counted from 1, as people count."""
+    text = ""
+    for part in path:
+        text += f"[{part + 1}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+def _quote(value: Any) -> str:
+    if isinstance(value, bool):
+        value = "true" if value else "false"
+    text = str(value)
+    return f"'{text[:57]}...'" if len(text) > 60 else f"'{text}'"
+
+
+def _bare(annotation: Any) -> Any:
+    """The type inside ``Annotated[...]`` and ``Optional[...]``; a real union is returned as it is."""
+    while True:
+        origin = typing.get_origin(annotation)
+        if origin is Annotated:
+            annotation = typing.get_args(annotation)[0]
+        elif origin in (Union, types.UnionType):
+            arms = [a for a in typing.get_args(annotation) if a is not type(None)]
+            if len(arms) > 1:
+                return annotation
+            annotation = arms[0]
+        else:
+            return annotation
+
+
+def _is_model(annotation: Any) -> bool:
+    return isinstance(annotation, type) and issubclass(annotation, BaseModel)
+
+
+def _is_union(annotation: Any) -> bool:
+    return typing.get_origin(annotation) in (Union, types.UnionType)
+
+
+@functools.cache
+def _fields(model: type[BaseModel]) -> dict[str, Any]:
+    """The keys a record takes, as written in YAML (aliases such as ``from``), to their full types."""
+    return {(info.alias or name): info.rebuild_annotation() for name, info in model.model_fields.items()}
+
+
+def _locate(model: type[BaseModel], loc: tuple) -> tuple[tuple, Any, type[BaseModel]]:
+    """Follow pydantic's error location through the types: the key path as written, the type expected
+    there, and the record holding its last key. Pydantic also names the arm of a union it tried
+    (``bool``, ``literal[...]``); that is not a key, so it is dropped."""
+    path: list = []
+    annotation: Any = model
+    owner = model
+    for part in loc:
+        annotation = _bare(annotation)
+        if _is_union(annotation):
+            continue
+        path.append(part)
+        if _is_model(annotation):
+            owner = annotation
+            annotation = _fields(annotation).get(part)
+        elif typing.get_origin(annotation) in (list, dict):
+            annotation = typing.get_args(annotation)[-1]
+        else:
+            annotation = None
+    return tuple(path), annotation, owner
+
+
+def _choices(annotation: Any) -> list[str]:
+    """What a value may be, in words, one alternative each."""
+    annotation = _bare(annotation)
+    if annotation is bool:
+        return ["true", "false"]
+    if typing.get_origin(annotation) is Literal:
+        return [str(v) for v in typing.get_args(annotation)]
+    if _is_union(annotation):
+        return [c for arm in typing.get_args(annotation) if arm is not type(None) for c in _choices(arm)]
+    if _is_model(annotation) or typing.get_origin(annotation) is dict:
+        return ["a set of keys"]
+    names = {int: "a whole number", float: "a number", str: "text", date: "a date (YYYY-MM-DD)"}
+    if typing.get_origin(annotation) is list:
+        return ["a list"]
+    return [names.get(annotation, "something else")]
+
+
+def _expected(annotation: Any) -> str:
+    choices = _choices(annotation)
+    return choices[0] if len(choices) == 1 else f"{', '.join(choices[:-1])} or {choices[-1]}"
+
+
+def _wrong_type(value: Any, annotation: Any) -> str:
+    expected = _expected(annotation)
+    if value is None:
+        return f"is empty (it should be {expected})"
+    if isinstance(value, (list, dict)):
+        return f"should be {expected}, not {'a list' if isinstance(value, list) else 'a set of keys'}"
+    hint = " (put it in quotes)" if expected == "text" and isinstance(value, (int, float)) else ""
+    return f"{_quote(value)} should be {expected}{hint}"
+
+
+_BOUNDS = {"greater_than": ("gt", "more than"), "greater_than_equal": ("ge", "at least"),
+           "less_than": ("lt", "less than"), "less_than_equal": ("le", "at most")}
+_PATTERNS = {r"^\d{6,7}$": "6 or 7 digits"}
+
+
+def _message(error: dict, annotation: Any, owner: type[BaseModel]) -> str:
+    kind, value, ctx = error["type"], error.get("input"), error.get("ctx", {})
+    if kind == "missing":
+        return "is required"
+    if kind == "extra_forbidden":
+        known = list(_fields(owner))
+        close = difflib.get_close_matches(str(error["loc"][-1]).lower(), known, n=1)
+        hint = f"did you mean '{close[0]}'?" if close else f"the keys here are: {', '.join(known)}"
+        return f"is not a known key ({hint})"
+    if kind == "literal_error":
+        return f"{_quote(value)} is not one of: {', '.join(_choices(annotation))}"
+    if kind == "value_error":
+        said = str(ctx.get("error", ""))
+        return said if said.startswith("'") else f"{_quote(value)} {said}"
+    if kind == "string_too_short":
+        return "is empty"
+    if kind in _BOUNDS:
+        bound, words = _BOUNDS[kind]
+        return f"{_quote(value)} should be {words} {ctx[bound]}"
+    if kind == "string_pattern_mismatch":
+        return f"{_quote(value)} is not in the right form ({_PATTERNS.get(ctx.get('pattern'), 'check it')})"
+    return _wrong_type(value, annotation)
+
+
+def _explain(model: type[BaseModel], errors: list[dict], tree: _Tree) -> Iterator[Problem]:
+    """One problem per key path; several errors at one path are the arms of a union, said as one."""
+    by_path: dict[tuple, list] = defaultdict(list)
+    for error in errors:
+        path, annotation, owner = _locate(model, error["loc"])
+        by_path[path].append((error, annotation, owner))
+    for path, found in by_path.items():
+        error, annotation, owner = found[0]
+        message = _message(error, annotation, owner) if len(found) == 1 else _wrong_type(error.get("input"), annotation)
+        yield Problem(tree.file, _key(path), message, _line(tree.lines, path))
+
+
+def _line(lines: dict[tuple, int], path: tuple) -> int | None:
+    """The line of a key, or of the nearest enclosing key when it is missing."""
+    while path not in lines and path:
+        path = path[:-1]
+    return lines.get(path)
+
+
+# ---------------------------------------------------------------- one record file
+
+
+@dataclass
+class _Record:
+    """One record file once read: its lines, the whole model if it validated, and the top-level parts that
+    did (so cross-checks still run on the rest of a file with one mistake)."""
+
+    file: str
+    lines: dict[tuple, int]
+    model: BaseModel | None = None
+    parts: dict[str, Any] = field(default_factory=dict)
+
+    def problem(self, path: tuple, message: str) -> Problem:
+        return Problem(self.file, _key(path), message, _line(self.lines, path))
+
+
+@functools.cache
+def _adapter(annotation: Any) -> TypeAdapter:
+    return TypeAdapter(annotation)
+
+
+def _valid_parts(model: type[BaseModel], data: dict, failed: set) -> dict[str, Any]:
+    parts = {}
+    for name, info in model.model_fields.items():
+        key = info.alias or name
+        if key in failed:
+            continue
+        if key in data:
+            parts[name] = _adapter(info.rebuild_annotation()).validate_python(data[key])
+        else:
+            parts[name] = info.get_default(call_default_factory=True)
+    return parts
+
+
+def _file_problem(root: Path, relative: str) -> str | None:
+    """Why ``relative`` is not an ordinary file inside the school folder, or None."""
+    try:
+        resolved = (root / relative).resolve(strict=True)
+    except FileNotFoundError:
+        return "does not exist in the school folder"
+    except (OSError, RuntimeError) as exc:
+        return f"cannot be opened ({getattr(exc, 'strerror', None) or exc})"
+    if not resolved.is_relative_to(root):
+        return "leads outside the school folder (it is a link): put the file itself in the folder"
+    mode = resolved.stat().st_mode
+    if stat.S_ISDIR(mode):
+        return "is a folder, not a file"
+    if not stat.S_ISREG(mode):
+        return "is not an ordinary file"
+    return None
+
+
+def _read(root: Path, relative: str) -> tuple[str | None, Problem | None]:
+    problem = _file_problem(root, relative)
+    if problem is None:
+        path = (root / relative).resolve()
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            problem = f"is {size / 1e6:.1f} MB, far bigger than a record: is it the right file?"
+        else:
+            data = path.read_bytes()
+            try:
+                return data.decode("utf-8-sig"), None
+            except UnicodeDecodeError as exc:
+                line = data.count(b"\n", 0, exc.start) + 1
+                return None, Problem(relative, "", f"is not saved as UTF-8 text (byte 0x{data[exc.start]:02X} "
+                                     "cannot be read): save it again as UTF-8", line)
+    return None, Problem(relative, "", problem)
+
+
+def _load(root: Path, relative: str, model: type[BaseModel], problems: list[Problem]) -> _Record:
+    text, problem = _read(root, relative)
+    if text is None:
+        problems.append(problem)
+        return _Record(relative, {})
+    tree = _parse(text, relative)
+    problems += tree.problems
+    record = _Record(relative, tree.lines)
+    if not tree.usable:
+        return record
+    if not isinstance(tree.data, dict):
+        found = "nothing" if tree.data is None else "a list" if isinstance(tree.data, list) else "a single value"
+        required = [f"'{k}:'" for k, info in zip(_fields(model), model.model_fields.values()) if info.is_required()]
+        problems.append(Problem(relative, "", f"should hold keys such as {' and '.join(required[:2])}, "
+                                f"but holds {found}", tree.lines.get(())))
+        return record
+    try:
+        record.model = model.model_validate(tree.data)
+        record.parts = {name: getattr(record.model, name) for name in model.model_fields}
+    except ValidationError as exc:
+        errors = exc.errors(include_url=False)
+        problems += _explain(model, errors, tree)
+        record.parts = _valid_parts(model, tree.data, {e["loc"][0] for e in errors})
+    problems += _evidence_problems(root, record, model)
+    problems += _CHECKS[model](record)
+    return record
+
+
+# ---------------------------------------------------------------- checks within one record
+
+
+def _evidence_paths(value: Any, path: tuple) -> Iterator[tuple[tuple, str]]:
+    """Every evidence path a record names: wherever a model declares a RelativePath."""
+    if isinstance(value, BaseModel):
+        model = type(value)
+        for name, info in model.model_fields.items():
+            key, inner = info.alias or name, getattr(value, name)
+            annotation = _fields(model)[key]
+            if inner is not None and RelativePath in (annotation, *typing.get_args(annotation)):
+                yield path + (key,), inner
+            else:
+                yield from _evidence_paths(inner, path + (key,))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _evidence_paths(item, path + (index,))
+
+
+def _evidence_problems(root: Path, record: _Record, model: type[BaseModel]) -> Iterator[Problem]:
+    for name, part in record.parts.items():
+        key = model.model_fields[name].alias or name
+        for path, relative in _evidence_paths(part, (key,)):
+            problem = _file_problem(root, relative)
+            if problem is None:
+                with open(root / relative, "rb") as handle:
+                    if handle.read(5) != b"%PDF-":
+                        problem = "is not a PDF: scan or save it as PDF"
+            if problem:
+                yield record.problem(path, f"{_quote(relative)} {problem}")
+
+
+def _in_order(record: _Record, earlier: tuple[tuple, Any], later: tuple[tuple, Any], *, strictly: bool = False,
+              blame_later: bool = True) -> Iterator[Problem]:
+    """A problem when two dates (or times) come the wrong way round; ``strictly`` forbids them being equal."""
+    (first_path, first), (second_path, second) = earlier, later
+    if first is None or second is None or second > first or (second == first and not strictly):
+        return
+    shared = 0
+    while shared < min(len(first_path), len(second_path)) - 1 and first_path[shared] == second_path[shared]:
+        shared += 1
+    if blame_later:
+        words = "is on or before" if second == first else "is before"
+        yield record.problem(second_path, f"{_quote(second)} {words} {_key(first_path[shared:])} ({first})")
+    else:
+        words = "is on or after" if second == first else "is after"
+        yield record.problem(first_path, f"{_quote(first)} {words} {_key(second_path[shared:])} ({second})")
+
+
+def _school_checks(record: _Record) -> Iterator[Problem]:
+    pack = record.parts.get("pack")
+    for i, term in enumerate(pack.term_dates if pack else []):
+        yield from _in_order(record, (("pack", "term_dates", i, "starts"), term.starts),
+                             (("pack", "term_dates", i, "ends"), term.ends))
+
+
+def _provider_checks(record: _Record) -> Iterator[Problem]:
+    assurance = record.parts.get("assurance")
+    if assurance:
+        yield from _in_order(record, (("assurance", "requested_on"), assurance.requested_on),
+                             (("assurance", "received_on"), assurance.received_on))
+
+
+def _pupil_checks(record: _Record) -> Iterator[Problem]:
+    pupil, placement = record.parts.get("pupil"), record.parts.get("placement")
+    if pupil and placement:
+        yield from _in_order(record, (("pupil", "dob"), pupil.dob), (("placement", "start_date"), placement.start_date),
+                             strictly=True, blame_later=False)
+    if placement:
+        yield from _placement_checks(record, placement)
+    for i, review in enumerate(record.parts.get("reviews") or []):
+        yield from _in_order(record, (("reviews", i, "date"), review.date),
+                             (("reviews", i, "next_review"), review.next_review), strictly=True)
+    for i, period in enumerate(record.parts.get("attendance") or []):
+        yield from _in_order(record, (("attendance", i, "from"), period.start), (("attendance", i, "to"), period.end))
+        if period.attended_sessions > period.possible_sessions:
+            yield record.problem(("attendance", i, "attended_sessions"), f"{_quote(period.attended_sessions)} is "
+                                 f"more than possible_sessions ({period.possible_sessions})")
+    if placement:
+        for section in ("reviews", "visits"):
+            for i, entry in enumerate(record.parts.get(section) or []):
+                for j, progress in enumerate(entry.progress):
+                    if progress.target > len(placement.targets):
+                        count = len(placement.targets)
+                        have = (f"placement.targets has {count}: number them 1 to {count}" if count
+                                else "placement.targets is empty")
+                        yield record.problem((section, i, "progress", j, "target"),
+                                             f"{_quote(progress.target)} is not a target number ({have})")
+
+
+def _placement_checks(record: _Record, placement: Any) -> Iterator[Problem]:
+    at = ("placement",)
+    yield from _in_order(record, (at + ("start_date",), placement.start_date),
+                         (at + ("target_end_date",), placement.target_end_date))
+    yield from _in_order(record, (at + ("agreed_at_meeting",), placement.agreed_at_meeting),
+                         (at + ("start_date",), placement.start_date), blame_later=False)
+    direction, plan = placement.off_site_direction, placement.part_time_plan
+    yield from _in_order(record, (at + ("off_site_direction", "directed_on"), direction.directed_on),
+                         (at + ("off_site_direction", "ends_on"), direction.ends_on))
+    if plan:
+        yield from _in_order(record, (at + ("part_time_plan", "review_on"), plan.review_on),
+                             (at + ("part_time_plan", "ends_on"), plan.ends_on))
+    session_problems = [problem for i, session in enumerate(placement.sessions)
+                        for problem in _in_order(record, (at + ("sessions", i, "from"), session.start),
+                                                 (at + ("sessions", i, "to"), session.end), strictly=True)]
+    yield from session_problems
+    if placement.sessions and not session_problems:
+        total = sum(session.hours for session in placement.sessions)
+        if abs(total - placement.hours_per_week) > 0.5:
+            yield record.problem(at + ("hours_per_week",), f"{_quote(f'{placement.hours_per_week:g}')} does not "
+                                 f"match the sessions, which add up to {total:.4g} hours a week")
+
+
+_CHECKS = {SchoolFile: _school_checks, Provider: _provider_checks, PupilFile: _pupil_checks}
+
+# ---------------------------------------------------------------- the folder
+
+
+def _record_files(root: Path, folder: str, problems: list[Problem]) -> list[tuple[str, str]]:
+    """(id, relative path) of each record in ``folder``. Other files (README.txt, .DS_Store, Office's ~$
+    locks) are left alone, except .yml, which is surely a record saved under the wrong name."""
+    directory = root / folder
+    if not directory.is_dir():
+        problems.append(Problem(f"{folder}/", "", f"is missing: make a {folder} folder with one "
+                                f"{EXAMPLE_NAME[folder]}-style file each"))
+        return []
+    found = []
+    for path in sorted(directory.iterdir()):
+        stem, _, extension = path.name.rpartition(".")
+        if path.name.startswith((".", "~")) or extension.lower() not in ("yaml", "yml"):
+            continue
+        relative = f"{folder}/{path.name}"
+        wrong = []
+        if extension != "yaml":
+            wrong.append(f"it should end in .yaml, not .{extension}")
+        if not SLUG.fullmatch(stem):
+            wrong.append("the name should use only lowercase letters, digits and hyphens")
+        if wrong:
+            problems.append(Problem(relative, "", f"is not a usable record name: {'; '.join(wrong)} "
+                                    f"(like {EXAMPLE_NAME[folder]})"))
+        found.append((stem, relative))
+    if not found:
+        problems.append(Problem(f"{folder}/", "", f"has no records: add one file per {folder[:-1]}, "
+                                f"like {EXAMPLE_NAME[folder]}"))
+    return found
+
+
+def _provider_references(pupils: dict[str, _Record], provider_ids: list[str]) -> Iterator[Problem]:
+    for record in pupils.values():
+        placement = record.parts.get("placement")
+        if placement and placement.provider not in provider_ids:
+            close = difflib.get_close_matches(placement.provider, provider_ids, n=1)
+            hint = (f"did you mean '{close[0]}'?" if close else
+                    f"the providers are: {', '.join(provider_ids)}" if provider_ids else "there are none yet")
+            yield record.problem(("placement", "provider"), f"{_quote(placement.provider)} has no file "
+                                 f"providers/{placement.provider}.yaml ({hint})")
+
+
+def _shared_upns(pupils: dict[str, _Record]) -> Iterator[Problem]:
+    holders: dict[str, list[_Record]] = defaultdict(list)
+    for record in pupils.values():
+        if pupil := record.parts.get("pupil"):
+            holders[pupil.upn].append(record)
+    for upn, records in holders.items():
+        for record in records if len(records) > 1 else []:
+            others = ", ".join(r.file for r in records if r is not record)
+            yield record.problem(("pupil", "upn"), f"{_quote(upn)} is also the UPN in {others}: each pupil has their own")
+
+
+def load_school(folder: Path) -> SchoolData:
+    """Read and check a school folder; raise DataError listing every problem in every file at once."""
+    root = Path(folder).resolve()
+    if not root.is_dir():
+        raise InputError(f"{folder} is not a folder: give a school's data folder, such as data/brookfield-academy")
+    problems: list[Problem] = []
+    if (root / "school.yaml").exists() or (root / "school.yaml").is_symlink():
+        school = _load(root, "school.yaml", SchoolFile, problems)
+    else:
+        problems.append(Problem("school.yaml", "", "is missing: every school folder needs one "
+                                "(the school, its key staff and pack settings)"))
+        school = _Record("school.yaml", {})
+    providers = {i: _load(root, f, Provider, problems) for i, f in _record_files(root, "providers", problems)}
+    pupils = {i: _load(root, f, PupilFile, problems) for i, f in _record_files(root, "pupils", problems)}
+    problems += _provider_references(pupils, list(providers))
+    problems += _shared_upns(pupils)
+    if problems:
+        raise DataError(problems)
+    return SchoolData(slug=root.name, folder=str(root), school=school.model,
+                      providers={i: r.model for i, r in sorted(providers.items())},
+                      pupils={i: r.model for i, r in sorted(pupils.items())})
