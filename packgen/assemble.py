@@ -78,7 +78,7 @@ def assemble_pack(
     dest = Path(dest)
     face = _typeface()
     writer = PdfWriter()
-    sources: list[Path] = []  # the file each page came from, to name it if a page is damaged
+    sources: list[str] = []  # the file each page came from, to name it if a page is damaged
     _append(writer, Path(cover), sources)
     cover_pages = len(writer.pages)
     tree = _append_tree(writer, nodes, 0, sources)
@@ -91,7 +91,7 @@ def assemble_pack(
     contents, links = _draw_contents(layout, face, contents_title, footer)
     for offset, page in enumerate(contents):
         writer.insert_page(page, cover_pages + offset)
-        sources.insert(cover_pages + offset, Path("(contents)"))
+        sources.insert(cover_pages + offset, "the contents")
 
     _stamp_footers(writer, sources, face, footer)
     for contents_page, rect, target in links:
@@ -121,11 +121,12 @@ class _Entry:
     children: list[_Entry] = field(default_factory=list)
 
 
-def _append(writer: PdfWriter, pdf: Path, sources: list[Path]) -> None:
+def _append(writer: PdfWriter, pdf: Path, sources: list[str]) -> None:
     try:
         reader = PdfReader(pdf)
-        if reader.is_encrypted:
-            raise InputError(f"{pdf}: the PDF is password-protected; save an unprotected copy")
+        # Many PDFs are "protected" only against editing, with an empty password to open them.
+        if reader.is_encrypted and not reader.decrypt(""):
+            raise InputError(f"{pdf}: the PDF needs a password to open; save an unprotected copy")
         if len(reader.pages) == 0:
             raise InputError(f"{pdf}: the PDF has no pages")
         writer.append(reader, import_outline=False)
@@ -135,11 +136,11 @@ def _append(writer: PdfWriter, pdf: Path, sources: list[Path]) -> None:
         raise InputError(f"{pdf}: cannot read the file: {exc.strerror or exc}") from exc
     except Exception as exc:  # a damaged PDF makes pypdf raise many kinds of error, not only its own
         raise InputError(f"{pdf}: not a readable PDF ({type(exc).__name__}: {exc})") from exc
-    sources.extend([pdf] * (len(writer.pages) - len(sources)))
+    sources.extend([str(pdf)] * (len(writer.pages) - len(sources)))
 
 
 def _append_tree(
-    writer: PdfWriter, nodes: Sequence[PackNode], depth: int, sources: list[Path]
+    writer: PdfWriter, nodes: Sequence[PackNode], depth: int, sources: list[str]
 ) -> list[_Entry]:
     # Pages go in depth first, so a node's first page is wherever the writer stood before it:
     # its own PDF if it has one, else its first descendant's.
@@ -341,8 +342,8 @@ def _paginate(entries: list[_Entry], face: _Typeface) -> list[list[_Placed]]:
     for n, (entry, style, lines) in enumerate(wrapped):
         gap = style.space_before if pages[-1] else 0
         needed = gap + style.leading * len(lines)
-        if entry.depth == 0 and n + 1 < len(wrapped):
-            needed += wrapped[n + 1][1].leading  # keep a section heading with its first entry
+        if n + 1 < len(wrapped) and wrapped[n + 1][0].depth > entry.depth:
+            needed += wrapped[n + 1][1].leading  # keep a heading (section, pupil) with its first entry
         if y - needed < BOTTOM and pages[-1]:
             pages.append([])
             y, gap = NEXT_TOP, 0
@@ -412,19 +413,22 @@ FOOTER_BASELINE = 0.5 * cm
 FOOTER_MARGIN = 1.5 * cm
 
 
-def _stamp_footers(writer: PdfWriter, sources: list[Path], face: _Typeface, footer: str) -> None:
+def _stamp_footers(writer: PdfWriter, sources: list[str], face: _Typeface, footer: str) -> None:
     """Draw every page's footer at its visual bottom, whatever its size and /Rotate."""
     total = len(writer.pages)
     placements = [_visual_box(page) for page in writer.pages]
+    centre = face.width(CLASSIFICATION, FOOTER_SIZE, bold=True)
+    left_texts: dict[float, str] = {}  # by page width: the footer, shortened if it would reach the centre
     buffer = io.BytesIO()
     canvas = Canvas(buffer, pageCompression=1)
     for number, (width, height, _) in enumerate(placements, start=1):
         canvas.setPageSize((width, height))
         canvas.setFillGray(0.3)
-        centre = face.width(CLASSIFICATION, FOOTER_SIZE, bold=True)
-        room = (width - centre) / 2 - FOOTER_MARGIN - 0.4 * cm
+        if width not in left_texts:
+            room = (width - centre) / 2 - FOOTER_MARGIN - 0.4 * cm
+            left_texts[width] = face.fit(footer, FOOTER_SIZE, room)
         # Left to right, so the text layer reads in the order the eye does.
-        face.draw(canvas, FOOTER_MARGIN, FOOTER_BASELINE, face.fit(footer, FOOTER_SIZE, room), FOOTER_SIZE)
+        face.draw(canvas, FOOTER_MARGIN, FOOTER_BASELINE, left_texts[width], FOOTER_SIZE)
         face.draw(canvas, (width - centre) / 2, FOOTER_BASELINE, CLASSIFICATION, FOOTER_SIZE, bold=True)
         right = f"page {number} of {total}"
         right_x = width - FOOTER_MARGIN - face.width(right, FOOTER_SIZE)
@@ -511,7 +515,7 @@ def _reportlab_pages(buffer: io.BytesIO) -> list[PageObject]:
     readers drop it from the text layer; the map wants the surrogate pair ``<D83DDE00>``.
     """
     reader = PdfReader(buffer)
-    mended = set()
+    mended: set[int] = set()
     for page in reader.pages:
         for font in page["/Resources"].get("/Font", {}).values():
             cmap = font.get_object().get("/ToUnicode")
@@ -542,6 +546,7 @@ def _write_atomically(writer: PdfWriter, dest: Path) -> None:
             out.flush()
             os.fsync(out.fileno())
         os.replace(temp, dest)
+        _fsync_folder(dest.parent)  # so the rename itself survives a power cut
     except BaseException as exc:
         Path(temp).unlink(missing_ok=True)
         if isinstance(exc, OSError):
@@ -549,3 +554,11 @@ def _write_atomically(writer: PdfWriter, dest: Path) -> None:
         if isinstance(exc, PyPdfError):
             raise ToolError(f"pypdf could not write the pack to {dest}: {exc}") from exc
         raise
+
+
+def _fsync_folder(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -1,0 +1,268 @@
+"""Assembling the evidence pack from PDFs, read back with pypdf and poppler's pdftotext."""
+
+from __future__ import annotations
+
+import re
+import stat
+import subprocess
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader, PdfWriter
+from reportlab.lib.pagesizes import A4, landscape
+from reportlab.pdfgen.canvas import Canvas
+
+from packgen.assemble import PackNode, assemble_pack
+from packgen.errors import InputError
+
+FOOTER = "Szkoła Şişli & Brookfield Academy · Evidence pack"
+PUPIL = "Zoë O'Brien-Łukasz <Jr> 😀 שלום"
+
+
+def make_pdf(path: Path, *labels: str, size: tuple[float, float] = A4) -> Path:
+    """A PDF with one page per label, the label written near the top of its page."""
+    canvas = Canvas(str(path), pagesize=size)
+    for label in labels:
+        canvas.setFont("Helvetica", 14)
+        canvas.drawString(72, size[1] - 90, label)
+        canvas.showPage()
+    canvas.save()
+    return path
+
+
+def rotated(path: Path, degrees: int) -> Path:
+    """The PDF with /Rotate set on every page: shown turned, drawn as before."""
+    writer = PdfWriter(clone_from=path)
+    for page in writer.pages:
+        page.rotate(degrees)
+    writer.write(path)
+    return path
+
+
+def outline_tree(reader: PdfReader, items: list | None = None) -> list:
+    """The bookmarks as [(title, 1-based page, [children...]), ...]."""
+    tree: list = []
+    for item in reader.outline if items is None else items:
+        if isinstance(item, list):
+            tree[-1] = (*tree[-1][:2], outline_tree(reader, item))
+        else:
+            tree.append((item.title, reader.get_destination_page_number(item) + 1, []))
+    return tree
+
+
+def flatten(tree: list) -> list[tuple[str, int]]:
+    return [pair for title, page, children in tree for pair in [(title, page), *flatten(children)]]
+
+
+def contents_pages(reader: PdfReader) -> list[int]:
+    """0-based indexes of the contents pages (they follow the one-page covers used here)."""
+    pages = []
+    while reader.pages[1 + len(pages)].extract_text().startswith("Contents"):
+        pages.append(1 + len(pages))
+    return pages
+
+
+def printed_contents(reader: PdfReader) -> list[tuple[str, int]]:
+    """(title, page number) as printed in the contents, in order."""
+    entries = []
+    for index in contents_pages(reader):
+        for line in reader.pages[index].extract_text().splitlines():
+            match = re.fullmatch(r"(.+?) (\d+)", line)
+            if match and "OFFICIAL-SENSITIVE" not in line:  # not the footer
+                entries.append((match[1], int(match[2])))
+    return entries
+
+
+def link_targets(reader: PdfReader) -> list[int]:
+    """1-based target page of each link on the contents pages, in order."""
+    page_numbers = {page.indirect_reference.idnum: n for n, page in enumerate(reader.pages, start=1)}
+    targets = []
+    for index in contents_pages(reader):
+        for annotation in reader.pages[index].get("/Annots", []):
+            annotation = annotation.get_object()
+            assert annotation["/Subtype"] == "/Link"
+            targets.append(page_numbers[annotation["/Dest"][0].idnum])
+    return targets
+
+
+def footer_box(pdf: Path, page_number: int) -> tuple[float, float, float, float]:
+    """Where poppler sees the word "page" of the footer, in the page's view: (x0, y0, x1, y1), y down."""
+    out = subprocess.run(
+        ["pdftotext", "-bbox", "-f", str(page_number), "-l", str(page_number), str(pdf), "-"],
+        check=True, capture_output=True, text=True,
+    ).stdout
+    words = re.findall(r'xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">page<', out)
+    assert len(words) == 1, out
+    x0, y0, x1, y1 = map(float, words[0])
+    return x0, y0, x1, y1
+
+
+@pytest.fixture
+def school(tmp_path: Path) -> dict[str, Path]:
+    return {
+        "cover": make_pdf(tmp_path / "cover.pdf", "COVER PAGE"),
+        "register": make_pdf(tmp_path / "register.pdf", "REGISTER ONE", "REGISTER TWO", size=landscape(A4)),
+        "readiness": rotated(make_pdf(tmp_path / "readiness.pdf", "READINESS TURNED"), 90),
+        "agreement": make_pdf(tmp_path / "agreement.pdf", "AGREEMENT A1", "AGREEMENT A2", "AGREEMENT A3"),
+        "plan": make_pdf(tmp_path / "plan.pdf", "PLAN P1"),
+        "agreement2": make_pdf(tmp_path / "agreement2.pdf", "SECOND AGREEMENT 1", "SECOND AGREEMENT 2"),
+    }
+
+
+def school_nodes(pdfs: dict[str, Path]) -> list[PackNode]:
+    return [
+        PackNode("AP register", pdfs["register"]),
+        PackNode("Readiness", pdfs["readiness"]),
+        PackNode("Providers", children=(PackNode("Provider with nothing yet"),)),
+        PackNode("Pupils", children=(
+            PackNode(PUPIL, children=(
+                PackNode("Commissioning agreement", pdfs["agreement"]),
+                PackNode("Education plan", pdfs["plan"]),
+            )),
+            PackNode("Sam Smith", children=(PackNode("Commissioning agreement", pdfs["agreement2"]),)),
+        )),
+    ]
+
+
+def test_pack_order_bookmarks_contents_and_links_agree(tmp_path, school):
+    result = assemble_pack(school["cover"], school_nodes(school), tmp_path / "pack.pdf", footer=FOOTER)
+
+    reader = PdfReader(result.path)
+    assert result.page_count == len(reader.pages) == 1 + 1 + 2 + 1 + 3 + 1 + 2
+    assert outline_tree(reader) == [
+        ("Contents", 2, []),
+        ("AP register", 3, []),
+        ("Readiness", 5, []),
+        ("Pupils", 6, [
+            (PUPIL, 6, [("Commissioning agreement", 6, []), ("Education plan", 9, [])]),
+            ("Sam Smith", 10, [("Commissioning agreement", 10, [])]),
+        ]),
+    ]  # "Providers" has no pages anywhere below it, so it is left out
+    bookmarks = flatten(outline_tree(reader))[1:]
+    assert printed_contents(reader) == bookmarks
+    assert link_targets(reader) == [page for _, page in bookmarks]
+
+    # Every document's own pages are where the contents says, with their content intact.
+    expected_first_words = ["COVER PAGE", "Contents", "REGISTER ONE", "REGISTER TWO", "READINESS TURNED",
+                            "AGREEMENT A1", "AGREEMENT A2", "AGREEMENT A3", "PLAN P1",
+                            "SECOND AGREEMENT 1", "SECOND AGREEMENT 2"]
+    for page, words in zip(reader.pages, expected_first_words):
+        assert words in page.extract_text()
+
+
+def test_every_page_has_the_footer_with_pack_wide_numbers(tmp_path, school):
+    result = assemble_pack(school["cover"], school_nodes(school), tmp_path / "pack.pdf", footer=FOOTER)
+
+    reader = PdfReader(result.path)
+    total = len(reader.pages)
+    for number, page in enumerate(reader.pages, start=1):
+        text = page.extract_text()
+        assert f"{FOOTER} OFFICIAL-SENSITIVE page {number} of {total}" in text
+
+
+@pytest.mark.parametrize(("page_number", "view_width", "view_height"), [
+    (1, A4[0], A4[1]),  # the cover, portrait
+    (3, A4[1], A4[0]),  # the register, a landscape page
+    (5, A4[1], A4[0]),  # readiness: a portrait page shown turned by /Rotate 90
+])
+def test_the_footer_sits_upright_at_the_bottom_of_the_page_as_seen(
+    tmp_path, school, page_number, view_width, view_height
+):
+    pack = assemble_pack(school["cover"], school_nodes(school), tmp_path / "pack.pdf", footer=FOOTER).path
+
+    x0, y0, x1, y1 = footer_box(pack, page_number)
+    assert x1 - x0 > y1 - y0  # a word laid along the line, not turned on its side
+    assert view_height - 1.0 / 2.54 * 72 < y0 < y1 <= view_height  # within 1 cm of the bottom edge
+    assert view_width * 0.75 < x0 < view_width  # bottom right
+
+
+def test_names_in_any_script_stay_text(tmp_path, school):
+    result = assemble_pack(school["cover"], school_nodes(school), tmp_path / "pack.pdf", footer=FOOTER)
+
+    reader = PdfReader(result.path)
+    assert PUPIL in [title for title, _ in printed_contents(reader)]
+    poppler = subprocess.run(
+        ["pdftotext", "-f", "2", "-l", "2", str(result.path), "-"], check=True, capture_output=True, text=True
+    ).stdout
+    assert "Zoë O'Brien-Łukasz <Jr> 😀" in poppler and "שלום" in poppler
+    assert FOOTER in poppler
+
+
+def test_a_long_contents_runs_over_several_pages_and_still_numbers_right(tmp_path, school):
+    pupils = tuple(
+        PackNode(f"Pupil {n:03d}", children=(PackNode("One-page summary", school["plan"]),)) for n in range(120)
+    )
+    nodes = [PackNode("AP register", school["register"]), PackNode("Pupils", children=pupils)]
+
+    result = assemble_pack(school["cover"], nodes, tmp_path / "pack.pdf", footer=FOOTER)
+
+    reader = PdfReader(result.path)
+    contents = contents_pages(reader)
+    assert len(contents) >= 2
+    assert reader.pages[2].extract_text().startswith("Contents (continued)")
+    first_document_page = 1 + len(contents) + 1
+    assert "REGISTER ONE" in reader.pages[first_document_page - 1].extract_text()
+    bookmarks = flatten(outline_tree(reader))[1:]
+    assert len(bookmarks) == 1 + 1 + 120 * 2
+    assert printed_contents(reader) == bookmarks
+    assert link_targets(reader) == [page for _, page in bookmarks]
+    assert result.page_count == 1 + len(contents) + 2 + 120
+
+
+def test_a_damaged_pdf_is_named_and_the_old_pack_is_left_alone(tmp_path, school):
+    dest = tmp_path / "pack.pdf"
+    dest.write_bytes(b"%PDF- the pack from last week")
+    damaged = tmp_path / "visit-record.pdf"
+    damaged.write_bytes(b"%PDF-1.7\nthis file was cut short by a failed download")
+    nodes = [*school_nodes(school), PackNode("Visit record", damaged)]
+
+    with pytest.raises(InputError, match=re.escape(str(damaged))):
+        assemble_pack(school["cover"], nodes, dest, footer=FOOTER)
+
+    assert dest.read_bytes() == b"%PDF- the pack from last week"
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
+
+
+def test_a_page_whose_drawing_cannot_be_decoded_is_named(tmp_path, school):
+    evidence = make_pdf(tmp_path / "evidence.pdf", "EVIDENCE")
+    data = evidence.read_bytes()
+    drawing = re.search(rb"stream\r?\n(.*?)endstream", data, re.DOTALL)
+    # Damage inside the page's drawing; the file's structure is intact, so it opens. ("u" is the
+    # largest ASCII85 digit: a run of them cannot be decoded, which pypdf reports as an error.)
+    evidence.write_bytes(data[: drawing.start(1)] + b"u" * len(drawing[1]) + data[drawing.end(1) :])
+
+    with pytest.raises(InputError, match=re.escape(str(evidence)) + ".*damaged"):
+        assemble_pack(school["cover"], [PackNode("Evidence", evidence)], tmp_path / "pack.pdf", footer=FOOTER)
+
+
+def encrypted(path: Path, *, open_password: str) -> Path:
+    writer = PdfWriter(clone_from=path)
+    writer.encrypt(user_password=open_password, owner_password="owner-only-secret", algorithm="AES-256")
+    writer.write(path)
+    return path
+
+
+def test_a_pdf_locked_only_against_editing_goes_in_but_one_needing_a_password_does_not(tmp_path, school):
+    locked_for_editing = encrypted(make_pdf(tmp_path / "dbs-letter.pdf", "DBS LETTER"), open_password="")
+    needs_password = encrypted(make_pdf(tmp_path / "report.pdf", "REPORT"), open_password="secret")
+
+    result = assemble_pack(
+        school["cover"], [PackNode("Provider letter", locked_for_editing)], tmp_path / "pack.pdf", footer=FOOTER
+    )
+    assert "DBS LETTER" in PdfReader(result.path).pages[2].extract_text()
+
+    with pytest.raises(InputError, match=re.escape(str(needs_password)) + ".*password"):
+        assemble_pack(school["cover"], [PackNode("Report", needs_password)], tmp_path / "pack.pdf", footer=FOOTER)
+
+
+def test_the_pack_is_private_and_labelled(tmp_path, school):
+    dest = tmp_path / "pack.pdf"
+    dest.write_bytes(b"old")
+    dest.chmod(0o644)
+
+    assemble_pack(school["cover"], school_nodes(school), dest, footer=FOOTER, title="Evidence pack for Brookfield")
+
+    assert stat.S_IMODE(dest.stat().st_mode) == 0o600
+    metadata = PdfReader(dest).metadata
+    assert metadata.title == "Evidence pack for Brookfield"
+    assert metadata.subject == "OFFICIAL-SENSITIVE"
