@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from packgen.load import load_school
 from packgen.models import Provider, PupilFile, SchoolFile
 
 from .conftest import DEMO
@@ -68,6 +69,13 @@ def test_provider_file_is_a_valid_record(path):
 @pytest.mark.parametrize("path", PUPIL_FILES, ids=lambda p: p.name)
 def test_pupil_file_is_a_valid_record(path):
     PupilFile.model_validate(read(path))
+
+
+def test_the_folder_loads_as_one_school(providers, pupils):
+    data = load_school(DEMO)
+    assert data.slug == "brookfield-academy"
+    assert data.pupils == pupils
+    assert data.providers == providers
 
 
 def test_ids_are_slugs_and_pupil_ids_hold_no_names(providers, pupils):
