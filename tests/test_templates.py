@@ -1,38 +1,27 @@
 """The Word templates in templates/: each fits the data documents.py gives it, and fills cleanly.
 
-Each template is filled twice: with a rich record (awkward characters, every optional field set) and
-with a sparse one (every optional field left out). The filled document must open, and its text must
-hold the record's values exactly as written.
+Each template is filled twice, with the context documents.py builds from a fictional school: once
+from rich records (awkward characters, every optional field set) and once from sparse ones (every
+optional field left out). The filled document must open, and its text must hold the record's values
+exactly as written.
 """
 
 from __future__ import annotations
 
 import zipfile
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 from docx import Document
 from lxml import etree
 
-from packgen import models
+from packgen import documents, models
 from packgen.render import Renderer, template_variable_problems
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
-# The contract with documents.py: the top-level names each template is given.
-COMMON = {"school", "staff", "governance", "partnership", "letters", "generated_on"}
-ONE_PUPIL = COMMON | {"pupil_id", "pupil", "placement", "provider"}
-CONTRACT = {
-    "agreement.docx": ONE_PUPIL,
-    "letter.docx": COMMON | {"provider", "provider_id", "reply_by", "pupil_count"},
-    "education_plan.docx": ONE_PUPIL,
-    "review.docx": ONE_PUPIL | {"review", "review_number"},
-    "visit.docx": ONE_PUPIL | {"visit", "visit_number"},
-    "cover.docx": COMMON | {"pupil_count", "provider_count", "generated_at"},
-    "register.docx": COMMON | {"generated_at", "rows", "counts"},
-}
+CONTRACT = documents.TEMPLATE_CONTEXT  # the top-level names documents.py gives each template
 
 # ---------------------------------------------------------------- fictional records
 
@@ -159,6 +148,7 @@ def rich_pupil() -> models.PupilFile:
                     "outcome": "Settled; good relationship with the tutor", "concerns": True,
                     "concern_details": "Mentioned an older group near the gate",
                     "safeguarding_procedure_followed": True}],
+        "attendance": [{"from": "2026-09-08", "to": "2026-10-23", "possible_sessions": 60, "attended_sessions": 47}],
     })
 
 
@@ -173,45 +163,32 @@ def sparse_pupil() -> models.PupilFile:
     })
 
 
-def register_row(pupil: models.PupilFile, provider: models.Provider, **dates) -> SimpleNamespace:
-    flags = pupil.pupil.flags
-    return SimpleNamespace(
-        pupil_id="p1", name=pupil.pupil.full_name, upn=pupil.pupil.upn, year_group=pupil.pupil.year_group,
-        flags=", ".join(name for name, on in (("LAC", flags.lac), ("EHCP", flags.ehcp), ("CP", flags.cp),
-                                              ("CIN", flags.cin)) if on),
-        category=pupil.placement.category, arranged_by=pupil.placement.arranged_by, provider=provider.name,
-        registration=provider.registration.status, hours_per_week=pupil.placement.hours_per_week,
-        start_date=pupil.placement.start_date, target_end_date=pupil.placement.target_end_date,
-        last_review=dates.get("last_review"), next_review=dates.get("next_review"),
-        last_visit=dates.get("last_visit"), attendance_percent=dates.get("attendance_percent"))
+NOW = datetime(2026, 11, 3, 14, 5)
 
 
-def context(template: str, school: models.SchoolFile, provider: models.Provider, pupil: models.PupilFile,
-            rows: list[SimpleNamespace]) -> dict:
-    """What documents.py gives ``template`` (see CONTRACT), built from these records."""
-    given = {"school": school.school, "staff": school.staff, "governance": school.governance,
-             "partnership": school.partnership, "letters": school.letters, "generated_on": date(2026, 11, 3),
-             "pupil_id": "p1", "pupil": pupil.pupil, "placement": pupil.placement, "provider": provider,
-             "provider_id": "bridge-learning", "reply_by": date(2026, 11, 17) if rows else None,
-             "pupil_count": len(rows), "provider_count": len({r.provider for r in rows}),
-             "generated_at": datetime(2026, 11, 3, 14, 5), "rows": rows,
-             "review": pupil.reviews[0], "review_number": 1, "visit": pupil.visits[0], "visit_number": 1,
-             "counts": SimpleNamespace(pupils=len(rows), providers=len({r.provider for r in rows}),
-                                       part_time=len(rows), unregistered_providers=0, lac=len(rows), ehcp=0,
-                                       cp=0, cin=0, directed=0)}
-    return {name: given[name] for name in CONTRACT[template]}
+def school_data(school: models.SchoolFile, provider: models.Provider | None,
+                pupil: models.PupilFile | None) -> models.SchoolData:
+    """A school with at most one pupil ("p1") and the provider it is placed with."""
+    return models.SchoolData(
+        slug="brookfield", folder="data/brookfield", school=school,
+        providers={pupil.placement.provider: provider} if pupil and provider else {},
+        pupils={"p1": pupil} if pupil else {})
+
+
+def specs(data: models.SchoolData) -> dict[str, documents.DocumentSpec]:
+    """The first document documents.py makes from each template for this school."""
+    made = [documents.cover(data, NOW), documents.register(data, NOW),
+            *(documents.letter(data, pid, NOW.date()) for pid in data.providers),
+            *(spec for pid in data.pupils for spec in documents.pupil_documents(data, pid, NOW.date()))]
+    return {spec.template: spec for spec in reversed(made)}
 
 
 def rich(template: str) -> dict:
-    pupil, provider = rich_pupil(), rich_provider()
-    row = register_row(pupil, provider, last_review=date(2026, 10, 20), next_review=date(2026, 12, 8),
-                       last_visit=date(2026, 9, 29), attendance_percent=78.4)
-    return context(template, rich_school(), provider, pupil, [row])
+    return specs(school_data(rich_school(), rich_provider(), rich_pupil()))[template].context
 
 
 def sparse(template: str) -> dict:
-    pupil, provider = sparse_pupil(), sparse_provider()
-    return context(template, sparse_school(), provider, pupil, [])
+    return specs(school_data(sparse_school(), sparse_provider(), sparse_pupil()))[template].context
 
 
 # What each filled document must show, word for word, from the rich records.
@@ -227,7 +204,7 @@ EXPECTED = {
         "Yes: Northshire AP directory; last audited 1 June 2026", "English, Maths, Construction Level 1",
         "5 September 2026", "A. Khan"],
     "letter.docx": [
-        PROVIDER_NAME, "Dear A. Khan,", "has one pupil placed with", "3 November 2026", "by 17 November 2026",
+        PROVIDER_NAME, "Dear A. Khan,", "has one pupil placed with", "3 November 2026", "by 16 September 2026",
         "ap@brookfield.example", "M. Lee, S. Brown", "Section 128", "Prevent duty", "children's barred list"],
     "education_plan.docx": PUPIL_TEXT + [
         "White - Irish", "Southshire", "CAMHS, Youth Service", "Year 8, spring term", "K. Adams", "F. Ndiaye",
@@ -245,7 +222,8 @@ EXPECTED = {
         "149999", "Northshire", "Example Learning Trust", "3 November 2026 at 14:05",
         "OFFICIAL-SENSITIVE: contains personal data about children", "R. Patel, head@brookfield.example"],
     "register.docx": [
-        f"{PUPIL_FORENAME} {PUPIL_SURNAME}", "B801200005001", "LAC, EHCP, CP", PROVIDER_NAME, "Registered",
+        f"{PUPIL_FORENAME} {PUPIL_SURNAME} ({PREFERRED})", "B801200005001", "LAC, EHCP, CP, EHA", PROVIDER_NAME,
+        "Registered",
         "8 Sep 2026", "12 Feb 2027", "20 Oct 2026", "8 Dec 2026", "29 Sep 2026", "78%", "The school",
         "North Behaviour Partnership", "SENDCo", "N. Caffery"],
 }
@@ -286,7 +264,7 @@ def test_every_template_uses_only_what_its_context_gives():
 
 
 def test_a_template_asking_for_more_than_it_is_given_is_reported():
-    narrower = {**CONTRACT, "review.docx": CONTRACT["review.docx"] - {"review"}}
+    narrower = {**CONTRACT, "review.docx": [name for name in CONTRACT["review.docx"] if name != "review"]}
     problems = template_variable_problems(TEMPLATES, narrower)
     assert problems == [problems[0]] and problems[0].startswith("review.docx: uses 'review'")
 
@@ -313,7 +291,8 @@ def test_sparse_records_read_well(renderer, tmp_path, template):
 
 
 def test_an_empty_register_says_so(renderer, tmp_path):
-    text = document_text(renderer.render("register.docx", sparse("register.docx"), tmp_path / "r.docx"))
+    nobody = specs(school_data(sparse_school(), None, None))["register.docx"].context
+    text = document_text(renderer.render("register.docx", nobody, tmp_path / "r.docx"))
     assert "No pupils are in alternative provision." in text
     assert "Behaviour partnership" not in text  # the sparse school has none
 
