@@ -44,13 +44,13 @@ def pupils() -> dict[str, PupilFile]:
     return {path.stem: PupilFile.model_validate(read(path)) for path in PUPIL_FILES}
 
 
-def demo_gaps() -> set[tuple[str, str, str, str]]:
-    """The findings GAPS.md promises, as (rule, subject, id, status): for the readiness tests to compare."""
+def demo_gaps() -> set[tuple[str, str, str, str, str]]:
+    """The findings GAPS.md promises, as (rule, subject, id, severity, status): for readiness tests to compare."""
     text = (DEMO / "GAPS.md").read_text(encoding="utf-8")
     table = text.split("## Findings", 1)[1].split("\n## ", 1)[0]
     rows = [[cell.strip() for cell in line.strip().strip("|").split("|")]
             for line in table.splitlines() if line.startswith("| R")]
-    return {(rule, subject, subject_id, status) for rule, subject, subject_id, _severity, status, _what in rows}
+    return {tuple(row[:5]) for row in rows}
 
 
 # ---------------------------------------------------------------- every file is a valid record
@@ -209,13 +209,14 @@ def test_gaps_name_real_rules_and_real_subjects(providers, pupils):
     gaps = demo_gaps()
     assert len(gaps) >= 10
     known = {"pupil": set(pupils), "provider": set(providers)}
-    for rule, subject, subject_id, status in gaps:
+    for rule, subject, subject_id, severity, status in gaps:
         assert 1 <= int(rule.removeprefix("R")) <= 17, rule
         assert subject_id in known[subject], subject_id
+        assert severity in ("critical", "high", "advisory"), severity
         assert status in ("fail", "unknown"), status
 
 
 def test_each_gap_is_flagged_at_the_top_of_its_file_and_no_others_are():
     flagged = {(rule, path.stem) for path in [*PROVIDER_FILES, *PUPIL_FILES]
                for rule in GAP_COMMENT.findall(path.read_text(encoding="utf-8"))}
-    assert flagged == {(rule, subject_id) for rule, _subject, subject_id, _status in demo_gaps()}
+    assert flagged == {(rule, subject_id) for rule, _subject, subject_id, *_ in demo_gaps()}
