@@ -116,7 +116,8 @@ def r1_registration(data: SchoolData, provider_id: str, today: date) -> Finding 
     if provider.registration.status == "registered":
         return None
     ours = [data.pupils[p] for p in _pupils_at(data, provider_id)]
-    # Further education colleges are outside the law's definition of a school (Education Act 1996 s4).
+    # The law counts pupils of compulsory school age (Years 1 to 11), and a further education college is
+    # outside its definition of a school (Education Act 1996 s4).
     judged = [r for r in ours if 1 <= r.pupil.year_group <= 11] if provider.kind != "college" else []
     full_time = [r for r in judged if not r.placement.part_time]
     vulnerable = [r for r in full_time if r.pupil.flags.lac or r.pupil.flags.ehcp]
@@ -209,7 +210,7 @@ def r3_written_plan(data: SchoolData, pupil_id: str, today: date) -> Finding | N
     if not missing:
         return None
     return _pupil("R3", data, pupil_id, "fail", (
-        f"{display_name(record)}'s education plan has no {_and(missing)}. Agree and record "
+        f"{display_name(record)}: the education plan has no {_and(missing)}. Agree and record "
         f"{'them' if len(missing) > 1 else 'it'} with the provider, the pupil and parents."))
 
 
@@ -229,7 +230,7 @@ def r4_reviews(data: SchoolData, pupil_id: str, today: date) -> Finding | None:
         planned = plan.review_on if plan else None
     if planned is not None and planned < today:
         return _pupil("R4", data, pupil_id, "fail", (
-            f"{name}'s review planned for {_day(planned)} is not recorded ({since.replace('the ', '', 1)}). "
+            f"{name}: the review planned for {_day(planned)} is not recorded ({since.replace('the ', '', 1)}). "
             "Hold the review, or record its minutes if it took place."))
     calendar = Calendar.for_school(data.school.pack.term_dates, anchor, today)
     term_days, complete = calendar.term_days(anchor, today)
@@ -289,8 +290,8 @@ def r6_off_site_direction(data: SchoolData, pupil_id: str, today: date) -> Findi
     if not missing:
         return None
     return _pupil("R6", data, pupil_id, "fail", (
-        f"{name} is directed off site, but the record does not give {_and(missing)}. A direction must be "
-        "time-limited and the local authority must be told: set the end date, tell the authority, record both."))
+        f"{name} is directed off site, but the record does not give {_and(missing)}. A direction must have "
+        "an end date and the local authority must be told of it: put this right and record the dates."))
 
 
 def r7_part_time_plan(data: SchoolData, pupil_id: str, today: date) -> Finding | None:
@@ -303,7 +304,7 @@ def r7_part_time_plan(data: SchoolData, pupil_id: str, today: date) -> Finding |
         timetabled = sum(s.hours for s in placement.sessions)
         if (timetabled < FULL_TIME_HOURS) != placement.part_time:
             return _pupil("R7", data, pupil_id, "unknown", (
-                f"{name}'s placement is recorded as {_hours(hours)} a week but the sessions add up to "
+                f"{name}: the placement is recorded as {_hours(hours)} a week but the sessions add up to "
                 f"{_hours(timetabled)}, so it is not known whether it is part time. Correct one of them."))
     if not placement.part_time:
         return None
@@ -339,11 +340,11 @@ def r8_attendance_code(data: SchoolData, pupil_id: str, today: date) -> Finding 
     fits = code == expected or (code == "D" and provider.kind in SCHOOL_KINDS)
     if not fits:
         return _pupil("R8", data, pupil_id, "fail", (
-            f"{name}'s sessions at {provider.name} are marked '{code}', which does not fit a placement "
+            f"{name}: sessions at {provider.name} are marked '{code}', which does not fit a placement "
             f"arranged by the {_arranged(placement.arranged_by)}. Use {right}, and correct past marks."))
     if code == "B" and provider.kind == "online" and not placement.supervised_by:
         return _pupil("R8", data, pupil_id, "unknown", (
-            f"{name}'s online sessions with {provider.name} are marked B, which is right only if someone the "
+            f"{name}: online sessions with {provider.name} are marked B, which is right only if someone the "
             "school has approved supervises them. Record who does; if nobody does, B cannot be used."))
     return None
 
@@ -411,7 +412,7 @@ def r11_agencies(data: SchoolData, pupil_id: str, today: date) -> Finding | None
     if not missing:
         return None
     return _pupil("R11", data, pupil_id, "fail", (
-        f"{display_name(record)}'s placement has no record of {_and(missing)}. Consult them now, and record "
+        f"{display_name(record)}: the placement has no record of {_and(missing)}. Consult them now, and record "
         "who was involved and when."))
 
 
@@ -428,10 +429,10 @@ def r12_agreement(data: SchoolData, pupil_id: str, today: date) -> Finding | Non
             f"{data.provider_of(pupil_id).name}, have both sides sign it, and record the date."))
     if agreement.signed_on is None:
         return _pupil("R12", data, pupil_id, "unknown", (
-            f"{name}'s commissioning agreement names who signed but not when. Record the date it was signed."))
+            f"{name}: the commissioning agreement names who signed but not when. Record the date it was signed."))
     if unsigned:
         return _pupil("R12", data, pupil_id, "unknown", (
-            f"{name}'s commissioning agreement is dated {_day(agreement.signed_on)}, but who signed for "
+            f"{name}: the commissioning agreement is dated {_day(agreement.signed_on)}, but who signed for "
             f"{_and(unsigned)} is not recorded. Check the signed copy and record it."))
     return None
 
@@ -461,7 +462,7 @@ def r15_end_decision(data: SchoolData, pupil_id: str, today: date) -> Finding | 
         return None
     if end is None:
         return _pupil("R15", data, pupil_id, "unknown", (
-            f"{name}'s placement has no target end date, so it is not known whether it has run past it. "
+            f"{name}: the placement has no target end date, so it is not known whether it has run past it. "
             "Set one and review the placement against it."))
     if end >= today:
         return None
@@ -469,7 +470,7 @@ def r15_end_decision(data: SchoolData, pupil_id: str, today: date) -> Finding | 
     if any(r.decision in ("end", "reintegrate") or r.date >= end for r in reviews):
         return None
     return _pupil("R15", data, pupil_id, "fail", (
-        f"{name}'s placement passed its target end date ({_day(end)}) with no decision recorded. Review it and "
+        f"{name}: the placement passed its target end date ({_day(end)}) with no decision recorded. Review it and "
         "record whether it ends, continues to a new end date, or the pupil returns to school."))
 
 
@@ -590,7 +591,7 @@ def _direction_contradicts(record: PupilFile) -> bool:
 
 
 def _contradiction(name: str) -> str:
-    return (f"{name}'s record says the pupil is not directed off site but gives direction dates, so it is not "
+    return (f"{name}: the record says the pupil is not directed off site but gives direction dates, so it is not "
             "known whether this is a direction. Correct the record.")
 
 

@@ -6,12 +6,9 @@ Every example starts from a small fictional school (Oak Lane School: one pupil, 
 
 from __future__ import annotations
 
-import re
 from datetime import date
-from pathlib import Path
 
-import pytest
-
+from packgen.load import load_school
 from packgen.models import PupilFile, Provider, SchoolData, SchoolFile
 from packgen.readiness import (
     RULES,
@@ -37,6 +34,7 @@ from packgen.readiness import (
 )
 
 from .conftest import DEMO
+from .test_demo_data import demo_gaps
 
 TODAY = date(2026, 11, 23)  # a Monday, three weeks into the default Autumn 2 (2 Nov to 18 Dec 2026)
 
@@ -166,7 +164,8 @@ def test_r1_four_full_time_pupils_are_warned_about_but_not_called_an_illegal_sch
 
 
 def test_r1_three_short_days_a_week_are_the_substantial_part_of_a_pupils_education():
-    data = example(provider=UNREGISTERED, pupil=placement(hours_per_week=12, sessions=week("Mon Tue Wed", "09:00", "13:00")))
+    three_mornings = placement(hours_per_week=12, sessions=week("Mon Tue Wed", "09:00", "13:00"))
+    data = example(provider=UNREGISTERED, pupil=three_mornings)
     assert_finding(r1_registration(data, "canal", TODAY), "fail", "high", "Amir Example", "3 or more days")
 
 
@@ -196,7 +195,8 @@ def test_r2_a_returned_letter_confirming_every_check_passes():
 
 def test_r2_fails_when_the_letter_has_not_come_back():
     data = example(provider={"assurance": {"received_on": None}})
-    assert_finding(r2_staff_checks(data, "canal", TODAY), "fail", "critical", "requested on 1 Sep 2026", "Chase D. Khan")
+    assert_finding(r2_staff_checks(data, "canal", TODAY), "fail", "critical", "requested on 1 Sep 2026",
+                   "Chase D. Khan")
 
 
 def test_r2_fails_when_a_check_is_not_confirmed_or_wrongly_called_not_applicable():
@@ -278,7 +278,8 @@ def test_r5_a_visit_this_half_term_passes():
 
 def test_r5_fails_when_the_last_visit_was_last_half_term():
     data = example(pupil={"visits": [{"date": "2026-10-20", "by": "B. Lead", "purpose": "visit"}]})
-    assert_finding(r5_visits(data, "p1", TODAY), "fail", "high", "since Autumn 2 began on 2 Nov 2026", "once a half term")
+    assert_finding(r5_visits(data, "p1", TODAY), "fail", "high", "since Autumn 2 began on 2 Nov 2026",
+                   "once a half term")
 
 
 def test_r5_in_the_first_two_weeks_of_a_half_term_last_half_terms_visit_still_counts():
@@ -631,15 +632,27 @@ def test_assess_lists_findings_worst_first_each_naming_its_subject_and_source():
     by_rule = {f.rule: f for f in findings}
     assert (by_rule["R2"].subject, by_rule["R2"].subject_id, by_rule["R2"].subject_name) == (
         "provider", "canal", "Canal Street Centre")
-    assert (by_rule["R7"].subject, by_rule["R7"].subject_id, by_rule["R7"].subject_name) == ("pupil", "p1", "Amir Example")
+    assert (by_rule["R7"].subject, by_rule["R7"].subject_id, by_rule["R7"].subject_name) == (
+        "pupil", "p1", "Amir Example")
     assert (by_rule["R17"].subject, by_rule["R17"].subject_id) == ("school", "oak-lane")
     assert by_rule["R2"].source == "KCSIE (AP section); Appendix 4"
 
 
 def test_assess_orders_rule_numbers_as_numbers_and_then_pupils_by_name():
     data = example(
-        pupil={"pupil": {"legal_forename": "Zak"}} | placement(consent=NO_CONSENT, safeguarding={"dsl_contact_shared": None}),
+        pupil={"pupil": {"legal_forename": "Zak"}}
+        | placement(consent=NO_CONSENT, safeguarding={"dsl_contact_shared": None}),
         more_pupils={"p2": {"pupil": {"legal_forename": "Bea"}} | placement(consent=NO_CONSENT)},
     )
     assert [(f.rule, f.subject_name) for f in assess(data, TODAY)] == [
         ("R13", "Bea Example"), ("R13", "Zak Example"), ("R10", "Zak Example")]
+
+
+# ---------------------------------------------------------------- the demo school
+
+
+def test_the_demo_school_shows_exactly_the_gaps_its_gaps_page_lists():
+    findings = assess(load_school(DEMO), date(2026, 11, 23))
+    found = [(f.rule, f.subject, f.subject_id, f.severity, f.status) for f in findings]
+    assert len(found) == len(set(found))  # one finding per rule and subject
+    assert set(found) == demo_gaps()
