@@ -11,7 +11,6 @@ import email
 import fcntl
 import ipaddress
 import json
-import os
 import shutil
 import socket
 import ssl
@@ -24,6 +23,7 @@ from io import BytesIO
 from pathlib import Path
 
 import pytest
+import yaml
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, Envelope, LoginPassword
 from cryptography import x509
@@ -33,60 +33,45 @@ from cryptography.x509.oid import NameOID
 from pypdf import PdfReader
 from reportlab.pdfgen import canvas
 
-from packgen import documents, mail
+from packgen import documents, mail, pipeline
 from packgen.documents import DocumentSpec
 from packgen.errors import BusyError, DataError, TemplateProblem
+from packgen.load import load_school
 from packgen.mail import MailError, SmtpSettings
-from packgen.models import Provider, PupilFile, SchoolData, SchoolFile
+from packgen.models import SafeguardingPractice, SchoolData
 
 REPO_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+FIXTURE = Path(__file__).resolve().parent / "fixtures" / "mini-school"
 TODAY = date(2026, 9, 2)
 NOW = datetime(2026, 9, 2, 9, 30, tzinfo=timezone.utc)
-USER, PASSWORD = "ap@mini.example", "correct horse battery staple"
+USER, PASSWORD = "ap@larkspur.example", "correct horse battery staple"
 
-# ---------------------------------------------------------------- a small school
+# ---------------------------------------------------------------- the school: tests/fixtures/mini-school
 
-
-SCHOOL = {
-    "school": {"name": "Mini Academy", "urn": "149999", "la": "Northshire",
-               "address": "1 Example Road, Northtown, NT1 1AA", "phone": "01234 567890"},
-    "staff": {"headteacher": {"name": "R. Patel", "email": "head@mini.example"},
-              "ap_lead": {"name": "J. Russell", "email": "ap@mini.example"},
-              "dsl": {"name": "J. Russell", "email": "dsl@mini.example"}},
-    "letters": {"reply_to": {"name": "J. Russell", "email": "ap@mini.example"}, "reply_within_days": 14},
-}
+# The fixture's providers: hart-vale (Hart & Vale Learning) returned its assurance on 2026-09-10;
+# oak-tutors has been sent nothing yet. Its school replies within 10 days. These tests add providers.
 
 
 def provider(name: str, lead: dict, **assurance) -> dict:
     return {"name": name, "kind": "registered_ap", "registration": {"status": "registered", "urn": "148888"},
-            "address": "5 Canal Street, Northtown", "contacts": {"lead": lead},
-            "assurance": {"requested_on": "2026-09-02"} | assurance}
+            "address": "5 Canal Street, Westtown", "contacts": {"lead": lead}, "assurance": assurance}
 
 
-PROVIDERS = {
-    "bridge-learning": provider("Bridge Learning Centre", {"name": "A. Khan", "email": "lead@bridge.example"}),
-    "farm-skills": provider("Smith & <Sons> Farm Skills", {"name": "Zoë Ørsted", "email": "zoe@farm.example"}),
-    "road-tutors": provider("Road Tutors", {"name": "P. Okafor", "phone": "01234 000000"}),
-}
-
-PUPILS = {
-    "p01": {
-        "pupil": {"upn": "B801200005001", "legal_forename": "Chloé", "legal_surname": "O'Brien-Nowak",
-                  "preferred_name": "Chlo", "dob": "2011-04-03", "year_group": 10, "gender": "female"},
-        "placement": {"provider": "bridge-learning", "arranged_by": "school", "category": "at_risk_full_time",
-                      "start_date": "2026-09-08", "hours_per_week": 25},
-    },
+ADDED = {
+    "farm-skills": provider("Farm Skills <Outdoors>", {"name": "Zoë Ørsted", "email": "zoe@farm.example"},
+                            requested_on="2026-09-02"),
+    "road-tutors": provider("Road Tutors", {"name": "P. Okafor", "phone": "01632 960300"}),  # no e-mail
 }
 
 
-def school_data(folder: Path, providers: dict | None = None) -> SchoolData:
-    """The school as packgen.load would give it: typed records checked by the models."""
-    folder.mkdir(parents=True, exist_ok=True)
-    return SchoolData(
-        slug=folder.name, folder=str(folder), school=SchoolFile.model_validate(SCHOOL),
-        providers={pid: Provider.model_validate(p) for pid, p in (providers or PROVIDERS).items()},
-        pupils={pid: PupilFile.model_validate(p) for pid, p in PUPILS.items()},
-    )
+def school_copy(where: Path, providers: dict | None = None) -> SchoolData:
+    """A copy of the mini school with ``providers`` written (added, or replacing the fixture's), loaded."""
+    folder = where / "data" / "mini-school"
+    shutil.copytree(FIXTURE, folder)
+    for pid, record in (ADDED if providers is None else providers).items():
+        (folder / "providers" / f"{pid}.yaml").write_text(yaml.safe_dump(record, allow_unicode=True),
+                                                          encoding="utf-8")
+    return load_school(folder)
 
 
 @dataclass(frozen=True)
@@ -129,7 +114,7 @@ def templates(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def school(tmp_path: Path) -> SchoolData:
-    return school_data(tmp_path / "data" / "mini-academy")
+    return school_copy(tmp_path)
 
 
 @pytest.fixture
@@ -258,6 +243,17 @@ def by_provider(items) -> dict:
     return {(i.planned if isinstance(i, mail.Outcome) else i).provider_id: i for i in items}
 
 
+def letter_for(letters: list[Letter], pid: str) -> Letter:
+    return next(m for m in letters if m.spec.owner == pid)
+
+
+def statuses(outcomes) -> dict[str, str]:
+    return {o.planned.provider_id: o.status for o in outcomes}
+
+
+SENT_TWO = {"farm-skills": "sent", "hart-vale": "skipped", "oak-tutors": "sent", "road-tutors": "post"}
+
+
 def who(header) -> str:
     """An address header as a person reads it, however the display name had to be quoted."""
     (address,) = header.addresses
@@ -274,27 +270,31 @@ def pdf_text(part) -> str:
 def test_each_provider_with_an_address_gets_a_ready_to_send_eml_beside_its_letter(school, letters, templates):
     plans = by_provider(mail.prepare_letters(school, letters, templates=templates, now=NOW))
 
-    bridge = plans["bridge-learning"]
-    assert (bridge.action, bridge.to, bridge.reason) == ("send", "lead@bridge.example", "not sent before")
-    assert bridge.eml == bridge.pdf.with_suffix(".eml") and bridge.eml.name == "bridge-learning.eml"
-    assert stat.S_IMODE(bridge.eml.stat().st_mode) == 0o600
+    oak = plans["oak-tutors"]
+    assert (oak.action, oak.to, oak.reason) == ("send", "k.byrne@oaktutors.example", "not sent before")
+    assert oak.eml == oak.pdf.with_suffix(".eml") and oak.eml.name == "oak-tutors.eml"
+    assert stat.S_IMODE(oak.eml.stat().st_mode) == 0o600
 
-    message = email.message_from_bytes(bridge.eml.read_bytes(), policy=policy.default)
+    message = email.message_from_bytes(oak.eml.read_bytes(), policy=policy.default)
     assert message["X-Unsent"] == "1"  # Outlook opens it as a draft, ready to send
-    assert who(message["To"]) == "A. Khan <lead@bridge.example>"
-    assert who(message["Reply-To"]) == "J. Russell <ap@mini.example>"
-    assert who(message["From"]) == "J. Russell <ap@mini.example>"  # reply_to, as no sender was given
-    assert message["Subject"] == "Staff-check assurance request from Mini Academy"
-    assert message["Message-ID"].endswith("@mini.example>")
+    assert who(message["To"]) == "K. Byrne <k.byrne@oaktutors.example>"
+    assert who(message["Reply-To"]) == "P. Quinn <ap@larkspur.example>"
+    assert who(message["From"]) == "P. Quinn <ap@larkspur.example>"  # reply_to, as no sender was given
+    assert message["Subject"] == "Staff-check assurance request from Larkspur Community School"
+    assert message["Message-ID"].endswith("@larkspur.example>")
     assert message.get_content_type() == "multipart/mixed"
     text = message.get_body(("plain",)).get_content()
     html = message.get_body(("html",)).get_content()
-    assert "Dear A. Khan," in text and "by 16 September 2026" in text  # requested 2 Sep + 14 days
-    assert "<p>Dear A. Khan,</p>" in html and "16 September 2026" in html
+    # no requested_on recorded: sending is the request, so the reply is due 10 days after today
+    assert "Dear K. Byrne," in text and "by 12 September 2026" in text
+    assert "<p>Dear K. Byrne,</p>" in html and "12 September 2026" in html
     attachment = next(message.iter_attachments())
     assert attachment.get_content_type() == "application/pdf"
-    assert "To: Bridge Learning Centre" in pdf_text(attachment)
+    assert "To: Oak Street Tutors" in pdf_text(attachment)
 
+    assert (plans["hart-vale"].action, plans["hart-vale"].reason) == (
+        "skip", "the provider returned its assurance on 2026-09-10")
+    assert plans["hart-vale"].eml.exists()  # ready for whoever wants to send it by hand all the same
     road = plans["road-tutors"]
     assert (road.action, road.to, road.eml) == ("post", None, None)
     assert "print the letter and post it" in road.reason
@@ -302,68 +302,71 @@ def test_each_provider_with_an_address_gets_a_ready_to_send_eml_beside_its_lette
 
 
 def test_the_e_mail_names_no_pupil_and_is_marked_as_its_letter_is(school, letters, templates):
-    make_pdf(letters[0].pdf, "OFFICIAL-SENSITIVE", "Request for staff-check assurance")
+    make_pdf(letter_for(letters, "oak-tutors").pdf, "OFFICIAL-SENSITIVE", "Request for staff-check assurance")
     plans = by_provider(mail.prepare_letters(school, letters, templates=templates, now=NOW))
 
-    marked = email.message_from_bytes(plans["bridge-learning"].eml.read_bytes(), policy=policy.default)
-    assert marked["Subject"] == "OFFICIAL-SENSITIVE: Staff-check assurance request from Mini Academy"
+    marked = email.message_from_bytes(plans["oak-tutors"].eml.read_bytes(), policy=policy.default)
+    assert marked["Subject"] == "OFFICIAL-SENSITIVE: Staff-check assurance request from Larkspur Community School"
     bodies = marked.get_body(("plain",)).get_content() + marked.get_body(("html",)).get_content()
-    assert "has pupils attending Bridge Learning Centre" in bodies
-    assert "Chlo" not in bodies and "B801200005001" not in bodies
+    assert "has pupils attending Oak Street Tutors" in bodies
+    assert "Ravi" not in bodies and "Q801200005002" not in bodies  # the pupil placed there
 
     unmarked = email.message_from_bytes(plans["farm-skills"].eml.read_bytes(), policy=policy.default)
-    assert unmarked["Subject"] == "Staff-check assurance request from Mini Academy"
+    assert unmarked["Subject"] == "Staff-check assurance request from Larkspur Community School"
 
 
-def test_a_provider_name_with_markup_is_escaped_in_html_and_kept_in_text(school, letters, templates):
+def test_provider_names_with_markup_are_escaped_in_html_and_kept_in_text(school, letters, templates):
     plans = by_provider(mail.prepare_letters(school, letters, templates=templates, now=NOW))
-    message = email.message_from_bytes(plans["farm-skills"].eml.read_bytes(), policy=policy.default)
-    assert who(message["To"]) == "Zoë Ørsted <zoe@farm.example>"
-    assert "is planning to place pupils with Smith & <Sons> Farm Skills" in message.get_body(("plain",)).get_content()
-    assert "Smith &amp; &lt;Sons&gt; Farm Skills" in message.get_body(("html",)).get_content()
+
+    farm = email.message_from_bytes(plans["farm-skills"].eml.read_bytes(), policy=policy.default)
+    assert who(farm["To"]) == "Zoë Ørsted <zoe@farm.example>"
+    assert "is planning to place pupils with Farm Skills <Outdoors>." in farm.get_body(("plain",)).get_content()
+    assert "Farm Skills &lt;Outdoors&gt;." in farm.get_body(("html",)).get_content()
+
+    hart = email.message_from_bytes(plans["hart-vale"].eml.read_bytes(), policy=policy.default)
+    assert "attending Hart & Vale Learning." in hart.get_body(("plain",)).get_content()
+    assert "Hart &amp; Vale Learning." in hart.get_body(("html",)).get_content()
 
 
 def test_a_sender_can_be_given_and_replies_still_go_to_the_school(school, letters, templates):
-    plans = mail.prepare_letters(school, letters, templates=templates, sender="Office <office@mini.example>")
+    plans = mail.prepare_letters(school, letters, templates=templates, sender="Office <office@larkspur.example>")
     message = email.message_from_bytes(plans[0].eml.read_bytes(), policy=policy.default)
-    assert who(message["From"]) == "Office <office@mini.example>"
-    assert who(message["Reply-To"]) == "J. Russell <ap@mini.example>"
-    assert message["Message-ID"].endswith("@mini.example>")
+    assert who(message["From"]) == "Office <office@larkspur.example>"
+    assert who(message["Reply-To"]) == "P. Quinn <ap@larkspur.example>"
 
 
 def test_addresses_that_are_not_addresses_are_all_reported_with_their_file_and_key(tmp_path, templates):
-    providers = PROVIDERS | {"bridge-learning": provider("Bridge", {"name": "A. Khan", "email": "bridge.example"})}
-    data = school_data(tmp_path / "data" / "mini-academy", providers)
+    data = school_copy(tmp_path, ADDED | {
+        "oak-tutors": provider("Oak Street Tutors", {"name": "K. Byrne", "email": "oaktutors.example"})})
     letters = render_letters(data, tmp_path / "output")
 
     with pytest.raises(DataError) as caught:
         mail.prepare_letters(data, letters, templates=templates, sender="not an address")
     where = [(p.file, p.key) for p in caught.value.problems]
-    assert where == [("providers/bridge-learning.yaml", "contacts.lead.email"),
-                     ("school.yaml", "letters.reply_to.email")]
-    assert "'bridge.example' is not an e-mail address" in str(caught.value)
+    assert where == [("providers/oak-tutors.yaml", "contacts.lead.email"), ("school.yaml", "letters.reply_to.email")]
+    assert "'oaktutors.example' is not an e-mail address" in str(caught.value)
     assert not list((tmp_path / "output").rglob("*.eml"))
 
 
 def test_a_letter_that_names_a_pupil_is_not_e_mailed(school, letters, templates):
-    make_pdf(letters[0].pdf, "Request for staff-check assurance", "Your tutor: M. O'Brien-Nowak")
+    hart = letter_for(letters, "hart-vale")
+    make_pdf(hart.pdf, "Request for staff-check assurance", "Your tutor: M. D'Souza-Müller")
     mail.prepare_letters(school, letters, templates=templates)  # a shared surname alone names no pupil
-    for eml in letters[0].pdf.parent.glob("*.eml"):
+    for eml in hart.pdf.parent.glob("*.eml"):
         eml.unlink()
 
-    make_pdf(letters[0].pdf, "Request for staff-check assurance", "Our pupil: Chloé O\u2019Brien-Nowak")
-
+    make_pdf(hart.pdf, "Request for staff-check assurance", "Our pupil: Zoë D\u2019Souza-Müller")
     with pytest.raises(TemplateProblem) as caught:
         mail.prepare_letters(school, letters, templates=templates)
     message = str(caught.value)
-    assert "bridge-learning.pdf: names pupils/p01.yaml" in message and "farm-skills" not in message
-    assert "Chlo" not in message  # the error itself names the record, never the child
-    assert not list(letters[0].pdf.parent.glob("*.eml"))
+    assert "hart-vale.pdf: names pupils/p01.yaml" in message and "oak-tutors" not in message
+    assert "Zoë" not in message  # the error itself names the record, never the child
+    assert not list(hart.pdf.parent.glob("*.eml"))
 
 
 def test_a_letter_that_gives_a_pupils_upn_is_not_e_mailed(school, letters, templates):
-    make_pdf(letters[1].pdf, "Request for staff-check assurance", "UPN b801200005001")
-    with pytest.raises(TemplateProblem, match="farm-skills.pdf: names pupils/p01.yaml"):
+    make_pdf(letter_for(letters, "oak-tutors").pdf, "Request for staff-check assurance", "UPN q801200005002")
+    with pytest.raises(TemplateProblem, match="oak-tutors.pdf: names pupils/p02.yaml"):
         mail.prepare_letters(school, letters, templates=templates)
 
 
@@ -380,35 +383,39 @@ def test_an_e_mail_template_cannot_reach_pupils_or_forget_its_subject(school, le
 # ---------------------------------------------------------------- the letter's version
 
 
+def version_of(data: SchoolData, pid: str, templates: Path, today: date = TODAY) -> str:
+    return mail.letter_version(documents.letter(data, pid, today), templates)
+
+
 def test_a_letter_keeps_its_version_however_often_or_late_it_is_rendered(school, templates):
-    first = mail.letter_version(documents.letter(school, "bridge-learning", TODAY), templates)
-    next_week = mail.letter_version(documents.letter(school, "bridge-learning", TODAY + timedelta(days=7)), templates)
-    assert first == next_week
+    assert version_of(school, "oak-tutors", templates) == version_of(school, "oak-tutors", templates,
+                                                                      TODAY + timedelta(days=7))
 
 
 def test_the_providers_answers_and_later_records_do_not_make_a_new_letter(tmp_path, templates):
-    answered = provider("Bridge Learning Centre", {"name": "A. Khan", "email": "lead@bridge.example"},
-                        received_on="2026-09-10", checks={"identity": True}, staff_named=["M. Lee"])
+    lead = {"name": "Zoë Ørsted", "email": "zoe@farm.example"}
+    answered = provider("Farm Skills <Outdoors>", lead, requested_on="2026-09-02", received_on="2026-09-10",
+                        checks={"identity": True}, staff_named=["M. Lee"])
     answered["qa_visits"] = [{"date": "2026-10-08", "by": "S. Cope", "focus": "progress"}]
-    before = school_data(tmp_path / "a" / "mini-academy")
-    after = school_data(tmp_path / "b" / "mini-academy", PROVIDERS | {"bridge-learning": answered})
-    version = lambda data: mail.letter_version(documents.letter(data, "bridge-learning", TODAY), templates)
-    assert version(before) == version(after)
+    before = school_copy(tmp_path / "before")
+    after = school_copy(tmp_path / "after", ADDED | {"farm-skills": answered})
+    assert version_of(before, "farm-skills", templates) == version_of(after, "farm-skills", templates)
 
 
 def test_a_new_request_contact_or_template_makes_a_new_letter(tmp_path, templates):
-    data = school_data(tmp_path / "data" / "mini-academy")
-    original = mail.letter_version(documents.letter(data, "bridge-learning", TODAY), templates)
+    data = school_copy(tmp_path / "original")
+    original = version_of(data, "farm-skills", templates)
 
-    next_year = provider("Bridge Learning Centre", {"name": "A. Khan", "email": "lead@bridge.example"},
+    next_year = provider("Farm Skills <Outdoors>", {"name": "Zoë Ørsted", "email": "zoe@farm.example"},
                          requested_on="2027-09-01")
-    new_lead = provider("Bridge Learning Centre", {"name": "B. Shah", "email": "shah@bridge.example"})
-    for number, changed in enumerate((next_year, new_lead)):
-        other = school_data(tmp_path / str(number) / "mini-academy", PROVIDERS | {"bridge-learning": changed})
-        assert mail.letter_version(documents.letter(other, "bridge-learning", TODAY), templates) != original
+    new_lead = provider("Farm Skills <Outdoors>", {"name": "B. Shah", "email": "shah@farm.example"},
+                        requested_on="2026-09-02")
+    for name, changed in (("next-year", next_year), ("new-lead", new_lead)):
+        other = school_copy(tmp_path / name, ADDED | {"farm-skills": changed})
+        assert version_of(other, "farm-skills", templates) != original, name
 
     (templates / "letter.docx").write_bytes(b"stand-in for the letter's Word template, version 2")
-    assert mail.letter_version(documents.letter(data, "bridge-learning", TODAY), templates) != original
+    assert version_of(data, "farm-skills", templates) != original
 
 
 # ---------------------------------------------------------------- sending
@@ -418,31 +425,31 @@ def test_send_delivers_each_letter_and_records_it(school, letters, templates, sm
     server = smtp_server()
     plans = mail.prepare_letters(school, letters, templates=templates, now=NOW)
 
-    outcomes = by_provider(mail.send(school, plans, plain(server)))
+    outcomes = mail.send(school, plans, plain(server))
 
-    assert {pid: o.status for pid, o in outcomes.items()} == {
-        "bridge-learning": "sent", "farm-skills": "sent", "road-tutors": "post"}
-    mail.raise_for_failures(outcomes.values())  # nothing failed: no error
+    assert statuses(outcomes) == SENT_TWO
+    mail.raise_for_failures(outcomes)  # nothing failed: no error
 
     envelopes = {e.rcpt_tos[0]: e for e in server.recorder.received}
-    assert envelopes.keys() == {"lead@bridge.example", "zoe@farm.example"}
-    assert envelopes["lead@bridge.example"].mail_from == "ap@mini.example"
+    assert envelopes.keys() == {"k.byrne@oaktutors.example", "zoe@farm.example"}
+    assert envelopes["k.byrne@oaktutors.example"].mail_from == "ap@larkspur.example"
     received = {m["To"].addresses[0].addr_spec: m for m in server.recorder.messages()}
-    bridge = received["lead@bridge.example"]
-    assert "X-Unsent" not in bridge  # only the .eml for Outlook carries it
-    assert (who(bridge["To"]), who(bridge["Reply-To"])) == ("A. Khan <lead@bridge.example>", "J. Russell <ap@mini.example>")
-    assert "staff-check assurance" in bridge["Subject"].lower() and "Mini Academy" in bridge["Subject"]
-    assert "Dear A. Khan," in bridge.get_body(("plain",)).get_content()
-    assert "<p>Dear A. Khan,</p>" in bridge.get_body(("html",)).get_content()
-    assert "To: Bridge Learning Centre" in pdf_text(next(bridge.iter_attachments()))
-    assert "To: Smith & <Sons> Farm Skills" in pdf_text(next(received["zoe@farm.example"].iter_attachments()))
+    oak = received["k.byrne@oaktutors.example"]
+    assert "X-Unsent" not in oak  # only the .eml for Outlook carries it
+    assert (who(oak["To"]), who(oak["Reply-To"])) == ("K. Byrne <k.byrne@oaktutors.example>",
+                                                      "P. Quinn <ap@larkspur.example>")
+    assert "staff-check assurance" in oak["Subject"].lower() and "Larkspur Community School" in oak["Subject"]
+    assert "Dear K. Byrne," in oak.get_body(("plain",)).get_content()
+    assert "<p>Dear K. Byrne,</p>" in oak.get_body(("html",)).get_content()
+    assert "To: Oak Street Tutors" in pdf_text(next(oak.iter_attachments()))
+    assert "To: Farm Skills <Outdoors>" in pdf_text(next(received["zoe@farm.example"].iter_attachments()))
 
     log = {line["provider"]: line for line in log_lines(school)}
-    assert log.keys() == {"bridge-learning", "farm-skills"}
-    entry = log["bridge-learning"]
-    assert entry["to"] == "lead@bridge.example" and entry["kind"] == "letter"
-    assert entry["message_id"] == bridge["Message-ID"] == outcomes["bridge-learning"].message_id
-    assert entry["version"] == by_provider(plans)["bridge-learning"].version
+    assert log.keys() == {"oak-tutors", "farm-skills"}
+    entry = log["oak-tutors"]
+    assert entry["to"] == "k.byrne@oaktutors.example" and entry["kind"] == "letter"
+    assert entry["message_id"] == oak["Message-ID"] == by_provider(outcomes)["oak-tutors"].message_id
+    assert entry["version"] == by_provider(plans)["oak-tutors"].version
     sent_at = datetime.fromisoformat(entry["sent_at"])
     assert sent_at.utcoffset() == timedelta(0) and abs(datetime.now(timezone.utc) - sent_at) < timedelta(minutes=1)
     assert stat.S_IMODE(mail.log_path(school).stat().st_mode) == 0o600
@@ -454,63 +461,56 @@ def test_sending_again_sends_nothing_unless_asked_to_resend(school, letters, tem
     assert len(server.recorder.received) == 2
 
     again = by_provider(mail.prepare_letters(school, letters, templates=templates))
-    assert again["bridge-learning"].action == "skip"
-    assert again["bridge-learning"].reason.startswith("this letter was sent to lead@bridge.example on ")
+    assert again["oak-tutors"].action == "skip"
+    assert again["oak-tutors"].reason.startswith("this letter was sent to k.byrne@oaktutors.example on ")
     outcomes = mail.send(school, list(again.values()), plain(server))
-    assert [o.status for o in outcomes] == ["skipped", "skipped", "post"]
+    assert set(statuses(outcomes).values()) == {"skipped", "post"}
     assert len(server.recorder.received) == 2 and len(log_lines(school)) == 2
 
-    resend = mail.prepare_letters(school, letters, templates=templates, resend=True)
-    assert [p.action for p in resend] == ["resend", "resend", "post"]
-    mail.send(school, resend, plain(server))
-    assert len(server.recorder.received) == 4 and len(log_lines(school)) == 4
-
-
-def test_a_provider_that_has_returned_its_assurance_is_not_sent_the_letter_again(tmp_path, templates):
-    data = school_data(tmp_path / "data" / "mini-academy", returned_providers())
-    plans = by_provider(mail.prepare_letters(data, render_letters(data, tmp_path / "output"), templates=templates))
-    assert (plans["bridge-learning"].action, plans["bridge-learning"].reason) == (
-        "skip", "the provider returned its assurance on 2026-09-12")
-    assert plans["farm-skills"].action == "send"
+    resend = by_provider(mail.prepare_letters(school, letters, templates=templates, resend=True))
+    assert {pid: p.action for pid, p in resend.items()} == {
+        "farm-skills": "resend", "hart-vale": "resend", "oak-tutors": "resend", "road-tutors": "post"}
+    mail.send(school, list(resend.values()), plain(server))
+    assert len(server.recorder.received) == 5 and len(log_lines(school)) == 5
 
 
 def test_a_changed_letter_is_sent_again(school, letters, templates, smtp_server):
-    server = smtp_server()
-    mail.send(school, mail.prepare_letters(school, letters, templates=templates), plain(server))
+    mail.send(school, mail.prepare_letters(school, letters, templates=templates), plain(smtp_server()))
 
     (templates / "letter.docx").write_bytes(b"stand-in for the letter's Word template, version 2")
     plans = by_provider(mail.prepare_letters(school, letters, templates=templates))
-    assert plans["bridge-learning"].action == "send"
-    assert plans["bridge-learning"].reason.startswith("the letter has changed since it was last sent on ")
+    assert plans["oak-tutors"].action == "send"
+    assert plans["oak-tutors"].reason.startswith("the letter has changed since it was last sent on ")
 
 
 def test_a_refused_recipient_fails_alone_and_only_what_was_sent_is_logged(school, letters, templates, smtp_server):
-    server = smtp_server(refuse=("lead@bridge.example",))
+    server = smtp_server(refuse=("k.byrne@oaktutors.example",))
     plans = mail.prepare_letters(school, letters, templates=templates)
 
     outcomes = by_provider(mail.send(school, plans, plain(server)))
 
-    assert outcomes["bridge-learning"].status == "failed"
-    assert "refused the address lead@bridge.example: 550" in outcomes["bridge-learning"].detail
+    assert outcomes["oak-tutors"].status == "failed"
+    assert "refused the address k.byrne@oaktutors.example: 550" in outcomes["oak-tutors"].detail
     assert outcomes["farm-skills"].status == "sent"
     assert [line["provider"] for line in log_lines(school)] == ["farm-skills"]
     with pytest.raises(MailError, match=r"1 e-mail not sent \(1 sent and recorded\)") as caught:
         mail.raise_for_failures(list(outcomes.values()))
-    assert "bridge-learning (lead@bridge.example): the server refused" in str(caught.value)
+    assert "oak-tutors (k.byrne@oaktutors.example): the server refused" in str(caught.value)
     assert caught.value.exit_code == 1
 
     retry = by_provider(mail.prepare_letters(school, letters, templates=templates))
-    assert (retry["bridge-learning"].action, retry["farm-skills"].action) == ("send", "skip")
+    assert (retry["oak-tutors"].action, retry["farm-skills"].action) == ("send", "skip")
 
 
 def test_a_sender_the_server_will_not_send_for_is_reported_for_each_letter(school, letters, templates, smtp_server):
-    server = smtp_server(refuse=("noreply@mini.example",))
-    plans = mail.prepare_letters(school, letters, templates=templates, sender="noreply@mini.example")
+    server = smtp_server(refuse=("noreply@larkspur.example",))
+    plans = mail.prepare_letters(school, letters, templates=templates, sender="noreply@larkspur.example")
 
-    outcomes = mail.send(school, plans, plain(server))
+    outcomes = by_provider(mail.send(school, plans, plain(server)))
 
-    assert [o.status for o in outcomes] == ["failed", "failed", "post"]
-    assert outcomes[1].detail == "the server refused the sender noreply@mini.example: 553 5.7.1 Sender not allowed"
+    assert outcomes["oak-tutors"].status == outcomes["farm-skills"].status == "failed"
+    assert outcomes["oak-tutors"].detail == ("the server refused the sender noreply@larkspur.example: "
+                                             "553 5.7.1 Sender not allowed")
     assert server.recorder.received == [] and not mail.read_log(school)
 
 
@@ -523,7 +523,7 @@ def test_starttls_with_a_login_and_the_password_from_the_environment(
 
     outcomes = mail.send(school, mail.prepare_letters(school, letters, templates=templates), settings)
 
-    assert [o.status for o in outcomes] == ["sent", "sent", "post"]
+    assert statuses(outcomes) == SENT_TWO
     assert len(server.recorder.received) == 2
 
 
@@ -536,8 +536,8 @@ def test_implicit_tls_with_the_callers_ssl_context_and_password(school, letters,
 
     outcomes = mail.send(school, mail.prepare_letters(school, letters, templates=templates), settings)
 
-    assert [o.status for o in outcomes] == ["sent", "sent", "post"]
-    assert {e.rcpt_tos[0] for e in server.recorder.received} == {"lead@bridge.example", "zoe@farm.example"}
+    assert statuses(outcomes) == SENT_TWO
+    assert {e.rcpt_tos[0] for e in server.recorder.received} == {"k.byrne@oaktutors.example", "zoe@farm.example"}
 
 
 def test_a_wrong_password_fails_every_letter_clearly_and_logs_nothing(
@@ -548,10 +548,10 @@ def test_a_wrong_password_fails_every_letter_clearly_and_logs_nothing(
 
     outcomes = mail.send(school, mail.prepare_letters(school, letters, templates=templates), settings)
 
-    failed = [o for o in outcomes if o.status == "failed"]
-    assert [o.planned.provider_id for o in failed] == ["bridge-learning", "farm-skills"]
-    assert failed[0].detail.startswith(f"the server 127.0.0.1:{server.port} refused the user name or password "
-                                       f"for '{USER}' (535")
+    failed = by_provider(o for o in outcomes if o.status == "failed")
+    assert failed.keys() == {"farm-skills", "oak-tutors"}
+    assert failed["oak-tutors"].detail.startswith(
+        f"the server 127.0.0.1:{server.port} refused the user name or password for '{USER}' (535")
     assert server.recorder.received == [] and not mail.read_log(school)
     with pytest.raises(MailError, match="2 e-mails not sent"):
         mail.raise_for_failures(outcomes)
@@ -561,17 +561,17 @@ def test_a_server_whose_certificate_is_not_trusted_is_not_used(school, letters, 
     server = smtp_server(starttls=certificate.server_context())
     settings = SmtpSettings("127.0.0.1", server.port, user=USER, password=PASSWORD, timeout=5)
 
-    outcomes = mail.send(school, mail.prepare_letters(school, letters, templates=templates), settings)
+    outcomes = by_provider(mail.send(school, mail.prepare_letters(school, letters, templates=templates), settings))
 
-    assert "could not be trusted" in outcomes[0].detail and "CA file" in outcomes[0].detail
+    assert "could not be trusted" in outcomes["oak-tutors"].detail and "CA file" in outcomes["oak-tutors"].detail
     assert server.recorder.received == []
 
 
 def test_a_server_that_is_not_there_is_reported_for_each_letter(school, letters, templates):
     settings = SmtpSettings("127.0.0.1", free_port(), security="none", timeout=5)
     outcomes = mail.send(school, mail.prepare_letters(school, letters, templates=templates), settings)
-    assert [o.status for o in outcomes] == ["failed", "failed", "post"]
-    assert "refused the connection (check the host and port)" in outcomes[0].detail
+    assert statuses(outcomes) == SENT_TWO | {"farm-skills": "failed", "oak-tutors": "failed"}
+    assert "refused the connection (check the host and port)" in by_provider(outcomes)["oak-tutors"].detail
 
 
 def test_settings_that_cannot_work_are_refused_before_connecting(school, letters, templates, monkeypatch):
@@ -601,10 +601,10 @@ def test_a_run_planned_before_another_sent_does_not_send_twice(school, letters, 
     second = mail.prepare_letters(school, letters, templates=templates)
     mail.send(school, first, plain(server))
 
-    outcomes = mail.send(school, second, plain(server))
+    outcomes = by_provider(mail.send(school, second, plain(server)))
 
-    assert [o.status for o in outcomes] == ["skipped", "skipped", "post"]
-    assert "sent by another packgen run" in outcomes[0].detail
+    assert outcomes["oak-tutors"].status == "skipped"
+    assert outcomes["oak-tutors"].detail == "sent by another packgen run since this was planned"
     assert len(server.recorder.received) == 2
 
 
@@ -616,64 +616,83 @@ def test_a_damaged_log_line_is_reported_with_its_line_number(school):
     assert "letters-sent.jsonl:2: is not a JSON record" in str(caught.value)
 
 
+def test_the_real_letters_go_out_as_the_command_line_sends_them(tmp_path, smtp_server):
+    """The whole way, as `packgen letters --send` runs it: the pipeline's letters, then plan, then send."""
+    folder = tmp_path / "data" / "mini-school"
+    shutil.copytree(FIXTURE, folder)
+    server = smtp_server()
+
+    made = pipeline.build_letters(folder, tmp_path / "output")
+    plans = mail.prepare_letters(load_school(folder), made, templates=pipeline.DEFAULT_TEMPLATES)
+    outcomes = by_provider(mail.send(load_school(folder), plans, plain(server)))
+
+    assert (outcomes["oak-tutors"].status, outcomes["hart-vale"].status) == ("sent", "skipped")
+    assert (tmp_path / "output" / "mini-school" / "letters" / "oak-tutors.eml").is_file()
+    (message,) = server.recorder.messages()
+    letter = pdf_text(next(message.iter_attachments()))
+    assert "Oak Street Tutors" in letter and "Larkspur Community School" in letter
+    assert message["Subject"].startswith("OFFICIAL-SENSITIVE: ") == ("OFFICIAL-SENSITIVE" in letter)
+
+
 # ---------------------------------------------------------------- status and reminders
 
 
-def returned_providers() -> dict:
-    checks = {"identity": True, "enhanced_dbs_barred_list": True, "right_to_work": True, "overseas": "not_applicable",
-              "qualifications_qts": True, "prohibition": True, "section_128": "not_applicable"}
-    practice = {name: True for name in (
-        "safeguarding_training", "annual_safeguarding_update", "safer_recruitment_panel", "safeguarding_policy",
-        "attendance_policy", "code_of_conduct", "whistleblowing_policy", "online_safety_policy", "prevent_duty",
-        "equality_statement", "complaints_policy")}
-    lead = {"name": "A. Khan", "email": "lead@bridge.example"}
+def later_providers() -> dict:
+    """Added to the mini school (whose hart-vale returned on 2026-09-10, and oak-tutors was asked nothing)."""
     return {
-        "bridge-learning": provider("Bridge Learning Centre", lead, received_on="2026-09-12",
-                                    checks=checks | {"right_to_work": False}, practice=practice | {"prevent_duty": None}),
         "farm-skills": provider("Farm Skills", {"name": "Zoë Ørsted", "email": "zoe@farm.example"},
-                                requested_on="2026-09-10"),
-        "road-tutors": provider("Road Tutors", {"name": "P. Okafor"}, requested_on="2026-09-01",
-                                received_on="2026-06-30"),  # last year's reply: this year's is still owed
-        "new-college": {"name": "New College", "kind": "college", "registration": {"status": "registered"},
-                        "address": "College Lane", "contacts": {"lead": {"name": "T. Ng", "email": "ng@college.example"}}},
+                                requested_on="2026-09-02", received_on="2026-09-12",
+                                checks={"identity": True, "right_to_work": False, "overseas": "not_applicable"}),
+        "road-tutors": provider("Road Tutors", {"name": "P. Okafor"}, requested_on="2026-09-01"),
+        "dale-college": provider("Dale College", {"name": "T. Ng", "email": "ng@dale.example"},
+                                 requested_on="2026-09-15"),
     }
 
 
 def test_status_shows_what_came_back_what_is_unconfirmed_and_what_is_overdue(tmp_path):
-    data = school_data(tmp_path / "data" / "mini-academy", returned_providers())
+    data = school_copy(tmp_path, later_providers())
 
     states = by_provider(mail.status(data, date(2026, 9, 30)))
 
-    bridge = states["bridge-learning"]
-    assert (bridge.requested_on, bridge.returned_on, bridge.reply_due) == (
-        date(2026, 9, 2), date(2026, 9, 12), date(2026, 9, 16))
-    assert bridge.unconfirmed == ("assurance.checks.right_to_work", "assurance.practice.prevent_duty")
-    assert (bridge.days_overdue, bridge.overdue) == (0, False)
+    hart = states["hart-vale"]
+    assert (hart.requested_on, hart.returned_on, hart.reply_due, hart.days_overdue) == (
+        date(2026, 9, 1), date(2026, 9, 10), date(2026, 9, 11), 0)
+    # every staff check confirmed (two not applicable), but no policy confirmed yet
+    assert hart.unconfirmed == tuple(f"assurance.practice.{name}" for name in SafeguardingPractice.model_fields)
 
     farm = states["farm-skills"]
-    assert (farm.returned_on, farm.reply_due, farm.days_overdue) == (None, date(2026, 9, 24), 6)
-    assert len(farm.unconfirmed) == 18  # nothing confirmed yet: every check and every policy
+    assert (farm.returned_on, farm.overdue) == (date(2026, 9, 12), False)
+    assert "assurance.checks.right_to_work" in farm.unconfirmed  # answered no
+    assert "assurance.checks.enhanced_dbs_barred_list" in farm.unconfirmed  # not answered
+    assert not {"assurance.checks.identity", "assurance.checks.overseas"} & set(farm.unconfirmed)
 
     road = states["road-tutors"]
-    assert (road.returned_on, road.reply_due, road.days_overdue) == (None, date(2026, 9, 15), 15)
+    assert (road.returned_on, road.reply_due, road.days_overdue, road.overdue) == (None, date(2026, 9, 11), 19, True)
+    dale = states["dale-college"]
+    assert (dale.reply_due, dale.days_overdue) == (date(2026, 9, 25), 5)
+    oak = states["oak-tutors"]
+    assert (oak.requested_on, oak.reply_due, oak.days_overdue) == (None, None, 0)
 
-    college = states["new-college"]
-    assert (college.requested_on, college.reply_due, college.days_overdue) == (None, None, 0)
 
+def test_without_a_request_date_the_letter_e_mailed_is_the_request(tmp_path, templates, smtp_server):
+    last_year = provider("Oak Street Tutors", {"name": "K. Byrne", "email": "k.byrne@oaktutors.example"},
+                         received_on="2025-09-20")
+    data = school_copy(tmp_path, {"oak-tutors": last_year})
+    oak = [letter_for(render_letters(data, tmp_path / "output"), "oak-tutors")]
+    (plan,) = mail.prepare_letters(data, oak, templates=templates)
+    assert (plan.action, plan.reason) == ("skip", "the provider returned its assurance on 2025-09-20")
 
-def test_status_takes_the_request_date_from_the_log_when_the_record_has_none(tmp_path, templates, smtp_server):
-    data = school_data(tmp_path / "data" / "mini-academy", returned_providers())
-    letters = [m for m in render_letters(data, tmp_path / "output") if m.spec.owner == "new-college"]
-    mail.send(data, mail.prepare_letters(data, letters, templates=templates), plain(smtp_server()))
+    mail.send(data, mail.prepare_letters(data, oak, templates=templates, resend=True), plain(smtp_server()))
 
     sent_on = datetime.now(timezone.utc).astimezone().date()
-    college = by_provider(mail.status(data, sent_on + timedelta(days=20)))["new-college"]
-    assert (college.requested_on, college.letter_sent_on) == (sent_on, sent_on)
-    assert (college.reply_due, college.days_overdue) == (sent_on + timedelta(days=14), 6)
+    state = by_provider(mail.status(data, sent_on + timedelta(days=15)))["oak-tutors"]
+    assert (state.requested_on, state.letter_sent_on) == (sent_on, sent_on)
+    assert state.returned_on is None  # last year's reply does not answer this request
+    assert (state.reply_due, state.days_overdue) == (sent_on + timedelta(days=10), 5)
 
 
 def test_overdue_providers_are_reminded_once_with_the_letter_attached(tmp_path, templates, smtp_server):
-    data = school_data(tmp_path / "data" / "mini-academy", returned_providers())
+    data = school_copy(tmp_path, later_providers())
     letters = render_letters(data, tmp_path / "output")
     server = smtp_server()
     today = date(2026, 9, 30)
@@ -681,30 +700,30 @@ def test_overdue_providers_are_reminded_once_with_the_letter_attached(tmp_path, 
     plans = by_provider(mail.prepare_chases(data, letters, today, templates=templates, now=NOW))
 
     assert {pid: p.action for pid, p in plans.items()} == {
-        "bridge-learning": "skip", "farm-skills": "send", "road-tutors": "post", "new-college": "skip"}
-    assert plans["bridge-learning"].reason == "returned on 2026-09-12"
-    assert plans["farm-skills"].reason == "reply was due on 2026-09-24, 6 days overdue"
-    assert plans["farm-skills"].eml.name == "farm-skills-reminder.eml"
+        "dale-college": "send", "farm-skills": "skip", "hart-vale": "skip", "oak-tutors": "skip", "road-tutors": "post"}
+    assert plans["dale-college"].reason == "reply was due on 2026-09-25, 5 days overdue"
+    assert plans["dale-college"].eml.name == "dale-college-reminder.eml"
+    assert plans["hart-vale"].reason == "returned on 2026-09-10"
+    assert plans["oak-tutors"].reason.startswith("no request recorded")
     assert "print a reminder and post it" in plans["road-tutors"].reason
-    assert plans["new-college"].reason.startswith("no request recorded")
 
     outcomes = mail.send(data, list(plans.values()), plain(server))
-    assert [o.status for o in outcomes] == ["skipped", "sent", "post", "skipped"]
+    assert statuses(outcomes)["dale-college"] == "sent"
     (reminder,) = server.recorder.messages()
-    assert who(reminder["To"]) == "Zoë Ørsted <zoe@farm.example>"
-    assert reminder["Subject"] == "Reminder: staff-check assurance for Mini Academy"
-    assert "On 10 September 2026 we asked Farm Skills" in reminder.get_body(("plain",)).get_content()
-    assert "24 September 2026" in reminder.get_body(("html",)).get_content()
-    assert "To: Farm Skills" in pdf_text(next(reminder.iter_attachments()))
-    assert [(e["kind"], e["provider"]) for e in log_lines(data)] == [("chase", "farm-skills")]
+    assert who(reminder["To"]) == "T. Ng <ng@dale.example>"
+    assert reminder["Subject"] == "Reminder: staff-check assurance for Larkspur Community School"
+    assert "On 15 September 2026 we asked Dale College" in reminder.get_body(("plain",)).get_content()
+    assert "25 September 2026" in reminder.get_body(("html",)).get_content()
+    assert "To: Dale College" in pdf_text(next(reminder.iter_attachments()))
+    assert [(e["kind"], e["provider"]) for e in log_lines(data)] == [("chase", "dale-college")]
 
     reminded_on = datetime.now(timezone.utc).astimezone().date()
-    assert by_provider(mail.status(data, today))["farm-skills"].reminded_on == reminded_on
+    assert by_provider(mail.status(data, today))["dale-college"].reminded_on == reminded_on
     again = by_provider(mail.prepare_chases(data, letters, reminded_on + timedelta(days=3), templates=templates))
-    assert again["farm-skills"].action == "skip"
-    assert f"next reminder from {reminded_on + timedelta(days=7):%Y-%m-%d}" in again["farm-skills"].reason
+    assert again["dale-college"].action == "skip"
+    assert f"next reminder from {reminded_on + timedelta(days=7):%Y-%m-%d}" in again["dale-college"].reason
     a_week_later = by_provider(mail.prepare_chases(data, letters, reminded_on + timedelta(days=7),
                                                    templates=templates))
-    assert a_week_later["farm-skills"].action == "send"
+    assert a_week_later["dale-college"].action == "send"
     asked = by_provider(mail.prepare_chases(data, letters, reminded_on, templates=templates, resend=True))
-    assert asked["farm-skills"].action == "resend" and "reminding again as asked" in asked["farm-skills"].reason
+    assert asked["dale-college"].action == "resend" and "reminding again as asked" in asked["dale-college"].reason
