@@ -241,35 +241,39 @@ class Renderer:
         """
         found: list[str] = []
         for template, names in contexts.items():
-            try:
-                document = self._template(template)
-                parts = list(_parts(document))
-            except TemplateProblem as problem:
-                found.append(str(problem))
-                continue
-            except Exception as exc:
-                found.append(f"{template}: is not a Word document that can be opened ({exc})")
-                continue
-            used: set[str] = set()
-            for where, element in parts:
-                split = _split_tags(element)
-                found += [f"{template} ({where}): {message}" for message in split]
-                if split:
-                    continue
-                source = _source(document, element)
-                try:
-                    tree = self.environment.parse(source)
-                    self.environment.compile(tree)
-                except TemplateSyntaxError as exc:
-                    found.append(f"{template} ({where}): {(exc.message or '').rstrip('.')}{_near(source, exc.lineno)}")
-                    continue
-                used |= meta.find_undeclared_variables(tree)
+            used, trouble = self._check(template)
             given = sorted(set(names))
-            found += [
+            found += trouble + [
                 f"{template}: uses '{name}', which is not given to this template (it is given: {', '.join(given)})"
                 for name in sorted(used - set(given))
             ]
         return found
+
+    def _check(self, template: str) -> tuple[set[str], list[str]]:
+        """The top-level names a template uses, and what stops it from filling at all."""
+        try:
+            document = self._template(template)
+            parts = list(_parts(document))
+        except TemplateProblem as problem:
+            return set(), [str(problem)]
+        except Exception as exc:
+            return set(), [f"{template}: is not a Word document that can be opened ({exc})"]
+        used: set[str] = set()
+        trouble: list[str] = []
+        for where, element in parts:
+            split = _split_tags(element)
+            trouble += [f"{template} ({where}): {message}" for message in split]
+            if split:
+                continue
+            source = _source(document, element)
+            try:
+                tree = self.environment.parse(source)
+                self.environment.compile(tree)  # finds unknown filters
+            except TemplateSyntaxError as exc:
+                trouble.append(f"{template} ({where}): {(exc.message or '').rstrip('.')}{_near(source, exc.lineno)}")
+                continue
+            used |= meta.find_undeclared_variables(tree)
+        return used, trouble
 
     def _template(self, name: str) -> DocxTemplate:
         if name not in self._files:

@@ -214,6 +214,8 @@ def test_a_file_that_is_not_a_word_document_is_a_template_problem(folder):
     (folder / "notes.docx").write_text("not a zip", encoding="utf-8")
     with pytest.raises(TemplateProblem, match="notes.docx: is not a Word document"):
         Renderer(folder).render("notes.docx", {}, folder / "out.docx")
+    [problem] = template_variable_problems(folder, {"notes.docx": []})
+    assert problem.startswith("notes.docx: is not a Word document that can be opened")
 
 
 # ---------------------------------------------------------------- the file written
