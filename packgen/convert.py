@@ -92,17 +92,20 @@ def convert_to_pdf(
     count = min(workers or _default_workers(), len(docs))
     batches = [list(range(start, len(docs), count)) for start in range(count)]
 
-    with tempfile.TemporaryDirectory(prefix="packgen-convert-") as work:
-        runs = [
-            _Batch.stage(Path(work) / f"batch{n}", [(i, docs[i]) for i in indexes])
-            for n, indexes in enumerate(batches)
-        ]
-        _run_side_by_side(program, runs, timeout)
-        produced = _collect(runs, docs)
-        for index, pdf in produced.items():
-            pdf.chmod(0o600)
-            _make_private_dirs(targets[index].parent)
-            shutil.move(pdf, targets[index])
+    try:
+        with tempfile.TemporaryDirectory(prefix="packgen-convert-") as work:
+            runs = [
+                _Batch.stage(Path(work) / f"batch{n}", [(i, docs[i]) for i in indexes])
+                for n, indexes in enumerate(batches)
+            ]
+            _run_side_by_side(program, runs, timeout)
+            produced = _collect(runs, docs)
+            for index, pdf in produced.items():
+                pdf.chmod(0o600)
+                _make_private_dirs(targets[index].parent)
+                shutil.move(pdf, targets[index])
+    except OSError as exc:  # a full disk, an unwritable output folder
+        raise ToolError(f"converting to PDF failed: {exc}") from exc
     return targets
 
 
