@@ -153,9 +153,11 @@ def test_r1_an_unregistered_provider_with_five_full_time_pupils_may_be_an_illega
                    "illegal school")
 
 
-def test_r1_one_full_time_looked_after_pupil_is_enough_for_an_illegal_school():
-    data = example(provider=UNREGISTERED, pupil={"pupil": {"flags": {"lac": True}}})
-    assert_finding(r1_registration(data, "canal", TODAY), "fail", "critical", "looked after", "Amir Example")
+def test_r1_one_full_time_looked_after_or_ehcp_pupil_is_enough_for_an_illegal_school():
+    for flag in ("lac", "ehcp"):
+        data = example(provider=UNREGISTERED, pupil={"pupil": {"flags": {flag: True}}})
+        assert_finding(r1_registration(data, "canal", TODAY), "fail", "critical", "looked after or has an EHCP",
+                       "Amir Example")
 
 
 def test_r1_four_full_time_pupils_are_warned_about_but_not_called_an_illegal_school():
@@ -215,6 +217,8 @@ def test_r2_unknown_when_a_returned_letter_leaves_a_check_blank():
 
 def test_r3_a_plan_with_purpose_baseline_targets_and_end_date_passes():
     assert r3_written_plan(example(), "p1", TODAY) is None
+    described = placement(baseline={"attendance_percent": None, "notes": "Walked out of 23 lessons last term"})
+    assert r3_written_plan(example(pupil=described), "p1", TODAY) is None
 
 
 def test_r3_fails_naming_each_missing_part():
@@ -230,8 +234,10 @@ def test_r3_has_no_unknown_a_missing_baseline_or_end_date_is_a_fail():
 # ---------------------------------------------------------------- R4 reviews
 
 
-def test_r4_a_review_within_the_half_term_with_its_next_date_still_ahead_passes():
+def test_r4_a_review_within_the_half_term_with_its_next_date_not_yet_passed_passes():
     assert r4_reviews(example(), "p1", TODAY) is None
+    due_today = {"reviews": [{"date": "2026-10-19", "decision": "continue", "next_review": "2026-11-23"}]}
+    assert r4_reviews(example(pupil=due_today), "p1", TODAY) is None
 
 
 def test_r4_fails_when_the_planned_review_date_has_passed():
