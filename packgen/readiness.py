@@ -223,25 +223,25 @@ def r4_reviews(data: SchoolData, pupil_id: str, today: date) -> Finding | None:
     name = display_name(record)
     last = max((r for r in record.reviews if r.date <= today), key=lambda r: r.date, default=None)
     if last:
-        anchor, since, planned = last.date, f"the last review on {_day(last.date)}", last.next_review
+        anchor, since, planned = last.date, f"last review on {_day(last.date)}", last.next_review
     else:
         plan = placement.part_time_plan
-        anchor, since = placement.start_date, f"the placement started on {_day(placement.start_date)}"
+        anchor, since = placement.start_date, f"placement started on {_day(placement.start_date)}"
         planned = plan.review_on if plan else None
     if planned is not None and planned < today:
         return _pupil("R4", data, pupil_id, "fail", (
-            f"{name}: the review planned for {_day(planned)} is not recorded ({since.replace('the ', '', 1)}). "
+            f"{name}: the review planned for {_day(planned)} is not recorded ({since}). "
             "Hold the review, or record its minutes if it took place."))
     calendar = Calendar.for_school(data.school.pack.term_dates, anchor, today)
     term_days, complete = calendar.term_days(anchor, today)
     if term_days > HALF_TERM.days:
         return _pupil("R4", data, pupil_id, "fail", (
-            f"{name} has had no review for more than a half term since {since}. Hold a review with the "
+            f"{name} has had no review for more than a half term since the {since}. Hold a review with the "
             "provider, the pupil and parents, and record it."))
     if not complete:
         return _pupil("R4", data, pupil_id, "unknown", (
             f"{name}: the term dates in school.yaml do not cover {_day(anchor)} to {_day(today)}, so it is not "
-            f"known whether a half term has passed since {since}. Add the missing half terms."))
+            f"known whether a half term has passed since the {since}. Add the missing half terms."))
     return None
 
 
