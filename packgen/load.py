@@ -45,39 +45,51 @@ EXAMPLE_NAME = {"providers": "bridge-learning.yaml", "pupils": "p07.yaml"}
 
 # ---------------------------------------------------------------- reading YAML
 
-
-class _RecordLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
-    """Only its parser and its scalar resolver are used (see the module docstring)."""
-
-    yaml_implicit_resolvers: dict = {}
-
-
-for _tag, _pattern, _first in [
-    ("null", r"~|null|Null|NULL|", ["~", "n", "N", ""]),
-    ("bool", r"true|True|TRUE|false|False|FALSE", list("tTfF")),
-    ("int", r"[-+]?(?:0|[1-9][0-9]*)", list("-+0123456789")),
-    ("float", r"[-+]?(?:(?:0|[1-9][0-9]*)(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?", list("-+.0123456789")),
-]:
-    _RecordLoader.add_implicit_resolver(f"tag:yaml.org,2002:{_tag}", re.compile(rf"^(?:{_pattern})$"), _first)
-
-_STR, _NULL, _BOOL, _INT, _FLOAT, _MAP, _SEQ = (
-    f"tag:yaml.org,2002:{t}" for t in ("str", "null", "bool", "int", "float", "map", "seq")
-)
-_NO_KEY, _BAD_KEY = object(), object()
+# Only the parser is used: its events are turned into data here, so no constructor or resolver runs.
+_Parser = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_CORE = "tag:yaml.org,2002:"
+_PLAIN = re.compile(r"""(?P<null>~|null|Null|NULL|)
+    | (?P<bool>true|True|TRUE|false|False|FALSE)
+    | (?P<int>[-+]?(?:0|[1-9][0-9]*))
+    | (?P<float>[-+]?(?:(?:0|[1-9][0-9]*)(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?)""", re.VERBOSE)
+_CONVERT = {"str": str, "null": lambda _: None, "bool": lambda v: {"true": True, "false": False}[v.lower()],
+            "int": int, "float": float}
+_NO_KEY, _BAD_KEY, _REFUSED = object(), object(), object()
 
 
-@dataclass
+def _scalar(event: yaml.ScalarEvent) -> Any:
+    """A scalar's value under YAML 1.2's core schema; _REFUSED for a tag records never use."""
+    tag = event.tag
+    if tag is None:
+        match = _PLAIN.fullmatch(event.value) if event.implicit[0] else None
+        kind = match.lastgroup if match else "str"
+    elif tag == "!":
+        kind = "str"
+    elif tag.startswith(_CORE) and tag[len(_CORE):] in _CONVERT:
+        kind = tag[len(_CORE):]
+    else:
+        return _REFUSED
+    try:
+        return _CONVERT[kind](event.value)
+    except (KeyError, ValueError):  # ``!!int many``: left as text for the models to explain
+        return event.value
+
+
+def _tag_name(tag: str) -> str:
+    """A tag as people write it: ``!!timestamp`` rather than ``tag:yaml.org,2002:timestamp``."""
+    return tag.replace(_CORE, "!!", 1)
+
+
+@dataclass(slots=True)
 class _Frame:
-    """An open mapping or list. ``path`` is None inside a value being thrown away."""
+    """An open mapping (``key`` is what awaits a value) or list (``key`` is None).
+    ``path`` is None inside a value being thrown away."""
 
     container: dict | list
     path: tuple | None
-    is_key: bool = False
-    key: Any = _NO_KEY
+    key: Any
     key_line: int = 0
-
-    def wants_key(self) -> bool:
-        return isinstance(self.container, dict) and self.key is _NO_KEY
+    is_key: bool = False
 
 
 @dataclass
@@ -94,34 +106,13 @@ class _Tree:
         self.problems.append(Problem(self.file, _key(path or ()), message, line))
         self.usable = False
 
-
-def _scalar(tag: str, value: str) -> Any:
-    """A plain value; one explicitly tagged but malformed (``!!int x``) stays text for the models to refuse."""
-    if tag == _NULL:
-        return None
-    if tag == _BOOL:
-        return {"true": True, "false": False}.get(value.lower(), value)
-    for kind, convert in ((_INT, int), (_FLOAT, float)):
-        if tag == kind:
-            try:
-                return convert(value)
-            except ValueError:
-                return value
-    return value
-
-
-def _parse(text: str, file: str) -> _Tree:
-    tree = _Tree(file)
-    stack: list[_Frame] = []
-    documents = 0
-
-    def attach(value: Any, line: int) -> tuple | None:
+    def attach(self, stack: list[_Frame], value: Any, line: int) -> tuple | None:
         """Put a value where the parser is; return its key path, or None when it is thrown away."""
         if not stack:
-            tree.data, tree.lines[()] = value, line
+            self.data, self.lines[()] = value, line
             return ()
         frame = stack[-1]
-        if isinstance(frame.container, list):
+        if frame.key is None:
             frame.container.append(value)
             return None if frame.path is None else frame.path + (len(frame.container) - 1,)
         key, frame.key = frame.key, _NO_KEY
@@ -129,78 +120,102 @@ def _parse(text: str, file: str) -> _Tree:
             return None
         path = frame.path + (key,)
         if key in frame.container:
-            first = tree.lines[path]
-            tree.problems.append(Problem(file, _key(path), f"is given twice (lines {first} and {frame.key_line}): "
-                                         "keep one", frame.key_line))
+            self.problems.append(Problem(self.file, _key(path), f"is given twice (lines {self.lines[path]} and "
+                                         f"{frame.key_line}): keep one", frame.key_line))
             return None
         frame.container[key] = value
-        tree.lines[path] = frame.key_line
+        self.lines[path] = frame.key_line
         return path
 
-    loader = _RecordLoader(text)
+
+def _parse(text: str, file: str) -> _Tree:
+    tree = _Tree(file)
+    stack: list[_Frame] = []
+    documents, aliased = 0, False
     try:
-        while loader.check_event():
-            event = loader.get_event()
+        for event in yaml.parse(text, Loader=_Parser):
+            kind, top = type(event), stack[-1] if stack else None
+            wants_key = top is not None and top.key is _NO_KEY
             line = event.start_mark.line + 1
-            if isinstance(event, yaml.DocumentStartEvent):
+            if kind is yaml.ScalarEvent:
+                if wants_key:
+                    top.key, top.key_line = event.value, line  # keys stay as written: `1:` is the key '1'
+                elif (value := _scalar(event)) is _REFUSED:
+                    tree.refuse(tree.attach(stack, None, line), f"uses the YAML tag {_tag_name(event.tag)}: "
+                                "remove it", line)
+                else:
+                    tree.attach(stack, value, line)
+            elif kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
+                is_map = kind is yaml.MappingStartEvent
+                container: dict | list = {} if is_map else []
+                if wants_key:
+                    tree.refuse(None, "has a list or a set of keys where a key name should be", line)
+                    stack.append(_Frame(container, None, _NO_KEY if is_map else None, is_key=True))
+                else:
+                    path = tree.attach(stack, container, line)
+                    if event.tag not in (None, "!", _CORE + ("map" if is_map else "seq")):
+                        tree.refuse(path, f"uses the YAML tag {_tag_name(event.tag)}: remove it", line)
+                    stack.append(_Frame(container, path, _NO_KEY if is_map else None))
+                if len(stack) > MAX_DEPTH:
+                    tree.refuse(None, f"is nested more than {MAX_DEPTH} levels deep: is it the right file?", line)
+                    break
+            elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
+                if stack.pop().is_key:
+                    stack[-1].key = _BAD_KEY
+            elif kind is yaml.AliasEvent:
+                if wants_key:
+                    top.key, path = _BAD_KEY, None
+                else:
+                    path = tree.attach(stack, None, line)
+                if not aliased:  # once is enough: an alias bomb repeats them by the thousand
+                    tree.refuse(path, f"uses a YAML alias (*{event.anchor}): write the value out in full", line)
+                aliased = True
+            elif kind is yaml.DocumentStartEvent:
                 documents += 1
                 if documents > 1:
                     tree.refuse(None, "holds more than one YAML document (a line '---' or '...' splits it): "
                                 "keep one record per file", line)
                     break
-            elif isinstance(event, yaml.AliasEvent):
-                path = None if stack and stack[-1].wants_key() else attach(None, line)
-                if path is None and stack and stack[-1].wants_key():
-                    stack[-1].key = _BAD_KEY
-                tree.refuse(path, f"uses a YAML alias (*{event.anchor}): write the value out in full", line)
-            elif isinstance(event, yaml.ScalarEvent):
-                tag = event.tag
-                if tag in (None, "!"):
-                    tag = loader.resolve(yaml.ScalarNode, event.value, event.implicit)
-                if stack and stack[-1].wants_key():
-                    stack[-1].key, stack[-1].key_line = event.value, line
-                elif tag in (_STR, _NULL, _BOOL, _INT, _FLOAT):
-                    attach(_scalar(tag, event.value), line)
-                else:
-                    tree.refuse(attach(None, line), f"uses the YAML tag {event.tag}: remove it", line)
-            elif isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
-                is_map = isinstance(event, yaml.MappingStartEvent)
-                container: dict | list = {} if is_map else []
-                if stack and stack[-1].wants_key():
-                    tree.refuse(None, "has a list or a set of keys where a key name should be", line)
-                    stack.append(_Frame(container, None, is_key=True))
-                else:
-                    path = attach(container, line)
-                    if event.tag not in (None, "!", _MAP if is_map else _SEQ):
-                        tree.refuse(path, f"uses the YAML tag {event.tag}: remove it", line)
-                    stack.append(_Frame(container, path))
-                if len(stack) > MAX_DEPTH:
-                    tree.refuse(None, f"is nested more than {MAX_DEPTH} levels deep: is it the right file?", line)
-                    break
-            elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
-                if stack.pop().is_key:
-                    stack[-1].key = _BAD_KEY
     except yaml.YAMLError as exc:
         tree.problems.append(_syntax_problem(exc, text, file))
         tree.usable = False
-    finally:
-        loader.dispose()
     return tree
+
+
+_SYNTAX_HINTS = {  # libyaml's words → what they usually mean in a hand-edited record
+    "mapping values are not allowed": "a ': ' inside a value (put the value in quotes), or a key indented too far",
+    "did not find expected key": "this line is indented differently from the keys above it",
+    "did not find expected '-' indicator": "this line is indented differently from the list above it",
+    "cannot start any token": "a value starts with a character YAML reserves (put the value in quotes)",
+    "escape": "a backslash inside double quotes (use single quotes instead)",
+    "hexdecimal": "a backslash inside double quotes (use single quotes instead)",
+}
 
 
 def _syntax_problem(exc: yaml.YAMLError, text: str, file: str) -> Problem:
     if isinstance(exc, yaml.reader.ReaderError):
-        line = text.count("\n", 0, exc.position) + 1
+        # libyaml counts its position in bytes, so find the character itself
+        found = text.find(chr(exc.character)) if isinstance(exc.character, int) else -1
+        line = text.count("\n", 0, found if found >= 0 else exc.position) + 1
         return Problem(file, "", f"holds a character YAML does not allow (#x{exc.character:04x}): delete it", line)
-    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    mark, start = getattr(exc, "problem_mark", None), getattr(exc, "context_mark", None)
     if mark is None:
         return Problem(file, "", f"is not valid YAML: {exc}")
-    line_text = (text.splitlines() or [""])[min(mark.line, len(text.splitlines()) - 1)] if text else ""
-    if "\t" in line_text[: len(line_text) - len(line_text.lstrip())] or "'\\t'" in str(exc):
+    context, what = getattr(exc, "context", None) or "", getattr(exc, "problem", None) or str(exc)
+    lines = text.splitlines()
+    line_text = lines[mark.line] if mark.line < len(lines) else ""
+    if "\t" in line_text[: len(line_text) - len(line_text.lstrip())] or "'\\t'" in what:
         return Problem(file, "", "is indented with a tab: indent with spaces only", mark.line + 1)
-    what = getattr(exc, "problem", None) or str(exc)
-    return Problem(file, "", f"is not valid YAML at column {mark.column + 1}: {what} (check the indentation, "
-                   "and put any value holding ': ' or ' #' in quotes)", mark.line + 1)
+    # An unclosed bracket or quote is noticed lines later; point at where it was opened.
+    if start is not None and "flow" in context:
+        pair = "[]" if "sequence" in context else "{}"
+        return Problem(file, "", f"has a '{pair[0]}' at column {start.column + 1} with no matching '{pair[1]}' "
+                       "(or items not separated by commas)", start.line + 1)
+    if start is not None and "quoted scalar" in context and "end of stream" in what:
+        return Problem(file, "", f"has a quote at column {start.column + 1} that is never closed", start.line + 1)
+    hint = next((h for words, h in _SYNTAX_HINTS.items() if words in what),
+                f"{what} (check the indentation, and put any value holding ': ' or ' #' in quotes)")
+    return Problem(file, "", f"is not valid YAML at column {mark.column + 1}: {hint}", mark.line + 1)
 
 
 # ---------------------------------------------------------------- explaining validation errors
@@ -215,6 +230,8 @@ def _key(path: tuple) -> str:
 
 
 def _quote(value: Any) -> str:
+    if isinstance(value, (list, dict)):
+        return "a list" if isinstance(value, list) else "a set of keys"
     if isinstance(value, bool):
         value = "true" if value else "false"
     text = str(value)
@@ -327,7 +344,8 @@ def _message(error: dict, annotation: Any, owner: type[BaseModel]) -> str:
         return "is empty"
     if kind in _BOUNDS:
         bound, words = _BOUNDS[kind]
-        return f"{_quote(value)} should be {words} {ctx[bound]}"
+        limit = ctx[bound]
+        return f"{_quote(value)} should be {words} {format(limit, 'g') if isinstance(limit, float) else limit}"
     if kind == "string_pattern_mismatch":
         return f"{_quote(value)} is not in the right form ({_PATTERNS.get(ctx.get('pattern'), 'check it')})"
     return _wrong_type(value, annotation)
@@ -357,70 +375,92 @@ def _line(lines: dict[tuple, int], path: tuple) -> int | None:
 
 @dataclass
 class _Record:
-    """One record file once read: its lines, the whole model if it validated, and the top-level parts that
-    did (so cross-checks still run on the rest of a file with one mistake)."""
+    """One record file once read: the lines of its keys, the model if it is valid, and ``view``: the model,
+    or for a record with mistakes as much of it as is valid, with None wherever something is wrong, so
+    the checks still run on the rest (None reads as "unknown": a check that needs it is skipped)."""
 
     file: str
     lines: dict[tuple, int]
     model: BaseModel | None = None
-    parts: dict[str, Any] = field(default_factory=dict)
+    view: Any = None
 
     def problem(self, path: tuple, message: str) -> Problem:
         return Problem(self.file, _key(path), message, _line(self.lines, path))
 
 
 @functools.cache
-def _adapter(annotation: Any) -> TypeAdapter:
-    return TypeAdapter(annotation)
+def _field_adapter(model: type[BaseModel], name: str) -> TypeAdapter:
+    return TypeAdapter(model.model_fields[name].rebuild_annotation())
 
 
-def _valid_parts(model: type[BaseModel], data: dict, failed: set) -> dict[str, Any]:
-    parts = {}
+def _partial(model: type[BaseModel], data: dict, errors: list[tuple]) -> BaseModel:
+    """``model`` built from ``data`` with each field that has an error (pydantic ``loc``, relative to ``data``)
+    left None; the rest validated as usual."""
+    if not errors:
+        return model.model_validate(data)
+    values = {}
     for name, info in model.model_fields.items():
         key = info.alias or name
-        if key in failed:
-            continue
-        if key in data:
-            parts[name] = _adapter(info.rebuild_annotation()).validate_python(data[key])
+        inside = [loc[1:] for loc in errors if loc[:1] == (key,)]
+        if inside:
+            values[name] = _partial_value(info.rebuild_annotation(), data.get(key), inside)
+        elif key in data:
+            values[name] = _field_adapter(model, name).validate_python(data[key])
         else:
-            parts[name] = info.get_default(call_default_factory=True)
-    return parts
+            values[name] = info.get_default(call_default_factory=True)
+    return model.model_construct(**values)
 
 
-def _file_problem(root: Path, relative: str) -> str | None:
-    """Why ``relative`` is not an ordinary file inside the school folder, or None."""
-    try:
-        resolved = (root / relative).resolve(strict=True)
-    except FileNotFoundError:
-        return "does not exist in the school folder"
-    except (OSError, RuntimeError) as exc:
-        return f"cannot be opened ({getattr(exc, 'strerror', None) or exc})"
-    if not resolved.is_relative_to(root):
-        return "leads outside the school folder (it is a link): put the file itself in the folder"
-    mode = resolved.stat().st_mode
-    if stat.S_ISDIR(mode):
-        return "is a folder, not a file"
-    if not stat.S_ISREG(mode):
-        return "is not an ordinary file"
+def _partial_value(annotation: Any, value: Any, errors: list[tuple]) -> Any:
+    annotation = _bare(annotation)
+    if () in errors:
+        return None
+    if _is_model(annotation) and isinstance(value, dict):
+        return _partial(annotation, value, errors)
+    if typing.get_origin(annotation) is list and isinstance(value, list):
+        item = _bare(typing.get_args(annotation)[0])
+        if _is_model(item):
+            return [_partial(item, v, [loc[1:] for loc in errors if loc[:1] == (i,)]) if isinstance(v, dict) else None
+                    for i, v in enumerate(value)]
     return None
 
 
+def _real_file(root: Path, relative: str) -> tuple[Path | None, str | None]:
+    """The real path of an ordinary file inside the school folder, or why ``relative`` is not one."""
+    try:
+        resolved = (root / relative).resolve(strict=True)
+        mode = resolved.stat().st_mode
+    except FileNotFoundError:
+        return None, "does not exist in the school folder"
+    except (OSError, RuntimeError) as exc:  # RuntimeError: a loop of links
+        return None, f"cannot be opened ({getattr(exc, 'strerror', None) or exc})"
+    if not resolved.is_relative_to(root):
+        return None, "leads outside the school folder (it is a link): put the file itself in the folder"
+    if stat.S_ISDIR(mode):
+        return None, "is a folder, not a file"
+    if not stat.S_ISREG(mode):
+        return None, "is not an ordinary file"
+    return resolved, None
+
+
 def _read(root: Path, relative: str) -> tuple[str | None, Problem | None]:
-    problem = _file_problem(root, relative)
-    if problem is None:
-        path = (root / relative).resolve()
-        size = path.stat().st_size
-        if size > MAX_BYTES:
-            problem = f"is {size / 1e6:.1f} MB, far bigger than a record: is it the right file?"
-        else:
-            data = path.read_bytes()
-            try:
-                return data.decode("utf-8-sig"), None
-            except UnicodeDecodeError as exc:
-                line = data.count(b"\n", 0, exc.start) + 1
-                return None, Problem(relative, "", f"is not saved as UTF-8 text (byte 0x{data[exc.start]:02X} "
-                                     "cannot be read): save it again as UTF-8", line)
-    return None, Problem(relative, "", problem)
+    path, problem = _real_file(root, relative)
+    if path is None:
+        return None, Problem(relative, "", problem)
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_BYTES + 1)
+    except OSError as exc:
+        return None, Problem(relative, "", f"cannot be read ({exc.strerror})")
+    if len(data) > MAX_BYTES:
+        return None, Problem(relative, "", f"is over {MAX_BYTES // 1_000_000} MB, far bigger than a record: "
+                             "is it the right file?")
+    try:
+        return data.decode("utf-8-sig"), None
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        return None, Problem(relative, "", f"is not saved as UTF-8 text (byte 0x{data[exc.start]:02X} cannot be "
+                             "read): save it again as UTF-8", line)
 
 
 def _load(root: Path, relative: str, model: type[BaseModel], problems: list[Problem]) -> _Record:
@@ -440,13 +480,12 @@ def _load(root: Path, relative: str, model: type[BaseModel], problems: list[Prob
                                 f"but holds {found}", tree.lines.get(())))
         return record
     try:
-        record.model = model.model_validate(tree.data)
-        record.parts = {name: getattr(record.model, name) for name in model.model_fields}
+        record.model = record.view = model.model_validate(tree.data)
     except ValidationError as exc:
         errors = exc.errors(include_url=False)
         problems += _explain(model, errors, tree)
-        record.parts = _valid_parts(model, tree.data, {e["loc"][0] for e in errors})
-    problems += _evidence_problems(root, record, model)
+        record.view = _partial(model, tree.data, [e["loc"] for e in errors])
+    problems += _evidence_problems(root, record)
     problems += _CHECKS[model](record)
     return record
 
@@ -454,33 +493,57 @@ def _load(root: Path, relative: str, model: type[BaseModel], problems: list[Prob
 # ---------------------------------------------------------------- checks within one record
 
 
+@functools.cache
+def _evidence_fields(model: type[BaseModel]) -> tuple[tuple[str, str, bool], ...]:
+    """(attribute, key, is the path itself) for each field that is, or may hold, an evidence path:
+    wherever a model declares a RelativePath, found once per model so the walk skips everything else."""
+    def may_hold(annotation: Any) -> bool:
+        annotation = _bare(annotation)
+        if _is_model(annotation):
+            return bool(_evidence_fields(annotation))
+        return any(may_hold(arg) for arg in typing.get_args(annotation))
+
+    found = []
+    for name, info in model.model_fields.items():
+        annotation = info.rebuild_annotation()
+        if RelativePath in (annotation, *typing.get_args(annotation)):
+            found.append((name, info.alias or name, True))
+        elif may_hold(annotation):
+            found.append((name, info.alias or name, False))
+    return tuple(found)
+
+
 def _evidence_paths(value: Any, path: tuple) -> Iterator[tuple[tuple, str]]:
-    """Every evidence path a record names: wherever a model declares a RelativePath."""
-    if isinstance(value, BaseModel):
-        model = type(value)
-        for name, info in model.model_fields.items():
-            key, inner = info.alias or name, getattr(value, name)
-            annotation = _fields(model)[key]
-            if inner is not None and RelativePath in (annotation, *typing.get_args(annotation)):
-                yield path + (key,), inner
-            else:
-                yield from _evidence_paths(inner, path + (key,))
-    elif isinstance(value, list):
+    if isinstance(value, list):
         for index, item in enumerate(value):
             yield from _evidence_paths(item, path + (index,))
+    elif isinstance(value, BaseModel):
+        for name, key, is_path in _evidence_fields(type(value)):
+            inner = getattr(value, name)
+            if is_path and inner is not None:
+                yield path + (key,), inner
+            elif not is_path:
+                yield from _evidence_paths(inner, path + (key,))
 
 
-def _evidence_problems(root: Path, record: _Record, model: type[BaseModel]) -> Iterator[Problem]:
-    for name, part in record.parts.items():
-        key = model.model_fields[name].alias or name
-        for path, relative in _evidence_paths(part, (key,)):
-            problem = _file_problem(root, relative)
-            if problem is None:
-                with open(root / relative, "rb") as handle:
-                    if handle.read(5) != b"%PDF-":
-                        problem = "is not a PDF: scan or save it as PDF"
-            if problem:
-                yield record.problem(path, f"{_quote(relative)} {problem}")
+def _evidence_problems(root: Path, record: _Record) -> Iterator[Problem]:
+    for path, relative in _evidence_paths(record.view, ()):
+        real, problem = _real_file(root, relative)
+        if real is not None:
+            try:
+                with open(real, "rb") as handle:
+                    head = handle.read(5)
+            except OSError as exc:
+                head, problem = b"", f"cannot be read ({exc.strerror})"
+            if head != b"%PDF-" and not problem:
+                problem = "is not a PDF: scan or save it as PDF"
+        if problem:
+            yield record.problem(path, f"{_quote(relative)} {problem}")
+
+
+def _each(items: list | None) -> list[tuple[int, Any]]:
+    """The position and value of each list item known to be valid (see _Record.view)."""
+    return [(i, item) for i, item in enumerate(items or []) if item is not None]
 
 
 def _in_order(record: _Record, earlier: tuple[tuple, Any], later: tuple[tuple, Any], *, strictly: bool = False,
@@ -489,54 +552,51 @@ def _in_order(record: _Record, earlier: tuple[tuple, Any], later: tuple[tuple, A
     (first_path, first), (second_path, second) = earlier, later
     if first is None or second is None or second > first or (second == first and not strictly):
         return
-    shared = 0
-    while shared < min(len(first_path), len(second_path)) - 1 and first_path[shared] == second_path[shared]:
-        shared += 1
     if blame_later:
         words = "is on or before" if second == first else "is before"
-        yield record.problem(second_path, f"{_quote(second)} {words} {_key(first_path[shared:])} ({first})")
+        yield record.problem(second_path, f"{_quote(second)} {words} {_key(first_path)} ({first})")
     else:
         words = "is on or after" if second == first else "is after"
-        yield record.problem(first_path, f"{_quote(first)} {words} {_key(second_path[shared:])} ({second})")
+        yield record.problem(first_path, f"{_quote(first)} {words} {_key(second_path)} ({second})")
 
 
 def _school_checks(record: _Record) -> Iterator[Problem]:
-    pack = record.parts.get("pack")
-    for i, term in enumerate(pack.term_dates if pack else []):
+    pack = record.view.pack
+    for i, term in _each(pack and pack.term_dates):
         yield from _in_order(record, (("pack", "term_dates", i, "starts"), term.starts),
                              (("pack", "term_dates", i, "ends"), term.ends))
 
 
 def _provider_checks(record: _Record) -> Iterator[Problem]:
-    assurance = record.parts.get("assurance")
-    if assurance:
+    if assurance := record.view.assurance:
         yield from _in_order(record, (("assurance", "requested_on"), assurance.requested_on),
                              (("assurance", "received_on"), assurance.received_on))
 
 
 def _pupil_checks(record: _Record) -> Iterator[Problem]:
-    pupil, placement = record.parts.get("pupil"), record.parts.get("placement")
+    pupil, placement = record.view.pupil, record.view.placement
     if pupil and placement:
         yield from _in_order(record, (("pupil", "dob"), pupil.dob), (("placement", "start_date"), placement.start_date),
                              strictly=True, blame_later=False)
     if placement:
         yield from _placement_checks(record, placement)
-    for i, review in enumerate(record.parts.get("reviews") or []):
+    for i, review in _each(record.view.reviews):
         yield from _in_order(record, (("reviews", i, "date"), review.date),
                              (("reviews", i, "next_review"), review.next_review), strictly=True)
-    for i, period in enumerate(record.parts.get("attendance") or []):
+    for i, period in _each(record.view.attendance):
         yield from _in_order(record, (("attendance", i, "from"), period.start), (("attendance", i, "to"), period.end))
-        if period.attended_sessions > period.possible_sessions:
+        if None not in (period.attended_sessions, period.possible_sessions) and \
+                period.attended_sessions > period.possible_sessions:
+            possible = _key(("attendance", i, "possible_sessions"))
             yield record.problem(("attendance", i, "attended_sessions"), f"{_quote(period.attended_sessions)} is "
-                                 f"more than possible_sessions ({period.possible_sessions})")
-    if placement:
+                                 f"more than {possible} ({period.possible_sessions})")
+    if placement and placement.targets is not None:
+        count = len(placement.targets)
+        have = f"placement.targets has {count}: number them 1 to {count}" if count else "placement.targets is empty"
         for section in ("reviews", "visits"):
-            for i, entry in enumerate(record.parts.get(section) or []):
-                for j, progress in enumerate(entry.progress):
-                    if progress.target > len(placement.targets):
-                        count = len(placement.targets)
-                        have = (f"placement.targets has {count}: number them 1 to {count}" if count
-                                else "placement.targets is empty")
+            for i, entry in _each(getattr(record.view, section)):
+                for j, progress in _each(entry.progress):
+                    if progress.target is not None and progress.target > count:
                         yield record.problem((section, i, "progress", j, "target"),
                                              f"{_quote(progress.target)} is not a target number ({have})")
 
@@ -547,18 +607,21 @@ def _placement_checks(record: _Record, placement: Any) -> Iterator[Problem]:
                          (at + ("target_end_date",), placement.target_end_date))
     yield from _in_order(record, (at + ("agreed_at_meeting",), placement.agreed_at_meeting),
                          (at + ("start_date",), placement.start_date), blame_later=False)
-    direction, plan = placement.off_site_direction, placement.part_time_plan
-    yield from _in_order(record, (at + ("off_site_direction", "directed_on"), direction.directed_on),
-                         (at + ("off_site_direction", "ends_on"), direction.ends_on))
-    if plan:
+    if direction := placement.off_site_direction:
+        yield from _in_order(record, (at + ("off_site_direction", "directed_on"), direction.directed_on),
+                             (at + ("off_site_direction", "ends_on"), direction.ends_on))
+    if plan := placement.part_time_plan:
         yield from _in_order(record, (at + ("part_time_plan", "review_on"), plan.review_on),
                              (at + ("part_time_plan", "ends_on"), plan.ends_on))
-    session_problems = [problem for i, session in enumerate(placement.sessions)
-                        for problem in _in_order(record, (at + ("sessions", i, "from"), session.start),
-                                                 (at + ("sessions", i, "to"), session.end), strictly=True)]
-    yield from session_problems
-    if placement.sessions and not session_problems:
-        total = sum(session.hours for session in placement.sessions)
+    sessions = _each(placement.sessions)
+    wrong_way = [problem for i, session in sessions
+                 for problem in _in_order(record, (at + ("sessions", i, "from"), session.start),
+                                          (at + ("sessions", i, "to"), session.end), strictly=True)]
+    yield from wrong_way
+    known = sessions and len(sessions) == len(placement.sessions) and not wrong_way and \
+        placement.hours_per_week is not None and all(s.start and s.end for _, s in sessions)
+    if known:
+        total = sum(session.hours for _, session in sessions)
         if abs(total - placement.hours_per_week) > 0.5:
             yield record.problem(at + ("hours_per_week",), f"{_quote(f'{placement.hours_per_week:g}')} does not "
                                  f"match the sessions, which add up to {total:.4g} hours a week")
@@ -574,8 +637,8 @@ def _record_files(root: Path, folder: str, problems: list[Problem]) -> list[tupl
     locks) are left alone, except .yml, which is surely a record saved under the wrong name."""
     directory = root / folder
     if not directory.is_dir():
-        problems.append(Problem(f"{folder}/", "", f"is missing: make a {folder} folder with one "
-                                f"{EXAMPLE_NAME[folder]}-style file each"))
+        problems.append(Problem(f"{folder}/", "", f"is missing: make a {folder} folder holding one file per "
+                                f"{folder[:-1]}, like {folder}/{EXAMPLE_NAME[folder]}"))
         return []
     found = []
     for path in sorted(directory.iterdir()):
@@ -594,14 +657,14 @@ def _record_files(root: Path, folder: str, problems: list[Problem]) -> list[tupl
         found.append((stem, relative))
     if not found:
         problems.append(Problem(f"{folder}/", "", f"has no records: add one file per {folder[:-1]}, "
-                                f"like {EXAMPLE_NAME[folder]}"))
+                                f"like {folder}/{EXAMPLE_NAME[folder]}"))
     return found
 
 
-def _provider_references(pupils: dict[str, _Record], provider_ids: list[str]) -> Iterator[Problem]:
-    for record in pupils.values():
-        placement = record.parts.get("placement")
-        if placement and placement.provider not in provider_ids:
+def _provider_references(pupils: list[_Record], provider_ids: list[str]) -> Iterator[Problem]:
+    for record in pupils:
+        placement = record.view and record.view.placement
+        if placement and placement.provider is not None and placement.provider not in provider_ids:
             close = difflib.get_close_matches(placement.provider, provider_ids, n=1)
             hint = (f"did you mean '{close[0]}'?" if close else
                     f"the providers are: {', '.join(provider_ids)}" if provider_ids else "there are none yet")
@@ -609,10 +672,11 @@ def _provider_references(pupils: dict[str, _Record], provider_ids: list[str]) ->
                                  f"providers/{placement.provider}.yaml ({hint})")
 
 
-def _shared_upns(pupils: dict[str, _Record]) -> Iterator[Problem]:
+def _shared_upns(pupils: list[_Record]) -> Iterator[Problem]:
     holders: dict[str, list[_Record]] = defaultdict(list)
-    for record in pupils.values():
-        if pupil := record.parts.get("pupil"):
+    for record in pupils:
+        pupil = record.view and record.view.pupil
+        if pupil and pupil.upn is not None:
             holders[pupil.upn].append(record)
     for upn, records in holders.items():
         for record in records if len(records) > 1 else []:
@@ -626,18 +690,14 @@ def load_school(folder: Path) -> SchoolData:
     if not root.is_dir():
         raise InputError(f"{folder} is not a folder: give a school's data folder, such as data/brookfield-academy")
     problems: list[Problem] = []
-    if (root / "school.yaml").exists() or (root / "school.yaml").is_symlink():
-        school = _load(root, "school.yaml", SchoolFile, problems)
-    else:
-        problems.append(Problem("school.yaml", "", "is missing: every school folder needs one "
-                                "(the school, its key staff and pack settings)"))
-        school = _Record("school.yaml", {})
-    providers = {i: _load(root, f, Provider, problems) for i, f in _record_files(root, "providers", problems)}
-    pupils = {i: _load(root, f, PupilFile, problems) for i, f in _record_files(root, "pupils", problems)}
-    problems += _provider_references(pupils, list(providers))
-    problems += _shared_upns(pupils)
+    school = _load(root, "school.yaml", SchoolFile, problems)
+    # Lists, not dicts: p01.yaml and p01.yml share an id, and both must be checked.
+    providers = [(i, _load(root, f, Provider, problems)) for i, f in _record_files(root, "providers", problems)]
+    pupils = [(i, _load(root, f, PupilFile, problems)) for i, f in _record_files(root, "pupils", problems)]
+    problems += _provider_references([r for _, r in pupils], sorted({i for i, _ in providers}))
+    problems += _shared_upns([r for _, r in pupils])
     if problems:
         raise DataError(problems)
     return SchoolData(slug=root.name, folder=str(root), school=school.model,
-                      providers={i: r.model for i, r in sorted(providers.items())},
-                      pupils={i: r.model for i, r in sorted(pupils.items())})
+                      providers={i: r.model for i, r in sorted(providers, key=lambda p: p[0])},
+                      pupils={i: r.model for i, r in sorted(pupils, key=lambda p: p[0])})
