@@ -103,7 +103,7 @@ def _render_and_convert(specs: Sequence[DocumentSpec], stage: Path, templates: P
         _private_dir(dest.parent)
         renderer.render(spec.template, spec.context, dest)
         docx_files.append(dest)
-    pdf_files = convert_to_pdf(docx_files, stage / "pdf")
+    pdf_files = convert_to_pdf(docx_files, stage, base=stage)
     return [Produced(spec, docx, pdf) for spec, docx, pdf in zip(specs, docx_files, pdf_files, strict=True)]
 
 
