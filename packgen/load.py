@@ -390,7 +390,10 @@ class _Record:
 
 @functools.cache
 def _field_adapter(model: type[BaseModel], name: str) -> TypeAdapter:
-    return TypeAdapter(model.model_fields[name].rebuild_annotation())
+    """Validates one field alone as its model would, config included (stripping spaces from text);
+    a field that is itself a model brings its own config."""
+    annotation = model.model_fields[name].rebuild_annotation()
+    return TypeAdapter(annotation, config=None if _is_model(_bare(annotation)) else model.model_config)
 
 
 def _partial(model: type[BaseModel], data: dict, errors: list[tuple]) -> BaseModel:

@@ -394,10 +394,22 @@ def test_every_problem_in_every_file_comes_in_one_error(school):
 
 
 def test_a_mistake_in_one_part_does_not_hide_mistakes_in_another(school):
-    # The pupil part is broken, yet the placement is still checked against the provider files.
+    # The pupil part and the one review are broken, yet the placement is still checked against the
+    # provider files, and the visit against the placement's targets.
     edit(school, P01, "gender: female", "gender: [female]")
-    edit(school, P01, "provider: hart-vale", "provider: hart-vail")
-    assert [p.key for p in problems_of(school)] == ["pupil.gender", "placement.provider"]
+    edit(school, P01, "decision: continue", "decision: carry on")
+    edit(school, P01, "provider: hart-vale", "provider: ' hart-vail '")
+    edit(school, P01, "{target: 2, rating: on_track}]}", "{target: 3, rating: on_track}]}")
+    assert [(p.key, p.line) for p in problems_of(school)] == [
+        ("pupil.gender", 7), ("placement.provider", 11), ("reviews[1].decision", 39),
+        ("visits[1].progress[1].target", 42)]
+
+
+def test_text_is_trimmed_alike_whether_or_not_the_rest_is_valid(school):
+    edit(school, P01, "provider: hart-vale", "provider: '  hart-vale  '")
+    assert load_school(school).pupils["p01"].placement.provider == "hart-vale"
+    edit(school, P01, "start_date: 2026-09-07", "start_date: soon")
+    assert [p.key for p in problems_of(school)] == ["placement.start_date"]
 
 
 # ---------------------------------------------------------------- whatever is in a file, only DataError
@@ -439,6 +451,47 @@ def test_any_content_in_a_pupil_file_gives_records_or_a_data_error(shared_school
         assert error.problems and all(p.file and p.message for p in error.problems)
     else:
         assert isinstance(result, SchoolData)
+
+
+ANY_VALUE = st.recursive(
+    st.none() | st.booleans() | st.integers(-3, 50) | st.floats() | st.text(max_size=6)
+    | st.sampled_from(["2026-13-01", "2026-09-01", "09:30", "yes", "not_applicable", "../x.pdf", "evidence"]),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.sampled_from(["date", "from", "to", "target"]),
+                                                                inner, max_size=3),
+    max_leaves=6,
+)
+
+
+def key_paths(value, path=()):
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            yield path + (key,)
+            yield from key_paths(inner, path + (key,))
+    elif isinstance(value, list):
+        for index, inner in enumerate(value):
+            yield path + (index,)
+            yield from key_paths(inner, path + (index,))
+
+
+@settings(max_examples=100, deadline=None)
+@given(data=st.data())
+def test_any_value_at_any_key_gives_records_or_a_data_error(shared_school, data):
+    # Closer to real mistakes than random bytes: the record's own structure with a few values swapped.
+    file = data.draw(st.sampled_from([P01, HART, SCHOOL]))
+    record = yaml.load((MINI / file).read_text(encoding="utf-8"), Loader=yaml.BaseLoader)
+    for _ in range(data.draw(st.integers(1, 3))):
+        *parents, last = data.draw(st.sampled_from(list(key_paths(record))))
+        container = record
+        for part in parents:
+            container = container[part]
+        container[last] = data.draw(ANY_VALUE)
+    for original in (P01, HART, SCHOOL):
+        shutil.copy(MINI / original, shared_school / original)
+    (shared_school / file).write_text(yaml.safe_dump(record, allow_unicode=True), encoding="utf-8")
+    try:
+        load_school(shared_school)
+    except DataError as error:
+        assert error.problems
 
 
 # ---------------------------------------------------------------- size
