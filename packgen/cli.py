@@ -6,17 +6,23 @@ user's input is wrong, 2 usage error, 4 a broken environment (LibreOffice missin
 
 from __future__ import annotations
 
+import json
+import os
 import sys
 import traceback
+from dataclasses import asdict
+from datetime import date
 from pathlib import Path
 
 import click
 
-from . import __version__, pipeline
+from . import __version__, mail, pipeline, readiness
 from .errors import DataError, PackgenError
 from .load import load_school
 
 BUG_EXIT = 70
+STRICT_EXIT = 3
+BROKEN_PIPE_EXIT = 141  # what a shell reports for a program stopped by SIGPIPE
 
 out_option = click.option(
     "--out", "out_root", type=click.Path(file_okay=False, path_type=Path), default=Path("output"),
@@ -28,6 +34,10 @@ templates_option = click.option(
     help="Folder of Word templates to use instead of the standard ones.",
 )
 school_argument = click.argument("school", type=click.Path(file_okay=False, path_type=Path))
+today_option = click.option(
+    "--today", type=click.DateTime(["%Y-%m-%d"]), callback=lambda ctx, param, value: value.date() if value else None,
+    metavar="YYYY-MM-DD", help="Judge dates (overdue reviews, visits, replies) as on this day [default: today].",
+)
 
 
 class PackgenGroup(click.Group):
@@ -41,6 +51,9 @@ class PackgenGroup(click.Group):
             ctx.exit(error.exit_code)
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
+        except BrokenPipeError:  # output piped into `head` and cut short: not an error worth a word
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            ctx.exit(BROKEN_PIPE_EXIT)
         except Exception:  # a bug: say so plainly, with the detail a developer needs
             click.echo(traceback.format_exc(), err=True)
             click.echo("packgen stopped because of a bug (above). Please report it with this message.", err=True)
@@ -64,26 +77,61 @@ def main() -> None:
 
 @main.command()
 @school_argument
-def check(school: Path) -> None:
-    """Check a school's records and list every problem at once.
+@today_option
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="text for people; json for other tools.")
+@click.option("--strict", is_flag=True, help="Exit 3 when any critical readiness finding remains.")
+def check(school: Path, today: date | None, output_format: str, strict: bool) -> None:
+    """Check a school's records: every data problem at once, then the inspection-readiness findings.
 
-    Exits 0 when the records can be built into a pack, 1 when they cannot.
+    Data problems stop a build (exit 1). Readiness findings (rules R1-R17) do not: they say what an
+    inspector would find missing. Exit 0 when the records can be built, whatever the findings; with
+    --strict, exit 3 when any critical finding remains.
 
     \b
     Example:
       packgen check data/brookfield-academy
+      packgen check data/brookfield-academy --today 2026-11-23 --format json
     """
+    day = today or date.today()
     try:
         data = load_school(school)
     except DataError as error:
-        for problem in error.problems:
-            click.echo(str(problem))
-        count = len(error.problems)
-        click.echo(f"\n{count} problem{'s' if count != 1 else ''} found in {school}: fix {'them' if count != 1 else 'it'} "
-                   "and run packgen check again.", err=True)
+        if output_format == "json":
+            click.echo(json.dumps({"school": str(school), "buildable": False,
+                                   "problems": [asdict(p) for p in error.problems], "findings": []}, indent=2))
+        else:
+            for problem in error.problems:
+                click.echo(str(problem))
+            count = len(error.problems)
+            click.echo(f"\n{count} problem{'s' if count != 1 else ''} found in {school}: fix "
+                       f"{'them' if count != 1 else 'it'} and run packgen check again.", err=True)
         sys.exit(1)
-    click.echo(f"{school}: {len(data.pupils)} pupils, {len(data.providers)} providers. "
-               "No problems found: ready to build.")
+    findings = readiness.assess(data, day)
+    if output_format == "json":
+        click.echo(json.dumps({"school": str(school), "buildable": True, "today": day.isoformat(), "problems": [],
+                               "findings": [asdict(f) for f in findings]}, indent=2, ensure_ascii=False))
+    else:
+        click.echo(f"{school}: {len(data.pupils)} pupils, {len(data.providers)} providers. "
+                   "No problems found: ready to build.")
+        _print_findings(findings, day)
+    if strict and any(f.severity == "critical" for f in findings):
+        sys.exit(STRICT_EXIT)
+
+
+def _print_findings(findings: list[readiness.Finding], day: date) -> None:
+    if not findings:
+        click.echo(f"Readiness on {day:%d %B %Y}: every rule is met.")
+        return
+    click.echo(f"\nReadiness on {day:%d %B %Y}: {len(findings)} finding{'s' if len(findings) != 1 else ''}")
+    for severity in ("critical", "high", "advisory"):
+        group = [f for f in findings if f.severity == severity]
+        if group:
+            click.echo(f"\n{severity.upper()} ({len(group)})")
+        for f in group:
+            status = " (unknown: not enough recorded to decide)" if f.status == "unknown" else ""
+            click.echo(f"  {f.rule:>3}  {f.message}{status}")
+            click.echo(f"       source: {f.source}")
 
 
 @main.command()
@@ -104,21 +152,100 @@ def agreement(school: Path, pupil: str, out_root: Path, templates: Path) -> None
     click.echo(f"Wrote {made.docx}\nWrote {made.pdf}")
 
 
+ACTIONS = {"send": "send", "resend": "send again", "skip": "skip", "post": "print and post"}
+
+
 @main.command()
 @school_argument
 @click.option("--provider", "provider_id", metavar="ID", help="Only this provider (its file name without .yaml).")
 @out_option
 @templates_option
-def letters(school: Path, provider_id: str | None, out_root: Path, templates: Path) -> None:
-    """Write each provider's Appendix 4 staff-check assurance request letter.
+@click.option("--send", "really_send", is_flag=True,
+              help="Send the e-mails through SMTP. Without it, packgen only shows what it would send.")
+@click.option("--resend", is_flag=True,
+              help="Send again letters already sent or already returned (with --chase: remind again now).")
+@click.option("--chase", is_flag=True,
+              help="Remind the providers whose reply is overdue (the letter attached again) instead.")
+@click.option("--every", "every_days", type=click.IntRange(min=1), default=mail.CHASE_EVERY_DAYS,
+              show_default=True, metavar="DAYS", help="With --chase: least number of days between reminders.")
+@click.option("--status", "show_status", is_flag=True,
+              help="Only list each provider's reply: asked on, returned on, unconfirmed checks, days overdue.")
+@today_option
+@click.option("--from", "sender", envvar="PACKGEN_MAIL_FROM", metavar="ADDRESS",
+              help="The e-mails' From address, as 'Name <address>' [default: letters.reply_to in school.yaml; "
+                   "env PACKGEN_MAIL_FROM].")
+@click.option("--smtp-host", envvar="PACKGEN_SMTP_HOST", metavar="HOST",
+              help="Mail server to send through [env PACKGEN_SMTP_HOST].")
+@click.option("--smtp-port", envvar="PACKGEN_SMTP_PORT", type=click.IntRange(1, 65535), metavar="PORT",
+              help="Its port [default: 587 for starttls, 465 for tls, 25 for none; env PACKGEN_SMTP_PORT].")
+@click.option("--smtp-security", envvar="PACKGEN_SMTP_SECURITY", type=click.Choice(["starttls", "tls", "none"]),
+              default="starttls", show_default=True,
+              help="Encryption: STARTTLS, TLS from the start, or none (a local relay only; never with a login).")
+@click.option("--smtp-user", envvar="PACKGEN_SMTP_USER", metavar="USER",
+              help="User name to log in with [env PACKGEN_SMTP_USER]. The password comes from "
+                   "PACKGEN_SMTP_PASSWORD, or packgen asks for it; it is never read from a file.")
+@click.option("--smtp-ca-file", envvar="PACKGEN_SMTP_CA_FILE", metavar="FILE",
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Trust the server's certificate from this CA file (for a server with its own CA).")
+def letters(school: Path, provider_id: str | None, out_root: Path, templates: Path, really_send: bool,
+            resend: bool, chase: bool, every_days: int, show_status: bool, today, sender: str | None,
+            smtp_host: str | None, smtp_port: int | None, smtp_security: str, smtp_user: str | None,
+            smtp_ca_file: Path | None) -> None:
+    """Write each provider's Appendix 4 staff-check letter (.docx, .pdf) and its ready-to-send e-mail (.eml).
+
+    Without --send nothing is sent: packgen lists who would get which letter, and why any is skipped.
+    With --send the e-mails go through your mail server and are recorded in letters-sent.jsonl in the
+    school's folder, so running the same command again never sends a letter twice.
 
     \b
     Example:
       packgen letters data/brookfield-academy
-      packgen letters data/brookfield-academy --provider bridge-learning
+      packgen letters data/brookfield-academy --send --smtp-host smtp.example.org --smtp-user ap@school.example
+      packgen letters data/brookfield-academy --status
+      packgen letters data/brookfield-academy --chase --send --smtp-host smtp.example.org
     """
-    for made in pipeline.build_letters(school, out_root, provider_id=provider_id, templates=templates):
-        click.echo(f"Wrote {made.docx} and {made.pdf.name}")
+    day = today or date.today()
+    if show_status:
+        _print_status(mail.status(load_school(school), day), provider_id)
+        return
+    if really_send and not smtp_host:
+        raise click.UsageError("--send needs --smtp-host (or PACKGEN_SMTP_HOST): the mail server to send through")
+    made = pipeline.build_letters(school, out_root, provider_id=provider_id, templates=templates)
+    data = load_school(school)
+    if chase:
+        planned = mail.prepare_chases(data, made, day, templates=templates, sender=sender, resend=resend,
+                                      every_days=every_days)
+    else:
+        planned = mail.prepare_letters(data, made, templates=templates, sender=sender, resend=resend)
+    to_send = sum(item.action in mail.SENDING for item in planned)
+    if not really_send:
+        for item in planned:
+            click.echo(f"{ACTIONS[item.action]:>14}  {item.provider_id}  {item.to or ''}  ({item.reason})")
+            if item.eml:
+                click.echo(f"{'':>14}  {item.eml}")
+        click.echo(f"Dry run: nothing sent. {to_send} e-mail{'s' if to_send != 1 else ''} would go with --send.")
+        return
+    password = None
+    if smtp_user and not os.environ.get(mail.PASSWORD_ENV) and to_send:
+        password = click.prompt(f"Password for {smtp_user} on {smtp_host}", hide_input=True)
+    settings = mail.SmtpSettings(smtp_host, smtp_port, smtp_security, smtp_user, password, smtp_ca_file)
+    outcomes = mail.send(data, planned, settings)
+    for outcome in outcomes:
+        click.echo(f"{outcome.status:>14}  {outcome.planned.provider_id}  {outcome.detail}")
+    mail.raise_for_failures(outcomes)
+
+
+def _print_status(states: list[mail.ProviderStatus], provider_id: str | None) -> None:
+    for s in states:
+        if provider_id and s.provider_id != provider_id:
+            continue
+        asked = f"asked {s.requested_on:%Y-%m-%d}" if s.requested_on else "not asked yet"
+        back = (f"returned {s.returned_on:%Y-%m-%d}" if s.returned_on else
+                f"{s.days_overdue} days overdue (due {s.reply_due:%Y-%m-%d})" if s.overdue else
+                f"due {s.reply_due:%Y-%m-%d}" if s.reply_due else "")
+        click.echo(f"{s.provider_id}: {asked}; {back}".rstrip("; "))
+        if s.returned_on and s.unconfirmed:
+            click.echo(f"    not yet confirmed: {', '.join(s.unconfirmed)}")
 
 
 @main.command()
