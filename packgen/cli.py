@@ -11,12 +11,12 @@ import os
 import sys
 import traceback
 from dataclasses import asdict
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import click
 
-from . import __version__, mail, pipeline, readiness
+from . import __version__, mail, pipeline, readiness, where
 from .errors import DataError, PackgenError
 from .load import load_school
 
@@ -264,3 +264,31 @@ def build(school: Path, out_root: Path, templates: Path) -> None:
     click.echo(f"{built.page_count} pages; {built.pupils} pupils, {built.providers} providers, "
                f"{len(built.documents)} documents.")
     click.echo("OFFICIAL-SENSITIVE: the pack contains personal data about children. Share it securely.")
+
+
+@main.command(name="where")
+@school_argument
+@click.option("--at", "moment", type=click.DateTime(["%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M"]), metavar="'YYYY-MM-DD HH:MM'",
+              help="The moment to answer for [default: now].")
+def where_command(school: Path, moment: datetime | None) -> None:
+    """Say where every pupil in AP should be right now, and who to ring; flag anyone unaccounted for.
+
+    Worked out from each placement's timetable (sessions), term dates and the school day.
+
+    \b
+    Example:
+      packgen where data/brookfield-academy
+      packgen where data/brookfield-academy --at '2026-11-24 10:00'
+    """
+    at = moment or datetime.now()
+    rows = where.whereabouts(load_school(school), at)
+    click.echo(f"Where each pupil should be at {at:%H:%M} on {at:%A %d %B %Y}:")
+    for w in rows:
+        mark = "!! " if w.place == "unaccounted" else "   "
+        ring = f"ring {w.contact.name}" + (f" on {w.contact.phone}" if w.contact.phone else "") if w.contact else ""
+        click.echo(f"{mark}{w.name}: {w.location} ({w.reason})" + (f"; {ring}" if ring else ""))
+    missing = sum(w.place == "unaccounted" for w in rows)
+    if missing:
+        click.echo(f"\n{missing} pupil{'s' if missing != 1 else ''} unaccounted for (marked !!): "
+                   "check with the school's attendance lead now.")
+

@@ -128,9 +128,17 @@ class TermDate(Record):
     ends: IsoDate
 
 
+class SchoolDay(Record):
+    """When pupils are expected to be somewhere: used to say where each pupil should be right now."""
+
+    starts: ClockTime = "08:40"
+    ends: ClockTime = "15:20"
+
+
 class PackSettings(Record):
     title: str | None = None
     term_dates: list[TermDate] = []
+    school_day: SchoolDay = SchoolDay()
 
 
 class SchoolFile(Record):

@@ -1,0 +1,83 @@
+"""`packgen where`: where each pupil should be at a moment, from timetables, term dates and the school day."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+from packgen.load import load_school
+from packgen.models import Session
+from packgen.where import whereabouts
+
+from .conftest import DEMO, run_cli
+
+TUESDAY_10AM = datetime(2026, 11, 24, 10, 0)
+
+
+@pytest.fixture(scope="module")
+def demo():
+    return load_school(DEMO)
+
+
+def with_placement(data, pupil_id, **changes):
+    """The school with one pupil's placement changed, as if the office had edited the record."""
+    record = data.pupils[pupil_id]
+    placement = record.placement.model_copy(update=changes)
+    pupils = data.pupils | {pupil_id: record.model_copy(update={"placement": placement})}
+    return data.model_copy(update={"pupils": pupils})
+
+
+def find(rows, pupil_id):
+    return next(w for w in rows if w.pupil_id == pupil_id)
+
+
+def session(day, start, end):
+    return Session.model_validate({"day": day, "from": start, "to": end})
+
+
+def test_a_pupil_in_a_session_is_at_the_provider_with_its_attendance_contact(demo):
+    data = with_placement(demo, "p01", sessions=[session("Tue", "09:30", "14:30")], hours_per_week=5,
+                          target_end_date=None)
+    w = find(whereabouts(data, TUESDAY_10AM), "p01")
+    provider = data.provider_of("p01")
+    assert w.place == "provider" and provider.name in w.location and provider.address in w.location
+    assert w.until == "14:30"
+    assert w.contact == (provider.contacts.attendance or provider.contacts.lead)
+
+
+def test_a_part_time_pupil_with_no_session_today_is_expected_at_school(demo):
+    data = with_placement(demo, "p01", sessions=[session("Mon", "09:30", "14:30")], hours_per_week=5,
+                          target_end_date=None)
+    w = find(whereabouts(data, TUESDAY_10AM), "p01")
+    assert w.place == "school" and w.location == demo.school.school.name
+
+
+def test_a_full_time_pupil_with_no_session_today_is_unaccounted_for_and_listed_first(demo):
+    sessions = [session(day, "09:00", "15:00") for day in ("Mon", "Wed", "Thu")] + [session("Fri", "09:00", "12:00")]
+    data = with_placement(demo, "p01", sessions=sessions, hours_per_week=21, target_end_date=None)
+    rows = whereabouts(data, TUESDAY_10AM)
+    assert find(rows, "p01").place == "unaccounted"
+    assert [w.place for w in rows].index("unaccounted") == 0
+
+
+def test_a_placement_without_a_timetable_or_past_its_end_is_unaccounted_for(demo):
+    no_timetable = with_placement(demo, "p01", sessions=[], target_end_date=None)
+    assert find(whereabouts(no_timetable, TUESDAY_10AM), "p01").place == "unaccounted"
+    ended = with_placement(demo, "p01", target_end_date=datetime(2026, 11, 20).date())
+    assert "passed its end date" in find(whereabouts(ended, TUESDAY_10AM), "p01").location
+
+
+def test_nobody_is_expected_at_weekends_evenings_or_in_the_holidays(demo):
+    for moment in (datetime(2026, 11, 28, 10, 0), datetime(2026, 11, 24, 19, 0), datetime(2026, 12, 29, 10, 0)):
+        assert {w.place for w in whereabouts(demo, moment)} == {"not expected"}, moment
+
+
+def test_the_cli_flags_the_unaccounted_for(demo):
+    result = run_cli("where", DEMO, "--at", "2026-11-24 10:00")
+    assert result.exit_code == 0, result.output
+    unaccounted = [w for w in whereabouts(demo, TUESDAY_10AM) if w.place == "unaccounted"]
+    assert unaccounted, "the demo school has a placement past its end date"
+    for w in unaccounted:
+        assert f"!! {w.name}" in result.output
+    assert f"{len(unaccounted)} pupil" in result.output
