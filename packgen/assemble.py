@@ -70,6 +70,7 @@ def assemble_pack(
     footer: str,
     contents_title: str = "Contents",
     title: str | None = None,
+    password: str | None = None,
 ) -> PackResult:
     """Write the pack to ``dest``: the cover, the contents, then every node's pages depth first.
 
@@ -81,6 +82,7 @@ def assemble_pack(
 
     ``dest`` is replaced in one step (mode 0600) only when the whole pack has been written; on
     any failure it is left as it was. An input PDF that cannot be read raises InputError naming it.
+    With ``password`` the pack is encrypted with AES-256: it cannot be opened without it.
     """
     dest = Path(dest)
     face = _typeface()
@@ -113,6 +115,8 @@ def assemble_pack(
     # After the footers were merged and each page's content re-compressed; the other order
     # corrupts pages that share content (pypdf issue #4111).
     writer.compress_identical_objects(remove_duplicates=True, remove_unreferenced=True)
+    if password:
+        writer.encrypt(user_password=password, owner_password=None, algorithm="AES-256")
     _write_atomically(writer, dest)
     return PackResult(path=dest, page_count=len(writer.pages))
 

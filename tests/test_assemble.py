@@ -266,3 +266,17 @@ def test_the_pack_is_private_and_labelled(tmp_path, school):
     metadata = PdfReader(dest).metadata
     assert metadata.title == "Evidence pack for Brookfield"
     assert metadata.subject == "OFFICIAL-SENSITIVE"
+
+
+def test_a_pack_with_a_password_is_encrypted_with_aes_256(tmp_path, school):
+    dest = tmp_path / "pack.pdf"
+    assemble_pack(school["cover"], school_nodes(school), dest, footer="Brookfield · Evidence pack",
+                  password="correct horse")
+    reader = PdfReader(dest)
+    assert reader.is_encrypted
+    assert reader.decrypt("wrong") == 0
+    assert reader.decrypt("correct horse") != 0
+    encrypt = reader.trailer["/Encrypt"].get_object()
+    assert (encrypt["/Filter"], encrypt["/V"], encrypt["/R"]) == ("/Standard", 5, 6)  # AES-256 (PDF 2.0)
+    assert encrypt["/CF"]["/StdCF"]["/CFM"] == "/AESV3"
+    assert "page 1 of" in reader.pages[0].extract_text()
