@@ -289,6 +289,9 @@ def _locate(model: type[BaseModel], loc: tuple) -> tuple[tuple, Any, type[BaseMo
     return tuple(path), annotation, owner
 
 
+_TYPE_NAMES = {int: "a whole number", float: "a number", str: "text", date: "a date (YYYY-MM-DD)"}
+
+
 def _choices(annotation: Any) -> list[str]:
     """What a value may be, in words, one alternative each."""
     annotation = _bare(annotation)
@@ -300,10 +303,9 @@ def _choices(annotation: Any) -> list[str]:
         return [c for arm in typing.get_args(annotation) if arm is not type(None) for c in _choices(arm)]
     if _is_model(annotation) or typing.get_origin(annotation) is dict:
         return ["a set of keys"]
-    names = {int: "a whole number", float: "a number", str: "text", date: "a date (YYYY-MM-DD)"}
     if typing.get_origin(annotation) is list:
         return ["a list"]
-    return [names.get(annotation, "something else")]
+    return [_TYPE_NAMES.get(annotation, "something else")]
 
 
 def _expected(annotation: Any) -> str:
@@ -321,6 +323,11 @@ def _wrong_type(value: Any, annotation: Any) -> str:
     return f"{_quote(value)} should be {expected}{hint}"
 
 
+def _suggest(wanted: str, known: list[str], listing: str) -> str:
+    close = difflib.get_close_matches(wanted, known, n=1)
+    return f"did you mean '{close[0]}'?" if close else f"{listing}: {', '.join(known)}"
+
+
 _BOUNDS = {"greater_than": ("gt", "more than"), "greater_than_equal": ("ge", "at least"),
            "less_than": ("lt", "less than"), "less_than_equal": ("le", "at most")}
 _PATTERNS = {r"^\d{6,7}$": "6 or 7 digits"}
@@ -332,9 +339,7 @@ def _message(error: dict, annotation: Any, owner: type[BaseModel]) -> str:
         return "is required"
     if kind == "extra_forbidden":
         known = list(_fields(owner))
-        close = difflib.get_close_matches(str(error["loc"][-1]).lower(), known, n=1)
-        hint = f"did you mean '{close[0]}'?" if close else f"the keys here are: {', '.join(known)}"
-        return f"is not a known key ({hint})"
+        return f"is not a known key ({_suggest(str(error['loc'][-1]).lower(), known, 'the keys here are')})"
     if kind == "literal_error":
         return f"{_quote(value)} is not one of: {', '.join(_choices(annotation))}"
     if kind == "value_error":
@@ -478,7 +483,7 @@ def _load(root: Path, relative: str, model: type[BaseModel], problems: list[Prob
         return record
     if not isinstance(tree.data, dict):
         found = "nothing" if tree.data is None else "a list" if isinstance(tree.data, list) else "a single value"
-        required = [f"'{k}:'" for k, info in zip(_fields(model), model.model_fields.values()) if info.is_required()]
+        required = [f"'{info.alias or name}:'" for name, info in model.model_fields.items() if info.is_required()]
         problems.append(Problem(relative, "", f"should hold keys such as {' and '.join(required[:2])}, "
                                 f"but holds {found}", tree.lines.get(())))
         return record
@@ -668,9 +673,7 @@ def _provider_references(pupils: list[_Record], provider_ids: list[str]) -> Iter
     for record in pupils:
         placement = record.view and record.view.placement
         if placement and placement.provider is not None and placement.provider not in provider_ids:
-            close = difflib.get_close_matches(placement.provider, provider_ids, n=1)
-            hint = (f"did you mean '{close[0]}'?" if close else
-                    f"the providers are: {', '.join(provider_ids)}" if provider_ids else "there are none yet")
+            hint = _suggest(placement.provider, provider_ids, "the providers are") if provider_ids else "there are none"
             yield record.problem(("placement", "provider"), f"{_quote(placement.provider)} has no file "
                                  f"providers/{placement.provider}.yaml ({hint})")
 
@@ -684,7 +687,8 @@ def _shared_upns(pupils: list[_Record]) -> Iterator[Problem]:
     for upn, records in holders.items():
         for record in records if len(records) > 1 else []:
             others = ", ".join(r.file for r in records if r is not record)
-            yield record.problem(("pupil", "upn"), f"{_quote(upn)} is also the UPN in {others}: each pupil has their own")
+            yield record.problem(("pupil", "upn"), f"{_quote(upn)} is also the UPN in {others}: "
+                                 "each pupil has their own")
 
 
 def load_school(folder: Path) -> SchoolData:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import time
 from datetime import date
 from pathlib import Path
 
@@ -164,7 +163,8 @@ MISTAKES = {
     "blank text": (P01, "legal_forename: Zoë", "legal_forename: '  '", "pupil.legal_forename", "is empty", 3),
     "URN in the wrong form": (SCHOOL, 'urn: "149997"', 'urn: "14999"',
                               "school.urn", "'14999' is not in the right form (6 or 7 digits)", 4),
-    "time of day out of range": (P01, '{day: Wed, from: "09:30", to: "14:30"}', '{day: Wed, from: "09:30", to: "24:30"}',
+    "time of day out of range": (P01, '{day: Wed, from: "09:30", to: "14:30"}',
+                                 '{day: Wed, from: "09:30", to: "24:30"}',
                                  "placement.sessions[3].to",
                                  "'24:30' is not a time of day (use HH:MM, 24-hour, in quotes)", 21),
     "UPN check letter wrong": (P01, "upn: B801200005001", "upn: C801200005001",
@@ -358,9 +358,8 @@ def test_an_alias_bomb_is_refused_at_once(school):
     lines = ["a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
     lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]" for i in range(1, 10)]
     (school / P01).write_text("\n".join(lines) + "\n", encoding="utf-8")
-    started = time.perf_counter()
+    # Refused at the first alias, before anything is expanded: that, not a stopwatch, is the protection.
     problems = problems_of(school)
-    assert time.perf_counter() - started < 1
     assert problems == [Problem(P01, "a1[1]", "uses a YAML alias (*a0): write the value out in full", 2)]
 
 
@@ -497,7 +496,7 @@ def test_any_value_at_any_key_gives_records_or_a_data_error(shared_school, data)
 # ---------------------------------------------------------------- size
 
 
-def test_three_hundred_pupils_load_in_well_under_two_seconds(school):
+def test_three_hundred_pupils_load_with_every_one_distinct(school):
     template = (school / P01).read_text(encoding="utf-8")
     for path in (school / "pupils").glob("*.yaml"):
         path.unlink()
@@ -505,10 +504,9 @@ def test_three_hundred_pupils_load_in_well_under_two_seconds(school):
         body = f"8012{number:08d}"
         text = template.replace("B801200005001", check_letter(body) + body)
         (school / "pupils" / f"p{number:03d}.yaml").write_text(text, encoding="utf-8")
-    started = time.process_time()
-    data = load_school(school)
-    assert time.process_time() - started < 2
+    data = load_school(school)  # how fast: benchmarks/, never a timed test
     assert len(data.pupils) == 300
+    assert len({record.pupil.upn for record in data.pupils.values()}) == 300
 
 
 # ---------------------------------------------------------------- the UPN check letter
