@@ -318,7 +318,7 @@ def _wrong_type(value: Any, annotation: Any) -> str:
     if value is None:
         return f"is empty (it should be {expected})"
     if isinstance(value, (list, dict)):
-        return f"should be {expected}, not {'a list' if isinstance(value, list) else 'a set of keys'}"
+        return f"should be {expected}, not {_quote(value)}"
     hint = " (put it in quotes)" if expected == "text" and isinstance(value, (int, float)) else ""
     return f"{_quote(value)} should be {expected}{hint}"
 
