@@ -15,7 +15,8 @@ class Problem:
     """One thing wrong with the data, said in terms of the record's own keys.
 
     ``file`` is relative to the school folder (``pupils/p07.yaml``); ``key`` is a dotted path
-    (``placement.start_date``, ``reviews.2.date``) or empty when the problem is with the whole file.
+    (``placement.start_date``, ``reviews[2].date``: lists count from 1, as people do) or empty when the
+    problem is with the whole file.
     """
 
     file: str
