@@ -6,6 +6,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+import yaml
 from click.testing import CliRunner, Result
 
 from packgen.cli import main
@@ -19,6 +20,13 @@ def run_cli(*args: str | Path) -> Result:
     result = CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
     assert "Traceback" not in result.output, result.output
     return result
+
+
+def edit_record(path: Path, change) -> None:
+    """Change a record as office staff would: read the YAML, apply ``change`` to it, write it back."""
+    record = yaml.safe_load(path.read_text(encoding="utf-8"))
+    change(record)
+    path.write_text(yaml.safe_dump(record, allow_unicode=True, sort_keys=False), encoding="utf-8")
 
 
 @pytest.fixture

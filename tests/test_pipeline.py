@@ -12,13 +12,12 @@ import stat
 from pathlib import Path
 
 import pytest
-import yaml
 from pypdf import PdfReader
 
 from packgen.documents import display_name
 from packgen.load import load_school
 
-from .conftest import DEMO, run_cli
+from .conftest import DEMO, edit_record, run_cli
 
 
 @pytest.fixture(scope="module")
@@ -167,13 +166,6 @@ def test_every_document_is_written_beside_the_pack_as_docx_and_pdf(built):
     assert not list(school_out.glob(".staging-*")), "staging folders must not be left behind"
 
 
-def _break(school: Path, relative: str, change) -> None:
-    path = school / relative
-    record = yaml.safe_load(path.read_text(encoding="utf-8"))
-    change(record)
-    path.write_text(yaml.safe_dump(record, allow_unicode=True, sort_keys=False), encoding="utf-8")
-
-
 def first_pupil(school: Path) -> str:
     return sorted((school / "pupils").glob("*.yaml"))[0].name
 
@@ -200,7 +192,7 @@ def test_bad_input_exits_1_naming_file_and_key_and_keeps_the_earlier_pack(built,
     school = tmp_path / DEMO.name
     shutil.copytree(built["school"], school)
     pupil_file = first_pupil(school)
-    _break(school, f"pupils/{pupil_file}", change)
+    edit_record(school / "pupils" / pupil_file, change)
     before = built["pack"].read_bytes()
 
     for command in (["check", school], ["build", school, "--out", built["out"]]):
