@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,36 @@ from packgen.cli import main
 
 REPO = Path(__file__).resolve().parent.parent
 DEMO = REPO / "data" / "brookfield-academy"
+
+
+def pytest_configure(config):
+    """Give this test run its own temporary folder, so LibreOffice processes it starts can be told apart."""
+    config.packgen_tmp = Path(tempfile.mkdtemp(prefix="packgen-tests-"))
+    tempfile.tempdir = str(config.packgen_tmp)
+
+
+def pytest_unconfigure(config):
+    tempfile.tempdir = None
+    shutil.rmtree(config.packgen_tmp, ignore_errors=True)
+
+
+def processes_using(folder: Path) -> list[str]:
+    """Command lines of running processes that mention ``folder`` (LibreOffice names its profile there)."""
+    found = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            command = cmdline.read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:  # the process ended while we looked
+            continue
+        if str(folder) in command:
+            found.append(command)
+    return found
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_libreoffice_outlives_the_tests(pytestconfig):
+    yield
+    assert processes_using(pytestconfig.packgen_tmp) == [], "LibreOffice processes were left running"
 
 
 def run_cli(*args: str | Path) -> Result:
