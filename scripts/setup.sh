@@ -9,6 +9,8 @@ command -v soffice >/dev/null 2>&1 || command -v libreoffice >/dev/null 2>&1 || 
 [ -e /usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf ] || need_apt+=(fonts-liberation)
 [ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need_apt+=(fonts-dejavu-core)
 command -v pdftoppm >/dev/null 2>&1 || need_apt+=(poppler-utils)
+command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)  # the web page's browser tests
+command -v chromedriver >/dev/null 2>&1 || need_apt+=(chromium-driver)
 python3 -c 'import sys; assert sys.version_info >= (3, 11)' 2>/dev/null || need_apt+=(python3)
 python3 -c 'import ensurepip, venv' 2>/dev/null || need_apt+=(python3-venv)
 

@@ -1,0 +1,134 @@
+"""The Flask app: settings, the pieces it is made of, and how packgen's errors become pages."""
+
+from __future__ import annotations
+
+import ipaddress
+import secrets
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from flask import Flask, current_app, render_template
+
+from .. import __version__
+from ..errors import DataError, InputError, PackgenError, ToolError
+from ..mail import SmtpSettings
+from ..pipeline import DEFAULT_TEMPLATES
+from ..render import LABELS_FILE, load_wording
+from . import security
+from .jobs import PackJob
+
+MARKING = "OFFICIAL-SENSITIVE"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What the page works on. ``today`` fixes the day readiness is judged on (tests, ``--today``)."""
+
+    school: Path
+    out_root: Path
+    templates: Path = DEFAULT_TEMPLATES
+    password_hash: str | None = None  # required to serve beyond this computer
+    host: str = "127.0.0.1"
+    smtp: SmtpSettings | None = None  # without it the page can make letters but not send them
+    sender: str | None = None
+    today: date | None = None
+
+    @property
+    def out(self) -> Path:
+        """The school's own output folder: the only place files are downloaded from."""
+        return self.out_root / self.school.name
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def create_app(settings: Settings, *, secret_key: bytes | None = None) -> Flask:
+    if not is_loopback(settings.host) and not settings.password_hash:
+        raise InputError(f"serving on {settings.host} reaches other computers: set a password first "
+                         "(PACKGEN_WEB_PASSWORD, or type one when packgen asks)")
+    app = security.QuietFlask(__name__)
+    app.config.update(
+        SECRET_KEY=secret_key or secrets.token_bytes(32),  # a new key each run: old sessions end with it
+        PACKGEN=settings,
+        MAX_CONTENT_LENGTH=1_000_000,  # forms are a few kilobytes
+    )
+    security.install(app, settings)
+    app.extensions["packgen_pack"] = PackJob()
+    app.extensions["packgen_words"] = load_wording(settings.templates / LABELS_FILE)
+
+    from . import edit_views, views  # the views use current_app, so they come after the app exists
+
+    app.register_blueprint(views.pages)
+    app.register_blueprint(edit_views.form_pages)
+    _error_pages(app)
+    _page_helpers(app)
+    return app
+
+
+def settings() -> Settings:
+    return current_app.config["PACKGEN"]
+
+
+def today() -> date:
+    return settings().today or date.today()
+
+
+def _page_helpers(app: Flask) -> None:
+    words = app.extensions["packgen_words"]
+
+    @app.context_processor
+    def every_page() -> dict:
+        return {"school_name": _school_name(), "marking": MARKING, "version": __version__}
+
+    @app.template_filter("day")
+    def day(value: date | None) -> str:
+        """``7 Sep 2026``: the short month names of labels.yaml, as the register prints them."""
+        return f"{value.day} {words.dates.short_months[value.month - 1]} {value.year}" if value else ""
+
+    @app.template_filter("label")
+    def label(code: object) -> str:
+        return words.labels.get(str(code), str(code)) if code is not None else ""
+
+    @app.template_filter("number")
+    def number(value: float | None) -> str:
+        return "" if value is None else f"{value:g}"
+
+
+def _school_name() -> str:
+    """The school's name for the page header, even on a page about records that do not load."""
+    from .views import school_data
+
+    try:
+        return school_data().school.school.name
+    except PackgenError:
+        return settings().school.name
+
+
+def _error_pages(app: Flask) -> None:
+    @app.errorhandler(DataError)
+    def records_have_problems(error: DataError):
+        return render_template("problems.html", problems=error.problems), 200
+
+    @app.errorhandler(InputError)
+    def wrong_request(error: InputError):
+        return render_template("message.html", title="Not found", message=str(error)), 404
+
+    @app.errorhandler(404)
+    def not_found(error):
+        return render_template("message.html", title="Page not found",
+                               message="There is no such page, pupil or provider here."), 404
+
+    @app.errorhandler(ToolError)
+    def broken_environment(error: ToolError):
+        return render_template("message.html", title="packgen cannot run a tool it needs", message=str(error)), 503
+
+    @app.errorhandler(PackgenError)
+    def cannot_do(error: PackgenError):
+        return render_template("message.html", title="That cannot be done", message=str(error)), 400
