@@ -15,10 +15,10 @@ import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
-from . import documents
+from . import documents, readiness
 from .assemble import PackNode, assemble_pack
 from .convert import convert_to_pdf
 from .documents import DocumentSpec
@@ -69,22 +69,29 @@ def build_letters(folder: Path, out_root: Path, *, provider_id: str | None = Non
 
 
 def build_pack(folder: Path, out_root: Path, *, templates: Path = DEFAULT_TEMPLATES,
-               now: datetime | None = None) -> PackBuilt:
+               now: datetime | None = None, today: date | None = None) -> PackBuilt:
+    """The evidence pack. ``now`` stamps the cover and register; ``today`` (default: now's date) is the day
+    the records are judged on, so a pack built for a given day always holds the same findings."""
     data = load_school(folder)
     now = _now(now)
-    today = now.date()
+    today = today or now.date()
+    findings = readiness.assess(data, today)
     cover, register = documents.cover(data, now), documents.register(data, now)
-    letters = {pid: documents.letter(data, pid, today) for pid in data.providers}
-    pupil_docs = {pid: documents.pupil_documents(data, pid, today) for pid in data.pupils}
-    specs = [cover, register, *letters.values(), *(d for docs in pupil_docs.values() for d in docs)]
+    report = documents.readiness_report(data, today, findings, readiness.RULES)
+    provider_docs = {pid: documents.provider_documents(data, pid, today, findings) for pid in data.providers}
+    pupil_docs = {pid: [documents.summary(data, pid, today, findings), *documents.pupil_documents(data, pid, today)]
+                  for pid in data.pupils}
+    pack_only = (cover, register, report)
+    specs = [*pack_only, *(d for docs in provider_docs.values() for d in docs),
+             *(d for docs in pupil_docs.values() for d in docs)]
 
     out = _school_out(out_root, data)
     with _staging(out) as stage:
         made = {p.spec.stem: p for p in _render_and_convert(specs, stage, templates)}
-        tree = _pack_tree(data, made, letters, pupil_docs, register)
+        tree = _pack_tree(data, made, provider_docs, pupil_docs, register, report)
         pack = assemble_pack(made[cover.stem].pdf, tree, stage / PACK_NAME,
                              footer=f"{data.school.school.name} · Evidence pack")
-        published = _publish([made[s.stem] for s in specs if s not in (cover, register)], stage, out)
+        published = _publish([made[s.stem] for s in specs if s not in pack_only], stage, out)
         os.replace(stage / PACK_NAME, out / PACK_NAME)
     return PackBuilt(out / PACK_NAME, pack.page_count, published, len(data.pupils), len(data.providers))
 
@@ -120,14 +127,17 @@ def _publish(made: Sequence[Produced], stage: Path, out: Path) -> list[Produced]
     return published
 
 
-def _pack_tree(data: SchoolData, made: dict[str, Produced], letters: dict[str, DocumentSpec],
-               pupil_docs: dict[str, list[DocumentSpec]], register: DocumentSpec) -> list[PackNode]:
+def _pack_tree(data: SchoolData, made: dict[str, Produced], provider_docs: dict[str, list[DocumentSpec]],
+               pupil_docs: dict[str, list[DocumentSpec]], register: DocumentSpec,
+               report: DocumentSpec) -> list[PackNode]:
     folder = Path(data.folder)
     providers = []
     for pid, provider in sorted(data.providers.items(), key=lambda kv: kv[1].name.casefold()):
-        docs = [PackNode(letters[pid].title, made[letters[pid].stem].pdf)]
-        if provider.assurance.evidence:
-            docs.append(PackNode("Returned assurance (evidence)", folder / provider.assurance.evidence))
+        docs = []
+        for spec in provider_docs[pid]:
+            docs.append(PackNode(spec.title, made[spec.stem].pdf))
+            if spec.template == "assurance.docx" and provider.assurance.evidence:
+                docs.append(PackNode("Returned assurance (evidence)", folder / provider.assurance.evidence))
         providers.append(PackNode(provider.name, children=tuple(docs)))
 
     pupils = []
@@ -141,6 +151,7 @@ def _pack_tree(data: SchoolData, made: dict[str, Produced], letters: dict[str, D
 
     return [
         PackNode(register.title, made[register.stem].pdf),
+        PackNode(report.title, made[report.stem].pdf),
         PackNode("Providers", children=tuple(providers)),
         PackNode("Pupils", children=tuple(pupils)),
     ]
