@@ -79,7 +79,7 @@ def edit_placement(space: Workspace, pupil_id: str, spec: FormSpec, raw: Mapping
                 value = [records.flow(session, quoted=("from", "to")) for session in value]
             records.set_value(tree, ("placement",) + path, value, PupilFile)
         inputs = {("placement",) + path: name for path, name in built.inputs.items()}
-        return _check_and_save(space, f"pupils/{pupil_id}.yaml", records.dump(tree), inputs)
+        return _check_and_save(space, f"pupils/{pupil_id}.yaml", records.updated_text(text, tree), inputs)
 
 
 def add_review(space: Workspace, pupil_id: str, spec: FormSpec, raw: Mapping[str, str]) -> Outcome:
@@ -95,10 +95,10 @@ def _add_entry(space: Workspace, pupil_id: str, key: str, model: type[BaseModel]
     built = build(spec, raw)
     item = _entry(built, model)
     with _saving:
-        _, tree = records.read(space.pupil_file(pupil_id))
+        text, tree = records.read(space.pupil_file(pupil_id))
         index = records.append(tree, key, item, PupilFile)
         inputs = {(key, index) + path: name for path, name in built.inputs.items()}
-        return _check_and_save(space, f"pupils/{pupil_id}.yaml", records.dump(tree), inputs)
+        return _check_and_save(space, f"pupils/{pupil_id}.yaml", records.updated_text(text, tree), inputs)
 
 
 def _entry(built: Built, model: type[BaseModel]) -> CommentedMap:

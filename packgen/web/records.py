@@ -16,6 +16,7 @@ import os
 import shutil
 import tempfile
 import textwrap
+from difflib import SequenceMatcher
 import types
 import typing
 from collections.abc import Iterator, Mapping
@@ -58,6 +59,48 @@ def dump(tree: CommentedMap) -> str:
     out = io.StringIO()
     _yaml().dump(tree, out)
     return out.getvalue()
+
+
+def updated_text(original: str, tree: CommentedMap) -> str:
+    """``tree`` written out, with every line the change did not touch exactly as in ``original``.
+
+    ruamel keeps comments and order but not every detail of layout: a plain value continued on a second
+    line, or a flow mapping split over two, comes out joined. So the edit is applied as a three-way
+    merge: the lines between ruamel's rendering of the file before and after the change are put into
+    the original text. Only where the office's own layout and the change touch the same lines does
+    ruamel's rendering of those lines win.
+    """
+    before = dump(_yaml().load(original) or CommentedMap())
+    after = dump(tree)
+    if before == original:  # ruamel reproduces most files exactly: nothing of the layout to keep
+        return after
+    return "".join(_merge(before.splitlines(True), original.splitlines(True), after.splitlines(True)))
+
+
+def _merge(base: list[str], ours: list[str], theirs: list[str]) -> list[str]:
+    """Three-way merge by lines: ``ours`` (layout) and ``theirs`` (the edit) both changed ``base``."""
+    hunks = sorted([(i1, i2, side, lines[j1:j2])
+                    for side, lines in (("ours", ours), ("theirs", theirs))
+                    for tag, i1, i2, j1, j2 in SequenceMatcher(None, base, lines, autojunk=False).get_opcodes()
+                    if tag != "equal"], key=lambda h: (h[0], h[1]))
+    merged, position, k = [], 0, 0
+    while k < len(hunks):
+        group, start, end = [hunks[k]], hunks[k][0], hunks[k][1]
+        k += 1
+        while k < len(hunks) and hunks[k][0] <= end:  # touching or overlapping: one region
+            end = max(end, hunks[k][1])
+            group.append(hunks[k])
+            k += 1
+        if {h[2] for h in group} == {"ours", "theirs"}:
+            group = [h for h in group if h[2] == "theirs"]  # the edit wins where both changed
+        merged += base[position:start]
+        cursor = start
+        for i1, i2, _, lines in group:
+            merged += base[cursor:i1] + lines
+            cursor = i2
+        merged += base[cursor:end]
+        position = end
+    return merged + base[position:]
 
 
 def fingerprint(text: str) -> str:

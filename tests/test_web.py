@@ -1,0 +1,420 @@
+"""The web page for office staff, through Flask's test client: pages, forms, downloads, safety.
+
+Every test works on its own copy of a school. The forms are checked by the real loader and write the
+real YAML files; the few downloads and the pack build run the real pipeline (LibreOffice), on the
+small mini-school where a whole pack is built.
+"""
+
+from __future__ import annotations
+
+import difflib
+import email
+import html
+import io
+import re
+import socket
+import shutil
+import stat
+import time
+from datetime import date
+from email import policy
+from pathlib import Path
+
+import pytest
+from aiosmtpd.controller import Controller
+from pypdf import PdfReader
+
+from packgen import mail
+from packgen.documents import display_name
+from packgen.errors import InputError
+from packgen.load import load_school
+from packgen.web import Settings, create_app, hash_password, records
+
+from .conftest import DEMO
+
+MINI = Path(__file__).resolve().parent / "fixtures" / "mini-school"
+TODAY = date(2026, 11, 23)  # the demo's "today" (GAPS.md)
+
+
+def make_client(school: Path, **settings):
+    app = create_app(Settings(school, school.parent.parent / "output", today=TODAY, **settings))
+    return app.test_client()
+
+
+@pytest.fixture
+def client(demo_copy: Path):
+    return make_client(demo_copy)
+
+
+def page(client, url: str) -> str:
+    response = client.get(url)
+    assert response.status_code == 200, response.status_code
+    return response.get_data(as_text=True)
+
+
+def token(client, url: str) -> str:
+    """The CSRF token of the form on ``url``, as a browser would send it back."""
+    return re.search(r'name="csrf_token" value="([^"]+)"', page(client, url)).group(1)
+
+
+def submit(client, url: str, fields: dict[str, str]):
+    return client.post(url, data={"csrf_token": token(client, url), **fields})
+
+
+def error_beside(body: str, field: str) -> str:
+    """The error message shown with a field (``<div id="FIELD-error">``), as text; '' when none."""
+    found = re.search(rf'<div class="error-message" id="{re.escape(field)}-error">(.*?)</div>', body, re.S)
+    return html.unescape(re.sub(r"<[^>]+>", "", found.group(1))).replace("Error:", "").strip() if found else ""
+
+
+def changes(before: str, after: str) -> list[str]:
+    """The lines removed (-) and added (+) between two versions of a file."""
+    return [line.rstrip("\n") for line in difflib.unified_diff(before.splitlines(), after.splitlines(), lineterm="")
+            if line[:1] in "+-" and not line.startswith(("+++", "---"))]
+
+
+def rows_in_order(body: str) -> list[str]:
+    return [html.unescape(name) for name in re.findall(r'<tr data-search-row>\s*<td><a href="/pupils/[^"]+">([^<]+)<', body)]
+
+
+# ---------------------------------------------------------------- the pages
+
+
+def test_pupils_page_lists_every_pupil_with_provider_reviews_visits_and_readiness(client, demo_copy):
+    data = load_school(demo_copy)
+    body = page(client, "/pupils")
+    assert "Brookfield Academy" in body and "OFFICIAL-SENSITIVE" in body
+    assert sorted(rows_in_order(body)) == sorted(display_name(p) for p in data.pupils.values())
+    elif_row = re.search(r'<tr data-search-row>.*?Elif .*?</tr>', body, re.S).group(0)  # p03: R11, critical
+    assert "Riverside Centre" in elif_row and "1 critical" in elif_row and "26 Nov 2026" in elif_row
+    chloe_row = re.search(r"<tr data-search-row>.*?Chlo.*?</tr>", body, re.S).group(0)
+    assert "Ready" in chloe_row and "14 Dec 2026" in chloe_row and "11 Nov 2026" in chloe_row
+
+
+def test_pupils_sort_by_any_column_and_either_way(client, demo_copy):
+    data = load_school(demo_copy)
+    by_hours = sorted(data.pupils.values(), key=lambda p: p.placement.hours_per_week, reverse=True)
+    names = rows_in_order(page(client, "/pupils?sort=hours&order=desc"))
+    assert [by_hours[0].placement.hours_per_week] == [27.5] and names[0] == display_name(by_hours[0])
+    assert [names.index(display_name(p)) for p in by_hours] == sorted(names.index(display_name(p)) for p in by_hours)
+    worst_first = rows_in_order(page(client, "/pupils?sort=readiness"))
+    assert worst_first[0].startswith("Elif")  # the only pupil with a critical finding
+    assert rows_in_order(page(client, "/pupils?sort=nonsense")) == rows_in_order(page(client, "/pupils"))
+
+
+def test_pupil_page_shows_the_record_its_documents_and_its_findings(client):
+    body = html.unescape(page(client, "/pupils/p03"))
+    assert "Elif" in body and "Riverside Centre" in body
+    assert "R11" in body and "social worker" in body  # the pupil's own finding, with its rule
+    for title in ("Commissioning agreement", "Education plan", "Review 1", "Visit 1"):
+        assert title in body
+    assert 'action="/pupils/p03/documents/agreements/p03.pdf"' in body
+
+
+def test_providers_page_shows_registration_and_appendix_4_status(client):
+    body = html.unescape(page(client, "/providers"))
+    willow = re.search(r"<strong>Willow Tree Tuition</strong>.*?</tr>", body, re.S).group(0)
+    assert "Unregistered" in willow and "days overdue" in willow and "R2 critical" in willow
+    bridge = re.search(r"<strong>Bridge Learning Centre</strong>.*?</tr>", body, re.S).group(0)
+    assert "Returned 24 Jul 2026" in bridge and "URN 148812" in bridge
+    assert "PACKGEN_SMTP_HOST" in body  # no mail server given: the page says how to send
+
+
+def test_records_with_problems_are_listed_instead_of_a_page(client, demo_copy):
+    path = demo_copy / "pupils" / "p02.yaml"
+    path.write_text(path.read_text().replace("start_date: 2026-", "start_date: 2026-13-", 1))
+    body = html.unescape(page(client, "/pupils"))
+    assert "pupils/p02.yaml" in body and "placement.start_date" in body and "is not a date" in body
+
+
+def test_an_unknown_pupil_or_document_is_not_found(client):
+    assert client.get("/pupils/p99").status_code == 404
+    assert client.post("/pupils/p01/documents/agreements/p02.pdf",
+                       data={"csrf_token": token(client, "/pupils/p01")}).status_code == 404
+
+
+# ---------------------------------------------------------------- personal data stays out of URLs
+
+
+def test_no_link_or_form_on_any_page_carries_a_name_or_upn(client, demo_copy):
+    data = load_school(demo_copy)
+    personal = {w.casefold() for p in data.pupils.values()
+                for w in (p.pupil.legal_forename, p.pupil.legal_surname, p.pupil.preferred_name or "", p.pupil.upn)
+                if len(w) > 2}
+    urls = ["/pupils", "/providers", "/pack", "/pupils/new"]
+    for pid in data.pupils:
+        urls += [f"/pupils/{pid}", f"/pupils/{pid}/placement", f"/pupils/{pid}/reviews/new"]
+    targets = set()
+    for url in urls:
+        targets |= set(re.findall(r'(?:href|action|src)="([^"]*)"', page(client, url)))
+    assert len(targets) > 100
+    leaks = [t for t in targets for word in personal if word in html.unescape(t).casefold()]
+    assert leaks == []
+
+
+# ---------------------------------------------------------------- the forms
+
+
+def test_a_bad_date_is_shown_beside_its_field_and_nothing_is_saved(client, demo_copy):
+    path = demo_copy / "pupils" / "p01.yaml"
+    before = path.read_bytes()
+    response = submit(client, "/pupils/p01/reviews/new", {"date": "2026-11-31", "decision": "continue"})
+    body = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert error_beside(body, "date") == "'2026-11-31' is not a date (use YYYY-MM-DD)"
+    assert error_beside(body, "decision") == ""
+    assert 'value="2026-11-31"' in body  # what was typed is kept to correct
+    assert path.read_bytes() == before
+
+
+def test_a_review_is_added_to_the_file_with_its_comments_and_layout_kept(client, demo_copy):
+    path = demo_copy / "pupils" / "p01.yaml"
+    before = path.read_text()
+    response = submit(client, "/pupils/p01/reviews/new", {
+        "date": "2026-11-23", "attendees": "Joanna Russell (AP lead)\nChloé", "attendance_percent": "93.5",
+        "progress-2-rating": "on_track", "progress-2-evidence": "93.5% this half term.",
+        "decision": "continue", "next_review": "2026-12-14"})
+    assert response.status_code == 302 and response.headers["Location"] == "/pupils/p01"
+    after = path.read_text()
+    assert after.startswith("# Brookfield Academy demo data. Everything here is fictional")
+    assert changes(before, after) == [
+        "+  - date: 2026-11-23", "+    attendees:", "+      - Joanna Russell (AP lead)", "+      - Chloé",
+        "+    attendance_percent: 93.5", "+    progress:", "+      - target: 2", "+        rating: on_track",
+        "+        evidence: 93.5% this half term.", "+    decision: continue", "+    next_review: 2026-12-14"]
+    review = load_school(demo_copy).pupils["p01"].reviews[-1]
+    assert (review.date, review.attendance_percent, review.progress[0].target) == (date(2026, 11, 23), 93.5, 2)
+    assert "Review added." in page(client, "/pupils/p01")
+
+
+def test_a_visit_with_risks_and_a_wrong_target_rating(client, demo_copy):
+    fields = {"date": "2026-11-20", "by": "Joanna Russell", "purpose": "Safe and well check",
+              "risks-1-risk": "Leaves the site when upset.", "risks-1-mitigation": "Quiet room agreed.",
+              "progress-1-rating": "brilliant"}
+    body = submit(client, "/pupils/p01/visits/new", fields).get_data(as_text=True)
+    assert error_beside(body, "progress-1-rating").startswith("'brilliant' is not one of: achieved, on_track")
+    assert "Target 1, progress" in body  # the summary at the top names the input in words
+    fields["progress-1-rating"] = "on_track"
+    assert submit(client, "/pupils/p01/visits/new", fields).status_code == 302
+    visit = load_school(demo_copy).pupils["p01"].visits[-1]
+    assert [(r.risk, r.mitigation) for r in visit.risks] == [("Leaves the site when upset.", "Quiet room agreed.")]
+
+
+def test_editing_the_placement_changes_only_the_lines_it_changed(client, demo_copy):
+    path = demo_copy / "pupils" / "p18.yaml"  # its long values run over two lines, as typed by hand
+    before = path.read_text()
+    body = page(client, "/pupils/p18/placement")
+    fields = {name: html.unescape(value) for name, value in re.findall(r'<input type="text" id="[^"]+" name="([^"]+)"[^>]*value="([^"]*)"', body)}
+    fields |= {name: html.unescape(text) for name, text in re.findall(r'<textarea id="[^"]+" name="([^"]+)"[^>]*>(.*?)</textarea>', body, re.S)}
+    fields |= {name: value for name, value in re.findall(r'<select id="[^"]+" name="([^"]+)".*?<option value="([^"]*)" selected', body, re.S)}
+    version = re.search(r'name="version" value="([^"]+)"', body).group(1)
+    unchanged = submit(client, "/pupils/p18/placement", fields | {"version": version})
+    assert unchanged.status_code == 302 and path.read_text() == before
+    changed = submit(client, "/pupils/p18/placement", fields | {"version": records.fingerprint(before),
+                                                                "transport": "Walks with a parent."})
+    assert changed.status_code == 302
+    assert changes(before, path.read_text()) == [
+        "-  transport: Brookfield taxi to Willow Tree and back to Brookfield for lunch.",
+        "+  transport: Walks with a parent."]
+
+
+def test_hours_that_do_not_match_the_sessions_are_explained_beside_hours(client, demo_copy):
+    path = demo_copy / "pupils" / "p01.yaml"
+    body = page(client, "/pupils/p01/placement")
+    version = re.search(r'name="version" value="([^"]+)"', body).group(1)
+    fields = {"version": version, "provider": "bridge-learning-centre", "arranged_by": "school",
+              "category": "short_term_part_time", "start_date": "2026-09-07", "hours_per_week": "18",
+              "sessions": "Mon 09:30-14:30\nTue 09:30-14:30\nWed 09:30-14:30"}
+    before = path.read_bytes()
+    body = submit(client, "/pupils/p01/placement", fields).get_data(as_text=True)
+    assert error_beside(body, "hours_per_week") == "'18' does not match the sessions, which add up to 15 hours a week"
+    fields |= {"hours_per_week": "15", "sessions": "Mon 09:30-14:30\nTue 09:30-14:30\nWed 9.30-14:30"}
+    body = submit(client, "/pupils/p01/placement", fields).get_data(as_text=True)
+    assert error_beside(body, "sessions").startswith("line 3, from: '9.30' is not a time of day")
+    assert path.read_bytes() == before
+
+
+def test_a_file_changed_by_hand_while_the_form_was_open_is_not_overwritten(client, demo_copy):
+    path = demo_copy / "pupils" / "p01.yaml"
+    body = page(client, "/pupils/p01/placement")
+    version = re.search(r'name="version" value="([^"]+)"', body).group(1)
+    path.write_text(path.read_text().replace("transport: Taxi", "transport: Minibus"))
+    hand_edited = path.read_bytes()
+    body = submit(client, "/pupils/p01/placement", {"version": version, "transport": "Walks"}).get_data(as_text=True)
+    assert "was changed by someone else while this form was open" in body
+    assert path.read_bytes() == hand_edited
+
+
+def test_adding_a_pupil_writes_a_new_private_file_the_loader_accepts(client, demo_copy):
+    fields = {"pupil_id": "p19", "upn": "F999499915101", "legal_forename": "Ada", "legal_surname": "Quinn",
+              "dob": "2012-02-30", "year_group": "9", "gender": "female", "provider": "oakmere-school",
+              "arranged_by": "school", "category": "at_risk_full_time", "start_date": "2026-11-30",
+              "hours_per_week": "25", "sen_support": "yes"}
+    body = submit(client, "/pupils/new", fields).get_data(as_text=True)
+    assert error_beside(body, "dob") == "'2012-02-30' is not a date (use YYYY-MM-DD)"
+    assert "is also the UPN in pupils/p01.yaml" in error_beside(body, "upn")
+    assert not (demo_copy / "pupils" / "p19.yaml").exists()
+    body = submit(client, "/pupils/new", fields | {"pupil_id": "Ada Quinn"}).get_data(as_text=True)
+    assert "never the pupil's name" in error_beside(body, "pupil_id")
+    response = submit(client, "/pupils/new", fields | {"dob": "2012-02-28", "upn": "B801200005001"})
+    assert response.headers["Location"] == "/pupils/p19"
+    new = demo_copy / "pupils" / "p19.yaml"
+    assert stat.S_IMODE(new.stat().st_mode) == 0o600
+    record = load_school(demo_copy).pupils["p19"]
+    assert (record.pupil.full_name, record.pupil.flags.sen_support, record.placement.provider) == \
+        ("Ada Quinn", True, "oakmere-school")
+    assert "Ada Quinn" in page(client, "/pupils")
+
+
+def test_every_demo_record_is_written_back_byte_for_byte_when_nothing_changed():
+    for path in sorted(DEMO.rglob("*.yaml")) + sorted(MINI.rglob("*.yaml")):
+        text, tree = records.read(path)
+        assert records.updated_text(text, tree) == text, path
+
+
+# ---------------------------------------------------------------- downloads (real LibreOffice)
+
+
+def test_a_document_is_made_once_and_downloaded_in_either_format(client, demo_copy):
+    csrf = token(client, "/pupils/p05")
+    word = client.post("/pupils/p05/documents/education-plans/p05.docx", data={"csrf_token": csrf})
+    assert word.status_code == 200 and word.data[:2] == b"PK"
+    assert 'attachment; filename=education-plans-p05.docx' in word.headers["Content-Disposition"]
+    made = demo_copy.parent.parent / "output" / DEMO.name / "education-plans" / "p05.pdf"
+    first = made.stat().st_mtime_ns
+    pdf = client.post("/pupils/p05/documents/education-plans/p05.pdf", data={"csrf_token": csrf})
+    assert pdf.data.startswith(b"%PDF") and made.stat().st_mtime_ns == first  # up to date: not made again
+    assert stat.S_IMODE(made.stat().st_mode) == 0o600
+
+
+def test_downloads_come_only_from_the_schools_output_folder(client, demo_copy):
+    secret = demo_copy.parent.parent / "output" / "secret.pdf"
+    secret.parent.mkdir(parents=True, exist_ok=True)
+    secret.write_bytes(b"%PDF-1.4 not yours")
+    for url in ("/providers/..%2Fsecret/letter.pdf", "/providers/../secret.pdf", "/pack/..%2F..%2Fsecret.pdf"):
+        assert client.get(url).status_code == 404, url
+    assert client.get("/providers/bridge-learning-centre/letter.pdf").status_code == 302  # not made yet
+
+
+# ---------------------------------------------------------------- the pack (real build, mini-school)
+
+
+def test_the_pack_is_built_in_the_background_and_downloaded(tmp_path):
+    school = tmp_path / "data" / "mini-school"
+    shutil.copytree(MINI, school)
+    client = make_client(school)
+    assert "has not been built yet" in page(client, "/pack")
+    response = client.post("/pack/build", data={"csrf_token": token(client, "/pack")})
+    assert response.headers["Location"] == "/pack"
+    building = page(client, "/pack")
+    assert "<progress" in building or "Built:" in building
+    deadline = time.monotonic() + 180
+    while client.get("/pack/progress").get_json()["running"]:
+        assert time.monotonic() < deadline
+        time.sleep(0.5)
+    state = client.get("/pack/progress").get_json()
+    assert (state["percent"], state["failed"]) == (100, False)
+    body = page(client, "/pack")
+    pages = len(PdfReader(tmp_path / "output" / "mini-school" / "evidence-pack.pdf").pages)
+    assert f"{pages} pages" in body and "Download the pack" in body
+    download = client.get("/pack/evidence-pack.pdf")
+    assert len(PdfReader(io.BytesIO(download.data)).pages) == pages
+
+
+# ---------------------------------------------------------------- sending letters (real SMTP, mini-school)
+
+
+class Inbox:
+    def __init__(self) -> None:
+        self.messages: list[email.message.EmailMessage] = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append(email.message_from_bytes(envelope.content, policy=policy.default))
+        return "250 OK"
+
+
+def test_letters_are_sent_only_after_the_user_confirms(tmp_path):
+    school = tmp_path / "data" / "mini-school"
+    shutil.copytree(MINI, school)
+    inbox = Inbox()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        client = make_client(school, smtp=mail.SmtpSettings("127.0.0.1", port, "none"))
+        response = client.post("/providers/send", data={"csrf_token": token(client, "/providers")})
+        body = html.unescape(response.get_data(as_text=True))
+        assert "Nothing has been sent yet" in body and "Send 1 e-mail" in body
+        assert "k.byrne@oaktutors.example" in body and "returned its assurance" in body
+        assert inbox.messages == []
+        confirm = re.findall(r'name="letter" value="([^"]+)"', body)
+        done = client.post("/providers/send/confirm", data={"csrf_token": token(client, "/providers"),
+                                                            "letter": confirm})
+        assert "Letters sent" in done.get_data(as_text=True)
+        assert [m["To"].addresses[0].addr_spec for m in inbox.messages] == ["k.byrne@oaktutors.example"]
+        assert [e.provider for e in mail.read_log(load_school(school))] == ["oak-tutors"]
+        again = client.post("/providers/send/confirm", data={"csrf_token": token(client, "/providers"),
+                                                             "letter": confirm})
+        assert again.status_code == 200 and len(inbox.messages) == 1  # recorded as sent: never twice
+    finally:
+        controller.stop()
+
+
+def test_a_letter_changed_since_confirming_is_not_sent(tmp_path):
+    school = tmp_path / "data" / "mini-school"
+    shutil.copytree(MINI, school)
+    client = make_client(school, smtp=mail.SmtpSettings("127.0.0.1", 9, "none"))
+    stale = "oak-tutors:" + "0" * 64
+    response = client.post("/providers/send/confirm", data={"csrf_token": token(client, "/providers"),
+                                                            "letter": [stale]})
+    assert response.status_code == 409 and "Nothing was sent" in response.get_data(as_text=True)
+
+
+# ---------------------------------------------------------------- safe by default
+
+
+def test_every_form_needs_its_csrf_token(client, demo_copy):
+    path = demo_copy / "pupils" / "p01.yaml"
+    before = path.read_bytes()
+    response = client.post("/pupils/p01/reviews/new", data={"date": "2026-11-23", "decision": "continue"})
+    assert response.status_code == 400 and "could not be sent" in response.get_data(as_text=True)
+    assert path.read_bytes() == before
+    assert client.post("/pack/build").status_code == 400
+    assert client.post("/providers/letters").status_code == 400
+
+
+def test_pages_are_not_cached_framed_or_given_foreign_scripts(client):
+    headers = client.get("/pupils").headers
+    assert headers["Cache-Control"] == "no-store"
+    assert headers["X-Frame-Options"] == "DENY"
+    assert "script-src 'self'" in headers["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
+    assert headers["Referrer-Policy"] == "no-referrer"
+
+
+def test_on_this_computer_the_page_answers_only_to_its_own_address(client):
+    assert client.get("/pupils", headers={"Host": "127.0.0.1:5000"}).status_code == 200
+    assert client.get("/pupils", headers={"Host": "attacker.example:5000"}).status_code == 400
+
+
+def test_serving_to_a_network_needs_a_password(demo_copy):
+    with pytest.raises(InputError, match="set a password"):
+        make_client(demo_copy, host="0.0.0.0")
+    client = make_client(demo_copy, host="0.0.0.0", password_hash=hash_password("correct horse"))
+    assert client.get("/pupils/p01").headers["Location"] == "/login?next=/pupils/p01"
+    assert client.get("/pupils/p01/placement").status_code == 302
+    csrf = token(client, "/login")
+    wrong = client.post("/login", data={"csrf_token": csrf, "password": "wrong"})
+    assert wrong.status_code == 401 and "not right" in wrong.get_data(as_text=True)
+    right = client.post("/login?next=//attacker.example/", data={"csrf_token": csrf, "password": "correct horse"})
+    assert right.headers["Location"] == "/pupils"  # never sent off the site after signing in
+    assert "Chlo" in page(client, "/pupils")
+
+
+def test_repeated_wrong_passwords_make_the_next_try_wait(demo_copy):
+    client = make_client(demo_copy, host="0.0.0.0", password_hash=hash_password("correct horse"))
+    csrf = token(client, "/login")
+    statuses = [client.post("/login", data={"csrf_token": csrf, "password": "guess"}).status_code for _ in range(6)]
+    assert statuses == [401] * 5 + [429]
+    assert client.post("/login", data={"csrf_token": csrf, "password": "correct horse"}).status_code == 429
