@@ -252,16 +252,16 @@ def provider_documents(data: SchoolData, provider_id: str, today: date,
     """
     provider = data.providers[provider_id]
     base = common_context(data, today) | {"provider_id": provider_id, "provider": provider}
-    placed = sorted((r for r in data.pupils.values() if r.placement.provider == provider_id),
-                    key=lambda r: display_name(r).casefold())
+    placed = sorted((display_name(r) for r in data.pupils.values() if r.placement.provider == provider_id),
+                    key=str.casefold)
+    about = [f for f in findings if (f.subject, f.subject_id) == ("provider", provider_id)]
+    checklist = "Pre-admission checklist" if provider.pre_admission else "Pre-admission checklist: not completed"
     docs = [
         letter(data, provider_id, today),
         DocumentSpec("assurance", provider_id, "assurance.docx", "Appendix 4: assurance status", provider_id,
-                     base | {"assurance": assurance_status(provider), "pupils": [display_name(r) for r in placed],
-                             "findings": [f for f in findings if (f.subject, f.subject_id) == ("provider", provider_id)]}),
-        DocumentSpec("checklists", provider_id, "checklist.docx",
-                     "Pre-admission checklist" if provider.pre_admission else "Pre-admission checklist: not completed",
-                     provider_id, base | {"pre_admission": provider.pre_admission}),
+                     base | {"assurance": assurance_status(provider), "pupils": placed, "findings": about}),
+        DocumentSpec("checklists", provider_id, "checklist.docx", checklist, provider_id,
+                     base | {"pre_admission": provider.pre_admission}),
     ]
     visits: list[QaVisit | None] = sorted(provider.qa_visits, key=lambda v: v.date) or [None]
     for number, visit in enumerate(visits, start=1):

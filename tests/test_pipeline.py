@@ -79,7 +79,7 @@ def test_pack_is_private_to_its_owner(built):
 def test_sections_come_in_order_with_a_node_per_provider_and_pupil(built):
     tree = outline_tree(built["reader"])
     titles = [title for title, _, _ in tree]
-    assert titles == ["Contents", "AP register", "Providers", "Pupils"]
+    assert titles == ["Contents", "AP register", "Readiness", "Providers", "Pupils"]
     sections = {title: children for title, _, children in tree}
     data = built["data"]
     assert sorted(t for t, _, _ in sections["Providers"]) == sorted(p.name for p in data.providers.values())
@@ -89,10 +89,10 @@ def test_sections_come_in_order_with_a_node_per_provider_and_pupil(built):
 
 
 def test_each_pupil_has_agreement_plan_reviews_and_visits(built):
-    pupils = {title: children for title, _, children in outline_tree(built["reader"])[3][2]}
+    pupils = {title: children for title, _, children in outline_tree(built["reader"])[4][2]}
     for record in built["data"].pupils.values():
         documents = [title for title, _, _ in pupils[display_name(record)]]
-        assert documents[0] == "Commissioning agreement"
+        assert documents[:2] == ["Pupil summary", "Commissioning agreement"]
         assert "Education plan" in documents
         assert sum(t.startswith("Review ") for t in documents) == len(record.reviews)
         assert sum(t.startswith("Visit ") for t in documents) == len(record.visits)
@@ -122,7 +122,7 @@ def test_every_page_has_the_footer_with_pack_wide_numbers(built):
 
 def test_every_pupil_name_appears_exactly_in_their_pages(built):
     reader, texts = built["reader"], built["texts"]
-    pupils = outline_tree(reader)[3][2]
+    pupils = outline_tree(reader)[4][2]
     ends = [page for _, page, _ in pupils[1:]] + [len(texts) + 1]
     by_name = {display_name(r): r for r in built["data"].pupils.values()}
     for (title, first, _), end in zip(pupils, ends):

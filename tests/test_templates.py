@@ -16,7 +16,7 @@ import pytest
 from docx import Document
 from lxml import etree
 
-from packgen import documents, models
+from packgen import documents, models, readiness
 from packgen.render import Renderer, template_variable_problems
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -76,9 +76,22 @@ def rich_provider() -> models.Provider:
         "contacts": {"lead": {"name": "A. Khan", "email": "lead@bridge.example", "phone": "01234 222333"},
                      "dsl": {"name": "M. Lee", "email": "dsl@bridge.example"},
                      "attendance": {"name": "S. Brown", "phone": "01234 222334"}},
-        "assurance": {"requested_on": "2026-09-02", "staff_named": ["M. Lee", "S. Brown"]},
-        "pre_admission": {"safe_and_well_checks": {"by": "J. Russell", "frequency": "weekly"},
+        "assurance": {"requested_on": "2026-09-02", "received_on": "2026-09-10",
+                      "checks": {"identity": True, "enhanced_dbs_barred_list": True, "right_to_work": True,
+                                 "overseas": "not_applicable", "qualifications_qts": True, "prohibition": True,
+                                 "section_128": False},
+                      "practice": {"safeguarding_training": True, "prevent_duty": True},
+                      "staff_named": ["M. Lee", "S. Brown"], "evidence": "evidence/bridge-assurance.pdf"},
+        "pre_admission": {"completed_on": "2026-09-05", "completed_by": "J. Russell",
+                          "items": {"child_protection_policy": True, "assurance_letter_received": False},
+                          "absence_arrangement": "Bridge phones the school by 09:30",
+                          "transport": "Taxi & escort", "emergency_contacts_sent": True,
+                          "full_time_equivalent": False, "not_full_time_reason": "Mornings only, <for now>",
+                          "safe_and_well_checks": {"by": "J. Russell", "frequency": "weekly"},
                           "monitoring_visits": {"by": "S. Cope", "frequency": "half-termly"}},
+        "qa_visits": [{"date": "2026-10-08", "by": "S. Cope", "focus": "quality_of_education",
+                       "judgements": {"lessons & <behaviour>": "Calm; \"good\" questioning"},
+                       "notes": "Science is not taught here", "actions": ["Send science booklets"]}],
     })
 
 
@@ -177,8 +190,11 @@ def school_data(school: models.SchoolFile, provider: models.Provider | None,
 
 def specs(data: models.SchoolData) -> dict[str, documents.DocumentSpec]:
     """The first document documents.py makes from each template for this school."""
+    findings = readiness.assess(data, NOW.date())
     made = [documents.cover(data, NOW), documents.register(data, NOW),
-            *(documents.letter(data, pid, NOW.date()) for pid in data.providers),
+            documents.readiness_report(data, NOW.date(), findings, readiness.RULES),
+            *(spec for pid in data.providers for spec in documents.provider_documents(data, pid, NOW.date(), findings)),
+            *(documents.summary(data, pid, NOW.date(), findings) for pid in data.pupils),
             *(spec for pid in data.pupils for spec in documents.pupil_documents(data, pid, NOW.date()))]
     return {spec.template: spec for spec in reversed(made)}
 
@@ -225,6 +241,34 @@ EXPECTED = {
         f"{PUPIL_FORENAME} {PUPIL_SURNAME} ({PREFERRED})", "B801200005001", "LAC, EHCP, CP, EHA", PROVIDER_NAME,
         "Registered", "8 Sep 2026", "12 Feb 2027", "20 Oct 2026", "8 Dec 2026", "29 Sep 2026", "78%", "The school",
         "North Behaviour Partnership", "SENDCo", "N. Caffery"],
+    "summary.docx": PUPIL_TEXT + [
+        "At risk of permanent exclusion: full-time programme, arranged by the school.",
+        "Two fixed-term suspensions this year", "Strong construction course",
+        "the last on 20 October 2026 decided: continue the placement as planned. Next review 8 December 2026.",
+        "returned 10 September 2026: 5 of 7 staff checks confirmed, 1 not applicable, 1 not confirmed",
+        "Provider's DSL: M. Lee, dsl@bridge.example", "If absent: Provider phones the school by 09:30",
+        "(a concern was recorded)", "Monday 09:30–14:30, Wednesday 09:30–14:30, Friday 09:00–14:00",
+        "Quality of education at the provider: evaluated 8 October 2026.",
+        "Before the placement 61%; since it began 78%", "Dashed line: attendance before the placement", NOTES,
+        "I like the workshop 🔧", "Personal development at the provider: not yet evaluated by the school.",
+        "1. Attend every timetabled session On track (20 Oct 2026)",
+        "3. Use the agreed calm-down plan Not yet (29 Sep 2026)"],
+    "readiness.docx": ["Inspection readiness", "as on 3 November 2026", "Provider registration",
+                       "Governance approval", "Every rule", "Met", "Source: KCSIE (AP section); Appendix 4"],
+    "assurance.docx": [
+        PROVIDER_NAME, "Registered, URN 148888", "M. Lee, dsl@bridge.example",
+        f"1: {PUPIL_FORENAME} {PUPIL_SURNAME} ({PREFERRED})", "Returned on\n10 September 2026",
+        "5 of 7 confirmed, 1 not applicable, 1 not confirmed", "2 of 11 confirmed", "M. Lee, S. Brown",
+        "Yes: it follows this document", "Section 128 (where relevant)\nNo",
+        "Overseas checks (where relevant)\nNot applicable", "Meets the Prevent duty\nYes"],
+    "checklist.docx": [
+        PROVIDER_NAME, "completed on 5 September 2026 by J. Russell",
+        "Written assurance of staff checks received (Appendix 4)\nNo", "Bridge phones the school by 09:30",
+        "Taxi & escort", "Mornings only, <for now>", "J. Russell, weekly", "S. Cope, half-termly"],
+    "qa_visit.docx": [
+        PROVIDER_NAME, "Quality evaluation: Quality of education", "visit 1 on 8 October 2026, by S. Cope",
+        "Records of assessment on entry", "lessons & <behaviour>\nCalm; \"good\" questioning",
+        "Science is not taught here", "Send science booklets", "Progress\nNot yet evaluated"],
 }
 
 # What the sparse records must read as: plain words where a value or a list is missing.
@@ -239,6 +283,14 @@ SPARSE_EXPECTED = {
     "visit.docx": ["Any known risks\nNo", "No risks recorded.", "Length of visit\nNot recorded"],
     "cover.docx": ["Pupils in alternative provision\n1"],
     "register.docx": ["Sam Jones", "–", "Not recorded", "Unregistered"],
+    "summary.docx": ["Sam Jones", "Staff checks (Appendix 4): not requested.", "No targets recorded.",
+                     "No attendance has been recorded yet, so there is no chart.", "(no concerns)"],
+    "readiness.docx": ["Brookfield Academy\nThe school"],
+    "assurance.docx": ["Written assurance has not been requested.", "Returned on\nNot returned",
+                       "Identity\nNot recorded", "Copy of the reply in this pack\nNo"],
+    "checklist.docx": ["Not completed.", "No pre-admission checklist is recorded for Quay Tuition."],
+    "qa_visit.docx": ["Not completed.", "No quality-assurance visit to Quay Tuition is recorded.",
+                      "Personal development\nNot yet evaluated"],
 }
 
 
@@ -325,3 +377,51 @@ def test_templates_keep_the_page_the_pack_expects(template):
     assert (section.page_width > section.page_height) == (template == "register.docx")
     # The pack stamps its footer into the bottom centimetre of each page.
     assert min(section.left_margin.cm, section.right_margin.cm, section.bottom_margin.cm) >= 2.0
+
+
+# ---------------------------------------------------------------- readiness documents
+
+
+def pictures(path: Path) -> list[str]:
+    with zipfile.ZipFile(path) as package:
+        return [name for name in package.namelist() if name.startswith("word/media/")]
+
+
+def test_the_summary_shows_an_attendance_chart_only_when_attendance_is_recorded(renderer, tmp_path):
+    charted = renderer.render("summary.docx", rich("summary.docx"), tmp_path / "a.docx")
+    uncharted = renderer.render("summary.docx", sparse("summary.docx"), tmp_path / "b.docx")
+    assert [name.rsplit(".", 1)[1] for name in pictures(charted)] == ["png"]
+    assert pictures(uncharted) == []
+
+
+@pytest.mark.parametrize("make", [rich, sparse])
+def test_documents_show_the_findings_about_their_subject_and_no_others(renderer, tmp_path, make):
+    report = make("readiness.docx")
+    assert report["findings"], "the example school should have findings to show"
+    for template, subjects in (("readiness.docx", {"pupil", "provider", "school"}),
+                               ("summary.docx", {"pupil", "provider"}), ("assurance.docx", {"provider"})):
+        text = document_text(renderer.render(template, make(template), tmp_path / template))
+        for finding in report["findings"]:
+            shown = finding.message in text
+            assert shown == (finding.subject in subjects), f"{template}: {finding.rule} {finding.subject_name}"
+
+
+def test_the_readiness_report_counts_each_rule_and_shows_a_rule_without_findings_as_met(renderer, tmp_path):
+    data = school_data(sparse_school(), sparse_provider(), sparse_pupil())
+    findings = readiness.assess(data, NOW.date())
+    context = documents.readiness_report(data, NOW.date(), findings, readiness.RULES).context
+    assert [r.id for r in context["rules"]] == [f"R{n}" for n in range(1, 18)]
+    counted = {r.id: (r.fail, r.unknown) for r in context["rules"]}
+    for rule in readiness.RULES:
+        mine = [f for f in findings if f.rule == rule.id]
+        assert counted[rule.id] == (sum(f.status == "fail" for f in mine), sum(f.status == "unknown" for f in mine))
+    counts = context["counts"]
+    assert (counts.critical, counts.high, counts.advisory) == tuple(
+        sum(f.severity == s for f in findings) for s in ("critical", "high", "advisory"))
+    text = document_text(renderer.render("readiness.docx", context, tmp_path / "r.docx"))
+    assert f"{counts.critical} critical, {counts.high} high, {counts.advisory} advisory" in text
+
+    clean = documents.readiness_report(data, NOW.date(), [], readiness.RULES).context
+    text = document_text(renderer.render("readiness.docx", clean, tmp_path / "clean.docx"))
+    assert "No findings: every rule is met." in text
+    assert text.count("\nMet\n") == len(readiness.RULES)
