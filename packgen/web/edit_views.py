@@ -11,6 +11,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 
 from . import edits, forms
 from .app import settings
+from ..documents import display_name
 from .views import school_data
 
 form_pages = Blueprint("forms", __name__)
@@ -34,6 +35,10 @@ def _targets(pupil_id: str) -> list[str]:
     if pupil_id not in data.pupils:
         abort(404)
     return [t.text for t in data.pupils[pupil_id].placement.targets]
+
+
+def _name(pupil_id: str) -> str:
+    return display_name(school_data().pupils[pupil_id])
 
 
 def _show(spec: forms.FormSpec, values: dict[str, str], outcome: edits.Outcome | None = None, **context):
@@ -66,12 +71,12 @@ def edit_placement(pupil_id: str):
     back = url_for("pages.pupil", pupil_id=pupil_id)
     if request.method == "GET":
         values, version = edits.placement_values(_space(), pupil_id, spec)
-        return _show(spec, values, version=version, back=back, pupil_id=pupil_id)
+        return _show(spec, values, version=version, back=back, name=_name(pupil_id))
     values = forms.raw_values(spec, request.form)
     version = request.form.get("version", "")
     outcome = edits.edit_placement(_space(), pupil_id, spec, values, version)
     if not outcome.saved:
-        return _show(spec, values, outcome, version=version, back=back, pupil_id=pupil_id)
+        return _show(spec, values, outcome, version=version, back=back, name=_name(pupil_id))
     flash("Placement saved.", "success")
     return redirect(back)
 
@@ -90,10 +95,10 @@ def _add_entry(pupil_id: str, make_spec, save, done: str):
     spec = make_spec(_targets(pupil_id), _words())
     back = url_for("pages.pupil", pupil_id=pupil_id)
     if request.method == "GET":
-        return _show(spec, {}, back=back, pupil_id=pupil_id)
+        return _show(spec, {}, back=back, name=_name(pupil_id))
     values = forms.raw_values(spec, request.form)
     outcome = save(_space(), pupil_id, spec, values)
     if not outcome.saved:
-        return _show(spec, values, outcome, back=back, pupil_id=pupil_id)
+        return _show(spec, values, outcome, back=back, name=_name(pupil_id))
     flash(done, "success")
     return redirect(back)

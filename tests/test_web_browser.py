@@ -1,0 +1,168 @@
+"""The web page in a real browser: headless Chromium (Debian's chromium and chromium-driver) over Selenium.
+
+One server and one browser serve the whole module, on a private copy of the demo school. The tests
+follow an office worker: find a pupil, open the record, download the agreement (made by the real
+pipeline) and read it back, then add a review, first with a mistake. Each page is saved as a
+screenshot (to PACKGEN_SCREENSHOTS when set, to look at; otherwise to a temporary folder).
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import shutil
+import threading
+import time
+from datetime import date
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as ready
+from selenium.webdriver.support.ui import WebDriverWait
+
+from packgen.load import load_school
+from packgen.web import Settings, create_app, start
+
+from .conftest import DEMO
+
+CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run", "--window-size=1280,900")
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    root = tmp_path_factory.mktemp("web")
+    school = root / "data" / DEMO.name
+    shutil.copytree(DEMO, school)
+    app = create_app(Settings(school, root / "output", today=date(2026, 11, 23)))
+    server = start(app, "127.0.0.1")
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield {"url": f"http://127.0.0.1:{server.server_port}", "school": school, "root": root}
+    server.shutdown()
+    thread.join()
+
+
+@pytest.fixture(scope="module")
+def browser(site):
+    downloads = site["root"] / "downloads"
+    downloads.mkdir()
+    options = webdriver.ChromeOptions()
+    options.binary_location = shutil.which("chromium")
+    for flag in CHROMIUM_FLAGS:
+        options.add_argument(flag)
+    options.add_argument(f"--user-data-dir={site['root'] / 'chromium-profile'}")  # fresh: nothing of anyone's
+    options.add_experimental_option("prefs", {"download.default_directory": str(downloads),
+                                              "download.prompt_for_download": False})
+    driver = webdriver.Chrome(service=Service(shutil.which("chromedriver")), options=options)
+    driver.execute_cdp_cmd("Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads)})
+    driver.downloads = downloads
+    yield driver
+    driver.quit()
+
+
+@pytest.fixture(scope="module")
+def shots(tmp_path_factory) -> Path:
+    folder = Path(os.environ.get("PACKGEN_SCREENSHOTS") or tmp_path_factory.mktemp("screenshots"))
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def screenshot(driver, folder: Path, name: str) -> Path:
+    """The whole page, not just the window."""
+    height = driver.execute_script("return document.documentElement.scrollHeight")
+    driver.set_window_size(1280, min(height + 100, 6000))
+    path = folder / f"{name}.png"
+    assert driver.save_screenshot(str(path))
+    driver.set_window_size(1280, 900)
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and path.stat().st_size > 20_000
+    return path
+
+
+def wait(driver, condition, seconds: float = 30):
+    return WebDriverWait(driver, seconds).until(condition)
+
+
+def visible_rows(driver) -> list[str]:
+    rows = driver.find_elements(By.CSS_SELECTOR, "#pupils-table tbody tr")
+    return [r.find_element(By.TAG_NAME, "a").text for r in rows if r.is_displayed()]
+
+
+def test_the_pupils_page_lists_and_searches_the_pupils(browser, site, shots):
+    browser.get(site["url"] + "/")
+    assert browser.find_element(By.TAG_NAME, "h1").text == "Pupils in alternative provision"
+    assert browser.find_element(By.CLASS_NAME, "school").text == "Brookfield Academy"
+    assert "OFFICIAL-SENSITIVE" in browser.find_element(By.CLASS_NAME, "marking").text
+    assert len(visible_rows(browser)) == len(load_school(site["school"]).pupils) == 18
+    screenshot(browser, shots, "pupils")
+    search = browser.find_element(By.ID, "search")
+    search.send_keys("willow")
+    assert visible_rows(browser) == ["Mateo Méndez-Ruiz (Teo)", "Nadia Begum"]
+    assert browser.current_url == site["url"] + "/pupils"  # the search never reaches the address bar
+    search.clear()
+    search.send_keys("chloe")  # accents need not be typed
+    assert visible_rows(browser) == ["Chloé O'Brien-Nowak (Chlo)"]
+
+
+def test_opening_a_pupil_and_downloading_the_agreement(browser, site, shots):
+    browser.get(site["url"] + "/pupils")
+    browser.find_element(By.LINK_TEXT, "Chloé O'Brien-Nowak (Chlo)").click()
+    wait(browser, ready.url_to_be(site["url"] + "/pupils/p01"))
+    assert browser.find_element(By.TAG_NAME, "h1").text == "Chloé O'Brien-Nowak (Chlo)"
+    screenshot(browser, shots, "pupil")
+    browser.find_element(By.ID, "download-agreements-p01-pdf").click()
+    pdf = browser.downloads / "agreements-p01.pdf"
+    deadline = time.monotonic() + 120
+    while not pdf.exists():  # Chromium writes a .crdownload first and renames it when complete
+        assert time.monotonic() < deadline, "the agreement was not downloaded"
+        time.sleep(0.25)
+    text = "".join(page.extract_text() for page in PdfReader(pdf).pages)
+    assert "Commissioning agreement" in text
+    assert "Chloé O'Brien-Nowak" in text and "Bridge Learning Centre" in text
+
+
+def test_a_bad_date_is_shown_beside_its_field_then_the_fixed_review_is_saved(browser, site, shots):
+    path = site["school"] / "pupils" / "p01.yaml"
+    before = path.read_text()
+    browser.get(site["url"] + "/pupils/p01")
+    browser.find_element(By.LINK_TEXT, "Add a review").click()
+    browser.find_element(By.ID, "date").send_keys("23/11/2026")
+    browser.find_element(By.ID, "attendees").send_keys("Joanna Russell (AP lead)\nChloé")
+    browser.find_element(By.CSS_SELECTOR, "#progress-1-rating option[value='achieved']").click()
+    browser.find_element(By.CSS_SELECTOR, "#decision option[value='continue']").click()
+    browser.find_element(By.CSS_SELECTOR, "form.record-form button[type=submit]").click()
+
+    error = wait(browser, ready.visibility_of_element_located((By.ID, "date-error")))
+    assert error.text.endswith("'23/11/2026' is not a date (use YYYY-MM-DD)")
+    field = browser.find_element(By.ID, "date")
+    assert field.get_attribute("aria-invalid") == "true" and "date-error" in field.get_attribute("aria-describedby")
+    assert error.find_element(By.XPATH, "..") == field.find_element(By.XPATH, "..")  # in the field's own box
+    assert browser.find_element(By.ID, "attendees").get_attribute("value") == "Joanna Russell (AP lead)\nChloé"
+    assert path.read_text() == before
+    screenshot(browser, shots, "review-form-error")
+
+    field.clear()
+    field.send_keys("2026-11-23")
+    browser.find_element(By.CSS_SELECTOR, "form.record-form button[type=submit]").click()
+    wait(browser, ready.url_to_be(site["url"] + "/pupils/p01"))
+    assert "Review added." in browser.find_element(By.CLASS_NAME, "notice").text
+    after = path.read_text()
+    assert after.startswith("# Brookfield Academy demo data. Everything here is fictional")
+    assert "  - date: 2026-11-23\n    attendees:\n      - Joanna Russell (AP lead)\n      - Chloé\n" in after
+    assert [line for line in difflib.ndiff(before.splitlines(), after.splitlines()) if line.startswith("- ")] == []
+    assert load_school(site["school"]).pupils["p01"].reviews[-1].progress[0].rating == "achieved"
+
+
+def test_every_other_page_renders(browser, site, shots):
+    for name, url, heading in (("providers", "/providers", "Providers"), ("pack", "/pack", "Evidence pack"),
+                               ("placement-form", "/pupils/p02/placement", "Edit the placement for Kacper Łukasiewicz"),
+                               ("visit-form", "/pupils/p02/visits/new", "Add a visit for Kacper Łukasiewicz"),
+                               ("pupil-form", "/pupils/new", "Add a pupil")):
+        browser.get(site["url"] + url)
+        assert browser.find_element(By.TAG_NAME, "h1").text == heading
+        assert browser.find_element(By.CLASS_NAME, "school").text == "Brookfield Academy"
+        screenshot(browser, shots, name)
