@@ -418,3 +418,18 @@ def test_repeated_wrong_passwords_make_the_next_try_wait(demo_copy):
     statuses = [client.post("/login", data={"csrf_token": csrf, "password": "guess"}).status_code for _ in range(6)]
     assert statuses == [401] * 5 + [429]
     assert client.post("/login", data={"csrf_token": csrf, "password": "correct horse"}).status_code == 429
+
+
+def test_a_bug_is_logged_without_its_message_which_may_quote_a_record(demo_copy, caplog):
+    app = create_app(Settings(demo_copy, demo_copy.parent.parent / "output", today=TODAY))
+
+    def broken():
+        record = load_school(demo_copy).pupils["p01"]
+        raise RuntimeError(f"could not read {record.pupil.full_name}")
+
+    app.add_url_rule("/broken", view_func=broken)
+    response = app.test_client().get("/broken")
+    assert response.status_code == 500
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert "RuntimeError" in logged and "/broken" in logged and "in broken" in logged
+    assert "Chloé" not in logged and "Chlo" not in response.get_data(as_text=True)

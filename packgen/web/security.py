@@ -15,11 +15,15 @@ from __future__ import annotations
 import threading
 import time
 import traceback
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from flask import Flask, Response, redirect, render_template, request, session, url_for
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.security import check_password_hash, generate_password_hash
+
+if TYPE_CHECKING:
+    from .app import Settings
 
 MAX_FAILURES = 5  # wrong passwords in a row before the page makes the next try wait
 LOCKOUT_SECONDS = 30
@@ -45,7 +49,7 @@ class QuietFlask(Flask):
                           request.method, request.path, kind.__name__, frames)
 
 
-def install(app: Flask, settings) -> None:
+def install(app: Flask, settings: Settings) -> None:
     from .app import is_loopback
 
     CSRFProtect(app)
