@@ -23,6 +23,8 @@ GRID = "#D9D9D9"
 INK = "#404040"
 MM_PER_INCH = 25.4
 DPI = 220  # sharp in print at the size the summary shows it, yet a few tens of kilobytes
+SPANNED_BARS = 6  # up to this many periods, each is labelled with its first and last day
+LABELLED_BARS = 8  # up to this many bars carry their value; more would overlap at the summary's size
 
 
 def attendance_chart(periods: Sequence[AttendancePeriod], baseline: float | None, *, width_mm: float = 80,
@@ -46,9 +48,12 @@ def attendance_chart(periods: Sequence[AttendancePeriod], baseline: float | None
         positions = range(len(shown))
         values = [p.percent for p in shown]
         bars = axes.bar(positions, values, width=0.6, color=NAVY, zorder=2)
-        for bar, value in zip(bars, values):
-            axes.annotate(_percent(value), (bar.get_x() + bar.get_width() / 2, value), xytext=(0, 1.5),
-                          textcoords="offset points", ha="center", va="bottom", fontsize=6, color=INK)
+        if len(shown) <= LABELLED_BARS:
+            for bar, value in zip(bars, values):
+                # On white, above the baseline, so a value level with it stays readable.
+                axes.annotate(_percent(value), (bar.get_x() + bar.get_width() / 2, value), xytext=(0, 1.5),
+                              textcoords="offset points", ha="center", va="bottom", fontsize=6, color=INK,
+                              zorder=4, bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.4})
         if baseline is not None:
             axes.axhline(baseline, color=BASELINE, linestyle=(0, (4, 2)), linewidth=1, zorder=3)
             axes.annotate(_percent(baseline), (1, baseline), xycoords=("axes fraction", "data"), xytext=(2, 0),
@@ -57,8 +62,11 @@ def attendance_chart(periods: Sequence[AttendancePeriod], baseline: float | None
         axes.set_ylim(0, 112)  # room above a 100% bar for its label
         axes.set_yticks([0, 25, 50, 75, 100], ["0%", "25%", "50%", "75%", "100%"])
         axes.set_xlim(-0.6, len(shown) - 0.4)
-        axes.set_xticks(list(positions), [_span(p) for p in shown] if len(shown) <= 6 else
-                        [f"{p.start.day}/{p.start.month}" for p in shown])
+        if len(shown) <= SPANNED_BARS:
+            axes.set_xticks(list(positions), [_span(p) for p in shown])
+        else:  # weekly records: the first day of every few periods, so labels never run into each other
+            step = -(-len(shown) // LABELLED_BARS)
+            axes.set_xticks(list(positions)[::step], [f"{p.start.day}/{p.start.month}" for p in shown[::step]])
         axes.tick_params(length=0, colors=INK, pad=2)
         axes.grid(axis="y", color=GRID, linewidth=0.5, zorder=0)
         for side in ("top", "right", "left"):
