@@ -249,21 +249,80 @@ def _print_status(states: list[mail.ProviderStatus], provider_id: str | None) ->
 
 
 @main.command()
-@school_argument
+@click.argument("schools", metavar="SCHOOL...", nargs=-1, required=True,
+                type=click.Path(file_okay=False, path_type=Path))
 @out_option
 @templates_option
-def build(school: Path, out_root: Path, templates: Path) -> None:
-    """Build the school's evidence pack: one indexed PDF, plus every document as .docx and .pdf.
+@click.option("--quiet", is_flag=True, help="Show no progress while building.")
+def build(schools: tuple[Path, ...], out_root: Path, templates: Path, quiet: bool) -> None:
+    """Build each school's evidence pack: one indexed PDF, plus every document as .docx and .pdf.
+
+    A rebuild redoes only what changed: documents whose records, template and packgen are unchanged
+    come from the cache in the output folder, and a pack with nothing changed is left as it is.
+    Several schools in one run share the LibreOffice workers. Progress goes to stderr: a bar on a
+    terminal, plain lines otherwise, nothing with --quiet.
 
     \b
     Example:
       packgen build data/brookfield-academy
+      packgen build data/*/ --quiet
     """
-    built = pipeline.build_pack(school, out_root, templates=templates)
-    click.echo(f"Evidence pack: {built.path}")
-    click.echo(f"{built.page_count} pages; {built.pupils} pupils, {built.providers} providers, "
-               f"{len(built.documents)} documents.")
+    with _ProgressReport(enabled=not quiet) as report:
+        packs = pipeline.build_packs(schools, out_root, templates=templates, on_progress=report)
+    for built in packs:
+        if built.up_to_date:
+            click.echo(f"Evidence pack: {built.path} (up to date: nothing it is made from has changed)")
+            click.echo(f"{built.page_count} pages; {built.pupils} pupils, {built.providers} providers.")
+        else:
+            click.echo(f"Evidence pack: {built.path}")
+            click.echo(f"{built.page_count} pages; {built.pupils} pupils, {built.providers} providers, "
+                       f"{len(built.documents)} documents.")
+            click.echo(f"{built.made} documents made afresh, {built.reused} taken from the cache.")
     click.echo("OFFICIAL-SENSITIVE: the pack contains personal data about children. Share it securely.")
+
+
+class _ProgressReport:
+    """Shows the build's on_progress(step, done, total) reports on stderr: a bar with counts and time
+    left on a terminal, a line at each tenth otherwise (a log keeps them readable)."""
+
+    LABELS = {"render": "Filling templates", "convert": "Converting to PDF", "assemble": "Assembling the pack"}
+
+    def __init__(self, enabled: bool):
+        self.enabled = enabled
+        self.terminal = sys.stderr.isatty()
+        self.step: str | None = None
+        self.bar = None
+        self.shown = -1
+
+    def __enter__(self) -> _ProgressReport:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._end_bar()
+
+    def __call__(self, step: str, done: int, total: int) -> None:
+        if not self.enabled:
+            return
+        label = self.LABELS.get(step, step)
+        if step != self.step or done == 0:  # a new step, or the same step again for another school
+            self._end_bar()
+            self.step, self.shown = step, -1
+            if total == 1:
+                click.echo(f"{label}...", err=True)
+            elif self.terminal:
+                self.bar = click.progressbar(length=total, label=label, show_pos=True, show_eta=True,
+                                             file=sys.stderr)
+                self.bar.__enter__()
+        if self.bar is not None:
+            self.bar.update(done - self.bar.pos)
+        elif total > 1 and done * 10 // total != self.shown:
+            self.shown = done * 10 // total
+            click.echo(f"{label}: {done} of {total}", err=True)
+
+    def _end_bar(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+            self.bar = None
 
 
 @main.command(name="where")

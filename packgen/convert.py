@@ -1,11 +1,19 @@
-"""Word documents to PDF with LibreOffice, started as rarely as possible.
+"""Word documents to PDF through a small pool of LibreOffice workers.
 
-Starting LibreOffice costs more than converting a document (spec/performance.md: ~1.3 s to start,
-~0.1 s a document once running), so the documents are split into a few batches and each batch is
-converted by ONE ``soffice --headless --convert-to pdf`` process; the batches run side by side,
-one per core. Each process gets its own throw-away profile (``-env:UserInstallation``): two
-LibreOffice processes sharing a profile hand their work to each other or refuse to start, and a
-private profile also keeps us clear of a LibreOffice the user has open.
+What costs time (measured on a 2-core machine, README "Performance"): starting LibreOffice takes
+about 1.5 s of processor time, converting one of our documents once it runs 0.1-0.2 s. So a worker
+is one ``soffice --headless --convert-to pdf`` process given many documents at once, and there is
+one worker per core. Each worker has its own profile (``-env:UserInstallation``): two LibreOffice
+processes sharing a profile hand their work to each other or refuse to start, and a private profile
+keeps us clear of a LibreOffice the user has open. A worker keeps its profile when it starts again
+within the same call (making one costs another 0.3 s).
+
+When something goes wrong. A worker that finishes no document for ``timeout`` seconds is taken as
+hung and killed, with every process it started; one that exits leaving documents without a PDF has
+crashed or refused them. LibreOffice converts its documents in the order given, so the document a
+hung or crashed worker was on is known: that one is tried once more, on its own, and the documents
+it never reached go back to the queue. A document that fails twice stops the whole call, and
+nothing is written.
 """
 
 from __future__ import annotations
@@ -16,8 +24,9 @@ import signal
 import subprocess
 import tempfile
 import time
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections import Counter, deque
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from packgen.errors import InputError, ToolError
@@ -31,6 +40,11 @@ INSTALL_HINT = (
 # LibreOffice needs its own memory (~200 MB a process); beyond a few processes the disk and the
 # memory, not the cores, are what run out.
 MAX_WORKERS = 4
+DEFAULT_TIMEOUT = 60.0  # seconds for one document, LibreOffice's start included
+ATTEMPTS = 2  # a document LibreOffice failed on is tried once more
+POLL_SECONDS = 0.05
+
+Progress = Callable[[int, int], None]
 
 
 def find_soffice(soffice: str | None = None) -> str:
@@ -60,6 +74,7 @@ def convert_to_pdf(
     workers: int | None = None,
     timeout: float | None = None,
     soffice: str | None = None,
+    on_progress: Progress | None = None,
 ) -> list[Path]:
     """Convert Word documents to PDF; return the PDFs' paths in the order of ``docx_files``.
 
@@ -70,65 +85,73 @@ def convert_to_pdf(
         each PDF beside its document.
     Documents whose PDFs would land on the same path (``letters/p01.docx`` and
     ``agreements/p01.docx`` without ``base``) are refused with InputError before anything runs.
-    Inside LibreOffice every document is staged under a unique name, so documents with the same
-    name in different folders never overwrite each other's output.
-
-    ``workers`` LibreOffice processes run side by side (default: one per core, at most
-    MAX_WORKERS, never more than there are documents). Each must finish within ``timeout``
-    seconds (default: $PACKGEN_SOFFICE_TIMEOUT, else 60 s + 10 s per document in its batch);
-    one that does not is killed with every process it started.
-
-    All or nothing: if any document fails, ToolError names every failed document, with the end
-    of LibreOffice's own log, and no PDF is written to ``out_dir``. PDFs are written mode 0600
-    and new folders 0700: they hold children's personal data.
+    The rest is as ``convert``.
     """
     docs = [Path(p) for p in docx_files]
     targets = _targets(docs, Path(out_dir), base)
-    if not docs:
-        return []
-    if workers is not None and workers < 1:
-        raise InputError(f"workers must be at least 1, not {workers}")
-    program = find_soffice(soffice)
-    count = min(workers or _default_workers(), len(docs))
-    batches = [list(range(start, len(docs), count)) for start in range(count)]
-
-    try:
-        with tempfile.TemporaryDirectory(prefix="packgen-convert-") as work:
-            runs = [
-                _Batch.stage(Path(work) / f"batch{n}", [(i, docs[i]) for i in indexes])
-                for n, indexes in enumerate(batches)
-            ]
-            _run_side_by_side(program, runs, timeout)
-            produced = _collect(runs, docs)
-            for index, pdf in produced.items():
-                pdf.chmod(0o600)
-                _make_private_dirs(targets[index].parent)
-                shutil.move(pdf, targets[index])
-    except OSError as exc:  # a full disk, an unwritable output folder
-        raise ToolError(f"converting to PDF failed: {exc}") from exc
+    convert(list(zip(docs, targets)), workers=workers, timeout=timeout, soffice=soffice, on_progress=on_progress)
     return targets
 
 
+def convert(
+    pairs: Sequence[tuple[Path, Path]],
+    *,
+    workers: int | None = None,
+    timeout: float | None = None,
+    soffice: str | None = None,
+    on_progress: Progress | None = None,
+) -> None:
+    """Convert each (Word document, PDF to write) pair, the documents shared among the workers.
+
+    ``workers`` LibreOffice processes run side by side (default: one per core, at most
+    MAX_WORKERS, never more than there are documents). One that finishes no document within
+    ``timeout`` seconds (default: $PACKGEN_SOFFICE_TIMEOUT, else DEFAULT_TIMEOUT) is killed.
+    ``on_progress(done, total)`` is called from this thread as documents are finished.
+
+    All or nothing: if a document fails twice, ToolError names it with the end of LibreOffice's
+    own log, and no PDF is written. PDFs are written mode 0600 and new folders 0700: they hold
+    children's personal data.
+    """
+    docs = [Path(doc) for doc, _ in pairs]
+    if not docs:
+        return
+    for doc in docs:
+        if not doc.is_file():
+            raise InputError(f"{doc}: no such document to convert")
+    targets = Counter(Path(target) for _, target in pairs)
+    if max(targets.values()) > 1:
+        raise InputError(f"two documents would both become {targets.most_common(1)[0][0]}")
+    if workers is not None and workers < 1:
+        raise InputError(f"workers must be at least 1, not {workers}")
+    program = find_soffice(soffice)
+    limit = _document_timeout(timeout)
+    count = min(workers or _default_workers(), len(docs))
+    try:
+        with tempfile.TemporaryDirectory(prefix="packgen-convert-") as work:
+            produced = _Pool(program, Path(work), count, limit, docs, on_progress).run()
+            for index, (_, target) in enumerate(pairs):
+                produced[index].chmod(0o600)
+                _make_private_dirs(Path(target).parent)
+                shutil.move(produced[index], target)
+    except OSError as exc:  # a full disk, an unwritable output folder
+        raise ToolError(f"converting to PDF failed: {exc}") from exc
+
+
 @dataclass
-class _Batch:
-    """One LibreOffice process's share: staged inputs, its output folder, profile and log."""
+class _Run:
+    """One start of LibreOffice: its documents in the order it converts them, its folder and log."""
 
+    slot: int
     folder: Path
-    staged: dict[int, Path]  # document index -> its uniquely named stand-in
-    process: subprocess.Popen[bytes] | None = None
-    timeout: float = 0.0
+    items: list[int]
+    process: subprocess.Popen[bytes]
+    last_progress: float
+    finished: int = 0
 
-    @classmethod
-    def stage(cls, folder: Path, docs: list[tuple[int, Path]]) -> _Batch:
-        # Symlinks named by index: unique whatever the originals are called, and no copying.
-        inbox = folder / "in"
-        inbox.mkdir(parents=True)
-        staged = {}
-        for index, doc in docs:
-            link = inbox / f"{index:04d}{doc.suffix}"
-            link.symlink_to(doc.resolve())
-            staged[index] = link
-        return cls(folder, staged)
+    def outputs(self) -> int:
+        # LibreOffice writes each PDF under a temporary name and renames it when complete, so a
+        # PDF under its own name is a finished document.
+        return sum(1 for name in os.listdir(self.outbox) if name.endswith(".pdf") and not name.startswith("."))
 
     @property
     def outbox(self) -> Path:
@@ -138,42 +161,12 @@ class _Batch:
     def log(self) -> Path:
         return self.folder / "soffice.log"
 
-    def command(self, program: str) -> list[str]:
-        profile = (self.folder / "profile").as_uri()
-        return [
-            program,
-            f"-env:UserInstallation={profile}",
-            "--headless",
-            "--norestore",
-            "--convert-to",
-            "pdf",
-            "--outdir",
-            str(self.outbox),
-            *map(str, self.staged.values()),
-        ]
-
-    def start(self, program: str, timeout: float) -> None:
-        self.timeout = timeout
-        # A log file, not a pipe: LibreOffice writes a line per document, and a full pipe that
-        # nobody reads while we wait on another batch would stall it.
-        with self.log.open("wb") as log:
-            try:
-                self.process = subprocess.Popen(
-                    self.command(program),
-                    stdin=subprocess.DEVNULL,
-                    stdout=log,
-                    stderr=subprocess.STDOUT,
-                    cwd=self.folder,
-                    # Its own process group, so a hung run can be killed with every helper
-                    # process it started (soffice -> oosplash -> soffice.bin).
-                    start_new_session=True,
-                )
-            except OSError as exc:
-                raise ToolError(f"cannot start LibreOffice ({program}): {exc}. {INSTALL_HINT}") from exc
+    def pdf(self, index: int) -> Path:
+        return self.outbox / f"{index:05d}.pdf"
 
     def kill(self) -> None:
         """Kill the whole process group, then reap the leader."""
-        if self.process is None or self.process.returncode is not None:
+        if self.process.returncode is not None:
             return
         # The leader is not reaped yet, so its pid (the group id) cannot have been reused.
         try:
@@ -189,60 +182,132 @@ class _Batch:
         return "\n".join(said[-lines:]) or "(nothing)"
 
 
-def _run_side_by_side(program: str, runs: list[_Batch], timeout: float | None) -> None:
-    try:
-        for run in runs:
-            run.start(program, _batch_timeout(len(run.staged), timeout))
-        started = time.monotonic()
-        for run in runs:
-            assert run.process is not None
-            remaining = started + run.timeout - time.monotonic()
+@dataclass
+class _Pool:
+    program: str
+    work: Path
+    workers: int
+    timeout: float
+    docs: list[Path]
+    on_progress: Progress | None
+    queue: deque[list[int]] = field(default_factory=deque)
+    retries: deque[int] = field(default_factory=deque)
+    attempts: Counter[int] = field(default_factory=Counter)
+    done: dict[int, Path] = field(default_factory=dict)
+    running: dict[int, _Run] = field(default_factory=dict)
+    failures: list[str] = field(default_factory=list)
+    profiles: dict[int, Path] = field(default_factory=dict)
+    runs: int = 0
+    reported: int = -1
+
+    def run(self) -> dict[int, Path]:
+        """Every document's PDF (in the work folder), or ToolError naming the ones that failed."""
+        # Each worker gets every n-th document, so each has a like mix of long and short ones.
+        self.queue.extend(list(range(start, len(self.docs), self.workers)) for start in range(self.workers))
+        try:
+            while (self.queue or self.retries or self.running) and not self.failures:
+                for slot in range(self.workers):
+                    if slot not in self.running and (self.retries or self.queue):
+                        # A document LibreOffice failed on runs alone, so it cannot take others down.
+                        self._start(slot, [self.retries.popleft()] if self.retries else self.queue.popleft())
+                time.sleep(POLL_SECONDS)
+                for slot, run in list(self.running.items()):
+                    self._check(slot, run)
+                self._report()
+        finally:
+            # On a failure, an error or Ctrl-C, no LibreOffice outlives us.
+            for run in self.running.values():
+                run.kill()
+        if self.failures:
+            raise ToolError(
+                "LibreOffice could not convert every document:\n" + "\n".join(self.failures) + "\n"
+                "A document it cannot open is usually damaged or not a Word file; one it takes too long "
+                "over may be very large (set PACKGEN_SOFFICE_TIMEOUT, in seconds, to allow longer)."
+            )
+        return self.done
+
+    def _start(self, slot: int, items: list[int]) -> None:
+        self.runs += 1
+        folder = self.work / f"run{self.runs}"
+        inbox = folder / "in"
+        inbox.mkdir(parents=True)
+        (folder / "out").mkdir()
+        staged = []
+        for index in items:
+            # Named by index: unique whatever the originals are called, and no copying.
+            link = inbox / f"{index:05d}{self.docs[index].suffix}"
+            link.symlink_to(self.docs[index].resolve())
+            staged.append(str(link))
+        profile = self.profiles.setdefault(slot, self.work / f"profile{slot}-{self.runs}")
+        command = [self.program, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--norestore",
+                   "--convert-to", "pdf", "--outdir", str(folder / "out"), *staged]
+        # A log file, not a pipe: LibreOffice writes a line per document, and a full pipe that
+        # nobody reads would stall it.
+        with (folder / "soffice.log").open("wb") as log:
             try:
-                run.process.wait(timeout=max(remaining, 0))
-            except subprocess.TimeoutExpired:
-                names = ", ".join(p.name for p in run.staged.values())
-                raise ToolError(
-                    f"LibreOffice did not finish converting {len(run.staged)} document(s) within "
-                    f"{run.timeout:g} s and was stopped (staged as {names}). It may be hung, or the "
-                    "documents may be very large: set PACKGEN_SOFFICE_TIMEOUT (seconds) to allow "
-                    "longer."
-                ) from None
-    finally:
-        # On a timeout, an error or Ctrl-C, no LibreOffice outlives us.
-        for run in runs:
+                process = subprocess.Popen(
+                    command, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, cwd=folder,
+                    # Its own process group, so a hung run can be killed with every helper
+                    # process it started (soffice -> oosplash -> soffice.bin).
+                    start_new_session=True,
+                )
+            except OSError as exc:
+                raise ToolError(f"cannot start LibreOffice ({self.program}): {exc}. {INSTALL_HINT}") from exc
+        self.running[slot] = _Run(slot, folder, items, process, time.monotonic())
+
+    def _check(self, slot: int, run: _Run) -> None:
+        finished = run.outputs()
+        if finished > run.finished:
+            run.finished, run.last_progress = finished, time.monotonic()
+        code = run.process.poll()
+        hung = code is None and time.monotonic() - run.last_progress > self.timeout
+        if code is None and not hung:
+            return
+        if hung:
             run.kill()
+            # A killed LibreOffice may leave its profile locked or half written: start afresh.
+            self.profiles.pop(slot)
+        del self.running[slot]
+        self._collect(run, hung)
 
-
-def _collect(runs: list[_Batch], docs: list[Path]) -> dict[int, Path]:
-    """Each document's PDF in the batch folders; ToolError naming every document without one."""
-    produced: dict[int, Path] = {}
-    failed: list[str] = []
-    logs: list[str] = []
-    for run in runs:
-        assert run.process is not None
+    def _collect(self, run: _Run, hung: bool) -> None:
         missing = []
-        for index, link in run.staged.items():
-            pdf = run.outbox / f"{link.stem}.pdf"
-            if _looks_like_pdf(pdf):
-                produced[index] = pdf
+        for index in run.items:
+            if _looks_like_pdf(run.pdf(index)):
+                self.done[index] = run.pdf(index)
             else:
-                missing.append(str(docs[index]))
+                missing.append(index)
+        if not missing:
+            return
         code = run.process.returncode
-        if missing or code != 0:
-            failed.extend(missing)
-            logs.append(f"[exit code {code}]\n{run.log_tail()}")
-    if logs:
-        what = (
-            f"no usable PDF for {len(failed)} document(s):\n  " + "\n  ".join(failed)
-            if failed
-            else "LibreOffice reported a failure"
-        )
-        raise ToolError(
-            f"LibreOffice could not convert every document: {what}\n"
-            "A document it cannot open is usually damaged or not a Word file. "
-            "LibreOffice said:\n" + "\n".join(logs)
-        )
-    return produced
+        if hung or code != 0:
+            # It stopped on the first document without a PDF; it never reached the others.
+            failed, unreached = missing[:1], missing[1:]
+        else:
+            # It went through them all and refused these (it names them in its log).
+            failed, unreached = missing, []
+        if unreached:
+            self.queue.appendleft(unreached)
+        for index in failed:
+            self.attempts[index] += 1
+            if self.attempts[index] < ATTEMPTS:
+                self.retries.append(index)
+            elif hung:
+                self.failures.append(
+                    f"  {self.docs[index]}: LibreOffice did not finish converting it within {self.timeout:g} s, "
+                    "twice, and was stopped each time."
+                )
+            else:
+                self.failures.append(
+                    f"  {self.docs[index]}: no usable PDF, twice. LibreOffice said:\n"
+                    f"[exit code {code}]\n{run.log_tail()}"
+                )
+
+    def _report(self) -> None:
+        done = len(self.done) + sum(run.finished for run in self.running.values())
+        if self.on_progress is not None and done != self.reported:
+            self.reported = done
+            self.on_progress(done, len(self.docs))
 
 
 def _looks_like_pdf(path: Path) -> bool:
@@ -282,12 +347,12 @@ def _targets(docs: list[Path], out_dir: Path, base: Path | None) -> list[Path]:
     return targets
 
 
-def _batch_timeout(documents: int, timeout: float | None) -> float:
+def _document_timeout(timeout: float | None) -> float:
     if timeout is not None:
         return timeout
     setting = os.environ.get("PACKGEN_SOFFICE_TIMEOUT")
     if not setting:
-        return 60.0 + 10.0 * documents
+        return DEFAULT_TIMEOUT
     try:
         seconds = float(setting)
     except ValueError:

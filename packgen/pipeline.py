@@ -12,15 +12,16 @@ import difflib
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
 from . import documents, readiness
 from .assemble import PackNode, assemble_pack
-from .convert import convert_to_pdf
+from .cache import DocumentCache, Keys, forget_pack_state, load_pack_state, pack_inputs, save_pack_state
+from .convert import convert
 from .documents import DocumentSpec
 from .errors import InputError
 from .load import load_school
@@ -29,6 +30,9 @@ from .render import Renderer
 
 DEFAULT_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 PACK_NAME = "evidence-pack.pdf"
+
+# on_progress(step, done, total) for the long steps: "render", "convert", "assemble".
+Progress = Callable[[str, int, int], None]
 
 
 @dataclass(frozen=True)
@@ -42,11 +46,18 @@ class Produced:
 
 @dataclass(frozen=True)
 class PackBuilt:
+    """A pack as built. ``documents`` are those this build wrote (none when ``up_to_date``: the
+    pack and its documents were already as they would be made); ``made`` of them were rendered and
+    converted, ``reused`` came from the cache."""
+
     path: Path
     page_count: int
     documents: list[Produced]
     pupils: int
     providers: int
+    made: int = 0
+    reused: int = 0
+    up_to_date: bool = False
 
 
 def build_agreement(folder: Path, pupil_id: str, out_root: Path, *, templates: Path = DEFAULT_TEMPLATES,
@@ -69,12 +80,71 @@ def build_letters(folder: Path, out_root: Path, *, provider_id: str | None = Non
 
 
 def build_pack(folder: Path, out_root: Path, *, templates: Path = DEFAULT_TEMPLATES,
-               now: datetime | None = None, today: date | None = None) -> PackBuilt:
+               now: datetime | None = None, today: date | None = None,
+               on_progress: Progress | None = None) -> PackBuilt:
     """The evidence pack. ``now`` stamps the cover and register; ``today`` (default: now's date) is the day
-    the records are judged on, so a pack built for a given day always holds the same findings."""
-    data = load_school(folder)
+    the records are judged on, so a pack built for a given day always holds the same findings.
+    What is redone on a rebuild, and ``on_progress``: see ``build_packs``."""
+    return build_packs([folder], out_root, templates=templates, now=now, today=today, on_progress=on_progress)[0]
+
+
+def build_packs(folders: Sequence[Path], out_root: Path, *, templates: Path = DEFAULT_TEMPLATES,
+                now: datetime | None = None, today: date | None = None,
+                on_progress: Progress | None = None) -> list[PackBuilt]:
+    """One evidence pack per school folder, in order; all their documents share one pool of LibreOffice
+    workers.
+
+    A pack whose inputs (every file of its school folder and of ``templates``, packgen, the days) are
+    as when it was last built, and whose files are as that build left them, is left alone
+    (``up_to_date``; its cover keeps the time it was made). Otherwise each document found in the
+    cache is reused and only the others are rendered and converted. Every school is loaded before
+    anything is written, so a data problem in one stops them all.
+    """
     now = _now(now)
     today = today or now.date()
+    progress = on_progress or _quiet
+    results: dict[int, PackBuilt] = {}
+    plans: list[tuple[int, str, _PackPlan]] = []
+    for number, folder in enumerate(folders):
+        # Where load_school will place it (the folder's name), so nothing needs loading to know.
+        out = Path(out_root) / Path(folder).resolve().name
+        inputs = pack_inputs(folder, templates, (now.date(), today), skip=Path(out_root))
+        state = load_pack_state(out, inputs)
+        if state is not None:
+            results[number] = PackBuilt(out / PACK_NAME, state["page_count"], [], state["pupils"],
+                                        state["providers"], reused=state["documents"], up_to_date=True)
+        else:
+            plans.append((number, inputs, _plan_pack(load_school(folder), Path(out_root), now, today)))
+    outs = [plan.out for _, _, plan in plans]
+    if len(set(outs)) < len(outs):
+        raise InputError("two of the school folders have the same name, so their packs would overwrite each "
+                         "other in the output folder; build them one at a time with different --out folders")
+
+    with ExitStack() as stack:
+        stages = [stack.enter_context(_staging(out)) for out in outs]
+        made = _render_and_convert([(plan.specs, stage, plan.out) for (_, _, plan), stage in zip(plans, stages)],
+                                   templates, progress)
+        for ((number, inputs, plan), stage, batch) in zip(plans, stages, made):
+            results[number] = _finish_pack(plan, batch, stage, inputs, progress)
+    return [results[number] for number in range(len(folders))]
+
+
+@dataclass(frozen=True)
+class _PackPlan:
+    """A school's pack before anything is made: its documents and how the pack arranges them."""
+
+    data: SchoolData
+    out: Path
+    specs: list[DocumentSpec]
+    pack_only: tuple[DocumentSpec, ...]
+    cover: DocumentSpec
+    register: DocumentSpec
+    report: DocumentSpec
+    provider_docs: dict[str, list[DocumentSpec]]
+    pupil_docs: dict[str, list[DocumentSpec]]
+
+
+def _plan_pack(data: SchoolData, out_root: Path, now: datetime, today: date) -> _PackPlan:
     findings = readiness.assess(data, today)
     cover, register = documents.cover(data, now), documents.register(data, now)
     report = documents.readiness_report(data, today, findings, readiness.RULES)
@@ -84,34 +154,79 @@ def build_pack(folder: Path, out_root: Path, *, templates: Path = DEFAULT_TEMPLA
     pack_only = (cover, register, report)
     specs = [*pack_only, *(d for docs in provider_docs.values() for d in docs),
              *(d for docs in pupil_docs.values() for d in docs)]
+    return _PackPlan(data, _school_out(out_root, data), specs, pack_only, cover, register, report,
+                     provider_docs, pupil_docs)
 
-    out = _school_out(out_root, data)
+
+def _finish_pack(plan: _PackPlan, batch: _Made, stage: Path, inputs: str, progress: Progress) -> PackBuilt:
+    """Assemble the pack from its made documents and publish it with them."""
+    data, out = plan.data, plan.out
+    made = {p.spec.stem: p for p in batch.produced}
+    tree = _pack_tree(data, made, plan.provider_docs, plan.pupil_docs, plan.register, plan.report)
+    progress("assemble", 0, 1)
+    pack = assemble_pack(made[plan.cover.stem].pdf, tree, stage / PACK_NAME,
+                         footer=f"{data.school.school.name} · Evidence pack")
+    progress("assemble", 1, 1)
+    forget_pack_state(out)
+    published = _publish([made[s.stem] for s in plan.specs if s not in plan.pack_only], stage, out)
+    os.replace(stage / PACK_NAME, out / PACK_NAME)
+    save_pack_state(out, inputs, [out / PACK_NAME, *(f for p in published for f in (p.docx, p.pdf))],
+                    page_count=pack.page_count, pupils=len(data.pupils), providers=len(data.providers),
+                    documents=len(published))
+    DocumentCache(out).prune(batch.keys)
+    return PackBuilt(out / PACK_NAME, pack.page_count, published, len(data.pupils), len(data.providers),
+                     made=batch.made, reused=len(batch.produced) - batch.made)
+
+
+def produce(specs: Sequence[DocumentSpec], out: Path, templates: Path,
+            on_progress: Progress | None = None) -> list[Produced]:
+    """Render and convert ``specs`` (reusing those in the cache), then move them into ``out`` only once all
+    of them succeeded."""
     with _staging(out) as stage:
-        made = {p.spec.stem: p for p in _render_and_convert(specs, stage, templates)}
-        tree = _pack_tree(data, made, provider_docs, pupil_docs, register, report)
-        pack = assemble_pack(made[cover.stem].pdf, tree, stage / PACK_NAME,
-                             footer=f"{data.school.school.name} · Evidence pack")
-        published = _publish([made[s.stem] for s in specs if s not in pack_only], stage, out)
-        os.replace(stage / PACK_NAME, out / PACK_NAME)
-    return PackBuilt(out / PACK_NAME, pack.page_count, published, len(data.pupils), len(data.providers))
+        batch = _render_and_convert([(specs, stage, out)], templates, on_progress or _quiet)[0]
+        return _publish(batch.produced, stage, out)
 
 
-def produce(specs: Sequence[DocumentSpec], out: Path, templates: Path) -> list[Produced]:
-    """Render and convert ``specs``, then move them into ``out`` only once all of them succeeded."""
-    with _staging(out) as stage:
-        return _publish(_render_and_convert(specs, stage, templates), stage, out)
+@dataclass(frozen=True)
+class _Made:
+    produced: list[Produced]  # in the order of the specs, all in the staging folder
+    keys: list[str]  # the cache keys they were made or found under
+    made: int  # how many were rendered and converted (the rest came from the cache)
 
 
-def _render_and_convert(specs: Sequence[DocumentSpec], stage: Path, templates: Path) -> list[Produced]:
-    renderer = Renderer(templates)
-    docx_files = []
-    for spec in specs:
-        dest = stage / f"{spec.stem}.docx"
-        _private_dir(dest.parent)
-        renderer.render(spec.template, spec.context, dest)
-        docx_files.append(dest)
-    pdf_files = convert_to_pdf(docx_files, stage, base=stage)
-    return [Produced(spec, docx, pdf) for spec, docx, pdf in zip(specs, docx_files, pdf_files, strict=True)]
+def _render_and_convert(batches: Sequence[tuple[Sequence[DocumentSpec], Path, Path]], templates: Path,
+                        progress: Progress) -> list[_Made]:
+    """Each batch (specs, staging folder, output folder) as documents in its staging folder.
+
+    A document whose key is in its output folder's cache is copied from there; the others, of every
+    batch together, are rendered, then converted in one run of the LibreOffice workers, then cached.
+    """
+    keys = Keys(templates)
+    results, to_make = [], []
+    for specs, stage, out in batches:
+        cache = DocumentCache(out)
+        produced, found, made = [], [], 0
+        for spec in specs:
+            docx, pdf = stage / f"{spec.stem}.docx", stage / f"{spec.stem}.pdf"
+            _private_dir(docx.parent)
+            key = keys.key(spec.template, spec.context)
+            if key is None or not cache.fetch(key, docx, pdf):
+                to_make.append((spec, docx, pdf, cache, key))
+                made += 1
+            found += [key] if key else []
+            produced.append(Produced(spec, docx, pdf))
+        results.append(_Made(produced, found, made))
+    if to_make:
+        renderer = Renderer(templates)
+        for done, (spec, docx, _, _, _) in enumerate(to_make, start=1):
+            renderer.render(spec.template, spec.context, docx)
+            progress("render", done, len(to_make))
+        convert([(docx, pdf) for _, docx, pdf, _, _ in to_make],
+                on_progress=lambda done, total: progress("convert", done, total))
+        for _, docx, pdf, cache, key in to_make:
+            if key is not None:
+                cache.store(key, docx, pdf)
+    return results
 
 
 def _publish(made: Sequence[Produced], stage: Path, out: Path) -> list[Produced]:
@@ -186,6 +301,10 @@ def _school_out(out_root: Path, data: SchoolData) -> Path:
 
 def _now(now: datetime | None) -> datetime:
     return (now or datetime.now()).replace(microsecond=0)
+
+
+def _quiet(step: str, done: int, total: int) -> None:
+    """No progress reports wanted."""
 
 
 def _unknown(kind: str, wanted: str, known, where: str) -> str:
