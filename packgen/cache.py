@@ -191,7 +191,8 @@ def pack_inputs(folder: Path, templates: Path, days: Iterable[date], skip: Path 
     for day in days:
         digest.update(day.isoformat().encode() + b"\0")
     for label, root in (("school", Path(folder).resolve()), ("templates", Path(templates).resolve())):
-        digest.update(f"{label}\0{root}\0".encode())
+        # Contents only: a folder copied or moved elsewhere makes the same pack.
+        digest.update(f"{label}\0".encode())
         for path in _files(root, skip.resolve() if skip else None):
             digest.update(f"{path.relative_to(root)}\0{_file_digest(path)}\0".encode())
     return digest.hexdigest()

@@ -177,3 +177,73 @@ def test_a_bad_timeout_setting_is_reported(tmp_path, monkeypatch):
 
     with pytest.raises(ToolError, match="PACKGEN_SOFFICE_TIMEOUT"):
         convert_to_pdf([doc], tmp_path / "out", soffice=str(fake_soffice(tmp_path, "exit 0")))
+
+
+# ---------------------------------------------------------------- the pool when LibreOffice misbehaves
+
+
+def test_a_worker_that_hangs_is_killed_and_its_documents_tried_again(tmp_path, monkeypatch):
+    """The first start hangs (a broken environment); the documents are then converted by real LibreOffice."""
+    group_file, marker = tmp_path / "group", tmp_path / "hung-once"
+    soffice = fake_soffice(tmp_path, f"""
+if [ ! -e {shlex.quote(str(marker))} ]; then
+    touch {shlex.quote(str(marker))}
+    echo $$ > {shlex.quote(str(group_file))}
+    sleep 300 &
+    wait
+fi
+exec {REAL_SOFFICE} "$@"
+""")
+    docs = [make_docx(tmp_path / "docs" / f"plan-{n}.docx", f"Education plan number {n}") for n in range(3)]
+    monkeypatch.setenv("PACKGEN_SOFFICE_TIMEOUT", "10")  # a real start and a document fit easily
+    seen = []
+
+    pdfs = convert_to_pdf(docs, tmp_path / "out", workers=1, soffice=str(soffice),
+                          on_progress=lambda done, total: seen.append((done, total)))
+
+    for n, pdf in enumerate(pdfs):
+        assert f"Education plan number {n}" in pdf_text(pdf)
+    assert live_processes_in_group(int(group_file.read_text())) == []
+    assert seen[-1] == (3, 3) and seen == sorted(seen)
+
+
+def test_a_worker_that_crashes_loses_only_the_document_it_was_on(tmp_path):
+    """LibreOffice converts the first document, then dies: the next is tried alone, the rest queued again."""
+    log, marker = tmp_path / "starts.log", tmp_path / "crashed-once"
+    soffice = fake_soffice(tmp_path, f"""
+echo "$*" >> {shlex.quote(str(log))}
+if [ ! -e {shlex.quote(str(marker))} ]; then
+    touch {shlex.quote(str(marker))}
+    first=$(for arg in "$@"; do case $arg in *.docx) echo "$arg"; break;; esac; done)
+    outdir=$(echo "$*" | sed 's/.*--outdir \\([^ ]*\\).*/\\1/')
+    {REAL_SOFFICE} "$1" --headless --convert-to pdf --outdir "$outdir" "$first" >/dev/null 2>&1
+    kill -SEGV $$
+fi
+exec {REAL_SOFFICE} "$@"
+""")
+    docs = [make_docx(tmp_path / "docs" / f"visit-{n}.docx", f"Visit note {n}") for n in range(4)]
+
+    pdfs = convert_to_pdf(docs, tmp_path / "out", workers=1, soffice=str(soffice))
+
+    for n, pdf in enumerate(pdfs):
+        assert f"Visit note {n}" in pdf_text(pdf)
+    given = [[arg.rsplit("/", 1)[1] for arg in line.split() if arg.endswith(".docx")]
+             for line in log.read_text().splitlines()]
+    assert given == [["00000.docx", "00001.docx", "00002.docx", "00003.docx"],  # dies after the first
+                     ["00001.docx"],  # the one it died on, alone
+                     ["00002.docx", "00003.docx"]]  # the ones it never reached
+
+
+def test_a_document_that_fails_twice_stops_the_run_and_nothing_is_written(tmp_path):
+    soffice = fake_soffice(tmp_path, 'echo "Fatal exception: Signal 6" >&2\nkill -ABRT $$')
+    docs = [make_docx(tmp_path / "docs" / f"d{n}.docx", "text") for n in range(3)]
+    out = tmp_path / "out"
+
+    started = time.monotonic()
+    with pytest.raises(ToolError) as caught:
+        convert_to_pdf(docs, out, workers=2, soffice=str(soffice))
+
+    message = str(caught.value)
+    assert "no usable PDF, twice" in message and "Signal 6" in message
+    assert time.monotonic() - started < 10  # it gave up; it did not try every document twice over
+    assert not out.exists()

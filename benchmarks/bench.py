@@ -1,0 +1,241 @@
+"""How long packgen takes to build packs, measured in one run on this machine.
+
+For each school size (fictional schools cloned from the demo records, benchmarks/schools.py) it times,
+each size in a process of its own so memory figures are its own:
+
+  cold     a first build into an empty output folder (empty cache);
+  no change  the same build again;
+  one edit   a build after one pupil's record was edited;
+  naive    one `soffice --convert-to pdf` per document, one after another, for the same documents
+           (all of them, or every n-th when --naive-sample is given, then scaled up per document).
+
+and prints the times, the ratios, documents per second, processor time and peak memory. The machine is
+shared, so it also prints the load average: wall time stretches when other work competes for the cores,
+processor time does not.
+
+    .venv/bin/python benchmarks/bench.py                 # 30, 100 and 300 pupils
+    .venv/bin/python benchmarks/bench.py --sizes 30 --naive-sample 0
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks.schools import edit_one_record, make_school  # noqa: E402
+from packgen.convert import find_soffice  # noqa: E402
+from packgen.pipeline import build_packs  # noqa: E402
+
+TARGETS = {
+    "cold_vs_naive": 12.0,  # cold 30-pupil build at least 12x faster than the naive way
+    "edit_share": 0.15,  # rebuild after one edit at most 15% of cold
+    "no_change_seconds": 2.0,
+    "peak_mb_300": 600.0,
+}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[30, 100, 300], help="pupils per school")
+    parser.add_argument("--naive-sample", type=int, default=None, metavar="N",
+                        help="time the naive way on N documents and scale up (0: every document; "
+                             "default: every document for up to 50 pupils, else 30)")
+    parser.add_argument("--one", type=int, help=argparse.SUPPRESS)  # one size, in a process of its own
+    parser.add_argument("--work", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.one:
+        print(json.dumps(measure(args.one, args.work, args.naive_sample)))
+        return
+
+    print(machine())
+    results = []
+    with tempfile.TemporaryDirectory(prefix="packgen-bench-") as work:
+        for pupils in args.sizes:
+            command = [sys.executable, __file__, "--one", str(pupils), "--work", work]
+            if args.naive_sample is not None:
+                command += ["--naive-sample", str(args.naive_sample)]
+            done = subprocess.run(command, check=True, stdout=subprocess.PIPE, text=True)
+            results.append(json.loads(done.stdout.splitlines()[-1]))
+            report(results[-1])
+    summary(results)
+
+
+def measure(pupils: int, work: Path, naive_sample: int | None) -> dict:
+    school = make_school(work / "schools" / f"school-{pupils}", pupils)
+    out = work / "output" / f"{pupils}"
+    memory = _Sampler()
+    memory.start()
+    result: dict = {"pupils": pupils}
+    result["cold"] = _timed(school, out)
+    pack = out / school.name
+    result["documents"] = result["cold"]["made"]
+    result["pages"] = result["cold"]["pages"]
+    result["no_change"] = _timed(school, out)
+    edit_one_record(school)
+    result["one_edit"] = _timed(school, out)
+    memory.stop()
+    self_usage = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    # Linux gives ru_maxrss in kilobytes; for children it is the largest single child.
+    result["peak_mb_rusage"] = (self_usage.ru_maxrss + children.ru_maxrss) / 1024
+    result["peak_mb_sampled"] = memory.peak / 1024 / 1024
+    sample = naive_sample if naive_sample is not None else (0 if pupils <= 50 else 30)
+    result["naive"] = naive(sorted(pack.rglob("*.docx")), work / "naive", sample)
+    return result
+
+
+def _timed(school: Path, out: Path) -> dict:
+    """One build of ``school`` into ``out``: wall and processor time, when each step began, what it did."""
+    steps: dict[str, float] = {}
+    started, cpu, load = time.perf_counter(), _cpu(), os.getloadavg()[0]
+
+    def progress(step: str, done: int, total: int) -> None:
+        steps.setdefault(step, time.perf_counter() - started)
+
+    built = build_packs([school], out, on_progress=progress)[0]
+    return {"seconds": time.perf_counter() - started, "cpu": _cpu() - cpu, "load": (load + os.getloadavg()[0]) / 2,
+            "made": built.made, "reused": built.reused, "up_to_date": built.up_to_date,
+            "pages": built.page_count, "steps": steps}
+
+
+def naive(docs: list[Path], work: Path, sample: int) -> dict:
+    """One LibreOffice start per document, one after another, with one ready-made profile."""
+    chosen = docs if not sample or sample >= len(docs) else docs[:: max(1, len(docs) // sample)][:sample]
+    profile = (work / "profile").as_uri()
+    outdir = work / "out"
+    soffice = find_soffice()
+    command = [soffice, f"-env:UserInstallation={profile}", "--headless", "--convert-to", "pdf", "--outdir",
+               str(outdir)]
+    subprocess.run(command + [str(chosen[0])], check=True, capture_output=True)  # makes the profile, untimed
+    started, cpu = time.perf_counter(), _cpu()
+    for doc in chosen:
+        subprocess.run(command + [str(doc)], check=True, capture_output=True)
+    seconds = time.perf_counter() - started
+    per_document = seconds / len(chosen)
+    shutil.rmtree(work, ignore_errors=True)
+    return {"timed": len(chosen), "of": len(docs), "per_document": per_document,
+            "cpu_per_document": (_cpu() - cpu) / len(chosen)}
+
+
+def report(r: dict) -> None:
+    docs, cold = r["documents"], r["cold"]
+    naive_seconds = r["naive"]["per_document"] * docs
+    convert_seconds = cold["steps"].get("assemble", cold["seconds"]) - cold["steps"].get("convert", 0)
+    print(f"\n{r['pupils']} pupils: {docs} documents, {r['pages']} pages")
+    for name, label in (("cold", "cold build"), ("no_change", "no-change rebuild"), ("one_edit", "one-edit rebuild")):
+        m = r[name]
+        print(f"  {label:<19}{m['seconds']:8.1f} s  ({m['cpu']:6.1f} s processor, load {m['load']:.1f}; "
+              f"{m['made']} made, {m['reused']} from cache{', up to date' if m['up_to_date'] else ''})")
+    steps = cold["steps"]
+    print(f"    cold steps: before render {steps.get('render', 0):.1f} s, render "
+          f"{steps.get('convert', 0) - steps.get('render', 0):.1f} s, convert {convert_seconds:.1f} s, "
+          f"assemble and publish {cold['seconds'] - steps.get('assemble', cold['seconds']):.1f} s")
+    n = r["naive"]
+    scaled = "" if n["timed"] == n["of"] else f" (timed on {n['timed']} of {n['of']}, scaled up per document)"
+    print(f"  naive conversion {naive_seconds:10.1f} s  ({n['per_document']:.2f} s a document, "
+          f"{n['cpu_per_document']:.2f} s processor){scaled}")
+    print(f"  cold build is {naive_seconds / cold['seconds']:.1f}x faster than naive conversion alone; "
+          f"{(cold['seconds'] - convert_seconds + naive_seconds) / cold['seconds']:.1f}x faster than the same "
+          "build converting the naive way")
+    print(f"  one-edit rebuild = {100 * r['one_edit']['seconds'] / cold['seconds']:.1f}% of cold; "
+          f"{docs / cold['seconds']:.1f} documents a second cold")
+    print(f"  peak memory: {r['peak_mb_rusage']:.0f} MB (getrusage: this process + largest child), "
+          f"{r['peak_mb_sampled']:.0f} MB (all processes at once, sampled)")
+
+
+def summary(results: list[dict]) -> None:
+    print("\nTargets")
+    for r in results:
+        if r["pupils"] == 30:
+            ratio = r["naive"]["per_document"] * r["documents"] / r["cold"]["seconds"]
+            _verdict(f"cold 30-pupil build >= {TARGETS['cold_vs_naive']:g}x faster than naive", ratio,
+                     ratio >= TARGETS["cold_vs_naive"], "x")
+        share = r["one_edit"]["seconds"] / r["cold"]["seconds"]
+        _verdict(f"{r['pupils']} pupils: one-edit rebuild <= 15% of cold", 100 * share,
+                 share <= TARGETS["edit_share"], "%")
+        _verdict(f"{r['pupils']} pupils: no-change rebuild < 2 s", r["no_change"]["seconds"],
+                 r["no_change"]["seconds"] < TARGETS["no_change_seconds"], " s")
+        if r["pupils"] == 300:
+            _verdict("300 pupils: peak memory < 600 MB", r["peak_mb_sampled"],
+                     r["peak_mb_sampled"] < TARGETS["peak_mb_300"], " MB (sampled, all processes)")
+    if len(results) >= 2:
+        xs = [r["pupils"] for r in results]
+        ys = [r["cold"]["seconds"] for r in results]
+        mean_x, mean_y = sum(xs) / len(xs), sum(ys) / len(ys)
+        slope = sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys)) / sum((x - mean_x) ** 2 for x in xs)
+        intercept = mean_y - slope * mean_x
+        worst = max(abs(y - (intercept + slope * x)) / y for x, y in zip(xs, ys))
+        print(f"  cold time against pupils: {slope:.2f} s a pupil + {intercept:.1f} s "
+              f"(the fit is within {100 * worst:.0f}% of every size measured)")
+
+
+def _verdict(what: str, value: float, met: bool, unit: str) -> None:
+    print(f"  {'met   ' if met else 'MISSED'} {what}: {value:.1f}{unit}")
+
+
+def machine() -> str:
+    model = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                  if line.startswith("model name")), platform.processor())
+    memory = int(Path("/proc/meminfo").read_text().split()[1]) // 1024
+    office = subprocess.run([find_soffice(), "--version"], capture_output=True, text=True).stdout.strip()
+    return (f"Machine: {model}, {len(os.sched_getaffinity(0))} cores, {memory} MB memory; "
+            f"{platform.system()} {platform.release()}; Python {platform.python_version()}; {office}")
+
+
+def _cpu() -> float:
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+class _Sampler(threading.Thread):
+    """The most memory this process and all its descendants held at once (resident, sampled)."""
+
+    def __init__(self) -> None:
+        super().__init__(daemon=True)
+        self.peak = 0
+        self._halt = threading.Event()
+
+    def run(self) -> None:
+        while not self._halt.wait(0.2):
+            self.peak = max(self.peak, _tree_rss(os.getpid()))
+
+    def stop(self) -> None:
+        self._halt.set()
+        self.join()
+
+
+def _tree_rss(root: int) -> int:
+    parents: dict[int, int] = {}
+    rss: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        pid = int(stat.parent.name)
+        parents[pid] = int(fields[1])
+        rss[pid] = int(fields[21]) * os.sysconf("SC_PAGE_SIZE")
+    total = 0
+    for pid in rss:
+        ancestor = pid
+        while ancestor not in (root, 0, 1) and ancestor in parents:
+            ancestor = parents[ancestor]
+        if ancestor == root:
+            total += rss[pid]
+    return total
+
+
+if __name__ == "__main__":
+    main()

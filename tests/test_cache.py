@@ -1,0 +1,293 @@
+"""The document cache: a rebuild redoes exactly what changed, and never serves a stale or damaged document.
+
+The end-to-end tests use the real LibreOffice and the mini school (22 documents). One cold build is
+shared: each test copies the school and its output folder (cache included), changes one thing,
+rebuilds, and reads the pack back with pypdf. A wrapper around soffice records what LibreOffice was
+given, so a test can tell whether it ran at all.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import shutil
+import stat
+from datetime import date, datetime
+from pathlib import Path
+
+import pytest
+from docx import Document
+from pypdf import PdfReader
+
+import packgen
+from packgen import documents
+from packgen.cache import CACHE_DIR, DocumentCache, Keys, canonical
+from packgen.convert import MAX_WORKERS
+from packgen.errors import InputError
+from packgen.load import load_school
+from packgen.pipeline import DEFAULT_TEMPLATES, PACK_NAME, build_pack, build_packs
+
+from .conftest import edit_record, run_cli
+from .test_convert import logging_soffice, make_docx
+
+MINI = Path(__file__).resolve().parent / "fixtures" / "mini-school"
+NOW = datetime(2026, 9, 2, 9, 30)
+
+
+def pack_text(pack: Path) -> str:
+    return "\n".join(page.extract_text() for page in PdfReader(pack).pages)
+
+
+def pdf_text(path: Path) -> str:
+    return "\n".join(page.extract_text() for page in PdfReader(path).pages)
+
+
+@pytest.fixture(scope="module")
+def cold(tmp_path_factory) -> dict:
+    root = tmp_path_factory.mktemp("cold")
+    school = root / "mini-school"
+    shutil.copytree(MINI, school)
+    built = build_pack(school, root / "output", now=NOW)
+    return {"root": root, "built": built}
+
+
+@pytest.fixture
+def rebuild(cold, tmp_path, monkeypatch):
+    """A copy of the cold build's school and output; ``rebuild()`` builds it again through a soffice
+    that logs each start, and ``starts()`` lists them."""
+    shutil.copytree(cold["root"] / "mini-school", tmp_path / "mini-school")
+    shutil.copytree(cold["root"] / "output", tmp_path / "output")  # keeps times, as a later run would see them
+    log = tmp_path / "soffice-starts.log"
+    monkeypatch.setenv("PACKGEN_SOFFICE", str(logging_soffice(tmp_path, log)))
+
+    class Rebuild:
+        school = tmp_path / "mini-school"
+        out = tmp_path / "output" / "mini-school"
+        pack = out / PACK_NAME
+
+        def __call__(self, **options):
+            return build_pack(self.school, tmp_path / "output", now=NOW, **options)
+
+        def starts(self) -> list[str]:
+            return log.read_text().splitlines() if log.exists() else []
+
+    return Rebuild()
+
+
+def published_pdfs(out: Path, pupil_id: str) -> dict[Path, bytes]:
+    return {p: p.read_bytes() for p in out.rglob(f"{pupil_id}*.pdf")}
+
+
+def test_a_rebuild_with_nothing_changed_leaves_the_pack_alone_and_starts_no_libreoffice(rebuild):
+    before = rebuild.pack.stat().st_mtime_ns, rebuild.pack.read_bytes()
+
+    built = rebuild()
+
+    assert built.up_to_date and built.made == 0 and built.documents == []
+    assert built.page_count == len(PdfReader(rebuild.pack).pages)
+    assert (rebuild.pack.stat().st_mtime_ns, rebuild.pack.read_bytes()) == before
+    assert rebuild.starts() == []
+
+
+def test_editing_one_pupil_redoes_their_documents_and_the_pack_pages_only(rebuild):
+    others = {**published_pdfs(rebuild.out, "p01"), **published_pdfs(rebuild.out, "p03")}
+    theirs = published_pdfs(rebuild.out, "p02")
+    edit_record(rebuild.school / "pupils" / "p02.yaml",
+                lambda r: r["pupil"].update(legal_surname="Marlowe"))
+
+    built = rebuild()
+
+    text = pack_text(rebuild.pack)
+    assert "Marlowe" in text and "Sandhu" not in text
+    assert not built.up_to_date
+    # The other pupils' documents came from the cache, byte for byte; every one of p02's was made again.
+    assert {p: p.read_bytes() for p in others} == others
+    assert all(p.read_bytes() != old for p, old in theirs.items())
+    assert built.made < len(built.documents) / 2
+    assert built.made + built.reused == 22
+
+
+def test_a_changed_template_shows_in_every_document_made_from_it(rebuild, tmp_path):
+    templates = tmp_path / "templates"
+    shutil.copytree(DEFAULT_TEMPLATES, templates)
+    visit = Document(templates / "visit.docx")
+    visit.add_paragraph("Checked against the autumn visit standard.")
+    visit.save(templates / "visit.docx")
+    visits = sum(len(r.visits) for r in load_school(rebuild.school).pupils.values())
+
+    built = rebuild(templates=templates)
+
+    visit_pdfs = sorted(rebuild.out.glob("visits/*.pdf"))
+    assert len(visit_pdfs) == visits > 0
+    for pdf in visit_pdfs:
+        assert "Checked against the autumn visit standard." in pdf_text(pdf), pdf
+    assert pack_text(rebuild.pack).count("Checked against the autumn visit standard.") == visits
+    assert built.made == visits  # nothing else uses that template
+
+
+def test_a_new_packgen_version_makes_every_document_afresh(rebuild, monkeypatch):
+    monkeypatch.setattr(packgen, "__version__", "99.0.0")
+
+    built = rebuild()
+
+    assert not built.up_to_date
+    assert (built.made, built.reused) == (22, 0)
+    converted = [arg for line in rebuild.starts() for arg in line.split() if arg.endswith(".docx")]
+    assert len(converted) == 22
+    assert "Ravi" in pack_text(rebuild.pack)
+
+
+def test_a_damaged_cache_entry_is_made_again_never_served(rebuild):
+    data = load_school(rebuild.school)
+    keys = Keys(DEFAULT_TEMPLATES)
+    mine = documents.agreement(data, "p01", NOW.date())
+    other = documents.agreement(data, "p03", NOW.date())
+    entry = rebuild.out / CACHE_DIR / "documents"
+    mine_entry = next(entry.glob(f"*/{keys.key(mine.template, mine.context)}.entry"))
+    other_entry = next(entry.glob(f"*/{keys.key(other.template, other.context)}.entry"))
+    # Damage only the digests can see: p03's agreement in p01's entry, its sizes and p01's digests.
+    magic, mine_header, _ = mine_entry.read_bytes().split(b"\n", 2)
+    _, other_header, other_payload = other_entry.read_bytes().split(b"\n", 2)
+    header = [[size, digest] for (size, _), (_, digest) in zip(json.loads(other_header), json.loads(mine_header))]
+    mine_entry.write_bytes(b"\n".join([magic, json.dumps(header).encode(), other_payload]))
+    edit_record(rebuild.school / "pupils" / "p02.yaml", lambda r: r["pupil"].update(legal_surname="Marlowe"))
+
+    rebuild()
+
+    agreement = pdf_text(rebuild.out / "agreements" / "p01.pdf")
+    p01, p03 = data.pupils["p01"].pupil, data.pupils["p03"].pupil
+    assert p01.legal_surname in agreement and p03.legal_surname not in agreement
+    served = rebuild.out / "served.docx"
+    assert DocumentCache(rebuild.out).fetch(keys.key(mine.template, mine.context), served,
+                                            rebuild.out / "served.pdf")
+    assert p01.legal_surname in pdf_text(rebuild.out / "served.pdf")
+
+
+def test_the_cache_is_private_to_its_owner(cold):
+    cache = cold["built"].path.parent / CACHE_DIR
+    entries = list(cache.rglob("*.entry"))
+    assert len(entries) == 22
+    for path in [cache, *cache.rglob("*")]:
+        assert stat.S_IMODE(path.stat().st_mode) == (0o700 if path.is_dir() else 0o600), path
+
+
+def test_several_schools_share_one_pool_of_libreoffice_workers(tmp_path, monkeypatch):
+    first, second = tmp_path / "a" / "mini-school", tmp_path / "b" / "north-school"
+    shutil.copytree(MINI, first)
+    shutil.copytree(MINI, second)
+    edit_record(second / "school.yaml", lambda s: s["school"].update(name="North Fields School"))
+    log = tmp_path / "starts.log"
+    monkeypatch.setenv("PACKGEN_SOFFICE", str(logging_soffice(tmp_path, log)))
+
+    result = run_cli("build", first, second, "--out", tmp_path / "out")
+
+    assert result.exit_code == 0, result.output
+    assert "North Fields School" in pack_text(tmp_path / "out" / "north-school" / PACK_NAME)
+    assert "North Fields School" not in pack_text(tmp_path / "out" / "mini-school" / PACK_NAME)
+    # 44 documents, one LibreOffice start per worker: the schools did not each start their own.
+    workers = min(len(os.sched_getaffinity(0)), MAX_WORKERS)
+    assert len(log.read_text().splitlines()) == workers
+    assert "Converting to PDF: 44 of 44" in result.stderr  # not a terminal: plain lines
+
+
+def test_quiet_builds_show_no_progress(rebuild):
+    edit_record(rebuild.school / "pupils" / "p02.yaml", lambda r: r["pupil"].update(legal_surname="Marlowe"))
+
+    result = run_cli("build", rebuild.school, "--out", rebuild.out.parent, "--quiet")
+
+    assert result.exit_code == 0, result.output
+    assert result.stderr == ""
+    assert "taken from the cache" in result.stdout
+
+
+def test_school_folders_with_the_same_name_are_refused(tmp_path):
+    for where in ("a", "b"):
+        shutil.copytree(MINI, tmp_path / where / "mini-school")
+
+    with pytest.raises(InputError, match="same name"):
+        build_packs([tmp_path / "a" / "mini-school", tmp_path / "b" / "mini-school"], tmp_path / "out")
+    assert not (tmp_path / "out" / "mini-school" / PACK_NAME).exists()
+
+
+# ---------------------------------------------------------------- keys, without LibreOffice
+
+
+@dataclasses.dataclass(frozen=True)
+class Row:
+    name: str
+    day: date
+
+
+def test_a_key_changes_with_every_input_it_is_made_from(tmp_path, monkeypatch):
+    templates = tmp_path / "templates"
+    shutil.copytree(DEFAULT_TEMPLATES, templates)
+    pupil = load_school(MINI).pupils["p01"].pupil
+    context = {"pupil": pupil, "rows": [Row("Ravi", date(2026, 9, 2))], "generated_on": date(2026, 9, 2)}
+    key = Keys(templates).key("visit.docx", context)
+
+    assert Keys(templates).key("visit.docx", dict(context)) == key
+    assert Keys(templates).key("review.docx", context) != key
+    assert Keys(templates).key("visit.docx", context | {"generated_on": date(2026, 9, 3)}) != key
+    assert Keys(templates).key("visit.docx", context | {"pupil": pupil.model_copy(update={"year_group": 11})}) != key
+    assert Keys(templates).key("visit.docx", context | {"rows": [Row("Ravi", date(2026, 9, 3))]}) != key
+    monkeypatch.setattr(packgen, "__version__", "99.0.0")
+    assert Keys(templates).key("visit.docx", context) != key
+    monkeypatch.undo()
+    (templates / "labels.yaml").write_text((templates / "labels.yaml").read_text() + "\n# a comment\n")
+    assert Keys(templates).key("visit.docx", context) != key
+
+
+def test_values_a_template_would_print_differently_have_different_keys():
+    def key(value):
+        return Keys(DEFAULT_TEMPLATES).key("visit.docx", {"value": value})
+
+    assert key({"a": 1, "b": 2}) != key({"b": 2, "a": 1})  # a loop over it prints in order
+    assert key(date(2026, 9, 2)) != key("2026-09-02")
+    assert key(1) != key(1.0) != key(True)
+    assert key(b"\x89PNG one") != key(b"\x89PNG two")
+    assert key({3, 1, 2}) == key({2, 3, 1})  # a set has no order to print
+    assert canonical((1, 2)) == canonical([1, 2])
+
+
+def test_data_without_an_exact_written_form_is_never_cached():
+    assert Keys(DEFAULT_TEMPLATES).key("visit.docx", {"thing": object()}) is None
+
+
+# ---------------------------------------------------------------- entries, without LibreOffice
+
+
+@pytest.fixture
+def entry(tmp_path) -> tuple[DocumentCache, Path]:
+    docx = make_docx(tmp_path / "in" / "a.docx", "A document")
+    pdf = tmp_path / "in" / "a.pdf"
+    pdf.write_bytes(b"%PDF-1.7\n" + b"x" * 5000 + b"\n%%EOF\n")
+    cache = DocumentCache(tmp_path / "out")
+    cache.store("ab" * 32, docx, pdf)
+    return cache, next((tmp_path / "out").rglob("*.entry"))
+
+
+def test_an_entry_comes_back_exactly_as_stored(entry, tmp_path):
+    cache, _ = entry
+    assert cache.fetch("ab" * 32, tmp_path / "b.docx", tmp_path / "b.pdf")
+    assert (tmp_path / "b.docx").read_bytes() == (tmp_path / "in" / "a.docx").read_bytes()
+    assert (tmp_path / "b.pdf").read_bytes() == (tmp_path / "in" / "a.pdf").read_bytes()
+    assert not cache.fetch("cd" * 32, tmp_path / "c.docx", tmp_path / "c.pdf")
+
+
+DAMAGE = {
+    "a byte changed": lambda b: b[:-100] + bytes([b[-100] ^ 1]) + b[-99:],
+    "cut short": lambda b: b[: len(b) // 2],
+    "empty": lambda b: b"",
+    "header garbled": lambda b: b.replace(b"[[", b"[{", 1),
+}
+
+
+@pytest.mark.parametrize("damage", DAMAGE)
+def test_a_damaged_entry_is_refused_and_removed(entry, tmp_path, damage):
+    cache, path = entry
+    path.write_bytes(DAMAGE[damage](path.read_bytes()))
+
+    assert not cache.fetch("ab" * 32, tmp_path / "b.docx", tmp_path / "b.pdf")
+    assert not path.exists()
+    assert not (tmp_path / "b.pdf").exists()
