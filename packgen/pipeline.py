@@ -19,7 +19,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from . import documents, readiness
-from .assemble import PackNode, assemble_pack
+from .assemble import PackNode, PackResult, assemble_pack
 from .cache import DocumentCache, Keys, forget_pack_state, load_pack_state, pack_inputs, save_pack_state
 from .convert import convert
 from .documents import DocumentSpec
@@ -46,9 +46,10 @@ class Produced:
 
 @dataclass(frozen=True)
 class PackBuilt:
-    """A pack as built. ``documents`` are those this build wrote (none when ``up_to_date``: the
-    pack and its documents were already as they would be made); ``made`` of them were rendered and
-    converted, ``reused`` came from the cache."""
+    """A pack as built. ``documents`` are those this build wrote beside the pack (none when
+    ``up_to_date``: the pack and its documents were already as they would be made). Of all the pack's
+    documents (the cover, register and readiness report too), ``made`` were rendered and converted and
+    ``reused`` came from the cache."""
 
     path: Path
     page_count: int
@@ -103,11 +104,14 @@ def build_packs(folders: Sequence[Path], out_root: Path, *, templates: Path = DE
     now = _now(now)
     today = today or now.date()
     progress = on_progress or _quiet
+    names = [Path(folder).resolve().name for folder in folders]  # what load_school will call each school
+    if len(set(names)) < len(names):
+        raise InputError("two of the school folders have the same name, so their packs would overwrite each "
+                         "other in the output folder; build them one at a time with different --out folders")
     results: dict[int, PackBuilt] = {}
     plans: list[tuple[int, str, _PackPlan]] = []
-    for number, folder in enumerate(folders):
-        # Where load_school will place it (the folder's name), so nothing needs loading to know.
-        out = Path(out_root) / Path(folder).resolve().name
+    for number, (folder, name) in enumerate(zip(folders, names)):
+        out = Path(out_root) / name
         inputs = pack_inputs(folder, templates, (now.date(), today), skip=Path(out_root))
         state = load_pack_state(out, inputs)
         if state is not None:
@@ -115,17 +119,15 @@ def build_packs(folders: Sequence[Path], out_root: Path, *, templates: Path = DE
                                         state["providers"], reused=state["documents"], up_to_date=True)
         else:
             plans.append((number, inputs, _plan_pack(load_school(folder), Path(out_root), now, today)))
-    outs = [plan.out for _, _, plan in plans]
-    if len(set(outs)) < len(outs):
-        raise InputError("two of the school folders have the same name, so their packs would overwrite each "
-                         "other in the output folder; build them one at a time with different --out folders")
 
     with ExitStack() as stack:
-        stages = [stack.enter_context(_staging(out)) for out in outs]
+        stages = [stack.enter_context(_staging(plan.out)) for _, _, plan in plans]
         made = _render_and_convert([(plan.specs, stage, plan.out) for (_, _, plan), stage in zip(plans, stages)],
                                    templates, progress)
-        for ((number, inputs, plan), stage, batch) in zip(plans, stages, made):
-            results[number] = _finish_pack(plan, batch, stage, inputs, progress)
+        # Every pack is assembled before any is published: one that fails leaves all as they were.
+        packs = [_assemble(plan, batch, stage, progress) for (_, _, plan), stage, batch in zip(plans, stages, made)]
+        for (number, inputs, plan), stage, batch, pack in zip(plans, stages, made, packs):
+            results[number] = _publish_pack(plan, batch, stage, pack, inputs)
     return [results[number] for number in range(len(folders))]
 
 
@@ -158,21 +160,27 @@ def _plan_pack(data: SchoolData, out_root: Path, now: datetime, today: date) -> 
                      provider_docs, pupil_docs)
 
 
-def _finish_pack(plan: _PackPlan, batch: _Made, stage: Path, inputs: str, progress: Progress) -> PackBuilt:
-    """Assemble the pack from its made documents and publish it with them."""
-    data, out = plan.data, plan.out
+def _assemble(plan: _PackPlan, batch: _Made, stage: Path, progress: Progress) -> PackResult:
+    """The pack from its made documents, in the staging folder."""
     made = {p.spec.stem: p for p in batch.produced}
-    tree = _pack_tree(data, made, plan.provider_docs, plan.pupil_docs, plan.register, plan.report)
+    tree = _pack_tree(plan.data, made, plan.provider_docs, plan.pupil_docs, plan.register, plan.report)
     progress("assemble", 0, 1)
     pack = assemble_pack(made[plan.cover.stem].pdf, tree, stage / PACK_NAME,
-                         footer=f"{data.school.school.name} · Evidence pack")
+                         footer=f"{plan.data.school.school.name} · Evidence pack")
     progress("assemble", 1, 1)
+    return pack
+
+
+def _publish_pack(plan: _PackPlan, batch: _Made, stage: Path, pack: PackResult, inputs: str) -> PackBuilt:
+    """Move the pack and its documents into place, and note what they were made from."""
+    data, out = plan.data, plan.out
+    made = {p.spec.stem: p for p in batch.produced}
     forget_pack_state(out)
     published = _publish([made[s.stem] for s in plan.specs if s not in plan.pack_only], stage, out)
     os.replace(stage / PACK_NAME, out / PACK_NAME)
     save_pack_state(out, inputs, [out / PACK_NAME, *(f for p in published for f in (p.docx, p.pdf))],
                     page_count=pack.page_count, pupils=len(data.pupils), providers=len(data.providers),
-                    documents=len(published))
+                    documents=len(batch.produced))
     DocumentCache(out).prune(batch.keys)
     return PackBuilt(out / PACK_NAME, pack.page_count, published, len(data.pupils), len(data.providers),
                      made=batch.made, reused=len(batch.produced) - batch.made)
