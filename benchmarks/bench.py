@@ -32,9 +32,11 @@ import threading
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
 
 from benchmarks.schools import edit_one_record, make_school  # noqa: E402
+import packgen  # noqa: E402
 from packgen.convert import find_soffice  # noqa: E402
 from packgen.pipeline import build_packs  # noqa: E402
 
@@ -62,11 +64,17 @@ def main() -> None:
     print(machine())
     results = []
     with tempfile.TemporaryDirectory(prefix="packgen-bench-") as work:
+        # A snapshot of the code and templates: packgen's cache keys include its own source, so an edit
+        # in the working copy during the run would (rightly) make the next build start afresh.
+        snapshot = Path(work) / "snapshot"
+        for name in ("packgen", "templates", "benchmarks", "data"):
+            shutil.copytree(REPO / name, snapshot / name, ignore=shutil.ignore_patterns("__pycache__"))
+        environment = os.environ | {"PYTHONPATH": str(snapshot)}
         for pupils in args.sizes:
-            command = [sys.executable, __file__, "--one", str(pupils), "--work", work]
+            command = [sys.executable, str(snapshot / "benchmarks" / "bench.py"), "--one", str(pupils), "--work", work]
             if args.naive_sample is not None:
                 command += ["--naive-sample", str(args.naive_sample)]
-            done = subprocess.run(command, check=True, stdout=subprocess.PIPE, text=True)
+            done = subprocess.run(command, check=True, stdout=subprocess.PIPE, text=True, env=environment)
             results.append(json.loads(done.stdout.splitlines()[-1]))
             report(results[-1])
     summary(results)
@@ -77,7 +85,7 @@ def measure(pupils: int, work: Path, naive_sample: int | None) -> dict:
     out = work / "output" / f"{pupils}"
     memory = _Sampler()
     memory.start()
-    result: dict = {"pupils": pupils}
+    result: dict = {"pupils": pupils, "code": str(Path(packgen.__file__).parent)}
     result["cold"] = _timed(school, out)
     pack = out / school.name
     result["documents"] = result["cold"]["made"]
@@ -132,27 +140,40 @@ def naive(docs: list[Path], work: Path, sample: int) -> dict:
 def report(r: dict) -> None:
     docs, cold = r["documents"], r["cold"]
     naive_seconds = r["naive"]["per_document"] * docs
-    convert_seconds = cold["steps"].get("assemble", cold["seconds"]) - cold["steps"].get("convert", 0)
-    print(f"\n{r['pupils']} pupils: {docs} documents, {r['pages']} pages")
+    print(f"\n{r['pupils']} pupils: {docs} documents, {r['pages']} pages (code measured: {r['code']})")
     for name, label in (("cold", "cold build"), ("no_change", "no-change rebuild"), ("one_edit", "one-edit rebuild")):
         m = r[name]
-        print(f"  {label:<19}{m['seconds']:8.1f} s  ({m['cpu']:6.1f} s processor, load {m['load']:.1f}; "
+        print(f"  {label:<19}{m['seconds']:8.2f} s  ({m['cpu']:6.1f} s processor, load {m['load']:.1f}; "
               f"{m['made']} made, {m['reused']} from cache{', up to date' if m['up_to_date'] else ''})")
-    steps = cold["steps"]
-    print(f"    cold steps: before render {steps.get('render', 0):.1f} s, render "
-          f"{steps.get('convert', 0) - steps.get('render', 0):.1f} s, convert {convert_seconds:.1f} s, "
-          f"assemble and publish {cold['seconds'] - steps.get('assemble', cold['seconds']):.1f} s")
+        if not m["up_to_date"]:
+            print(f"  {'':<19}{_steps(m)}")
     n = r["naive"]
-    scaled = "" if n["timed"] == n["of"] else f" (timed on {n['timed']} of {n['of']}, scaled up per document)"
+    scaled = "" if n["timed"] == n["of"] else f"; timed on {n['timed']} of {n['of']}, scaled up per document"
     print(f"  naive conversion {naive_seconds:10.1f} s  ({n['per_document']:.2f} s a document, "
-          f"{n['cpu_per_document']:.2f} s processor){scaled}")
-    print(f"  cold build is {naive_seconds / cold['seconds']:.1f}x faster than naive conversion alone; "
+          f"{n['cpu_per_document']:.2f} s processor{scaled})")
+    convert_seconds = _step_seconds(cold)["convert"]
+    print(f"  cold build is {naive_seconds / cold['seconds']:.1f}x faster than the naive conversion alone, "
           f"{(cold['seconds'] - convert_seconds + naive_seconds) / cold['seconds']:.1f}x faster than the same "
           "build converting the naive way")
     print(f"  one-edit rebuild = {100 * r['one_edit']['seconds'] / cold['seconds']:.1f}% of cold; "
           f"{docs / cold['seconds']:.1f} documents a second cold")
-    print(f"  peak memory: {r['peak_mb_rusage']:.0f} MB (getrusage: this process + largest child), "
-          f"{r['peak_mb_sampled']:.0f} MB (all processes at once, sampled)")
+    print(f"  peak memory: {r['peak_mb_rusage']:.0f} MB (getrusage: this process + its largest child), "
+          f"{r['peak_mb_sampled']:.0f} MB (every process at once, proportional share, sampled)")
+
+
+def _step_seconds(m: dict) -> dict[str, float]:
+    """How long each step took: from the moment it first reported to the next step's first report."""
+    marks = sorted(m["steps"].items(), key=lambda kv: kv[1])
+    ends = [t for _, t in marks[1:]] + [m["seconds"]]
+    spans = {step: end - start for (step, start), end in zip(marks, ends)}
+    spans["before"] = marks[0][1] if marks else m["seconds"]
+    return {step: spans.get(step, 0.0) for step in ("before", "render", "convert", "assemble")}
+
+
+def _steps(m: dict) -> str:
+    s = _step_seconds(m)
+    return (f"load and plan {s['before']:.1f} s, render {s['render']:.1f} s, convert and cache "
+            f"{s['convert']:.1f} s, assemble and publish {s['assemble']:.1f} s")
 
 
 def summary(results: list[dict]) -> None:
@@ -200,7 +221,8 @@ def _cpu() -> float:
 
 
 class _Sampler(threading.Thread):
-    """The most memory this process and all its descendants held at once (resident, sampled)."""
+    """The most memory this process and all its descendants held at once: their proportional set
+    sizes (shared pages divided among the processes sharing them, so nothing counts twice), sampled."""
 
     def __init__(self) -> None:
         super().__init__(daemon=True)
@@ -209,32 +231,36 @@ class _Sampler(threading.Thread):
 
     def run(self) -> None:
         while not self._halt.wait(0.2):
-            self.peak = max(self.peak, _tree_rss(os.getpid()))
+            self.peak = max(self.peak, sum(_pss(pid) for pid in _tree(os.getpid())))
 
     def stop(self) -> None:
         self._halt.set()
         self.join()
 
 
-def _tree_rss(root: int) -> int:
-    parents: dict[int, int] = {}
-    rss: dict[int, int] = {}
+def _tree(root: int) -> list[int]:
+    parents = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
+            parents[int(stat.parent.name)] = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
             continue
-        pid = int(stat.parent.name)
-        parents[pid] = int(fields[1])
-        rss[pid] = int(fields[21]) * os.sysconf("SC_PAGE_SIZE")
-    total = 0
-    for pid in rss:
+    found = []
+    for pid in parents:
         ancestor = pid
-        while ancestor not in (root, 0, 1) and ancestor in parents:
+        while ancestor in parents and ancestor != root:
             ancestor = parents[ancestor]
         if ancestor == root:
-            total += rss[pid]
-    return total
+            found.append(pid)
+    return found
+
+
+def _pss(pid: int) -> int:
+    try:
+        lines = Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()
+    except OSError:
+        return 0  # it ended meanwhile
+    return next((int(line.split()[1]) * 1024 for line in lines if line.startswith("Pss:")), 0)
 
 
 if __name__ == "__main__":
