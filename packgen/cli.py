@@ -16,11 +16,12 @@ from pathlib import Path
 
 import click
 
-from . import __version__, mail, pipeline, readiness, where
+from . import __version__, evidence, mail, pipeline, readiness, where
 from .errors import DataError, PackgenError
 from .load import load_school
 
 BUG_EXIT = 70
+PACK_PASSWORD_ENV = "PACKGEN_PACK_PASSWORD"
 STRICT_EXIT = 3
 BROKEN_PIPE_EXIT = 141  # what a shell reports for a program stopped by SIGPIPE
 
@@ -96,6 +97,9 @@ def check(school: Path, today: date | None, output_format: str, strict: bool) ->
     day = today or date.today()
     try:
         data = load_school(school)
+        unreadable = evidence.problems(evidence.bad_evidence(data))
+        if unreadable:
+            raise DataError(unreadable)
     except DataError as error:
         if output_format == "json":
             click.echo(json.dumps({"school": str(school), "buildable": False,
@@ -253,8 +257,18 @@ def _print_status(states: list[mail.ProviderStatus], provider_id: str | None) ->
                 type=click.Path(file_okay=False, path_type=Path))
 @out_option
 @templates_option
+@today_option
+@click.option("--encrypt", is_flag=True,
+              help=f"Protect the pack with a password (AES-256). The password comes from {PACK_PASSWORD_ENV} "
+                   "or packgen asks for it; it is never given on the command line.")
+@click.option("--redact", is_flag=True,
+              help="For sharing beyond the school: initials instead of names; no dates of birth, ethnicity, "
+                   "contact details or scans. Written to output/<school>-redacted/.")
+@click.option("--skip-bad-evidence", is_flag=True,
+              help="Build without scans that cannot be read, and list them on a page of the pack.")
 @click.option("--quiet", is_flag=True, help="Show no progress while building.")
-def build(schools: tuple[Path, ...], out_root: Path, templates: Path, quiet: bool) -> None:
+def build(schools: tuple[Path, ...], out_root: Path, templates: Path, today: date | None, encrypt: bool,
+          redact: bool, skip_bad_evidence: bool, quiet: bool) -> None:
     """Build each school's evidence pack: one indexed PDF, plus every document as .docx and .pdf.
 
     A rebuild redoes only what changed: documents whose records, template and packgen are unchanged
@@ -266,18 +280,30 @@ def build(schools: tuple[Path, ...], out_root: Path, templates: Path, quiet: boo
     Example:
       packgen build data/brookfield-academy
       packgen build data/*/ --quiet
+      PACKGEN_PACK_PASSWORD=... packgen build data/brookfield-academy --encrypt --redact
     """
+    password = None
+    if encrypt:
+        password = os.environ.get(PACK_PASSWORD_ENV) or click.prompt(
+            "Password for the pack", hide_input=True, confirmation_prompt=True)
+    options = pipeline.PackOptions(password=password, redact=redact, skip_bad_evidence=skip_bad_evidence)
     with _ProgressReport(enabled=not quiet) as report:
-        packs = pipeline.build_packs(schools, out_root, templates=templates, on_progress=report)
+        packs = pipeline.build_packs(schools, out_root, templates=templates, today=today, on_progress=report,
+                                     options=options)
     for built in packs:
         if built.up_to_date:
             click.echo(f"Evidence pack: {built.path} (up to date: nothing it is made from has changed)")
             click.echo(f"{built.page_count} pages; {built.pupils} pupils, {built.providers} providers.")
         else:
-            click.echo(f"Evidence pack: {built.path}")
+            click.echo(f"Evidence pack: {built.path}" + (" (encrypted)" if password else ""))
             click.echo(f"{built.page_count} pages; {built.pupils} pupils, {built.providers} providers, "
                        f"{len(built.documents)} documents.")
             click.echo(f"{built.made} documents made afresh, {built.reused} taken from the cache.")
+        if built.findings:
+            counts = ", ".join(f"{n} {level}" for level, n in built.findings.items())
+            click.echo(f"Readiness: {counts} (packgen check lists them; the pack's Readiness section too).")
+        for bad in built.left_out:
+            click.echo(f"Left out: {bad.path} ({bad.record}: {bad.key}) {bad.reason}", err=True)
     click.echo("OFFICIAL-SENSITIVE: the pack contains personal data about children. Share it securely.")
 
 

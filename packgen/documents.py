@@ -39,6 +39,7 @@ TEMPLATE_CONTEXT: Mapping[str, tuple[str, ...]] = {
     "assurance.docx": COMMON_KEYS + PROVIDER_KEYS + ("assurance", "pupils", "findings"),
     "checklist.docx": COMMON_KEYS + PROVIDER_KEYS + ("pre_admission",),
     "qa_visit.docx": COMMON_KEYS + PROVIDER_KEYS + ("qa_visit", "qa_number", "evaluated"),
+    "evidence_left_out.docx": COMMON_KEYS + ("left_out",),
 }
 CHART_WIDTH_MM = 95
 
@@ -429,3 +430,10 @@ def _day(day: date) -> str:
 def _providers_in_use(data: SchoolData) -> list[str]:
     return sorted({p.placement.provider for p in data.pupils.values()})
 
+
+def evidence_left_out(data: SchoolData, today: date, left_out: Sequence[Any]) -> DocumentSpec:
+    """The page that lists scans a ``--skip-bad-evidence`` build could not put into the pack.
+
+    ``left_out`` items have ``record``, ``key``, ``path`` and ``reason`` (evidence.BadEvidence)."""
+    return DocumentSpec("pack", "evidence-left-out", "evidence_left_out.docx", "Evidence left out", data.slug,
+                        common_context(data, today) | {"left_out": list(left_out)})

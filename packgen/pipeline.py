@@ -14,18 +14,20 @@ import shutil
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
-from . import documents, readiness
+from . import documents, evidence, readiness
 from .assemble import PackNode, PackResult, assemble_pack
 from .cache import DocumentCache, Keys, forget_pack_state, load_pack_state, pack_inputs, save_pack_state
 from .convert import convert
 from .documents import DocumentSpec
-from .errors import InputError
+from .errors import DataError, InputError
+from .lock import exclusive
 from .load import load_school
 from .models import SchoolData
+from .redact import redact
 from .render import Renderer
 
 DEFAULT_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -45,6 +47,15 @@ class Produced:
 
 
 @dataclass(frozen=True)
+class PackOptions:
+    """How a pack is made beyond the records themselves."""
+
+    password: str | None = None      # encrypt the pack (AES-256); its documents beside it stay as they are
+    redact: bool = False             # initials for names; no DOB, ethnicity, contacts or scans; own folder
+    skip_bad_evidence: bool = False  # build without unreadable scans, listing them on a page of the pack
+
+
+@dataclass(frozen=True)
 class PackBuilt:
     """A pack as built. ``documents`` are those this build wrote beside the pack (none when
     ``up_to_date``: the pack and its documents were already as they would be made). Of all the pack's
@@ -59,6 +70,8 @@ class PackBuilt:
     made: int = 0
     reused: int = 0
     up_to_date: bool = False
+    findings: dict[str, int] = field(default_factory=dict)  # how many readiness findings of each severity
+    left_out: list[evidence.BadEvidence] = field(default_factory=list)  # scans skipped by skip_bad_evidence
 
 
 def build_agreement(folder: Path, pupil_id: str, out_root: Path, *, templates: Path = DEFAULT_TEMPLATES,
@@ -82,16 +95,17 @@ def build_letters(folder: Path, out_root: Path, *, provider_id: str | None = Non
 
 def build_pack(folder: Path, out_root: Path, *, templates: Path = DEFAULT_TEMPLATES,
                now: datetime | None = None, today: date | None = None,
-               on_progress: Progress | None = None) -> PackBuilt:
+               on_progress: Progress | None = None, options: PackOptions = PackOptions()) -> PackBuilt:
     """The evidence pack. ``now`` stamps the cover and register; ``today`` (default: now's date) is the day
     the records are judged on, so a pack built for a given day always holds the same findings.
     What is redone on a rebuild, and ``on_progress``: see ``build_packs``."""
-    return build_packs([folder], out_root, templates=templates, now=now, today=today, on_progress=on_progress)[0]
+    return build_packs([folder], out_root, templates=templates, now=now, today=today, on_progress=on_progress,
+                       options=options)[0]
 
 
 def build_packs(folders: Sequence[Path], out_root: Path, *, templates: Path = DEFAULT_TEMPLATES,
                 now: datetime | None = None, today: date | None = None,
-                on_progress: Progress | None = None) -> list[PackBuilt]:
+                on_progress: Progress | None = None, options: PackOptions = PackOptions()) -> list[PackBuilt]:
     """One evidence pack per school folder, in order; all their documents share one pool of LibreOffice
     workers.
 
@@ -99,12 +113,13 @@ def build_packs(folders: Sequence[Path], out_root: Path, *, templates: Path = DE
     as when it was last built, and whose files are as that build left them, is left alone
     (``up_to_date``; its cover keeps the time it was made). Otherwise each document found in the
     cache is reused and only the others are rendered and converted. Every school is loaded before
-    anything is written, so a data problem in one stops them all.
+    anything is written, so a data problem in one stops them all. An encrypted pack is always made
+    again (the password is never stored to compare); a redacted one goes to ``<school>-redacted``.
     """
     now = _now(now)
     today = today or now.date()
     progress = on_progress or _quiet
-    names = [Path(folder).resolve().name for folder in folders]  # what load_school will call each school
+    names = [_out_name(Path(folder).resolve().name, options) for folder in folders]
     if len(set(names)) < len(names):
         raise InputError("two of the school folders have the same name, so their packs would overwrite each "
                          "other in the output folder; build them one at a time with different --out folders")
@@ -113,12 +128,14 @@ def build_packs(folders: Sequence[Path], out_root: Path, *, templates: Path = DE
     for number, (folder, name) in enumerate(zip(folders, names)):
         out = Path(out_root) / name
         inputs = pack_inputs(folder, templates, (now.date(), today), skip=Path(out_root))
-        state = load_pack_state(out, inputs)
+        inputs += f"-redacted={options.redact}-skip={options.skip_bad_evidence}"
+        state = None if options.password else load_pack_state(out, inputs)
         if state is not None:
             results[number] = PackBuilt(out / PACK_NAME, state["page_count"], [], state["pupils"],
-                                        state["providers"], reused=state["documents"], up_to_date=True)
+                                        state["providers"], reused=state["documents"], up_to_date=True,
+                                        findings=state.get("findings", {}))
         else:
-            plans.append((number, inputs, _plan_pack(load_school(folder), Path(out_root), now, today)))
+            plans.append((number, inputs, _plan_pack(load_school(folder), Path(out_root), now, today, options)))
 
     with ExitStack() as stack:
         stages = [stack.enter_context(_staging(plan.out)) for _, _, plan in plans]
@@ -144,29 +161,44 @@ class _PackPlan:
     report: DocumentSpec
     provider_docs: dict[str, list[DocumentSpec]]
     pupil_docs: dict[str, list[DocumentSpec]]
+    options: PackOptions
+    findings: dict[str, int]
+    left_out: list[evidence.BadEvidence]
+    left_out_page: DocumentSpec | None
 
 
-def _plan_pack(data: SchoolData, out_root: Path, now: datetime, today: date) -> _PackPlan:
+def _plan_pack(data: SchoolData, out_root: Path, now: datetime, today: date, options: PackOptions) -> _PackPlan:
+    if options.redact:
+        data = redact(data)
+    left_out = evidence.bad_evidence(data)
+    if left_out and not options.skip_bad_evidence:
+        raise DataError(evidence.problems(left_out))
+    data = evidence.without(data, left_out)
+    left_out_page = documents.evidence_left_out(data, today, left_out) if left_out else None
     findings = readiness.assess(data, today)
     cover, register = documents.cover(data, now), documents.register(data, now)
     report = documents.readiness_report(data, today, findings, readiness.RULES)
     provider_docs = {pid: documents.provider_documents(data, pid, today, findings) for pid in data.providers}
     pupil_docs = {pid: [documents.summary(data, pid, today, findings), *documents.pupil_documents(data, pid, today)]
                   for pid in data.pupils}
-    pack_only = (cover, register, report)
+    pack_only = (cover, register, report) + ((left_out_page,) if left_out_page else ())
     specs = [*pack_only, *(d for docs in provider_docs.values() for d in docs),
              *(d for docs in pupil_docs.values() for d in docs)]
-    return _PackPlan(data, _school_out(out_root, data), specs, pack_only, cover, register, report,
-                     provider_docs, pupil_docs)
+    severities = {level: sum(f.severity == level for f in findings) for level in ("critical", "high", "advisory")}
+    return _PackPlan(data, out_root / _out_name(data.slug, options), specs, pack_only, cover, register, report,
+                     provider_docs, pupil_docs, options, severities, left_out, left_out_page)
 
 
 def _assemble(plan: _PackPlan, batch: _Made, stage: Path, progress: Progress) -> PackResult:
     """The pack from its made documents, in the staging folder."""
     made = {p.spec.stem: p for p in batch.produced}
     tree = _pack_tree(plan.data, made, plan.provider_docs, plan.pupil_docs, plan.register, plan.report)
+    if plan.left_out_page:  # right after the findings, so nobody misses that the pack is incomplete
+        tree.insert(2, PackNode(plan.left_out_page.title, made[plan.left_out_page.stem].pdf))
+    kind = "Evidence pack (redacted)" if plan.options.redact else "Evidence pack"
     progress("assemble", 0, 1)
     pack = assemble_pack(made[plan.cover.stem].pdf, tree, stage / PACK_NAME,
-                         footer=f"{plan.data.school.school.name} · Evidence pack")
+                         footer=f"{plan.data.school.school.name} · {kind}", password=plan.options.password)
     progress("assemble", 1, 1)
     return pack
 
@@ -180,10 +212,11 @@ def _publish_pack(plan: _PackPlan, batch: _Made, stage: Path, pack: PackResult, 
     os.replace(stage / PACK_NAME, out / PACK_NAME)
     save_pack_state(out, inputs, [out / PACK_NAME, *(f for p in published for f in (p.docx, p.pdf))],
                     page_count=pack.page_count, pupils=len(data.pupils), providers=len(data.providers),
-                    documents=len(batch.produced))
+                    documents=len(batch.produced), findings=plan.findings)
     DocumentCache(out).prune(batch.keys)
     return PackBuilt(out / PACK_NAME, pack.page_count, published, len(data.pupils), len(data.providers),
-                     made=batch.made, reused=len(batch.produced) - batch.made)
+                     made=batch.made, reused=len(batch.produced) - batch.made, findings=plan.findings,
+                     left_out=plan.left_out)
 
 
 def produce(specs: Sequence[DocumentSpec], out: Path, templates: Path,
@@ -284,11 +317,12 @@ def _pack_tree(data: SchoolData, made: dict[str, Produced], provider_docs: dict[
 def _staging(out: Path) -> Iterator[Path]:
     """A private folder beside the output, on the same file system so moves out of it are atomic."""
     _private_dir(out)
-    stage = Path(tempfile.mkdtemp(prefix=".staging-", dir=out))
-    try:
-        yield stage
-    finally:
-        shutil.rmtree(stage, ignore_errors=True)
+    with exclusive(out, f"the output for {out.name}"):
+        stage = Path(tempfile.mkdtemp(prefix=".staging-", dir=out))
+        try:
+            yield stage
+        finally:
+            shutil.rmtree(stage, ignore_errors=True)
 
 
 def _private_dir(path: Path) -> None:
@@ -305,6 +339,11 @@ def _private_dir(path: Path) -> None:
 
 def _school_out(out_root: Path, data: SchoolData) -> Path:
     return out_root / data.slug
+
+
+def _out_name(slug: str, options: PackOptions) -> str:
+    """A redacted pack and its documents get a folder of their own, never mixed with the full ones."""
+    return f"{slug}-redacted" if options.redact else slug
 
 
 def _now(now: datetime | None) -> datetime:

@@ -231,9 +231,6 @@ MISTAKES = {
                                  "the school folder", 15),
     "evidence that is a folder": (P01, "evidence/agreement-p01.pdf", "evidence",
                                   "placement.agreement.evidence", "'evidence' is a folder, not a file", 33),
-    "evidence that is not a PDF": (P01, "evidence/agreement-p01.pdf", "school.yaml",
-                                   "placement.agreement.evidence", "'school.yaml' is not a PDF: scan or save it as PDF",
-                                   33),
     # the YAML itself
     "duplicate key": (P01, "  year_group: 10\n", "  year_group: 10\n  year_group: 11\n",
                       "pupil.year_group", "is given twice (lines 6 and 7): keep one", 7),

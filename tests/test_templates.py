@@ -17,6 +17,7 @@ from docx import Document
 from lxml import etree
 
 from packgen import documents, models, readiness
+from packgen.evidence import BadEvidence
 from packgen.render import Renderer, template_variable_problems
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -195,7 +196,10 @@ def specs(data: models.SchoolData) -> dict[str, documents.DocumentSpec]:
             documents.readiness_report(data, NOW.date(), findings, readiness.RULES),
             *(spec for pid in data.providers for spec in documents.provider_documents(data, pid, NOW.date(), findings)),
             *(documents.summary(data, pid, NOW.date(), findings) for pid in data.pupils),
-            *(spec for pid in data.pupils for spec in documents.pupil_documents(data, pid, NOW.date()))]
+            *(spec for pid in data.pupils for spec in documents.pupil_documents(data, pid, NOW.date())),
+            documents.evidence_left_out(data, NOW.date(), [
+                BadEvidence(f"pupils/{pid}.yaml", "placement.agreement.evidence", "evidence/scan & copy.pdf",
+                            "needs a password to open (save an unprotected copy)") for pid in data.pupils])]
     return {spec.template: spec for spec in reversed(made)}
 
 
@@ -255,6 +259,9 @@ EXPECTED = {
         "3. Use the agreed calm-down plan Not yet (29 Sep 2026)"],
     "readiness.docx": ["Inspection readiness", "as on 3 November 2026", "Provider registration",
                        "Governance approval", "Every rule", "Met", "Source: KCSIE (AP section); Appendix 4"],
+    "evidence_left_out.docx": [
+        "Evidence left out of this pack", "pupils/p1.yaml", "placement.agreement.evidence",
+        "evidence/scan & copy.pdf", "needs a password to open (save an unprotected copy)"],
     "assurance.docx": [
         PROVIDER_NAME, "Registered, URN 148888", "M. Lee, dsl@bridge.example",
         f"1: {PUPIL_FORENAME} {PUPIL_SURNAME} ({PREFERRED})", "Returned on\n10 September 2026",
@@ -286,6 +293,7 @@ SPARSE_EXPECTED = {
     "summary.docx": ["Sam Jones", "Staff checks (Appendix 4): not requested.", "No targets recorded.",
                      "No attendance has been recorded yet, so there is no chart.", "(no concerns)"],
     "readiness.docx": ["Brookfield Academy\nThe school"],
+    "evidence_left_out.docx": ["Evidence left out of this pack"],
     "assurance.docx": ["Written assurance has not been requested.", "Returned on\nNot returned",
                        "Identity\nNot recorded", "Copy of the reply in this pack\nNo"],
     "checklist.docx": ["Not completed.", "No pre-admission checklist is recorded for Quay Tuition."],
