@@ -131,3 +131,29 @@ def test_a_second_run_on_the_same_school_stops_with_a_clear_message(school, tmp_
     assert "already being written" in result.output and "wait for it to finish" in result.output
     assert not (out / "evidence-pack.pdf").exists()
     assert run_cli("build", school, "--out", tmp_path / "out", "--quiet").exit_code == 0
+
+
+@pytest.mark.parametrize("soffice, words", [
+    ("/nonexistent/soffice", "LibreOffice"),
+    ("hangs", "did not finish"),
+])
+def test_a_broken_libreoffice_is_reported_and_leaves_the_earlier_pack_whole(school, tmp_path, monkeypatch,
+                                                                             soffice, words):
+    out = tmp_path / "out"
+    assert run_cli("build", school, "--out", out, "--quiet").exit_code == 0
+    pack = out / MINI.name / "evidence-pack.pdf"
+    before = pack.read_bytes()
+    if soffice == "hangs":  # stands in for a LibreOffice that never answers
+        soffice = tmp_path / "soffice"
+        soffice.write_text("#!/bin/sh\nexec sleep 600\n")
+        soffice.chmod(0o755)
+        monkeypatch.setenv("PACKGEN_SOFFICE_TIMEOUT", "3")
+    monkeypatch.setenv("PACKGEN_SOFFICE", str(soffice))
+    edit = school / "pupils" / "p01.yaml"  # a change, so documents must be converted again
+    edit.write_text(edit.read_text(encoding="utf-8").replace("year_group: 10", "year_group: 11"), encoding="utf-8")
+
+    result = run_cli("build", school, "--out", out, "--quiet")
+    assert result.exit_code == 4, result.output
+    assert words in result.output
+    assert pack.read_bytes() == before
+    assert not list(pack.parent.glob(".staging-*"))
