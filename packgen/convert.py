@@ -10,10 +10,10 @@ within the same call (making one costs another 0.3 s).
 
 When something goes wrong. A worker that finishes no document for ``timeout`` seconds is taken as
 hung and killed, with every process it started; one that exits leaving documents without a PDF has
-crashed or refused them. LibreOffice converts its documents in the order given, so the document a
-hung or crashed worker was on is known: that one is tried once more, on its own, and the documents
-it never reached go back to the queue. A document that fails twice stops the whole call, and
-nothing is written.
+crashed, refused one, or dropped some. LibreOffice converts its documents in the order given, so the
+first document without a PDF is the one it failed on: that one is tried once more, on its own, and
+the others go back to the queue. A document that fails twice stops the whole call, and nothing is
+written.
 """
 
 from __future__ import annotations
@@ -40,6 +40,9 @@ INSTALL_HINT = (
 # LibreOffice needs its own memory (~200 MB a process); beyond a few processes the disk and the
 # memory, not the cores, are what run out.
 MAX_WORKERS = 4
+# LibreOffice 7.4 silently ignores command-line arguments past about the 253rd (measured: given 300
+# documents, it converts 246 and exits 0), so a start never gets more documents than this.
+MAX_BATCH = 200
 DEFAULT_TIMEOUT = 60.0  # seconds for one document, LibreOffice's start included
 ATTEMPTS = 2  # a document LibreOffice failed on is tried once more
 POLL_SECONDS = 0.05
@@ -202,8 +205,11 @@ class _Pool:
 
     def run(self) -> dict[int, Path]:
         """Every document's PDF (in the work folder), or ToolError naming the ones that failed."""
-        # Each worker gets every n-th document, so each has a like mix of long and short ones.
-        self.queue.extend(list(range(start, len(self.docs), self.workers)) for start in range(self.workers))
+        # A whole number of batches per worker, each batch every n-th document, so every worker has a
+        # like mix of long and short ones and they finish together.
+        batches = -(-len(self.docs) // MAX_BATCH)
+        batches = -(-batches // self.workers) * self.workers
+        self.queue.extend(list(range(start, len(self.docs), batches)) for start in range(batches))
         try:
             while (self.queue or self.retries or self.running) and not self.failures:
                 for slot in range(self.workers):
@@ -279,29 +285,24 @@ class _Pool:
                 missing.append(index)
         if not missing:
             return
-        code = run.process.returncode
-        if hung or code != 0:
-            # It stopped on the first document without a PDF; it never reached the others.
-            failed, unreached = missing[:1], missing[1:]
+        # It failed on the first document without a PDF. Whether it then stopped, carried on or
+        # dropped the rest, they are not to blame: they go back to the queue.
+        index, others = missing[0], missing[1:]
+        if others:
+            self.queue.appendleft(others)
+        self.attempts[index] += 1
+        if self.attempts[index] < ATTEMPTS:
+            self.retries.append(index)
+        elif hung:
+            self.failures.append(
+                f"  {self.docs[index]}: LibreOffice did not finish converting it within {self.timeout:g} s, "
+                "twice, and was stopped each time."
+            )
         else:
-            # It went through them all and refused these (it names them in its log).
-            failed, unreached = missing, []
-        if unreached:
-            self.queue.appendleft(unreached)
-        for index in failed:
-            self.attempts[index] += 1
-            if self.attempts[index] < ATTEMPTS:
-                self.retries.append(index)
-            elif hung:
-                self.failures.append(
-                    f"  {self.docs[index]}: LibreOffice did not finish converting it within {self.timeout:g} s, "
-                    "twice, and was stopped each time."
-                )
-            else:
-                self.failures.append(
-                    f"  {self.docs[index]}: no usable PDF, twice. LibreOffice said:\n"
-                    f"[exit code {code}]\n{run.log_tail()}"
-                )
+            self.failures.append(
+                f"  {self.docs[index]}: no usable PDF, twice. LibreOffice said:\n"
+                f"[exit code {run.process.returncode}]\n{run.log_tail()}"
+            )
 
     def _report(self) -> None:
         done = len(self.done) + sum(run.finished for run in self.running.values())

@@ -11,6 +11,7 @@ import pytest
 from docx import Document
 from pypdf import PdfReader
 
+from packgen import convert
 from packgen.convert import convert_to_pdf
 from packgen.errors import InputError, ToolError
 
@@ -247,3 +248,36 @@ def test_a_document_that_fails_twice_stops_the_run_and_nothing_is_written(tmp_pa
     assert "no usable PDF, twice" in message and "Signal 6" in message
     assert time.monotonic() - started < 10  # it gave up; it did not try every document twice over
     assert not out.exists()
+
+
+def test_many_documents_are_split_into_batches_of_at_most_max_batch(tmp_path, monkeypatch):
+    monkeypatch.setattr(convert, "MAX_BATCH", 2)
+    log = tmp_path / "starts.log"
+    docs = [make_docx(tmp_path / "docs" / f"r{n}.docx", f"Review {n}") for n in range(5)]
+
+    pdfs = convert_to_pdf(docs, tmp_path / "out", workers=1, soffice=str(logging_soffice(tmp_path, log)))
+
+    assert [f"Review {n}" in pdf_text(pdf) for n, pdf in enumerate(pdfs)] == [True] * 5
+    per_start = [sum(arg.endswith(".docx") for arg in line.split()) for line in log.read_text().splitlines()]
+    assert sorted(per_start) == [1, 2, 2]
+
+
+def test_documents_libreoffice_silently_drops_are_converted_after_all(tmp_path):
+    """LibreOffice ignores arguments past its ~253rd and exits 0; here it keeps only two documents."""
+    log = tmp_path / "starts.log"
+    soffice = fake_soffice(tmp_path, f"""
+echo "$*" >> {shlex.quote(str(log))}
+kept=0
+for arg in "$@"; do
+    shift
+    case $arg in *.docx) kept=$((kept + 1)); [ $kept -gt 2 ] && continue;; esac
+    set -- "$@" "$arg"
+done
+exec {REAL_SOFFICE} "$@"
+""")
+    docs = [make_docx(tmp_path / "docs" / f"v{n}.docx", f"Visit {n}") for n in range(5)]
+
+    pdfs = convert_to_pdf(docs, tmp_path / "out", workers=1, soffice=str(soffice))
+
+    assert [f"Visit {n}" in pdf_text(pdf) for n, pdf in enumerate(pdfs)] == [True] * 5
+    assert len(log.read_text().splitlines()) == 3  # all five; the two it kept; the one tried again alone
