@@ -221,7 +221,6 @@ def prepare_chases(data: SchoolData, letters: Sequence[LetterMade], today: date,
     the last ``every_days`` days is skipped unless ``resend``; providers not overdue are listed as skipped.
     """
     now = _now(now)
-    log = read_log(data)
     states = {s.provider_id: s for s in status(data, today)}
     overdue = [m for m in letters if states[m.spec.owner].overdue]
     emailed = _check_addresses(data, overdue, sender)

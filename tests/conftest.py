@@ -69,3 +69,19 @@ def demo_copy(tmp_path: Path) -> Path:
     dest = tmp_path / "data" / DEMO.name
     shutil.copytree(DEMO, dest)
     return dest
+
+
+DEMO_TODAY = "2026-11-23"  # the day the demo school's deliberate gaps (GAPS.md) are judged on
+
+
+@pytest.fixture(scope="session")
+def demo_build(tmp_path_factory) -> dict:
+    """The demo school copied and built once through the CLI, shared by every test that reads the pack back
+    (a real build with LibreOffice is the slowest thing the suite does)."""
+    root = tmp_path_factory.mktemp("demo-pack")
+    school = root / "data" / DEMO.name
+    shutil.copytree(DEMO, school)
+    out = root / "output"
+    result = run_cli("build", school, "--out", out, "--today", DEMO_TODAY, "--quiet")
+    assert result.exit_code == 0, result.output
+    return {"school": school, "out": out, "pack": out / DEMO.name / "evidence-pack.pdf", "result": result}

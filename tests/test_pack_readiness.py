@@ -12,7 +12,7 @@ import re
 import shutil
 import struct
 import zipfile
-from datetime import date, datetime
+from datetime import date
 from types import SimpleNamespace
 
 import pytest
@@ -24,7 +24,6 @@ from packgen.chart import attendance_chart
 from packgen.errors import TemplateProblem
 from packgen.load import load_school
 from packgen.models import AttendancePeriod
-from packgen.pipeline import build_pack
 from packgen.readiness import RULES, assess
 from packgen.render import Picture, Renderer
 
@@ -39,9 +38,8 @@ def squash(text: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def pack(tmp_path_factory) -> SimpleNamespace:
-    built = build_pack(DEMO, tmp_path_factory.mktemp("out"), now=datetime(2026, 11, 23, 8, 30), today=TODAY)
-    reader = PdfReader(built.path)
+def pack(demo_build) -> SimpleNamespace:
+    reader = PdfReader(demo_build["pack"])
     data = load_school(DEMO)
     texts = [page.extract_text() for page in reader.pages]
     tree = outline_tree(reader)

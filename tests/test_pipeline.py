@@ -21,24 +21,13 @@ from .conftest import DEMO, edit_record, run_cli
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory) -> dict:
-    """The demo school copied, built once through the CLI, and read back."""
-    root = tmp_path_factory.mktemp("pack")
-    school = root / "data" / DEMO.name
-    shutil.copytree(DEMO, school)
-    out = root / "output"
-    result = run_cli("build", school, "--out", out)
-    assert result.exit_code == 0, result.output
-    pack = out / DEMO.name / "evidence-pack.pdf"
-    reader = PdfReader(pack)
-    return {
-        "school": school,
-        "out": out,
-        "pack": pack,
-        "result": result,
+def built(demo_build) -> dict:
+    """The demo school's pack (built once for the whole run), read back."""
+    reader = PdfReader(demo_build["pack"])
+    return demo_build | {
         "reader": reader,
         "texts": [page.extract_text() for page in reader.pages],
-        "data": load_school(school),
+        "data": load_school(demo_build["school"]),
     }
 
 
