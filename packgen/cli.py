@@ -179,12 +179,12 @@ ACTIONS = {"send": "send", "resend": "send again", "skip": "skip", "post": "prin
               help="The e-mails' From address, as 'Name <address>' [default: letters.reply_to in school.yaml; "
                    "env PACKGEN_MAIL_FROM].")
 @click.option("--smtp-host", envvar="PACKGEN_SMTP_HOST", metavar="HOST",
-              help="Mail server to send through [env PACKGEN_SMTP_HOST].")
+              help="Mail server to send through [env PACKGEN_SMTP_HOST; else letters.smtp.host in school.yaml].")
 @click.option("--smtp-port", envvar="PACKGEN_SMTP_PORT", type=click.IntRange(1, 65535), metavar="PORT",
               help="Its port [default: 587 for starttls, 465 for tls, 25 for none; env PACKGEN_SMTP_PORT].")
 @click.option("--smtp-security", envvar="PACKGEN_SMTP_SECURITY", type=click.Choice(["starttls", "tls", "none"]),
-              default="starttls", show_default=True,
-              help="Encryption: STARTTLS, TLS from the start, or none (a local relay only; never with a login).")
+              help="Encryption: STARTTLS, TLS from the start, or none (a local relay only; never with a login) "
+                   "[default: letters.smtp.security in school.yaml, else starttls].")
 @click.option("--smtp-user", envvar="PACKGEN_SMTP_USER", metavar="USER",
               help="User name to log in with [env PACKGEN_SMTP_USER]. The password comes from "
                    "PACKGEN_SMTP_PASSWORD, or packgen asks for it; it is never read from a file.")
@@ -209,13 +209,20 @@ def letters(school: Path, provider_id: str | None, out_root: Path, templates: Pa
       packgen letters data/brookfield-academy --chase --send --smtp-host smtp.example.org
     """
     day = today or date.today()
-    if show_status:
-        _print_status(mail.status(load_school(school), day), provider_id)
-        return
-    if really_send and not smtp_host:
-        raise click.UsageError("--send needs --smtp-host (or PACKGEN_SMTP_HOST): the mail server to send through")
-    made = pipeline.build_letters(school, out_root, provider_id=provider_id, templates=templates)
     data = load_school(school)
+    if show_status:
+        _print_status(mail.status(data, day), provider_id)
+        return
+    # Options and the environment win; school.yaml's letters.smtp and letters.sender fill the gaps.
+    server = data.school.letters.smtp
+    if server:
+        smtp_host, smtp_port = smtp_host or server.host, smtp_port or server.port
+        smtp_security, smtp_user = smtp_security or server.security, smtp_user or server.user
+    sender = sender or data.school.letters.sender
+    if really_send and not smtp_host:
+        raise click.UsageError("--send needs a mail server: --smtp-host, PACKGEN_SMTP_HOST, or letters.smtp.host "
+                               "in school.yaml")
+    made = pipeline.build_letters(school, out_root, provider_id=provider_id, templates=templates)
     if chase:
         planned = mail.prepare_chases(data, made, day, templates=templates, sender=sender, resend=resend,
                                       every_days=every_days)
@@ -232,7 +239,7 @@ def letters(school: Path, provider_id: str | None, out_root: Path, templates: Pa
     password = None
     if smtp_user and not os.environ.get(mail.PASSWORD_ENV) and to_send:
         password = click.prompt(f"Password for {smtp_user} on {smtp_host}", hide_input=True)
-    settings = mail.SmtpSettings(smtp_host, smtp_port, smtp_security, smtp_user, password, smtp_ca_file)
+    settings = mail.SmtpSettings(smtp_host, smtp_port, smtp_security or "starttls", smtp_user, password, smtp_ca_file)
     outcomes = mail.send(data, planned, settings)
     for outcome in outcomes:
         click.echo(f"{outcome.status:>14}  {outcome.planned.provider_id}  {outcome.detail}")

@@ -117,9 +117,20 @@ class Partnership(Record):
     phone: str | None = None
 
 
+class MailServer(Record):
+    """Where letters are sent from. Never a password: that comes from PACKGEN_SMTP_PASSWORD or a prompt."""
+
+    host: Text
+    port: Annotated[int, Field(ge=1, le=65535)] | None = None
+    security: Literal["starttls", "tls", "none"] = "starttls"
+    user: str | None = None
+
+
 class Letters(Record):
     reply_to: Person
     reply_within_days: Annotated[int, Field(ge=1, le=365)] = 14
+    sender: str | None = None  # the e-mails' From; replies still go to reply_to
+    smtp: MailServer | None = None
 
 
 class TermDate(Record):

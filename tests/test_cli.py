@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from .conftest import DEMO, run_cli
+from .conftest import DEMO, edit_record, run_cli
 from .test_mail import smtp_server  # noqa: F401  (a real aiosmtpd server on 127.0.0.1)
 
 TODAY = "2026-11-23"
@@ -92,3 +92,23 @@ def test_letters_status_shows_overdue_replies():
     result = run_cli("letters", DEMO, "--status", "--today", TODAY)
     assert result.exit_code == 0
     assert "willow-tree-tuition: asked 2026-09-14; 56 days overdue (due 2026-09-28)" in result.output
+
+
+def test_letters_send_through_the_mail_server_named_in_school_yaml(demo_copy, tmp_path, smtp_server):  # noqa: F811
+    server = smtp_server()
+    school_yaml = demo_copy / "school.yaml"
+    edit_record(school_yaml, lambda s: s["letters"].update(
+        smtp={"host": "127.0.0.1", "port": server.port, "security": "none"}, sender="AP office <ap@brookfield.example>"))
+    result = run_cli("letters", demo_copy, "--out", tmp_path, "--send")
+    assert result.exit_code == 0, result.output
+    [message] = server.recorder.messages()
+    assert message["From"].addresses[0].addr_spec == "ap@brookfield.example"
+    assert message["To"].addresses[0].addr_spec == "helen@willowtree.example"
+
+
+def test_a_password_in_school_yaml_is_refused_by_name(demo_copy):
+    edit_record(demo_copy / "school.yaml", lambda s: s["letters"].update(
+        smtp={"host": "mail.example", "user": "ap", "password": "hunter2"}))
+    result = run_cli("check", demo_copy)
+    assert result.exit_code == 1
+    assert "school.yaml" in result.output and "letters.smtp.password" in result.output
