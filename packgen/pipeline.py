@@ -128,7 +128,8 @@ def build_packs(folders: Sequence[Path], out_root: Path, *, templates: Path = DE
     for number, (folder, name) in enumerate(zip(folders, names)):
         out = Path(out_root) / name
         inputs = pack_inputs(folder, templates, (now.date(), today), skip=Path(out_root))
-        inputs += f"-redacted={options.redact}-skip={options.skip_bad_evidence}"
+        # An encrypted pack is noted as such, so a later plain build never takes it as up to date.
+        inputs += f"-redacted={options.redact}-skip={options.skip_bad_evidence}-encrypted={bool(options.password)}"
         state = None if options.password else load_pack_state(out, inputs)
         if state is not None:
             results[number] = PackBuilt(out / PACK_NAME, state["page_count"], [], state["pupils"],

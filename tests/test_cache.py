@@ -26,7 +26,7 @@ from packgen.cache import CACHE_DIR, DocumentCache, Keys, canonical
 from packgen.convert import MAX_WORKERS
 from packgen.errors import InputError
 from packgen.load import load_school
-from packgen.pipeline import DEFAULT_TEMPLATES, PACK_NAME, build_pack, build_packs
+from packgen.pipeline import DEFAULT_TEMPLATES, PACK_NAME, PackOptions, build_pack, build_packs
 
 from .conftest import edit_record, run_cli
 from .test_convert import logging_soffice, make_docx
@@ -291,3 +291,13 @@ def test_a_damaged_entry_is_refused_and_removed(entry, tmp_path, damage):
     assert not cache.fetch("ab" * 32, tmp_path / "b.docx", tmp_path / "b.pdf")
     assert not path.exists()
     assert not (tmp_path / "b.pdf").exists()
+
+
+def test_a_plain_build_after_an_encrypted_one_makes_the_pack_again(rebuild):
+    rebuild(options=PackOptions(password="correct horse"))
+    assert PdfReader(rebuild.pack).is_encrypted
+
+    built = rebuild()
+
+    assert not built.up_to_date
+    assert not PdfReader(rebuild.pack).is_encrypted
