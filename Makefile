@@ -13,5 +13,8 @@ demo: setup
 test: setup
 	.venv/bin/python -m pytest
 
+benchmark: setup
+	.venv/bin/python benchmarks/bench.py
+
 clean:
 	rm -rf output/*/ .pytest_cache
