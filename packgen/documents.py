@@ -12,9 +12,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from .chart import attendance_chart
+from .chart import AttendanceChart
 from .models import Provider, PupilFile, QaVisit, SchoolData
-from .render import Picture
 
 if TYPE_CHECKING:  # readiness imports this module (display_name), so its types are for checkers only
     from .readiness import Finding, Rule
@@ -226,12 +225,12 @@ def summary(data: SchoolData, pupil_id: str, today: date, findings: Sequence[Fin
     record = data.pupils[pupil_id]
     placement = record.placement
     last_review = max(record.reviews, key=lambda r: r.date, default=None)
-    png = attendance_chart(record.attendance, placement.baseline.attendance_percent, width_mm=CHART_WIDTH_MM)
     context = _pupil_context(data, pupil_id, today) | {
         "name": display_name(record),
         "assurance": assurance_status(data.provider_of(pupil_id)),
         "attendance": attendance_summary(record),
-        "attendance_chart": Picture(png, CHART_WIDTH_MM) if png else None,
+        "attendance_chart": AttendanceChart.of(record.attendance, placement.baseline.attendance_percent,
+                                               CHART_WIDTH_MM),
         "targets": target_statuses(record),
         "review_count": len(record.reviews),
         "last_review": last_review,

@@ -8,7 +8,7 @@ Everything they print comes from records about children, so filling them is lock
 - sandboxed: a template edited by anyone must not reach Python's internals;
 - strict: a misspelt variable is an error naming the template, never a silent blank;
 - record text is printed exactly: characters XML forbids are dropped, braces are kept as written;
-- pictures (a chart) arrive as ``Picture`` values and print only as the picture: a template cannot
+- pictures (a chart) arrive as ``Drawing`` values and print only as the picture: a template cannot
   reach the document being filled through them.
 
 The words printed for codes (labels, yes/no, months) live in ``labels.yaml`` beside the templates,
@@ -24,6 +24,7 @@ import re
 import tempfile
 import traceback
 import zipfile
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -47,16 +48,31 @@ from .errors import TemplateProblem, ToolError
 LABELS_FILE = "labels.yaml"
 
 
-@dataclass(frozen=True)
-class Picture:
-    """A PNG image for a template to print with ``{{ name }}``, ``width_mm`` wide.
+class Drawing(ABC):
+    """Anything a template can print as a picture: ``image()`` gives its PNG, ``width_mm`` its width.
 
     Give it as a top-level value of a document's context: docxtpl can only place an image while it
-    fills that very document, so the renderer turns each one into an image at that moment.
+    fills that very document, so the renderer turns each one into an image at that moment, and only
+    then is ``image()`` called. A document served from the cache is never filled, so a drawing that
+    is costly to make (a chart) costs nothing on a rebuild.
     """
+
+    width_mm: float
+
+    @abstractmethod
+    def image(self) -> bytes:
+        """The picture as PNG bytes."""
+
+
+@dataclass(frozen=True)
+class Picture(Drawing):
+    """A PNG image already made, for a template to print with ``{{ name }}``, ``width_mm`` wide."""
 
     png: bytes
     width_mm: float
+
+    def image(self) -> bytes:
+        return self.png
 
 
 class _Image:
@@ -254,8 +270,8 @@ class Renderer:
     def render(self, template: str, context: Mapping[str, Any], destination: Path) -> Path:
         """Write ``template`` filled with ``context`` to ``destination`` (atomically, owner-only)."""
         document = self._template(template)
-        values = {key: _Image(InlineImage(document, io.BytesIO(value.png), width=Mm(value.width_mm)))
-                  if isinstance(value, Picture) else value for key, value in context.items()}
+        values = {key: _Image(InlineImage(document, io.BytesIO(value.image()), width=Mm(value.width_mm)))
+                  if isinstance(value, Drawing) else value for key, value in context.items()}
         try:
             document.render(values, self.environment)
         # Anything that goes wrong while filling comes from the template staff edited, whatever
