@@ -46,6 +46,14 @@ MAX_BATCH = 200
 DEFAULT_TIMEOUT = 60.0  # seconds for one document, LibreOffice's start included
 ATTEMPTS = 2  # a document LibreOffice failed on is tried once more
 POLL_SECONDS = 0.05
+# LibreOffice's PDF export, with Word bookmarks as named destinations: combine.py finds where each
+# of several joined documents begins by them. (Options in JSON need LibreOffice 7.4 or later.)
+# Options given this way start from built-in defaults rather than the user's settings. Pictures (the
+# charts: lines and text) are kept at their resolution and never turned into JPEG, which by default
+# LibreOffice does to some and not others.
+PDF_EXPORT = ('pdf:writer_pdf_Export:{"ExportBookmarksToPDFDestination":{"type":"boolean","value":"true"},'
+              '"ReduceImageResolution":{"type":"boolean","value":"false"},'
+              '"UseLosslessCompression":{"type":"boolean","value":"true"}}')
 
 Progress = Callable[[int, int], None]
 
@@ -109,7 +117,7 @@ def convert(
     ``workers`` LibreOffice processes run side by side (default: one per core, at most
     MAX_WORKERS, never more than there are documents). One that finishes no document within
     ``timeout`` seconds (default: $PACKGEN_SOFFICE_TIMEOUT, else DEFAULT_TIMEOUT) is killed.
-    ``on_progress(done, total)`` is called from this thread as documents are finished.
+    ``on_progress(done, total)`` is called from this thread as documents are finished. 
 
     All or nothing: if a document fails twice, ToolError names it with the end of LibreOffice's
     own log, and no PDF is written. PDFs are written mode 0600 and new folders 0700: they hold
@@ -128,13 +136,13 @@ def convert(
         raise InputError(f"workers must be at least 1, not {workers}")
     program = find_soffice(soffice)
     limit = _document_timeout(timeout)
-    count = min(workers or _default_workers(), len(docs))
+    count = min(workers or default_workers(), len(docs))
     try:
         with tempfile.TemporaryDirectory(prefix="packgen-convert-") as work:
             produced = _Pool(program, Path(work), count, limit, docs, on_progress).run()
             for index, (_, target) in enumerate(pairs):
                 produced[index].chmod(0o600)
-                _make_private_dirs(Path(target).parent)
+                make_private_dirs(Path(target).parent)
                 shutil.move(produced[index], target)
     except OSError as exc:  # a full disk, an unwritable output folder
         raise ToolError(f"converting to PDF failed: {exc}") from exc
@@ -246,7 +254,7 @@ class _Pool:
             staged.append(str(link))
         profile = self.profiles.setdefault(slot, self.work / f"profile{slot}-{self.runs}")
         command = [self.program, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--norestore",
-                   "--convert-to", "pdf", "--outdir", str(folder / "out"), *staged]
+                   "--convert-to", PDF_EXPORT, "--outdir", str(folder / "out"), *staged]
         # A log file, not a pipe: LibreOffice writes a line per document, and a full pipe that
         # nobody reads would stall it.
         with (folder / "soffice.log").open("wb") as log:
@@ -363,7 +371,7 @@ def _document_timeout(timeout: float | None) -> float:
     return seconds
 
 
-def _default_workers() -> int:
+def default_workers() -> int:
     try:
         cores = len(os.sched_getaffinity(0))  # the cores we may use, not all the machine's
     except AttributeError:
@@ -371,7 +379,7 @@ def _default_workers() -> int:
     return max(1, min(cores, MAX_WORKERS))
 
 
-def _make_private_dirs(folder: Path) -> None:
+def make_private_dirs(folder: Path) -> None:
     missing = [p for p in (folder, *folder.parents) if not p.exists()]
     for path in reversed(missing):
         path.mkdir(mode=0o700, exist_ok=True)

@@ -21,7 +21,7 @@ from pathlib import Path
 from . import documents, evidence, readiness
 from .assemble import PackNode, PackResult, assemble_pack
 from .cache import DocumentCache, Keys, forget_pack_state, load_pack_state, pack_inputs, save_pack_state
-from .convert import convert
+from .combine import convert_documents
 from .documents import DocumentSpec
 from .errors import DataError, InputError
 from .lock import exclusive
@@ -263,8 +263,8 @@ def _render_and_convert(batches: Sequence[tuple[Sequence[DocumentSpec], Path, Pa
         for done, (spec, docx, _, _, _) in enumerate(to_make, start=1):
             renderer.render(spec.template, spec.context, docx)
             progress("render", done, len(to_make))
-        convert([(docx, pdf) for _, docx, pdf, _, _ in to_make],
-                on_progress=lambda done, total: progress("convert", done, total))
+        convert_documents([(spec.template, docx, pdf) for spec, docx, pdf, _, _ in to_make],
+                          on_progress=lambda done, total: progress("convert", done, total))
         for _, docx, pdf, cache, key in to_make:
             if key is not None:
                 cache.store(key, docx, pdf)

@@ -39,9 +39,14 @@ def fake_soffice(folder: Path, body: str) -> Path:
     return script
 
 
-def logging_soffice(folder: Path, log: Path) -> Path:
-    """The real LibreOffice, behind a script that notes each time it is started and with what."""
-    return fake_soffice(folder, f'echo "$*" >> {shlex.quote(str(log))}\nexec {REAL_SOFFICE} "$@"')
+def logging_soffice(folder: Path, log: Path, keep: Path | None = None) -> Path:
+    """The real LibreOffice, behind a script that notes each time it is started and with what (and
+    with ``keep``, copies the documents it is given there)."""
+    copy = ""
+    if keep is not None:
+        keep.mkdir(parents=True, exist_ok=True)
+        copy = f'for a in "$@"; do case "$a" in *.docx) cp "$a" {shlex.quote(str(keep))}/$$-"${{a##*/}}";; esac; done\n'
+    return fake_soffice(folder, f'echo "$*" >> {shlex.quote(str(log))}\n{copy}exec {REAL_SOFFICE} "$@"')
 
 
 def live_processes_in_group(group: int) -> list[str]:
