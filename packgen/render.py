@@ -20,6 +20,7 @@ from __future__ import annotations
 import html
 import io
 import os
+import posixpath
 import re
 import tempfile
 import traceback
@@ -33,8 +34,16 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import yaml
+from docx.document import Document
+from docx.opc.constants import CONTENT_TYPE as CT
 from docx.opc.oxml import parse_xml
+from docx.opc.package import Unmarshaller
+from docx.opc.packuri import CONTENT_TYPES_URI, PACKAGE_URI, PackURI
+from docx.opc.part import Part, PartFactory
+from docx.opc.pkgreader import PackageReader
+from docx.opc.pkgwriter import _ContentTypesItem
 from docx.oxml.ns import qn
+from docx.package import Package
 from docx.shared import Mm
 from docxtpl import DocxTemplate, InlineImage
 from jinja2 import StrictUndefined, TemplateError, TemplateRuntimeError, TemplateSyntaxError, meta
@@ -235,17 +244,83 @@ class _Environment(SandboxedEnvironment):
         return self._compiled[source]
 
 
-class _Template(DocxTemplate):
-    """A DocxTemplate that shares docxtpl's clean-up of the XML between fills of the same file."""
+# A paragraph as docxtpl's resolve_listing finds one, and the characters it changes in one.
+_PARAGRAPH = re.compile(r"<w:p(?: [^>]*)?>.*?</w:p>", re.DOTALL)
+_LISTED = re.compile("[\t\a\n\f]")
 
-    def __init__(self, data: bytes, patched: dict[str, str]):
-        super().__init__(io.BytesIO(data))
+
+class _Source:
+    """One template file as read: its bytes, and python-docx's reading of their package."""
+
+    def __init__(self, data: bytes):
+        self.data = data
+        self._reader: PackageReader | None = None
+
+    def document(self) -> Document:
+        """A new python-docx document of the template.
+
+        Reading the package (unzipping it, reading its relationships) cost python-docx a quarter of
+        every fill; it is read once, and every document gets parts of its own made from what was read.
+        """
+        if self._reader is None:
+            self._reader = PackageReader.from_file(io.BytesIO(self.data))
+        package = Package()
+        Unmarshaller.unmarshal(self._reader, package, _part)
+        part = package.main_document_part
+        if part.content_type != CT.WML_DOCUMENT_MAIN:  # as python-docx's Document() checks
+            raise ValueError(f"its main part is {part.content_type}")
+        return part.document
+
+
+# Parts that filling never reads or changes. Kept as the template's bytes, they cost python-docx
+# nothing, where parsing them and writing them out again was a tenth of a fill. (So python-docx's
+# document.styles cannot be used on a document being filled.)
+_UNTOUCHED = frozenset({CT.WML_STYLES, CT.WML_NUMBERING, CT.WML_SETTINGS})
+
+
+def _part(partname: PackURI, content_type: str, reltype: str, blob: bytes, package: Package) -> Part:
+    """python-docx's PartFactory, but _UNTOUCHED parts stay bytes."""
+    if content_type in _UNTOUCHED:
+        return Part.load(partname, content_type, blob, package)
+    return PartFactory(partname, content_type, reltype, blob, package)
+
+
+class _Template(DocxTemplate):
+    """A DocxTemplate that shares the reading of its template, and docxtpl's clean-up of the XML,
+    between fills of the same file, and skips docxtpl's work that would change nothing."""
+
+    def __init__(self, source: _Source, patched: dict[str, str]):
+        super().__init__(io.BytesIO(source.data))
+        self._source = source
         self._patched = patched
+
+    def init_docx(self, reload: bool = True) -> None:
+        if not self.docx or (self.is_rendered and reload):
+            self.docx = self._source.document()
+            self.is_rendered = False
+
+    def map_tree(self, tree: etree._Element) -> None:
+        # docxtpl swaps the filled body in for the template's. lxml keeps a removed element usable
+        # by walking everything in it (5 ms for a long template); emptied first, the old body's
+        # content is freed at once.
+        self.docx.element.body.clear()
+        super().map_tree(tree)
 
     def patch_xml(self, src_xml: str) -> str:
         if src_xml not in self._patched:
             self._patched[src_xml] = super().patch_xml(src_xml)
         return self._patched[src_xml]
+
+    def resolve_listing(self, xml: str) -> str:
+        """docxtpl's turning of tabs, line breaks and page breaks in printed text into Word's own.
+
+        It runs three nested regular expressions over every paragraph, an eighth of a fill; a
+        paragraph without those characters comes out of it unchanged, and few have one.
+        """
+        if not _LISTED.search(xml):
+            return xml
+        return _PARAGRAPH.sub(lambda paragraph: super(_Template, self).resolve_listing(paragraph.group())
+                              if _LISTED.search(paragraph.group()) else paragraph.group(), xml)
 
 
 def make_environment(words: Wording) -> SandboxedEnvironment:
@@ -264,7 +339,7 @@ class Renderer:
     def __init__(self, templates_dir: Path):
         self.templates_dir = Path(templates_dir)
         self.environment = make_environment(load_wording(self.templates_dir / LABELS_FILE))
-        self._files: dict[str, bytes] = {}
+        self._files: dict[str, _Source] = {}
         self._patched: dict[str, str] = {}
 
     def render(self, template: str, context: Mapping[str, Any], destination: Path) -> Path:
@@ -279,7 +354,7 @@ class Renderer:
         except Exception as exc:
             raise TemplateProblem(_failure(template, document, exc, context)) from exc
         destination = Path(destination)
-        _write_private(document, destination)
+        _write_private(_docx_bytes(document.docx), destination)
         return destination
 
     def problems(self, contexts: Mapping[str, Iterable[str]]) -> list[str]:
@@ -328,7 +403,7 @@ class Renderer:
         if name not in self._files:
             path = self.templates_dir / name
             try:
-                self._files[name] = _without_unused_styles(path.read_bytes())
+                self._files[name] = _Source(_trimmed(path.read_bytes()))
             except OSError as exc:
                 raise TemplateProblem(f"{path}: the template cannot be read ({exc.strerror})") from exc
         # docxtpl changes a template as it fills it, so every document starts from the saved bytes.
@@ -422,14 +497,14 @@ def _template_line(exc: Exception) -> int | None:
     return lines[-1] if lines else None
 
 
-def _write_private(document: DocxTemplate, destination: Path) -> None:
+def _write_private(docx: bytes, destination: Path) -> None:
     """Write owner-only (0600) through a temporary file, so a reader never sees half a document."""
     try:
         destination.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         handle, temporary = tempfile.mkstemp(prefix=f".{destination.name}.", suffix=".part", dir=destination.parent)
         try:
             with os.fdopen(handle, "wb") as stream:
-                document.save(stream)
+                stream.write(docx)
             os.replace(temporary, destination)
         except BaseException:
             Path(temporary).unlink(missing_ok=True)
@@ -438,38 +513,138 @@ def _write_private(document: DocxTemplate, destination: Path) -> None:
         raise ToolError(f"{destination}: cannot be written ({exc.strerror or exc})") from exc
 
 
+def _docx_bytes(document: Document) -> bytes:
+    """The document as a .docx, written as python-docx's save() writes it, but deflated at level 1.
+
+    At zlib's default level (6) compressing took twice as long for files a ninth smaller; python-docx
+    has no way to choose the level short of changing it for every program. (docxtpl's own save()
+    adds only the replacing of pictures and media, which packgen does not use.)
+    """
+    package = document.part.package
+    parts = package.parts
+    for part in parts:
+        part.before_marshal()
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as docx:
+        docx.writestr(CONTENT_TYPES_URI.membername, _ContentTypesItem.from_parts(parts).blob)
+        docx.writestr(PACKAGE_URI.rels_uri.membername, package.rels.xml)
+        for part in parts:
+            docx.writestr(part.partname.membername, part.blob)
+            if len(part.rels):
+                docx.writestr(part.partname.rels_uri.membername, part.rels.xml)
+    return out.getvalue()
+
+
 _STYLE_PART = "word/styles.xml"
+_CONTENT_TYPES = "[Content_Types].xml"
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}Relationship"
+_OVERRIDE = "{http://schemas.openxmlformats.org/package/2006/content-types}Override"
 _VALUE = re.compile(rb'w:val="([^"]*)"')
+# Parts no step after filling reads: Word 2010's second copy of the styles with its text effects
+# (newer Word neither needs nor writes it) and the preview picture of the first page that file
+# browsers show. Both are optional in a .docx.
+_LEFTOVERS = frozenset({
+    "http://schemas.microsoft.com/office/2007/relationships/stylesWithEffects",
+    "http://schemas.openxmlformats.org/package/2006/relationships/metadata/thumbnail",
+})
 
 
-def _without_unused_styles(docx: bytes) -> bytes:
-    """The template without the style definitions nothing in it refers to.
+def _trimmed(docx: bytes) -> bytes:
+    """The template as every document filled from it needs it, trimmed once when it is read.
+
+    python-docx reads, and writes again, every part of a template for every document filled from
+    it, and LibreOffice reads them all for every document it converts. Templates saved by
+    python-docx or Word carry parts nothing needs:
+
+    - word/stylesWithEffects.xml (438 KB from python-docx's default template) and
+      docProps/thumbnail.jpeg: compressing them again was a fifth of the time filling took, and
+      LibreOffice ignores them (converting took the same time with or without). Each goes with its
+      relationship and its content type, so the package stays whole and opens in Word.
+    - style definitions nothing refers to (see ``_without_unused_styles``). stylesWithEffects goes
+      first: it names every style it copies, so while it stayed, every one of those stayed too.
+
+    Anything unexpected (not a zip, rels or content types that are not XML) keeps the file as it is,
+    for the fill to report or use.
+    """
+    try:
+        with zipfile.ZipFile(io.BytesIO(docx)) as package:
+            infos = package.infolist()
+            parts = {info.filename: package.read(info) for info in infos}
+    except (zipfile.BadZipFile, OSError, RuntimeError, ValueError):
+        return docx
+    try:
+        trimmed = _without_unused_styles(_without_leftovers(parts))
+    except etree.XMLSyntaxError:
+        return docx
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as package:
+        for info in infos:
+            if info.filename in trimmed:
+                package.writestr(info, trimmed[info.filename])
+    return out.getvalue()
+
+
+def _without_leftovers(parts: dict[str, bytes]) -> dict[str, bytes]:
+    """The parts without the _LEFTOVERS that only their own relationship leads to."""
+    rels = {name: etree.fromstring(data) for name, data in parts.items() if name.endswith(".rels")}
+    leftovers: dict[str, list[tuple[str, etree._Element]]] = {}
+    needed: set[str] = set()
+    for name, root in rels.items():
+        for rel in root.iter(_REL):
+            if rel.get("TargetMode") == "External":
+                continue
+            target = _target(name, rel.get("Target", ""))
+            if rel.get("Type") in _LEFTOVERS:
+                leftovers.setdefault(target, []).append((name, rel))
+            else:
+                needed.add(target)
+    dropped = {target for target in leftovers
+               if target in parts and target not in needed and _rels_of(target) not in parts}
+    if not dropped or _CONTENT_TYPES not in parts:
+        return parts
+    changed: set[str] = set()
+    for target in dropped:
+        for name, rel in leftovers[target]:
+            rel.getparent().remove(rel)
+            changed.add(name)
+    types = etree.fromstring(parts[_CONTENT_TYPES])
+    names = {target.lower() for target in dropped}  # part names ignore case
+    for override in list(types.iter(_OVERRIDE)):
+        if override.get("PartName", "").lstrip("/").lower() in names:
+            types.remove(override)
+    return ({name: data for name, data in parts.items() if name not in dropped}
+            | {name: _xml_bytes(rels[name]) for name in changed} | {_CONTENT_TYPES: _xml_bytes(types)})
+
+
+def _target(rels_name: str, target: str) -> str:
+    """The zip name of a relationship's target: "word/_rels/document.xml.rels" speaks for "word/"."""
+    source_folder = posixpath.dirname(posixpath.dirname(rels_name))
+    return posixpath.normpath(posixpath.join("/", source_folder, target)).lstrip("/")
+
+
+def _rels_of(part: str) -> str:
+    folder, name = posixpath.split(part)
+    return posixpath.join(folder, "_rels", f"{name}.rels")
+
+
+def _without_unused_styles(parts: dict[str, bytes]) -> dict[str, bytes]:
+    """The parts without the style definitions nothing in them refers to.
 
     Templates saved by python-docx or Word carry some 160 style definitions (350 KB of XML) of which
     a document uses a score. LibreOffice reads them all for every document it converts: that alone
     measured 0.1 s of 0.27 s per document, and filling and saving the XML costs docxtpl time too.
     A filled document refers to the same styles as its template (record text is escaped, never
     markup), so unused ones cannot change a page. Latent styles, Word's list of built-in styles to
-    offer, stay. Anything unexpected (not a zip, no styles, a style named by a tag) keeps the file
-    as it is, for the fill to report or use.
+    offer, stay. Anything unexpected (no styles, a style named by a tag) keeps the styles as they are.
     """
-    try:
-        with zipfile.ZipFile(io.BytesIO(docx)) as package:
-            parts = {info: package.read(info) for info in package.infolist()}
-    except (zipfile.BadZipFile, OSError, RuntimeError, ValueError):
-        return docx
-    styles_info = next((info for info in parts if info.filename == _STYLE_PART), None)
-    if styles_info is None:
-        return docx
-    named = {value for info, data in parts.items() if info is not styles_info and info.filename.endswith(".xml")
+    if _STYLE_PART not in parts:
+        return parts
+    named = {value for name, data in parts.items() if name != _STYLE_PART and name.endswith(".xml")
              for value in _VALUE.findall(data)}
     if any(b"{" in value for value in named):
-        return docx
-    try:
-        root = etree.fromstring(parts[styles_info])
-    except etree.XMLSyntaxError:
-        return docx
+        return parts
+    root = etree.fromstring(parts[_STYLE_PART])
     styles = {style.get(f"{_W}styleId"): style for style in root.iter(f"{_W}style")}
     wanted = [name.decode() for name in named] + [i for i, s in styles.items() if s.get(f"{_W}default") == "1"]
     kept: set[str] = set()
@@ -483,9 +658,8 @@ def _without_unused_styles(docx: bytes) -> bytes:
     for name, style in styles.items():
         if name not in kept:
             style.getparent().remove(style)
-    parts[styles_info] = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as package:
-        for info, data in parts.items():
-            package.writestr(info, data)
-    return out.getvalue()
+    return parts | {_STYLE_PART: _xml_bytes(root)}
+
+
+def _xml_bytes(root: etree._Element) -> bytes:
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
