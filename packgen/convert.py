@@ -5,8 +5,9 @@ about 1.5 s of processor time, converting one of our documents once it runs 0.1-
 is one ``soffice --headless --convert-to pdf`` process given many documents at once, and there is
 one worker per core. Each worker has its own profile (``-env:UserInstallation``): two LibreOffice
 processes sharing a profile hand their work to each other or refuse to start, and a private profile
-keeps us clear of a LibreOffice the user has open. A worker keeps its profile when it starts again
-within the same call (making one costs another 0.3 s).
+keeps us clear of a LibreOffice the user has open. Profiles are kept between runs, in packgen's
+folder of the user's cache (making one costs LibreOffice another 0.3 s of processor time at a start),
+each locked while a worker uses it so that two packgen runs never share one.
 
 When something goes wrong. A worker that finishes no document for ``timeout`` seconds is taken as
 hung and killed, with every process it started; one that exits leaving documents without a PDF has
@@ -18,6 +19,7 @@ written.
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import signal
@@ -138,8 +140,8 @@ def convert(
     limit = _document_timeout(timeout)
     count = min(workers or default_workers(), len(docs))
     try:
-        with tempfile.TemporaryDirectory(prefix="packgen-convert-") as work:
-            produced = _Pool(program, Path(work), count, limit, docs, on_progress).run()
+        with tempfile.TemporaryDirectory(prefix="packgen-convert-") as work, _Profiles(Path(work)) as profiles:
+            produced = _Pool(program, Path(work), count, limit, docs, on_progress, profiles).run()
             for index, (_, target) in enumerate(pairs):
                 produced[index].chmod(0o600)
                 make_private_dirs(Path(target).parent)
@@ -201,13 +203,13 @@ class _Pool:
     timeout: float
     docs: list[Path]
     on_progress: Progress | None
+    profiles: _Profiles
     queue: deque[list[int]] = field(default_factory=deque)
     retries: deque[int] = field(default_factory=deque)
     attempts: Counter[int] = field(default_factory=Counter)
     done: dict[int, Path] = field(default_factory=dict)
     running: dict[int, _Run] = field(default_factory=dict)
     failures: list[str] = field(default_factory=list)
-    profiles: dict[int, Path] = field(default_factory=dict)
     runs: int = 0
     reported: int = -1
 
@@ -252,7 +254,10 @@ class _Pool:
             link = inbox / f"{index:05d}{self.docs[index].suffix}"
             link.symlink_to(self.docs[index].resolve())
             staged.append(str(link))
-        profile = self.profiles.setdefault(slot, self.work / f"profile{slot}-{self.runs}")
+        profile = self.profiles.take(slot)
+        # A LibreOffice that was killed leaves its lock behind, and the next would take the profile
+        # for one in use. It is ours alone (see _Profiles), so a lock in it is always stale.
+        (profile / "user" / ".lock").unlink(missing_ok=True)
         command = [self.program, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--norestore",
                    "--convert-to", PDF_EXPORT, "--outdir", str(folder / "out"), *staged]
         # A log file, not a pipe: LibreOffice writes a line per document, and a full pipe that
@@ -280,7 +285,7 @@ class _Pool:
         if hung:
             run.kill()
             # A killed LibreOffice may leave its profile locked or half written: start afresh.
-            self.profiles.pop(slot)
+            self.profiles.spoil(slot)
         del self.running[slot]
         self._collect(run, hung)
 
@@ -317,6 +322,61 @@ class _Pool:
         if self.on_progress is not None and done != self.reported:
             self.reported = done
             self.on_progress(done, len(self.docs))
+
+
+class _Profiles:
+    """LibreOffice profile folders for the workers, one each, kept between runs where possible.
+
+    Each is held under an exclusive lock (flock, released when we exit however we exit) so another
+    packgen run takes a different one. Where the cache folder cannot be used, a profile is made in
+    this call's work folder and goes with it.
+    """
+
+    def __init__(self, work: Path):
+        self.work = work
+        self.home = _profiles_home()
+        self.held: dict[int, tuple[Path, int]] = {}
+
+    def __enter__(self) -> _Profiles:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for _, lock in self.held.values():
+            os.close(lock)
+        self.held.clear()
+
+    def take(self, slot: int) -> Path:
+        if slot in self.held:
+            return self.held[slot][0]
+        for number in range(4 * MAX_WORKERS):
+            profile = self.home / f"profile{number}"
+            try:
+                self.home.mkdir(mode=0o700, parents=True, exist_ok=True)
+                lock = os.open(self.home / f"profile{number}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+            except OSError:
+                break
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                os.close(lock)
+                continue
+            self.held[slot] = (profile, lock)
+            return profile
+        return self.work / f"profile{slot}"
+
+    def spoil(self, slot: int) -> None:
+        """Throw away a profile a killed LibreOffice may have left locked or half written."""
+        if slot in self.held:
+            profile, lock = self.held.pop(slot)
+            shutil.rmtree(profile, ignore_errors=True)
+            os.close(lock)
+        else:
+            shutil.rmtree(self.work / f"profile{slot}", ignore_errors=True)
+
+
+def _profiles_home() -> Path:
+    cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(cache) / "packgen" / "libreoffice"
 
 
 def _looks_like_pdf(path: Path) -> bool:

@@ -24,11 +24,11 @@ from .cache import DocumentCache, Keys, forget_pack_state, load_pack_state, pack
 from .combine import convert_documents
 from .documents import DocumentSpec
 from .errors import DataError, InputError
+from .fill import fill_documents
 from .lock import exclusive
 from .load import load_school
 from .models import SchoolData
 from .redact import redact
-from .render import Renderer
 
 DEFAULT_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 PACK_NAME = "evidence-pack.pdf"
@@ -259,10 +259,8 @@ def _render_and_convert(batches: Sequence[tuple[Sequence[DocumentSpec], Path, Pa
             produced.append(Produced(spec, docx, pdf))
         results.append(_Made(produced, found, made))
     if to_make:
-        renderer = Renderer(templates)
-        for done, (spec, docx, _, _, _) in enumerate(to_make, start=1):
-            renderer.render(spec.template, spec.context, docx)
-            progress("render", done, len(to_make))
+        fill_documents(templates, [(spec.template, spec.context, docx) for spec, docx, _, _, _ in to_make],
+                       on_progress=lambda done, total: progress("render", done, total))
         convert_documents([(spec.template, docx, pdf) for spec, docx, pdf, _, _ in to_make],
                           on_progress=lambda done, total: progress("convert", done, total))
         for _, docx, pdf, cache, key in to_make:

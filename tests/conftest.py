@@ -21,6 +21,9 @@ def pytest_configure(config):
     """Give this test run its own temporary folder, so LibreOffice processes it starts can be told apart."""
     config.packgen_tmp = Path(tempfile.mkdtemp(prefix="packgen-tests-"))
     tempfile.tempdir = str(config.packgen_tmp)
+    # LibreOffice's profiles too (packgen keeps them in the user's cache), so the check below sees
+    # every LibreOffice the tests started, and the tests never touch the real cache.
+    os.environ["XDG_CACHE_HOME"] = str(config.packgen_tmp / "cache")
 
 
 def pytest_unconfigure(config):

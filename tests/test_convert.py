@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import fcntl
+import os
 import shlex
 import stat
+import tempfile
 import time
 from pathlib import Path
 
@@ -100,9 +103,11 @@ def test_documents_are_converted_in_two_batches_and_keep_their_folders(tmp_path)
     assert len(set(profiles)) == 2
     per_start = [[arg for arg in line.split() if arg.endswith(".docx")] for line in starts]
     assert sorted(len(docs_) for docs_ in per_start) == [2, 2]
-    # The throw-away profiles are gone.
+    # The profiles are kept in packgen's cache folder for the next run, not left in the temporary one.
+    home = Path(os.environ["XDG_CACHE_HOME"]) / "packgen" / "libreoffice"
     for profile in profiles:
-        assert not Path(profile.split("file://", 1)[1]).exists()
+        assert Path(profile.split("file://", 1)[1]).parent == home
+    assert not list(Path(tempfile.gettempdir()).glob("packgen-convert-*"))
 
 
 def test_documents_with_the_same_name_need_a_base_folder(tmp_path):
@@ -286,3 +291,43 @@ exec {REAL_SOFFICE} "$@"
 
     assert [f"Visit {n}" in pdf_text(pdf) for n, pdf in enumerate(pdfs)] == [True] * 5
     assert len(log.read_text().splitlines()) == 3  # all five; the two it kept; the one tried again alone
+
+
+def profiles_used(log: Path) -> list[str]:
+    return [arg.split("=", 1)[1] for line in log.read_text().splitlines() for arg in line.split()
+            if arg.startswith("-env:UserInstallation=")]
+
+
+def test_libreoffice_profiles_are_kept_for_the_next_run(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    log = tmp_path / "starts.log"
+    soffice = str(logging_soffice(tmp_path, log))
+    first = make_docx(tmp_path / "a.docx", "First run")
+    second = make_docx(tmp_path / "b.docx", "Second run")
+
+    convert.convert([(first, tmp_path / "a.pdf")], soffice=soffice)
+    convert.convert([(second, tmp_path / "b.pdf")], soffice=soffice)
+
+    used = profiles_used(log)
+    assert len(used) == 2 and used[0] == used[1]
+    profile = Path(used[0].removeprefix("file://"))
+    assert profile.parent == tmp_path / "cache" / "packgen" / "libreoffice"
+    assert (profile / "user").is_dir()
+    assert stat.S_IMODE(profile.parent.stat().st_mode) == 0o700
+    assert "Second run" in pdf_text(tmp_path / "b.pdf")
+
+
+def test_a_profile_in_use_by_another_run_is_left_alone(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    home = tmp_path / "cache" / "packgen" / "libreoffice"
+    home.mkdir(parents=True)
+    busy = os.open(home / "profile0.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    fcntl.flock(busy, fcntl.LOCK_EX)  # as another packgen converting right now holds it
+    try:
+        log = tmp_path / "starts.log"
+        doc = make_docx(tmp_path / "a.docx", "Beside a busy profile")
+        convert.convert([(doc, tmp_path / "a.pdf")], soffice=str(logging_soffice(tmp_path, log)))
+    finally:
+        os.close(busy)
+    assert profiles_used(log) == [(home / "profile1").as_uri()]
+    assert "Beside a busy profile" in pdf_text(tmp_path / "a.pdf")

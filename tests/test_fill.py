@@ -1,0 +1,74 @@
+"""Filling many documents at once, in forked workers (packgen/fill.py)."""
+
+from __future__ import annotations
+
+import threading
+import zipfile
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from packgen import documents
+from packgen.errors import TemplateProblem
+from packgen.fill import PARALLEL_FROM, fill_documents
+from packgen.load import load_school
+from packgen.pipeline import DEFAULT_TEMPLATES
+
+from .conftest import DEMO
+
+TODAY = date(2026, 11, 23)
+
+
+@pytest.fixture(scope="module")
+def jobs() -> list:
+    data = load_school(DEMO)
+    specs = [spec for pid in data.pupils for spec in documents.pupil_documents(data, pid, TODAY)]
+    assert len(specs) >= 2 * PARALLEL_FROM  # enough to be shared among workers
+    return specs
+
+
+def parts(docx: Path) -> dict[str, bytes]:
+    with zipfile.ZipFile(docx) as package:
+        return {name: package.read(name) for name in package.namelist()}
+
+
+def test_documents_filled_by_workers_are_those_filled_one_by_one(jobs, tmp_path):
+    together = [(spec.template, spec.context, tmp_path / "together" / f"{n}.docx") for n, spec in enumerate(jobs)]
+    alone = [(spec.template, spec.context, tmp_path / "alone" / f"{n}.docx") for n, spec in enumerate(jobs)]
+    reports = []
+    fill_documents(DEFAULT_TEMPLATES, together, workers=2, on_progress=lambda done, total: reports.append((done, total)))
+    fill_documents(DEFAULT_TEMPLATES, alone, workers=1)
+    for (_, _, a), (_, _, b) in zip(together, alone):
+        assert parts(a) == parts(b), a
+        assert a.stat().st_mode & 0o777 == 0o600
+    assert reports[-1] == (len(jobs), len(jobs))
+    assert [done for done, _ in reports] == sorted(done for done, _ in reports)
+
+
+def test_a_template_that_fails_in_a_worker_is_named(jobs, tmp_path):
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    for source in DEFAULT_TEMPLATES.iterdir():
+        (templates / source.name).write_bytes(source.read_bytes())
+    (templates / "visit.docx").write_bytes(b"not a Word document at all")
+    work = [(spec.template, spec.context, tmp_path / "out" / f"{n}.docx") for n, spec in enumerate(jobs)]
+    with pytest.raises(TemplateProblem, match="visit.docx"):
+        fill_documents(templates, work, workers=2)
+
+
+def test_from_a_threaded_program_documents_are_filled_all_the_same(jobs, tmp_path):
+    work = [(spec.template, spec.context, tmp_path / f"{n}.docx") for n, spec in enumerate(jobs)]
+    failures = []
+
+    def fill() -> None:
+        try:
+            fill_documents(DEFAULT_TEMPLATES, work, workers=2)
+        except Exception as exc:  # reported below, where pytest sees it
+            failures.append(exc)
+
+    thread = threading.Thread(target=fill)  # as the web page's server builds packs
+    thread.start()
+    thread.join()
+    assert failures == []
+    assert all(destination.is_file() for _, _, destination in work)
