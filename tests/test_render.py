@@ -6,6 +6,8 @@ result back the way Word would (python-docx and the raw XML).
 
 from __future__ import annotations
 
+import base64
+import posixpath
 import shutil
 import stat
 import zipfile
@@ -19,7 +21,7 @@ from lxml import etree
 
 from packgen import models
 from packgen.errors import TemplateProblem, ToolError
-from packgen.render import Renderer, template_variable_problems
+from packgen.render import Picture, Renderer, _trimmed, template_variable_problems
 
 LABELS = Path(__file__).resolve().parent.parent / "templates" / "labels.yaml"
 
@@ -259,6 +261,144 @@ def test_a_renderer_reads_each_template_once(folder):
     make_template(folder, "changed on disk {{ n }}")
     renderer.render("t.docx", {"n": 2}, folder / "2.docx")
     assert body_texts(folder / "2.docx") == ["first 2"]
+
+
+# ---------------------------------------------------------------- what a filled document holds
+
+STYLES_WITH_EFFECTS = "word/stylesWithEffects.xml"
+THUMBNAIL = "docProps/thumbnail.jpeg"
+PNG = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==")
+CT = "{http://schemas.openxmlformats.org/package/2006/content-types}"
+
+
+def members(path: Path) -> dict[str, bytes]:
+    with zipfile.ZipFile(path) as package:
+        return {name: package.read(name) for name in package.namelist()}
+
+
+def package_problems(path: Path) -> list[str]:
+    """What makes Word call a .docx damaged: a relationship to a part that is not there, a part
+    without a content type, a content type for a part that is not there."""
+    parts = members(path)
+    names = {name.lower() for name in parts}
+    types = etree.fromstring(parts["[Content_Types].xml"])
+    defaults = {default.get("Extension").lower() for default in types.iter(f"{CT}Default")}
+    overrides = {override.get("PartName").lstrip("/").lower() for override in types.iter(f"{CT}Override")}
+    problems = [f"a content type for /{name}, which is not there" for name in sorted(overrides - names)]
+    problems += [f"no content type for {name}" for name in sorted(parts) if name != "[Content_Types].xml"
+                 and name.lower() not in overrides and name.rsplit(".", 1)[-1].lower() not in defaults]
+    for name in sorted(name for name in parts if name.endswith(".rels")):
+        source_folder = posixpath.dirname(posixpath.dirname(name))
+        for rel in etree.fromstring(parts[name]):
+            target = posixpath.normpath(posixpath.join("/", source_folder, rel.get("Target"))).lstrip("/")
+            if rel.get("TargetMode") != "External" and target.lower() not in names:
+                problems.append(f"{name} leads to {target}, which is not there")
+    return problems
+
+
+def edit_package(path: Path, name: str, change) -> None:
+    parts = members(path)
+    parts[name] = change(parts[name])
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as package:
+        for member, data in parts.items():
+            package.writestr(member, data)
+
+
+def style_ids(path: Path) -> set[str]:
+    styles = etree.fromstring(members(path)["word/styles.xml"])
+    return {style.get(qn("w:styleId")) for style in styles.iter(qn("w:style"))}
+
+
+def test_a_filled_document_leaves_out_what_only_word_2010_and_file_browsers_read(folder):
+    name = make_template(folder, "Dear {{ name }},")
+    assert {STYLES_WITH_EFFECTS, THUMBNAIL} <= set(members(folder / name))  # as python-docx saves one
+    out = Renderer(folder).render(name, {"name": "R. Patel"}, folder.parent / "out.docx")
+    parts = members(out)
+    assert STYLES_WITH_EFFECTS not in parts and THUMBNAIL not in parts
+    assert b"stylesWithEffects" not in parts["[Content_Types].xml"] + parts["word/_rels/document.xml.rels"]
+    assert b"thumbnail" not in parts["_rels/.rels"]
+    assert package_problems(out) == []
+    assert body_texts(out) == ["Dear R. Patel,"]
+
+
+def test_a_template_without_them_fills_the_same(folder):
+    renderer = Renderer(folder)
+    first = renderer.render(make_template(folder, "Dear {{ name }},"), {"name": "R. Patel"}, folder / "plain.docx")
+    assert STYLES_WITH_EFFECTS not in members(first)
+    out = renderer.render("plain.docx", {"name": "A. Khan"}, folder.parent / "out.docx")
+    assert body_texts(out) == ["Dear R. Patel,"]  # the first fill left no tag to fill
+    assert package_problems(out) == []
+
+
+def test_the_template_as_trimmed_is_a_whole_package_itself(folder):
+    # python-docx writes a filled document's content types afresh, so look at the template as held
+    name = make_template(folder, "{{ name }}")
+    (folder / "held.docx").write_bytes(_trimmed((folder / name).read_bytes()))
+    assert STYLES_WITH_EFFECTS not in members(folder / "held.docx")
+    assert package_problems(folder / "held.docx") == []
+
+
+def test_a_leftover_part_that_something_else_uses_is_kept(folder):
+    name = make_template(folder, "{{ name }}")
+    picture = b'<Relationship Id="rId99" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/image" Target="../docProps/thumbnail.jpeg"/>'
+    edit_package(folder / name, "word/_rels/document.xml.rels", lambda xml: xml.replace(b"</Relationships>", picture + b"</Relationships>"))
+    out = Renderer(folder).render(name, {"name": "R. Patel"}, folder.parent / "out.docx")
+    assert THUMBNAIL in members(out) and STYLES_WITH_EFFECTS not in members(out)
+    assert package_problems(out) == []
+
+
+def test_styles_nothing_refers_to_are_left_out(folder):
+    document = Document()
+    document.add_paragraph("{{ title }}", style="Heading 1")
+    document.add_paragraph("Dear {{ name }},")
+    document.save(str(folder / "t.docx"))
+    out = Renderer(folder).render("t.docx", {"title": "Review", "name": "R. Patel"}, folder.parent / "out.docx")
+    kept = style_ids(out)
+    assert {"Heading1", "Heading1Char", "Normal"} <= kept  # used, linked, based on
+    assert "Title" not in kept and "Heading2" not in kept
+    assert len(kept) < len(style_ids(folder / "t.docx")) / 4
+
+
+def test_a_style_chosen_by_a_tag_keeps_every_style(folder):
+    document = Document()
+    paragraph = document.add_paragraph("{{ title }}", style="Heading 1")
+    paragraph._p.pPr.pStyle.set(qn("w:val"), "{{ style }}")
+    document.save(str(folder / "t.docx"))
+    out = Renderer(folder).render("t.docx", {"title": "Review", "style": "Title"}, folder.parent / "out.docx")
+    assert Document(str(out)).paragraphs[0].style.name == "Title"
+    assert style_ids(out) == style_ids(folder / "t.docx")
+
+
+def test_documents_of_one_template_share_their_styles_settings_and_numbering_byte_for_byte(folder):
+    renderer = Renderer(folder)
+    name = make_template(folder, "Dear {{ name }},")
+    first = members(renderer.render(name, {"name": "R. Patel"}, folder / "1.docx"))
+    second = members(renderer.render(name, {"name": "A. Khan"}, folder / "2.docx"))
+    for part in ("word/styles.xml", "word/settings.xml", "word/numbering.xml", "word/theme/theme1.xml"):
+        assert first[part] == second[part]
+    assert first["word/document.xml"] != second["word/document.xml"]
+
+
+def test_a_picture_prints_as_the_image(folder):
+    out = fill(folder, "Attendance:", "{{ chart }}", chart=Picture(PNG, width_mm=40))
+    [image] = [name for name in members(out) if name.startswith("word/media/")]
+    assert members(out)[image] == PNG
+    [shape] = Document(str(out)).inline_shapes
+    assert round(shape.width.mm) == 40
+    assert package_problems(out) == []
+
+
+def test_tabs_and_line_breaks_become_words_own_only_where_printed(folder):
+    out = fill(folder, "{{ a }}", "plain {{ b }}", a="one\ttwo\nthree", b="text")
+    first, second = document_xml(out).iter(qn("w:p"))
+    assert len(first.findall(f".//{qn('w:tab')}")) == 1 and len(first.findall(f".//{qn('w:br')}")) == 1
+    assert second.find(f".//{qn('w:tab')}") is None and second.find(f".//{qn('w:br')}") is None
+    assert body_texts(out) == ["one\ttwo\nthree", "plain text"]
+
+
+def test_every_part_of_a_filled_document_is_compressed(folder):
+    with zipfile.ZipFile(fill(folder, "{{ name }}", name="R. Patel")) as package:
+        assert {info.compress_type for info in package.infolist()} == {zipfile.ZIP_DEFLATED}
 
 
 # ---------------------------------------------------------------- checking templates before filling
