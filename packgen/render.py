@@ -259,7 +259,7 @@ class _Source:
     def document(self) -> Document:
         """A new python-docx document of the template.
 
-        Reading the package (unzipping it, reading its relationships) cost python-docx a quarter of
+        Reading the package (unzipping it, reading its relationships) cost python-docx an eighth of
         every fill; it is read once, and every document gets parts of its own made from what was read.
         """
         if self._reader is None:
@@ -314,7 +314,7 @@ class _Template(DocxTemplate):
     def resolve_listing(self, xml: str) -> str:
         """docxtpl's turning of tabs, line breaks and page breaks in printed text into Word's own.
 
-        It runs three nested regular expressions over every paragraph, an eighth of a fill; a
+        It runs three nested regular expressions over every paragraph, a tenth of a fill; a
         paragraph without those characters comes out of it unchanged, and few have one.
         """
         if not _LISTED.search(xml):
@@ -516,9 +516,9 @@ def _write_private(docx: bytes, destination: Path) -> None:
 def _docx_bytes(document: Document) -> bytes:
     """The document as a .docx, written as python-docx's save() writes it, but deflated at level 1.
 
-    At zlib's default level (6) compressing took twice as long for files a ninth smaller; python-docx
-    has no way to choose the level short of changing it for every program. (docxtpl's own save()
-    adds only the replacing of pictures and media, which packgen does not use.)
+    At zlib's default level (6) compressing took 1.7 times as long for files a tenth smaller;
+    python-docx has no way to choose the level short of changing it for every program. (docxtpl's
+    own save() adds only the replacing of pictures and media, which packgen does not use.)
     """
     package = document.part.package
     parts = package.parts

@@ -267,7 +267,8 @@ def test_a_renderer_reads_each_template_once(folder):
 
 STYLES_WITH_EFFECTS = "word/stylesWithEffects.xml"
 THUMBNAIL = "docProps/thumbnail.jpeg"
-PNG = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==")
+PNG = base64.b64decode(  # one pixel
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==")
 CT = "{http://schemas.openxmlformats.org/package/2006/content-types}"
 
 
@@ -340,8 +341,10 @@ def test_the_template_as_trimmed_is_a_whole_package_itself(folder):
 
 def test_a_leftover_part_that_something_else_uses_is_kept(folder):
     name = make_template(folder, "{{ name }}")
-    picture = b'<Relationship Id="rId99" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/image" Target="../docProps/thumbnail.jpeg"/>'
-    edit_package(folder / name, "word/_rels/document.xml.rels", lambda xml: xml.replace(b"</Relationships>", picture + b"</Relationships>"))
+    picture = (b'<Relationship Id="rId99" Target="../docProps/thumbnail.jpeg" '
+               b'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/image"/>')
+    edit_package(folder / name, "word/_rels/document.xml.rels",
+                 lambda xml: xml.replace(b"</Relationships>", picture + b"</Relationships>"))
     out = Renderer(folder).render(name, {"name": "R. Patel"}, folder.parent / "out.docx")
     assert THUMBNAIL in members(out) and STYLES_WITH_EFFECTS not in members(out)
     assert package_problems(out) == []
