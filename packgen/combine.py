@@ -24,6 +24,7 @@ two ways give the same pages: tests compare them as images for every template.
 from __future__ import annotations
 
 import copy
+import functools
 import os
 import posixpath
 import re
@@ -40,12 +41,13 @@ from pypdf.generic import DictionaryObject, NameObject
 
 from .convert import convert, default_workers, make_private_dirs
 from .errors import ToolError
+from .forked import forked_map
 
 _W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 _R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _PR = "http://schemas.openxmlformats.org/package/2006/relationships"
 _CT = "http://schemas.openxmlformats.org/package/2006/content-types"
-_REL_TYPES = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/"
+_NS = {"w": _W}
 
 DOCUMENT = "word/document.xml"
 DOCUMENT_RELS = "word/_rels/document.xml.rels"
@@ -121,26 +123,40 @@ def _numbered_styles(package: _Package) -> bool:
     numbering, styles = package.parts.get("word/numbering.xml"), package.parts.get("word/styles.xml")
     if numbering is None or styles is None:
         return False
-    defined = {style.get(w("styleId")): style for style in _xml(styles).iter(w("style"))}
-    wanted = [style for style, element in defined.items() if element.get(w("default")) == "1"]
+    based_on, numbered = _style_tree(styles), _counting_numbers(numbering)
+    wanted = [style for style, (_, default, _) in based_on.items() if default]
     for name, data in package.parts.items():
         if name == DOCUMENT or _HEADER_OR_FOOTER.fullmatch(name):
-            wanted += [ref.get(w("val")) for tag in ("pStyle", "rStyle", "tblStyle")
-                       for ref in _xml(data).iter(w(tag))]
+            root = package.document if name == DOCUMENT else _xml(data)
+            wanted += root.xpath("//w:pStyle/@w:val | //w:rStyle/@w:val | //w:tblStyle/@w:val", namespaces=_NS)
     used: set[str] = set()
     while wanted:
         name = wanted.pop()
-        if name in used or name not in defined:
+        if name in used or name not in based_on:
             continue
         used.add(name)
-        wanted += [ref.get(w("val")) for ref in defined[name].iter(w("basedOn"))]
-    numbers = {ref.get(w("val")) for name in used for ref in defined[name].iter(w("numId"))}
+        wanted += based_on[name][0]
+    return any(number in numbered for name in used for number in based_on[name][2])
+
+
+@functools.lru_cache(maxsize=64)
+def _style_tree(styles: bytes) -> dict[str, tuple[list[str], bool, list[str]]]:
+    """Each style's (styles it is based on, whether it is a default, numberings it uses); the
+    documents of one template share their styles part, so it is read once."""
+    return {style.get(w("styleId")): (style.xpath("w:basedOn/@w:val", namespaces=_NS),
+                                      style.get(w("default")) == "1",
+                                      style.xpath(".//w:numId/@w:val", namespaces=_NS))
+            for style in _xml(styles).iter(w("style"))}
+
+
+@functools.lru_cache(maxsize=64)
+def _counting_numbers(numbering: bytes) -> frozenset[str]:
+    """The numberings (w:num ids) that count, rather than show bullets."""
     root = _xml(numbering)
-    abstract = {num.get(w("numId")): num.find(w("abstractNumId")).get(w("val"))
-                for num in root.iter(w("num")) if num.find(w("abstractNumId")) is not None}
     counting = {a.get(w("abstractNumId")) for a in root.iter(w("abstractNum"))
                 if any(f.get(w("val")) not in ("bullet", "none") for f in a.iter(w("numFmt")))}
-    return any(abstract.get(number) in counting for number in numbers)
+    return frozenset(num.get(w("numId")) for num in root.iter(w("num"))
+                     if num.xpath("string(w:abstractNumId/@w:val)", namespaces=_NS) in counting)
 
 
 def join(members: Sequence[Path], dest: Path) -> None:
@@ -205,10 +221,9 @@ def _bring_over(package: _Package, number: int, parts: dict[str, bytes], base: _
         if rel.get("TargetMode") != "External":
             added.set("Target", posixpath.relpath(_copy_part(package, package.target(rel), number, parts, base),
                                                   "word"))
-    for element in package.document.iter():
-        for attribute, value in element.attrib.items():
-            if attribute.startswith(f"{{{_R}}}") and value in renamed:
-                element.set(attribute, renamed[value])
+    for value in package.document.xpath("//@*[namespace-uri() = $r]", r=_R):
+        if value in renamed:
+            value.getparent().set(value.attrname, renamed[value])
 
 
 def _copy_part(package: _Package, name: str, number: int, parts: dict[str, bytes], base: _Package) -> str:
@@ -367,7 +382,8 @@ def _write_private(writer: PdfWriter, target: Path) -> None:
 
 
 def _write_zip(parts: dict[str, bytes], dest: Path) -> None:
-    with zipfile.ZipFile(dest, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as package:
+    # Stored, not compressed: LibreOffice reads it once and it is thrown away after.
+    with zipfile.ZipFile(dest, "w", zipfile.ZIP_STORED) as package:
         # [Content_Types].xml first, as Word writes it.
         for name in sorted(parts, key=lambda n: n != CONTENT_TYPES):
             package.writestr(name, parts[name])
@@ -402,8 +418,9 @@ def convert_documents(documents: Sequence[tuple[str, Path, Path]], *, workers: i
         try:
             convert([(docx, joined.get(docx) or made[docx]) for docx in jobs], workers=count,
                     on_progress=on_progress and _Weighted([len(m) for m in jobs.values()], on_progress))
-            again = [member for docx, members in jobs.items() if docx in joined
-                     and not split(joined[docx], [made[member] for member, _ in members]) for member, _ in members]
+            cuts = [(joined[docx], members) for docx, members in jobs.items() if docx in joined]
+            whole = forked_map(lambda cut: split(cut[0], [made[member] for member, _ in cut[1]]), cuts, minimum=4)
+            again = [member for (_, members), ok in zip(cuts, whole) if not ok for member, _ in members]
         except ToolError:
             if not joined:
                 raise
@@ -425,34 +442,34 @@ def _jobs(documents: Sequence[tuple[str, Path, Path]], work: Path, workers: int)
     by_template: dict[str, list[tuple[Path, Path]]] = {}
     for template, docx, pdf in documents:
         by_template.setdefault(template, []).append((docx, pdf))
-    jobs: dict[Path, list[tuple[Path, Path]]] = {}
-    for template, documents_of_template in by_template.items():
-        pieces = max(-(-len(documents_of_template) // MAX_MEMBERS), min(workers, len(documents_of_template) // 2), 1)
-        for piece in range(pieces):
-            # Read a piece at a time: a few dozen packages in memory, never a whole trust's.
-            chunk, packages = [], []
-            for docx, pdf in documents_of_template[piece::pieces]:
-                try:
-                    package = _Package.read(docx)
-                    _check(package)
-                except NotJoinable:
-                    jobs[docx] = [(docx, pdf)]
-                    continue
-                chunk.append((docx, pdf))
-                packages.append(package)
-            if len(chunk) == 1:
-                jobs[chunk[0][0]] = chunk
-                continue
-            if not chunk:
-                continue
-            dest = work / f"{len(jobs):04d}-{Path(template).stem}.docx"
-            try:
-                _join(packages, [docx for docx, _ in chunk], dest)
-            except NotJoinable:
-                jobs.update({docx: [(docx, pdf)] for docx, pdf in chunk})
-                continue
-            jobs[dest] = chunk
-    return jobs
+    pieces = []
+    for template, of_template in by_template.items():
+        count = max(-(-len(of_template) // MAX_MEMBERS), min(workers, len(of_template) // 2), 1)
+        pieces += [(of_template[n::count], work / f"{len(pieces) + n:04d}-{Path(template).stem}.docx")
+                   for n in range(count)]
+    return {docx: members for piece in forked_map(_piece, pieces, minimum=4) for docx, members in piece}
+
+
+def _piece(piece: tuple[list[tuple[Path, Path]], Path]) -> list[tuple[Path, list[tuple[Path, Path]]]]:
+    """One piece of a template's documents: those that can be joined, joined into ``dest``; the others alone."""
+    documents, dest = piece
+    jobs, chunk, packages = [], [], []
+    for docx, pdf in documents:
+        try:
+            package = _Package.read(docx)
+            _check(package)
+        except NotJoinable:
+            jobs.append((docx, [(docx, pdf)]))
+            continue
+        chunk.append((docx, pdf))
+        packages.append(package)
+    if len(chunk) > 1:
+        try:
+            _join(packages, [docx for docx, _ in chunk], dest)
+            return [*jobs, (dest, chunk)]
+        except NotJoinable:
+            pass
+    return jobs + [(docx, [(docx, pdf)]) for docx, pdf in chunk]
 
 
 class _Weighted:

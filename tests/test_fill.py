@@ -11,7 +11,8 @@ import pytest
 
 from packgen import documents
 from packgen.errors import TemplateProblem
-from packgen.fill import PARALLEL_FROM, fill_documents
+from packgen.fill import fill_documents
+from packgen.forked import PARALLEL_FROM
 from packgen.load import load_school
 from packgen.pipeline import DEFAULT_TEMPLATES
 
