@@ -5,8 +5,13 @@ attendance before the placement, so a reader sees the trend against the starting
 The chart carries numbers and dates only: the words that explain it are in the summary template, where
 staff can change them.
 
-The same records always give the same bytes: matplotlib's own fonts (not the machine's), no
-timestamps and no software version in the PNG.
+It is drawn with Pillow, which packgen loads anyway (pypdf and reportlab use it), in about 15 ms: a
+plotting library would cost a second to import on every rebuild that redraws a chart.
+``layout`` works out where everything goes, measuring each label in the font it is drawn in, so that
+no two labels ever overlap and none is cut off at the edge; ``attendance_chart`` paints that layout.
+
+The same records always give the same bytes: one font file, Pillow's own text layout (not whichever
+shaping library the machine has), no timestamps and no software version in the PNG.
 """
 
 from __future__ import annotations
@@ -15,7 +20,12 @@ import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
+from pathlib import Path
 
+from PIL import Image, ImageDraw, ImageFont
+
+from .errors import ToolError
 from .models import AttendancePeriod
 from .render import Drawing
 
@@ -23,18 +33,67 @@ NAVY = "#1F3864"
 BASELINE = "#9C1C1C"
 GRID = "#D9D9D9"
 INK = "#404040"
+WHITE = "#FFFFFF"
 MM_PER_INCH = 25.4
 DPI = 220  # sharp in print at the size the summary shows it, yet a few tens of kilobytes
-SPANNED_BARS = 6  # up to this many periods, each is labelled with its first and last day
-LABELLED_BARS = 8  # up to this many bars carry their value; more would overlap at the summary's size
+PT = DPI / 72  # pixels in a typographic point: sizes below are in points, as a designer gives them
+# Text is drawn this many times larger, then shrunk: glyphs keep their true shapes and spacing instead of
+# being hinted to whole pixels (twice is as good to the eye as four times, and quicker). Lines and bars
+# lie on whole pixels, so their edges print crisp whatever this is.
+SUPERSAMPLE = 2
+SPANNED_BARS = 6  # up to this many periods, each is labelled with its first and last day (if that fits)
+LABELLED_BARS = 8  # up to this many bars carry their value (if the values fit side by side)
+# fonts-dejavu-core, which scripts/setup.sh installs: the same glyphs on every machine.
+FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
+TICK_SIZE, VALUE_SIZE = 6.5, 6.0  # points
+MARGIN = 1 * PT  # white round the picture, so nothing touches the edge of its table cell
+TICK_PAD = 2 * PT  # between an axis and its labels
+LABEL_GAP = 2 * PT  # between a bar's top and its value
+LABEL_PAD = 1 * PT  # white behind a value, so the dashed line never runs through its digits
+APART = 4 * PT  # the least space between two labels side by side
+BAR_WIDTH = 0.6  # of the space each period has
+DASH, DASH_GAP = 4 * PT, 2 * PT
+
+
+@dataclass(frozen=True)
+class Label:
+    """A piece of text in the chart, in ``points`` of DejaVu Sans.
+
+    ``origin`` is where its baseline starts and ``box`` the box its ink fills (left, top, right,
+    bottom), both in the PNG's pixels.
+    """
+
+    text: str
+    points: float
+    colour: str
+    origin: tuple[float, float]
+    box: tuple[float, float, float, float]
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where everything in one chart goes, in the PNG's pixels (y grows downwards)."""
+
+    width: int
+    height: int
+    plot: tuple[int, int, int, int]  # left, top (the 100% line), right, bottom (the 0% line)
+    bars: tuple[tuple[float, float, float, float], ...]
+    values: tuple[Label, ...]  # one per bar, or none when they would not fit
+    periods: tuple[Label, ...]  # under the bars: every one, or every few
+    ticks: tuple[Label, ...]  # 0% .. 100% up the side
+    baseline: tuple[int, Label] | None  # the dashed line's height and its value at its end
+
+    def y(self, percent: float) -> float:
+        """The height of ``percent`` on the chart."""
+        return _level(self.plot, percent)
 
 
 @dataclass(frozen=True)
 class AttendanceChart(Drawing):
     """A pupil's chart as a template value: its data now, its picture only when a summary is filled.
 
-    Drawing takes matplotlib ~0.07 s a pupil (and ~1 s to import); a rebuild finds most summaries in
-    the cache by their data, so it never draws them. Being plain data, it keys the cache exactly.
+    A rebuild finds most summaries in the cache by their data, so it never draws them. Being plain
+    data, it keys the cache exactly.
     """
 
     periods: tuple[AttendancePeriod, ...]
@@ -44,7 +103,7 @@ class AttendanceChart(Drawing):
     @classmethod
     def of(cls, periods: Sequence[AttendancePeriod], baseline: float | None, width_mm: float) -> AttendanceChart | None:
         """The chart, or None when no period has any possible sessions (as ``attendance_chart``)."""
-        shown = tuple(sorted((p for p in periods if p.percent is not None), key=lambda p: p.start))
+        shown = _shown(periods)
         return cls(shown, baseline, width_mm) if shown else None
 
     def image(self) -> bytes:
@@ -59,49 +118,151 @@ def attendance_chart(periods: Sequence[AttendancePeriod], baseline: float | None
 
     None when no period has any possible sessions: a chart of nothing would look like 0% attendance.
     """
-    shown = sorted((p for p in periods if p.percent is not None), key=lambda p: p.start)
+    plan = layout(periods, baseline, width_mm=width_mm, height_mm=height_mm)
+    if plan is None:
+        return None
+    out = io.BytesIO()
+    _paint(plan).save(out, format="PNG", dpi=(DPI, DPI))
+    return out.getvalue()
+
+
+def layout(periods: Sequence[AttendancePeriod], baseline: float | None, *, width_mm: float = 80,
+           height_mm: float = 27) -> Layout | None:
+    """Where ``attendance_chart`` puts each bar, line and label; None when it would draw nothing."""
+    shown = _shown(periods)
     if not shown:
         return None
-    # matplotlib takes a good part of a second to import; only the pack draws charts, so `packgen check`
-    # and the single-document commands do not pay for it.
-    from matplotlib import rc_context
-    from matplotlib.figure import Figure
+    width, height = round(width_mm / MM_PER_INCH * DPI), round(height_mm / MM_PER_INCH * DPI)
+    tick_font = _font(FONT, TICK_SIZE)
+    widest_value = _ink("100%", _font(FONT, VALUE_SIZE))
+    # The side margins fit the widest tick and the widest baseline value whatever the records hold,
+    # so every pupil's chart in a pack has its bars in the same place.
+    left = round(MARGIN + _ink("100%", tick_font)[2] + TICK_PAD)
+    right = round(width - MARGIN - TICK_PAD - widest_value[2])
+    bottom = round(height - MARGIN - sum(tick_font.getmetrics()) / SUPERSAMPLE - TICK_PAD)
+    top = round(MARGIN + LABEL_PAD - widest_value[1] + LABEL_GAP)  # a 100% bar's value still fits above it
+    plot = (left, top, right, bottom)
 
-    # DejaVu Sans ships with matplotlib, so every machine draws the same glyphs.
-    with rc_context({"font.family": "DejaVu Sans", "font.size": 6.5}):
-        figure = Figure(figsize=(width_mm / MM_PER_INCH, height_mm / MM_PER_INCH), dpi=DPI)
-        axes = figure.add_axes((0.09, 0.17, 0.84, 0.78))
-        positions = range(len(shown))
-        values = [p.percent for p in shown]
-        bars = axes.bar(positions, values, width=0.6, color=NAVY, zorder=2)
-        if len(shown) <= LABELLED_BARS:
-            for bar, value in zip(bars, values):
-                # On white, above the baseline, so a value level with it stays readable.
-                axes.annotate(_percent(value), (bar.get_x() + bar.get_width() / 2, value), xytext=(0, 1.5),
-                              textcoords="offset points", ha="center", va="bottom", fontsize=6, color=INK,
-                              zorder=4, bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.4})
-        if baseline is not None:
-            axes.axhline(baseline, color=BASELINE, linestyle=(0, (4, 2)), linewidth=1, zorder=3)
-            axes.annotate(_percent(baseline), (1, baseline), xycoords=("axes fraction", "data"), xytext=(2, 0),
-                          textcoords="offset points", ha="left", va="center", fontsize=6, color=BASELINE,
-                          annotation_clip=False)
-        axes.set_ylim(0, 112)  # room above a 100% bar for its label
-        axes.set_yticks([0, 25, 50, 75, 100], ["0%", "25%", "50%", "75%", "100%"])
-        axes.set_xlim(-0.6, len(shown) - 0.4)
-        if len(shown) <= SPANNED_BARS:
-            axes.set_xticks(list(positions), [_span(p) for p in shown])
-        else:  # weekly records: the first day of every few periods, so labels never run into each other
-            step = -(-len(shown) // LABELLED_BARS)
-            axes.set_xticks(list(positions)[::step], [f"{p.start.day}/{p.start.month}" for p in shown[::step]])
-        axes.tick_params(length=0, colors=INK, pad=2)
-        axes.grid(axis="y", color=GRID, linewidth=0.5, zorder=0)
-        for side in ("top", "right", "left"):
-            axes.spines[side].set_visible(False)
-        axes.spines["bottom"].set_color(INK)
-        axes.spines["bottom"].set_linewidth(0.6)
-        out = io.BytesIO()
-        figure.savefig(out, format="png", dpi=DPI, metadata={"Software": None})
-    return out.getvalue()
+    slot = (right - left) / (len(shown) - 1 + 2 * BAR_WIDTH)  # the bars' outer gaps are half a bar wide
+    centres = [left + slot * (BAR_WIDTH + i) for i in range(len(shown))]
+    half = slot * BAR_WIDTH / 2
+    # On whole pixels, as the lines are, so their edges print crisp.
+    bars = tuple((round(x - half), round(_level(plot, p.percent)), round(x + half), bottom)
+                 for x, p in zip(centres, shown))
+
+    values = tuple(_label(_percent(p.percent), VALUE_SIZE, INK, x, bar[1] - LABEL_GAP, "ms")
+                   for x, p, bar in zip(centres, shown, bars))
+    if len(values) > LABELLED_BARS or not _apart(values, slot):
+        values = ()
+
+    periods_below = _period_labels(shown, centres, slot, bottom + TICK_PAD)
+    ticks = tuple(_label(f"{v}%", TICK_SIZE, INK, left - TICK_PAD, _level(plot, v), "rd") for v in (0, 25, 50, 75, 100))
+    line = None
+    if baseline is not None:
+        level = round(_level(plot, baseline))
+        line = (level, _label(_percent(baseline), VALUE_SIZE, BASELINE, right + TICK_PAD, level, "ld"))
+    return Layout(width, height, plot, bars, values, periods_below, ticks, line)
+
+
+def _level(plot: tuple[int, int, int, int], percent: float) -> float:
+    left, top, right, bottom = plot
+    return bottom - (bottom - top) * percent / 100
+
+
+def _shown(periods: Sequence[AttendancePeriod]) -> tuple[AttendancePeriod, ...]:
+    return tuple(sorted((p for p in periods if p.percent is not None), key=lambda p: p.start))
+
+
+def _period_labels(shown: Sequence[AttendancePeriod], centres: list[float], slot: float,
+                   top: float) -> tuple[Label, ...]:
+    """Each period's first and last day when few periods and they fit; else the first day of every few."""
+    if len(shown) <= SPANNED_BARS:
+        spans = tuple(_label(_span(p), TICK_SIZE, INK, x, top, "mt") for p, x in zip(shown, centres))
+        if _apart(spans, slot):
+            return spans
+    starts = [_label(f"{p.start.day}/{p.start.month}", TICK_SIZE, INK, x, top, "mt") for p, x in zip(shown, centres)]
+    step = 1
+    while not _apart(starts[::step], slot * step):
+        step += 1
+    return tuple(starts[::step])
+
+
+def _apart(labels: Sequence[Label], spacing: float) -> bool:
+    """Whether labels centred ``spacing`` apart leave room between each pair."""
+    return all(label.box[2] - label.box[0] + APART <= spacing for label in labels)
+
+
+def _label(text: str, points: float, colour: str, x: float, y: float, anchor: str) -> Label:
+    """Text placed at (x, y) by ``anchor``. Its first letter says where x is: the left, middle or right
+    of the ink. Its second says where y is: ``t`` the top of a line of text, ``s`` the baseline, ``d``
+    the middle of the digits, so that a number sits centred on its grid line."""
+    font = _font(FONT, points)
+    left, top, right, bottom = _ink(text, font)
+    x -= {"l": left, "m": (left + right) / 2, "r": right}[anchor[0]]
+    digits = _ink("0", font)
+    y += {"t": font.getmetrics()[0] / SUPERSAMPLE, "s": 0, "d": -(digits[1] + digits[3]) / 2}[anchor[1]]
+    x, y = round(x * SUPERSAMPLE) / SUPERSAMPLE, round(y * SUPERSAMPLE) / SUPERSAMPLE  # where a glyph can start
+    return Label(text, points, colour, (x, y), (x + left, y + top, x + right, y + bottom))
+
+
+def _ink(text: str, font: ImageFont.FreeTypeFont) -> tuple[float, float, float, float]:
+    """The box text's ink fills, in the PNG's pixels, from the start of its baseline."""
+    return tuple(edge / SUPERSAMPLE for edge in font.getbbox(text, anchor="ls"))
+
+
+@lru_cache(maxsize=4)
+def _font(path: Path, points: float) -> ImageFont.FreeTypeFont:
+    """The font at the size it is drawn, SUPERSAMPLE times the final one.
+
+    Opened as a file, because given a name Pillow would look for any font so named elsewhere and
+    draw with whatever it found."""
+    try:
+        with path.open("rb") as file:
+            return ImageFont.truetype(file, points * PT * SUPERSAMPLE, layout_engine=ImageFont.Layout.BASIC)
+    except OSError:
+        raise ToolError(f"The attendance charts need the font DejaVu Sans, which is not at {path}. Install it "
+                        "with `sudo apt-get install fonts-dejavu-core` (scripts/setup.sh does).") from None
+
+
+def _paint(plan: Layout) -> Image.Image:
+    image = Image.new("RGB", (plan.width * SUPERSAMPLE, plan.height * SUPERSAMPLE), WHITE)
+    draw = ImageDraw.Draw(image)
+
+    def box(left: float, top: float, right: float, bottom: float, colour: str) -> None:
+        edges = [round(v * SUPERSAMPLE) for v in (left, top, right, bottom)]
+        if edges[2] > edges[0] and edges[3] > edges[1]:
+            draw.rectangle((edges[0], edges[1], edges[2] - 1, edges[3] - 1), fill=colour)  # Pillow's ends are inclusive
+
+    def rule(y: float, thickness: float, colour: str, start: float, end: float) -> None:
+        """A horizontal line a whole number of pixels thick, on whole pixels, so it prints crisp."""
+        pixels = max(1, round(thickness))
+        top = round(y - pixels / 2)
+        box(start, top, end, top + pixels, colour)
+
+    def text(label: Label) -> None:
+        origin = tuple(round(v * SUPERSAMPLE) for v in label.origin)
+        draw.text(origin, label.text, font=_font(FONT, label.points), fill=label.colour, anchor="ls")
+
+    left, _, right, bottom = plan.plot
+    for percent in (25, 50, 75, 100):  # the 0% line is the axis, drawn over the bars below
+        rule(plan.y(percent), 0.5 * PT, GRID, left, right)
+    for bar in plan.bars:
+        box(*bar, NAVY)
+    rule(bottom, 0.6 * PT, INK, left, right)
+    if plan.baseline is not None:
+        level, label = plan.baseline
+        start = left
+        while start < right:
+            rule(level, 1 * PT, BASELINE, start, min(start + DASH, right))
+            start += DASH + DASH_GAP
+        text(label)
+    for value in plan.values:
+        box(value.box[0] - LABEL_PAD, value.box[1] - LABEL_PAD, value.box[2] + LABEL_PAD, value.box[3] + LABEL_PAD,
+            WHITE)
+        text(value)
+    for label in plan.periods + plan.ticks:
+        text(label)
+    return image.reduce(SUPERSAMPLE)
 
 
 def _span(period: AttendancePeriod) -> str:

@@ -206,7 +206,7 @@ def test_provider_pages_state_assurance_checklist_and_evaluations_from_the_recor
     assert missing_qa, "the demo has providers never evaluated: their gap must show"
 
 
-# ---------------------------------------------------------------- the chart
+# ---------------------------------------------------------------- pictures in templates (the chart: test_chart.py)
 
 
 def period(start: str, end: str, possible: int, attended: int) -> AttendancePeriod:
@@ -215,38 +215,6 @@ def period(start: str, end: str, possible: int, attended: int) -> AttendancePeri
 
 
 WEEKS = [period("2026-09-07", "2026-10-23", 60, 47), period("2026-11-02", "2026-11-20", 30, 28)]
-
-
-def png_chunks(png: bytes) -> list[bytes]:
-    chunks, at = [], 8
-    while at < len(png):
-        length, kind = struct.unpack(">I4s", png[at:at + 8])
-        chunks.append(kind)
-        at += 12 + length
-    return chunks
-
-
-def test_the_chart_is_the_same_png_for_the_same_records_and_carries_no_metadata():
-    first = attendance_chart(WEEKS, 61)
-    assert first[:8] == b"\x89PNG\r\n\x1a\n"
-    assert attendance_chart(list(reversed(WEEKS)), 61) == first  # drawn in date order, whatever the record's
-    assert not {b"tEXt", b"iTXt", b"zTXt", b"tIME"} & set(png_chunks(first))
-    assert attendance_chart(WEEKS, 75) != first
-    assert attendance_chart(WEEKS, None) != first
-
-
-def test_no_chart_without_sessions_to_count():
-    assert attendance_chart([], 61) is None
-    assert attendance_chart([period("2026-09-07", "2026-09-11", 0, 0)], 61) is None
-
-
-def test_the_chart_is_drawn_at_the_width_the_document_gives_it():
-    png = attendance_chart(WEEKS, 61, width_mm=50)
-    width = struct.unpack(">I", png[16:20])[0]
-    assert abs(width / 220 * 25.4 - 50) < 1  # 220 dots per inch
-
-
-# ---------------------------------------------------------------- pictures in templates
 
 
 @pytest.fixture
