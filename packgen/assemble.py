@@ -6,6 +6,10 @@ only on the entries, never on the numbers printed in it, so it can be counted be
 then numbered, drawn and put in after the cover. Only then is every page's number final, so the
 footers ("page X of N") come last.
 
+Packs run to thousands of pages, so each step costs little per page: an input's reader is closed as
+soon as its pages are copied, and a page's own drawing is never decoded and re-encoded to add its
+footer (see _stamp_footers).
+
 Text we draw (contents, footers) is real text in Liberation Sans, with DejaVu Sans for the
 characters Liberation lacks, so a school or pupil name in any script stays searchable and copyable.
 """
@@ -25,13 +29,14 @@ from pathlib import Path
 from pypdf import PageObject, PdfReader, PdfWriter
 from pypdf.annotations import Link
 from pypdf.errors import PyPdfError
+from pypdf.filters import decode_stream_data
 from pypdf.generic import (
     ArrayObject,
-    ContentStream,
+    DecodedStreamObject,
     DictionaryObject,
-    FloatObject,
     IndirectObject,
     NameObject,
+    StreamObject,
 )
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import cm
@@ -87,23 +92,23 @@ def assemble_pack(
     dest = Path(dest)
     face = _typeface()
     writer = PdfWriter()
-    sources: list[str] = []  # the file each page came from, to name it if a page is damaged
-    _append(writer, Path(cover), sources)
+    _append(writer, Path(cover))
     cover_pages = len(writer.pages)
-    tree = _append_tree(writer, nodes, 0, sources)
+    tree = _append_tree(writer, nodes, 0)
     entries = list(_walk(tree))
 
     layout = _paginate(entries, face)
     shift = len(layout)  # the contents pages go in after the cover and push everything back
     for entry in entries:
         entry.first_page += shift
-    contents, links = _draw_contents(layout, face, contents_title, footer)
-    for offset, page in enumerate(contents):
+    placements = [_visual_box(page) for page in writer.pages]
+    placements[cover_pages:cover_pages] = [(PAGE_W, PAGE_H, _UPRIGHT)] * shift
+    drawn = _draw(layout, face, contents_title, footer, placements)
+    for offset, page in enumerate(drawn.contents):
         writer.insert_page(page, cover_pages + offset)
-        sources.insert(cover_pages + offset, "the contents")
 
-    _stamp_footers(writer, sources, face, footer)
-    for contents_page, rect, target in links:
+    _stamp_footers(writer, drawn)
+    for contents_page, rect, target in drawn.links:
         writer.add_annotation(
             page_number=cover_pages + contents_page,
             annotation=Link(rect=rect, target_page_index=target),
@@ -112,8 +117,9 @@ def assemble_pack(
     _add_outline(writer, tree, None)
     writer.page_mode = "/UseOutlines"
     writer.add_metadata({"/Title": title or footer, "/Subject": CLASSIFICATION, "/Creator": "packgen"})
-    # After the footers were merged and each page's content re-compressed; the other order
-    # corrupts pages that share content (pypdf issue #4111).
+    # Documents made from the same template carry the same fonts and images; keeping one copy of
+    # each makes a pack about a quarter smaller for a few per cent of the time. (Nothing after
+    # this rewrites content streams: pypdf issue #4111.)
     writer.compress_identical_objects(remove_duplicates=True, remove_unreferenced=True)
     if password:
         writer.encrypt(user_password=password, owner_password=None, algorithm="AES-256")
@@ -132,35 +138,45 @@ class _Entry:
     children: list[_Entry] = field(default_factory=list)
 
 
-def _append(writer: PdfWriter, pdf: Path, sources: list[str]) -> None:
+def _append(writer: PdfWriter, pdf: Path) -> None:
+    start = len(writer.pages)
     try:
-        reader = PdfReader(pdf)
-        # Many PDFs are "protected" only against editing, with an empty password to open them.
-        if reader.is_encrypted and not reader.decrypt(""):
-            raise InputError(f"{pdf}: the PDF needs a password to open; save an unprotected copy")
-        if len(reader.pages) == 0:
-            raise InputError(f"{pdf}: the PDF has no pages")
-        writer.append(reader, import_outline=False)
+        # Closing the reader drops its copy of the file and the objects it parsed, which the
+        # writer has cloned by then.
+        with PdfReader(pdf) as reader:
+            # Many PDFs are "protected" only against editing, with an empty password to open them.
+            if reader.is_encrypted and not reader.decrypt(""):
+                raise InputError(f"{pdf}: the PDF needs a password to open; save an unprotected copy")
+            if len(reader.pages) == 0:
+                raise InputError(f"{pdf}: the PDF has no pages")
+            writer.append(reader, import_outline=False)
+        # The writer keeps every reader it cloned from, for clones still to come; there are none.
+        writer.reset_translation(reader)
     except PackgenError:
         raise
     except OSError as exc:
         raise InputError(f"{pdf}: cannot read the file: {exc.strerror or exc}") from exc
     except Exception as exc:  # a damaged PDF makes pypdf raise many kinds of error, not only its own
         raise InputError(f"{pdf}: not a readable PDF ({type(exc).__name__}: {exc})") from exc
-    sources.extend([str(pdf)] * (len(writer.pages) - len(sources)))
+    # The pages' drawing is copied as it is, still encoded; decoding it once here finds damage
+    # while the file can still be named, rather than in a reader's hands.
+    try:
+        for index in range(start, len(writer.pages)):
+            for part in _content_parts(writer.pages[index]):
+                decode_stream_data(part.get_object())
+    except Exception as exc:
+        raise InputError(f"{pdf}: a page of this PDF is damaged ({type(exc).__name__}: {exc})") from exc
 
 
-def _append_tree(
-    writer: PdfWriter, nodes: Sequence[PackNode], depth: int, sources: list[str]
-) -> list[_Entry]:
+def _append_tree(writer: PdfWriter, nodes: Sequence[PackNode], depth: int) -> list[_Entry]:
     # Pages go in depth first, so a node's first page is wherever the writer stood before it:
     # its own PDF if it has one, else its first descendant's.
     entries = []
     for node in nodes:
         start = len(writer.pages)
         if node.pdf is not None:
-            _append(writer, Path(node.pdf), sources)
-        children = _append_tree(writer, node.children, depth + 1, sources)
+            _append(writer, Path(node.pdf))
+        children = _append_tree(writer, node.children, depth + 1)
         if len(writer.pages) > start:
             entries.append(_Entry(depth, " ".join(node.title.split()), start, children))
     return entries
@@ -203,27 +219,34 @@ class _Typeface:
 
     def __init__(self, regular: list[TTFont], bold: list[TTFont]):
         self._chains = {False: regular, True: bold}
+        self._font_of: dict[bool, dict[str, str]] = {False: {}, True: {}}  # char -> font name
         for chain in self._chains.values():
             for font in chain:
                 pdfmetrics.registerFont(font)
 
     def runs(self, text: str, bold: bool = False) -> list[tuple[str, str]]:
         """``text`` as (font name, piece) runs."""
-        chain = self._chains[bold]
+        font_of = self._font_of[bold]  # a pack measures and writes the same characters many times
         runs: list[tuple[str, str]] = []
         for char in text:
-            font = next((f for f in chain if ord(char) in f.face.charToGlyph), None)
-            if font is None:
-                # No installed font can draw it (an emoji, say). reportlab would write code 0
-                # and the character would vanish from the text; mapping it to the font's
-                # "missing glyph" keeps it in the text layer, searchable, drawn as a box.
-                font = chain[0]
-                font.face.charToGlyph[ord(char)] = 0
-            if runs and runs[-1][0] == font.fontName:
-                runs[-1] = (font.fontName, runs[-1][1] + char)
+            name = font_of.get(char) or self._choose(char, bold)
+            if runs and runs[-1][0] == name:
+                runs[-1] = (name, runs[-1][1] + char)
             else:
-                runs.append((font.fontName, char))
+                runs.append((name, char))
         return runs
+
+    def _choose(self, char: str, bold: bool) -> str:
+        chain = self._chains[bold]
+        font = next((f for f in chain if ord(char) in f.face.charToGlyph), None)
+        if font is None:
+            # No installed font can draw it (an emoji, say). reportlab would write code 0
+            # and the character would vanish from the text; mapping it to the font's
+            # "missing glyph" keeps it in the text layer, searchable, drawn as a box.
+            font = chain[0]
+            font.face.charToGlyph[ord(char)] = 0
+        self._font_of[bold][char] = font.fontName
+        return font.fontName
 
     def width(self, text: str, size: float, bold: bool = False) -> float:
         return sum(pdfmetrics.stringWidth(piece, name, size) for name, piece in self.runs(text, bold))
@@ -234,6 +257,20 @@ class _Typeface:
             line.setFont(name, size)
             line.textOut(piece)
         canvas.drawText(line)
+
+    def encode(self, canvas: Canvas, text: str, bold: bool = False) -> _Runs:
+        """``text`` as reportlab would write it on ``canvas``: (font name, character codes) runs.
+
+        The codes belong to font subsets that reportlab makes for the whole document as
+        characters come, so they are only valid in the PDF ``canvas`` saves.
+        """
+        doc = canvas._doc  # what reportlab's own text objects pass to these font methods
+        encoded = []
+        for name, piece in self.runs(_visual_order(text), bold):
+            font = pdfmetrics.getFont(name)
+            for subset, codes in font.splitString(piece, doc):
+                encoded.append((font.getSubsetInternalName(subset, doc), codes))
+        return encoded
 
     def fit(self, text: str, size: float, width: float, bold: bool = False) -> str:
         """``text``, cut short with an ellipsis if it is wider than ``width``."""
@@ -364,13 +401,12 @@ def _paginate(entries: list[_Entry], face: _Typeface) -> list[list[_Placed]]:
 
 
 def _draw_contents(
-    layout: list[list[_Placed]], face: _Typeface, heading: str, subtitle: str
-) -> tuple[list[PageObject], list[tuple[int, tuple[float, float, float, float], int]]]:
-    """The contents pages, and each entry's link: (contents page, rect, target page)."""
-    buffer = io.BytesIO()
-    canvas = Canvas(buffer, pagesize=A4, pageCompression=1)
+    canvas: Canvas, layout: list[list[_Placed]], face: _Typeface, heading: str, subtitle: str
+) -> list[tuple[int, tuple[float, float, float, float], int]]:
+    """Draw the contents pages on ``canvas``; each entry's link is (contents page, rect, target page)."""
     links = []
     for number, placed_entries in enumerate(layout):
+        canvas.setPageSize(A4)
         if number == 0:
             face.draw(canvas, LEFT, PAGE_H - 2.6 * cm, heading, 22, bold=True)
             canvas.setFillGray(GREY)
@@ -385,8 +421,7 @@ def _draw_contents(
         for placed in placed_entries:
             links.append((number, _draw_entry(canvas, face, placed), placed.entry.first_page))
         canvas.showPage()
-    canvas.save()
-    return _reportlab_pages(buffer), links
+    return links
 
 
 def _draw_entry(canvas: Canvas, face: _Typeface, placed: _Placed) -> tuple[float, float, float, float]:
@@ -424,81 +459,148 @@ FOOTER_BASELINE = 0.5 * cm
 FOOTER_MARGIN = 1.5 * cm
 
 
-def _stamp_footers(writer: PdfWriter, sources: list[str], face: _Typeface, footer: str) -> None:
-    """Draw every page's footer at its visual bottom, whatever its size and /Rotate."""
-    total = len(writer.pages)
-    placements = [_visual_box(page) for page in writer.pages]
-    centre = face.width(CLASSIFICATION, FOOTER_SIZE, bold=True)
-    left_texts: dict[float, str] = {}  # by page width: the footer, shortened if it would reach the centre
+_Runs = list[tuple[str, bytes]]  # text as (reportlab font name, character codes) runs
+
+
+@dataclass(frozen=True)
+class _Footer:
+    """One page's footer: where it goes, and its "page X of N" as reportlab encoded it."""
+
+    width: float  # the page's width as seen, which places the text common to all footers
+    matrix: tuple[float, ...]  # from the upright view to the page's own space
+    number_x: float
+    number: _Runs
+
+
+@dataclass(frozen=True)
+class _Drawn:
+    """All that reportlab drew for a pack, read back with pypdf (not yet in the pack)."""
+
+    contents: list[PageObject]
+    links: list[tuple[int, tuple[float, float, float, float], int]]
+    fonts: dict[str, IndirectObject]  # by reportlab's name: the fonts the footers are written in
+    common: dict[float, list[tuple[float, _Runs]]]  # by page width: (x, text) of what all footers say
+    footers: list[_Footer]  # one for each page of the pack, in order
+
+
+def _draw(
+    layout: list[list[_Placed]],
+    face: _Typeface,
+    heading: str,
+    footer: str,
+    placements: list[tuple[float, float, tuple[float, ...]]],
+) -> _Drawn:
+    """Draw the contents pages, and encode the footers' text in the same reportlab document.
+
+    A footer is text only, so reportlab need not draw a page for each: its fonts encode the
+    text, and _stamp_footers writes it onto the pages. The contents and the footers then share
+    one copy of each font.
+    """
     buffer = io.BytesIO()
-    canvas = Canvas(buffer, pageCompression=1)
-    for number, (width, height, _) in enumerate(placements, start=1):
-        canvas.setPageSize((width, height))
-        canvas.setFillGray(0.3)
-        if width not in left_texts:
-            room = (width - centre) / 2 - FOOTER_MARGIN - 0.4 * cm
-            left_texts[width] = face.fit(footer, FOOTER_SIZE, room)
-        # Left to right, so the text layer reads in the order the eye does.
-        face.draw(canvas, FOOTER_MARGIN, FOOTER_BASELINE, left_texts[width], FOOTER_SIZE)
-        face.draw(canvas, (width - centre) / 2, FOOTER_BASELINE, CLASSIFICATION, FOOTER_SIZE, bold=True)
-        right = f"page {number} of {total}"
-        right_x = width - FOOTER_MARGIN - face.width(right, FOOTER_SIZE)
-        face.draw(canvas, right_x, FOOTER_BASELINE, right, FOOTER_SIZE)
-        canvas.showPage()
-    canvas.save()
-    overlays = _reportlab_pages(buffer)
-    for index, (page, (width, height, matrix)) in enumerate(zip(writer.pages, placements)):
-        form = _as_form(overlays[index], width, height).clone(writer)
-        try:
-            _draw_over(page, form, matrix)
-        except Exception as exc:  # the page's own content stream is decoded here for the first time
-            raise InputError(
-                f"{sources[index]}: a page of this PDF is damaged ({type(exc).__name__}: {exc})"
-            ) from exc
+    canvas = Canvas(buffer, pagesize=A4, pageCompression=1)
+    links = _draw_contents(canvas, layout, face, heading, footer)
+    centre = face.width(CLASSIFICATION, FOOTER_SIZE, bold=True)
+    common = {}
+    for width in dict.fromkeys(width for width, _, _ in placements):
+        room = (width - centre) / 2 - FOOTER_MARGIN - 0.4 * cm  # the footer is cut short before the centre
+        common[width] = [
+            (FOOTER_MARGIN, face.encode(canvas, face.fit(footer, FOOTER_SIZE, room))),
+            ((width - centre) / 2, face.encode(canvas, CLASSIFICATION, bold=True)),
+        ]
+    footers = []
+    for number, (width, _, matrix) in enumerate(placements, start=1):
+        text = f"page {number} of {len(placements)}"
+        x = width - FOOTER_MARGIN - face.width(text, FOOTER_SIZE)
+        footers.append(_Footer(width, matrix, x, face.encode(canvas, text)))
+    canvas.save()  # only now: the fonts reportlab embeds hold the characters encoded so far
+
+    contents = _reportlab_pages(buffer)
+    used = {name for texts in common.values() for _, runs in texts for name, _ in runs}
+    used |= {name for f in footers for name, _ in f.number}
+    fonts = contents[0]["/Resources"]["/Font"]  # reportlab gives every page all the document's fonts
+    return _Drawn(contents, links, {name: fonts.raw_get(name) for name in used}, common, footers)
 
 
-# Why not pypdf's merge_transformed_page: it parses the footer's content stream three times for
-# every page; stamping 1,320 LibreOffice pages took ~6 s that way and ~2.5 s like this (drawing
-# the footers included), where the footer is a Form XObject called by a few bytes appended to
-# the page's own content, which is never parsed.
+def _stamp_footers(writer: PdfWriter, drawn: _Drawn) -> None:
+    """Write every page's footer over its own drawing, at its visual bottom.
+
+    The page's /Contents becomes an array: "q", the page's own content streams as they were
+    (still encoded: they are never decoded, parsed or compressed again), then "Q" so that nothing
+    the drawing left changed (its coordinate system, say) moves the footer, and the footer. Only
+    the "page X of N" stream is the page's own; the "q" and the rest of the footer are shared by
+    all pages of the same size, and a resources dictionary is copied once for all the pages that
+    shared it (LibreOffice gives all of a document's pages the same one).
+    """
+    # pypdf has no public way to add a new indirect object; streams must be indirect.
+    save_state = writer._add_object(_stream(b"q\n"))
+    fonts = {name: font.clone(writer) for name, font in drawn.fonts.items()}
+    with_fonts: dict[int, tuple[IndirectObject, dict[str, NameObject]]] = {}
+    commons: dict[tuple[object, ...], IndirectObject] = {}
+    for page, footer in zip(writer.pages, drawn.footers):
+        own = page.get(NameObject("/Resources"))
+        if isinstance(own, IndirectObject) and own.idnum in with_fonts:
+            resources, names = with_fonts[own.idnum]
+        else:
+            resources, names = _add_fonts(writer, own, fonts)
+            if isinstance(own, IndirectObject):
+                with_fonts[own.idnum] = resources, names
+        key = (footer.width, footer.matrix, *names.values())
+        if key not in commons:
+            # Left to right, so the text layer reads in the order the eye does.
+            texts = " ".join(_show(x, runs, names) for x, runs in drawn.common[footer.width])
+            call = f"\nQ q {_numbers(footer.matrix)} cm 0.3 g {texts}\n"
+            commons[key] = writer._add_object(_stream(call.encode()))
+        number = _show(footer.number_x, footer.number, names) + " Q\n"
+        page[NameObject("/Resources")] = resources
+        page[NameObject("/Contents")] = ArrayObject(
+            [save_state, *_content_parts(page), commons[key], writer._add_object(_stream(number.encode()))]
+        )
 
 
-def _as_form(overlay: PageObject, width: float, height: float) -> IndirectObject:
-    """The footer page reportlab drew, turned into a Form XObject (its content and resources)."""
-    reference = overlay[NameObject("/Contents")]
-    stream = reference.get_object()
-    stream[NameObject("/Type")] = NameObject("/XObject")
-    stream[NameObject("/Subtype")] = NameObject("/Form")
-    stream[NameObject("/BBox")] = ArrayObject(FloatObject(v) for v in (0, 0, width, height))
-    stream[NameObject("/Resources")] = overlay[NameObject("/Resources")]
-    return reference
+def _show(x: float, runs: _Runs, names: dict[str, NameObject]) -> str:
+    """A text object writing ``runs`` from (x, FOOTER_BASELINE), fonts named as in the page's resources."""
+    shown = " ".join(f"{names[font]} {FOOTER_SIZE} Tf <{codes.hex()}> Tj" for font, codes in runs)
+    return f"BT 1 0 0 1 {_numbers((x, FOOTER_BASELINE))} Tm {shown} ET"
 
 
-def _draw_over(page: PageObject, form: IndirectObject, matrix: tuple[float, ...]) -> None:
-    # The page's own resources dictionary is often shared by all the pages of its document
-    # (LibreOffice does this): give the page its own copy before adding its footer to it.
-    resources = DictionaryObject(page.get(NameObject("/Resources"), DictionaryObject()).get_object())
-    xobjects = DictionaryObject(resources.get(NameObject("/XObject"), DictionaryObject()).get_object())
-    name = NameObject("/PackgenFooter")
-    while name in xobjects:
-        name = NameObject(name + "_")
-    xobjects[name] = form
-    resources[NameObject("/XObject")] = xobjects
-    page[NameObject("/Resources")] = resources
-
-    content = page.get_contents()
-    if content is None:  # a blank page may have no content at all
-        content = ContentStream(None, page.indirect_reference.pdf)
-    # q ... Q: whatever the page's drawing leaves changed (its coordinate system, say) is undone
-    # before the footer is drawn.
-    content.isolate_graphics_state()
-    call = "q " + " ".join(f"{v:.4f}" for v in matrix) + f" cm {name} Do Q\n"
-    content.set_data(content.get_data() + call.encode())
-    page.replace_contents(ArrayObject([content]))
-    page.compress_content_streams()
+def _add_fonts(
+    writer: PdfWriter, own: IndirectObject | DictionaryObject | None, fonts: dict[str, IndirectObject]
+) -> tuple[IndirectObject, dict[str, NameObject]]:
+    """A copy of a page's resources with the footer's fonts added, under names the page does not use."""
+    resources = DictionaryObject(own.get_object() if own is not None else {})
+    in_use = DictionaryObject(resources.get(NameObject("/Font"), DictionaryObject()).get_object())
+    names = {}
+    for name, font in fonts.items():
+        names[name] = NameObject("/Packgen" + name.lstrip("/"))
+        while names[name] in in_use:
+            names[name] = NameObject(names[name] + "_")
+        in_use[names[name]] = font
+    resources[NameObject("/Font")] = in_use
+    return writer._add_object(resources), names
 
 
-def _visual_box(page: PageObject) -> tuple[float, float, tuple[float, float, float, float, float, float]]:
+def _content_parts(page: PageObject) -> list:
+    """The page's content streams (references to them), in drawing order."""
+    contents = page.get(NameObject("/Contents"))
+    if contents is None:  # a blank page may have no content at all
+        return []
+    resolved = contents.get_object()
+    if isinstance(resolved, ArrayObject):
+        return list(resolved)
+    return [contents] if isinstance(resolved, StreamObject) else []
+
+
+def _stream(data: bytes) -> DecodedStreamObject:
+    stream = DecodedStreamObject()
+    stream.set_data(data)
+    return stream
+
+
+def _numbers(values: tuple[float, ...]) -> str:
+    return " ".join(f"{v:.4f}".rstrip("0").rstrip(".") for v in values)
+
+
+def _visual_box(page: PageObject) -> tuple[float, float, tuple[float, ...]]:
     """The page's size as a reader sees it, and the matrix from that view to the page's own space.
 
     The footer is drawn upright on a (width, height) page; the matrix turns it by the page's
@@ -516,6 +618,8 @@ def _visual_box(page: PageObject) -> tuple[float, float, tuple[float, float, flo
         return h, w, (0, -1, 1, 0, x0, y1)
     return w, h, (1, 0, 0, 1, x0, y0)
 
+
+_UPRIGHT = (1, 0, 0, 1, 0, 0)
 
 _WIDE_TO_UNICODE = re.compile(rb"<([0-9A-F]{2})> <([0-9A-F]{5,6})>")
 

@@ -8,7 +8,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from pypdf import PdfReader, PdfWriter
+from pypdf import PageObject, PdfReader, PdfWriter
+from pypdf.generic import RectangleObject
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.pdfgen.canvas import Canvas
 
@@ -35,6 +36,15 @@ def rotated(path: Path, degrees: int) -> Path:
     writer = PdfWriter(clone_from=path)
     for page in writer.pages:
         page.rotate(degrees)
+    writer.write(path)
+    return path
+
+
+def cropped(path: Path, box: tuple[float, float, float, float]) -> Path:
+    """The PDF with every page's visible area (crop box) cut down to ``box``."""
+    writer = PdfWriter(clone_from=path)
+    for page in writer.pages:
+        page.cropbox = RectangleObject(box)
     writer.write(path)
     return path
 
@@ -86,15 +96,29 @@ def link_targets(reader: PdfReader) -> list[int]:
 
 
 def footer_box(pdf: Path, page_number: int) -> tuple[float, float, float, float]:
-    """Where poppler sees the word "page" of the footer, in the page's view: (x0, y0, x1, y1), y down."""
+    """Where poppler sees the word "page" of the footer, in the page's visible area: (x0, y0, x1, y1), y down."""
     out = subprocess.run(
-        ["pdftotext", "-bbox", "-f", str(page_number), "-l", str(page_number), str(pdf), "-"],
+        ["pdftotext", "-bbox", "-cropbox", "-f", str(page_number), "-l", str(page_number), str(pdf), "-"],
         check=True, capture_output=True, text=True,
     ).stdout
     words = re.findall(r'xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">page<', out)
     assert len(words) == 1, out
     x0, y0, x1, y1 = map(float, words[0])
     return x0, y0, x1, y1
+
+
+def drawings(pdf: Path) -> list[bytes]:
+    """The encoded bytes of each stream in a PDF made here (reportlab compresses them, then ASCII85)."""
+    return [data.rstrip() for data in re.findall(rb"stream\r?\n(.*?)endstream", pdf.read_bytes(), re.DOTALL)]
+
+
+def graphics_state_balance(page: PageObject) -> tuple[int, int]:
+    """(depth at the end, lowest depth reached) of the page's q/Q nesting; (0, 0) when balanced."""
+    depth = lowest = 0
+    for _, operator in page.get_contents().operations:
+        depth += {b"q": 1, b"Q": -1}.get(operator, 0)
+        lowest = min(lowest, depth)
+    return depth, lowest
 
 
 @pytest.fixture
@@ -174,6 +198,76 @@ def test_the_footer_sits_upright_at_the_bottom_of_the_page_as_seen(
     assert x1 - x0 > y1 - y0  # a word laid along the line, not turned on its side
     assert view_height - 1.0 / 2.54 * 72 < y0 < y1 <= view_height  # within 1 cm of the bottom edge
     assert view_width * 0.75 < x0 < view_width  # bottom right
+
+
+@pytest.mark.parametrize(("source", "page_view"), [
+    (lambda pdf: rotated(pdf, 180), (700, 500)),  # upside down
+    (lambda pdf: rotated(pdf, 270), (500, 700)),  # turned left
+    # An odd size whose visible area does not start at the page's origin, turned right.
+    (lambda pdf: rotated(cropped(pdf, (50, 40, 650, 460)), 90), (420, 600)),
+])
+def test_the_footer_follows_any_turn_and_visible_area(tmp_path, school, source, page_view):
+    evidence = source(make_pdf(tmp_path / "evidence.pdf", "EVIDENCE", size=(700, 500)))
+
+    nodes = [PackNode("Evidence", evidence)]
+    pack = assemble_pack(school["cover"], nodes, tmp_path / "pack.pdf", footer=FOOTER).path
+
+    view_width, view_height = page_view
+    x0, y0, x1, y1 = footer_box(pack, 3)
+    assert x1 - x0 > y1 - y0
+    assert view_height - 1.0 / 2.54 * 72 < y0 < y1 <= view_height
+    assert view_width * 0.75 < x0 < x1 <= view_width
+    assert "EVIDENCE" in PdfReader(pack).pages[2].extract_text()
+
+
+def test_a_page_that_leaves_its_drawing_scaled_still_gets_the_same_footer(tmp_path, school):
+    scaled = tmp_path / "scaled.pdf"
+    canvas = Canvas(str(scaled))
+    canvas.transform(3, 0, 0, 3, 0, 0)  # never undone: reportlab does not wrap a page in q ... Q
+    canvas.setFillColorRGB(1, 0, 0)
+    canvas.drawString(20, 200, "SCALED THREE TIMES")
+    canvas.showPage()
+    canvas.save()
+
+    nodes = [PackNode("Scaled", scaled)]
+    pack = assemble_pack(school["cover"], nodes, tmp_path / "pack.pdf", footer=FOOTER).path
+
+    assert footer_box(pack, 3) == pytest.approx(footer_box(pack, 1), abs=0.5)  # as on the cover
+    reader = PdfReader(pack)
+    assert "SCALED THREE TIMES" in reader.pages[2].extract_text()
+    assert all(graphics_state_balance(page) == (0, 0) for page in reader.pages)
+
+
+def test_each_page_keeps_its_own_drawing_byte_for_byte(tmp_path, school):
+    result = assemble_pack(school["cover"], school_nodes(school), tmp_path / "pack.pdf", footer=FOOTER)
+
+    packed = result.path.read_bytes()
+    for name in ("cover", "register", "readiness", "agreement", "plan", "agreement2"):
+        for drawing in drawings(school[name]):
+            assert drawing in packed  # copied still encoded, never decoded and compressed again
+    reader = PdfReader(result.path)
+    assert all(graphics_state_balance(page) == (0, 0) for page in reader.pages)
+
+
+def test_pages_sharing_one_drawing_each_keep_it_and_get_their_own_footer(tmp_path, school):
+    # pypdf has dropped a content stream shared between pages from all but the first (its issue #4111).
+    source = PdfReader(make_pdf(tmp_path / "one.pdf", "THE SAME DRAWING"))
+    twice = PdfWriter()
+    twice.add_page(source.pages[0])
+    twice.add_page(source.pages[0])
+    twice.write(tmp_path / "twice.pdf")
+    written = PdfReader(tmp_path / "twice.pdf")
+    assert written.pages[0].raw_get("/Contents") == written.pages[1].raw_get("/Contents")  # one stream, two pages
+    nodes = [PackNode("Twice", tmp_path / "twice.pdf"), PackNode("Twice again", tmp_path / "twice.pdf")]
+
+    reader = PdfReader(assemble_pack(school["cover"], nodes, tmp_path / "pack.pdf", footer=FOOTER).path)
+
+    assert len(reader.pages) == 6
+    for number, page in enumerate(reader.pages[2:], start=3):
+        text = page.extract_text()
+        assert "THE SAME DRAWING" in text
+        assert text.endswith(f"{FOOTER} OFFICIAL-SENSITIVE page {number} of 6")
+        assert graphics_state_balance(page) == (0, 0)
 
 
 def test_names_in_any_script_stay_text(tmp_path, school):
