@@ -329,6 +329,19 @@ def test_a_page_whose_drawing_cannot_be_decoded_is_named(tmp_path, school):
         assemble_pack(school["cover"], [PackNode("Evidence", evidence)], tmp_path / "pack.pdf", footer=FOOTER)
 
 
+def test_a_pdf_whose_drawing_is_stored_uncompressed_goes_in(tmp_path, school):
+    plain = tmp_path / "plain.pdf"
+    canvas = Canvas(str(plain), pageCompression=0)
+    canvas.drawString(72, 700, "PLAIN DRAWING")
+    canvas.showPage()
+    canvas.save()
+    assert b"(PLAIN DRAWING) Tj" in plain.read_bytes()
+
+    result = assemble_pack(school["cover"], [PackNode("Plain", plain)], tmp_path / "pack.pdf", footer=FOOTER)
+
+    assert "PLAIN DRAWING" in PdfReader(result.path).pages[2].extract_text()
+
+
 def encrypted(path: Path, *, open_password: str) -> Path:
     writer = PdfWriter(clone_from=path)
     writer.encrypt(user_password=open_password, owner_password="owner-only-secret", algorithm="AES-256")
