@@ -17,11 +17,12 @@ characters Liberation lacks, so a school or pupil name in any script stays searc
 from __future__ import annotations
 
 import io
+import itertools
 import os
 import re
 import tempfile
 import unicodedata
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -76,6 +77,8 @@ def assemble_pack(
     contents_title: str = "Contents",
     title: str | None = None,
     password: str | None = None,
+    pending: Collection[Path] = (),
+    wait: Callable[[], None] | None = None,
 ) -> PackResult:
     """Write the pack to ``dest``: the cover, the contents, then every node's pages depth first.
 
@@ -88,13 +91,25 @@ def assemble_pack(
     ``dest`` is replaced in one step (mode 0600) only when the whole pack has been written; on
     any failure it is left as it was. An input PDF that cannot be read raises InputError naming it.
     With ``password`` the pack is encrypted with AES-256: it cannot be opened without it.
+
+    PDFs in ``pending`` are still being made when this is called: every other document goes in
+    first, then ``wait()`` is called (it returns once they exist, or raises), and they go in at
+    their places. Reading the documents already made overlaps the making of the others.
     """
     dest = Path(dest)
     face = _typeface()
     writer = PdfWriter()
-    _append(writer, Path(cover))
-    cover_pages = len(writer.pages)
-    tree = _append_tree(writer, nodes, 0)
+    documents = [Path(cover), *_documents(nodes)]
+    later = {Path(pdf) for pdf in pending}
+    pages = {index: _append(writer, pdf) for index, pdf in enumerate(documents) if pdf not in later}
+    if later and wait is not None:
+        wait()
+    for index, pdf in enumerate(documents):
+        if index not in pages:
+            pages[index] = _append(writer, pdf, at=sum(pages[i] for i in range(index)))
+    starts = list(itertools.accumulate((pages[i] for i in range(len(documents))), initial=0))
+    cover_pages = pages[0]
+    tree = _entries(nodes, 0, iter(starts[1:]))
     entries = list(_walk(tree))
 
     layout = _paginate(entries, face)
@@ -138,8 +153,9 @@ class _Entry:
     children: list[_Entry] = field(default_factory=list)
 
 
-def _append(writer: PdfWriter, pdf: Path) -> None:
-    start = len(writer.pages)
+def _append(writer: PdfWriter, pdf: Path, at: int | None = None) -> int:
+    """Add the PDF's pages at the end, or before page ``at``; how many pages it has."""
+    start = len(writer.pages) if at is None else at
     try:
         # Closing the reader drops its copy of the file and the objects it parsed, which the
         # writer has cloned by then.
@@ -149,7 +165,8 @@ def _append(writer: PdfWriter, pdf: Path) -> None:
                 raise InputError(f"{pdf}: the PDF needs a password to open; save an unprotected copy")
             if len(reader.pages) == 0:
                 raise InputError(f"{pdf}: the PDF has no pages")
-            writer.append(reader, import_outline=False)
+            count = len(reader.pages)
+            writer.merge(at, reader, import_outline=False)
         # The writer keeps every reader it cloned from, for clones still to come; there are none.
         writer.reset_translation(reader)
     except PackgenError:
@@ -162,25 +179,34 @@ def _append(writer: PdfWriter, pdf: Path) -> None:
     # while the file can still be named, rather than in a reader's hands. (A stream's own
     # get_data() would keep the decoded copy in memory.)
     try:
-        for index in range(start, len(writer.pages)):
+        for index in range(start, start + count):
             for part in _content_parts(writer.pages[index]):
                 if NameObject("/Filter") in part.get_object():
                     decode_stream_data(part.get_object())
     except Exception as exc:
         raise InputError(f"{pdf}: a page of this PDF is damaged ({type(exc).__name__}: {exc})") from exc
+    return count
 
 
-def _append_tree(writer: PdfWriter, nodes: Sequence[PackNode], depth: int) -> list[_Entry]:
-    # Pages go in depth first, so a node's first page is wherever the writer stood before it:
-    # its own PDF if it has one, else its first descendant's.
+def _documents(nodes: Sequence[PackNode]) -> Iterator[Path]:
+    """Every node's PDF, depth first: the order their pages go in."""
+    for node in nodes:
+        if node.pdf is not None:
+            yield Path(node.pdf)
+        yield from _documents(node.children)
+
+
+def _entries(nodes: Sequence[PackNode], depth: int, starts: Iterator[int]) -> list[_Entry]:
+    """The contents entries, given where each document (in the order of ``_documents``) starts and,
+    after the last, where the pages end. A node's first page is its own PDF's, or its first
+    descendant's; a node with no pages below it has no entry."""
     entries = []
     for node in nodes:
-        start = len(writer.pages)
-        if node.pdf is not None:
-            _append(writer, Path(node.pdf))
-        children = _append_tree(writer, node.children, depth + 1)
-        if len(writer.pages) > start:
-            entries.append(_Entry(depth, " ".join(node.title.split()), start, children))
+        own = next(starts) if node.pdf is not None else None
+        children = _entries(node.children, depth + 1, starts)
+        first = own if own is not None else (children[0].first_page if children else None)
+        if first is not None:
+            entries.append(_Entry(depth, " ".join(node.title.split()), first, children))
     return entries
 
 

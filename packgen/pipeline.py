@@ -12,6 +12,7 @@ import difflib
 import os
 import shutil
 import tempfile
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
@@ -32,6 +33,9 @@ from .redact import redact
 
 DEFAULT_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 PACK_NAME = "evidence-pack.pdf"
+# A build that makes at most one in this many of a pack's documents reads the others into the pack
+# while LibreOffice converts: a rebuild after an edit (see build_packs).
+OVERLAP_SHARE = 4
 
 # on_progress(step, done, total) for the long steps: "render", "convert", "assemble".
 Progress = Callable[[str, int, int], None]
@@ -140,10 +144,20 @@ def build_packs(folders: Sequence[Path], out_root: Path, *, templates: Path = DE
 
     with ExitStack() as stack:
         stages = [stack.enter_context(_staging(plan.out)) for _, _, plan in plans]
-        made = _render_and_convert([(plan.specs, stage, plan.out) for (_, _, plan), stage in zip(plans, stages)],
-                                   templates, progress)
-        # Every pack is assembled before any is published: one that fails leaves all as they were.
-        packs = [_assemble(plan, batch, stage, progress) for (_, _, plan), stage, batch in zip(plans, stages, made)]
+        made, to_make = _look_up([(plan.specs, stage, plan.out) for (_, _, plan), stage in zip(plans, stages)],
+                                 templates)
+        _fill(to_make, templates, progress)
+        if len(plans) == 1 and to_make and len(to_make) * OVERLAP_SHARE <= len(plans[0][2].specs):
+            # A rebuild that makes a few documents: the pack reads the others while LibreOffice works.
+            conversion = _Background(lambda: _convert(to_make, progress))
+            stack.callback(conversion.join)  # never leave LibreOffice writing into a removed folder
+            packs = [_assemble(plans[0][2], made[0], stages[0], progress,
+                               pending={pdf for _, _, pdf, _, _ in to_make}, wait=conversion.result)]
+        else:
+            _convert(to_make, progress)
+            # Every pack is assembled before any is published: one that fails leaves all as they were.
+            packs = [_assemble(plan, batch, stage, progress)
+                     for (_, _, plan), stage, batch in zip(plans, stages, made)]
         for (number, inputs, plan), stage, batch, pack in zip(plans, stages, made, packs):
             results[number] = _publish_pack(plan, batch, stage, pack, inputs)
     return [results[number] for number in range(len(folders))]
@@ -190,16 +204,26 @@ def _plan_pack(data: SchoolData, out_root: Path, now: datetime, today: date, opt
                      provider_docs, pupil_docs, options, severities, left_out, left_out_page)
 
 
-def _assemble(plan: _PackPlan, batch: _Made, stage: Path, progress: Progress) -> PackResult:
-    """The pack from its made documents, in the staging folder."""
+def _assemble(plan: _PackPlan, batch: _Made, stage: Path, progress: Progress, pending: set[Path] = frozenset(),
+              wait: Callable[[], None] | None = None) -> PackResult:
+    """The pack from its made documents, in the staging folder (those in ``pending`` once ``wait``
+    has returned: they are still being made)."""
     made = {p.spec.stem: p for p in batch.produced}
     tree = _pack_tree(plan.data, made, plan.provider_docs, plan.pupil_docs, plan.register, plan.report)
     if plan.left_out_page:  # right after the findings, so nobody misses that the pack is incomplete
         tree.insert(2, PackNode(plan.left_out_page.title, made[plan.left_out_page.stem].pdf))
     kind = "Evidence pack (redacted)" if plan.options.redact else "Evidence pack"
-    progress("assemble", 0, 1)
+
+    def made_at_last() -> None:
+        if wait is not None:
+            wait()
+        progress("assemble", 0, 1)  # only now, so it never interleaves with the conversion's reports
+
+    if not pending:
+        made_at_last()
     pack = assemble_pack(made[plan.cover.stem].pdf, tree, stage / PACK_NAME,
-                         footer=f"{plan.data.school.school.name} · {kind}", password=plan.options.password)
+                         footer=f"{plan.data.school.school.name} · {kind}", password=plan.options.password,
+                         pending=pending, wait=made_at_last)
     progress("assemble", 1, 1)
     return pack
 
@@ -224,9 +248,12 @@ def produce(specs: Sequence[DocumentSpec], out: Path, templates: Path,
             on_progress: Progress | None = None) -> list[Produced]:
     """Render and convert ``specs`` (reusing those in the cache), then move them into ``out`` only once all
     of them succeeded."""
+    progress = on_progress or _quiet
     with _staging(out) as stage:
-        batch = _render_and_convert([(specs, stage, out)], templates, on_progress or _quiet)[0]
-        return _publish(batch.produced, stage, out)
+        made, to_make = _look_up([(specs, stage, out)], templates)
+        _fill(to_make, templates, progress)
+        _convert(to_make, progress)
+        return _publish(made[0].produced, stage, out)
 
 
 @dataclass(frozen=True)
@@ -236,13 +263,15 @@ class _Made:
     made: int  # how many were rendered and converted (the rest came from the cache)
 
 
-def _render_and_convert(batches: Sequence[tuple[Sequence[DocumentSpec], Path, Path]], templates: Path,
-                        progress: Progress) -> list[_Made]:
-    """Each batch (specs, staging folder, output folder) as documents in its staging folder.
+# A document to make: its spec, where its .docx and .pdf go, and the cache (and key) to store it under.
+_ToMake = tuple[DocumentSpec, Path, Path, DocumentCache, str | None]
 
-    A document whose key is in its output folder's cache is copied from there; the others, of every
-    batch together, are rendered, then converted in one run of the LibreOffice workers, then cached.
-    """
+
+def _look_up(batches: Sequence[tuple[Sequence[DocumentSpec], Path, Path]],
+             templates: Path) -> tuple[list[_Made], list[_ToMake]]:
+    """Each batch (specs, staging folder, output folder) as documents in its staging folder: those in
+    its output folder's cache copied there now, the others listed to be made (rendered, converted,
+    then cached)."""
     keys = Keys(templates)
     results, to_make = [], []
     for specs, stage, out in batches:
@@ -258,15 +287,44 @@ def _render_and_convert(batches: Sequence[tuple[Sequence[DocumentSpec], Path, Pa
             found += [key] if key else []
             produced.append(Produced(spec, docx, pdf))
         results.append(_Made(produced, found, made))
-    if to_make:
-        fill_documents(templates, [(spec.template, spec.context, docx) for spec, docx, _, _, _ in to_make],
-                       on_progress=lambda done, total: progress("render", done, total))
-        convert_documents([(spec.template, docx, pdf) for spec, docx, pdf, _, _ in to_make],
-                          on_progress=lambda done, total: progress("convert", done, total))
-        for _, docx, pdf, cache, key in to_make:
-            if key is not None:
-                cache.store(key, docx, pdf)
-    return results
+    return results, to_make
+
+
+def _fill(to_make: Sequence[_ToMake], templates: Path, progress: Progress) -> None:
+    fill_documents(templates, [(spec.template, spec.context, docx) for spec, docx, _, _, _ in to_make],
+                   on_progress=lambda done, total: progress("render", done, total))
+
+
+def _convert(to_make: Sequence[_ToMake], progress: Progress) -> None:
+    """Every document of every batch in one run of the LibreOffice workers, then into the cache."""
+    convert_documents([(spec.template, docx, pdf) for spec, docx, pdf, _, _ in to_make],
+                      on_progress=lambda done, total: progress("convert", done, total))
+    for _, docx, pdf, cache, key in to_make:
+        if key is not None:
+            cache.store(key, docx, pdf)
+
+
+class _Background:
+    """A call run in a thread of its own; ``result()`` waits for it and raises what it raised."""
+
+    def __init__(self, call: Callable[[], None]):
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, args=(call,), name="packgen-convert")
+        self._thread.start()
+
+    def _run(self, call: Callable[[], None]) -> None:
+        try:
+            call()
+        except BaseException as exc:  # handed to the waiting thread, which reports it
+            self._error = exc
+
+    def join(self) -> None:
+        self._thread.join()
+
+    def result(self) -> None:
+        self.join()
+        if self._error is not None:
+            raise self._error
 
 
 def _publish(made: Sequence[Produced], stage: Path, out: Path) -> list[Produced]:

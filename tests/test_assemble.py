@@ -174,6 +174,40 @@ def test_pack_order_bookmarks_contents_and_links_agree(tmp_path, school):
         assert words in page.extract_text()
 
 
+def test_documents_still_being_made_go_in_at_their_places(tmp_path, school):
+    # The cover, the first pupil's plan and the last document are made while the rest are read.
+    late = {name: school[name] for name in ("cover", "plan", "agreement2")}
+    made_later = tmp_path / "made-later"
+    made_later.mkdir()
+    for name, pdf in late.items():
+        pdf.rename(made_later / pdf.name)
+    waited = []
+
+    def finish_making() -> None:
+        waited.append(True)
+        for pdf in late.values():
+            (made_later / pdf.name).rename(pdf)
+
+    together = assemble_pack(school["cover"], school_nodes(school), tmp_path / "pack.pdf", footer=FOOTER,
+                             pending=set(late.values()), wait=finish_making)
+    in_order = assemble_pack(school["cover"], school_nodes(school), tmp_path / "in-order.pdf", footer=FOOTER)
+
+    assert waited == [True]
+    first, second = PdfReader(together.path), PdfReader(in_order.path)
+    assert outline_tree(first) == outline_tree(second)
+    assert [page.extract_text() for page in first.pages] == [page.extract_text() for page in second.pages]
+
+
+def test_a_failure_while_waiting_leaves_no_pack(tmp_path, school):
+    def broken() -> None:
+        raise InputError("the plan could not be made")
+
+    with pytest.raises(InputError, match="could not be made"):
+        assemble_pack(school["cover"], school_nodes(school), tmp_path / "pack.pdf", footer=FOOTER,
+                      pending={school["plan"]}, wait=broken)
+    assert not (tmp_path / "pack.pdf").exists()
+
+
 def test_every_page_has_the_footer_with_pack_wide_numbers(tmp_path, school):
     result = assemble_pack(school["cover"], school_nodes(school), tmp_path / "pack.pdf", footer=FOOTER)
 
