@@ -153,16 +153,37 @@ def test_documents_whose_shared_parts_differ_are_not_joined(tmp_path):
 
 
 def test_documents_that_cannot_be_joined_are_converted_alone_and_all_come_out(tmp_path):
-    documents = [
-        ("plain.docx", plain(tmp_path / "in" / "one.docx", "Plain one"), tmp_path / "out" / "one.pdf"),
-        ("plain.docx", plain(tmp_path / "in" / "two.docx", "Plain two"), tmp_path / "out" / "two.pdf"),
-        ("plain.docx", with_page_field(tmp_path / "in" / "three.docx"), tmp_path / "out" / "three.pdf"),
-    ]
-    convert_documents(documents)
-    for _, docx, pdf in documents:
-        text = PdfReader(pdf).pages[0].extract_text()
-        assert {"one": "Plain one", "two": "Plain two", "three": "counts itself"}[docx.stem] in text
-        assert len(PdfReader(pdf).pages) == 1
+    log = tmp_path / "starts.log"
+    plain_ones = [("plain.docx", plain(tmp_path / "in" / f"{n:02d}.docx", f"Plain number {n}"),
+                   tmp_path / "out" / f"{n:02d}.pdf") for n in range(combine.JOIN_FROM)]
+    counting = ("plain.docx", with_page_field(tmp_path / "in" / "counting.docx"), tmp_path / "out" / "counting.pdf")
+    mp = pytest.MonkeyPatch()
+    mp.setenv("PACKGEN_SOFFICE", str(logging_soffice(tmp_path, log)))
+    try:
+        convert_documents([*plain_ones, counting])
+    finally:
+        mp.undo()
+    for n, (_, _, pdf) in enumerate(plain_ones):
+        reader = PdfReader(pdf)
+        assert len(reader.pages) == 1 and f"Plain number {n}" in reader.pages[0].extract_text()
+    assert "counts itself" in PdfReader(counting[2]).pages[0].extract_text()
+    given = [arg for line in log.read_text().splitlines() for arg in line.split() if arg.endswith(".docx")]
+    assert len(given) == 3  # the plain ones joined in two, the one counting pages alone
+
+
+def test_a_few_documents_are_converted_as_they_are(tmp_path):
+    log = tmp_path / "starts.log"
+    documents = [("plain.docx", plain(tmp_path / "in" / f"{n}.docx", f"Only {n}"), tmp_path / "out" / f"{n}.pdf")
+                 for n in range(3)]
+    mp = pytest.MonkeyPatch()
+    mp.setenv("PACKGEN_SOFFICE", str(logging_soffice(tmp_path, log)))
+    try:
+        convert_documents(documents)
+    finally:
+        mp.undo()
+    given = [arg for line in log.read_text().splitlines() for arg in line.split() if arg.endswith(".docx")]
+    assert len(given) == 3
+    assert all(f"Only {n}" in PdfReader(pdf).pages[0].extract_text() for n, (_, _, pdf) in enumerate(documents))
 
 
 def test_a_pdf_without_the_marks_is_not_cut(tmp_path):
