@@ -18,9 +18,7 @@ from __future__ import annotations
 
 import io
 import itertools
-import os
 import re
-import tempfile
 import unicodedata
 from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -46,6 +44,7 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
 from packgen.errors import InputError, PackgenError, ToolError
+from packgen.files import replacing
 
 CLASSIFICATION = "OFFICIAL-SENSITIVE"
 
@@ -680,29 +679,12 @@ def _surrogates(match: re.Match[bytes]) -> bytes:
 
 
 def _write_atomically(writer: PdfWriter, dest: Path) -> None:
+    """Write the pack owner-only and replace ``dest`` with it in one step, the file and the rename
+    both on disk before this returns (files.py)."""
     try:
-        fd, temp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)  # 0600
-    except OSError as exc:
-        raise ToolError(f"cannot write the pack in {dest.parent}: {exc.strerror or exc}") from exc
-    try:
-        with os.fdopen(fd, "wb") as out:
+        with replacing(dest, durable=True) as out:
             writer.write(out)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temp, dest)
-        _fsync_folder(dest.parent)  # so the rename itself survives a power cut
-    except BaseException as exc:
-        Path(temp).unlink(missing_ok=True)
-        if isinstance(exc, OSError):
-            raise ToolError(f"cannot write the pack to {dest}: {exc.strerror or exc}") from exc
-        if isinstance(exc, PyPdfError):
-            raise ToolError(f"pypdf could not write the pack to {dest}: {exc}") from exc
-        raise
-
-
-def _fsync_folder(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    except OSError as exc:
+        raise ToolError(f"cannot write the pack to {dest}: {exc.strerror or exc}") from exc
+    except PyPdfError as exc:
+        raise ToolError(f"pypdf could not write the pack to {dest}: {exc}") from exc

@@ -24,7 +24,6 @@ import enum
 import hashlib
 import json
 import os
-import tempfile
 import time
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
@@ -36,6 +35,7 @@ from typing import Any
 from pydantic import BaseModel
 
 import packgen
+from .files import write_private
 
 CACHE_DIR = ".cache"
 ENTRIES = "documents"
@@ -132,7 +132,7 @@ class DocumentCache:
             entry.unlink(missing_ok=True)  # damaged: never served, made again
             return False
         for data, dest in zip(parts, (docx, pdf)):
-            _write_private(dest, data)
+            write_private(dest, data)
         try:
             os.utime(entry)  # used: kept by prune()
         except OSError:
@@ -143,7 +143,7 @@ class DocumentCache:
         """Keep the finished ``docx`` and ``pdf`` under ``key``."""
         parts = [docx.read_bytes(), pdf.read_bytes()]
         header = json.dumps([[len(p), hashlib.sha256(p).hexdigest()] for p in parts]).encode()
-        _write_private(self._path(key), b"".join([MAGIC, header, b"\n", *parts]))
+        write_private(self._path(key), b"".join([MAGIC, header, b"\n", *parts]))
 
     def prune(self, keep: Iterable[str], older_than: float = KEEP_UNUSED_SECONDS) -> None:
         """Remove entries not in ``keep`` that nothing has used for ``older_than`` seconds."""
@@ -222,7 +222,7 @@ def save_pack_state(out: Path, inputs: str, files: Iterable[Path], **facts: Any)
         stat = path.stat()
         written.append([str(path.relative_to(out)), stat.st_size, stat.st_mtime_ns])
     state = {"inputs": inputs, "files": written, **facts}
-    _write_private(out / CACHE_DIR / PACK_STATE, json.dumps(state).encode())
+    write_private(out / CACHE_DIR / PACK_STATE, json.dumps(state).encode())
 
 
 def forget_pack_state(out: Path) -> None:
@@ -259,21 +259,3 @@ def _dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
-def _write_private(path: Path, data: bytes) -> None:
-    """Write owner-only (0600) through a temporary name, so no reader ever sees part of a file."""
-    _private_dirs(path.parent)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
-def _private_dirs(folder: Path) -> None:
-    missing = [p for p in (folder, *folder.parents) if not p.exists()]
-    for path in reversed(missing):
-        path.mkdir(mode=0o700, exist_ok=True)
-        os.chmod(path, 0o700)  # whatever the umask

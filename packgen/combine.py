@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import copy
 import functools
-import os
 import posixpath
 import re
 import shutil
@@ -39,8 +38,9 @@ from lxml import etree
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import DictionaryObject, NameObject
 
-from .convert import convert, default_workers, make_private_dirs
+from .convert import convert, default_workers
 from .errors import ToolError
+from .files import private_dirs, replacing
 from .forked import forked_map
 
 _W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
@@ -66,7 +66,6 @@ MAX_MEMBERS = 20
 # Fewer documents than this are converted as they are: joining and cutting apart cost more than the
 # ~0.08 s a document it saves (a rebuild after an edit makes about ten).
 JOIN_FROM = 16
-
 
 
 def w(tag: str) -> str:
@@ -319,7 +318,8 @@ def split(joined: Path, targets: Sequence[Path]) -> bool:
         _add_outline(writer, outline, start, end, None)
         if reader.metadata:
             writer.add_metadata({key: value for key, value in reader.metadata.items() if isinstance(value, str)})
-        _write_private(writer, Path(target))
+        with replacing(Path(target)) as stream:
+            writer.write(stream)
     return True
 
 
@@ -370,18 +370,6 @@ def _add_outline(writer: PdfWriter, headings: list[_Heading], start: int, end: i
         if start <= heading.page < end:
             item = writer.add_outline_item(title=heading.title, page_number=heading.page - start, parent=parent)
             _add_outline(writer, heading.children, start, end, item)
-
-
-def _write_private(writer: PdfWriter, target: Path) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)  # 0600
-    try:
-        with os.fdopen(fd, "wb") as out:
-            writer.write(out)
-        os.replace(temp, target)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
 
 
 def _write_zip(parts: dict[str, bytes], dest: Path) -> None:
@@ -436,7 +424,7 @@ def convert_documents(documents: Sequence[tuple[str, Path, Path]], *, workers: i
             again = [docx for _, docx, _ in documents]
         convert([(docx, made[docx]) for docx in again], workers=count)
         for _, docx, pdf in documents:
-            make_private_dirs(Path(pdf).parent)
+            private_dirs(Path(pdf).parent)
             shutil.move(made[docx], pdf)
 
 

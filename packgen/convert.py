@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from packgen.errors import InputError, ToolError
+from packgen.files import private_dirs
 
 INSTALL_HINT = (
     "LibreOffice is not installed (or not where packgen looked). On Debian or Ubuntu install it with "
@@ -144,7 +145,7 @@ def convert(
             produced = _Pool(program, Path(work), count, limit, docs, on_progress, profiles).run()
             for index, (_, target) in enumerate(pairs):
                 produced[index].chmod(0o600)
-                make_private_dirs(Path(target).parent)
+                private_dirs(Path(target).parent)
                 shutil.move(produced[index], target)
     except OSError as exc:  # a full disk, an unwritable output folder
         raise ToolError(f"converting to PDF failed: {exc}") from exc
@@ -438,8 +439,3 @@ def default_workers() -> int:
         cores = os.cpu_count() or 1
     return max(1, min(cores, MAX_WORKERS))
 
-
-def make_private_dirs(folder: Path) -> None:
-    missing = [p for p in (folder, *folder.parents) if not p.exists()]
-    for path in reversed(missing):
-        path.mkdir(mode=0o700, exist_ok=True)

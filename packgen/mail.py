@@ -39,7 +39,6 @@ import re
 import smtplib
 import socket
 import ssl
-import tempfile
 import unicodedata
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -61,6 +60,7 @@ from pypdf.errors import PyPdfError
 
 from .documents import DocumentSpec
 from .errors import BusyError, DataError, PackgenError, Problem, TemplateProblem, ToolError
+from .files import write_private
 from .models import Person, Provider, PupilFile, Record, SchoolData, Text
 from .render import LABELS_FILE, load_wording
 
@@ -659,14 +659,7 @@ def _compose(env: jinja2.Environment, name: str, context: Mapping[str, Any], dat
 def _write_eml(path: Path, message: EmailMessage) -> Path:
     """Write the message as an .eml that Outlook opens as a draft ready to send (``X-Unsent: 1``)."""
     body = message.as_bytes(policy=message.policy.clone(linesep="\r\n"))
-    fd, temp = tempfile.mkstemp(prefix=".", suffix=".eml", dir=path.parent)  # mkstemp: mode 0600
-    try:
-        with os.fdopen(fd, "wb") as file:
-            file.write(b"X-Unsent: 1\r\n" + body)
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
+    write_private(path, b"X-Unsent: 1\r\n" + body)
     return path
 
 

@@ -25,6 +25,7 @@ from .cache import DocumentCache, Keys, forget_pack_state, load_pack_state, pack
 from .combine import convert_documents
 from .documents import DocumentSpec
 from .errors import DataError, InputError
+from .files import private_dirs
 from .fill import fill_documents
 from .lock import exclusive
 from .load import load_school
@@ -279,7 +280,7 @@ def _look_up(batches: Sequence[tuple[Sequence[DocumentSpec], Path, Path]],
         produced, found, made = [], [], 0
         for spec in specs:
             docx, pdf = stage / f"{spec.stem}.docx", stage / f"{spec.stem}.pdf"
-            _private_dir(docx.parent)
+            private_dirs(docx.parent)
             key = keys.key(spec.template, spec.context)
             if key is None or not cache.fetch(key, docx, pdf):
                 to_make.append((spec, docx, pdf, cache, key))
@@ -333,7 +334,7 @@ def _publish(made: Sequence[Produced], stage: Path, out: Path) -> list[Produced]
     for item in made:
         docx = out / f"{item.spec.stem}.docx"
         pdf = out / f"{item.spec.stem}.pdf"
-        _private_dir(docx.parent)
+        private_dirs(docx.parent)
         os.replace(item.docx, docx)
         os.replace(item.pdf, pdf)
         published.append(Produced(item.spec, docx, pdf))
@@ -373,25 +374,13 @@ def _pack_tree(data: SchoolData, made: dict[str, Produced], provider_docs: dict[
 @contextmanager
 def _staging(out: Path) -> Iterator[Path]:
     """A private folder beside the output, on the same file system so moves out of it are atomic."""
-    _private_dir(out)
+    private_dirs(out)
     with exclusive(out, f"the output for {out.name}"):
         stage = Path(tempfile.mkdtemp(prefix=".staging-", dir=out))
         try:
             yield stage
         finally:
             shutil.rmtree(stage, ignore_errors=True)
-
-
-def _private_dir(path: Path) -> None:
-    """Create ``path`` (and parents) readable by the owner only, whatever the umask."""
-    missing = []
-    for p in (path, *path.parents):
-        if p.exists():
-            break
-        missing.append(p)
-    path.mkdir(parents=True, exist_ok=True)
-    for p in missing:
-        os.chmod(p, 0o700)
 
 
 def _school_out(out_root: Path, data: SchoolData) -> Path:

@@ -19,10 +19,8 @@ from __future__ import annotations
 
 import html
 import io
-import os
 import posixpath
 import re
-import tempfile
 import traceback
 import zipfile
 from abc import ABC, abstractmethod
@@ -53,6 +51,7 @@ from markupsafe import Markup, escape
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .errors import TemplateProblem, ToolError
+from .files import write_private
 
 LABELS_FILE = "labels.yaml"
 
@@ -498,17 +497,9 @@ def _template_line(exc: Exception) -> int | None:
 
 
 def _write_private(docx: bytes, destination: Path) -> None:
-    """Write owner-only (0600) through a temporary file, so a reader never sees half a document."""
+    """Write owner-only, never half a document (files.py); a failure names the file."""
     try:
-        destination.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        handle, temporary = tempfile.mkstemp(prefix=f".{destination.name}.", suffix=".part", dir=destination.parent)
-        try:
-            with os.fdopen(handle, "wb") as stream:
-                stream.write(docx)
-            os.replace(temporary, destination)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
+        write_private(destination, docx)
     except OSError as exc:
         raise ToolError(f"{destination}: cannot be written ({exc.strerror or exc})") from exc
 

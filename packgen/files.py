@@ -1,0 +1,58 @@
+"""Writing files that hold children's personal data: owner-only, and never seen half written.
+
+Every file packgen writes goes through a temporary file beside its destination (mkstemp makes it
+mode 0600 whatever the umask) that replaces the destination in one step once complete, so a reader,
+or a later run after a crash, finds either the old file or the whole new one. Folders are made 0700.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import BinaryIO
+
+
+def private_dirs(folder: Path) -> None:
+    """Make ``folder`` and any missing parents, readable by the owner only (whatever the umask)."""
+    folder = Path(folder)
+    missing = [path for path in (folder, *folder.parents) if not path.exists()]
+    for path in reversed(missing):
+        path.mkdir(mode=0o700, exist_ok=True)
+        os.chmod(path, 0o700)
+
+
+@contextmanager
+def replacing(path: Path, *, durable: bool = False) -> Iterator[BinaryIO]:
+    """A stream to write ``path`` anew; it replaces ``path`` only if the block ends without an error.
+
+    ``durable`` flushes the file and the rename to disk before returning (the pack: a power cut must
+    not leave an empty file where a good one was).
+    """
+    path = Path(path)
+    private_dirs(path.parent)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            yield stream
+            if durable:
+                stream.flush()
+                os.fsync(stream.fileno())
+        os.replace(temporary, path)
+        if durable:
+            folder = os.open(path.parent, os.O_RDONLY)
+            try:
+                os.fsync(folder)
+            finally:
+                os.close(folder)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def write_private(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` owner-only, replacing it in one step."""
+    with replacing(path) as stream:
+        stream.write(data)
