@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from packgen.errors import InputError, ToolError
-from packgen.files import private_dirs
+from packgen.files import private_dirs, user_cache
 
 INSTALL_HINT = (
     "LibreOffice is not installed (or not where packgen looked). On Debian or Ubuntu install it with "
@@ -352,7 +352,7 @@ class _Profiles:
         for number in range(4 * MAX_WORKERS):
             profile = self.home / f"profile{number}"
             try:
-                self.home.mkdir(mode=0o700, parents=True, exist_ok=True)
+                private_dirs(self.home)
                 lock = os.open(self.home / f"profile{number}.lock", os.O_RDWR | os.O_CREAT, 0o600)
             except OSError:
                 break
@@ -376,8 +376,7 @@ class _Profiles:
 
 
 def _profiles_home() -> Path:
-    cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(cache) / "packgen" / "libreoffice"
+    return user_cache() / "libreoffice"
 
 
 def _looks_like_pdf(path: Path) -> bool:

@@ -15,6 +15,12 @@ from pathlib import Path
 from typing import BinaryIO
 
 
+def user_cache() -> Path:
+    """packgen's folder in the user's cache ($XDG_CACHE_HOME, else ~/.cache): things worth keeping
+    between runs that hold no personal data (LibreOffice profiles, compiled templates)."""
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "packgen"
+
+
 def private_dirs(folder: Path) -> None:
     """Make ``folder`` and any missing parents, readable by the owner only (whatever the umask)."""
     folder = Path(folder)

@@ -442,3 +442,30 @@ def test_the_check_reports_syntax_errors_and_unknown_filters_with_their_paragrap
 def test_the_check_reports_a_missing_template(folder):
     assert template_variable_problems(folder, {"gone.docx": []}) == [
         f"{folder / 'gone.docx'}: the template cannot be read (No such file or directory)"]
+
+
+# ---------------------------------------------------------------- compiled templates kept between runs
+
+
+def test_compiled_templates_are_kept_and_a_damaged_one_is_compiled_again(folder, tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    name = make_template(folder, "Pupil: {{ name }}", "{% if late %}Late starts{% endif %}")
+    kept = tmp_path / "cache" / "packgen" / "templates"
+
+    first = Renderer(folder).render(name, {"name": "Amara Okafor", "late": True}, tmp_path / "1.docx")
+    stored = sorted(kept.iterdir())
+    assert stored and stat.S_IMODE(kept.stat().st_mode) == 0o700
+    for entry in stored:
+        entry.write_bytes(b"not a compiled template")  # damaged, or left by another Jinja
+    again = Renderer(folder).render(name, {"name": "Amara Okafor", "late": True}, tmp_path / "2.docx")
+
+    assert body_texts(first) == body_texts(again) == ["Pupil: Amara Okafor", "Late starts"]
+
+
+def test_a_changed_template_is_never_filled_from_the_old_compiled_one(folder, tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    name = make_template(folder, "Version one for {{ name }}")
+    Renderer(folder).render(name, {"name": "Bea"}, tmp_path / "1.docx")
+    make_template(folder, "Version two for {{ name }}")
+    changed = Renderer(folder).render(name, {"name": "Bea"}, tmp_path / "2.docx")
+    assert body_texts(changed) == ["Version two for Bea"]
