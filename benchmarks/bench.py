@@ -3,7 +3,8 @@
 For each school size (fictional schools cloned from the demo records, benchmarks/schools.py) it times,
 each size in a process of its own so memory figures are its own:
 
-  cold     a first build into an empty output folder (empty cache);
+  cold     a first build into an empty output folder (empty cache, and an empty user cache: no
+           LibreOffice profiles or compiled templates kept from before);
   no change  the same build again;
   one edit   a build after one pupil's record was edited;
   naive    one `soffice --convert-to pdf` per document, one after another, for the same documents
@@ -71,6 +72,9 @@ def main() -> None:
             shutil.copytree(REPO / name, snapshot / name, ignore=shutil.ignore_patterns("__pycache__"))
         environment = os.environ | {"PYTHONPATH": str(snapshot)}
         for pupils in args.sizes:
+            # A user cache of its own (LibreOffice profiles, compiled templates), empty, so the cold
+            # build pays for making them as a first build on a new machine does.
+            environment["XDG_CACHE_HOME"] = str(Path(work) / f"user-cache-{pupils}")
             command = [sys.executable, str(snapshot / "benchmarks" / "bench.py"), "--one", str(pupils), "--work", work]
             if args.naive_sample is not None:
                 command += ["--naive-sample", str(args.naive_sample)]
