@@ -15,6 +15,7 @@ import re
 import socket
 import shutil
 import stat
+import threading
 import time
 from datetime import date
 from email import policy
@@ -29,6 +30,7 @@ from packgen.documents import display_name
 from packgen.errors import InputError
 from packgen.load import load_school
 from packgen.web import Settings, create_app, hash_password, records
+from packgen.web.jobs import PackJob
 
 from .conftest import DEMO
 
@@ -433,3 +435,24 @@ def test_a_bug_is_logged_without_its_message_which_may_quote_a_record(demo_copy,
     logged = "\n".join(r.getMessage() for r in caplog.records)
     assert "RuntimeError" in logged and "/broken" in logged and "in broken" in logged
     assert "Chloé" not in logged and "Chlo" not in response.get_data(as_text=True)
+
+
+def test_the_pack_page_shows_the_builds_own_progress():
+    job, reported, finish = PackJob(), threading.Event(), threading.Event()
+
+    def build(on_progress):
+        on_progress("render", 10, 10)
+        on_progress("convert", 50, 100)
+        reported.set()
+        finish.wait(10)
+        return None  # as a build that made nothing new
+
+    assert job.start(build)
+    assert reported.wait(10)
+    halfway = job.progress()
+    assert halfway.running and halfway.percent == 52  # filling done (20%), half of converting (20-85%)
+    assert halfway.remaining is not None and halfway.remaining >= 1
+    assert not job.start(build)  # one build at a time
+    finish.set()
+    job.wait(10)
+    assert not job.progress().running

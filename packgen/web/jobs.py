@@ -1,9 +1,8 @@
 """Building the pack in the background, so the page can show progress while LibreOffice works.
 
-The pipeline reports no steps of its own, so progress is measured against time: the last build's
-duration, or before any build an estimate from the number of documents (about 0.3 s each on a
-2-core machine, with a start-up cost: spec/performance.md). The bar stops short of the end until the
-build really has finished.
+Progress is what the pipeline reports (``on_progress(step, done, total)``): each step's share of the
+bar is its usual share of a build's time, and the time left is the time so far scaled by what is
+left. The bar stops short of the end until the build really has finished.
 """
 
 from __future__ import annotations
@@ -16,10 +15,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..errors import DataError, PackgenError
-from ..pipeline import PackBuilt
+from ..pipeline import PackBuilt, Progress as StepProgress
 
-START_UP_SECONDS = 8.0
-SECONDS_PER_DOCUMENT = 0.3
+# Where each step of a build starts and ends on the bar (percent): converting is most of the time.
+STEPS = {"render": (2, 20), "convert": (20, 85), "assemble": (85, 95)}
 MOST_BEFORE_DONE = 95  # percent: the bar never claims to be finished before the build is
 _log = logging.getLogger(__name__)
 
@@ -42,19 +41,17 @@ class PackJob:
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self._started = 0.0
-        self._expected = 0.0
-        self._last_duration: float | None = None
+        self._percent = 0.0
         self._built: PackBuilt | None = None
         self._error: str | None = None
         self._problems: tuple[str, ...] = ()
 
-    def start(self, build: Callable[[], PackBuilt], documents: int) -> bool:
-        """Start ``build`` unless one is running; False when one already is."""
+    def start(self, build: Callable[[StepProgress], PackBuilt]) -> bool:
+        """Start ``build(on_progress)`` unless one is running; False when one already is."""
         with self._lock:
             if self._thread and self._thread.is_alive():
                 return False
-            self._started = time.monotonic()
-            self._expected = self._last_duration or START_UP_SECONDS + SECONDS_PER_DOCUMENT * documents
+            self._started, self._percent = time.monotonic(), 0.0
             self._error, self._problems = None, ()
             self._thread = threading.Thread(target=self._run, args=(build,), name="packgen-pack", daemon=True)
             self._thread.start()
@@ -65,9 +62,14 @@ class PackJob:
         if thread:
             thread.join(timeout)
 
-    def _run(self, build: Callable[[], PackBuilt]) -> None:
+    def _report(self, step: str, done: int, total: int) -> None:
+        start, end = STEPS.get(step, (0, 0))
+        with self._lock:
+            self._percent = max(self._percent, start + (end - start) * done / max(total, 1))
+
+    def _run(self, build: Callable[[StepProgress], PackBuilt]) -> None:
         try:
-            built = build()
+            built = build(self._report)
         except DataError as error:
             self._finish(error="The records have problems: fix them and build again.",
                          problems=tuple(str(p) for p in error.problems))
@@ -84,7 +86,7 @@ class PackJob:
                 problems: tuple[str, ...] = ()) -> None:
         with self._lock:
             if built:
-                self._built, self._last_duration = built, time.monotonic() - self._started
+                self._built = built
             self._error, self._problems = error, problems
 
     def progress(self) -> Progress:
@@ -92,8 +94,9 @@ class PackJob:
             running = bool(self._thread and self._thread.is_alive())
             elapsed = time.monotonic() - self._started if running else 0.0
             if running:
-                percent = min(MOST_BEFORE_DONE, int(100 * elapsed / self._expected))
-                remaining = max(1, round(self._expected - elapsed))
+                percent = min(MOST_BEFORE_DONE, int(self._percent))
+                # Until the first step reports, there is nothing to go on.
+                remaining = max(1, round(elapsed * (100 - percent) / percent)) if percent >= 2 else None
             else:
                 percent, remaining = (100 if self._built else 0), None
             return Progress(running, percent, int(elapsed), remaining, self._built, self._error, self._problems)

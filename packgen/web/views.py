@@ -265,11 +265,10 @@ def pack():
 
 @pages.post("/pack/build")
 def build_pack():
-    data = school_data()  # records with problems are shown at once, not after a wait
-    documents_count = 2 + len(data.providers) + sum(2 + len(r.reviews) + len(r.visits) for r in data.pupils.values())
+    school_data()  # records with problems are shown at once, not after a wait
     school, out_root, templates, now = settings().school, settings().out_root, settings().templates, _now()
-    started = _job().start(lambda: pipeline.build_pack(school, out_root, templates=templates, now=now),
-                           documents_count)
+    started = _job().start(lambda on_progress: pipeline.build_pack(school, out_root, templates=templates, now=now,
+                                                                   on_progress=on_progress))
     if not started:
         flash("The pack is already being built.", "info")
     return redirect(url_for(".pack"))

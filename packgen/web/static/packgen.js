@@ -49,7 +49,7 @@ document.addEventListener("DOMContentLoaded", () => {
       if (!state.running) { window.location.reload(); return; }
       bar.value = state.percent;
       bar.textContent = `${state.percent}%`;
-      text.textContent = `Building… about ${state.remaining} seconds left.`;
+      text.textContent = state.remaining === null ? "Building…" : `Building… about ${state.remaining} seconds left.`;
       setTimeout(poll, 1000);
     };
     setTimeout(poll, 1000);
