@@ -225,6 +225,28 @@ def save_pack_state(out: Path, inputs: str, files: Iterable[Path], **facts: Any)
     write_private(out / CACHE_DIR / PACK_STATE, json.dumps(state).encode())
 
 
+def documents_in_place(out: Path) -> dict[str, str]:
+    """The documents the last build of this pack left beside it that are still as it left them (same
+    size and modification time, as ``load_pack_state`` judges the pack), by stem: the cache key each was
+    made under. A document whose key is unchanged can stay where it is, neither copied nor moved."""
+    try:
+        state = json.loads((Path(out) / CACHE_DIR / PACK_STATE).read_text(encoding="utf-8"))
+        written = {name: (size, mtime) for name, size, mtime in state["files"]}
+        keys = dict(state.get("keys", {}))
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}
+    placed = {}
+    for stem, key in keys.items():
+        try:
+            found = [(Path(out) / f"{stem}{suffix}").stat() for suffix in (".docx", ".pdf")]
+        except OSError:
+            continue
+        if all(written.get(f"{stem}{suffix}") == (stat.st_size, stat.st_mtime_ns)
+               for suffix, stat in zip((".docx", ".pdf"), found)):
+            placed[stem] = key
+    return placed
+
+
 def forget_pack_state(out: Path) -> None:
     """The pack is about to change: until it is recorded again, nothing may be taken as up to date."""
     (Path(out) / CACHE_DIR / PACK_STATE).unlink(missing_ok=True)

@@ -21,7 +21,8 @@ from pathlib import Path
 
 from . import documents, evidence, readiness
 from .assemble import PackNode, PackResult, assemble_pack
-from .cache import DocumentCache, Keys, forget_pack_state, load_pack_state, pack_inputs, save_pack_state
+from .cache import (DocumentCache, Keys, documents_in_place, forget_pack_state, load_pack_state, pack_inputs,
+                    save_pack_state)
 from .combine import convert_documents
 from .documents import DocumentSpec
 from .errors import DataError, InputError
@@ -62,10 +63,11 @@ class PackOptions:
 
 @dataclass(frozen=True)
 class PackBuilt:
-    """A pack as built. ``documents`` are those this build wrote beside the pack (none when
-    ``up_to_date``: the pack and its documents were already as they would be made). Of all the pack's
-    documents (the cover, register and readiness report too), ``made`` were rendered and converted and
-    ``reused`` came from the cache."""
+    """A pack as built. ``documents`` are its documents beside it: those this build wrote, and those
+    unchanged since the last build, left where they were (none at all when ``up_to_date``: the pack
+    and its documents were already as they would be made). Of all the pack's documents (the cover,
+    register and readiness report too), ``made`` were rendered and converted and ``reused`` came from
+    the cache or were left in place."""
 
     path: Path
     page_count: int
@@ -145,8 +147,8 @@ def build_packs(folders: Sequence[Path], out_root: Path, *, templates: Path = DE
 
     with ExitStack() as stack:
         stages = [stack.enter_context(_staging(plan.out)) for _, _, plan in plans]
-        made, to_make = _look_up([(plan.specs, stage, plan.out) for (_, _, plan), stage in zip(plans, stages)],
-                                 templates)
+        made, to_make = _look_up([(plan.specs, stage, plan.out, documents_in_place(plan.out))
+                                  for (_, _, plan), stage in zip(plans, stages)], templates)
         _fill(to_make, templates, progress)
         if len(plans) == 1 and to_make and len(to_make) * OVERLAP_SHARE <= len(plans[0][2].specs):
             # A rebuild that makes a few documents: the pack reads the others while LibreOffice works.
@@ -238,8 +240,9 @@ def _publish_pack(plan: _PackPlan, batch: _Made, stage: Path, pack: PackResult, 
     os.replace(stage / PACK_NAME, out / PACK_NAME)
     save_pack_state(out, inputs, [out / PACK_NAME, *(f for p in published for f in (p.docx, p.pdf))],
                     page_count=pack.page_count, pupils=len(data.pupils), providers=len(data.providers),
-                    documents=len(batch.produced), findings=plan.findings)
-    DocumentCache(out).prune(batch.keys)
+                    documents=len(batch.produced), findings=plan.findings,
+                    keys={p.spec.stem: batch.keys[p.spec.stem] for p in published if p.spec.stem in batch.keys})
+    DocumentCache(out).prune(batch.keys.values())
     return PackBuilt(out / PACK_NAME, pack.page_count, published, len(data.pupils), len(data.providers),
                      made=batch.made, reused=len(batch.produced) - batch.made, findings=plan.findings,
                      left_out=plan.left_out)
@@ -251,7 +254,7 @@ def produce(specs: Sequence[DocumentSpec], out: Path, templates: Path,
     of them succeeded."""
     progress = on_progress or _quiet
     with _staging(out) as stage:
-        made, to_make = _look_up([(specs, stage, out)], templates)
+        made, to_make = _look_up([(specs, stage, out, {})], templates)
         _fill(to_make, templates, progress)
         _convert(to_make, progress)
         return _publish(made[0].produced, stage, out)
@@ -259,8 +262,8 @@ def produce(specs: Sequence[DocumentSpec], out: Path, templates: Path,
 
 @dataclass(frozen=True)
 class _Made:
-    produced: list[Produced]  # in the order of the specs, all in the staging folder
-    keys: list[str]  # the cache keys they were made or found under
+    produced: list[Produced]  # in the order of the specs: in the staging folder, or left in place
+    keys: dict[str, str]  # the cache keys they were made or found under, by stem
     made: int  # how many were rendered and converted (the rest came from the cache)
 
 
@@ -268,24 +271,31 @@ class _Made:
 _ToMake = tuple[DocumentSpec, Path, Path, DocumentCache, str | None]
 
 
-def _look_up(batches: Sequence[tuple[Sequence[DocumentSpec], Path, Path]],
+def _look_up(batches: Sequence[tuple[Sequence[DocumentSpec], Path, Path, dict[str, str]]],
              templates: Path) -> tuple[list[_Made], list[_ToMake]]:
-    """Each batch (specs, staging folder, output folder) as documents in its staging folder: those in
-    its output folder's cache copied there now, the others listed to be made (rendered, converted,
-    then cached)."""
+    """Each batch (specs, staging folder, output folder, documents in place there) as documents: those
+    the last build left in the output folder under the same key stay there; those in its cache are
+    copied into the staging folder; the others are listed to be made (rendered, converted, cached)."""
     keys = Keys(templates)
     results, to_make = [], []
-    for specs, stage, out in batches:
+    for specs, stage, out, placed in batches:
         cache = DocumentCache(out)
-        produced, found, made = [], [], 0
+        produced, found, made = [], {}, 0
         for spec in specs:
+            key = keys.key(spec.template, spec.context)
+            if key is not None and placed.get(spec.stem) == key:
+                # Unchanged since the last build: copying it out of the cache to move it back would
+                # cost a second for every thousand documents and change nothing.
+                produced.append(Produced(spec, out / f"{spec.stem}.docx", out / f"{spec.stem}.pdf"))
+                found[spec.stem] = key
+                continue
             docx, pdf = stage / f"{spec.stem}.docx", stage / f"{spec.stem}.pdf"
             private_dirs(docx.parent)
-            key = keys.key(spec.template, spec.context)
             if key is None or not cache.fetch(key, docx, pdf):
                 to_make.append((spec, docx, pdf, cache, key))
                 made += 1
-            found += [key] if key else []
+            if key is not None:
+                found[spec.stem] = key
             produced.append(Produced(spec, docx, pdf))
         results.append(_Made(produced, found, made))
     return results, to_make
@@ -334,6 +344,9 @@ def _publish(made: Sequence[Produced], stage: Path, out: Path) -> list[Produced]
     for item in made:
         docx = out / f"{item.spec.stem}.docx"
         pdf = out / f"{item.spec.stem}.pdf"
+        if (item.docx, item.pdf) == (docx, pdf):  # left in place: as the last build wrote it
+            published.append(item)
+            continue
         private_dirs(docx.parent)
         os.replace(item.docx, docx)
         os.replace(item.pdf, pdf)

@@ -118,6 +118,23 @@ def test_editing_one_pupil_redoes_their_documents_and_the_pack_pages_only(rebuil
     assert built.made + built.reused == 22
 
 
+def test_documents_unchanged_since_the_last_build_are_left_where_they_are(rebuild):
+    # The other pupils' documents: nothing in them depends on p02 (a provider's pages list its pupils).
+    others = {p: p.stat().st_mtime_ns for p in rebuild.out.rglob("*.pdf") if p.name.startswith(("p01", "p03"))}
+    tampered = next(p for p in others if "p01" in p.name)
+    tampered.write_bytes(tampered.read_bytes() + b"\n% changed by hand\n")  # no longer as the build left it
+    edit_record(rebuild.school / "pupils" / "p02.yaml", lambda r: r["pupil"].update(legal_surname="Marlowe"))
+
+    built = rebuild()
+
+    untouched = {p: p.stat().st_mtime_ns for p in others if p != tampered}
+    assert untouched == {p: t for p, t in others.items() if p != tampered}  # not copied, not moved
+    assert not tampered.read_bytes().endswith(b"% changed by hand\n")  # put back from the cache
+    assert {d.pdf for d in built.documents} >= set(untouched)
+    assert "Marlowe" in pack_text(rebuild.pack)
+    assert rebuild().up_to_date  # and the state recorded afterwards is whole
+
+
 def test_a_changed_template_shows_in_every_document_made_from_it(rebuild, tmp_path):
     templates = tmp_path / "templates"
     shutil.copytree(DEFAULT_TEMPLATES, templates)
@@ -160,6 +177,9 @@ def test_a_damaged_cache_entry_is_made_again_never_served(rebuild):
     _, other_header, other_payload = other_entry.read_bytes().split(b"\n", 2)
     header = [[size, digest] for (size, _), (_, digest) in zip(json.loads(other_header), json.loads(mine_header))]
     mine_entry.write_bytes(b"\n".join([magic, json.dumps(header).encode(), other_payload]))
+    # Gone from beside the pack, so the rebuild must take it from the cache (an unchanged document
+    # still where the last build left it would be left there).
+    (rebuild.out / "agreements" / "p01.pdf").unlink()
     edit_record(rebuild.school / "pupils" / "p02.yaml", lambda r: r["pupil"].update(legal_surname="Marlowe"))
 
     rebuild()
