@@ -1,4 +1,4 @@
-"""Documents of one template joined for LibreOffice and cut apart again (packgen/combine.py).
+"""Documents of one template joined for LibreOffice and cut apart again (packgen/combine.py, docxjoin.py).
 
 The promise: joining changes nothing a reader can see. Each document comes out with the same pages,
 pixel for pixel, as when it is converted on its own, carrying nothing of the documents it was joined
@@ -18,7 +18,8 @@ from docx.oxml.ns import qn
 from pypdf import PdfReader
 
 from packgen import combine
-from packgen.combine import NotJoinable, convert_documents, joinable, split
+from packgen.combine import convert_documents, split
+from packgen.docxjoin import NotJoinable, join, joinable
 from packgen.convert import convert
 from packgen.documents import display_name
 from packgen.load import load_school
@@ -148,7 +149,7 @@ def test_documents_whose_shared_parts_differ_are_not_joined(tmp_path):
     second.add_paragraph("two")
     second.save(tmp_path / "b.docx")
     with pytest.raises(NotJoinable, match="styles"):
-        combine.join([first, tmp_path / "b.docx"], tmp_path / "joined.docx")
+        join([first, tmp_path / "b.docx"], tmp_path / "joined.docx")
     assert not (tmp_path / "joined.docx").exists()
 
 
