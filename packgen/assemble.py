@@ -94,8 +94,9 @@ def assemble_pack(
     With ``password`` the pack is encrypted with AES-256: it cannot be opened without it.
 
     PDFs in ``pending`` are still being made when this is called: every other document goes in
-    first, then ``wait()`` is called (it returns once they exist, or raises), and they go in at
-    their places. Reading the documents already made overlaps the making of the others.
+    first, then ``wait()`` is called (it returns once they exist, or raises; it is called whenever
+    given, pending or not), and they go in at their places. Reading the documents already made
+    overlaps the making of the others.
     """
     with _fewer_collections():
         return _assemble(cover, nodes, Path(dest), footer=footer, contents_title=contents_title, title=title,
@@ -126,7 +127,7 @@ def _assemble(cover: Path, nodes: Sequence[PackNode], dest: Path, *, footer: str
     documents = [Path(cover), *_documents(nodes)]
     later = {Path(pdf) for pdf in pending}
     pages = {index: _append(writer, pdf) for index, pdf in enumerate(documents) if pdf not in later}
-    if later and wait is not None:
+    if wait is not None:
         wait()
     for index, pdf in enumerate(documents):
         if index not in pages:

@@ -59,8 +59,9 @@ def split(joined: Path, targets: Sequence[Path]) -> bool:
             page = reader.pages[index]
             # LibreOffice gives every page of a document the same resources: each member's pictures
             # would travel in every other member's PDF (another pupil's chart in this one's).
-            if "/Resources" in page:
-                page[NameObject("/Resources")] = _used(page["/Resources"].get_object(), page.get_contents())
+            resources = page["/Resources"] if "/Resources" in page else None
+            if resources is not None and "/XObject" in resources:  # only then is the drawing read
+                page[NameObject("/Resources")] = _used(resources, page.get_contents())
             writer.add_page(page)
         _add_outline(writer, outline, start, end, None)
         if reader.metadata:
@@ -142,7 +143,7 @@ def convert_documents(documents: Sequence[tuple[str, Path, Path]], *, workers: i
         joined = {docx: work / f"{docx.stem}.pdf" for docx, members in jobs.items() if len(members) > 1}
         try:
             convert([(docx, joined.get(docx) or made[docx]) for docx in jobs], workers=count,
-                    on_progress=on_progress and _Weighted([len(m) for m in jobs.values()], on_progress))
+                    on_progress=on_progress and _in_documents(len(documents), on_progress))
             cuts = [(joined[docx], members) for docx, members in jobs.items() if docx in joined]
             whole = forked_map(lambda cut: split(cut[0], [made[member] for member, _ in cut[1]]), cuts, minimum=4)
             again = [member for (_, members), ok in zip(cuts, whole) if not ok for member, _ in members]
@@ -197,13 +198,7 @@ def _piece(piece: tuple[list[tuple[Path, Path]], Path]) -> list[tuple[Path, list
     return jobs + [(docx, [(docx, pdf)]) for docx, pdf in chunk]
 
 
-class _Weighted:
-    """Progress in documents when LibreOffice reports it in jobs of several documents each."""
-
-    def __init__(self, sizes: list[int], report: Callable[[int, int], None]):
-        self.sizes, self.report = sizes, report
-
-    def __call__(self, done: int, total: int) -> None:
-        # Jobs finish in no fixed order; the average size is near enough for a progress bar.
-        members = sum(self.sizes)
-        self.report(min(members, round(done * members / max(total, 1))), members)
+def _in_documents(documents: int, report: Callable[[int, int], None]) -> Callable[[int, int], None]:
+    """Progress in documents when LibreOffice reports it in jobs of several documents each (jobs finish
+    in no fixed order; the average size is near enough for a progress bar)."""
+    return lambda done, jobs: report(min(documents, round(done * documents / max(jobs, 1))), documents)

@@ -120,7 +120,7 @@ def convert(
     ``workers`` LibreOffice processes run side by side (default: one per core, at most
     MAX_WORKERS, never more than there are documents). One that finishes no document within
     ``timeout`` seconds (default: $PACKGEN_SOFFICE_TIMEOUT, else DEFAULT_TIMEOUT) is killed.
-    ``on_progress(done, total)`` is called from this thread as documents are finished. 
+    ``on_progress(done, total)`` is called from this thread as documents are finished.
 
     All or nothing: if a document fails twice, ToolError names it with the end of LibreOffice's
     own log, and no PDF is written. PDFs are written mode 0600 and new folders 0700: they hold

@@ -12,8 +12,8 @@ import difflib
 import os
 import shutil
 import tempfile
-import threading
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -155,8 +155,9 @@ def build_packs(folders: Sequence[Path], out_root: Path, *, templates: Path = DE
             # A rebuild that makes a few documents: the pack reads the others while LibreOffice works.
             # LibreOffice gets one core fewer than usual: the pack is read on the one left (measured
             # at 30 pupils: 3.3 s for the rebuild against 3.6 s with every core converting).
-            conversion = _Background(lambda: _convert(to_make, progress, workers=max(1, default_workers() - 1)))
-            stack.callback(conversion.join)  # never leave LibreOffice writing into a removed folder
+            # Leaving the pool waits for its thread, so LibreOffice never writes into a removed folder.
+            pool = stack.enter_context(ThreadPoolExecutor(1, thread_name_prefix="packgen-convert"))
+            conversion = pool.submit(_convert, to_make, progress, workers=max(1, default_workers() - 1))
             packs = [_assemble(plans[0][2], made[0], stages[0], progress,
                                pending={pdf for _, _, pdf, _, _ in to_make}, wait=conversion.result)]
         else:
@@ -225,8 +226,6 @@ def _assemble(plan: _PackPlan, batch: _Made, stage: Path, progress: Progress, pe
             wait()
         progress("assemble", 0, 1)  # only now, so it never interleaves with the conversion's reports
 
-    if not pending:
-        made_at_last()
     pack = assemble_pack(made[plan.cover.stem].pdf, tree, stage / PACK_NAME,
                          footer=f"{plan.data.school.school.name} · {kind}", password=plan.options.password,
                          pending=pending, wait=made_at_last)
@@ -316,29 +315,6 @@ def _convert(to_make: Sequence[_ToMake], progress: Progress, workers: int | None
     for _, docx, pdf, cache, key in to_make:
         if key is not None:
             cache.store(key, docx, pdf)
-
-
-class _Background:
-    """A call run in a thread of its own; ``result()`` waits for it and raises what it raised."""
-
-    def __init__(self, call: Callable[[], None]):
-        self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, args=(call,), name="packgen-convert")
-        self._thread.start()
-
-    def _run(self, call: Callable[[], None]) -> None:
-        try:
-            call()
-        except BaseException as exc:  # handed to the waiting thread, which reports it
-            self._error = exc
-
-    def join(self) -> None:
-        self._thread.join()
-
-    def result(self) -> None:
-        self.join()
-        if self._error is not None:
-            raise self._error
 
 
 def _publish(made: Sequence[Produced], stage: Path, out: Path) -> list[Produced]:
