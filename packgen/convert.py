@@ -1,13 +1,10 @@
 """Word documents to PDF through a small pool of LibreOffice workers.
 
 What costs time (measured on a 2-core machine, README "Performance"): starting LibreOffice takes
-about 1.5 s of processor time, converting one of our documents once it runs 0.1-0.2 s. So a worker
-is one ``soffice --headless --convert-to pdf`` process given many documents at once, and there is
-one worker per core. Each worker has its own profile (``-env:UserInstallation``): two LibreOffice
-processes sharing a profile hand their work to each other or refuse to start, and a private profile
-keeps us clear of a LibreOffice the user has open. Profiles are kept between runs, in packgen's
-folder of the user's cache (making one costs LibreOffice another 0.3 s of processor time at a start),
-each locked while a worker uses it so that two packgen runs never share one.
+about 0.2 s of processor time with a settled profile (1 s without: see office_profiles), converting
+one of our documents once it runs 0.05-0.2 s. So a worker is one ``soffice --headless --convert-to
+pdf`` process given many documents at once, and there is one worker per core, each with a profile
+of its own (office_profiles).
 
 When something goes wrong. A worker that finishes no document for ``timeout`` seconds is taken as
 hung and killed, with every process it started; one that exits leaving documents without a PDF has
@@ -19,7 +16,6 @@ written.
 
 from __future__ import annotations
 
-import fcntl
 import os
 import shutil
 import signal
@@ -32,7 +28,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from packgen.errors import InputError, ToolError
-from packgen.files import private_dirs, user_cache
+from packgen.files import private_dirs
+from packgen.office_profiles import Profiles, settle
 
 INSTALL_HINT = (
     "LibreOffice is not installed (or not where packgen looked). On Debian or Ubuntu install it with "
@@ -141,7 +138,8 @@ def convert(
     limit = _document_timeout(timeout)
     count = min(workers or default_workers(), len(docs))
     try:
-        with tempfile.TemporaryDirectory(prefix="packgen-convert-") as work, _Profiles(Path(work)) as profiles:
+        with (tempfile.TemporaryDirectory(prefix="packgen-convert-") as work,
+              Profiles(Path(work), limit=4 * MAX_WORKERS) as profiles):
             produced = _Pool(program, Path(work), count, limit, docs, on_progress, profiles).run()
             for index, (_, target) in enumerate(pairs):
                 produced[index].chmod(0o600)
@@ -204,7 +202,7 @@ class _Pool:
     timeout: float
     docs: list[Path]
     on_progress: Progress | None
-    profiles: _Profiles
+    profiles: Profiles
     queue: deque[list[int]] = field(default_factory=deque)
     retries: deque[int] = field(default_factory=deque)
     attempts: Counter[int] = field(default_factory=Counter)
@@ -257,8 +255,9 @@ class _Pool:
             staged.append(str(link))
         profile = self.profiles.take(slot)
         # A LibreOffice that was killed leaves its lock behind, and the next would take the profile
-        # for one in use. It is ours alone (see _Profiles), so a lock in it is always stale.
+        # for one in use. It is ours alone (see office_profiles), so a lock in it is always stale.
         (profile / "user" / ".lock").unlink(missing_ok=True)
+        settle(profile, self.program)
         command = [self.program, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--norestore",
                    "--convert-to", PDF_EXPORT, "--outdir", str(folder / "out"), *staged]
         # A log file, not a pipe: LibreOffice writes a line per document, and a full pipe that
@@ -323,60 +322,6 @@ class _Pool:
         if self.on_progress is not None and done != self.reported:
             self.reported = done
             self.on_progress(done, len(self.docs))
-
-
-class _Profiles:
-    """LibreOffice profile folders for the workers, one each, kept between runs where possible.
-
-    Each is held under an exclusive lock (flock, released when we exit however we exit) so another
-    packgen run takes a different one. Where the cache folder cannot be used, a profile is made in
-    this call's work folder and goes with it.
-    """
-
-    def __init__(self, work: Path):
-        self.work = work
-        self.home = _profiles_home()
-        self.held: dict[int, tuple[Path, int]] = {}
-
-    def __enter__(self) -> _Profiles:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        for _, lock in self.held.values():
-            os.close(lock)
-        self.held.clear()
-
-    def take(self, slot: int) -> Path:
-        if slot in self.held:
-            return self.held[slot][0]
-        for number in range(4 * MAX_WORKERS):
-            profile = self.home / f"profile{number}"
-            try:
-                private_dirs(self.home)
-                lock = os.open(self.home / f"profile{number}.lock", os.O_RDWR | os.O_CREAT, 0o600)
-            except OSError:
-                break
-            try:
-                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except OSError:
-                os.close(lock)
-                continue
-            self.held[slot] = (profile, lock)
-            return profile
-        return self.work / f"profile{slot}"
-
-    def spoil(self, slot: int) -> None:
-        """Throw away a profile a killed LibreOffice may have left locked or half written."""
-        if slot in self.held:
-            profile, lock = self.held.pop(slot)
-            shutil.rmtree(profile, ignore_errors=True)
-            os.close(lock)
-        else:
-            shutil.rmtree(self.work / f"profile{slot}", ignore_errors=True)
-
-
-def _profiles_home() -> Path:
-    return user_cache() / "libreoffice"
 
 
 def _looks_like_pdf(path: Path) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import re
 import shlex
 import stat
 import tempfile
@@ -14,7 +15,7 @@ import pytest
 from docx import Document
 from pypdf import PdfReader
 
-from packgen import convert
+from packgen import convert, office_profiles
 from packgen.convert import convert_to_pdf
 from packgen.errors import InputError, ToolError
 
@@ -331,3 +332,47 @@ def test_a_profile_in_use_by_another_run_is_left_alone(tmp_path, monkeypatch):
         os.close(busy)
     assert profiles_used(log) == [(home / "profile1").as_uri()]
     assert "Beside a busy profile" in pdf_text(tmp_path / "a.pdf")
+
+
+def test_a_profile_records_the_libreoffice_it_ran_so_no_start_repeats_the_graphics_self_test(tmp_path,
+                                                                                               monkeypatch):
+    # LibreOffice tests its graphics backend at a start when the profile's last version is older than
+    # its own (GraphicsRenderTests.log in the profile shows it ran); headless, it never records one.
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    for number in range(2):
+        doc = make_docx(tmp_path / f"{number}.docx", f"Start {number}")
+        convert.convert([(doc, tmp_path / f"{number}.pdf")], workers=1, soffice=REAL_SOFFICE)
+        assert f"Start {number}" in pdf_text(tmp_path / f"{number}.pdf")
+    profile = tmp_path / "cache" / "packgen" / "libreoffice" / "profile0"
+    version = office_profiles.installed_version(str(Path(REAL_SOFFICE).resolve()))
+    assert version is not None and re.fullmatch(r"\d+\.\d+", version)
+    settings = (profile / "user" / "registrymodifications.xcu").read_text(encoding="utf-8")
+    assert settings.count("ooSetupLastVersion") == 1
+    assert f'"ooSetupLastVersion" oor:op="fuse"><value>{version}</value>' in settings
+    assert not (profile / "user" / "GraphicsRenderTests.log").exists()
+
+
+def test_settling_a_profile_keeps_its_other_settings_and_replaces_an_old_version(tmp_path):
+    settings = tmp_path / "profile" / "user" / "registrymodifications.xcu"
+    settings.parent.mkdir(parents=True)
+    settings.write_bytes(office_profiles.EMPTY_SETTINGS.replace(b"</oor:items>", (
+        b'<item oor:path="/org.openoffice.Office.Common/Misc"><prop oor:name="FirstRun" oor:op="fuse">'
+        b'<value>false</value></prop></item>\n'
+        b'<item oor:path="/org.openoffice.Setup/Product"><prop oor:name="ooSetupLastVersion" oor:op="fuse">'
+        b'<value>6.0</value></prop></item>\n</oor:items>')))
+    office_profiles.settle(tmp_path / "profile", REAL_SOFFICE)
+    text = settings.read_text(encoding="utf-8")
+    version = office_profiles.installed_version(str(Path(REAL_SOFFICE).resolve()))
+    assert '<prop oor:name="FirstRun" oor:op="fuse"><value>false</value></prop>' in text
+    assert "<value>6.0</value>" not in text and f"<value>{version}</value>" in text
+    assert stat.S_IMODE(settings.stat().st_mode) == 0o600
+    before = settings.stat().st_mtime_ns
+    office_profiles.settle(tmp_path / "profile", REAL_SOFFICE)  # already settled: left alone
+    assert settings.stat().st_mtime_ns == before
+
+
+def test_settling_leaves_a_profile_alone_when_the_version_cannot_be_found(tmp_path):
+    # A LibreOffice behind a script somewhere else: no settings of its own beside it.
+    program = fake_soffice(tmp_path, f'exec {REAL_SOFFICE} "$@"')
+    office_profiles.settle(tmp_path / "profile", str(program))
+    assert not (tmp_path / "profile").exists()
