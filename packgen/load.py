@@ -204,6 +204,8 @@ def _syntax_problem(exc: yaml.YAMLError, text: str, file: str) -> Problem:
     context, what = getattr(exc, "context", None) or "", getattr(exc, "problem", None) or str(exc)
     lines = text.splitlines()
     line_text = lines[mark.line] if mark.line < len(lines) else ""
+    if "nesting depth" in what:  # PyYAML 6.0.4 stops at 1000 levels itself, as it reads ahead of _parse
+        return Problem(file, "", f"is nested more than {MAX_DEPTH} levels deep: is it the right file?", mark.line + 1)
     if "\t" in line_text[: len(line_text) - len(line_text.lstrip())] or "'\\t'" in what:
         return Problem(file, "", "is indented with a tab: indent with spaces only", mark.line + 1)
     # An unclosed bracket or quote is noticed lines later; point at where it was opened.
