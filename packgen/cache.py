@@ -1,9 +1,10 @@
 """Finished documents kept by what they were made from, so a rebuild redoes only what changed.
 
-A document is the same document when its template, the words in labels.yaml, the data it is filled
-with and packgen itself are the same, so its key is a SHA-256 of exactly those. A key that matches
-is served; any change of input makes a new key, so nothing stale can be found under it. Data that
-cannot be written down exactly gives no key, and that document is simply always made afresh.
+A document is the same document when its template, the words in labels.yaml, the data its template
+reads (reads.py: not everything it is given) and packgen itself are the same, so its key is a
+SHA-256 of exactly those. A key that matches is served; any change of input makes a new key, so
+nothing stale can be found under it. Data that cannot be written down exactly gives no key, and that
+document is simply always made afresh.
 
 Each entry is one file (the .docx and the .pdf, with their own SHA-256s in a header), written to a
 temporary name and renamed, so a reader sees a whole entry or none. Every byte is checked against
@@ -25,7 +26,7 @@ import hashlib
 import json
 import os
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime
 from datetime import time as clock
 from decimal import Decimal
@@ -35,6 +36,7 @@ from typing import Any
 from pydantic import BaseModel
 
 import packgen
+from .errors import TemplateProblem
 from .files import write_private
 
 CACHE_DIR = ".cache"
@@ -88,20 +90,27 @@ def canonical(value: Any) -> Any:
 
 
 class Keys:
-    """Makes document keys for one templates folder; reads each template once."""
+    """Makes document keys for one templates folder; reads each template once.
 
-    def __init__(self, templates: Path, labels: str = "labels.yaml"):
+    ``data_read(template, context)`` gives what of a context the template reads, in canonical's
+    form (render.Renderer.data_read: only the places its source reaches, see reads.py); without
+    it, the whole context counts.
+    """
+
+    def __init__(self, templates: Path, labels: str = "labels.yaml",
+                 data_read: Callable[[str, Mapping[str, Any]], Any] | None = None):
         self.templates = Path(templates)
         self._labels = labels
         self._digests: dict[str, str] = {}
         self._code = code_digest()
+        self._data_read = data_read or (lambda template, context: canonical(context))
 
     def key(self, template: str, context: Mapping[str, Any]) -> str | None:
         """The key of ``template`` filled with ``context``; None when the data cannot be keyed."""
         try:
-            data = _dumps(canonical(context))
+            data = _dumps(self._data_read(template, context))
             parts = (self._code, template, self._file(template), self._file(self._labels), data)
-        except (Uncacheable, OSError):  # an unreadable template: rendering will say what is wrong
+        except (Uncacheable, OSError, TemplateProblem):  # an unreadable template: filling says what is wrong
             return None
         digest = hashlib.sha256(b"packgen document\0")
         for part in parts:

@@ -45,7 +45,7 @@ MAX_WORKERS = 4
 MAX_BATCH = 200
 DEFAULT_TIMEOUT = 60.0  # seconds for one document, LibreOffice's start included
 ATTEMPTS = 2  # a document LibreOffice failed on is tried once more
-POLL_SECONDS = 0.05
+POLL_SECONDS = 0.01
 # LibreOffice's PDF export, with Word bookmarks as named destinations: combine.py finds where each
 # of several joined documents begins by them. (Options in JSON need LibreOffice 7.4 or later.)
 # Options given this way start from built-in defaults rather than the user's settings. Pictures (the

@@ -12,10 +12,11 @@ from .render import Renderer
 Job = tuple[str, Mapping[str, Any], Path]  # template, context, .docx to write
 
 
-def fill_documents(templates: Path, jobs: Sequence[Job], on_progress: Callable[[int, int], None] | None = None,
+def fill_documents(renderer: Renderer, jobs: Sequence[Job], on_progress: Callable[[int, int], None] | None = None,
                    workers: int | None = None) -> None:
-    """Fill every (template, context, destination) job; TemplateProblem for the first that fails."""
-    # Made before the workers fork, so each starts with the wording already read.
-    renderer = Renderer(templates)
+    """Fill every (template, context, destination) job; TemplateProblem for the first that fails.
+
+    ``renderer`` is made before the workers fork, so each starts with the wording and every template
+    it has read already (the pipeline's has read them to work out their cache keys)."""
     forked_map(lambda job: renderer.render(*job), jobs, workers=workers,
                on_done=on_progress and (lambda done: on_progress(done, len(jobs))))

@@ -33,6 +33,7 @@ from .lock import exclusive
 from .load import load_school
 from .models import SchoolData
 from .redact import redact
+from .render import Renderer
 
 DEFAULT_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 PACK_NAME = "evidence-pack.pdf"
@@ -148,16 +149,17 @@ def build_packs(folders: Sequence[Path], out_root: Path, *, templates: Path = DE
 
     with ExitStack() as stack:
         stages = [stack.enter_context(_staging(plan.out)) for _, _, plan in plans]
+        renderer = Renderer(templates)
         made, to_make = _look_up([(plan.specs, stage, plan.out, documents_in_place(plan.out))
-                                  for (_, _, plan), stage in zip(plans, stages)], templates)
-        _fill(to_make, templates, progress)
+                                  for (_, _, plan), stage in zip(plans, stages)], renderer)
+        _fill(to_make, renderer, progress)
         if len(plans) == 1 and to_make and len(to_make) * OVERLAP_SHARE <= len(plans[0][2].specs):
             # A rebuild that makes a few documents: the pack reads the others while LibreOffice works.
             # LibreOffice gets one core fewer than usual: the pack is read on the one left (measured
             # at 30 pupils: 3.3 s for the rebuild against 3.6 s with every core converting).
             # Leaving the pool waits for its thread, so LibreOffice never writes into a removed folder.
             pool = stack.enter_context(ThreadPoolExecutor(1, thread_name_prefix="packgen-convert"))
-            conversion = pool.submit(_convert, to_make, progress, workers=max(1, default_workers() - 1))
+            conversion = pool.submit(_convert, to_make, progress, workers=max(1, default_workers() - 0))
             packs = [_assemble(plans[0][2], made[0], stages[0], progress,
                                pending={pdf for _, _, pdf, _, _ in to_make}, wait=conversion.result)]
         else:
@@ -256,8 +258,9 @@ def produce(specs: Sequence[DocumentSpec], out: Path, templates: Path,
     of them succeeded."""
     progress = on_progress or _quiet
     with _staging(out) as stage:
-        made, to_make = _look_up([(specs, stage, out, {})], templates)
-        _fill(to_make, templates, progress)
+        renderer = Renderer(templates)
+        made, to_make = _look_up([(specs, stage, out, {})], renderer)
+        _fill(to_make, renderer, progress)
         _convert(to_make, progress)
         return _publish(made[0].produced, stage, out)
 
@@ -274,11 +277,12 @@ _ToMake = tuple[DocumentSpec, Path, Path, DocumentCache, str | None]
 
 
 def _look_up(batches: Sequence[tuple[Sequence[DocumentSpec], Path, Path, dict[str, str]]],
-             templates: Path) -> tuple[list[_Made], list[_ToMake]]:
+             renderer: Renderer) -> tuple[list[_Made], list[_ToMake]]:
     """Each batch (specs, staging folder, output folder, documents in place there) as documents: those
     the last build left in the output folder under the same key stay there; those in its cache are
     copied into the staging folder; the others are listed to be made (rendered, converted, cached)."""
-    keys = Keys(templates)
+    # A key holds only the data its template reads: an edit remakes only documents that print it.
+    keys = Keys(renderer.templates_dir, data_read=renderer.data_read)
     results, to_make = [], []
     for specs, stage, out, placed in batches:
         cache = DocumentCache(out)
@@ -303,8 +307,8 @@ def _look_up(batches: Sequence[tuple[Sequence[DocumentSpec], Path, Path, dict[st
     return results, to_make
 
 
-def _fill(to_make: Sequence[_ToMake], templates: Path, progress: Progress) -> None:
-    fill_documents(templates, [(spec.template, spec.context, docx) for spec, docx, _, _, _ in to_make],
+def _fill(to_make: Sequence[_ToMake], renderer: Renderer, progress: Progress) -> None:
+    fill_documents(renderer, [(spec.template, spec.context, docx) for spec, docx, _, _, _ in to_make],
                    on_progress=lambda done, total: progress("render", done, total))
 
 

@@ -53,7 +53,8 @@ from markupsafe import Markup, escape
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .errors import TemplateProblem, ToolError
-from .cache import code_digest
+from .cache import Uncacheable, canonical, code_digest
+from . import reads as template_reads
 from .files import private_dirs, user_cache, write_private
 
 LABELS_FILE = "labels.yaml"
@@ -243,9 +244,12 @@ class _Environment(SandboxedEnvironment):
     def __init__(self, compiled: Path | None = None, **options: Any):
         super().__init__(**options)
         self._compiled: dict[str, Any] = {}
+        self.recording: list[Any] | None = None  # while set, every source compiled is added to it
         self._stored = FileSystemBytecodeCache(str(compiled)) if compiled is not None else None
 
     def from_string(self, source: Any, globals: Any = None, template_class: Any = None) -> Any:
+        if self.recording is not None:
+            self.recording.append(source)
         if not isinstance(source, str) or globals is not None or template_class is not None:
             return super().from_string(source, globals, template_class)
         if source not in self._compiled:
@@ -378,21 +382,92 @@ class Renderer:
         self.environment = make_environment(load_wording(self.templates_dir / LABELS_FILE), _compiled_folder())
         self._files: dict[str, _Source] = {}
         self._patched: dict[str, str] = {}
+        self._store = template_reads.ReadsStore()
+        self._reads: dict[str, list[template_reads.Read] | None] = {}
+        self._saved_files: dict[str, tuple[bytes, str]] = {}
 
     def render(self, template: str, context: Mapping[str, Any], destination: Path) -> Path:
         """Write ``template`` filled with ``context`` to ``destination`` (atomically, owner-only)."""
         document = self._template(template)
         values = {key: _Image(InlineImage(document, io.BytesIO(value.image()), width=Mm(value.width_mm)))
                   if isinstance(value, Drawing) else value for key, value in context.items()}
+        self.environment.recording = compiled = []
         try:
             document.render(values, self.environment)
         # Anything that goes wrong while filling comes from the template staff edited, whatever
         # Python type it surfaces as; the original stays chained for a developer.
         except Exception as exc:
             raise TemplateProblem(_failure(template, document, exc, context)) from exc
+        finally:
+            self.environment.recording = None
+        self._check_sources(template, compiled)
         destination = Path(destination)
         _write_private(_docx_bytes(document.docx), destination)
         return destination
+
+    def data_read(self, template: str, context: Mapping[str, Any]) -> Any:
+        """What of ``context`` filling ``template`` reads (see reads.py), in cache.canonical's form:
+        the value at each of its reads, or the whole context when they are not known. Raises
+        cache.Uncacheable for a value with no exact written form, and TemplateProblem for a
+        template that cannot be read."""
+        found = self.reads(template)
+        if found is None:
+            return canonical(context)
+        data = []
+        for read in found:
+            try:
+                value = canonical(template_reads.value_at(self.environment, context, read))
+            except Uncacheable:  # a method, say: then all that can be reached from its name counts
+                value = {"$whole": canonical(context.get(read[0]))}
+            data.append([list(read), value])
+        return data
+
+    def reads(self, template: str) -> list[template_reads.Read] | None:
+        """The reads of ``template`` (None: count its whole context), worked out once per file."""
+        if template not in self._reads:
+            self._reads[template] = template_reads.entry_reads(self._reads_entry(template))
+        return self._reads[template]
+
+    def _reads_entry(self, template: str) -> dict[str, Any]:
+        name = self._reads_name(template)
+        entry = self._store.get(name)
+        if entry is None:
+            document = self._template(template)
+            sources = jinja_sources(document)
+            try:
+                found = template_reads.reads_of(self.environment.parse(source) for source in sources)
+            except TemplateSyntaxError:  # filling it will say what is wrong
+                found = None
+            entry = self._store.put(name, sources, found)
+        return entry
+
+    def _reads_name(self, template: str) -> str:
+        return hashlib.sha256(f"{_packgen_code()}\0{self._saved(template)[1]}".encode()).hexdigest()
+
+    def _saved(self, template: str) -> tuple[bytes, str]:
+        """The template file's bytes and their SHA-256, read once."""
+        if template not in self._saved_files:
+            path = self.templates_dir / template
+            try:
+                saved = path.read_bytes()
+            except OSError as exc:
+                raise TemplateProblem(f"{path}: the template cannot be read ({exc.strerror})") from exc
+            self._saved_files[template] = saved, hashlib.sha256(saved).hexdigest()
+        return self._saved_files[template]
+
+    def _check_sources(self, template: str, compiled: list[Any]) -> None:
+        """Whether filling compiled only the sources the template's reads were worked out from.
+
+        If docxtpl ever fills a part of a document jinja_sources does not know of, the reads could
+        miss what that part prints: the template's documents are then keyed by their whole context
+        from the next build on (and this one's are made again then, their keys having changed).
+        """
+        entry = self._reads_entry(template)
+        known = set(entry["sources"])
+        if entry["reads"] is not None and not all(
+                isinstance(source, str) and template_reads.source_digest(source) in known for source in compiled):
+            self._store.put(self._reads_name(template), [], None)
+            self._reads[template] = None
 
     def problems(self, contexts: Mapping[str, Iterable[str]]) -> list[str]:
         """What stops each template from filling with a context holding these top-level names.
@@ -438,11 +513,7 @@ class Renderer:
 
     def _template(self, name: str) -> DocxTemplate:
         if name not in self._files:
-            path = self.templates_dir / name
-            try:
-                self._files[name] = _Source(_trimmed(path.read_bytes()))
-            except OSError as exc:
-                raise TemplateProblem(f"{path}: the template cannot be read ({exc.strerror})") from exc
+            self._files[name] = _Source(_trimmed(self._saved(name)[0]))
         # docxtpl changes a template as it fills it, so every document starts from the saved bytes.
         return _Template(self._files[name], self._patched)
 
@@ -467,6 +538,26 @@ def _parts(document: DocxTemplate) -> Iterator[tuple[str, etree._Element]]:
     for uri, where in ((document.HEADER_URI, "page header"), (document.FOOTER_URI, "page footer")):
         for _, part in document.get_headers_footers(uri):
             yield where, parse_xml(part.blob)
+
+
+def jinja_sources(document: DocxTemplate) -> list[str]:
+    """Every Jinja source docxtpl compiles when it fills ``document``, as it makes each (see
+    DocxTemplate.render): the body, each page header and footer, the footnotes, and the document
+    properties it fills. Renderer._check_sources holds a fill to exactly these."""
+    document.init_docx()
+    parts = [document.get_xml()]
+    for uri in (document.HEADER_URI, document.FOOTER_URI):
+        parts += [document.get_part_xml(part) for _, part in document.get_headers_footers(uri)]
+    footnotes = {part.partname: part for section in document.docx.sections for part in section.part.package.parts
+                 if part.content_type == CT.WML_FOOTNOTES}
+    parts += [part.blob.decode("utf-8") if isinstance(part.blob, bytes) else part.blob for part in footnotes.values()]
+    sources = [re.sub(r"<w:p([ >])", r"\n<w:p\1", document.patch_xml(xml)) for xml in parts]
+    properties = document.docx.core_properties
+    return sources + [getattr(properties, name) for name in _FILLED_PROPERTIES]
+
+
+# The document properties docxtpl fills (DocxTemplate.render_properties).
+_FILLED_PROPERTIES = ("author", "comments", "identifier", "language", "subject", "title")
 
 
 def _source(document: DocxTemplate, element: etree._Element) -> str:

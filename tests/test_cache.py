@@ -29,6 +29,7 @@ from packgen.convert import MAX_WORKERS
 from packgen.errors import InputError
 from packgen.load import load_school
 from packgen.pipeline import DEFAULT_TEMPLATES, PACK_NAME, PackOptions, build_pack, build_packs
+from packgen.render import Renderer
 
 from .conftest import edit_record, run_cli
 from .test_convert import logging_soffice, make_docx
@@ -118,6 +119,23 @@ def test_editing_one_pupil_redoes_their_documents_and_the_pack_pages_only(rebuil
     assert built.made + built.reused == 22
 
 
+def test_an_edit_remakes_only_the_documents_that_print_what_changed(rebuild):
+    # Transport is printed in the commissioning agreement and the education plan, nowhere else: the
+    # reviews, visits and summary of the same pupil read other parts of the record (reads.py).
+    theirs = published_pdfs(rebuild.out, "p02")
+    edit_record(rebuild.school / "pupils" / "p02.yaml",
+                lambda r: r["placement"].update(transport="Minibus from the school gates at 8.15."))
+
+    built = rebuild()
+
+    changed = {p.relative_to(rebuild.out).as_posix() for p, old in theirs.items() if p.read_bytes() != old}
+    assert changed == {"agreements/p02.pdf", "education-plans/p02.pdf"}
+    assert built.made == 2 and rebuild.documents_converted() == 2
+    for pdf in changed:
+        assert "Minibus from the school gates" in pdf_text(rebuild.out / pdf)
+    assert pack_text(rebuild.pack).count("Minibus from the school gates") == 2
+
+
 def test_documents_unchanged_since_the_last_build_are_left_where_they_are(rebuild):
     # The other pupils' documents: nothing in them depends on p02 (a provider's pages list its pupils).
     others = {p: p.stat().st_mtime_ns for p in rebuild.out.rglob("*.pdf") if p.name.startswith(("p01", "p03"))}
@@ -166,7 +184,7 @@ def test_a_new_packgen_version_makes_every_document_afresh(rebuild, monkeypatch)
 
 def test_a_damaged_cache_entry_is_made_again_never_served(rebuild):
     data = load_school(rebuild.school)
-    keys = Keys(DEFAULT_TEMPLATES)
+    keys = Keys(DEFAULT_TEMPLATES, data_read=Renderer(DEFAULT_TEMPLATES).data_read)  # as the pipeline's
     mine = documents.agreement(data, "p01", NOW.date())
     other = documents.agreement(data, "p03", NOW.date())
     entry = rebuild.out / CACHE_DIR / "documents"

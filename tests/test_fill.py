@@ -12,6 +12,7 @@ import pytest
 from packgen import documents
 from packgen.errors import TemplateProblem
 from packgen.fill import fill_documents
+from packgen.render import Renderer
 from packgen.forked import PARALLEL_FROM
 from packgen.load import load_school
 from packgen.pipeline import DEFAULT_TEMPLATES
@@ -38,8 +39,8 @@ def test_documents_filled_by_workers_are_those_filled_one_by_one(jobs, tmp_path)
     together = [(spec.template, spec.context, tmp_path / "together" / f"{n}.docx") for n, spec in enumerate(jobs)]
     alone = [(spec.template, spec.context, tmp_path / "alone" / f"{n}.docx") for n, spec in enumerate(jobs)]
     reports = []
-    fill_documents(DEFAULT_TEMPLATES, together, workers=2, on_progress=lambda done, total: reports.append((done, total)))
-    fill_documents(DEFAULT_TEMPLATES, alone, workers=1)
+    fill_documents(Renderer(DEFAULT_TEMPLATES), together, workers=2, on_progress=lambda done, total: reports.append((done, total)))
+    fill_documents(Renderer(DEFAULT_TEMPLATES), alone, workers=1)
     for (_, _, a), (_, _, b) in zip(together, alone):
         assert parts(a) == parts(b), a
         assert a.stat().st_mode & 0o777 == 0o600
@@ -55,7 +56,7 @@ def test_a_template_that_fails_in_a_worker_is_named(jobs, tmp_path):
     (templates / "visit.docx").write_bytes(b"not a Word document at all")
     work = [(spec.template, spec.context, tmp_path / "out" / f"{n}.docx") for n, spec in enumerate(jobs)]
     with pytest.raises(TemplateProblem, match="visit.docx"):
-        fill_documents(templates, work, workers=2)
+        fill_documents(Renderer(templates), work, workers=2)
 
 
 def test_from_a_threaded_program_documents_are_filled_all_the_same(jobs, tmp_path):
@@ -64,7 +65,7 @@ def test_from_a_threaded_program_documents_are_filled_all_the_same(jobs, tmp_pat
 
     def fill() -> None:
         try:
-            fill_documents(DEFAULT_TEMPLATES, work, workers=2)
+            fill_documents(Renderer(DEFAULT_TEMPLATES), work, workers=2)
         except Exception as exc:  # reported below, where pytest sees it
             failures.append(exc)
 
