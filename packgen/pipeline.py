@@ -21,6 +21,7 @@ from pathlib import Path
 
 from . import documents, evidence, readiness
 from .assemble import PackNode, PackResult, assemble_pack
+from .collector import fewer_collections
 from .cache import (DocumentCache, Keys, documents_in_place, forget_pack_state, load_pack_state, pack_inputs,
                     save_pack_state)
 from .combine import convert_documents
@@ -125,9 +126,13 @@ def build_packs(folders: Sequence[Path], out_root: Path, *, templates: Path = DE
     anything is written, so a data problem in one stops them all. An encrypted pack is always made
     again (the password is never stored to compare); a redacted one goes to ``<school>-redacted``.
     """
-    now = _now(now)
+    with fewer_collections():
+        return _build_packs(folders, out_root, templates, _now(now), today, on_progress or _quiet, options)
+
+
+def _build_packs(folders: Sequence[Path], out_root: Path, templates: Path, now: datetime, today: date | None,
+                 progress: Progress, options: PackOptions) -> list[PackBuilt]:
     today = today or now.date()
-    progress = on_progress or _quiet
     names = [_out_name(Path(folder).resolve().name, options) for folder in folders]
     if len(set(names)) < len(names):
         raise InputError("two of the school folders have the same name, so their packs would overwrite each "

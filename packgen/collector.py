@@ -1,0 +1,25 @@
+"""Python's cycle collector, run less often while packgen makes many objects at once."""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+
+@contextmanager
+def fewer_collections() -> Iterator[None]:
+    """The cycle collector, run less often inside this block; as it was again after.
+
+    A build makes millions of small objects (records, keys, PDF objects) that live until it ends,
+    and the collector walks them all again and again, and the last build's leftovers with them.
+    Measured: 1.4 s of 16 s in assembling a 300-pupil pack, for no memory saved (the same 255 MB
+    peak); 0.1-0.2 s of a 1.1 s rebuild in a process that had built before (the web page's).
+    The thresholds are the process's, so they are put back as soon as the block ends.
+    """
+    before = gc.get_threshold()
+    gc.set_threshold(100_000, 50, 1_000)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
