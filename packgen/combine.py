@@ -121,20 +121,23 @@ def _add_outline(writer: PdfWriter, headings: list[_Heading], start: int, end: i
 
 
 def convert_documents(documents: Sequence[tuple[str, Path, Path]], *, workers: int | None = None,
-                      on_progress: Callable[[int, int], None] | None = None) -> None:
+                      on_progress: Callable[[int, int], None] | None = None,
+                      ready: Callable[[], None] | None = None) -> None:
     """Convert (template, .docx, .pdf to write) documents, joining those of one template where they can be.
 
     As ``convert.convert`` otherwise: all or nothing, PDFs owner-only, ToolError naming a document that
-    failed. Joining can cost time but never a document: if LibreOffice fails on a joined document, or
-    its PDF cannot be cut at every member, those members are converted one by one.
+    failed, ``ready`` for documents still being written. Joining can cost time but never a document:
+    if LibreOffice fails on a joined document, or its PDF cannot be cut at every member, those
+    members are converted one by one.
     """
-    if not documents:
-        return
-    count = min(workers or default_workers(), len(documents))
     if len(documents) < JOIN_FROM:
         # So few that LibreOffice's start, not its cost per document, is what they wait for.
-        convert([(docx, pdf) for _, docx, pdf in documents], workers=count, on_progress=on_progress)
+        count = min(workers or default_workers(), max(len(documents), 1))
+        convert([(docx, pdf) for _, docx, pdf in documents], workers=count, on_progress=on_progress, ready=ready)
         return
+    if ready is not None:
+        ready()  # joined, they must all be there first
+    count = min(workers or default_workers(), len(documents))
     with tempfile.TemporaryDirectory(prefix="packgen-join-") as folder:
         work = Path(folder)
         jobs = _jobs(documents, work, count)

@@ -111,6 +111,7 @@ def convert(
     timeout: float | None = None,
     soffice: str | None = None,
     on_progress: Progress | None = None,
+    ready: Callable[[], None] | None = None,
 ) -> None:
     """Convert each (Word document, PDF to write) pair, the documents shared among the workers.
 
@@ -122,11 +123,19 @@ def convert(
     All or nothing: if a document fails twice, ToolError names it with the end of LibreOffice's
     own log, and no PDF is written. PDFs are written mode 0600 and new folders 0700: they hold
     children's personal data.
+
+    With ``ready``, the documents are still being written, each in one step (files.replacing),
+    in the order given: one LibreOffice starts at once, its start (0.2 s) overlapping their
+    writing, and takes them in that order. ``ready()`` returns once all are written, or raises
+    why they will not be; it is called before any other start and before this returns. A document
+    not yet there when LibreOffice reached it is simply given to it again, not counted as a failure.
     """
     docs = [Path(doc) for doc, _ in pairs]
     if not docs:
+        if ready is not None:
+            ready()
         return
-    for doc in docs:
+    for doc in docs if ready is None else ():
         if not doc.is_file():
             raise InputError(f"{doc}: no such document to convert")
     targets = Counter(Path(target) for _, target in pairs)
@@ -140,7 +149,7 @@ def convert(
     try:
         with (tempfile.TemporaryDirectory(prefix="packgen-convert-") as work,
               Profiles(Path(work), limit=4 * MAX_WORKERS) as profiles):
-            produced = _Pool(program, Path(work), count, limit, docs, on_progress, profiles).run()
+            produced = _Pool(program, Path(work), count, limit, docs, on_progress, profiles, ready).run()
             for index, (_, target) in enumerate(pairs):
                 produced[index].chmod(0o600)
                 private_dirs(Path(target).parent)
@@ -158,6 +167,7 @@ class _Run:
     items: list[int]
     process: subprocess.Popen[bytes]
     last_progress: float
+    present: frozenset[int]  # its documents that were written when it started (see convert's ready)
     finished: int = 0
 
     def outputs(self) -> int:
@@ -203,6 +213,7 @@ class _Pool:
     docs: list[Path]
     on_progress: Progress | None
     profiles: Profiles
+    ready: Callable[[], None] | None = None  # see convert(): None once the documents are all written
     queue: deque[list[int]] = field(default_factory=deque)
     retries: deque[int] = field(default_factory=deque)
     attempts: Counter[int] = field(default_factory=Counter)
@@ -223,12 +234,15 @@ class _Pool:
             while (self.queue or self.retries or self.running) and not self.failures:
                 for slot in range(self.workers):
                     if slot not in self.running and (self.retries or self.queue):
+                        if self.runs:  # only the first start may come before the documents are all there
+                            self._wait_ready()
                         # A document LibreOffice failed on runs alone, so it cannot take others down.
                         self._start(slot, [self.retries.popleft()] if self.retries else self.queue.popleft())
                 time.sleep(POLL_SECONDS)
                 for slot, run in list(self.running.items()):
                     self._check(slot, run)
                 self._report()
+            self._wait_ready()  # so that a failure to write them is never missed
         finally:
             # On a failure, an error or Ctrl-C, no LibreOffice outlives us.
             for run in self.running.values():
@@ -272,7 +286,13 @@ class _Pool:
                 )
             except OSError as exc:
                 raise ToolError(f"cannot start LibreOffice ({self.program}): {exc}. {INSTALL_HINT}") from exc
-        self.running[slot] = _Run(slot, folder, items, process, time.monotonic())
+        present = frozenset(items) if self.ready is None else frozenset(i for i in items if self.docs[i].exists())
+        self.running[slot] = _Run(slot, folder, items, process, time.monotonic(), present)
+
+    def _wait_ready(self) -> None:
+        if self.ready is not None:
+            ready, self.ready = self.ready, None
+            ready()
 
     def _check(self, slot: int, run: _Run) -> None:
         finished = run.outputs()
@@ -296,6 +316,11 @@ class _Pool:
                 self.done[index] = run.pdf(index)
             else:
                 missing.append(index)
+        unwritten = [index for index in missing if index not in run.present]
+        if unwritten:  # not there yet when it started: given to LibreOffice again once they are
+            self._wait_ready()
+            self.queue.appendleft(unwritten)
+            missing = [index for index in missing if index in run.present]
         if not missing:
             return
         # It failed on the first document without a PDF. Whether it then stopped, carried on or

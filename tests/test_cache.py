@@ -26,7 +26,7 @@ import packgen
 from packgen import documents
 from packgen.cache import CACHE_DIR, DocumentCache, Keys, canonical
 from packgen.convert import MAX_WORKERS
-from packgen.errors import InputError
+from packgen.errors import InputError, TemplateProblem
 from packgen.load import load_school
 from packgen.pipeline import DEFAULT_TEMPLATES, PACK_NAME, PackOptions, build_pack, build_packs
 from packgen.render import Renderer
@@ -80,8 +80,11 @@ def rebuild(cold, tmp_path, monkeypatch):
 
         def documents_converted(self) -> int:
             """How many documents LibreOffice was given, counting each one joined into another."""
-            return sum(max(1, len(set(JOINED_MARK.findall(ZipFile(docx).read("word/document.xml")))))
-                       for docx in given.glob("*.docx")) if given.exists() else 0
+            if not given.exists():
+                return 0
+            return (sum(max(1, len(set(JOINED_MARK.findall(ZipFile(docx).read("word/document.xml")))))
+                        for docx in given.glob("*.docx"))
+                    + len(list(given.glob("*.unwritten"))))  # given while still being written
 
     return Rebuild()
 
@@ -134,6 +137,23 @@ def test_an_edit_remakes_only_the_documents_that_print_what_changed(rebuild):
     for pdf in changed:
         assert "Minibus from the school gates" in pdf_text(rebuild.out / pdf)
     assert pack_text(rebuild.pack).count("Minibus from the school gates") == 2
+
+
+def test_a_template_that_fails_while_libreoffice_starts_leaves_the_pack_as_it_was(rebuild, tmp_path):
+    # Three agreements to make, of 22 documents: LibreOffice starts while they are filled, and the
+    # first one fails.
+    templates = tmp_path / "templates"
+    shutil.copytree(DEFAULT_TEMPLATES, templates)
+    agreement = Document(templates / "agreement.docx")
+    agreement.add_paragraph("Keyworker: {{ pupil.keyworker }}")
+    agreement.save(templates / "agreement.docx")
+    before = rebuild.pack.read_bytes()
+
+    with pytest.raises(TemplateProblem, match="agreement.docx"):
+        rebuild(templates=templates)
+
+    assert rebuild.pack.read_bytes() == before
+    assert not list(rebuild.out.glob(".staging-*"))
 
 
 def test_documents_unchanged_since_the_last_build_are_left_where_they_are(rebuild):

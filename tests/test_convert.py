@@ -17,7 +17,7 @@ from pypdf import PdfReader
 
 from packgen import convert, office_profiles
 from packgen.convert import convert_to_pdf
-from packgen.errors import InputError, ToolError
+from packgen.errors import InputError, TemplateProblem, ToolError
 
 REAL_SOFFICE = "/usr/bin/soffice"
 
@@ -45,11 +45,14 @@ def fake_soffice(folder: Path, body: str) -> Path:
 
 def logging_soffice(folder: Path, log: Path, keep: Path | None = None) -> Path:
     """The real LibreOffice, behind a script that notes each time it is started and with what (and
-    with ``keep``, copies the documents it is given there)."""
+    with ``keep``, copies the documents it is given there, or marks those not written yet)."""
     copy = ""
     if keep is not None:
         keep.mkdir(parents=True, exist_ok=True)
-        copy = f'for a in "$@"; do case "$a" in *.docx) cp "$a" {shlex.quote(str(keep))}/$$-"${{a##*/}}";; esac; done\n'
+        # A document still being written when LibreOffice starts (convert's ready) leaves a marker.
+        where = shlex.quote(str(keep))
+        copy = (f'for a in "$@"; do case "$a" in *.docx) cp "$a" {where}/$$-"${{a##*/}}" 2>/dev/null '
+                f'|| : > {where}/$$-"${{a##*/}}".unwritten;; esac; done\n')
     return fake_soffice(folder, f'echo "$*" >> {shlex.quote(str(log))}\n{copy}exec {REAL_SOFFICE} "$@"')
 
 
@@ -292,6 +295,53 @@ exec {REAL_SOFFICE} "$@"
 
     assert [f"Visit {n}" in pdf_text(pdf) for n, pdf in enumerate(pdfs)] == [True] * 5
     assert len(log.read_text().splitlines()) == 3  # all five; the two it kept; the one tried again alone
+
+
+def test_documents_still_being_written_when_libreoffice_starts_are_converted(tmp_path):
+    # ready() is called once the first LibreOffice has finished with what was there: the second
+    # document is written only then, so that start cannot have converted it; it is not a failure,
+    # and it is given to the next start, alone.
+    log = tmp_path / "starts.log"
+    first = make_docx(tmp_path / "first.docx", "Written before the start")
+    second = tmp_path / "second.docx"
+    calls = []
+
+    def ready() -> None:
+        calls.append(second.exists())
+        make_docx(second, "Written while LibreOffice worked")
+
+    convert.convert([(first, tmp_path / "first.pdf"), (second, tmp_path / "second.pdf")], workers=1,
+                    soffice=str(logging_soffice(tmp_path, log)), ready=ready)
+
+    assert calls == [False]  # once, and before the document was there
+    assert "Written before the start" in pdf_text(tmp_path / "first.pdf")
+    assert "Written while LibreOffice worked" in pdf_text(tmp_path / "second.pdf")
+    starts = log.read_text().splitlines()
+    assert len(starts) == 2 and starts[1].count(".docx") == 1
+
+
+def test_documents_written_in_time_need_one_start(tmp_path):
+    log = tmp_path / "starts.log"
+    docs = [make_docx(tmp_path / f"{n}.docx", f"Document {n}") for n in range(3)]
+    convert.convert([(doc, tmp_path / f"{n}.pdf") for n, doc in enumerate(docs)], workers=1,
+                    soffice=str(logging_soffice(tmp_path, log)), ready=lambda: None)
+    assert [f"Document {n}" in pdf_text(tmp_path / f"{n}.pdf") for n in range(3)] == [True] * 3
+    assert len(log.read_text().splitlines()) == 1
+
+
+def test_documents_that_will_never_be_written_stop_the_conversion_with_the_writers_error(tmp_path):
+    first = make_docx(tmp_path / "first.docx", "Written")
+    group_file = tmp_path / "group"
+    soffice = fake_soffice(tmp_path, f'echo $$ > {shlex.quote(str(group_file))}\nexec {REAL_SOFFICE} "$@"')
+
+    def ready() -> None:
+        raise TemplateProblem("visit.docx: the tag around '{{' does not close")
+
+    with pytest.raises(TemplateProblem, match="does not close"):
+        convert.convert([(first, tmp_path / "first.pdf"), (tmp_path / "never.docx", tmp_path / "never.pdf")],
+                        workers=1, soffice=str(soffice), ready=ready)
+    assert not (tmp_path / "first.pdf").exists() and not (tmp_path / "never.pdf").exists()
+    assert live_processes_in_group(int(group_file.read_text())) == []
 
 
 def profiles_used(log: Path) -> list[str]:
