@@ -30,7 +30,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import threading
+import select
 import time
 from pathlib import Path
 
@@ -58,8 +58,12 @@ def main() -> None:
                         help="time the naive way on N documents and scale up (0: every document; "
                              "default: every document for up to 50 pupils, else 30)")
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)  # one size, in a process of its own
+    parser.add_argument("--sample", type=int, help=argparse.SUPPRESS)  # the memory of this process's tree
     parser.add_argument("--work", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.sample:
+        sample(args.sample)
+        return
     if args.one:
         print(json.dumps(measure(args.one, args.work, args.naive_sample)))
         return
@@ -241,22 +245,33 @@ def _cpu() -> float:
     return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
-class _Sampler(threading.Thread):
+class _Sampler:
     """The most memory this process and all its descendants held at once: their proportional set
-    sizes (shared pages divided among the processes sharing them, so nothing counts twice), sampled."""
+    sizes (shared pages divided among the processes sharing them, so nothing counts twice), sampled
+    every 0.2 s by a process of its own. (A thread here would make this process multi-threaded, and
+    packgen forks its workers only from a single-threaded program, forked.py: it would measure
+    another build than the command line's.)"""
 
     def __init__(self) -> None:
-        super().__init__(daemon=True)
         self.peak = 0
-        self._halt = threading.Event()
+        self._process: subprocess.Popen[str] | None = None
 
-    def run(self) -> None:
-        while not self._halt.wait(0.2):
-            self.peak = max(self.peak, sum(_pss(pid) for pid in _tree(os.getpid())))
+    def start(self) -> None:
+        self._process = subprocess.Popen([sys.executable, __file__, "--sample", str(os.getpid())],
+                                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
 
     def stop(self) -> None:
-        self._halt.set()
-        self.join()
+        assert self._process is not None
+        out, _ = self._process.communicate("")  # closing its input tells it to stop and say
+        self.peak = int(out.strip() or 0)
+
+
+def sample(root: int) -> None:
+    """Sample ``root``'s tree (not this process) until standard input closes; print the peak in bytes."""
+    peak, me = 0, os.getpid()
+    while not select.select([sys.stdin], [], [], 0.2)[0]:
+        peak = max(peak, sum(_pss(pid) for pid in _tree(root) if pid != me))
+    print(peak)
 
 
 def _tree(root: int) -> list[int]:

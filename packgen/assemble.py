@@ -147,7 +147,22 @@ def _assemble(cover: Path, nodes: Sequence[PackNode], dest: Path, *, footer: str
     if password:
         writer.encrypt(user_password=password, owner_password=None, algorithm="AES-256")
     _write_atomically(writer, dest)
-    return PackResult(path=dest, page_count=len(writer.pages))
+    written = PackResult(path=dest, page_count=len(writer.pages))
+    _release(writer)
+    return written
+
+
+def _release(writer: PdfWriter) -> None:
+    """Free a written pack's objects at once.
+
+    pypdf's objects point back at the writer that holds them, so they would wait, cycles and all,
+    for the cycle collector, which runs seldom during a build (collector.py): a process that builds
+    again (the web page's) held the last pack's objects into the next build (measured: 240 MB more
+    at 100 pupils). Emptied of them, the writer holds nothing, and they are freed as it is dropped.
+    """
+    for value in vars(writer).values():
+        if isinstance(value, (list, dict)):
+            value.clear()
 
 
 # -- reading the inputs -------------------------------------------------------------------------

@@ -36,3 +36,10 @@ def fewer_collections() -> Iterator[None]:
             _inside -= 1
             if _inside == 0 and _before is not None:
                 gc.set_threshold(*_before)
+
+
+def usual_collections() -> None:
+    """The collector as it was before any fewer_collections block: for a process forked inside one."""
+    with _lock:
+        if _inside and _before is not None:
+            gc.set_threshold(*_before)

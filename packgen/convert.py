@@ -267,6 +267,8 @@ class _Pool:
             link = inbox / f"{index:05d}{self.docs[index].suffix}"
             link.symlink_to(self.docs[index].resolve())
             staged.append(str(link))
+        # Looked at before LibreOffice starts, so none it could have tried is taken for there.
+        present = frozenset(items) if self.ready is None else frozenset(i for i in items if self.docs[i].exists())
         profile = self.profiles.take(slot)
         # A LibreOffice that was killed leaves its lock behind, and the next would take the profile
         # for one in use. It is ours alone (see office_profiles), so a lock in it is always stale.
@@ -286,7 +288,6 @@ class _Pool:
                 )
             except OSError as exc:
                 raise ToolError(f"cannot start LibreOffice ({self.program}): {exc}. {INSTALL_HINT}") from exc
-        present = frozenset(items) if self.ready is None else frozenset(i for i in items if self.docs[i].exists())
         self.running[slot] = _Run(slot, folder, items, process, time.monotonic(), present)
 
     def _wait_ready(self) -> None:

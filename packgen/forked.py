@@ -20,6 +20,7 @@ from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
 
+from .collector import usual_collections
 from .convert import default_workers
 from .errors import ToolError
 
@@ -57,7 +58,7 @@ def forked_map(function: Callable[[Item], Result], items: Sequence[Item], *, wor
     results_by_share: dict[int, list[Any]] = {}
     try:
         with ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("fork"),
-                                 initializer=_quiet_interrupts) as pool:
+                                 initializer=_start_worker) as pool:
             pending = {pool.submit(_run, share): share.start for share in shares}
             try:
                 while pending:
@@ -75,10 +76,13 @@ def forked_map(function: Callable[[Item], Result], items: Sequence[Item], *, wor
     return [result for start in sorted(results_by_share) for result in results_by_share[start]]
 
 
-def _quiet_interrupts() -> None:
+def _start_worker() -> None:
     # Ctrl-C reaches the whole process group: the parent stops the work, and a worker's own traceback
     # would only clutter the screen.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # A worker's items (a filled document) are garbage once done, cycles and all: the collector runs
+    # as usual here, not as seldom as in the build that forked it (measured: 400 MB a worker, not 180).
+    usual_collections()
 
 
 def _run(share: range) -> list[Any]:

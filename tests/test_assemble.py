@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import re
 import stat
 import subprocess
@@ -421,3 +422,32 @@ def test_a_pack_with_a_password_is_encrypted_with_aes_256(tmp_path, school):
     assert (encrypt["/Filter"], encrypt["/V"], encrypt["/R"]) == ("/Standard", 5, 6)  # AES-256 (PDF 2.0)
     assert encrypt["/CF"]["/StdCF"]["/CFM"] == "/AESV3"
     assert "page 1 of" in reader.pages[0].extract_text()
+
+
+def pypdf_objects() -> int:
+    """pypdf's objects alive or awaiting the cycle collector."""
+    return sum(1 for obj in gc.get_objects() if str(getattr(type(obj), "__module__", "")).startswith("pypdf"))
+
+
+def test_a_written_pack_frees_its_objects_without_waiting_for_the_cycle_collector(tmp_path, school, monkeypatch):
+    # A build runs the collector seldom (collector.py); a process that builds again (the web page's)
+    # must not carry the last pack's objects into the next build.
+    counts = {}
+    write = PdfWriter.write
+
+    def counted(self, stream):
+        counts["written"] = pypdf_objects()
+        return write(self, stream)
+
+    monkeypatch.setattr(PdfWriter, "write", counted)
+    gc.collect()
+    before = pypdf_objects()
+    gc.disable()
+    try:
+        assemble_pack(school["cover"], school_nodes(school), tmp_path / "pack.pdf", footer="Oakfield")
+        left = pypdf_objects() - before
+    finally:
+        gc.enable()
+    gc.collect()
+    made = counts["written"] - before
+    assert made > 1000 and left < made / 3  # what stays is the closed readers' few leftovers

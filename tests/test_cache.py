@@ -93,6 +93,16 @@ def published_pdfs(out: Path, pupil_id: str) -> dict[Path, bytes]:
     return {p: p.read_bytes() for p in out.rglob(f"{pupil_id}*.pdf")}
 
 
+def templates_with(tmp_path: Path, template: str, paragraph: str) -> Path:
+    """A copy of the templates folder where ``template`` ends with ``paragraph``."""
+    templates = tmp_path / "templates"
+    shutil.copytree(DEFAULT_TEMPLATES, templates)
+    document = Document(templates / template)
+    document.add_paragraph(paragraph)
+    document.save(templates / template)
+    return templates
+
+
 def test_a_rebuild_with_nothing_changed_leaves_the_pack_alone_and_starts_no_libreoffice(rebuild):
     before = rebuild.pack.stat().st_mtime_ns, rebuild.pack.read_bytes()
 
@@ -142,11 +152,7 @@ def test_an_edit_remakes_only_the_documents_that_print_what_changed(rebuild):
 def test_a_template_that_fails_while_libreoffice_starts_leaves_the_pack_as_it_was(rebuild, tmp_path):
     # Three agreements to make, of 22 documents: LibreOffice starts while they are filled, and the
     # first one fails.
-    templates = tmp_path / "templates"
-    shutil.copytree(DEFAULT_TEMPLATES, templates)
-    agreement = Document(templates / "agreement.docx")
-    agreement.add_paragraph("Keyworker: {{ pupil.keyworker }}")
-    agreement.save(templates / "agreement.docx")
+    templates = templates_with(tmp_path, "agreement.docx", "Keyworker: {{ pupil.keyworker }}")
     before = rebuild.pack.read_bytes()
 
     with pytest.raises(TemplateProblem, match="agreement.docx"):
@@ -174,11 +180,7 @@ def test_documents_unchanged_since_the_last_build_are_left_where_they_are(rebuil
 
 
 def test_a_changed_template_shows_in_every_document_made_from_it(rebuild, tmp_path):
-    templates = tmp_path / "templates"
-    shutil.copytree(DEFAULT_TEMPLATES, templates)
-    visit = Document(templates / "visit.docx")
-    visit.add_paragraph("Checked against the autumn visit standard.")
-    visit.save(templates / "visit.docx")
+    templates = templates_with(tmp_path, "visit.docx", "Checked against the autumn visit standard.")
     visits = sum(len(r.visits) for r in load_school(rebuild.school).pupils.values())
 
     built = rebuild(templates=templates)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import threading
 import zipfile
 from datetime import date
@@ -74,3 +75,26 @@ def test_from_a_threaded_program_documents_are_filled_all_the_same(jobs, tmp_pat
     thread.join()
     assert failures == []
     assert all(destination.is_file() for _, _, destination in work)
+
+
+def docx_objects() -> int:
+    """python-docx's and docxtpl's objects alive or awaiting the cycle collector."""
+    return sum(1 for obj in gc.get_objects() if str(getattr(type(obj), "__module__", "")).startswith("docx"))
+
+
+def test_filling_in_one_process_leaves_no_documents_for_the_cycle_collector(jobs, tmp_path):
+    # As in the web page's server, where nothing is forked, during a build, which runs the collector
+    # seldom (collector.py): each filled document left its python-docx objects behind.
+    renderer = Renderer(DEFAULT_TEMPLATES)
+    same = [spec for spec in jobs if spec.template == jobs[0].template][:6]
+    work = [(spec.template, spec.context, tmp_path / f"{n}.docx") for n, spec in enumerate(same)]
+    fill_documents(renderer, work[:1], workers=1)  # reads the template, kept for the next
+    gc.collect()
+    gc.disable()
+    try:
+        before = docx_objects()
+        fill_documents(renderer, work[1:], workers=1)
+        left = docx_objects() - before
+    finally:
+        gc.enable()
+    assert len(work) == 6 and left < 100
