@@ -17,6 +17,7 @@ so staff can change wording without touching Python.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import html
@@ -385,6 +386,7 @@ class Renderer:
         self._store = template_reads.ReadsStore()
         self._reads: dict[str, list[template_reads.Read] | None] = {}
         self._saved_files: dict[str, tuple[bytes, str]] = {}
+        self._values_read: dict[tuple[int, template_reads.Read], tuple[Any, Any]] = {}
 
     def render(self, template: str, context: Mapping[str, Any], destination: Path) -> Path:
         """Write ``template`` filled with ``context`` to ``destination`` (atomically, owner-only)."""
@@ -413,14 +415,23 @@ class Renderer:
         found = self.reads(template)
         if found is None:
             return canonical(context)
-        data = []
-        for read in found:
-            try:
-                value = canonical(template_reads.value_at(self.environment, context, read))
-            except Uncacheable:  # a method, say: then all that can be reached from its name counts
-                value = {"$whole": canonical(context.get(read[0]))}
-            data.append([list(read), value])
-        return data
+        return [[list(read), self._value_read(context, read)] for read in found]
+
+    def _value_read(self, context: Mapping[str, Any], read: template_reads.Read) -> Any:
+        # Documents of a school share their school, staff and provider objects, and a pupil's share
+        # the pupil's: each read of each is written out once (records are frozen, so it cannot change).
+        # The object is kept with its entry, so its id is never another's while the entry lives.
+        root = context.get(read[0])
+        known = self._values_read.get((id(root), read))
+        if known is not None and known[0] is root:
+            return known[1]
+        try:
+            value = canonical(template_reads.value_at(self.environment, context, read))
+        except Uncacheable:  # a method, say: then all that can be reached from its name counts
+            value = {"$whole": canonical(root)}
+        if isinstance(root, (BaseModel, tuple, frozenset)) or dataclasses.is_dataclass(root):
+            self._values_read[(id(root), read)] = (root, value)
+        return value
 
     def reads(self, template: str) -> list[template_reads.Read] | None:
         """The reads of ``template`` (None: count its whole context), worked out once per file."""
