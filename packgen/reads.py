@@ -20,14 +20,17 @@ user's cache (``reads``): they hold names of fields, never anyone's data.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any, Union
 
-from jinja2 import Environment, Undefined, nodes
+from jinja2 import Environment, TemplateSyntaxError, Undefined, nodes
+from pydantic import BaseModel
 
+from .cache import Uncacheable, canonical
 from .files import private_dirs, user_cache, write_private
 
 # A read: a top-level name, then attributes ("attr", name) and fixed items ("item", key) taken in turn.
@@ -38,6 +41,85 @@ Read = tuple[Any, ...]  # (name, *steps)
 _OPAQUE = (nodes.Include, nodes.Import, nodes.FromImport, nodes.Extends, nodes.ContextReference,
            nodes.DerivedContextReference)
 _UNDEFINED = {"$undefined": True}
+
+
+class TemplateReads:
+    """The reads of one folder's templates, and what a context holds at them.
+
+    ``sources(template)`` gives the Jinja sources docxtpl compiles when it fills the template
+    (render.jinja_sources), ``file_digest(template)`` the SHA-256 of its file, ``code()`` packgen's own
+    digest: reads are worked out once per template file and packgen, and kept (ReadsStore).
+    """
+
+    def __init__(self, environment: Environment, *, sources: Callable[[str], list[str]],
+                 file_digest: Callable[[str], str], code: Callable[[], str], store: ReadsStore | None = None):
+        self.environment = environment
+        self._sources = sources
+        self._file_digest = file_digest
+        self._code = code
+        self._store = store or ReadsStore()
+        self._reads: dict[str, list[Read] | None] = {}
+        self._written: dict[tuple[int, Read], tuple[Any, Any]] = {}
+
+    def of(self, template: str) -> list[Read] | None:
+        """The reads of ``template``; None when its whole context counts."""
+        if template not in self._reads:
+            self._reads[template] = entry_reads(self._entry(template))
+        return self._reads[template]
+
+    def data(self, template: str, context: Mapping[str, Any]) -> Any:
+        """What of ``context`` filling ``template`` reads, in cache.canonical's form: the value at each
+        of its reads, or the whole context when they are not known. Raises cache.Uncacheable for a
+        value with no exact written form, TemplateProblem for a template that cannot be read."""
+        found = self.of(template)
+        if found is None:
+            return canonical(context)
+        return [[list(read), self._value(context, read)] for read in found]
+
+    def check(self, template: str, compiled: list[Any]) -> None:
+        """After a fill: were the sources it compiled all among those its reads were worked out from?
+
+        If docxtpl ever fills a part of a document jinja_sources does not know of, the reads could
+        miss what that part prints: the template's documents are then keyed by their whole context
+        from the next build on (and this one's are made again then, their keys having changed).
+        """
+        entry = self._entry(template)
+        known = set(entry["sources"])
+        if entry["reads"] is not None and not all(
+                isinstance(source, str) and source_digest(source) in known for source in compiled):
+            self._store.put(self._name(template), [], None)
+            self._reads[template] = None
+
+    def _value(self, context: Mapping[str, Any], read: Read) -> Any:
+        # Documents of a school share their school, staff and provider objects, and a pupil's share
+        # the pupil's: each read of each is written out once (records are frozen, so it cannot change).
+        # The object is kept with its entry, so its id is never another's while the entry lives.
+        root = context.get(read[0])
+        known = self._written.get((id(root), read))
+        if known is not None and known[0] is root:
+            return known[1]
+        try:
+            value = canonical(value_at(self.environment, context, read))
+        except Uncacheable:  # a method, say: then all that can be reached from its name counts
+            value = {"$whole": canonical(root)}
+        if isinstance(root, (BaseModel, tuple, frozenset)) or dataclasses.is_dataclass(root):
+            self._written[(id(root), read)] = (root, value)
+        return value
+
+    def _entry(self, template: str) -> dict[str, Any]:
+        name = self._name(template)
+        entry = self._store.get(name)
+        if entry is None:
+            sources = self._sources(template)
+            try:
+                found = reads_of(self.environment.parse(source) for source in sources)
+            except TemplateSyntaxError:  # filling it will say what is wrong
+                found = None
+            entry = self._store.put(name, sources, found)
+        return entry
+
+    def _name(self, template: str) -> str:
+        return hashlib.sha256(f"{self._code()}\0{self._file_digest(template)}".encode()).hexdigest()
 
 
 def reads_of(trees: Iterable[nodes.Template]) -> list[Read] | None:

@@ -17,7 +17,6 @@ so staff can change wording without touching Python.
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import hashlib
 import html
@@ -54,7 +53,7 @@ from markupsafe import Markup, escape
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .errors import TemplateProblem, ToolError
-from .cache import Uncacheable, canonical, code_digest
+from .cache import code_digest
 from . import reads as template_reads
 from .files import private_dirs, user_cache, write_private
 
@@ -383,10 +382,10 @@ class Renderer:
         self.environment = make_environment(load_wording(self.templates_dir / LABELS_FILE), _compiled_folder())
         self._files: dict[str, _Source] = {}
         self._patched: dict[str, str] = {}
-        self._store = template_reads.ReadsStore()
-        self._reads: dict[str, list[template_reads.Read] | None] = {}
         self._saved_files: dict[str, tuple[bytes, str]] = {}
-        self._values_read: dict[tuple[int, template_reads.Read], tuple[Any, Any]] = {}
+        self._reads = template_reads.TemplateReads(
+            self.environment, sources=lambda template: jinja_sources(self._template(template)),
+            file_digest=lambda template: self._saved(template)[1], code=_packgen_code)
 
     def render(self, template: str, context: Mapping[str, Any], destination: Path) -> Path:
         """Write ``template`` filled with ``context`` to ``destination`` (atomically, owner-only)."""
@@ -402,58 +401,19 @@ class Renderer:
             raise TemplateProblem(_failure(template, document, exc, context)) from exc
         finally:
             self.environment.recording = None
-        self._check_sources(template, compiled)
+        self._reads.check(template, compiled)
         destination = Path(destination)
         _write_private(_docx_bytes(document.docx), destination)
         return destination
 
     def data_read(self, template: str, context: Mapping[str, Any]) -> Any:
-        """What of ``context`` filling ``template`` reads (see reads.py), in cache.canonical's form:
-        the value at each of its reads, or the whole context when they are not known. Raises
-        cache.Uncacheable for a value with no exact written form, and TemplateProblem for a
-        template that cannot be read."""
-        found = self.reads(template)
-        if found is None:
-            return canonical(context)
-        return [[list(read), self._value_read(context, read)] for read in found]
-
-    def _value_read(self, context: Mapping[str, Any], read: template_reads.Read) -> Any:
-        # Documents of a school share their school, staff and provider objects, and a pupil's share
-        # the pupil's: each read of each is written out once (records are frozen, so it cannot change).
-        # The object is kept with its entry, so its id is never another's while the entry lives.
-        root = context.get(read[0])
-        known = self._values_read.get((id(root), read))
-        if known is not None and known[0] is root:
-            return known[1]
-        try:
-            value = canonical(template_reads.value_at(self.environment, context, read))
-        except Uncacheable:  # a method, say: then all that can be reached from its name counts
-            value = {"$whole": canonical(root)}
-        if isinstance(root, (BaseModel, tuple, frozenset)) or dataclasses.is_dataclass(root):
-            self._values_read[(id(root), read)] = (root, value)
-        return value
+        """What of ``context`` filling ``template`` reads, in cache.canonical's form (see
+        reads.TemplateReads.data): what a document's cache key is made of."""
+        return self._reads.data(template, context)
 
     def reads(self, template: str) -> list[template_reads.Read] | None:
-        """The reads of ``template`` (None: count its whole context), worked out once per file."""
-        if template not in self._reads:
-            self._reads[template] = template_reads.entry_reads(self._reads_entry(template))
-        return self._reads[template]
-
-    def _reads_entry(self, template: str) -> dict[str, Any]:
-        name = self._reads_name(template)
-        entry = self._store.get(name)
-        if entry is None:
-            document = self._template(template)
-            sources = jinja_sources(document)
-            try:
-                found = template_reads.reads_of(self.environment.parse(source) for source in sources)
-            except TemplateSyntaxError:  # filling it will say what is wrong
-                found = None
-            entry = self._store.put(name, sources, found)
-        return entry
-
-    def _reads_name(self, template: str) -> str:
-        return hashlib.sha256(f"{_packgen_code()}\0{self._saved(template)[1]}".encode()).hexdigest()
+        """The reads of ``template`` (None: its whole context counts), worked out once per file."""
+        return self._reads.of(template)
 
     def _saved(self, template: str) -> tuple[bytes, str]:
         """The template file's bytes and their SHA-256, read once."""
@@ -465,20 +425,6 @@ class Renderer:
                 raise TemplateProblem(f"{path}: the template cannot be read ({exc.strerror})") from exc
             self._saved_files[template] = saved, hashlib.sha256(saved).hexdigest()
         return self._saved_files[template]
-
-    def _check_sources(self, template: str, compiled: list[Any]) -> None:
-        """Whether filling compiled only the sources the template's reads were worked out from.
-
-        If docxtpl ever fills a part of a document jinja_sources does not know of, the reads could
-        miss what that part prints: the template's documents are then keyed by their whole context
-        from the next build on (and this one's are made again then, their keys having changed).
-        """
-        entry = self._reads_entry(template)
-        known = set(entry["sources"])
-        if entry["reads"] is not None and not all(
-                isinstance(source, str) and template_reads.source_digest(source) in known for source in compiled):
-            self._store.put(self._reads_name(template), [], None)
-            self._reads[template] = None
 
     def problems(self, contexts: Mapping[str, Iterable[str]]) -> list[str]:
         """What stops each template from filling with a context holding these top-level names.
@@ -554,7 +500,7 @@ def _parts(document: DocxTemplate) -> Iterator[tuple[str, etree._Element]]:
 def jinja_sources(document: DocxTemplate) -> list[str]:
     """Every Jinja source docxtpl compiles when it fills ``document``, as it makes each (see
     DocxTemplate.render): the body, each page header and footer, the footnotes, and the document
-    properties it fills. Renderer._check_sources holds a fill to exactly these."""
+    properties it fills. TemplateReads.check holds a fill to exactly these."""
     document.init_docx()
     parts = [document.get_xml()]
     for uri in (document.HEADER_URI, document.FOOTER_URI):
