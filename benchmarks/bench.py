@@ -26,11 +26,11 @@ import json
 import os
 import platform
 import resource
+import select
 import shutil
 import subprocess
 import sys
 import tempfile
-import select
 import time
 from pathlib import Path
 

@@ -29,7 +29,7 @@ from pathlib import Path
 
 from packgen.errors import InputError, ToolError
 from packgen.files import private_dirs
-from packgen.office_profiles import Profiles, settle
+from packgen.office_profiles import Profiles
 
 INSTALL_HINT = (
     "LibreOffice is not installed (or not where packgen looked). On Debian or Ubuntu install it with "
@@ -148,7 +148,7 @@ def convert(
     count = min(workers or default_workers(), len(docs))
     try:
         with (tempfile.TemporaryDirectory(prefix="packgen-convert-") as work,
-              Profiles(Path(work), limit=4 * MAX_WORKERS) as profiles):
+              Profiles(Path(work), limit=4 * MAX_WORKERS, program=program) as profiles):
             produced = _Pool(program, Path(work), count, limit, docs, on_progress, profiles, ready).run()
             for index, (_, target) in enumerate(pairs):
                 produced[index].chmod(0o600)
@@ -273,7 +273,6 @@ class _Pool:
         # A LibreOffice that was killed leaves its lock behind, and the next would take the profile
         # for one in use. It is ours alone (see office_profiles), so a lock in it is always stale.
         (profile / "user" / ".lock").unlink(missing_ok=True)
-        settle(profile, self.program)
         command = [self.program, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--norestore",
                    "--convert-to", PDF_EXPORT, "--outdir", str(folder / "out"), *staged]
         # A log file, not a pipe: LibreOffice writes a line per document, and a full pipe that

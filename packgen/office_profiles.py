@@ -40,12 +40,14 @@ class Profiles:
 
     Each is held under an exclusive lock (flock, released when we exit however we exit) so another
     packgen run takes a different one. Where the cache folder cannot be used, a profile is made in
-    this call's work folder and goes with it.
+    this call's work folder and goes with it. Each is settled (``settle``) for ``program`` as it is
+    handed out.
     """
 
-    def __init__(self, work: Path, limit: int):
+    def __init__(self, work: Path, limit: int, program: str):
         self.work = work
         self.limit = limit
+        self.program = program
         self.home = profiles_home()
         self.held: dict[int, tuple[Path, int]] = {}
 
@@ -58,8 +60,13 @@ class Profiles:
         self.held.clear()
 
     def take(self, slot: int) -> Path:
-        if slot in self.held:
-            return self.held[slot][0]
+        if slot not in self.held:
+            profile = self._lock_one(slot)
+            settle(profile, self.program)
+            return profile
+        return self.held[slot][0]
+
+    def _lock_one(self, slot: int) -> Path:
         for number in range(self.limit):
             profile = self.home / f"profile{number}"
             try:

@@ -25,7 +25,7 @@ import hashlib
 import json
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import Any, Union
+from typing import Any
 
 from jinja2 import Environment, TemplateSyntaxError, Undefined, nodes
 from pydantic import BaseModel
@@ -33,9 +33,8 @@ from pydantic import BaseModel
 from .cache import Uncacheable, canonical
 from .files import private_dirs, user_cache, write_private
 
-# A read: a top-level name, then attributes ("attr", name) and fixed items ("item", key) taken in turn.
-Step = tuple[str, Union[str, int]]
-Read = tuple[Any, ...]  # (name, *steps)
+# A read: a top-level name, then the attributes ("attr", name) and fixed items ("item", key) taken in turn.
+Read = tuple[Any, ...]
 
 # Nodes through which a template can reach data by other ways than its names: count everything.
 _OPAQUE = (nodes.Include, nodes.Import, nodes.FromImport, nodes.Extends, nodes.ContextReference,

@@ -501,14 +501,11 @@ def jinja_sources(document: DocxTemplate) -> list[str]:
     """Every Jinja source docxtpl compiles when it fills ``document``, as it makes each (see
     DocxTemplate.render): the body, each page header and footer, the footnotes, and the document
     properties it fills. TemplateReads.check holds a fill to exactly these."""
-    document.init_docx()
-    parts = [document.get_xml()]
-    for uri in (document.HEADER_URI, document.FOOTER_URI):
-        parts += [document.get_part_xml(part) for _, part in document.get_headers_footers(uri)]
+    sources = [_source(document, element) for _, element in _parts(document)]
     footnotes = {part.partname: part for section in document.docx.sections for part in section.part.package.parts
                  if part.content_type == CT.WML_FOOTNOTES}
-    parts += [part.blob.decode("utf-8") if isinstance(part.blob, bytes) else part.blob for part in footnotes.values()]
-    sources = [re.sub(r"<w:p([ >])", r"\n<w:p\1", document.patch_xml(xml)) for xml in parts]
+    sources += [_numbered(document.patch_xml(part.blob.decode("utf-8") if isinstance(part.blob, bytes) else part.blob))
+                for part in footnotes.values()]
     properties = document.docx.core_properties
     return sources + [getattr(properties, name) for name in _FILLED_PROPERTIES]
 
@@ -519,7 +516,12 @@ _FILLED_PROPERTIES = ("author", "comments", "identifier", "language", "subject",
 
 def _source(document: DocxTemplate, element: etree._Element) -> str:
     """The Jinja source docxtpl makes of a part, one paragraph per line as docxtpl numbers them."""
-    return re.sub(r"<w:p([ >])", r"\n<w:p\1", document.patch_xml(document.xml_to_string(element)))
+    return _numbered(document.patch_xml(document.xml_to_string(element)))
+
+
+def _numbered(xml: str) -> str:
+    # As DocxTemplate.render_xml_part: a line per paragraph, so Jinja's line numbers find the paragraph.
+    return re.sub(r"<w:p([ >])", r"\n<w:p\1", xml)
 
 
 def _split_tags(element: etree._Element) -> list[str]:

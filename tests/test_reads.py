@@ -79,10 +79,17 @@ def test_a_value_is_found_as_jinja_finds_it(renderer):
     assert reads.value_at(environment, context, ("pupil", ("attr", "__class__"))) == {"$undefined": True}
 
 
-def test_every_template_has_known_reads(renderer):
+def test_every_template_has_known_reads_and_keeps_them_once_filled(renderer, tmp_path):
     for template in sorted(p.name for p in DEFAULT_TEMPLATES.glob("*.docx")):
         found = renderer.reads(template)
         assert found, template  # None would key its documents by everything they are given
+    # Filling compiles only the sources the reads were worked out from (render.jinja_sources), so
+    # none of them falls back to its whole context.
+    one_of_each = {spec.template: spec for spec in plan(DEMO).specs}
+    assert len(one_of_each) >= 10
+    for template, spec in one_of_each.items():
+        renderer.render(template, spec.context, tmp_path / template)
+        assert renderer.reads(template), template
 
 
 # ---------------------------------------------------------------- keys of reads never hide a change
