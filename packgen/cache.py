@@ -256,6 +256,11 @@ def documents_in_place(out: Path) -> dict[str, str]:
     return placed
 
 
+def built_before(out: Path) -> bool:
+    """Whether a build of this pack has been recorded (whatever it was made from)."""
+    return (Path(out) / CACHE_DIR / PACK_STATE).is_file()
+
+
 def forget_pack_state(out: Path) -> None:
     """The pack is about to change: until it is recorded again, nothing may be taken as up to date."""
     (Path(out) / CACHE_DIR / PACK_STATE).unlink(missing_ok=True)

@@ -22,7 +22,7 @@ from pathlib import Path
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import DictionaryObject, NameObject
 
-from .convert import convert, default_workers
+from .convert import HeadStart, convert, default_workers
 from .docxjoin import MARK, NotJoinable, Package, check, join_packages
 from .errors import ToolError
 from .files import private_dirs, replacing
@@ -122,18 +122,19 @@ def _add_outline(writer: PdfWriter, headings: list[_Heading], start: int, end: i
 
 def convert_documents(documents: Sequence[tuple[str, Path, Path]], *, workers: int | None = None,
                       on_progress: Callable[[int, int], None] | None = None,
-                      ready: Callable[[], None] | None = None) -> None:
+                      ready: Callable[[], None] | None = None, head_start: HeadStart | None = None) -> None:
     """Convert (template, .docx, .pdf to write) documents, joining those of one template where they can be.
 
     As ``convert.convert`` otherwise: all or nothing, PDFs owner-only, ToolError naming a document that
-    failed, ``ready`` for documents still being written. Joining can cost time but never a document:
-    if LibreOffice fails on a joined document, or its PDF cannot be cut at every member, those
-    members are converted one by one.
+    failed, ``ready`` for documents still being written, ``head_start`` (used only for too few to join).
+    Joining can cost time but never a document: if LibreOffice fails on a joined document, or its PDF
+    cannot be cut at every member, those members are converted one by one.
     """
     if len(documents) < JOIN_FROM:
         # So few that LibreOffice's start, not its cost per document, is what they wait for.
         count = min(workers or default_workers(), max(len(documents), 1))
-        convert([(docx, pdf) for _, docx, pdf in documents], workers=count, on_progress=on_progress, ready=ready)
+        convert([(docx, pdf) for _, docx, pdf in documents], workers=count, on_progress=on_progress, ready=ready,
+                head_start=head_start)
         return
     if ready is not None:
         ready()  # joined, they must all be there first

@@ -16,14 +16,18 @@ written.
 
 from __future__ import annotations
 
+import io
 import os
+import re
 import shutil
 import signal
 import subprocess
 import tempfile
 import time
+import zipfile
 from collections import Counter, deque
 from collections.abc import Callable, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -46,6 +50,15 @@ MAX_BATCH = 200
 DEFAULT_TIMEOUT = 60.0  # seconds for one document, LibreOffice's start included
 ATTEMPTS = 2  # a document LibreOffice failed on is tried once more
 POLL_SECONDS = 0.01
+# A head start's LibreOffice is told of this many documents to come (an edit makes a handful; more
+# than there are costs it well under a millisecond each).
+HEAD_START_PLACES = 16
+# How long a head start's LibreOffice may take to close down once the build is done.
+CLOSING_SECONDS = 10.0
+# What a head start converts before its documents are there (see HeadStart).
+WARM_UP = "warm-up.docx"
+# The PDFs of our documents, named by index (see _Pool._start).
+_OUTPUT = re.compile(r"[0-9]{5}\.pdf")
 # LibreOffice's PDF export, with Word bookmarks as named destinations: combine.py finds where each
 # of several joined documents begins by them. (Options in JSON need LibreOffice 7.4 or later.)
 # Options given this way start from built-in defaults rather than the user's settings. Pictures (the
@@ -112,6 +125,7 @@ def convert(
     soffice: str | None = None,
     on_progress: Progress | None = None,
     ready: Callable[[], None] | None = None,
+    head_start: HeadStart | None = None,
 ) -> None:
     """Convert each (Word document, PDF to write) pair, the documents shared among the workers.
 
@@ -129,6 +143,8 @@ def convert(
     writing, and takes them in that order. ``ready()`` returns once all are written, or raises
     why they will not be; it is called before any other start and before this returns. A document
     not yet there when LibreOffice reached it is simply given to it again, not counted as a failure.
+
+    With ``head_start`` (see HeadStart), its LibreOffice, started earlier, takes the first documents.
     """
     docs = [Path(doc) for doc, _ in pairs]
     if not docs:
@@ -143,13 +159,20 @@ def convert(
         raise InputError(f"two documents would both become {targets.most_common(1)[0][0]}")
     if workers is not None and workers < 1:
         raise InputError(f"workers must be at least 1, not {workers}")
-    program = find_soffice(soffice)
+    if head_start is not None and head_start.adopted:
+        head_start = None  # spent: its LibreOffice has had its documents
+    program = head_start.program if head_start is not None else find_soffice(soffice)
     limit = _document_timeout(timeout)
     count = min(workers or default_workers(), len(docs))
     try:
-        with (tempfile.TemporaryDirectory(prefix="packgen-convert-") as work,
-              Profiles(Path(work), limit=4 * MAX_WORKERS, program=program) as profiles):
-            produced = _Pool(program, Path(work), count, limit, docs, on_progress, profiles, ready).run()
+        with ExitStack() as stack:
+            if head_start is None:
+                work = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="packgen-convert-")))
+                profiles = stack.enter_context(Profiles(work, limit=4 * MAX_WORKERS, program=program))
+            else:
+                work, profiles = head_start.work, head_start.profiles
+            pool = _Pool(program, work, count, limit, docs, on_progress, profiles, ready)
+            produced = pool.run(head_start)
             for index, (_, target) in enumerate(pairs):
                 produced[index].chmod(0o600)
                 private_dirs(Path(target).parent)
@@ -169,11 +192,14 @@ class _Run:
     last_progress: float
     present: frozenset[int]  # its documents that were written when it started (see convert's ready)
     finished: int = 0
+    # Done once its PDFs are written, LibreOffice still closing (~0.05 s): for a head start, which
+    # waits for it to end.
+    closes_alone: bool = False
 
     def outputs(self) -> int:
         # LibreOffice writes each PDF under a temporary name and renames it when complete, so a
-        # PDF under its own name is a finished document.
-        return sum(1 for name in os.listdir(self.outbox) if name.endswith(".pdf") and not name.startswith("."))
+        # PDF under its own name is a finished document (a head start's warm-up is none of ours).
+        return sum(1 for name in os.listdir(self.outbox) if _OUTPUT.fullmatch(name))
 
     @property
     def outbox(self) -> Path:
@@ -187,15 +213,7 @@ class _Run:
         return self.outbox / f"{index:05d}.pdf"
 
     def kill(self) -> None:
-        """Kill the whole process group, then reap the leader."""
-        if self.process.returncode is not None:
-            return
-        # The leader is not reaped yet, so its pid (the group id) cannot have been reused.
-        try:
-            os.killpg(self.process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        self.process.wait()
+        _kill(self.process)
 
     def log_tail(self, lines: int = 12) -> str:
         # Its "convert a -> b" progress lines say nothing about what went wrong.
@@ -223,13 +241,15 @@ class _Pool:
     runs: int = 0
     reported: int = -1
 
-    def run(self) -> dict[int, Path]:
+    def run(self, head_start: HeadStart | None = None) -> dict[int, Path]:
         """Every document's PDF (in the work folder), or ToolError naming the ones that failed."""
+        taken = self._adopt(head_start) if head_start is not None else []
+        rest = list(range(len(taken), len(self.docs)))
         # A whole number of batches per worker, each batch every n-th document, so every worker has a
         # like mix of long and short ones and they finish together.
-        batches = -(-len(self.docs) // MAX_BATCH)
+        batches = -(-len(rest) // MAX_BATCH)
         batches = -(-batches // self.workers) * self.workers
-        self.queue.extend(list(range(start, len(self.docs), batches)) for start in range(batches))
+        self.queue.extend(rest[start::batches] for start in range(batches) if rest[start::batches])
         try:
             while (self.queue or self.retries or self.running) and not self.failures:
                 for slot in range(self.workers):
@@ -258,36 +278,34 @@ class _Pool:
     def _start(self, slot: int, items: list[int]) -> None:
         self.runs += 1
         folder = self.work / f"run{self.runs}"
-        inbox = folder / "in"
-        inbox.mkdir(parents=True)
-        (folder / "out").mkdir()
         staged = []
         for index in items:
             # Named by index: unique whatever the originals are called, and no copying.
-            link = inbox / f"{index:05d}{self.docs[index].suffix}"
+            link = folder / "in" / f"{index:05d}{self.docs[index].suffix}"
+            staged.append(link)
+        _folders(folder)
+        for link, index in zip(staged, items):
             link.symlink_to(self.docs[index].resolve())
-            staged.append(str(link))
         # Looked at before LibreOffice starts, so none it could have tried is taken for there.
         present = frozenset(items) if self.ready is None else frozenset(i for i in items if self.docs[i].exists())
-        profile = self.profiles.take(slot)
-        # A LibreOffice that was killed leaves its lock behind, and the next would take the profile
-        # for one in use. It is ours alone (see office_profiles), so a lock in it is always stale.
-        (profile / "user" / ".lock").unlink(missing_ok=True)
-        command = [self.program, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--norestore",
-                   "--convert-to", PDF_EXPORT, "--outdir", str(folder / "out"), *staged]
-        # A log file, not a pipe: LibreOffice writes a line per document, and a full pipe that
-        # nobody reads would stall it.
-        with (folder / "soffice.log").open("wb") as log:
-            try:
-                process = subprocess.Popen(
-                    command, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, cwd=folder,
-                    # Its own process group, so a hung run can be killed with every helper
-                    # process it started (soffice -> oosplash -> soffice.bin).
-                    start_new_session=True,
-                )
-            except OSError as exc:
-                raise ToolError(f"cannot start LibreOffice ({self.program}): {exc}. {INSTALL_HINT}") from exc
+        process = _launch(self.program, self.profiles.take(slot), folder, staged)
         self.running[slot] = _Run(slot, folder, items, process, time.monotonic(), present)
+
+    def _adopt(self, head_start: HeadStart) -> list[int]:
+        """The head start's LibreOffice as the run of slot 0, given the first documents: the ones it
+        was told of before they were known are linked to them now (see HeadStart)."""
+        taken = []
+        for index, doc in enumerate(self.docs[:len(head_start.places)]):
+            if doc.suffix.lower() != head_start.places[index].suffix:
+                break
+            head_start.places[index].symlink_to(doc.resolve())
+            taken.append(index)
+        head_start.adopted = True
+        self.runs += 1
+        # None counted as written when it started: whatever it missed goes back to the queue, unblamed.
+        self.running[0] = _Run(0, head_start.folder, taken, head_start.process, time.monotonic(), frozenset(),
+                               closes_alone=True)
+        return taken
 
     def _wait_ready(self) -> None:
         if self.ready is not None:
@@ -300,7 +318,8 @@ class _Pool:
             run.finished, run.last_progress = finished, time.monotonic()
         code = run.process.poll()
         hung = code is None and time.monotonic() - run.last_progress > self.timeout
-        if code is None and not hung:
+        written = run.closes_alone and finished == len(run.items) and not (self.queue or self.retries)
+        if code is None and not hung and not (written and len(self.running) == 1):
             return
         if hung:
             run.kill()
@@ -347,6 +366,123 @@ class _Pool:
         if self.on_progress is not None and done != self.reported:
             self.reported = done
             self.on_progress(done, len(self.docs))
+
+
+def _kill(process: subprocess.Popen[bytes]) -> None:
+    """Kill a LibreOffice's whole process group, then reap the leader."""
+    if process.returncode is not None:
+        return
+    # The leader is not reaped yet, so its pid (the group id) cannot have been reused.
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    process.wait()
+
+
+def _folders(folder: Path) -> None:
+    (folder / "in").mkdir(parents=True)
+    (folder / "out").mkdir()
+
+
+def _launch(program: str, profile: Path, folder: Path, files: Sequence[Path]) -> subprocess.Popen[bytes]:
+    """LibreOffice converting ``files`` in order into ``folder``/out, its log in ``folder``."""
+    # A LibreOffice that was killed leaves its lock behind, and the next would take the profile
+    # for one in use. It is ours alone (see office_profiles), so a lock in it is always stale.
+    (profile / "user" / ".lock").unlink(missing_ok=True)
+    command = [program, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--norestore",
+               "--convert-to", PDF_EXPORT, "--outdir", str(folder / "out"), *map(str, files)]
+    # A log file, not a pipe: LibreOffice writes a line per document, and a full pipe that
+    # nobody reads would stall it.
+    with (folder / "soffice.log").open("wb") as log:
+        try:
+            return subprocess.Popen(
+                command, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, cwd=folder,
+                # Its own process group, so a hung run can be killed with every helper
+                # process it started (soffice -> oosplash -> soffice.bin).
+                start_new_session=True,
+            )
+        except OSError as exc:
+            raise ToolError(f"cannot start LibreOffice ({program}): {exc}. {INSTALL_HINT}") from exc
+
+
+class HeadStart:
+    """A LibreOffice started before anyone knows which documents it will convert.
+
+    A rebuild after an edit learns which few documents to make only once it has read the records
+    and looked up every document's key (0.1 s at 30 pupils), and LibreOffice takes 0.1 s to start
+    and 0.15 s more for its first document (loading Writer, its Word import and its PDF export). So
+    this starts one at once, told to convert a small document of its own first and then
+    ``places``: paths that lead nowhere yet. ``convert(..., head_start=)`` links them to the first
+    documents it is given. A document not yet written, or not yet linked, when LibreOffice reaches
+    it is simply converted by a LibreOffice started afterwards, as if there had been no head start
+    (so a late one costs only the processor time of one start, on a core that was idle).
+
+    Use as a context manager. Leaving it waits for its LibreOffice to end (it closes down once its
+    documents are converted, and the pack is written meanwhile), stopping it if it takes too long or
+    at once on Ctrl-C, and removes its folder.
+    """
+
+    def __init__(self, soffice: str | None = None, places: int = HEAD_START_PLACES):
+        self.program = find_soffice(soffice)
+        self.adopted = False
+        with ExitStack() as stack:
+            self.work = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="packgen-convert-")))
+            self.profiles = stack.enter_context(Profiles(self.work, limit=4 * MAX_WORKERS, program=self.program))
+            self.folder = self.work / "run0"
+            _folders(self.folder)
+            warm_up = self.folder / WARM_UP
+            warm_up.write_bytes(_warm_up_document())
+            self.places = [self.folder / "in" / f"{index:05d}.docx" for index in range(places)]
+            self.process = _launch(self.program, self.profiles.take(0), self.folder, [warm_up, *self.places])
+            self._cleanup = stack.pop_all()
+
+    def __enter__(self) -> HeadStart:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, *exc: object) -> None:
+        with self._cleanup:
+            # Killed while it starts, a LibreOffice may leave its profile half written; one never given
+            # documents ends by itself within a second (Ctrl-C does not wait for it).
+            if kind is None or issubclass(kind, Exception):
+                try:
+                    self.process.wait(CLOSING_SECONDS)
+                except subprocess.TimeoutExpired:
+                    pass
+            _kill(self.process)
+
+
+def _warm_up_document() -> bytes:
+    """The smallest Word document that makes LibreOffice load all it needs for ours: a line of text
+    in the font they use, in regular and bold."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as docx:
+        for name, xml in _WARM_UP_PARTS.items():
+            docx.writestr(name, xml)
+    return out.getvalue()
+
+
+_WARM_UP_PARTS = {
+    "[Content_Types].xml":
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+        '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+        '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+        '<Default Extension="xml" ContentType="application/xml"/>'
+        '<Override PartName="/word/document.xml" '
+        'ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>',
+    "_rels/.rels":
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+        '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        '<Relationship Id="rId1" Target="word/document.xml" '
+        'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument"/>'
+        '</Relationships>',
+    "word/document.xml":
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+        '<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body><w:p>'
+        '<w:r><w:rPr><w:rFonts w:ascii="Liberation Sans" w:hAnsi="Liberation Sans"/></w:rPr><w:t>Aa</w:t></w:r>'
+        '<w:r><w:rPr><w:rFonts w:ascii="Liberation Sans" w:hAnsi="Liberation Sans"/><w:b/></w:rPr>'
+        '<w:t>Bb</w:t></w:r></w:p></w:body></w:document>',
+}
 
 
 def _looks_like_pdf(path: Path) -> bool:

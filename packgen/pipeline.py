@@ -22,12 +22,12 @@ from pathlib import Path
 from . import documents, evidence, readiness
 from .assemble import PackNode, PackResult, assemble_pack
 from .collector import fewer_collections
-from .cache import (DocumentCache, Keys, documents_in_place, forget_pack_state, load_pack_state, pack_inputs,
-                    save_pack_state)
+from .cache import (DocumentCache, Keys, built_before, documents_in_place, forget_pack_state, load_pack_state,
+                    pack_inputs, save_pack_state)
 from .combine import convert_documents
-from .convert import default_workers
+from .convert import HeadStart, default_workers
 from .documents import DocumentSpec
-from .errors import DataError, InputError
+from .errors import DataError, InputError, ToolError
 from .files import private_dirs
 from .fill import fill_documents
 from .forked import PARALLEL_FROM
@@ -139,7 +139,7 @@ def _build_packs(folders: Sequence[Path], out_root: Path, templates: Path, now: 
         raise InputError("two of the school folders have the same name, so their packs would overwrite each "
                          "other in the output folder; build them one at a time with different --out folders")
     results: dict[int, PackBuilt] = {}
-    plans: list[tuple[int, str, _PackPlan]] = []
+    to_build: list[tuple[int, Path, str]] = []
     for number, (folder, name) in enumerate(zip(folders, names)):
         out = Path(out_root) / name
         inputs = pack_inputs(folder, templates, (now.date(), today), skip=Path(out_root))
@@ -151,9 +151,14 @@ def _build_packs(folders: Sequence[Path], out_root: Path, templates: Path, now: 
                                         state["providers"], reused=state["documents"], up_to_date=True,
                                         findings=state.get("findings", {}))
         else:
-            plans.append((number, inputs, _plan_pack(load_school(folder), Path(out_root), now, today, options)))
+            to_build.append((number, Path(folder), inputs))
 
     with ExitStack() as stack:
+        # A pack built before is most likely rebuilt after an edit: a few documents to make.
+        head_start = (_head_start(stack) if len(to_build) == 1
+                      and built_before(Path(out_root) / names[to_build[0][0]]) else None)
+        plans = [(number, inputs, _plan_pack(load_school(folder), Path(out_root), now, today, options))
+                 for number, folder, inputs in to_build]
         stages = [stack.enter_context(_staging(plan.out)) for _, _, plan in plans]
         renderer = Renderer(templates)
         made, to_make = _look_up([(plan.specs, stage, plan.out, documents_in_place(plan.out))
@@ -162,7 +167,7 @@ def _build_packs(folders: Sequence[Path], out_root: Path, templates: Path, now: 
             # A rebuild that makes a few documents: the pack reads the others while LibreOffice works.
             # Leaving the pool waits for its thread, so LibreOffice never writes into a removed folder.
             pool = stack.enter_context(ThreadPoolExecutor(1, thread_name_prefix="packgen-convert"))
-            conversion = _fill_while_converting(pool, to_make, renderer, progress)
+            conversion = _fill_while_converting(pool, to_make, renderer, progress, head_start)
             packs = [_assemble(plans[0][2], made[0], stages[0], progress,
                                pending={pdf for _, _, pdf, _, _ in to_make}, wait=conversion.result)]
         else:
@@ -234,7 +239,7 @@ def _assemble(plan: _PackPlan, batch: _Made, stage: Path, progress: Progress, pe
 
     pack = assemble_pack(made[plan.cover.stem].pdf, tree, stage / PACK_NAME,
                          footer=f"{plan.data.school.school.name} · {kind}", password=plan.options.password,
-                         pending=pending, wait=made_at_last)
+                         pending=pending, wait=made_at_last, ours=[p.pdf for p in batch.produced])
     progress("assemble", 1, 1)
     return pack
 
@@ -317,7 +322,7 @@ def _fill(to_make: Sequence[_ToMake], renderer: Renderer, progress: Progress) ->
 
 
 def _fill_while_converting(pool: ThreadPoolExecutor, to_make: Sequence[_ToMake], renderer: Renderer,
-                           progress: Progress) -> Future[None]:
+                           progress: Progress, head_start: HeadStart | None = None) -> Future[None]:
     """Fill ``to_make``, and convert them in ``pool``'s thread: the conversion, to wait for.
 
     LibreOffice gets one core fewer than usual: the pack reads the other documents on the one left
@@ -329,14 +334,15 @@ def _fill_while_converting(pool: ThreadPoolExecutor, to_make: Sequence[_ToMake],
     workers = max(1, default_workers() - 1)
     if len(to_make) >= PARALLEL_FROM:
         _fill(to_make, renderer, progress)
-        return pool.submit(_convert, to_make, progress, workers=workers)
+        return pool.submit(_convert, to_make, progress, workers=workers, head_start=head_start)
     filled: Future[None] = Future()
 
     def after_filling(step: str, done: int, total: int) -> None:  # one step at a time for the progress bar
         if filled.done():
             progress(step, done, total)
 
-    conversion = pool.submit(_convert, to_make, after_filling, workers=workers, ready=filled.result)
+    conversion = pool.submit(_convert, to_make, after_filling, workers=workers, ready=filled.result,
+                             head_start=head_start)
     try:
         _fill(to_make, renderer, progress)
     except BaseException as exc:
@@ -347,14 +353,24 @@ def _fill_while_converting(pool: ThreadPoolExecutor, to_make: Sequence[_ToMake],
 
 
 def _convert(to_make: Sequence[_ToMake], progress: Progress, workers: int | None = None,
-             ready: Callable[[], None] | None = None) -> None:
+             ready: Callable[[], None] | None = None, head_start: HeadStart | None = None) -> None:
     """Every document of every batch in one run of the LibreOffice workers, then into the cache
-    (``ready``: see convert.convert)."""
+    (``ready`` and ``head_start``: see convert.convert)."""
     convert_documents([(spec.template, docx, pdf) for spec, docx, pdf, _, _ in to_make], workers=workers,
-                      on_progress=lambda done, total: progress("convert", done, total), ready=ready)
+                      on_progress=lambda done, total: progress("convert", done, total), ready=ready,
+                      head_start=head_start)
     for _, docx, pdf, cache, key in to_make:
         if key is not None:
             cache.store(key, docx, pdf)
+
+
+def _head_start(stack: ExitStack) -> HeadStart | None:
+    """A LibreOffice started now, while the records are read (convert.HeadStart); None if it cannot
+    start: then nothing is lost but time, and a build with nothing to convert never needed it."""
+    try:
+        return stack.enter_context(HeadStart())
+    except ToolError:
+        return None
 
 
 def _publish(made: Sequence[Produced], stage: Path, out: Path) -> list[Produced]:

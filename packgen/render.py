@@ -20,6 +20,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import html
+import importlib.metadata
 import io
 import posixpath
 import re
@@ -56,6 +57,7 @@ from .errors import TemplateProblem, ToolError
 from .cache import code_digest
 from . import reads as template_reads
 from .files import private_dirs, user_cache, write_private
+from .memo import DiskMemo
 
 LABELS_FILE = "labels.yaml"
 
@@ -315,7 +317,7 @@ class _Template(DocxTemplate):
     """A DocxTemplate that shares the reading of its template, and docxtpl's clean-up of the XML,
     between fills of the same file, and skips docxtpl's work that would change nothing."""
 
-    def __init__(self, source: _Source, patched: dict[str, str]):
+    def __init__(self, source: _Source, patched: Callable[[str, Callable[[str], str]], str]):
         super().__init__(io.BytesIO(source.data))
         self._source = source
         self._patched = patched
@@ -333,9 +335,7 @@ class _Template(DocxTemplate):
         super().map_tree(tree)
 
     def patch_xml(self, src_xml: str) -> str:
-        if src_xml not in self._patched:
-            self._patched[src_xml] = super().patch_xml(src_xml)
-        return self._patched[src_xml]
+        return self._patched(src_xml, super().patch_xml)
 
     def resolve_listing(self, xml: str) -> str:
         """docxtpl's turning of tabs, line breaks and page breaks in printed text into Word's own.
@@ -352,6 +352,12 @@ class _Template(DocxTemplate):
 @functools.cache
 def _packgen_code() -> str:
     return code_digest()  # the source a running program was loaded from does not change under it
+
+
+@functools.cache
+def _preparing_code() -> str:
+    # What a template's preparation depends on besides its bytes: our code, and docxtpl's clean-up.
+    return f"{_packgen_code()}\0docxtpl {importlib.metadata.version('docxtpl')}"
 
 
 def _compiled_folder() -> Path | None:
@@ -379,9 +385,13 @@ class Renderer:
 
     def __init__(self, templates_dir: Path):
         self.templates_dir = Path(templates_dir)
-        self.environment = make_environment(load_wording(self.templates_dir / LABELS_FILE), _compiled_folder())
+        kept = _compiled_folder()
+        self.environment = make_environment(load_wording(self.templates_dir / LABELS_FILE), kept)
         self._files: dict[str, _Source] = {}
         self._patched: dict[str, str] = {}
+        # Kept beside the compiled templates: preparing the few templates a rebuild fills cost more
+        # than filling them (see memo.py).
+        self._prepared = DiskMemo(kept, _preparing_code())
         self._saved_files: dict[str, tuple[bytes, str]] = {}
         self._reads = template_reads.TemplateReads(
             self.environment, sources=lambda template: jinja_sources(self._template(template)),
@@ -470,9 +480,17 @@ class Renderer:
 
     def _template(self, name: str) -> DocxTemplate:
         if name not in self._files:
-            self._files[name] = _Source(_trimmed(self._saved(name)[0]))
+            saved, digest = self._saved(name)
+            self._files[name] = _Source(self._prepared.made("docx", digest.encode(), lambda: _trimmed(saved)))
         # docxtpl changes a template as it fills it, so every document starts from the saved bytes.
-        return _Template(self._files[name], self._patched)
+        return _Template(self._files[name], self._patch)
+
+    def _patch(self, xml: str, clean: Callable[[str], str]) -> str:
+        """docxtpl's clean-up (``clean``) of a part's XML, worked out once for each part."""
+        if xml not in self._patched:
+            kept = self._prepared.made("xml", _utf8(xml), lambda: _utf8(clean(xml)))
+            self._patched[xml] = kept.decode("utf-8", "surrogatepass")
+        return self._patched[xml]
 
 
 def template_variable_problems(templates_dir: Path, contexts: Mapping[str, Iterable[str]]) -> list[str]:
@@ -517,6 +535,10 @@ _FILLED_PROPERTIES = ("author", "comments", "identifier", "language", "subject",
 def _source(document: DocxTemplate, element: etree._Element) -> str:
     """The Jinja source docxtpl makes of a part, one paragraph per line as docxtpl numbers them."""
     return _numbered(document.patch_xml(document.xml_to_string(element)))
+
+
+def _utf8(text: str) -> bytes:
+    return text.encode("utf-8", "surrogatepass")
 
 
 def _numbered(xml: str) -> str:

@@ -362,6 +362,10 @@ def test_a_page_whose_drawing_cannot_be_decoded_is_named(tmp_path, school):
 
     with pytest.raises(InputError, match=re.escape(str(evidence)) + ".*damaged"):
         assemble_pack(school["cover"], [PackNode("Evidence", evidence)], tmp_path / "pack.pdf", footer=FOOTER)
+    # packgen's own documents are LibreOffice's output: their drawing is not decoded to look.
+    pack = assemble_pack(school["cover"], [PackNode("Evidence", evidence)], tmp_path / "pack.pdf", footer=FOOTER,
+                         ours=[evidence])
+    assert pack.page_count == PdfReader(school["cover"]).get_num_pages() + 2
 
 
 def test_a_pdf_whose_drawing_is_stored_uncompressed_goes_in(tmp_path, school):

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
 import re
 import shlex
+import signal
 import stat
 import tempfile
 import time
@@ -45,15 +47,19 @@ def fake_soffice(folder: Path, body: str) -> Path:
 
 def logging_soffice(folder: Path, log: Path, keep: Path | None = None) -> Path:
     """The real LibreOffice, behind a script that notes each time it is started and with what (and
-    with ``keep``, copies the documents it is given there, or marks those not written yet)."""
-    copy = ""
-    if keep is not None:
-        keep.mkdir(parents=True, exist_ok=True)
-        # A document still being written when LibreOffice starts (convert's ready) leaves a marker.
-        where = shlex.quote(str(keep))
-        copy = (f'for a in "$@"; do case "$a" in *.docx) cp "$a" {where}/$$-"${{a##*/}}" 2>/dev/null '
-                f'|| : > {where}/$$-"${{a##*/}}".unwritten;; esac; done\n')
-    return fake_soffice(folder, f'echo "$*" >> {shlex.quote(str(log))}\n{copy}exec {REAL_SOFFICE} "$@"')
+    with ``keep``, puts there each document it converted once it is done, as LibreOffice's own log
+    names them: a copy, or an empty file if the document was moved on meanwhile)."""
+    run = f'echo "$*" >> {shlex.quote(str(log))}\n'
+    if keep is None:
+        return fake_soffice(folder, run + f'exec {REAL_SOFFICE} "$@"')
+    keep.mkdir(parents=True, exist_ok=True)
+    where = shlex.quote(str(keep))
+    # LibreOffice's output goes to convert's log file, which this script can read back as its own.
+    return fake_soffice(folder, run + f"""{REAL_SOFFICE} "$@"; status=$?
+sed -n 's/^convert \\(.*\\) -> .* using filter.*/\\1/p' /proc/$$/fd/1 | while IFS= read -r doc; do
+    cp "$doc" {where}/$$-"${{doc##*/}}" 2>/dev/null || : > {where}/$$-"${{doc##*/}}"
+done
+exit $status""")
 
 
 def live_processes_in_group(group: int) -> list[str]:
@@ -426,3 +432,75 @@ def test_settling_leaves_a_profile_alone_when_the_version_cannot_be_found(tmp_pa
     program = fake_soffice(tmp_path, f'exec {REAL_SOFFICE} "$@"')
     office_profiles.settle(tmp_path / "profile", str(program))
     assert not (tmp_path / "profile").exists()
+
+
+# ---------------------------------------------------------------- a LibreOffice started ahead
+
+
+def test_a_head_start_converts_documents_it_is_given_after_it_started_in_that_one_start(tmp_path):
+    log = tmp_path / "starts.log"
+    docs = [make_docx(tmp_path / f"{n}.docx", f"Document {n}") for n in range(3)]
+
+    with convert.HeadStart(str(logging_soffice(tmp_path, log))) as head_start:
+        convert.convert([(doc, tmp_path / f"{n}.pdf") for n, doc in enumerate(docs)], head_start=head_start)
+        work = head_start.work
+
+    assert [pdf_text(tmp_path / f"{n}.pdf").strip() for n in range(3)] == [f"Document {n}" for n in range(3)]
+    (start,) = log.read_text().splitlines()
+    assert convert.WARM_UP in start and str(docs[0]) not in start  # told of places, not of documents
+    assert not work.exists()
+
+
+def test_documents_a_head_start_passed_before_they_were_given_are_converted_by_another_start(tmp_path):
+    log = tmp_path / "starts.log"
+    docs = [make_docx(tmp_path / f"{n}.docx", f"Document {n}") for n in range(2)]
+
+    with convert.HeadStart(str(logging_soffice(tmp_path, log))) as head_start:
+        head_start.process.wait(60)  # it found nothing at its places, and ended
+        convert.convert([(doc, tmp_path / f"{n}.pdf") for n, doc in enumerate(docs)], head_start=head_start)
+
+    assert [pdf_text(tmp_path / f"{n}.pdf").strip() for n in range(2)] == ["Document 0", "Document 1"]
+    starts = log.read_text().splitlines()
+    assert len(starts) == 2 and starts[1].count(".docx") == 2
+
+
+def test_a_document_libreoffice_cannot_open_is_named_after_a_head_start_too(tmp_path):
+    good = make_docx(tmp_path / "good.docx", "A perfectly good document")
+    damaged = tmp_path / "damaged.docx"
+    damaged.write_bytes(b"PK\x03\x04" + b"this is not really a zip archive")
+
+    with pytest.raises(ToolError) as caught, convert.HeadStart() as head_start:
+        convert.convert([(damaged, tmp_path / "damaged.pdf"), (good, tmp_path / "good.pdf")], workers=1,
+                        head_start=head_start)
+
+    assert str(damaged) in str(caught.value) and str(good) not in str(caught.value)
+    assert not (tmp_path / "damaged.pdf").exists() and not (tmp_path / "good.pdf").exists()
+
+
+@pytest.mark.parametrize("leaving", [None, RuntimeError, KeyboardInterrupt])
+def test_leaving_a_head_start_ends_its_libreoffice_and_removes_its_folder(tmp_path, leaving):
+    # Unused: the build had nothing to convert, failed (the records could not be read, say) or was
+    # stopped. LibreOffice ends by itself once it has looked at its places; Ctrl-C stops it at once.
+    with pytest.raises(leaving) if leaving else contextlib.nullcontext():
+        with convert.HeadStart() as head_start:
+            if leaving:
+                raise leaving()
+
+    stopped = head_start.process.returncode == -signal.SIGKILL
+    assert stopped == (leaving is KeyboardInterrupt)
+    assert live_processes_in_group(head_start.process.pid) == []  # its own process group
+    assert not head_start.work.exists()
+
+
+def test_a_head_start_is_spent_once_its_libreoffice_has_had_documents(tmp_path):
+    log = tmp_path / "starts.log"
+    first, second = make_docx(tmp_path / "1.docx", "First"), make_docx(tmp_path / "2.docx", "Second")
+
+    with convert.HeadStart(str(logging_soffice(tmp_path, log))) as head_start:
+        convert.convert([(first, tmp_path / "1.pdf")], head_start=head_start)
+        convert.convert([(second, tmp_path / "2.pdf")], head_start=head_start,
+                        soffice=str(logging_soffice(tmp_path, log)))
+
+    assert pdf_text(tmp_path / "2.pdf").strip() == "Second"
+    starts = log.read_text().splitlines()
+    assert len(starts) == 2 and convert.WARM_UP not in starts[1]

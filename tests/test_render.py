@@ -469,3 +469,22 @@ def test_a_changed_template_is_never_filled_from_the_old_compiled_one(folder, tm
     make_template(folder, "Version two for {{ name }}")
     changed = Renderer(folder).render(name, {"name": "Bea"}, tmp_path / "2.docx")
     assert body_texts(changed) == ["Version two for Bea"]
+
+
+def test_a_templates_preparation_is_kept_and_fills_the_same_document(folder, tmp_path, monkeypatch):
+    # Trimming the package and docxtpl's clean-up of the XML are done once per template, not per run.
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    name = make_template(folder, "Pupil: {{ name }}", "{% if late %}Late starts{% endif %}", header="{{ name }}")
+    first = Renderer(folder).render(name, {"name": "Amara Okafor", "late": True}, tmp_path / "1.docx")
+
+    def never(*args):
+        raise AssertionError("prepared again")
+
+    monkeypatch.setattr("packgen.render._trimmed", never)
+    monkeypatch.setattr("docxtpl.DocxTemplate.patch_xml", never)
+    again = Renderer(folder).render(name, {"name": "Amara Okafor", "late": True}, tmp_path / "2.docx")
+
+    with zipfile.ZipFile(first) as one, zipfile.ZipFile(again) as two:
+        assert one.namelist() == two.namelist()
+        assert all(one.read(part) == two.read(part) for part in one.namelist())
+    assert body_texts(again) == ["Pupil: Amara Okafor", "Late starts"]
