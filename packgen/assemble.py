@@ -16,13 +16,13 @@ characters Liberation lacks, so a school or pupil name in any script stays searc
 
 from __future__ import annotations
 
+import functools
 import io
 import itertools
 import re
 import unicodedata
 from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 
 from pypdf import PageObject, PdfReader, PdfWriter
@@ -48,6 +48,18 @@ from packgen.errors import InputError, PackgenError, ToolError
 from packgen.files import replacing
 
 CLASSIFICATION = "OFFICIAL-SENSITIVE"
+
+
+def _names_written_once() -> None:
+    """pypdf writes a name (/Type, /Font) character by character each time it meets one
+    (NameObject.renumber): 60% of writing a pack, for a hundred distinct names written 80,000 times.
+    A name is always written the same way, so each is worked out once (measured: the same bytes,
+    0.10 s to 0.04 s for a 515-page pack)."""
+    if not hasattr(NameObject.renumber, "cache_info"):
+        NameObject.renumber = functools.lru_cache(maxsize=4096)(NameObject.renumber)  # type: ignore[method-assign]
+
+
+_names_written_once()
 
 
 @dataclass(frozen=True)
@@ -388,7 +400,7 @@ def _visual_order(text: str) -> str:
     return "".join(out)
 
 
-@cache
+@functools.cache
 def _typeface() -> _Typeface:
     families = [(r, b if Path(b).exists() else r) for r, b in _FONT_FILES if Path(r).exists()]
     if not families:
