@@ -278,12 +278,9 @@ class _Pool:
     def _start(self, slot: int, items: list[int]) -> None:
         self.runs += 1
         folder = self.work / f"run{self.runs}"
-        staged = []
-        for index in items:
-            # Named by index: unique whatever the originals are called, and no copying.
-            link = folder / "in" / f"{index:05d}{self.docs[index].suffix}"
-            staged.append(link)
         _folders(folder)
+        # Named by index: unique whatever the originals are called, and no copying.
+        staged = [folder / "in" / f"{index:05d}{self.docs[index].suffix}" for index in items]
         for link, index in zip(staged, items):
             link.symlink_to(self.docs[index].resolve())
         # Looked at before LibreOffice starts, so none it could have tried is taken for there.
