@@ -62,7 +62,7 @@ from .documents import DocumentSpec
 from .errors import BusyError, DataError, PackgenError, Problem, TemplateProblem, ToolError
 from .files import write_private
 from .models import Person, Provider, PupilFile, Record, SchoolData, Text
-from .render import LABELS_FILE, load_wording
+from .wording import LABELS_FILE, load_wording
 
 LOG_NAME = "letters-sent.jsonl"
 PASSWORD_ENV = "PACKGEN_SMTP_PASSWORD"

@@ -12,7 +12,8 @@ Everything they print comes from records about children, so filling them is lock
   reach the document being filled through them.
 
 The words printed for codes (labels, yes/no, months) live in ``labels.yaml`` beside the templates,
-so staff can change wording without touching Python.
+so staff can change wording without touching Python (wording.py). Each template is trimmed of what no
+document needs once (trim.py).
 """
 
 from __future__ import annotations
@@ -22,19 +23,15 @@ import hashlib
 import html
 import importlib.metadata
 import io
-import posixpath
 import re
 import traceback
 import zipfile
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
-from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
-import yaml
 from docx.document import Document
 from docx.opc.constants import CONTENT_TYPE as CT
 from docx.opc.oxml import parse_xml
@@ -47,20 +44,17 @@ from docx.oxml.ns import qn
 from docx.package import Package
 from docx.shared import Mm
 from docxtpl import DocxTemplate, InlineImage
-from jinja2 import FileSystemBytecodeCache, StrictUndefined, TemplateError, TemplateRuntimeError, TemplateSyntaxError, meta
+from jinja2 import FileSystemBytecodeCache, StrictUndefined, TemplateError, TemplateSyntaxError, meta
 from jinja2.sandbox import SandboxedEnvironment
 from lxml import etree
-from markupsafe import Markup, escape
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .errors import TemplateProblem, ToolError
 from .cache import code_digest
 from . import reads as template_reads
 from .files import private_dirs, user_cache, write_private
 from .memo import DiskMemo
-
-LABELS_FILE = "labels.yaml"
-
+from .trim import trimmed
+from .wording import LABELS_FILE, Wording, filters, finalize, load_wording
 
 class Drawing(ABC):
     """Anything a template can print as a picture: ``image()`` gives its PNG, ``width_mm`` its width.
@@ -100,137 +94,6 @@ class _Image:
 
     def __html__(self) -> str:
         return self._inline._insert_image()
-
-
-# ---------------------------------------------------------------- the words in labels.yaml
-
-TwelveNames = Annotated[list[str], Field(min_length=12, max_length=12)]
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Answers(_Strict):
-    yes: str
-    no: str
-    not_recorded: str
-    not_applicable: str
-
-
-class DateWords(_Strict):
-    months: TwelveNames
-    short_months: TwelveNames
-    date_and_time: str
-
-
-class Wording(_Strict):
-    """Everything the filters print that is not record text."""
-
-    answers: Answers
-    dates: DateWords
-    labels: dict[str, str]
-
-
-def load_wording(path: Path) -> Wording:
-    """Read labels.yaml. Every value is read as text, so ``yes: Yes`` means the word, not true."""
-    try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.BaseLoader)
-    except FileNotFoundError:
-        raise TemplateProblem(f"{path}: the labels file is missing (it holds the words printed for codes)") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise TemplateProblem(f"{path}: cannot be read ({exc})") from exc
-    except yaml.YAMLError as exc:
-        raise TemplateProblem(f"{path}: is not valid YAML ({exc})") from exc
-    try:
-        return Wording.model_validate(data)
-    except ValidationError as exc:
-        lines = [f"{path}: {'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()]
-        raise TemplateProblem("\n".join(lines)) from exc
-
-
-# ---------------------------------------------------------------- Jinja: filters and output
-
-# XML 1.0 forbids most control characters and lone surrogates; C1 controls are never meant as text.
-_NOT_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
-
-
-def _finalize(value: Any) -> Any:
-    """Shape every ``{{ … }}`` output before Jinja escapes it: None prints nothing, text is made safe."""
-    if value is None:
-        return ""
-    if not isinstance(value, str):
-        return value
-    text = _NOT_TEXT.sub("", str(value).replace("\r\n", "\n").replace("\r", "\n"))
-    safe = text if isinstance(value, Markup) else str(escape(text))
-    # docxtpl rewrites "{_{" in its output to "{{" (its own escape for template authors); as
-    # character references, braces from records reach Word exactly as written.
-    return Markup(safe.replace("{", "&#123;").replace("}", "&#125;"))
-
-
-def _filters(words: Wording) -> dict[str, Callable[..., Any]]:
-    missing = words.answers.not_recorded
-
-    def expect(kind: type | tuple[type, ...], value: Any, name: str) -> None:
-        if isinstance(value, bool) or not isinstance(value, kind):
-            raise TemplateRuntimeError(f"the {name} filter was given {value!r}, which it cannot format")
-
-    def as_date(value: date | None, style: str = "long") -> str:
-        if value is None:
-            return missing
-        expect(date, value, "date")
-        if style not in ("long", "short"):
-            raise TemplateRuntimeError(f"the date filter takes 'long' or 'short', not {style!r}")
-        months = words.dates.months if style == "long" else words.dates.short_months
-        return f"{value.day} {months[value.month - 1]} {value.year}"
-
-    def as_datetime(value: datetime | None) -> str:
-        if value is None:
-            return missing
-        expect(datetime, value, "datetime")
-        return words.dates.date_and_time.replace("{date}", as_date(value)).replace("{time}", f"{value:%H:%M}")
-
-    def yesno(value: bool | str | None) -> str:
-        if value is None:
-            return missing
-        if isinstance(value, bool):
-            return words.answers.yes if value else words.answers.no
-        if value == "not_applicable":
-            return words.answers.not_applicable
-        raise TemplateRuntimeError(f"the yesno filter was given {value!r}; it takes true, false or not_applicable")
-
-    def label(value: Any) -> str:
-        return missing if value is None else words.labels.get(str(value), str(value))
-
-    def rounded(value: float, places: str, name: str) -> Decimal:
-        expect((int, float, Decimal), value, name)
-        return Decimal(str(value)).quantize(Decimal(places), rounding=ROUND_HALF_UP)
-
-    def money(value: float | None) -> str:
-        if value is None:
-            return missing
-        amount = rounded(value, "0.01", "money")
-        return f"{'-' if amount < 0 else ''}£{abs(amount):,.2f}"
-
-    def percent(value: float | None) -> str:
-        return missing if value is None else f"{rounded(value, '1', 'percent')}%"
-
-    def number(value: float | None) -> str:
-        return missing if value is None else f"{rounded(value, '0.1', 'number'):f}".removesuffix(".0")
-
-    def contact(person: Any) -> str:
-        """A person as one line: name (role or relationship), e-mail, phone; whichever are known."""
-        if person is None:
-            return missing
-        detail = getattr(person, "role", None) or getattr(person, "relationship", None)
-        name = f"{person.name} ({detail})" if detail else person.name
-        return ", ".join(part for part in (name, person.email, person.phone) if part)
-
-    def recorded(value: Any) -> Any:
-        return missing if value is None or isinstance(value, (str, list, tuple)) and not value else value
-
-    return {"date": as_date, "datetime": as_datetime, "yesno": yesno, "label": label,
-            "money": money, "percent": percent, "number": number, "contact": contact, "recorded": recorded}
 
 
 class _Environment(SandboxedEnvironment):
@@ -372,8 +235,8 @@ def _compiled_folder() -> Path | None:
 def make_environment(words: Wording, compiled: Path | None = None) -> SandboxedEnvironment:
     """The one Jinja environment every template is filled in (see the module docstring for why);
     ``compiled``: a folder to keep compiled templates in between runs."""
-    env = _Environment(compiled, autoescape=True, undefined=StrictUndefined, finalize=_finalize)
-    env.filters.update(_filters(words))
+    env = _Environment(compiled, autoescape=True, undefined=StrictUndefined, finalize=finalize)
+    env.filters.update(filters(words))
     return env
 
 
@@ -481,7 +344,7 @@ class Renderer:
     def _template(self, name: str) -> DocxTemplate:
         if name not in self._files:
             saved, digest = self._saved(name)
-            self._files[name] = _Source(self._prepared.made("docx", digest.encode(), lambda: _trimmed(saved)))
+            self._files[name] = _Source(self._prepared.made("docx", digest.encode(), lambda: trimmed(saved)))
         # docxtpl changes a template as it fills it, so every document starts from the saved bytes.
         return _Template(self._files[name], self._patch)
 
@@ -634,133 +497,3 @@ def _docx_bytes(document: Document) -> bytes:
             if len(part.rels):
                 docx.writestr(part.partname.rels_uri.membername, part.rels.xml)
     return out.getvalue()
-
-
-_STYLE_PART = "word/styles.xml"
-_CONTENT_TYPES = "[Content_Types].xml"
-_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
-_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}Relationship"
-_OVERRIDE = "{http://schemas.openxmlformats.org/package/2006/content-types}Override"
-_VALUE = re.compile(rb'w:val="([^"]*)"')
-# Parts no step after filling reads: Word 2010's second copy of the styles with its text effects
-# (newer Word neither needs nor writes it) and the preview picture of the first page that file
-# browsers show. Both are optional in a .docx.
-_LEFTOVERS = frozenset({
-    "http://schemas.microsoft.com/office/2007/relationships/stylesWithEffects",
-    "http://schemas.openxmlformats.org/package/2006/relationships/metadata/thumbnail",
-})
-
-
-def _trimmed(docx: bytes) -> bytes:
-    """The template as every document filled from it needs it, trimmed once when it is read.
-
-    python-docx reads, and writes again, every part of a template for every document filled from
-    it, and LibreOffice reads them all for every document it converts. Templates saved by
-    python-docx or Word carry parts nothing needs:
-
-    - word/stylesWithEffects.xml (438 KB from python-docx's default template) and
-      docProps/thumbnail.jpeg: compressing them again was a fifth of the time filling took, and
-      LibreOffice ignores them (converting took the same time with or without). Each goes with its
-      relationship and its content type, so the package stays whole and opens in Word.
-    - style definitions nothing refers to (see ``_without_unused_styles``). stylesWithEffects goes
-      first: it names every style it copies, so while it stayed, every one of those stayed too.
-
-    Anything unexpected (not a zip, rels or content types that are not XML) keeps the file as it is,
-    for the fill to report or use.
-    """
-    try:
-        with zipfile.ZipFile(io.BytesIO(docx)) as package:
-            infos = package.infolist()
-            parts = {info.filename: package.read(info) for info in infos}
-    except (zipfile.BadZipFile, OSError, RuntimeError, ValueError):
-        return docx
-    try:
-        trimmed = _without_unused_styles(_without_leftovers(parts))
-    except etree.XMLSyntaxError:
-        return docx
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as package:
-        for info in infos:
-            if info.filename in trimmed:
-                package.writestr(info, trimmed[info.filename])
-    return out.getvalue()
-
-
-def _without_leftovers(parts: dict[str, bytes]) -> dict[str, bytes]:
-    """The parts without the _LEFTOVERS that only their own relationship leads to."""
-    rels = {name: etree.fromstring(data) for name, data in parts.items() if name.endswith(".rels")}
-    leftovers: dict[str, list[tuple[str, etree._Element]]] = {}
-    needed: set[str] = set()
-    for name, root in rels.items():
-        for rel in root.iter(_REL):
-            if rel.get("TargetMode") == "External":
-                continue
-            target = _target(name, rel.get("Target", ""))
-            if rel.get("Type") in _LEFTOVERS:
-                leftovers.setdefault(target, []).append((name, rel))
-            else:
-                needed.add(target)
-    dropped = {target for target in leftovers
-               if target in parts and target not in needed and _rels_of(target) not in parts}
-    if not dropped or _CONTENT_TYPES not in parts:
-        return parts
-    changed: set[str] = set()
-    for target in dropped:
-        for name, rel in leftovers[target]:
-            rel.getparent().remove(rel)
-            changed.add(name)
-    types = etree.fromstring(parts[_CONTENT_TYPES])
-    names = {target.lower() for target in dropped}  # part names ignore case
-    for override in list(types.iter(_OVERRIDE)):
-        if override.get("PartName", "").lstrip("/").lower() in names:
-            types.remove(override)
-    return ({name: data for name, data in parts.items() if name not in dropped}
-            | {name: _xml_bytes(rels[name]) for name in changed} | {_CONTENT_TYPES: _xml_bytes(types)})
-
-
-def _target(rels_name: str, target: str) -> str:
-    """The zip name of a relationship's target: "word/_rels/document.xml.rels" speaks for "word/"."""
-    source_folder = posixpath.dirname(posixpath.dirname(rels_name))
-    return posixpath.normpath(posixpath.join("/", source_folder, target)).lstrip("/")
-
-
-def _rels_of(part: str) -> str:
-    folder, name = posixpath.split(part)
-    return posixpath.join(folder, "_rels", f"{name}.rels")
-
-
-def _without_unused_styles(parts: dict[str, bytes]) -> dict[str, bytes]:
-    """The parts without the style definitions nothing in them refers to.
-
-    Templates saved by python-docx or Word carry some 160 style definitions (350 KB of XML) of which
-    a document uses a score. LibreOffice reads them all for every document it converts: that alone
-    measured 0.1 s of 0.27 s per document, and filling and saving the XML costs docxtpl time too.
-    A filled document refers to the same styles as its template (record text is escaped, never
-    markup), so unused ones cannot change a page. Latent styles, Word's list of built-in styles to
-    offer, stay. Anything unexpected (no styles, a style named by a tag) keeps the styles as they are.
-    """
-    if _STYLE_PART not in parts:
-        return parts
-    named = {value for name, data in parts.items() if name != _STYLE_PART and name.endswith(".xml")
-             for value in _VALUE.findall(data)}
-    if any(b"{" in value for value in named):
-        return parts
-    root = etree.fromstring(parts[_STYLE_PART])
-    styles = {style.get(f"{_W}styleId"): style for style in root.iter(f"{_W}style")}
-    wanted = [name.decode() for name in named] + [i for i, s in styles.items() if s.get(f"{_W}default") == "1"]
-    kept: set[str] = set()
-    while wanted:
-        name = wanted.pop()
-        if name in kept or name not in styles:
-            continue
-        kept.add(name)
-        wanted += [ref.get(f"{_W}val") for tag in ("basedOn", "link", "next")
-                   for ref in styles[name].iter(f"{_W}{tag}")]
-    for name, style in styles.items():
-        if name not in kept:
-            style.getparent().remove(style)
-    return parts | {_STYLE_PART: _xml_bytes(root)}
-
-
-def _xml_bytes(root: etree._Element) -> bytes:
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)

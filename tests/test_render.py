@@ -21,7 +21,8 @@ from lxml import etree
 
 from packgen import models
 from packgen.errors import TemplateProblem, ToolError
-from packgen.render import Picture, Renderer, _trimmed, template_variable_problems
+from packgen.render import Picture, Renderer, template_variable_problems
+from packgen.trim import trimmed
 
 LABELS = Path(__file__).resolve().parent.parent / "templates" / "labels.yaml"
 
@@ -334,7 +335,7 @@ def test_a_template_without_them_fills_the_same(folder):
 def test_the_template_as_trimmed_is_a_whole_package_itself(folder):
     # python-docx writes a filled document's content types afresh, so look at the template as held
     name = make_template(folder, "{{ name }}")
-    (folder / "held.docx").write_bytes(_trimmed((folder / name).read_bytes()))
+    (folder / "held.docx").write_bytes(trimmed((folder / name).read_bytes()))
     assert STYLES_WITH_EFFECTS not in members(folder / "held.docx")
     assert package_problems(folder / "held.docx") == []
 
@@ -480,7 +481,7 @@ def test_a_templates_preparation_is_kept_and_fills_the_same_document(folder, tmp
     def never(*args):
         raise AssertionError("prepared again")
 
-    monkeypatch.setattr("packgen.render._trimmed", never)
+    monkeypatch.setattr("packgen.render.trimmed", never)
     monkeypatch.setattr("docxtpl.DocxTemplate.patch_xml", never)
     again = Renderer(folder).render(name, {"name": "Amara Okafor", "late": True}, tmp_path / "2.docx")
 
