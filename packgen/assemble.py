@@ -10,8 +10,7 @@ Packs run to thousands of pages, so each step costs little per page: an input's 
 soon as its pages are copied, and a page's own drawing is never decoded and re-encoded to add its
 footer (see _stamp_footers).
 
-Text we draw (contents, footers) is real text in Liberation Sans, with DejaVu Sans for the
-characters Liberation lacks, so a school or pupil name in any script stays searchable and copyable.
+Text we draw (contents, footers) is real text (typeface.py), searchable and copyable.
 """
 
 from __future__ import annotations
@@ -20,7 +19,6 @@ import functools
 import io
 import itertools
 import re
-import unicodedata
 from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,13 +37,12 @@ from pypdf.generic import (
 )
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import cm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
 from packgen.collector import fewer_collections
 from packgen.errors import InputError, PackgenError, ToolError
 from packgen.files import replacing
+from packgen.typeface import Runs, Typeface, typeface
 
 CLASSIFICATION = "OFFICIAL-SENSITIVE"
 
@@ -121,7 +118,7 @@ def assemble_pack(
 def _assemble(cover: Path, nodes: Sequence[PackNode], dest: Path, *, footer: str, contents_title: str,
               title: str | None, password: str | None, pending: Collection[Path],
               wait: Callable[[], None] | None, ours: Collection[Path]) -> PackResult:
-    face = _typeface()
+    face = typeface()
     writer = PdfWriter()
     documents = [Path(cover), *_documents(nodes)]
     later = {Path(pdf) for pdf in pending}
@@ -274,145 +271,6 @@ def _add_outline(writer: PdfWriter, entries: list[_Entry], parent: IndirectObjec
         _add_outline(writer, entry.children, item)
 
 
-# -- fonts ----------------------------------------------------------------------------------------
-
-# (regular, bold) in order of preference; Debian's fonts-liberation, then fonts-dejavu-core.
-_FONT_FILES = (
-    ("/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf",
-     "/usr/share/fonts/truetype/liberation/LiberationSans-Bold.ttf"),
-    ("/usr/share/fonts/truetype/liberation2/LiberationSans-Regular.ttf",
-     "/usr/share/fonts/truetype/liberation2/LiberationSans-Bold.ttf"),
-    ("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
-     "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"),
-)
-
-
-class _Typeface:
-    """A sans-serif with fallbacks: each character is drawn in the first font that has it."""
-
-    def __init__(self, regular: list[TTFont], bold: list[TTFont]):
-        self._chains = {False: regular, True: bold}
-        self._font_of: dict[bool, dict[str, str]] = {False: {}, True: {}}  # char -> font name
-        for chain in self._chains.values():
-            for font in chain:
-                pdfmetrics.registerFont(font)
-
-    def runs(self, text: str, bold: bool = False) -> list[tuple[str, str]]:
-        """``text`` as (font name, piece) runs."""
-        font_of = self._font_of[bold]  # a pack measures and writes the same characters many times
-        runs: list[tuple[str, str]] = []
-        for char in text:
-            name = font_of.get(char) or self._choose(char, bold)
-            if runs and runs[-1][0] == name:
-                runs[-1] = (name, runs[-1][1] + char)
-            else:
-                runs.append((name, char))
-        return runs
-
-    def _choose(self, char: str, bold: bool) -> str:
-        chain = self._chains[bold]
-        font = next((f for f in chain if ord(char) in f.face.charToGlyph), None)
-        if font is None:
-            # No installed font can draw it (an emoji, say). reportlab would write code 0
-            # and the character would vanish from the text; mapping it to the font's
-            # "missing glyph" keeps it in the text layer, searchable, drawn as a box.
-            font = chain[0]
-            font.face.charToGlyph[ord(char)] = 0
-        self._font_of[bold][char] = font.fontName
-        return font.fontName
-
-    def width(self, text: str, size: float, bold: bool = False) -> float:
-        return sum(pdfmetrics.stringWidth(piece, name, size) for name, piece in self.runs(text, bold))
-
-    def draw(self, canvas: Canvas, x: float, y: float, text: str, size: float, bold: bool = False) -> None:
-        line = canvas.beginText(x, y)
-        for name, piece in self.runs(_visual_order(text), bold):
-            line.setFont(name, size)
-            line.textOut(piece)
-        canvas.drawText(line)
-
-    def encode(self, canvas: Canvas, text: str, bold: bool = False) -> _Runs:
-        """``text`` as reportlab would write it on ``canvas``: (font name, character codes) runs.
-
-        The codes belong to font subsets that reportlab makes for the whole document as
-        characters come, so they are only valid in the PDF ``canvas`` saves.
-        """
-        doc = canvas._doc  # what reportlab's own text objects pass to these font methods
-        encoded = []
-        for name, piece in self.runs(_visual_order(text), bold):
-            font = pdfmetrics.getFont(name)
-            for subset, codes in font.splitString(piece, doc):
-                encoded.append((font.getSubsetInternalName(subset, doc), codes))
-        return encoded
-
-    def fit(self, text: str, size: float, width: float, bold: bool = False) -> str:
-        """``text``, cut short with an ellipsis if it is wider than ``width``."""
-        if self.width(text, size, bold) <= width:
-            return text
-        while text and self.width(text + "…", size, bold) > width:
-            text = text[:-1]
-        return text.rstrip() + "…"
-
-    def wrap(self, text: str, size: float, width: float, bold: bool = False) -> list[str]:
-        lines: list[str] = []
-        line = ""
-        for word in text.split(" "):
-            candidate = f"{line} {word}" if line else word
-            if self.width(candidate, size, bold) <= width:
-                line = candidate
-                continue
-            if line:
-                lines.append(line)
-            while len(word) > 1 and self.width(word, size, bold) > width:  # longer than a line
-                cut = len(word) - 1
-                while cut > 1 and self.width(word[:cut], size, bold) > width:
-                    cut -= 1
-                lines.append(word[:cut])
-                word = word[cut:]
-            line = word
-        lines.append(line)
-        return lines
-
-
-_RTL = {"R", "AL"}
-_BETWEEN_RTL = {"WS", "ON", "CS", "ES", "ET", "NSM", "BN", "EN", "AN"}
-_RTL_RUN = re.compile(r"R(?:[nd]*R)*")
-_DIGITS = re.compile(r"[0-9\u0660-\u0669\u06f0-\u06f9]+")
-
-
-def _visual_order(text: str) -> str:
-    """Right-to-left words (Hebrew, Arabic) turned round for drawing left to right.
-
-    PDF text is stored in the order it is seen, and readers and text extractors turn
-    right-to-left runs back; drawn in typing order, "שלום" would show and copy reversed. Enough of
-    the Unicode bidi rules for names: a run of right-to-left letters, with the spaces and
-    punctuation between them, is reversed, digits inside it keep their order. (Arabic letters
-    are not joined: reportlab shapes text only with uharfbuzz, which we do not depend on.)
-    """
-    kinds = "".join(
-        "R" if k in _RTL else "d" if k in ("EN", "AN") else "n" if k in _BETWEEN_RTL else "L"
-        for k in map(unicodedata.bidirectional, text)
-    )
-    out = list(text)
-    for run in _RTL_RUN.finditer(kinds):
-        piece = text[run.start() : run.end()][::-1]
-        out[run.start() : run.end()] = _DIGITS.sub(lambda m: m.group()[::-1], piece)
-    return "".join(out)
-
-
-@functools.cache
-def _typeface() -> _Typeface:
-    families = [(r, b if Path(b).exists() else r) for r, b in _FONT_FILES if Path(r).exists()]
-    if not families:
-        raise ToolError(
-            "no font to draw the pack's contents and footers: install Liberation Sans "
-            "(on Debian or Ubuntu: `apt-get install fonts-liberation`)"
-        )
-    regular = [TTFont(f"PackgenSans{n}", r) for n, (r, _) in enumerate(families)]
-    bold = [TTFont(f"PackgenSans{n}-Bold", b) for n, (_, b) in enumerate(families)]
-    return _Typeface(regular, bold)
-
-
 # -- the contents ---------------------------------------------------------------------------------
 
 PAGE_W, PAGE_H = A4
@@ -450,7 +308,7 @@ class _Placed:
     top: float  # y of the top of its first line's box
 
 
-def _paginate(entries: list[_Entry], face: _Typeface) -> list[list[_Placed]]:
+def _paginate(entries: list[_Entry], face: Typeface) -> list[list[_Placed]]:
     """Lay the entries out on contents pages; page numbers play no part, so this comes first."""
     wrapped = []
     for entry in entries:
@@ -474,7 +332,7 @@ def _paginate(entries: list[_Entry], face: _Typeface) -> list[list[_Placed]]:
 
 
 def _draw_contents(
-    canvas: Canvas, layout: list[list[_Placed]], face: _Typeface, heading: str, subtitle: str
+    canvas: Canvas, layout: list[list[_Placed]], face: Typeface, heading: str, subtitle: str
 ) -> list[tuple[int, tuple[float, float, float, float], int]]:
     """Draw the contents pages on ``canvas``; each entry's link is (contents page, rect, target page)."""
     links = []
@@ -497,7 +355,7 @@ def _draw_contents(
     return links
 
 
-def _draw_entry(canvas: Canvas, face: _Typeface, placed: _Placed) -> tuple[float, float, float, float]:
+def _draw_entry(canvas: Canvas, face: Typeface, placed: _Placed) -> tuple[float, float, float, float]:
     style = _style(placed.entry.depth)
     x = LEFT + style.indent
     baseline = placed.top - style.size
@@ -532,9 +390,6 @@ FOOTER_BASELINE = 0.5 * cm
 FOOTER_MARGIN = 1.5 * cm
 
 
-_Runs = list[tuple[str, bytes]]  # text as (reportlab font name, character codes) runs
-
-
 @dataclass(frozen=True)
 class _Footer:
     """One page's footer: where it goes, and its "page X of N" as reportlab encoded it."""
@@ -542,7 +397,7 @@ class _Footer:
     width: float  # the page's width as seen, which places the text common to all footers
     matrix: tuple[float, ...]  # from the upright view to the page's own space
     number_x: float
-    number: _Runs
+    number: Runs
 
 
 @dataclass(frozen=True)
@@ -552,13 +407,13 @@ class _Drawn:
     contents: list[PageObject]
     links: list[tuple[int, tuple[float, float, float, float], int]]
     fonts: dict[str, IndirectObject]  # by reportlab's name: the fonts the footers are written in
-    common: dict[float, list[tuple[float, _Runs]]]  # by page width: (x, text) of what all footers say
+    common: dict[float, list[tuple[float, Runs]]]  # by page width: (x, text) of what all footers say
     footers: list[_Footer]  # one for each page of the pack, in order
 
 
 def _draw(
     layout: list[list[_Placed]],
-    face: _Typeface,
+    face: Typeface,
     heading: str,
     footer: str,
     placements: list[tuple[float, float, tuple[float, ...]]],
@@ -630,7 +485,7 @@ def _stamp_footers(writer: PdfWriter, drawn: _Drawn) -> None:
         )
 
 
-def _show(x: float, runs: _Runs, names: dict[str, NameObject]) -> str:
+def _show(x: float, runs: Runs, names: dict[str, NameObject]) -> str:
     """A text object writing ``runs`` from (x, FOOTER_BASELINE), fonts named as in the page's resources."""
     shown = " ".join(f"{names[font]} {FOOTER_SIZE} Tf <{codes.hex()}> Tj" for font, codes in runs)
     return f"BT 1 0 0 1 {_numbers((x, FOOTER_BASELINE))} Tm {shown} ET"
