@@ -94,22 +94,26 @@ class Keys:
 
     ``data_read(template, context)`` gives what of a context the template reads, in canonical's
     form (render.Renderer.data_read: only the places its source reaches, see reads.py); without
-    it, the whole context counts.
+    it, the whole context counts. ``template_digest(template)`` gives the SHA-256 of the template
+    file (render.Renderer.template_digest: of the very bytes it fills from); without it, the file is
+    read here.
     """
 
     def __init__(self, templates: Path, labels: str = "labels.yaml",
-                 data_read: Callable[[str, Mapping[str, Any]], Any] | None = None):
+                 data_read: Callable[[str, Mapping[str, Any]], Any] | None = None,
+                 template_digest: Callable[[str], str] | None = None):
         self.templates = Path(templates)
         self._labels = labels
         self._digests: dict[str, str] = {}
         self._code = code_digest()
         self._data_read = data_read or (lambda template, context: canonical(context))
+        self._template_digest = template_digest or self._file
 
     def key(self, template: str, context: Mapping[str, Any]) -> str | None:
         """The key of ``template`` filled with ``context``; None when the data cannot be keyed."""
         try:
             data = _dumps(self._data_read(template, context))
-            parts = (self._code, template, self._file(template), self._file(self._labels), data)
+            parts = (self._code, template, self._template_digest(template), self._file(self._labels), data)
         except (Uncacheable, OSError, TemplateProblem):  # an unreadable template: filling says what is wrong
             return None
         digest = hashlib.sha256(b"packgen document\0")

@@ -26,6 +26,8 @@ from pathlib import Path
 
 from lxml import etree
 
+from .trim import styles_reached
+
 _W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 _R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _PR = "http://schemas.openxmlformats.org/package/2006/relationships"
@@ -111,13 +113,7 @@ def _numbered_styles(package: Package) -> bool:
         if name == DOCUMENT or _HEADER_OR_FOOTER.fullmatch(name):
             root = package.document if name == DOCUMENT else _xml(data)
             wanted += root.xpath("//w:pStyle/@w:val | //w:rStyle/@w:val | //w:tblStyle/@w:val", namespaces=_NS)
-    used: set[str] = set()
-    while wanted:
-        name = wanted.pop()
-        if name in used or name not in based_on:
-            continue
-        used.add(name)
-        wanted += based_on[name][0]
+    used = styles_reached(wanted, {name: parents for name, (parents, _, _) in based_on.items()})
     return any(number in numbered for name in used for number in based_on[name][2])
 
 

@@ -291,7 +291,7 @@ def _look_up(batches: Sequence[tuple[Sequence[DocumentSpec], Path, Path, dict[st
     the last build left in the output folder under the same key stay there; those in its cache are
     copied into the staging folder; the others are listed to be made (rendered, converted, cached)."""
     # A key holds only the data its template reads: an edit remakes only documents that print it.
-    keys = Keys(renderer.templates_dir, data_read=renderer.data_read)
+    keys = Keys(renderer.templates_dir, data_read=renderer.data_read, template_digest=renderer.template_digest)
     results, to_make = [], []
     for specs, stage, out, placed in batches:
         cache = DocumentCache(out)

@@ -258,7 +258,7 @@ class Renderer:
         self._saved_files: dict[str, tuple[bytes, str]] = {}
         self._reads = template_reads.TemplateReads(
             self.environment, sources=lambda template: jinja_sources(self._template(template)),
-            file_digest=lambda template: self._saved(template)[1], code=_packgen_code)
+            file_digest=self.template_digest, code=_packgen_code)
 
     def render(self, template: str, context: Mapping[str, Any], destination: Path) -> Path:
         """Write ``template`` filled with ``context`` to ``destination`` (atomically, owner-only)."""
@@ -287,6 +287,10 @@ class Renderer:
     def reads(self, template: str) -> list[template_reads.Read] | None:
         """The reads of ``template`` (None: its whole context counts), worked out once per file."""
         return self._reads.of(template)
+
+    def template_digest(self, template: str) -> str:
+        """The SHA-256 of the template file as this renderer read it (once) and fills from it."""
+        return self._saved(template)[1]
 
     def _saved(self, template: str) -> tuple[bytes, str]:
         """The template file's bytes and their SHA-256, read once."""

@@ -9,6 +9,7 @@ import io
 import posixpath
 import re
 import zipfile
+from collections.abc import Iterable, Mapping
 
 from lxml import etree
 
@@ -124,18 +125,26 @@ def _without_unused_styles(parts: dict[str, bytes]) -> dict[str, bytes]:
     root = etree.fromstring(parts[_STYLE_PART])
     styles = {style.get(f"{_W}styleId"): style for style in root.iter(f"{_W}style")}
     wanted = [name.decode() for name in named] + [i for i, s in styles.items() if s.get(f"{_W}default") == "1"]
-    kept: set[str] = set()
-    while wanted:
-        name = wanted.pop()
-        if name in kept or name not in styles:
-            continue
-        kept.add(name)
-        wanted += [ref.get(f"{_W}val") for tag in ("basedOn", "link", "next")
-                   for ref in styles[name].iter(f"{_W}{tag}")]
+    kept = styles_reached(wanted, {name: [ref.get(f"{_W}val") for tag in ("basedOn", "link", "next")
+                                          for ref in style.iter(f"{_W}{tag}")]
+                                   for name, style in styles.items()})
     for name, style in styles.items():
         if name not in kept:
             style.getparent().remove(style)
     return parts | {_STYLE_PART: _xml_bytes(root)}
+
+
+def styles_reached(start: Iterable[str], links: Mapping[str, Iterable[str]]) -> set[str]:
+    """The styles ``start`` names and every style they lead to through ``links`` (each style's
+    based-on and other related styles); a name no style has is left out."""
+    reached: set[str] = set()
+    wanted = list(start)
+    while wanted:
+        name = wanted.pop()
+        if name not in reached and name in links:
+            reached.add(name)
+            wanted += links[name]
+    return reached
 
 
 def _xml_bytes(root: etree._Element) -> bytes:

@@ -219,7 +219,8 @@ def test_a_new_packgen_version_makes_every_document_afresh(rebuild, monkeypatch)
 
 def test_a_damaged_cache_entry_is_made_again_never_served(rebuild):
     data = load_school(rebuild.school)
-    keys = Keys(DEFAULT_TEMPLATES, data_read=Renderer(DEFAULT_TEMPLATES).data_read)  # as the pipeline's
+    renderer = Renderer(DEFAULT_TEMPLATES)
+    keys = Keys(DEFAULT_TEMPLATES, data_read=renderer.data_read, template_digest=renderer.template_digest)
     mine = documents.agreement(data, "p01", NOW.date())
     other = documents.agreement(data, "p03", NOW.date())
     entry = rebuild.out / CACHE_DIR / "documents"
@@ -318,6 +319,21 @@ def test_a_key_changes_with_every_input_it_is_made_from(tmp_path, monkeypatch):
     monkeypatch.undo()
     (templates / "labels.yaml").write_text((templates / "labels.yaml").read_text() + "\n# a comment\n")
     assert Keys(templates).key("visit.docx", context) != key
+
+
+def test_a_key_is_of_the_template_as_the_renderer_read_it_though_the_file_changes_after(tmp_path):
+    # Staff may save a template in Word while a build runs: the key names the bytes that are filled.
+    templates = tmp_path / "templates"
+    shutil.copytree(DEFAULT_TEMPLATES, templates)
+    context = {"pupil": load_school(MINI).pupils["p01"].pupil, "rows": [], "generated_on": date(2026, 9, 2)}
+    renderer = Renderer(templates)
+    keys = Keys(templates, template_digest=renderer.template_digest)
+    before = keys.key("visit.docx", context)
+
+    shutil.copy(templates / "review.docx", templates / "visit.docx")
+
+    assert Keys(templates, template_digest=renderer.template_digest).key("visit.docx", context) == before
+    assert Keys(templates, template_digest=Renderer(templates).template_digest).key("visit.docx", context) != before
 
 
 def test_values_a_template_would_print_differently_have_different_keys():
