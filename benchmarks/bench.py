@@ -39,9 +39,9 @@ sys.path.insert(0, str(REPO))
 
 from benchmarks.schools import edit_one_record, make_school  # noqa: E402
 import packgen  # noqa: E402
-from packgen.convert import find_soffice  # noqa: E402
-from packgen.office_profiles import settle  # noqa: E402
-from packgen.pipeline import build_packs  # noqa: E402
+from packgen.office.convert import find_soffice  # noqa: E402
+from packgen.office.profiles import settle  # noqa: E402
+from packgen.build.pipeline import build_packs  # noqa: E402
 
 TARGETS = {
     "cold_vs_naive": 12.0,  # cold 30-pupil build at least 12x faster than the naive way
@@ -74,7 +74,7 @@ def main() -> None:
         # A snapshot of the code and templates: packgen's cache keys include its own source, so an edit
         # in the working copy during the run would (rightly) make the next build start afresh.
         snapshot = Path(work) / "snapshot"
-        for name in ("packgen", "templates", "benchmarks", "data"):
+        for name in ("packgen", "benchmarks", "data"):
             shutil.copytree(REPO / name, snapshot / name, ignore=shutil.ignore_patterns("__pycache__"))
         environment = os.environ | {"PYTHONPATH": str(snapshot)}
         for pupils in args.sizes:

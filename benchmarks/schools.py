@@ -11,7 +11,7 @@ from pathlib import Path
 
 import yaml
 
-from packgen.upn import check_letter
+from packgen.records.upn import check_letter
 
 DEMO = Path(__file__).resolve().parent.parent / "data" / "brookfield-academy"
 

@@ -16,9 +16,14 @@ from pathlib import Path
 
 import click
 
-from . import __version__, evidence, mail, pipeline, readiness, where
-from .errors import DataError, PackgenError
-from .load import load_school
+from packgen import __version__
+from packgen.records import evidence
+from packgen.mail import send as mail
+from packgen.build import pipeline
+from packgen.readiness import rules as readiness
+from packgen.records import whereabouts as where
+from packgen.errors import DataError, PackgenError
+from packgen.records.read import load_school
 
 BUG_EXIT = 70
 PACK_PASSWORD_ENV = "PACKGEN_PACK_PASSWORD"
@@ -411,7 +416,7 @@ def serve(school: Path, out_root: Path, templates: Path, host: str, port: int, n
     """
     import webbrowser
 
-    from . import web
+    from packgen import web
 
     load_school(school)  # a folder that is not a school is said here, not on a page
     password_hash = None

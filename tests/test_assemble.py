@@ -14,7 +14,7 @@ from pypdf.generic import DictionaryObject, NameObject, RectangleObject
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.pdfgen.canvas import Canvas
 
-from packgen.assemble import PackNode, assemble_pack
+from packgen.pack.assemble import PackNode, assemble_pack
 from packgen.errors import InputError
 
 FOOTER = "Szkoła Şişli & Brookfield Academy · Evidence pack"

@@ -23,16 +23,16 @@ from docx import Document
 from pypdf import PdfReader
 
 import packgen
-from packgen import documents
-from packgen.cache import CACHE_DIR, DocumentCache, Keys, canonical, forget_pack_state
-from packgen.convert import MAX_WORKERS, WARM_UP
+from packgen.documents import plan as documents
+from packgen.build.cache import CACHE_DIR, DocumentCache, Keys, canonical, forget_pack_state
+from packgen.office.convert import MAX_WORKERS, WARM_UP
 from packgen.errors import InputError, TemplateProblem
-from packgen.load import load_school
-from packgen.pipeline import DEFAULT_TEMPLATES, PACK_NAME, PackOptions, build_pack, build_packs
-from packgen.render import Renderer
+from packgen.records.read import load_school
+from packgen.build.pipeline import DEFAULT_TEMPLATES, PACK_NAME, PackOptions, build_pack, build_packs
+from packgen.documents.fill import Renderer
 
-from .conftest import edit_record, run_cli
-from .test_convert import logging_soffice, make_docx
+from tests.conftest import edit_record, run_cli
+from tests.test_convert import logging_soffice, make_docx
 
 JOINED_MARK = re.compile(rb"packgenDoc[0-9]+")  # combine.py's bookmark at the start of each joined document
 

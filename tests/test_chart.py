@@ -14,10 +14,10 @@ from datetime import date, timedelta
 import pytest
 from PIL import Image, ImageColor
 
-from packgen import chart
-from packgen.chart import AttendanceChart, attendance_chart, layout
+from packgen.documents import chart
+from packgen.documents.chart import AttendanceChart, attendance_chart, layout
 from packgen.errors import ToolError
-from packgen.models import AttendancePeriod
+from packgen.records.models import AttendancePeriod
 
 NAVY, BASELINE, GRID = (ImageColor.getrgb(c) for c in (chart.NAVY, chart.BASELINE, chart.GRID))
 

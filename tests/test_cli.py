@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from .conftest import DEMO, edit_record, run_cli
-from .test_mail import smtp_server  # noqa: F401  (a real aiosmtpd server on 127.0.0.1)
+from tests.conftest import DEMO, edit_record, run_cli
+from tests.test_mail import smtp_server  # noqa: F401  (a real aiosmtpd server on 127.0.0.1)
 
 TODAY = "2026-11-23"
 

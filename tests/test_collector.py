@@ -5,7 +5,7 @@ from __future__ import annotations
 import gc
 import threading
 
-from packgen.collector import fewer_collections
+from packgen.runtime.collection import fewer_collections
 
 
 def test_thresholds_are_raised_inside_and_put_back_after_nested_blocks():

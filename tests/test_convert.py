@@ -17,8 +17,9 @@ import pytest
 from docx import Document
 from pypdf import PdfReader
 
-from packgen import convert, office_profiles
-from packgen.convert import convert_to_pdf
+from packgen.office import convert
+from packgen.office import profiles as office_profiles
+from packgen.office.convert import convert_to_pdf
 from packgen.errors import InputError, TemplateProblem, ToolError
 
 REAL_SOFFICE = "/usr/bin/soffice"

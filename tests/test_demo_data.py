@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from packgen.load import load_school
-from packgen.models import Provider, PupilFile, SchoolFile
+from packgen.records.read import load_school
+from packgen.records.models import Provider, PupilFile, SchoolFile
 
-from .conftest import DEMO
+from tests.conftest import DEMO
 
 TODAY = date(2026, 11, 23)  # the demo's "today": GAPS.md lists the readiness findings on this date
 SCHOOL_FILE = DEMO / "school.yaml"

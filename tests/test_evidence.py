@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from pypdf import PdfWriter
 
-from packgen.evidence import unreadable
+from packgen.records.evidence import unreadable
 
-from .conftest import run_cli
+from tests.conftest import run_cli
 
 MINI = Path(__file__).resolve().parent / "fixtures" / "mini-school"
 SCAN = MINI / "evidence" / "agreement-p01.pdf"

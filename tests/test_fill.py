@@ -10,15 +10,15 @@ from pathlib import Path
 
 import pytest
 
-from packgen import documents
+from packgen.documents import plan as documents
 from packgen.errors import TemplateProblem
-from packgen.fill import fill_documents
-from packgen.render import Renderer
-from packgen.forked import PARALLEL_FROM
-from packgen.load import load_school
-from packgen.pipeline import DEFAULT_TEMPLATES
+from packgen.build.parallel_fill import fill_documents
+from packgen.documents.fill import Renderer
+from packgen.runtime.workers import PARALLEL_FROM
+from packgen.records.read import load_school
+from packgen.build.pipeline import DEFAULT_TEMPLATES
 
-from .conftest import DEMO
+from tests.conftest import DEMO
 
 TODAY = date(2026, 11, 23)
 

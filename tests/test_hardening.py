@@ -16,8 +16,8 @@ from pypdf import PdfReader
 
 from packgen.errors import TemplateProblem
 
-from .conftest import edit_record, run_cli
-from .test_render import fill, folder  # noqa: F401  (a templates folder to fill tiny templates from)
+from tests.conftest import edit_record, run_cli
+from tests.test_render import fill, folder  # noqa: F401  (a templates folder to fill tiny templates from)
 
 # ---------------------------------------------------------------- record text is data, never code
 

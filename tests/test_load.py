@@ -18,9 +18,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from packgen.errors import DataError, InputError, Problem
-from packgen.load import load_school
-from packgen.models import SchoolData
-from packgen.upn import check_letter, upn_problem
+from packgen.records.read import load_school
+from packgen.records.models import SchoolData
+from packgen.records.upn import check_letter, upn_problem
 
 MINI = Path(__file__).resolve().parent / "fixtures" / "mini-school"
 

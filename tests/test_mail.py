@@ -33,14 +33,16 @@ from cryptography.x509.oid import NameOID
 from pypdf import PdfReader
 from reportlab.pdfgen import canvas
 
-from packgen import documents, mail, pipeline
-from packgen.documents import DocumentSpec
+from packgen.documents import plan as documents
+from packgen.mail import send as mail
+from packgen.build import pipeline
+from packgen.documents.plan import DocumentSpec
 from packgen.errors import BusyError, DataError, TemplateProblem
-from packgen.load import load_school
-from packgen.mail import MailError, SmtpSettings
-from packgen.models import SafeguardingPractice, SchoolData
+from packgen.records.read import load_school
+from packgen.mail.send import MailError, SmtpSettings
+from packgen.records.models import SafeguardingPractice, SchoolData
 
-REPO_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+REPO_TEMPLATES = Path(__file__).resolve().parent.parent / "packgen" / "templates"
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "mini-school"
 TODAY = date(2026, 9, 2)
 NOW = datetime(2026, 9, 2, 9, 30, tzinfo=timezone.utc)

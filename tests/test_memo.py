@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import stat
 
-from packgen.memo import DiskMemo
+from packgen.runtime.store import DiskMemo
 
 
 def counting(result: bytes):

@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from packgen.load import load_school
-from packgen.lock import exclusive
-from packgen.redact import initials
+from packgen.records.read import load_school
+from packgen.build.lock import exclusive
+from packgen.records.redact import initials
 
-from .conftest import run_cli
+from tests.conftest import run_cli
 
 MINI = Path(__file__).resolve().parent / "fixtures" / "mini-school"
 TODAY = "2026-11-23"

@@ -19,16 +19,16 @@ import pytest
 from docx import Document
 from pypdf import PdfReader
 
-from packgen import documents
-from packgen.chart import attendance_chart
+from packgen.documents import plan as documents
+from packgen.documents.chart import attendance_chart
 from packgen.errors import TemplateProblem
-from packgen.load import load_school
-from packgen.models import AttendancePeriod
-from packgen.readiness import RULES, assess
-from packgen.render import Picture, Renderer
+from packgen.records.read import load_school
+from packgen.records.models import AttendancePeriod
+from packgen.readiness.rules import RULES, assess
+from packgen.documents.fill import Picture, Renderer
 
-from .conftest import DEMO, REPO
-from .test_pipeline import outline_tree
+from tests.conftest import DEMO, REPO
+from tests.test_pipeline import outline_tree
 
 TODAY = date(2026, 11, 23)
 
@@ -223,7 +223,7 @@ def one_tag(tmp_path):
     def make(tag: str) -> Renderer:
         folder = tmp_path / "templates"
         folder.mkdir(exist_ok=True)
-        shutil.copy(REPO / "templates" / "labels.yaml", folder)
+        shutil.copy(REPO / "packgen" / "templates" / "labels.yaml", folder)
         document = Document()
         document.add_paragraph(tag)
         document.save(folder / "tag.docx")

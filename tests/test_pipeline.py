@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from packgen.documents import display_name
-from packgen.load import load_school
+from packgen.documents.plan import display_name
+from packgen.records.read import load_school
 
-from .conftest import DEMO, edit_record, run_cli
+from tests.conftest import DEMO, edit_record, run_cli
 
 
 @pytest.fixture(scope="module")
@@ -209,7 +209,7 @@ def test_a_broken_template_fails_cleanly_and_keeps_the_earlier_pack(built, tmp_p
     from docx import Document
 
     templates = tmp_path / "templates"
-    shutil.copytree(Path(__file__).resolve().parent.parent / "templates", templates)
+    shutil.copytree(Path(__file__).resolve().parent.parent / "packgen" / "templates", templates)
     document = Document(templates / "visit.docx")
     document.add_paragraph("{{ no_such_value }}")
     document.save(templates / "visit.docx")

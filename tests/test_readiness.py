@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from packgen.load import load_school
-from packgen.models import PupilFile, Provider, SchoolData, SchoolFile
-from packgen.readiness import (
+from packgen.records.read import load_school
+from packgen.records.models import PupilFile, Provider, SchoolData, SchoolFile
+from packgen.readiness.rules import (
     RULES,
     Finding,
     assess,
@@ -33,8 +33,8 @@ from packgen.readiness import (
     r17_governance,
 )
 
-from .conftest import DEMO
-from .test_demo_data import demo_gaps
+from tests.conftest import DEMO
+from tests.test_demo_data import demo_gaps
 
 TODAY = date(2026, 11, 23)  # a Monday, three weeks into the default Autumn 2 (2 Nov to 18 Dec 2026)
 

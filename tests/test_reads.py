@@ -15,12 +15,13 @@ from pathlib import Path
 import pytest
 import yaml
 
-from packgen import reads, render
-from packgen.cache import Keys, canonical
+from packgen.documents import reads
+from packgen.documents import fill as render
+from packgen.build.cache import Keys, canonical
 from packgen.errors import DataError
-from packgen.load import load_school
-from packgen.pipeline import DEFAULT_TEMPLATES, PackOptions, _plan_pack
-from packgen.render import Renderer
+from packgen.records.read import load_school
+from packgen.build.pipeline import DEFAULT_TEMPLATES, PackOptions, _plan_pack
+from packgen.documents.fill import Renderer
 
 MINI = Path(__file__).resolve().parent / "fixtures" / "mini-school"
 DEMO = Path(__file__).resolve().parent.parent / "data" / "brookfield-academy"

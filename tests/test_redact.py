@@ -6,10 +6,10 @@ import json
 
 import pytest
 
-from packgen.load import load_school
-from packgen.redact import initials, redact
+from packgen.records.read import load_school
+from packgen.records.redact import initials, redact
 
-from .conftest import DEMO
+from tests.conftest import DEMO
 
 
 @pytest.fixture(scope="module")

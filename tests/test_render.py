@@ -19,12 +19,12 @@ from docx import Document
 from docx.oxml.ns import qn
 from lxml import etree
 
-from packgen import models
+from packgen.records import models
 from packgen.errors import TemplateProblem, ToolError
-from packgen.render import Picture, Renderer, template_variable_problems
-from packgen.trim import trimmed
+from packgen.documents.fill import Picture, Renderer, template_variable_problems
+from packgen.documents.trim import trimmed
 
-LABELS = Path(__file__).resolve().parent.parent / "templates" / "labels.yaml"
+LABELS = Path(__file__).resolve().parent.parent / "packgen" / "templates" / "labels.yaml"
 
 
 @pytest.fixture
@@ -481,7 +481,7 @@ def test_a_templates_preparation_is_kept_and_fills_the_same_document(folder, tmp
     def never(*args):
         raise AssertionError("prepared again")
 
-    monkeypatch.setattr("packgen.render.trimmed", never)
+    monkeypatch.setattr("packgen.documents.fill.trimmed", never)
     monkeypatch.setattr("docxtpl.DocxTemplate.patch_xml", never)
     again = Renderer(folder).render(name, {"name": "Amara Okafor", "late": True}, tmp_path / "2.docx")
 

@@ -6,8 +6,8 @@ from datetime import date, timedelta
 
 import pytest
 
-from packgen.models import TermDate
-from packgen.terms import Calendar, easter_sunday, english_half_terms, period_at
+from packgen.records.models import TermDate
+from packgen.records.calendar import Calendar, easter_sunday, english_half_terms, period_at
 
 
 def term_dates(*rows: tuple[str, str, str]) -> list[TermDate]:

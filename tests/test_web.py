@@ -25,14 +25,14 @@ import pytest
 from aiosmtpd.controller import Controller
 from pypdf import PdfReader
 
-from packgen import mail
-from packgen.documents import display_name
+from packgen.mail import send as mail
+from packgen.documents.plan import display_name
 from packgen.errors import InputError
-from packgen.load import load_school
+from packgen.records.read import load_school
 from packgen.web import Settings, create_app, hash_password, records
 from packgen.web.jobs import PackJob
 
-from .conftest import DEMO
+from tests.conftest import DEMO
 
 MINI = Path(__file__).resolve().parent / "fixtures" / "mini-school"
 TODAY = date(2026, 11, 23)  # the demo's "today" (GAPS.md)

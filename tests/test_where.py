@@ -6,11 +6,11 @@ from datetime import datetime
 
 import pytest
 
-from packgen.load import load_school
-from packgen.models import Session
-from packgen.where import whereabouts
+from packgen.records.read import load_school
+from packgen.records.models import Session
+from packgen.records.whereabouts import whereabouts
 
-from .conftest import DEMO, run_cli
+from tests.conftest import DEMO, run_cli
 
 TUESDAY_10AM = datetime(2026, 11, 24, 10, 0)
 

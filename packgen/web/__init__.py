@@ -8,8 +8,8 @@ writes the same file, checked by the same loader as ``packgen check``.
 
 from __future__ import annotations
 
-from .app import Settings, create_app, is_loopback
-from .security import hash_password
-from .server import smtp_from_environment, start
+from packgen.web.app import Settings, create_app, is_loopback
+from packgen.web.security import hash_password
+from packgen.web.server import smtp_from_environment, start
 
 __all__ = ["Settings", "create_app", "hash_password", "is_loopback", "smtp_from_environment", "start"]

@@ -10,13 +10,13 @@ from pathlib import Path
 
 from flask import Flask, current_app, render_template
 
-from .. import __version__
-from ..errors import DataError, InputError, PackgenError, ToolError
-from ..mail import SmtpSettings
-from ..pipeline import DEFAULT_TEMPLATES
-from ..render import LABELS_FILE, load_wording
-from . import security
-from .jobs import PackJob
+from packgen import __version__
+from packgen.errors import DataError, InputError, PackgenError, ToolError
+from packgen.mail.send import SmtpSettings
+from packgen.build.pipeline import DEFAULT_TEMPLATES
+from packgen.documents.fill import LABELS_FILE, load_wording
+from packgen.web import security
+from packgen.web.jobs import PackJob
 
 MARKING = "OFFICIAL-SENSITIVE"
 
@@ -63,7 +63,7 @@ def create_app(settings: Settings, *, secret_key: bytes | None = None) -> Flask:
     app.extensions["packgen_pack"] = PackJob()
     app.extensions["packgen_words"] = load_wording(settings.templates / LABELS_FILE)
 
-    from . import edit_views, views  # the views use current_app, so they come after the app exists
+    from packgen.web import edit_views, views  # the views use current_app, so they come after the app exists
 
     app.register_blueprint(views.pages)
     app.register_blueprint(edit_views.form_pages)
@@ -103,7 +103,7 @@ def _page_helpers(app: Flask) -> None:
 
 def _school_name() -> str:
     """The school's name for the page header, even on a page about records that do not load."""
-    from .views import school_data
+    from packgen.web.views import school_data
 
     try:
         return school_data().school.school.name

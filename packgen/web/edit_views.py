@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 
-from . import edits, forms
-from .app import settings
-from ..documents import display_name
-from .views import school_data
+from packgen.web import edits, forms
+from packgen.web.app import settings
+from packgen.documents.plan import display_name
+from packgen.web.views import school_data
 
 form_pages = Blueprint("forms", __name__)
 

@@ -18,9 +18,9 @@ from typing import Any
 from pydantic import BaseModel
 from ruamel.yaml.comments import CommentedMap
 
-from ..models import PupilFile, Review, Visit
-from . import records
-from .forms import Built, FormSpec, build, place, sessions_text
+from packgen.records.models import PupilFile, Review, Visit
+from packgen.web import records
+from packgen.web.forms import Built, FormSpec, build, place, sessions_text
 
 RECORD_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")  # as load.py names records: a slug, at most 64 long
 _saving = threading.Lock()

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
 
-from ..errors import Problem
-from ..models import Placement, Review, TargetProgress
+from packgen.errors import Problem
+from packgen.records.models import Placement, Review, TargetProgress
 
 Kind = Literal["text", "long", "date", "number", "choice", "check", "yesno", "lines", "sessions"]
 

@@ -14,8 +14,8 @@ import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ..errors import DataError, PackgenError
-from ..pipeline import PackBuilt, Progress as StepProgress
+from packgen.errors import DataError, PackgenError
+from packgen.build.pipeline import PackBuilt, Progress as StepProgress
 
 # Where each step of a build starts and ends on the bar (percent): converting is most of the time.
 STEPS = {"render": (2, 20), "convert": (20, 85), "assemble": (85, 95)}

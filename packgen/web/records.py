@@ -31,8 +31,8 @@ from ruamel.yaml.error import CommentMark
 from ruamel.yaml.tokens import CommentToken
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString, FoldedScalarString, LiteralScalarString
 
-from ..errors import DataError, Problem
-from ..load import load_school
+from packgen.errors import DataError, Problem
+from packgen.records.read import load_school
 
 FOLD_AT = 96  # new long text is folded like the demo records: lines of about 100 characters
 RECORD_PARTS = ("school.yaml", "providers", "pupils")

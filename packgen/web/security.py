@@ -23,7 +23,7 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.security import check_password_hash, generate_password_hash
 
 if TYPE_CHECKING:
-    from .app import Settings
+    from packgen.web.app import Settings
 
 MAX_FAILURES = 5  # wrong passwords in a row before the page makes the next try wait
 LOCKOUT_SECONDS = 30
@@ -50,7 +50,7 @@ class QuietFlask(Flask):
 
 
 def install(app: Flask, settings: Settings) -> None:
-    from .app import is_loopback
+    from packgen.web.app import is_loopback
 
     CSRFProtect(app)
     app.config.update(

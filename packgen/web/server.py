@@ -12,7 +12,7 @@ from pathlib import Path
 from flask import Flask
 from werkzeug.serving import BaseWSGIServer, make_server
 
-from ..mail import SmtpSettings
+from packgen.mail.send import SmtpSettings
 
 
 

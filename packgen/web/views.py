@@ -19,13 +19,16 @@ from flask import Blueprint, abort, current_app, flash, g, jsonify, redirect, re
     send_from_directory, url_for
 from pypdf import PdfReader
 
-from .. import documents, mail, pipeline, readiness
-from ..documents import DocumentSpec, RegisterRow
-from ..load import load_school
-from ..models import SchoolData
-from ..readiness import Finding
-from .app import settings, today
-from .jobs import PackJob
+from packgen.documents import plan as documents
+from packgen.mail import send as mail
+from packgen.build import pipeline
+from packgen.readiness import rules as readiness
+from packgen.documents.plan import DocumentSpec, RegisterRow
+from packgen.records.read import load_school
+from packgen.records.models import SchoolData
+from packgen.readiness.rules import Finding
+from packgen.web.app import settings, today
+from packgen.web.jobs import PackJob
 
 pages = Blueprint("pages", __name__)
 

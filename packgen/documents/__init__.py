@@ -1,0 +1,1 @@
+"""Documents: what a school yields (one spec per document) and filling Word templates with it."""

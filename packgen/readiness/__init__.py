@@ -1,0 +1,1 @@
+"""Inspection readiness: the rules, applied to a school's records, each finding citing its source."""

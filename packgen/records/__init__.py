@@ -1,0 +1,1 @@
+"""Records: a school folder read into typed objects, checked, and the facts derived from them alone."""
