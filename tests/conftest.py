@@ -2,21 +2,34 @@
 
 from __future__ import annotations
 
+import email
 import os
+import shlex
 import shutil
+import socket
+import ssl
 import tempfile
+from dataclasses import dataclass, field
+from email import policy
+from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
 import yaml
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, Envelope, LoginPassword
 from click.testing import CliRunner, Result
+from docx import Document
+from pypdf import PdfReader
 
 from packgen.cli import main
+from packgen.documents.fill import Renderer
 
 REPO = Path(__file__).resolve().parent.parent
 DEMO = REPO / "data" / "brookfield-academy"
-
-
+TEMPLATES = REPO / "packgen" / "templates"
+LABELS = TEMPLATES / "labels.yaml"
+MINI = REPO / "tests" / "fixtures" / "mini-school"
 def pytest_configure(config):
     """Give this test run its own temporary folder, so LibreOffice processes it starts can be told apart."""
     config.packgen_tmp = Path(tempfile.mkdtemp(prefix="packgen-tests-"))
@@ -88,3 +101,163 @@ def demo_build(tmp_path_factory) -> dict:
     result = run_cli("build", school, "--out", out, "--today", DEMO_TODAY, "--quiet")
     assert result.exit_code == 0, result.output
     return {"school": school, "out": out, "pack": out / DEMO.name / "evidence-pack.pdf", "result": result}
+
+
+REAL_SOFFICE = "/usr/bin/soffice"
+
+
+def make_docx(path: Path, *paragraphs: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    document = Document()
+    for text in paragraphs:
+        document.add_paragraph(text)
+    document.save(path)
+    return path
+
+
+def fake_soffice(folder: Path, body: str) -> Path:
+    """A stand-in `soffice` program: a shell script (for a LibreOffice that hangs or lies)."""
+    script = folder / "soffice"
+    script.write_text("#!/bin/sh\n" + body + "\n")
+    script.chmod(0o700)
+    return script
+
+
+def logging_soffice(folder: Path, log: Path, keep: Path | None = None) -> Path:
+    """The real LibreOffice, behind a script that notes each time it is started and with what (and
+    with ``keep``, puts there each document it converted once it is done, as LibreOffice's own log
+    names them: a copy, or an empty file if the document was moved on meanwhile)."""
+    run = f'echo "$*" >> {shlex.quote(str(log))}\n'
+    if keep is None:
+        return fake_soffice(folder, run + f'exec {REAL_SOFFICE} "$@"')
+    keep.mkdir(parents=True, exist_ok=True)
+    where = shlex.quote(str(keep))
+    # LibreOffice's output goes to convert's log file, which this script can read back as its own.
+    return fake_soffice(folder, run + f"""{REAL_SOFFICE} "$@"; status=$?
+sed -n 's/^convert \\(.*\\) -> .* using filter.*/\\1/p' /proc/$$/fd/1 | while IFS= read -r doc; do
+    cp "$doc" {where}/$$-"${{doc##*/}}" 2>/dev/null || : > {where}/$$-"${{doc##*/}}"
+done
+exit $status""")
+
+
+USER, PASSWORD = "ap@larkspur.example", "correct horse battery staple"
+
+
+@dataclass
+class Recorder:
+    """An aiosmtpd handler that keeps every message it accepts and refuses the addresses it is told to."""
+
+    refuse: set[str] = field(default_factory=set)
+    received: list[Envelope] = field(default_factory=list)
+
+    async def handle_MAIL(self, server, session, envelope, address, mail_options):
+        if address in self.refuse:
+            return "553 5.7.1 Sender not allowed"
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address in self.refuse:
+            return "550 5.1.1 No such mailbox here"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        self.received.append(envelope)
+        return "250 Message accepted for delivery"
+
+    def messages(self) -> list[EmailMessage]:
+        return [email.message_from_bytes(e.original_content, policy=policy.default) for e in self.received]
+
+
+def check_login(server, session, envelope, mechanism, auth_data) -> AuthResult:
+    ok = isinstance(auth_data, LoginPassword) and (auth_data.login, auth_data.password) == (
+        USER.encode(), PASSWORD.encode())
+    return AuthResult(success=ok, handled=False)
+
+
+@dataclass(frozen=True)
+class Server:
+    port: int
+    recorder: Recorder
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def smtp_server():
+    """Start real SMTP servers on 127.0.0.1 (plain, STARTTLS or implicit TLS); all stopped afterwards."""
+    running: list[Controller] = []
+
+    def start(*, refuse: tuple[str, ...] = (), starttls: ssl.SSLContext | None = None,
+              implicit_tls: ssl.SSLContext | None = None) -> Server:
+        recorder = Recorder(refuse=set(refuse))
+        options: dict = {}
+        if starttls:
+            options = {"tls_context": starttls, "require_starttls": True,
+                       "authenticator": check_login, "auth_required": True}
+        if implicit_tls:
+            # aiosmtpd only counts STARTTLS as encryption when it guards AUTH; this connection is TLS
+            # from its first byte, so the guard is lifted rather than letting passwords go in clear.
+            options = {"ssl_context": implicit_tls, "authenticator": check_login, "auth_required": True,
+                       "auth_require_tls": False}
+        controller = Controller(recorder, hostname="127.0.0.1", port=free_port(), **options)
+        controller.start()
+        running.append(controller)
+        return Server(controller.port, recorder)
+
+    yield start
+    for controller in running:
+        controller.stop()
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    """A templates folder holding the project's labels.yaml and nothing else yet."""
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    shutil.copy(LABELS, templates / "labels.yaml")
+    return templates
+
+
+def make_template(folder: Path, *paragraphs: str, header: str | None = None, name: str = "t.docx") -> str:
+    document = Document()
+    for text in paragraphs:
+        document.add_paragraph(text)
+    if header is not None:
+        document.sections[0].header.paragraphs[0].text = header
+    document.save(str(folder / name))
+    return name
+
+
+def fill(folder: Path, *paragraphs: str, header: str | None = None, **context) -> Path:
+    """Make a template of these paragraphs, fill it with ``context``, return the filled file."""
+    name = make_template(folder, *paragraphs, header=header)
+    return Renderer(folder).render(name, context, folder.parent / "out" / name)
+
+
+def outline_tree(reader: PdfReader, items=None) -> list[tuple[str, int, list]]:
+    """The bookmarks as (title, 1-based page, children)."""
+    items = reader.outline if items is None else items
+    tree: list[tuple[str, int, list]] = []
+    for item in items:
+        if isinstance(item, list):
+            title, page, _ = tree[-1]
+            tree[-1] = (title, page, outline_tree(reader, item))
+        else:
+            tree.append((item.title, reader.get_destination_page_number(item) + 1, []))
+    return tree
+
+
+def demo_gaps() -> set[tuple[str, str, str, str, str]]:
+    """The findings GAPS.md promises, as (rule, subject, id, severity, status): for readiness tests to compare."""
+    text = (DEMO / "GAPS.md").read_text(encoding="utf-8")
+    table = text.split("## Findings", 1)[1].split("\n## ", 1)[0]
+    rows = [[cell.strip() for cell in line.strip().strip("|").split("|")]
+            for line in table.splitlines() if line.startswith("| R")]
+    return {tuple(row[:5]) for row in rows}

@@ -5,9 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from tests.conftest import DEMO, edit_record, run_cli
-from tests.test_mail import smtp_server  # noqa: F401  (a real aiosmtpd server on 127.0.0.1)
+
 
 TODAY = "2026-11-23"
 

@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tests.conftest import DEMO, demo_gaps
 from packgen.records.read import load_school
 from packgen.records.models import Provider, PupilFile, SchoolFile
 
-from tests.conftest import DEMO
 
 TODAY = date(2026, 11, 23)  # the demo's "today": GAPS.md lists the readiness findings on this date
 SCHOOL_FILE = DEMO / "school.yaml"
@@ -44,13 +44,6 @@ def pupils() -> dict[str, PupilFile]:
     return {path.stem: PupilFile.model_validate(read(path)) for path in PUPIL_FILES}
 
 
-def demo_gaps() -> set[tuple[str, str, str, str, str]]:
-    """The findings GAPS.md promises, as (rule, subject, id, severity, status): for readiness tests to compare."""
-    text = (DEMO / "GAPS.md").read_text(encoding="utf-8")
-    table = text.split("## Findings", 1)[1].split("\n## ", 1)[0]
-    rows = [[cell.strip() for cell in line.strip().strip("|").split("|")]
-            for line in table.splitlines() if line.startswith("| R")]
-    return {tuple(row[:5]) for row in rows}
 
 
 # ---------------------------------------------------------------- every file is a valid record

@@ -14,10 +14,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pypdf import PdfReader
 
+from tests.conftest import edit_record, fill, run_cli
 from packgen.errors import TemplateProblem
 
-from tests.conftest import edit_record, run_cli
-from tests.test_render import fill, folder  # noqa: F401  (a templates folder to fill tiny templates from)
 
 # ---------------------------------------------------------------- record text is data, never code
 

@@ -6,11 +6,11 @@ from datetime import datetime
 
 import pytest
 
+from tests.conftest import DEMO, run_cli
 from packgen.records.read import load_school
 from packgen.records.models import Session
 from packgen.records.whereabouts import whereabouts
 
-from tests.conftest import DEMO, run_cli
 
 TUESDAY_10AM = datetime(2026, 11, 24, 10, 0)
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import base64
 import posixpath
-import shutil
 import stat
 import zipfile
 from datetime import date, datetime
@@ -19,37 +18,19 @@ from docx import Document
 from docx.oxml.ns import qn
 from lxml import etree
 
+from tests.conftest import TEMPLATES, fill, make_template
 from packgen.records import models
 from packgen.errors import TemplateProblem, ToolError
 from packgen.documents.fill import Picture, Renderer, template_variable_problems
 from packgen.documents.trim import trimmed
 
-LABELS = Path(__file__).resolve().parent.parent / "packgen" / "templates" / "labels.yaml"
+LABELS = TEMPLATES / "labels.yaml"
 
 
-@pytest.fixture
-def folder(tmp_path: Path) -> Path:
-    """A templates folder holding the project's labels.yaml and nothing else yet."""
-    templates = tmp_path / "templates"
-    templates.mkdir()
-    shutil.copy(LABELS, templates / "labels.yaml")
-    return templates
 
 
-def make_template(folder: Path, *paragraphs: str, header: str | None = None, name: str = "t.docx") -> str:
-    document = Document()
-    for text in paragraphs:
-        document.add_paragraph(text)
-    if header is not None:
-        document.sections[0].header.paragraphs[0].text = header
-    document.save(str(folder / name))
-    return name
 
 
-def fill(folder: Path, *paragraphs: str, header: str | None = None, **context) -> Path:
-    """Make a template of these paragraphs, fill it with ``context``, return the filled file."""
-    name = make_template(folder, *paragraphs, header=header)
-    return Renderer(folder).render(name, context, folder.parent / "out" / name)
 
 
 def body_texts(path: Path) -> list[str]:

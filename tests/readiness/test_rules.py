@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from tests.conftest import DEMO, demo_gaps
 from packgen.records.read import load_school
 from packgen.records.models import PupilFile, Provider, SchoolData, SchoolFile
 from packgen.readiness.rules import (
@@ -33,8 +34,6 @@ from packgen.readiness.rules import (
     r17_governance,
 )
 
-from tests.conftest import DEMO
-from tests.test_demo_data import demo_gaps
 
 TODAY = date(2026, 11, 23)  # a Monday, three weeks into the default Autumn 2 (2 Nov to 18 Dec 2026)
 

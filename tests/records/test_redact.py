@@ -6,10 +6,10 @@ import json
 
 import pytest
 
+from tests.conftest import DEMO
 from packgen.records.read import load_school
 from packgen.records.redact import initials, redact
 
-from tests.conftest import DEMO
 
 
 @pytest.fixture(scope="module")

@@ -14,53 +14,24 @@ import time
 from pathlib import Path
 
 import pytest
-from docx import Document
 from pypdf import PdfReader
 
+from tests.conftest import REAL_SOFFICE, fake_soffice, logging_soffice, make_docx
 from packgen.office import convert
 from packgen.office import profiles as office_profiles
 from packgen.office.convert import convert_to_pdf
 from packgen.errors import InputError, TemplateProblem, ToolError
 
-REAL_SOFFICE = "/usr/bin/soffice"
 
 
-def make_docx(path: Path, *paragraphs: str) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    document = Document()
-    for text in paragraphs:
-        document.add_paragraph(text)
-    document.save(path)
-    return path
 
 
 def pdf_text(path: Path) -> str:
     return "\n".join(page.extract_text() for page in PdfReader(path).pages)
 
 
-def fake_soffice(folder: Path, body: str) -> Path:
-    """A stand-in `soffice` program: a shell script (for a LibreOffice that hangs or lies)."""
-    script = folder / "soffice"
-    script.write_text("#!/bin/sh\n" + body + "\n")
-    script.chmod(0o700)
-    return script
 
 
-def logging_soffice(folder: Path, log: Path, keep: Path | None = None) -> Path:
-    """The real LibreOffice, behind a script that notes each time it is started and with what (and
-    with ``keep``, puts there each document it converted once it is done, as LibreOffice's own log
-    names them: a copy, or an empty file if the document was moved on meanwhile)."""
-    run = f'echo "$*" >> {shlex.quote(str(log))}\n'
-    if keep is None:
-        return fake_soffice(folder, run + f'exec {REAL_SOFFICE} "$@"')
-    keep.mkdir(parents=True, exist_ok=True)
-    where = shlex.quote(str(keep))
-    # LibreOffice's output goes to convert's log file, which this script can read back as its own.
-    return fake_soffice(folder, run + f"""{REAL_SOFFICE} "$@"; status=$?
-sed -n 's/^convert \\(.*\\) -> .* using filter.*/\\1/p' /proc/$$/fd/1 | while IFS= read -r doc; do
-    cp "$doc" {where}/$$-"${{doc##*/}}" 2>/dev/null || : > {where}/$$-"${{doc##*/}}"
-done
-exit $status""")
 
 
 def live_processes_in_group(group: int) -> list[str]:

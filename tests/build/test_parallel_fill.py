@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import DEMO
 from packgen.documents import plan as documents
 from packgen.errors import TemplateProblem
 from packgen.build.parallel_fill import fill_documents
@@ -18,7 +19,6 @@ from packgen.runtime.workers import PARALLEL_FROM
 from packgen.records.read import load_school
 from packgen.build.pipeline import DEFAULT_TEMPLATES
 
-from tests.conftest import DEMO
 
 TODAY = date(2026, 11, 23)
 

@@ -16,13 +16,13 @@ import pytest
 from docx import Document
 from lxml import etree
 
+from tests.conftest import TEMPLATES
 from packgen.documents import plan as documents
 from packgen.records import models
 from packgen.readiness import rules as readiness
 from packgen.records.evidence import BadEvidence
 from packgen.documents.fill import Renderer, template_variable_problems
 
-TEMPLATES = Path(__file__).resolve().parent.parent / "packgen" / "templates"
 
 CONTRACT = documents.TEMPLATE_CONTEXT  # the top-level names documents.py gives each template
 

@@ -17,12 +17,12 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.conftest import MINI
 from packgen.errors import DataError, InputError, Problem
 from packgen.records.read import load_school
 from packgen.records.models import SchoolData
 from packgen.records.upn import check_letter, upn_problem
 
-MINI = Path(__file__).resolve().parent / "fixtures" / "mini-school"
 
 
 @pytest.fixture

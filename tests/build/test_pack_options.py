@@ -11,13 +11,12 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
+from tests.conftest import MINI, run_cli
 from packgen.records.read import load_school
 from packgen.build.lock import exclusive
 from packgen.records.redact import initials
 
-from tests.conftest import run_cli
 
-MINI = Path(__file__).resolve().parent / "fixtures" / "mini-school"
 TODAY = "2026-11-23"
 
 

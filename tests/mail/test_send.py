@@ -12,20 +12,16 @@ import fcntl
 import ipaddress
 import json
 import shutil
-import socket
 import ssl
 import stat
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from email import policy
-from email.message import EmailMessage
 from io import BytesIO
 from pathlib import Path
 
 import pytest
 import yaml
-from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import AuthResult, Envelope, LoginPassword
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -33,6 +29,7 @@ from cryptography.x509.oid import NameOID
 from pypdf import PdfReader
 from reportlab.pdfgen import canvas
 
+from tests.conftest import MINI, PASSWORD, Server, TEMPLATES, USER, free_port
 from packgen.documents import plan as documents
 from packgen.mail import send as mail
 from packgen.build import pipeline
@@ -42,11 +39,10 @@ from packgen.records.read import load_school
 from packgen.mail.send import MailError, SmtpSettings
 from packgen.records.models import SafeguardingPractice, SchoolData
 
-REPO_TEMPLATES = Path(__file__).resolve().parent.parent / "packgen" / "templates"
-FIXTURE = Path(__file__).resolve().parent / "fixtures" / "mini-school"
+REPO_TEMPLATES = TEMPLATES
+FIXTURE = MINI
 TODAY = date(2026, 9, 2)
 NOW = datetime(2026, 9, 2, 9, 30, tzinfo=timezone.utc)
-USER, PASSWORD = "ap@larkspur.example", "correct horse battery staple"
 
 # ---------------------------------------------------------------- the school: tests/fixtures/mini-school
 
@@ -127,77 +123,14 @@ def letters(school: SchoolData, tmp_path: Path) -> list[Letter]:
 # ---------------------------------------------------------------- a real SMTP server
 
 
-@dataclass
-class Recorder:
-    """An aiosmtpd handler that keeps every message it accepts and refuses the addresses it is told to."""
-
-    refuse: set[str] = field(default_factory=set)
-    received: list[Envelope] = field(default_factory=list)
-
-    async def handle_MAIL(self, server, session, envelope, address, mail_options):
-        if address in self.refuse:
-            return "553 5.7.1 Sender not allowed"
-        envelope.mail_from = address
-        envelope.mail_options.extend(mail_options)
-        return "250 OK"
-
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-        if address in self.refuse:
-            return "550 5.1.1 No such mailbox here"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server, session, envelope):
-        self.received.append(envelope)
-        return "250 Message accepted for delivery"
-
-    def messages(self) -> list[EmailMessage]:
-        return [email.message_from_bytes(e.original_content, policy=policy.default) for e in self.received]
 
 
-def check_login(server, session, envelope, mechanism, auth_data) -> AuthResult:
-    ok = isinstance(auth_data, LoginPassword) and (auth_data.login, auth_data.password) == (
-        USER.encode(), PASSWORD.encode())
-    return AuthResult(success=ok, handled=False)
 
 
-@dataclass(frozen=True)
-class Server:
-    port: int
-    recorder: Recorder
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
-@pytest.fixture
-def smtp_server():
-    """Start real SMTP servers on 127.0.0.1 (plain, STARTTLS or implicit TLS); all stopped afterwards."""
-    running: list[Controller] = []
-
-    def start(*, refuse: tuple[str, ...] = (), starttls: ssl.SSLContext | None = None,
-              implicit_tls: ssl.SSLContext | None = None) -> Server:
-        recorder = Recorder(refuse=set(refuse))
-        options: dict = {}
-        if starttls:
-            options = {"tls_context": starttls, "require_starttls": True,
-                       "authenticator": check_login, "auth_required": True}
-        if implicit_tls:
-            # aiosmtpd only counts STARTTLS as encryption when it guards AUTH; this connection is TLS
-            # from its first byte, so the guard is lifted rather than letting passwords go in clear.
-            options = {"ssl_context": implicit_tls, "authenticator": check_login, "auth_required": True,
-                       "auth_require_tls": False}
-        controller = Controller(recorder, hostname="127.0.0.1", port=free_port(), **options)
-        controller.start()
-        running.append(controller)
-        return Server(controller.port, recorder)
-
-    yield start
-    for controller in running:
-        controller.stop()
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ import pytest
 from docx import Document
 from pypdf import PdfReader
 
+from tests.conftest import DEMO, REPO, outline_tree
 from packgen.documents import plan as documents
 from packgen.documents.chart import attendance_chart
 from packgen.errors import TemplateProblem
@@ -27,8 +28,6 @@ from packgen.records.models import AttendancePeriod
 from packgen.readiness.rules import RULES, assess
 from packgen.documents.fill import Picture, Renderer
 
-from tests.conftest import DEMO, REPO
-from tests.test_pipeline import outline_tree
 
 TODAY = date(2026, 11, 23)
 

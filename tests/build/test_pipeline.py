@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
+from tests.conftest import DEMO, TEMPLATES, edit_record, outline_tree, run_cli
 from packgen.documents.plan import display_name
 from packgen.records.read import load_school
 
-from tests.conftest import DEMO, edit_record, run_cli
 
 
 @pytest.fixture(scope="module")
@@ -31,17 +31,6 @@ def built(demo_build) -> dict:
     }
 
 
-def outline_tree(reader: PdfReader, items=None) -> list[tuple[str, int, list]]:
-    """The bookmarks as (title, 1-based page, children)."""
-    items = reader.outline if items is None else items
-    tree: list[tuple[str, int, list]] = []
-    for item in items:
-        if isinstance(item, list):
-            title, page, _ = tree[-1]
-            tree[-1] = (title, page, outline_tree(reader, item))
-        else:
-            tree.append((item.title, reader.get_destination_page_number(item) + 1, []))
-    return tree
 
 
 def flatten(tree, depth=0):
@@ -209,7 +198,7 @@ def test_a_broken_template_fails_cleanly_and_keeps_the_earlier_pack(built, tmp_p
     from docx import Document
 
     templates = tmp_path / "templates"
-    shutil.copytree(Path(__file__).resolve().parent.parent / "packgen" / "templates", templates)
+    shutil.copytree(TEMPLATES, templates)
     document = Document(templates / "visit.docx")
     document.add_paragraph("{{ no_such_value }}")
     document.save(templates / "visit.docx")

@@ -25,6 +25,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from pypdf import PdfReader
 
+from tests.conftest import DEMO, MINI
 from packgen.mail import send as mail
 from packgen.documents.plan import display_name
 from packgen.errors import InputError
@@ -32,9 +33,7 @@ from packgen.records.read import load_school
 from packgen.web import Settings, create_app, hash_password, records
 from packgen.web.jobs import PackJob
 
-from tests.conftest import DEMO
 
-MINI = Path(__file__).resolve().parent / "fixtures" / "mini-school"
 TODAY = date(2026, 11, 23)  # the demo's "today" (GAPS.md)
 
 

@@ -8,11 +8,10 @@ from pathlib import Path
 import pytest
 from pypdf import PdfWriter
 
+from tests.conftest import MINI, run_cli
 from packgen.records.evidence import unreadable
 
-from tests.conftest import run_cli
 
-MINI = Path(__file__).resolve().parent / "fixtures" / "mini-school"
 SCAN = MINI / "evidence" / "agreement-p01.pdf"
 
 

@@ -17,13 +17,13 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from pypdf import PdfReader
 
+from tests.conftest import logging_soffice
 from packgen.office import batches as combine
 from packgen.office.batches import convert_documents, split
 from packgen.office.join import NotJoinable, join, joinable
 from packgen.office.convert import convert
 from packgen.documents.plan import display_name
 from packgen.records.read import load_school
-from tests.test_convert import logging_soffice
 
 # Folders of the demo's output and the template each holds documents of.
 KINDS = {"agreements": "agreement.docx", "education-plans": "education_plan.docx", "reviews": "review.docx",

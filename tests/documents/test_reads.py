@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tests.conftest import DEMO, MINI
 from packgen.documents import reads
 from packgen.documents import fill as render
 from packgen.build.cache import Keys, canonical
@@ -23,8 +24,6 @@ from packgen.records.read import load_school
 from packgen.build.pipeline import DEFAULT_TEMPLATES, PackOptions, _plan_pack
 from packgen.documents.fill import Renderer
 
-MINI = Path(__file__).resolve().parent / "fixtures" / "mini-school"
-DEMO = Path(__file__).resolve().parent.parent / "data" / "brookfield-academy"
 NOW = datetime(2026, 9, 2, 9, 30)
 
 

@@ -23,6 +23,7 @@ from docx import Document
 from pypdf import PdfReader
 
 import packgen
+from tests.conftest import MINI, edit_record, logging_soffice, make_docx, run_cli
 from packgen.documents import plan as documents
 from packgen.build.cache import CACHE_DIR, DocumentCache, Keys, canonical, forget_pack_state
 from packgen.office.convert import MAX_WORKERS, WARM_UP
@@ -31,12 +32,9 @@ from packgen.records.read import load_school
 from packgen.build.pipeline import DEFAULT_TEMPLATES, PACK_NAME, PackOptions, build_pack, build_packs
 from packgen.documents.fill import Renderer
 
-from tests.conftest import edit_record, run_cli
-from tests.test_convert import logging_soffice, make_docx
 
 JOINED_MARK = re.compile(rb"packgenDoc[0-9]+")  # combine.py's bookmark at the start of each joined document
 
-MINI = Path(__file__).resolve().parent / "fixtures" / "mini-school"
 NOW = datetime(2026, 9, 2, 9, 30)
 
 
