@@ -131,7 +131,8 @@ class DocumentCache:
     """Finished documents of one output folder, by key."""
 
     def __init__(self, out: Path):
-        self.root = Path(out) / CACHE_DIR / ENTRIES
+        self.out = Path(out)
+        self.root = self.out / CACHE_DIR / ENTRIES
 
     def fetch(self, key: str, docx: Path, pdf: Path) -> bool:
         """Write the entry's .docx and .pdf to ``docx`` and ``pdf`` if it is there and whole."""

@@ -358,7 +358,9 @@ def _convert(to_make: Sequence[_ToMake], progress: Progress, workers: int | None
              ready: Callable[[], None] | None = None, head_start: HeadStart | None = None) -> None:
     """Every document of every batch in one run of the LibreOffice workers, then into the cache
     (``ready`` and ``head_start``: see convert.convert)."""
-    convert_documents([(spec.template, docx, pdf) for spec, docx, pdf, _, _ in to_make], workers=workers,
+    # Joined only within a pack, so a pack's PDFs are the same whichever packs are built with it.
+    convert_documents([(f"{cache.out.name}/{spec.template}", docx, pdf) for spec, docx, pdf, cache, _ in to_make],
+                      workers=workers,
                       on_progress=lambda done, total: progress("convert", done, total), ready=ready,
                       head_start=head_start)
     for _, docx, pdf, cache, key in to_make:

@@ -123,7 +123,9 @@ def _add_outline(writer: PdfWriter, headings: list[_Heading], start: int, end: i
 def convert_documents(documents: Sequence[tuple[str, Path, Path]], *, workers: int | None = None,
                       on_progress: Callable[[int, int], None] | None = None,
                       ready: Callable[[], None] | None = None, head_start: HeadStart | None = None) -> None:
-    """Convert (template, .docx, .pdf to write) documents, joining those of one template where they can be.
+    """Convert (kind, .docx, .pdf to write) documents, joining those of one kind where they can be.
+
+    A kind is a template's file name, or ``<pack>/<template>`` to keep packs apart (see above).
 
     As ``convert.convert`` otherwise: all or nothing, PDFs owner-only, ToolError naming a document that
     failed, ``ready`` for documents still being written, ``head_start`` (used only for too few to join).
@@ -166,18 +168,29 @@ def convert_documents(documents: Sequence[tuple[str, Path, Path]], *, workers: i
 def _jobs(documents: Sequence[tuple[str, Path, Path]], work: Path, workers: int) -> dict[Path, list[tuple[Path, Path]]]:
     """What LibreOffice is given: each .docx to convert, with the (member .docx, .pdf) it stands for.
 
-    Each template's joinable documents are joined into at least one document per worker, so the
+    Each kind's joinable documents are joined into at least one document per worker, so the
     workers share every kind out evenly, and at most MAX_MEMBERS to a document.
     """
-    by_template: dict[str, list[tuple[Path, Path]]] = {}
-    for template, docx, pdf in documents:
-        by_template.setdefault(template, []).append((docx, pdf))
+    by_kind: dict[str, list[tuple[Path, Path]]] = {}
+    for kind, docx, pdf in documents:
+        by_kind.setdefault(kind, []).append((docx, pdf))
+    per_pack: dict[str, int] = {}
+    for kind, of_kind in by_kind.items():
+        per_pack[_pack(kind)] = per_pack.get(_pack(kind), 0) + len(of_kind)
     pieces = []
-    for template, of_template in by_template.items():
+    singles = {}
+    for kind, of_template in by_kind.items():
+        if per_pack[_pack(kind)] < JOIN_FROM:  # as that pack alone would be converted
+            singles |= {docx: [(docx, pdf)] for docx, pdf in of_template}
+            continue
         count = max(-(-len(of_template) // MAX_MEMBERS), min(workers, len(of_template) // 2), 1)
-        pieces += [(of_template[n::count], work / f"{len(pieces) + n:04d}-{Path(template).stem}.docx")
+        pieces += [(of_template[n::count], work / f"{len(pieces) + n:04d}-{Path(kind).stem}.docx")
                    for n in range(count)]
-    return {docx: members for piece in forked_map(_piece, pieces, minimum=4) for docx, members in piece}
+    return singles | {docx: members for piece in forked_map(_piece, pieces, minimum=4) for docx, members in piece}
+
+
+def _pack(kind: str) -> str:
+    return kind.rpartition("/")[0]
 
 
 def _piece(piece: tuple[list[tuple[Path, Path]], Path]) -> list[tuple[Path, list[tuple[Path, Path]]]]:
