@@ -3,8 +3,8 @@
 Why: LibreOffice spends about 0.08 s on every document it opens and exports, whatever its length
 (loading the package and its styles, setting up the export, embedding the fonts). Measured here,
 thirty education plans joined into one converted in 5.2 s of processor time against 7.5 s one by
-one, page for page the same (README "Performance"). How documents are joined, and which never are:
-docxjoin.py. The joined PDF is cut at each member's named destination.
+one, page for page the same (docs/performance.md). How documents are joined, and which never are:
+join.py. The joined PDF is cut at each member's named destination.
 
 Every document is converted with the same export options, joined or not (``convert.PDF_EXPORT``), so the
 two ways give the same pages: tests compare them as images for every template that is joined.

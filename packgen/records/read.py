@@ -15,7 +15,7 @@ import stat
 import types
 import typing
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -276,31 +276,31 @@ def _read(root: Path, relative: str) -> tuple[str | None, Problem | None]:
                              "read): save it again as UTF-8", line)
 
 
-def _load(root: Path, relative: str, model: type[BaseModel], problems: list[Problem]) -> _Record:
+def read_record(root: Path, relative: str, model: type[BaseModel]) -> tuple[_Record, list[Problem]]:
+    """One record file read and checked on its own: everything but whether its evidence files are there
+    (``evidence_problems``), which depends on other files."""
     text, problem = _read(root, relative)
     if text is None:
-        problems.append(problem)
-        return _Record(relative, {})
+        return _Record(relative, {}), [problem]
     tree = parse(text, relative)
-    problems += tree.problems
+    problems = list(tree.problems)
     record = _Record(relative, tree.lines)
     if not tree.usable:
-        return record
+        return record, problems
     if not isinstance(tree.data, dict):
         found = "nothing" if tree.data is None else "a list" if isinstance(tree.data, list) else "a single value"
         required = [f"'{info.alias or name}:'" for name, info in model.model_fields.items() if info.is_required()]
         problems.append(Problem(relative, "", f"should hold keys such as {' and '.join(required[:2])}, "
                                 f"but holds {found}", tree.lines.get(())))
-        return record
+        return record, problems
     try:
         record.model = record.view = model.model_validate(tree.data)
     except ValidationError as exc:
         errors = exc.errors(include_url=False)
         problems += _explain(model, errors, tree)
         record.view = _partial(model, tree.data, [e["loc"] for e in errors])
-    problems += _evidence_problems(root, record)
     problems += _CHECKS[model](record)
-    return record
+    return record, problems
 
 
 # ---------------------------------------------------------------- checks within one record
@@ -339,13 +339,21 @@ def _evidence_paths(value: Any, path: tuple) -> Iterator[tuple[tuple, str]]:
                 yield from _evidence_paths(inner, path + (key,))
 
 
-def _evidence_problems(root: Path, record: _Record) -> Iterator[Problem]:
-    for path, relative in _evidence_paths(record.view, ()):
+def evidence_paths(record: _Record) -> list[tuple[tuple, str]]:
+    """(key path, file) of every evidence file the record names."""
+    return list(_evidence_paths(record.view, ()))
+
+
+def evidence_problems(root: Path, record: _Record, paths: list[tuple[tuple, str]] | None = None) -> list[Problem]:
+    """A problem for each evidence file the record names (``paths``: see evidence_paths) that is not there."""
+    problems = []
+    for path, relative in evidence_paths(record) if paths is None else paths:
         # Only where the path leads: whether the file is a readable PDF is packgen.evidence's question,
         # because a build may go on without an unreadable scan (--skip-bad-evidence).
         _, problem = _real_file(root, relative)
         if problem:
-            yield record.problem(path, f"{_quote(relative)} {problem}")
+            problems.append(record.problem(path, f"{_quote(relative)} {problem}"))
+    return problems
 
 
 def _each(items: list | None) -> list[tuple[int, Any]]:
@@ -492,14 +500,39 @@ def _shared_upns(pupils: list[_Record]) -> Iterator[Problem]:
 
 def load_school(folder: Path) -> SchoolData:
     """Read and check a school folder; raise DataError listing every problem in every file at once."""
+    return school_from(folder, _fresh)
+
+
+def _fresh(root: Path, relative: str, model: type[BaseModel]) -> tuple[_Record, list[Problem]]:
+    record, problems = read_record(root, relative, model)
+    return record, problems + evidence_problems(root, record)
+
+
+# How a record file is had: read now, or kept from before (school_cache.py). Its problems include its evidence's.
+RecordSource = Callable[[Path, str, type[BaseModel]], tuple[_Record, list[Problem]]]
+
+
+def school_root(folder: Path) -> Path:
     root = Path(folder).resolve()
     if not root.is_dir():
         raise InputError(f"{folder} is not a folder: give a school's data folder, such as data/brookfield-academy")
+    return root
+
+
+def school_from(folder: Path, source: RecordSource) -> SchoolData:
+    """The school in ``folder`` from its records as ``source`` has them; DataError listing every problem."""
+    root = school_root(folder)
     problems: list[Problem] = []
-    school = _load(root, "school.yaml", SchoolFile, problems)
+
+    def load(relative: str, model: type[BaseModel]) -> _Record:
+        record, found = source(root, relative, model)
+        problems.extend(found)
+        return record
+
+    school = load("school.yaml", SchoolFile)
     # Lists, not dicts: p01.yaml and p01.yml share an id, and both must be checked.
-    providers = [(i, _load(root, f, Provider, problems)) for i, f in _record_files(root, "providers", problems)]
-    pupils = [(i, _load(root, f, PupilFile, problems)) for i, f in _record_files(root, "pupils", problems)]
+    providers = [(i, load(f, Provider)) for i, f in _record_files(root, "providers", problems)]
+    pupils = [(i, load(f, PupilFile)) for i, f in _record_files(root, "pupils", problems)]
     problems += _provider_references([r for _, r in pupils], sorted({i for i, _ in providers}))
     problems += _shared_upns([r for _, r in pupils])
     if problems:

@@ -64,6 +64,9 @@ def create_app(settings: Settings, *, secret_key: bytes | None = None) -> Flask:
     app.extensions["packgen_words"] = load_wording(settings.templates / LABELS_FILE)
 
     from packgen.web import edit_views, views  # the views use current_app, so they come after the app exists
+    from packgen.web.school import KeptSchool
+
+    app.extensions["packgen_school"] = KeptSchool(settings.school)
 
     app.register_blueprint(views.pages)
     app.register_blueprint(edit_views.form_pages)

@@ -15,31 +15,23 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, abort, current_app, flash, g, jsonify, redirect, render_template, request, \
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, \
     send_from_directory, url_for
 from pypdf import PdfReader
 
 from packgen.documents import plan as documents
 from packgen.mail import send as mail
 from packgen.build import pipeline
-from packgen.readiness import rules as readiness
 from packgen.documents.plan import DocumentSpec, RegisterRow
-from packgen.records.read import load_school
 from packgen.records.models import SchoolData
 from packgen.readiness.rules import Finding
 from packgen.web.app import settings, today
 from packgen.web.jobs import PackJob
+from packgen.web.school import school_data, school_findings
 
 pages = Blueprint("pages", __name__)
 
 SEVERITIES = ("critical", "high", "advisory")
-
-
-def school_data() -> SchoolData:
-    """The records as they are on disk now: office staff may have edited a file since the last page."""
-    if "data" not in g:
-        g.data = load_school(settings().school)
-    return g.data
 
 
 def _now() -> datetime | None:
@@ -157,7 +149,7 @@ def _pupil_record(data: SchoolData, pupil_id: str):
 
 def _findings_by_subject(data: SchoolData) -> dict[tuple[str, str], list[Finding]]:
     grouped: dict[tuple[str, str], list[Finding]] = defaultdict(list)
-    for finding in readiness.assess(data, today()):
+    for finding in school_findings():
         grouped[finding.subject, finding.subject_id].append(finding)
     return grouped
 

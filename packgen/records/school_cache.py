@@ -1,0 +1,108 @@
+"""A school folder kept read between requests, re-reading only the files that changed.
+
+The web page shows the records on every request, and office staff also edit the files by hand or
+another packgen run writes them, so each request must see the files as they are now. Reading and
+checking every record again costs time in proportion to the school (a third of a second at 300
+pupils); looking at each file's status does not. So ``SchoolCache.load()`` lists the folders again
+and looks up each record file's status (inode, size, modification and change times, of the file
+and of a link to it): a file whose status is as before is not read again, its checked record and
+problems are kept. Whether the evidence files a record names are there depends on other files:
+that is checked again whenever a folder on the way to any of them has changed (adding, removing or
+renaming a file changes its folder's modification time).
+
+The records it gives are the same ``load_school`` gives (tests compare them), and the same objects
+while their files are unchanged, so work done on them can be kept too (readiness/kept.py).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from pydantic import BaseModel
+
+from packgen.errors import Problem
+from packgen.records.models import SchoolData
+from packgen.records.read import evidence_paths, evidence_problems, read_record, school_from
+
+_Status = tuple[int, ...] | None
+
+
+def _status(path: Path | str, *, follow: bool) -> _Status:
+    try:
+        found = os.stat(path, follow_symlinks=follow)
+    except OSError:
+        return None
+    return found.st_ino, found.st_dev, found.st_size, found.st_mtime_ns, found.st_ctime_ns, found.st_mode
+
+
+@dataclass
+class _Kept:
+    status: tuple[_Status, _Status]
+    model: type[BaseModel]
+    record: object
+    problems: list[Problem]
+    evidence: list[tuple[tuple, str]]
+    folders: tuple[str, ...]  # the folders on the way to its evidence files
+    missing: list[Problem] | None = None  # its evidence problems, while those folders stay as they were
+    seen: tuple[_Status, ...] = ()
+
+
+class SchoolCache:
+    """One school folder's records, kept and brought up to date by ``load()``. Safe to share between threads."""
+
+    def __init__(self, folder: Path):
+        self.folder = Path(folder)
+        self._kept: dict[str, _Kept] = {}
+        self._lock = threading.Lock()
+        self._last: tuple[tuple, SchoolData] | None = None
+        self.reads = 0  # record files read since it was made: how a test sees what was re-read
+
+    def load(self) -> SchoolData:
+        """The school as its files are now, as ``load_school`` would read it (DataError, InputError alike)."""
+        with self._lock:
+            used: dict[str, _Kept] = {}
+            folders: dict[str, _Status] = {}
+
+            def source(root: Path, relative: str, model: type[BaseModel]):
+                kept = self._record(root, relative, model)
+                used[relative] = kept
+                if kept.missing is None or kept.seen != self._folders(root, kept.folders, folders):
+                    kept.missing = evidence_problems(root, kept.record, kept.evidence)
+                    kept.seen = self._folders(root, kept.folders, folders)
+                return kept.record, kept.problems + kept.missing
+
+            try:
+                data = school_from(self.folder, source)
+            finally:
+                self._kept = used  # files gone from the folder are forgotten
+            # Unchanged files give the very same school, so what was worked out from it can be kept.
+            same = tuple((relative, id(kept.record)) for relative, kept in used.items())
+            if self._last is not None and self._last[0] == same:
+                return self._last[1]
+            self._last = (same, data)
+            return data
+
+    def _record(self, root: Path, relative: str, model: type[BaseModel]) -> _Kept:
+        path = root / relative
+        status = (_status(path, follow=False), _status(path, follow=True))
+        kept = self._kept.get(relative)
+        if kept is not None and kept.status == status and kept.model is model and None not in status:
+            return kept
+        self.reads += 1
+        record, problems = read_record(root, relative, model)
+        evidence = evidence_paths(record)
+        on_the_way = {str(Path(relative).parent) for _, relative in evidence}
+        folders = {str(Path(*Path(folder).parts[:depth])) for folder in on_the_way
+                   for depth in range(len(Path(folder).parts) + 1)}
+        return _Kept(status, model, record, problems, evidence, tuple(sorted(folders)))
+
+    @staticmethod
+    def _folders(root: Path, names: tuple[str, ...], known: dict[str, _Status]) -> tuple[_Status, ...]:
+        """The status of each folder (relative to ``root``), each looked up once per load."""
+        for name in names:
+            if name not in known:
+                known[name] = _status(root / name, follow=True)
+        return tuple(known[name] for name in names)
