@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
+from packgen.documents import DEFAULT_TEMPLATES
 from packgen.documents import plan as documents
 from packgen.records import evidence
 from packgen.readiness import rules as readiness
@@ -27,7 +28,8 @@ from packgen.runtime.collection import fewer_collections
 from packgen.build.cache import (DocumentCache, Keys, built_before, documents_in_place, forget_pack_state, load_pack_state,
                     pack_inputs, save_pack_state)
 from packgen.office.batches import convert_documents
-from packgen.office.convert import HeadStart, default_workers
+from packgen.office.convert import HeadStart
+from packgen.runtime.workers import default_workers
 from packgen.documents.plan import DocumentSpec
 from packgen.errors import DataError, InputError, ToolError
 from packgen.files import private_dirs
@@ -39,7 +41,6 @@ from packgen.records.models import SchoolData
 from packgen.records.redact import redact
 from packgen.documents.fill import Renderer
 
-DEFAULT_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 PACK_NAME = "evidence-pack.pdf"
 # A build that makes at most one in this many of a pack's documents reads the others into the pack
 # while LibreOffice converts: a rebuild after an edit (see build_packs).

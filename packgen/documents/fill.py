@@ -26,9 +26,7 @@ import io
 import re
 import traceback
 import zipfile
-from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -49,39 +47,12 @@ from jinja2.sandbox import SandboxedEnvironment
 from lxml import etree
 
 from packgen.errors import TemplateProblem, ToolError
-from packgen.build.cache import code_digest
 from packgen.documents import reads as template_reads
 from packgen.files import private_dirs, user_cache, write_private
-from packgen.runtime.store import DiskMemo
+from packgen.runtime.store import DiskMemo, code_digest
+from packgen.documents.pictures import Drawing
 from packgen.documents.trim import trimmed
 from packgen.documents.wording import LABELS_FILE, Wording, filters, finalize, load_wording
-
-class Drawing(ABC):
-    """Anything a template can print as a picture: ``image()`` gives its PNG, ``width_mm`` its width.
-
-    Give it as a top-level value of a document's context: docxtpl can only place an image while it
-    fills that very document, so the renderer turns each one into an image at that moment, and only
-    then is ``image()`` called. A document served from the cache is never filled, so a drawing that
-    is costly to make (a chart) costs nothing on a rebuild.
-    """
-
-    width_mm: float
-
-    @abstractmethod
-    def image(self) -> bytes:
-        """The picture as PNG bytes."""
-
-
-@dataclass(frozen=True)
-class Picture(Drawing):
-    """A PNG image already made, for a template to print with ``{{ name }}``, ``width_mm`` wide."""
-
-    png: bytes
-    width_mm: float
-
-    def image(self) -> bytes:
-        return self.png
-
 
 class _Image:
     """What a template sees of a Picture: something that prints as the image and has nothing else to
@@ -124,7 +95,7 @@ class _Environment(SandboxedEnvironment):
     def _load(self, source: str) -> Any:
         if self._stored is None:
             return super().from_string(source)
-        name = hashlib.sha256(f"{_packgen_code()}\0{source}".encode()).hexdigest()
+        name = hashlib.sha256(f"{code_digest()}\0{source}".encode()).hexdigest()
         bucket = self._stored.get_bucket(self, name, None, source)
         if bucket.code is None:
             bucket.code = self.compile(source)
@@ -212,15 +183,14 @@ class _Template(DocxTemplate):
                               if _LISTED.search(paragraph.group()) else paragraph.group(), xml)
 
 
-@functools.cache
-def _packgen_code() -> str:
-    return code_digest()  # the source a running program was loaded from does not change under it
-
-
-@functools.cache
 def _preparing_code() -> str:
     # What a template's preparation depends on besides its bytes: our code, and docxtpl's clean-up.
-    return f"{_packgen_code()}\0docxtpl {importlib.metadata.version('docxtpl')}"
+    return f"{code_digest()}\0{_docxtpl_version()}"
+
+
+@functools.cache
+def _docxtpl_version() -> str:
+    return f"docxtpl {importlib.metadata.version('docxtpl')}"
 
 
 def _compiled_folder() -> Path | None:
@@ -258,7 +228,7 @@ class Renderer:
         self._saved_files: dict[str, tuple[bytes, str]] = {}
         self._reads = template_reads.TemplateReads(
             self.environment, sources=lambda template: jinja_sources(self._template(template)),
-            file_digest=self.template_digest, code=_packgen_code)
+            file_digest=self.template_digest, code=code_digest)
 
     def render(self, template: str, context: Mapping[str, Any], destination: Path) -> Path:
         """Write ``template`` filled with ``context`` to ``destination`` (atomically, owner-only)."""

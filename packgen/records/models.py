@@ -498,3 +498,11 @@ class SchoolData(BaseModel):
 
     def provider_of(self, pupil_id: str) -> Provider:
         return self.providers[self.pupils[pupil_id].placement.provider]
+
+
+def display_name(record: PupilFile) -> str:
+    """Legal name as recorded, with the preferred name in brackets when the pupil uses another."""
+    pupil = record.pupil
+    if pupil.preferred_name and pupil.preferred_name != pupil.legal_forename:
+        return f"{pupil.full_name} ({pupil.preferred_name})"
+    return pupil.full_name

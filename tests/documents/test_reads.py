@@ -18,7 +18,8 @@ import yaml
 from tests.conftest import DEMO, MINI
 from packgen.documents import reads
 from packgen.documents import fill as render
-from packgen.build.cache import Keys, canonical
+from packgen.build.cache import Keys
+from packgen.runtime.canonical import canonical
 from packgen.errors import DataError
 from packgen.records.read import load_school
 from packgen.build.pipeline import DEFAULT_TEMPLATES, PackOptions, _plan_pack

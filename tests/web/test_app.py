@@ -27,7 +27,7 @@ from pypdf import PdfReader
 
 from tests.conftest import DEMO, MINI
 from packgen.mail import send as mail
-from packgen.documents.plan import display_name
+from packgen.records.models import display_name
 from packgen.errors import InputError
 from packgen.records.read import load_school
 from packgen.web import Settings, create_app, hash_password, records
