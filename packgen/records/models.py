@@ -1,6 +1,6 @@
 """Typed records: what a school folder means once it has been read and checked.
 
-These classes are the data contract of spec/records.md. Keys keep the names office staff write in
+These classes are the record format (docs/records.md is generated from them). Keys keep the names office staff write in
 YAML; unknown keys are refused (``extra="forbid"``) so a typo never passes silently. Every record is
 frozen: once loaded, nothing downstream changes it.
 

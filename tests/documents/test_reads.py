@@ -150,6 +150,7 @@ def school(tmp_path) -> Path:
     return school
 
 
+@pytest.mark.slow
 # Every n-th value of each record is edited: all of them would take a minute.
 @pytest.mark.parametrize("record, every", [("pupils/p01.yaml", 3), ("pupils/p04.yaml", 5),
                                            ("providers/hart-and-field-vocational.yaml", 3), ("school.yaml", 4)])

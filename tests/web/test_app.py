@@ -299,6 +299,7 @@ def test_downloads_come_only_from_the_schools_output_folder(client, demo_copy):
 # ---------------------------------------------------------------- the pack (real build, mini-school)
 
 
+@pytest.mark.slow
 def test_the_pack_is_built_in_the_background_and_downloaded(tmp_path):
     school = tmp_path / "data" / "mini-school"
     shutil.copytree(MINI, school)
