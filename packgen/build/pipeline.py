@@ -19,15 +19,25 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
+from packgen.documents import DEFAULT_TEMPLATES
 from packgen.documents import plan as documents
 from packgen.records import evidence
 from packgen.readiness import rules as readiness
 from packgen.pack.assemble import PackNode, PackResult, assemble_pack
 from packgen.runtime.collection import fewer_collections
-from packgen.build.cache import (DocumentCache, Keys, built_before, documents_in_place, forget_pack_state, load_pack_state,
-                    pack_inputs, save_pack_state)
+from packgen.build.cache import (
+    DocumentCache,
+    Keys,
+    built_before,
+    documents_in_place,
+    forget_pack_state,
+    load_pack_state,
+    pack_inputs,
+    save_pack_state,
+)
 from packgen.office.batches import convert_documents
-from packgen.office.convert import HeadStart, default_workers
+from packgen.office.convert import HeadStart
+from packgen.runtime.workers import default_workers
 from packgen.documents.plan import DocumentSpec
 from packgen.errors import DataError, InputError, ToolError
 from packgen.files import private_dirs
@@ -39,7 +49,6 @@ from packgen.records.models import SchoolData
 from packgen.records.redact import redact
 from packgen.documents.fill import Renderer
 
-DEFAULT_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 PACK_NAME = "evidence-pack.pdf"
 # A build that makes at most one in this many of a pack's documents reads the others into the pack
 # while LibreOffice converts: a rebuild after an edit (see build_packs).
@@ -62,8 +71,8 @@ class Produced:
 class PackOptions:
     """How a pack is made beyond the records themselves."""
 
-    password: str | None = None      # encrypt the pack (AES-256); its documents beside it stay as they are
-    redact: bool = False             # initials for names; no DOB, ethnicity, contacts or scans; own folder
+    password: str | None = None  # encrypt the pack (AES-256); its documents beside it stay as they are
+    redact: bool = False  # initials for names; no DOB, ethnicity, contacts or scans; own folder
     skip_bad_evidence: bool = False  # build without unreadable scans, listing them on a page of the pack
 
 
@@ -87,8 +96,9 @@ class PackBuilt:
     left_out: list[evidence.BadEvidence] = field(default_factory=list)  # scans skipped by skip_bad_evidence
 
 
-def build_agreement(folder: Path, pupil_id: str, out_root: Path, *, templates: Path = DEFAULT_TEMPLATES,
-                    now: datetime | None = None) -> Produced:
+def build_agreement(
+    folder: Path, pupil_id: str, out_root: Path, *, templates: Path = DEFAULT_TEMPLATES, now: datetime | None = None
+) -> Produced:
     data = load_school(folder)
     if pupil_id not in data.pupils:
         raise InputError(_unknown("pupil", pupil_id, data.pupils, f"{folder}/pupils"))
@@ -96,8 +106,14 @@ def build_agreement(folder: Path, pupil_id: str, out_root: Path, *, templates: P
     return produce([spec], _school_out(out_root, data), templates)[0]
 
 
-def build_letters(folder: Path, out_root: Path, *, provider_id: str | None = None,
-                  templates: Path = DEFAULT_TEMPLATES, now: datetime | None = None) -> list[Produced]:
+def build_letters(
+    folder: Path,
+    out_root: Path,
+    *,
+    provider_id: str | None = None,
+    templates: Path = DEFAULT_TEMPLATES,
+    now: datetime | None = None,
+) -> list[Produced]:
     data = load_school(folder)
     if provider_id is not None and provider_id not in data.providers:
         raise InputError(_unknown("provider", provider_id, data.providers, f"{folder}/providers"))
@@ -106,19 +122,34 @@ def build_letters(folder: Path, out_root: Path, *, provider_id: str | None = Non
     return produce([documents.letter(data, i, today) for i in ids], _school_out(out_root, data), templates)
 
 
-def build_pack(folder: Path, out_root: Path, *, templates: Path = DEFAULT_TEMPLATES,
-               now: datetime | None = None, today: date | None = None,
-               on_progress: Progress | None = None, options: PackOptions = PackOptions()) -> PackBuilt:
+def build_pack(
+    folder: Path,
+    out_root: Path,
+    *,
+    templates: Path = DEFAULT_TEMPLATES,
+    now: datetime | None = None,
+    today: date | None = None,
+    on_progress: Progress | None = None,
+    options: PackOptions = PackOptions(),
+) -> PackBuilt:
     """The evidence pack. ``now`` stamps the cover and register; ``today`` (default: now's date) is the day
     the records are judged on, so a pack built for a given day always holds the same findings.
     What is redone on a rebuild, and ``on_progress``: see ``build_packs``."""
-    return build_packs([folder], out_root, templates=templates, now=now, today=today, on_progress=on_progress,
-                       options=options)[0]
+    return build_packs(
+        [folder], out_root, templates=templates, now=now, today=today, on_progress=on_progress, options=options
+    )[0]
 
 
-def build_packs(folders: Sequence[Path], out_root: Path, *, templates: Path = DEFAULT_TEMPLATES,
-                now: datetime | None = None, today: date | None = None,
-                on_progress: Progress | None = None, options: PackOptions = PackOptions()) -> list[PackBuilt]:
+def build_packs(
+    folders: Sequence[Path],
+    out_root: Path,
+    *,
+    templates: Path = DEFAULT_TEMPLATES,
+    now: datetime | None = None,
+    today: date | None = None,
+    on_progress: Progress | None = None,
+    options: PackOptions = PackOptions(),
+) -> list[PackBuilt]:
     """One evidence pack per school folder, in order; all their documents share one pool of LibreOffice
     workers.
 
@@ -133,13 +164,22 @@ def build_packs(folders: Sequence[Path], out_root: Path, *, templates: Path = DE
         return _build_packs(folders, out_root, templates, _now(now), today, on_progress or _quiet, options)
 
 
-def _build_packs(folders: Sequence[Path], out_root: Path, templates: Path, now: datetime, today: date | None,
-                 progress: Progress, options: PackOptions) -> list[PackBuilt]:
+def _build_packs(
+    folders: Sequence[Path],
+    out_root: Path,
+    templates: Path,
+    now: datetime,
+    today: date | None,
+    progress: Progress,
+    options: PackOptions,
+) -> list[PackBuilt]:
     today = today or now.date()
     names = [_out_name(Path(folder).resolve().name, options) for folder in folders]
     if len(set(names)) < len(names):
-        raise InputError("two of the school folders have the same name, so their packs would overwrite each "
-                         "other in the output folder; build them one at a time with different --out folders")
+        raise InputError(
+            "two of the school folders have the same name, so their packs would overwrite each "
+            "other in the output folder; build them one at a time with different --out folders"
+        )
     results: dict[int, PackBuilt] = {}
     to_build: list[tuple[int, Path, str]] = []
     for number, (folder, name) in enumerate(zip(folders, names)):
@@ -149,37 +189,59 @@ def _build_packs(folders: Sequence[Path], out_root: Path, templates: Path, now: 
         inputs += f"-redacted={options.redact}-skip={options.skip_bad_evidence}-encrypted={bool(options.password)}"
         state = None if options.password else load_pack_state(out, inputs)
         if state is not None:
-            results[number] = PackBuilt(out / PACK_NAME, state["page_count"], [], state["pupils"],
-                                        state["providers"], reused=state["documents"], up_to_date=True,
-                                        findings=state.get("findings", {}))
+            results[number] = PackBuilt(
+                out / PACK_NAME,
+                state["page_count"],
+                [],
+                state["pupils"],
+                state["providers"],
+                reused=state["documents"],
+                up_to_date=True,
+                findings=state.get("findings", {}),
+            )
         else:
             to_build.append((number, Path(folder), inputs))
 
     with ExitStack() as stack:
         # A pack built before is most likely rebuilt after an edit: a few documents to make.
-        head_start = (_head_start(stack) if len(to_build) == 1
-                      and built_before(Path(out_root) / names[to_build[0][0]]) else None)
-        plans = [(number, inputs, _plan_pack(load_school(folder), Path(out_root), now, today, options))
-                 for number, folder, inputs in to_build]
-        stages = [stack.enter_context(_staging(plan.out)) for _, _, plan in plans]
+        head_start = (
+            _head_start(stack) if len(to_build) == 1 and built_before(Path(out_root) / names[to_build[0][0]]) else None
+        )
+        plans = [
+            _Planned(number, inputs, _plan_pack(load_school(folder), Path(out_root), now, today, options))
+            for number, folder, inputs in to_build
+        ]
+        stages = [stack.enter_context(_staging(p.plan.out)) for p in plans]
         renderer = Renderer(templates)
-        made, to_make = _look_up([(plan.specs, stage, plan.out, documents_in_place(plan.out))
-                                  for (_, _, plan), stage in zip(plans, stages)], renderer)
-        if len(plans) == 1 and to_make and len(to_make) * OVERLAP_SHARE <= len(plans[0][2].specs):
+        made, to_make = _look_up(
+            [
+                _Batch(p.plan.specs, stage, p.plan.out, documents_in_place(p.plan.out))
+                for p, stage in zip(plans, stages)
+            ],
+            renderer,
+        )
+        if len(plans) == 1 and to_make and len(to_make) * OVERLAP_SHARE <= len(plans[0].plan.specs):
             # A rebuild that makes a few documents: the pack reads the others while LibreOffice works.
             # Leaving the pool waits for its thread, so LibreOffice never writes into a removed folder.
             pool = stack.enter_context(ThreadPoolExecutor(1, thread_name_prefix="packgen-convert"))
             conversion = _fill_while_converting(pool, to_make, renderer, progress, head_start)
-            packs = [_assemble(plans[0][2], made[0], stages[0], progress,
-                               pending={pdf for _, _, pdf, _, _ in to_make}, wait=conversion.result)]
+            packs = [
+                _assemble(
+                    plans[0].plan,
+                    made[0],
+                    stages[0],
+                    progress,
+                    pending={m.pdf for m in to_make},
+                    wait=conversion.result,
+                )
+            ]
         else:
             _fill(to_make, renderer, progress)
             _convert(to_make, progress)
             # Every pack is assembled before any is published: one that fails leaves all as they were.
-            packs = [_assemble(plan, batch, stage, progress)
-                     for (_, _, plan), stage, batch in zip(plans, stages, made)]
-        for (number, inputs, plan), stage, batch, pack in zip(plans, stages, made, packs):
-            results[number] = _publish_pack(plan, batch, stage, pack, inputs)
+            packs = [_assemble(p.plan, batch, stage, progress) for p, stage, batch in zip(plans, stages, made)]
+        for p, stage, batch, pack in zip(plans, stages, made, packs):
+            results[p.number] = _publish_pack(p.plan, batch, stage, pack, p.inputs)
     return [results[number] for number in range(len(folders))]
 
 
@@ -214,18 +276,42 @@ def _plan_pack(data: SchoolData, out_root: Path, now: datetime, today: date, opt
     cover, register = documents.cover(data, now), documents.register(data, now)
     report = documents.readiness_report(data, today, findings, readiness.RULES)
     provider_docs = {pid: documents.provider_documents(data, pid, today, findings) for pid in data.providers}
-    pupil_docs = {pid: [documents.summary(data, pid, today, findings), *documents.pupil_documents(data, pid, today)]
-                  for pid in data.pupils}
+    pupil_docs = {
+        pid: [documents.summary(data, pid, today, findings), *documents.pupil_documents(data, pid, today)]
+        for pid in data.pupils
+    }
     pack_only = (cover, register, report) + ((left_out_page,) if left_out_page else ())
-    specs = [*pack_only, *(d for docs in provider_docs.values() for d in docs),
-             *(d for docs in pupil_docs.values() for d in docs)]
+    specs = [
+        *pack_only,
+        *(d for docs in provider_docs.values() for d in docs),
+        *(d for docs in pupil_docs.values() for d in docs),
+    ]
     severities = {level: sum(f.severity == level for f in findings) for level in ("critical", "high", "advisory")}
-    return _PackPlan(data, out_root / _out_name(data.slug, options), specs, pack_only, cover, register, report,
-                     provider_docs, pupil_docs, options, severities, left_out, left_out_page)
+    return _PackPlan(
+        data,
+        out_root / _out_name(data.slug, options),
+        specs,
+        pack_only,
+        cover,
+        register,
+        report,
+        provider_docs,
+        pupil_docs,
+        options,
+        severities,
+        left_out,
+        left_out_page,
+    )
 
 
-def _assemble(plan: _PackPlan, batch: _Made, stage: Path, progress: Progress, pending: set[Path] = frozenset(),
-              wait: Callable[[], None] | None = None) -> PackResult:
+def _assemble(
+    plan: _PackPlan,
+    batch: _Made,
+    stage: Path,
+    progress: Progress,
+    pending: set[Path] = frozenset(),
+    wait: Callable[[], None] | None = None,
+) -> PackResult:
     """The pack from its made documents, in the staging folder (those in ``pending`` once ``wait``
     has returned: they are still being made)."""
     made = {p.spec.stem: p for p in batch.produced}
@@ -239,9 +325,16 @@ def _assemble(plan: _PackPlan, batch: _Made, stage: Path, progress: Progress, pe
             wait()
         progress("assemble", 0, 1)  # only now, so it never interleaves with the conversion's reports
 
-    pack = assemble_pack(made[plan.cover.stem].pdf, tree, stage / PACK_NAME,
-                         footer=f"{plan.data.school.school.name} · {kind}", password=plan.options.password,
-                         pending=pending, wait=made_at_last, ours=[p.pdf for p in batch.produced])
+    pack = assemble_pack(
+        made[plan.cover.stem].pdf,
+        tree,
+        stage / PACK_NAME,
+        footer=f"{plan.data.school.school.name} · {kind}",
+        password=plan.options.password,
+        pending=pending,
+        wait=made_at_last,
+        ours=[p.pdf for p in batch.produced],
+    )
     progress("assemble", 1, 1)
     return pack
 
@@ -253,24 +346,40 @@ def _publish_pack(plan: _PackPlan, batch: _Made, stage: Path, pack: PackResult, 
     forget_pack_state(out)
     published = _publish([made[s.stem] for s in plan.specs if s not in plan.pack_only], stage, out)
     os.replace(stage / PACK_NAME, out / PACK_NAME)
-    save_pack_state(out, inputs, [out / PACK_NAME, *(f for p in published for f in (p.docx, p.pdf))],
-                    page_count=pack.page_count, pupils=len(data.pupils), providers=len(data.providers),
-                    documents=len(batch.produced), findings=plan.findings,
-                    keys={p.spec.stem: batch.keys[p.spec.stem] for p in published if p.spec.stem in batch.keys})
+    save_pack_state(
+        out,
+        inputs,
+        [out / PACK_NAME, *(f for p in published for f in (p.docx, p.pdf))],
+        page_count=pack.page_count,
+        pupils=len(data.pupils),
+        providers=len(data.providers),
+        documents=len(batch.produced),
+        findings=plan.findings,
+        keys={p.spec.stem: batch.keys[p.spec.stem] for p in published if p.spec.stem in batch.keys},
+    )
     DocumentCache(out).prune(batch.keys.values())
-    return PackBuilt(out / PACK_NAME, pack.page_count, published, len(data.pupils), len(data.providers),
-                     made=batch.made, reused=len(batch.produced) - batch.made, findings=plan.findings,
-                     left_out=plan.left_out)
+    return PackBuilt(
+        out / PACK_NAME,
+        pack.page_count,
+        published,
+        len(data.pupils),
+        len(data.providers),
+        made=batch.made,
+        reused=len(batch.produced) - batch.made,
+        findings=plan.findings,
+        left_out=plan.left_out,
+    )
 
 
-def produce(specs: Sequence[DocumentSpec], out: Path, templates: Path,
-            on_progress: Progress | None = None) -> list[Produced]:
+def produce(
+    specs: Sequence[DocumentSpec], out: Path, templates: Path, on_progress: Progress | None = None
+) -> list[Produced]:
     """Render and convert ``specs`` (reusing those in the cache), then move them into ``out`` only once all
     of them succeeded."""
     progress = on_progress or _quiet
     with _staging(out) as stage:
         renderer = Renderer(templates)
-        made, to_make = _look_up([(specs, stage, out, {})], renderer)
+        made, to_make = _look_up([_Batch(specs, stage, out, {})], renderer)
         _fill(to_make, renderer, progress)
         _convert(to_make, progress)
         return _publish(made[0].produced, stage, out)
@@ -283,19 +392,46 @@ class _Made:
     made: int  # how many were rendered and converted (the rest came from the cache)
 
 
-# A document to make: its spec, where its .docx and .pdf go, and the cache (and key) to store it under.
-_ToMake = tuple[DocumentSpec, Path, Path, DocumentCache, str | None]
+@dataclass(frozen=True)
+class _ToMake:
+    """A document to make: its spec, where its .docx and .pdf go, and the cache (and key) to keep it under."""
+
+    spec: DocumentSpec
+    docx: Path
+    pdf: Path
+    cache: DocumentCache
+    key: str | None
 
 
-def _look_up(batches: Sequence[tuple[Sequence[DocumentSpec], Path, Path, dict[str, str]]],
-             renderer: Renderer) -> tuple[list[_Made], list[_ToMake]]:
+@dataclass(frozen=True)
+class _Batch:
+    """One school's documents to look up: where they are staged, where they go, and which the last
+    build left in place there (by stem: the key each was made under)."""
+
+    specs: Sequence[DocumentSpec]
+    stage: Path
+    out: Path
+    placed: dict[str, str]
+
+
+@dataclass(frozen=True)
+class _Planned:
+    """A school's pack to build: its place among the folders asked for, its inputs' digest, its plan."""
+
+    number: int
+    inputs: str
+    plan: _PackPlan
+
+
+def _look_up(batches: Sequence[_Batch], renderer: Renderer) -> tuple[list[_Made], list[_ToMake]]:
     """Each batch (specs, staging folder, output folder, documents in place there) as documents: those
     the last build left in the output folder under the same key stay there; those in its cache are
     copied into the staging folder; the others are listed to be made (rendered, converted, cached)."""
     # A key holds only the data its template reads: an edit remakes only documents that print it.
     keys = Keys(renderer.templates_dir, data_read=renderer.data_read, template_digest=renderer.template_digest)
     results, to_make = [], []
-    for specs, stage, out, placed in batches:
+    for batch in batches:
+        specs, stage, out, placed = batch.specs, batch.stage, batch.out, batch.placed
         cache = DocumentCache(out)
         produced, found, made = [], {}, 0
         for spec in specs:
@@ -309,7 +445,7 @@ def _look_up(batches: Sequence[tuple[Sequence[DocumentSpec], Path, Path, dict[st
             docx, pdf = stage / f"{spec.stem}.docx", stage / f"{spec.stem}.pdf"
             private_dirs(docx.parent)
             if key is None or not cache.fetch(key, docx, pdf):
-                to_make.append((spec, docx, pdf, cache, key))
+                to_make.append(_ToMake(spec, docx, pdf, cache, key))
                 made += 1
             if key is not None:
                 found[spec.stem] = key
@@ -319,12 +455,20 @@ def _look_up(batches: Sequence[tuple[Sequence[DocumentSpec], Path, Path, dict[st
 
 
 def _fill(to_make: Sequence[_ToMake], renderer: Renderer, progress: Progress) -> None:
-    fill_documents(renderer, [(spec.template, spec.context, docx) for spec, docx, _, _, _ in to_make],
-                   on_progress=lambda done, total: progress("render", done, total))
+    fill_documents(
+        renderer,
+        [(m.spec.template, m.spec.context, m.docx) for m in to_make],
+        on_progress=lambda done, total: progress("render", done, total),
+    )
 
 
-def _fill_while_converting(pool: ThreadPoolExecutor, to_make: Sequence[_ToMake], renderer: Renderer,
-                           progress: Progress, head_start: HeadStart | None = None) -> Future[None]:
+def _fill_while_converting(
+    pool: ThreadPoolExecutor,
+    to_make: Sequence[_ToMake],
+    renderer: Renderer,
+    progress: Progress,
+    head_start: HeadStart | None = None,
+) -> Future[None]:
     """Fill ``to_make``, and convert them in ``pool``'s thread: the conversion, to wait for.
 
     LibreOffice gets one core fewer than usual: the pack reads the other documents on the one left
@@ -343,8 +487,9 @@ def _fill_while_converting(pool: ThreadPoolExecutor, to_make: Sequence[_ToMake],
         if filled.done():
             progress(step, done, total)
 
-    conversion = pool.submit(_convert, to_make, after_filling, workers=workers, ready=filled.result,
-                             head_start=head_start)
+    conversion = pool.submit(
+        _convert, to_make, after_filling, workers=workers, ready=filled.result, head_start=head_start
+    )
     try:
         _fill(to_make, renderer, progress)
     except BaseException as exc:
@@ -354,18 +499,26 @@ def _fill_while_converting(pool: ThreadPoolExecutor, to_make: Sequence[_ToMake],
     return conversion
 
 
-def _convert(to_make: Sequence[_ToMake], progress: Progress, workers: int | None = None,
-             ready: Callable[[], None] | None = None, head_start: HeadStart | None = None) -> None:
+def _convert(
+    to_make: Sequence[_ToMake],
+    progress: Progress,
+    workers: int | None = None,
+    ready: Callable[[], None] | None = None,
+    head_start: HeadStart | None = None,
+) -> None:
     """Every document of every batch in one run of the LibreOffice workers, then into the cache
     (``ready`` and ``head_start``: see convert.convert)."""
     # Joined only within a pack, so a pack's PDFs are the same whichever packs are built with it.
-    convert_documents([(f"{cache.out.name}/{spec.template}", docx, pdf) for spec, docx, pdf, cache, _ in to_make],
-                      workers=workers,
-                      on_progress=lambda done, total: progress("convert", done, total), ready=ready,
-                      head_start=head_start)
-    for _, docx, pdf, cache, key in to_make:
-        if key is not None:
-            cache.store(key, docx, pdf)
+    convert_documents(
+        [(f"{m.cache.out.name}/{m.spec.template}", m.docx, m.pdf) for m in to_make],
+        workers=workers,
+        on_progress=lambda done, total: progress("convert", done, total),
+        ready=ready,
+        head_start=head_start,
+    )
+    for m in to_make:
+        if m.key is not None:
+            m.cache.store(m.key, m.docx, m.pdf)
 
 
 def _head_start(stack: ExitStack) -> HeadStart | None:
@@ -393,9 +546,14 @@ def _publish(made: Sequence[Produced], stage: Path, out: Path) -> list[Produced]
     return published
 
 
-def _pack_tree(data: SchoolData, made: dict[str, Produced], provider_docs: dict[str, list[DocumentSpec]],
-               pupil_docs: dict[str, list[DocumentSpec]], register: DocumentSpec,
-               report: DocumentSpec) -> list[PackNode]:
+def _pack_tree(
+    data: SchoolData,
+    made: dict[str, Produced],
+    provider_docs: dict[str, list[DocumentSpec]],
+    pupil_docs: dict[str, list[DocumentSpec]],
+    register: DocumentSpec,
+    report: DocumentSpec,
+) -> list[PackNode]:
     folder = Path(data.folder)
     providers = []
     for pid, provider in sorted(data.providers.items(), key=lambda kv: kv[1].name.casefold()):

@@ -34,19 +34,31 @@ class KeptFindings:
             placed: dict[str, list] = {pid: [] for pid in data.providers}
             for record in data.pupils.values():
                 placed.setdefault(record.placement.provider, []).append(record)
-            subjects = [*((("pupil", pid), self._pupil_inputs(data, pid)) for pid in data.pupils),
-                        *((("provider", pid), (provider, data.school, *placed[pid]))
-                          for pid, provider in data.providers.items()),
-                        (("school", data.slug), (data.school,))]
+            subjects = [
+                *((("pupil", pid), self._pupil_inputs(data, pid)) for pid in data.pupils),
+                *(
+                    (("provider", pid), (provider, data.school, *placed[pid]))
+                    for pid, provider in data.providers.items()
+                ),
+                (("school", data.slug), (data.school,)),
+            ]
             kept = {}
             findings: list[Finding] = []
             for (subject, subject_id), inputs in subjects:
                 before = self._kept.get((subject, subject_id))
-                if before is None or before[:2] != (today, data.slug) or len(before[2]) != len(inputs) \
-                        or any(a is not b for a, b in zip(before[2], inputs)):
+                if (
+                    before is None
+                    or before[:2] != (today, data.slug)
+                    or len(before[2]) != len(inputs)
+                    or any(a is not b for a, b in zip(before[2], inputs))
+                ):
                     self.worked_out += 1
-                    before = (today, data.slug, inputs, [f for rule in RULES if rule.subject == subject
-                                                         if (f := rule.check(data, subject_id, today))])
+                    before = (
+                        today,
+                        data.slug,
+                        inputs,
+                        [f for rule in RULES if rule.subject == subject if (f := rule.check(data, subject_id, today))],
+                    )
                 kept[subject, subject_id] = before
                 findings += before[3]
             self._kept = kept
@@ -58,4 +70,3 @@ class KeptFindings:
     def _pupil_inputs(data: SchoolData, pupil_id: str) -> tuple:
         record = data.pupils[pupil_id]
         return record, data.providers.get(record.placement.provider), data.school
-

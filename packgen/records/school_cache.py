@@ -95,8 +95,11 @@ class SchoolCache:
         record, problems = read_record(root, relative, model)
         evidence = evidence_paths(record)
         on_the_way = {str(Path(relative).parent) for _, relative in evidence}
-        folders = {str(Path(*Path(folder).parts[:depth])) for folder in on_the_way
-                   for depth in range(len(Path(folder).parts) + 1)}
+        folders = {
+            str(Path(*Path(folder).parts[:depth]))
+            for folder in on_the_way
+            for depth in range(len(Path(folder).parts) + 1)
+        }
         return _Kept(status, model, record, problems, evidence, tuple(sorted(folders)))
 
     @staticmethod

@@ -10,11 +10,11 @@ from pathlib import Path
 
 from flask import Flask, current_app, render_template
 
+import packgen
 from packgen import __version__
 from packgen.errors import DataError, InputError, PackgenError, ToolError
 from packgen.mail.send import SmtpSettings
 from packgen.build.pipeline import DEFAULT_TEMPLATES
-from packgen.documents.fill import LABELS_FILE, load_wording
 from packgen.web import security
 from packgen.web.jobs import PackJob
 
@@ -51,8 +51,10 @@ def is_loopback(host: str) -> bool:
 
 def create_app(settings: Settings, *, secret_key: bytes | None = None) -> Flask:
     if not is_loopback(settings.host) and not settings.password_hash:
-        raise InputError(f"serving on {settings.host} reaches other computers: set a password first "
-                         "(PACKGEN_WEB_PASSWORD, or type one when packgen asks)")
+        raise InputError(
+            f"serving on {settings.host} reaches other computers: set a password first "
+            "(PACKGEN_WEB_PASSWORD, or type one when packgen asks)"
+        )
     app = security.QuietFlask(__name__)
     app.config.update(
         SECRET_KEY=secret_key or secrets.token_bytes(32),  # a new key each run: old sessions end with it
@@ -61,7 +63,7 @@ def create_app(settings: Settings, *, secret_key: bytes | None = None) -> Flask:
     )
     security.install(app, settings)
     app.extensions["packgen_pack"] = PackJob()
-    app.extensions["packgen_words"] = load_wording(settings.templates / LABELS_FILE)
+    app.extensions["packgen_words"] = packgen.wording(settings.templates)
 
     from packgen.web import edit_views, views  # the views use current_app, so they come after the app exists
     from packgen.web.school import KeptSchool
@@ -125,8 +127,9 @@ def _error_pages(app: Flask) -> None:
 
     @app.errorhandler(404)
     def not_found(error):
-        return render_template("message.html", title="Page not found",
-                               message="There is no such page, pupil or provider here."), 404
+        return render_template(
+            "message.html", title="Page not found", message="There is no such page, pupil or provider here."
+        ), 404
 
     @app.errorhandler(ToolError)
     def broken_environment(error: ToolError):
