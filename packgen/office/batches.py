@@ -22,12 +22,11 @@ from pathlib import Path
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import DictionaryObject, NameObject
 
-from packgen.office.convert import HeadStart, convert
-from packgen.runtime.workers import default_workers
-from packgen.office.join import MARK, NotJoinable, Package, check, join_packages
 from packgen.errors import ToolError
 from packgen.files import private_dirs, replacing
-from packgen.runtime.workers import forked_map
+from packgen.office.convert import HeadStart, convert
+from packgen.office.join import MARK, NotJoinable, Package, check, join_packages
+from packgen.runtime.workers import default_workers, forked_map
 
 # Members per joined document: enough to spread LibreOffice's cost per document thin, few enough
 # that a long document does not swell LibreOffice's memory or leave one worker with all the work.

@@ -24,7 +24,7 @@ from typing import Annotated, Any, Literal, Union
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from packgen.errors import DataError, InputError, Problem
-from packgen.records.models import PupilFile, Provider, RelativePath, SchoolData, SchoolFile
+from packgen.records.models import Provider, PupilFile, RelativePath, SchoolData, SchoolFile
 from packgen.records.yaml_tree import Tree, key_text, parse
 
 MAX_BYTES = 1_000_000  # records are a few kilobytes; anything bigger is the wrong file

@@ -19,6 +19,7 @@ from __future__ import annotations
 import os
 import threading
 from dataclasses import dataclass
+from typing import Any
 from pathlib import Path
 
 from pydantic import BaseModel
@@ -42,7 +43,7 @@ def _status(path: Path | str, *, follow: bool) -> _Status:
 class _Kept:
     status: tuple[_Status, _Status]
     model: type[BaseModel]
-    record: object
+    record: Any  # read._Record
     problems: list[Problem]
     evidence: list[tuple[tuple, str]]
     folders: tuple[str, ...]  # the folders on the way to its evidence files

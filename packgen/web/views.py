@@ -29,12 +29,12 @@ from flask import (
 )
 from pypdf import PdfReader
 
-from packgen.documents import plan as documents
-from packgen.mail import send as mail
 from packgen.build import pipeline
+from packgen.documents import plan as documents
 from packgen.documents.plan import DocumentSpec, RegisterRow
-from packgen.records.models import SchoolData
+from packgen.mail import send as mail
 from packgen.readiness.rules import Finding
+from packgen.records.models import SchoolData
 from packgen.web.app import settings, today
 from packgen.web.jobs import PackJob
 from packgen.web.school import school_data, school_findings
