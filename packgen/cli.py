@@ -13,17 +13,20 @@ import traceback
 from dataclasses import asdict
 from datetime import date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from packgen import __version__
-from packgen.records import evidence
-from packgen.mail import send as mail
-from packgen.build import pipeline
-from packgen.readiness import rules as readiness
-from packgen.records import whereabouts as where
+from packgen.documents import DEFAULT_TEMPLATES
 from packgen.errors import DataError, PackgenError
-from packgen.records.read import load_school
+from packgen.mail import CHASE_EVERY_DAYS, PASSWORD_ENV
+
+# Each command imports what it needs when it runs: the whole library (pydantic, docxtpl, pypdf,
+# reportlab) took most of a second to import, which --help and a build with nothing to do never need.
+if TYPE_CHECKING:
+    from packgen.mail import send as mail
+    from packgen.readiness import rules as readiness
 
 BUG_EXIT = 70
 PACK_PASSWORD_ENV = "PACKGEN_PACK_PASSWORD"
@@ -36,7 +39,7 @@ out_option = click.option(
 )
 templates_option = click.option(
     "--templates", type=click.Path(file_okay=False, exists=True, path_type=Path),
-    default=pipeline.DEFAULT_TEMPLATES, show_default="the templates/ folder beside packgen",
+    default=DEFAULT_TEMPLATES, show_default="the templates/ folder beside packgen",
     help="Folder of Word templates to use instead of the standard ones.",
 )
 school_argument = click.argument("school", type=click.Path(file_okay=False, path_type=Path))
@@ -99,6 +102,10 @@ def check(school: Path, today: date | None, output_format: str, strict: bool) ->
       packgen check data/brookfield-academy
       packgen check data/brookfield-academy --today 2026-11-23 --format json
     """
+    from packgen.readiness import rules as readiness
+    from packgen.records import evidence
+    from packgen.records.read import load_school
+
     day = today or date.today()
     try:
         data = load_school(school)
@@ -157,6 +164,8 @@ def agreement(school: Path, pupil: str, out_root: Path, templates: Path) -> None
     Example:
       packgen agreement data/brookfield-academy p01
     """
+    from packgen.build import pipeline
+
     made = pipeline.build_agreement(school, pupil, out_root, templates=templates)
     click.echo(f"Wrote {made.docx}\nWrote {made.pdf}")
 
@@ -175,7 +184,7 @@ ACTIONS = {"send": "send", "resend": "send again", "skip": "skip", "post": "prin
               help="Send again letters already sent or already returned (with --chase: remind again now).")
 @click.option("--chase", is_flag=True,
               help="Remind the providers whose reply is overdue (the letter attached again) instead.")
-@click.option("--every", "every_days", type=click.IntRange(min=1), default=mail.CHASE_EVERY_DAYS,
+@click.option("--every", "every_days", type=click.IntRange(min=1), default=CHASE_EVERY_DAYS,
               show_default=True, metavar="DAYS", help="With --chase: least number of days between reminders.")
 @click.option("--status", "show_status", is_flag=True,
               help="Only list each provider's reply: asked on, returned on, unconfirmed checks, days overdue.")
@@ -213,6 +222,10 @@ def letters(school: Path, provider_id: str | None, out_root: Path, templates: Pa
       packgen letters data/brookfield-academy --status
       packgen letters data/brookfield-academy --chase --send --smtp-host smtp.example.org
     """
+    from packgen.build import pipeline
+    from packgen.mail import send as mail
+    from packgen.records.read import load_school
+
     day = today or date.today()
     data = load_school(school)
     if show_status:
@@ -242,7 +255,7 @@ def letters(school: Path, provider_id: str | None, out_root: Path, templates: Pa
         click.echo(f"Dry run: nothing sent. {to_send} e-mail{'s' if to_send != 1 else ''} would go with --send.")
         return
     password = None
-    if smtp_user and not os.environ.get(mail.PASSWORD_ENV) and to_send:
+    if smtp_user and not os.environ.get(PASSWORD_ENV) and to_send:
         password = click.prompt(f"Password for {smtp_user} on {smtp_host}", hide_input=True)
     settings = mail.SmtpSettings(smtp_host, smtp_port, smtp_security or "starttls", smtp_user, password, smtp_ca_file)
     outcomes = mail.send(data, planned, settings)
@@ -294,6 +307,8 @@ def build(schools: tuple[Path, ...], out_root: Path, templates: Path, today: dat
       packgen build data/*/ --quiet
       PACKGEN_PACK_PASSWORD=... packgen build data/brookfield-academy --encrypt --redact
     """
+    from packgen.build import pipeline
+
     password = None
     if encrypt:
         password = os.environ.get(PACK_PASSWORD_ENV) or click.prompt(
@@ -377,6 +392,9 @@ def where_command(school: Path, moment: datetime | None) -> None:
       packgen where data/brookfield-academy
       packgen where data/brookfield-academy --at '2026-11-24 10:00'
     """
+    from packgen.records import whereabouts as where
+    from packgen.records.read import load_school
+
     at = moment or datetime.now()
     rows = where.whereabouts(load_school(school), at)
     click.echo(f"Where each pupil should be at {at:%H:%M} on {at:%A %d %B %Y}:")
@@ -417,6 +435,7 @@ def serve(school: Path, out_root: Path, templates: Path, host: str, port: int, n
     import webbrowser
 
     from packgen import web
+    from packgen.records.read import load_school
 
     load_school(school)  # a folder that is not a school is said here, not on a page
     password_hash = None
@@ -425,7 +444,7 @@ def serve(school: Path, out_root: Path, templates: Path, host: str, port: int, n
             "Password for the page (others on the network will need it)", hide_input=True, confirmation_prompt=True)
         password_hash = web.hash_password(password)
     smtp = web.smtp_from_environment()
-    if smtp and smtp.user and not os.environ.get(mail.PASSWORD_ENV):
+    if smtp and smtp.user and not os.environ.get(PASSWORD_ENV):
         smtp = web.smtp_from_environment(click.prompt(f"Password for {smtp.user} on {smtp.host}", hide_input=True))
     app = web.create_app(web.Settings(school.resolve(), out_root.resolve(), templates, password_hash, host, smtp,
                                       os.environ.get("PACKGEN_MAIL_FROM"), today))

@@ -18,36 +18,26 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from packgen.build.cache import (DocumentCache, Keys, built_before, documents_in_place, forget_pack_state, load_pack_state,
+                    pack_inputs, save_pack_state)
+from packgen.build.lock import exclusive
 from packgen.documents import DEFAULT_TEMPLATES
-from packgen.documents import plan as documents
-from packgen.records import evidence
-from packgen.readiness import rules as readiness
-from packgen.pack.assemble import PackNode, PackResult, assemble_pack
-from packgen.runtime.collection import fewer_collections
-from packgen.build.cache import (
-    DocumentCache,
-    Keys,
-    built_before,
-    documents_in_place,
-    forget_pack_state,
-    load_pack_state,
-    pack_inputs,
-    save_pack_state,
-)
-from packgen.office.batches import convert_documents
-from packgen.office.convert import HeadStart
-from packgen.runtime.workers import default_workers
-from packgen.documents.plan import DocumentSpec
 from packgen.errors import DataError, InputError, ToolError
 from packgen.files import private_dirs
-from packgen.build.parallel_fill import fill_documents
-from packgen.runtime.workers import PARALLEL_FROM
-from packgen.build.lock import exclusive
-from packgen.records.read import load_school
-from packgen.records.models import SchoolData
-from packgen.records.redact import redact
-from packgen.documents.fill import Renderer
+from packgen.runtime.collection import fewer_collections
+from packgen.runtime.workers import PARALLEL_FROM, default_workers
+
+# Filling, converting and assembling bring pydantic, docxtpl, pypdf and reportlab: imported where they
+# are used, so a build with nothing to do (every pack up to date) never loads them.
+if TYPE_CHECKING:
+    from packgen.documents.fill import Renderer
+    from packgen.documents.plan import DocumentSpec
+    from packgen.office.convert import HeadStart
+    from packgen.pack.assemble import PackNode, PackResult
+    from packgen.records import evidence
+    from packgen.records.models import SchoolData
 
 PACK_NAME = "evidence-pack.pdf"
 # A build that makes at most one in this many of a pack's documents reads the others into the pack
@@ -71,8 +61,8 @@ class Produced:
 class PackOptions:
     """How a pack is made beyond the records themselves."""
 
-    password: str | None = None  # encrypt the pack (AES-256); its documents beside it stay as they are
-    redact: bool = False  # initials for names; no DOB, ethnicity, contacts or scans; own folder
+    password: str | None = None      # encrypt the pack (AES-256); its documents beside it stay as they are
+    redact: bool = False             # initials for names; no DOB, ethnicity, contacts or scans; own folder
     skip_bad_evidence: bool = False  # build without unreadable scans, listing them on a page of the pack
 
 
@@ -96,9 +86,11 @@ class PackBuilt:
     left_out: list[evidence.BadEvidence] = field(default_factory=list)  # scans skipped by skip_bad_evidence
 
 
-def build_agreement(
-    folder: Path, pupil_id: str, out_root: Path, *, templates: Path = DEFAULT_TEMPLATES, now: datetime | None = None
-) -> Produced:
+def build_agreement(folder: Path, pupil_id: str, out_root: Path, *, templates: Path = DEFAULT_TEMPLATES,
+                    now: datetime | None = None) -> Produced:
+    from packgen.documents import plan as documents
+    from packgen.records.read import load_school
+
     data = load_school(folder)
     if pupil_id not in data.pupils:
         raise InputError(_unknown("pupil", pupil_id, data.pupils, f"{folder}/pupils"))
@@ -106,14 +98,11 @@ def build_agreement(
     return produce([spec], _school_out(out_root, data), templates)[0]
 
 
-def build_letters(
-    folder: Path,
-    out_root: Path,
-    *,
-    provider_id: str | None = None,
-    templates: Path = DEFAULT_TEMPLATES,
-    now: datetime | None = None,
-) -> list[Produced]:
+def build_letters(folder: Path, out_root: Path, *, provider_id: str | None = None,
+                  templates: Path = DEFAULT_TEMPLATES, now: datetime | None = None) -> list[Produced]:
+    from packgen.documents import plan as documents
+    from packgen.records.read import load_school
+
     data = load_school(folder)
     if provider_id is not None and provider_id not in data.providers:
         raise InputError(_unknown("provider", provider_id, data.providers, f"{folder}/providers"))
@@ -122,34 +111,19 @@ def build_letters(
     return produce([documents.letter(data, i, today) for i in ids], _school_out(out_root, data), templates)
 
 
-def build_pack(
-    folder: Path,
-    out_root: Path,
-    *,
-    templates: Path = DEFAULT_TEMPLATES,
-    now: datetime | None = None,
-    today: date | None = None,
-    on_progress: Progress | None = None,
-    options: PackOptions = PackOptions(),
-) -> PackBuilt:
+def build_pack(folder: Path, out_root: Path, *, templates: Path = DEFAULT_TEMPLATES,
+               now: datetime | None = None, today: date | None = None,
+               on_progress: Progress | None = None, options: PackOptions = PackOptions()) -> PackBuilt:
     """The evidence pack. ``now`` stamps the cover and register; ``today`` (default: now's date) is the day
     the records are judged on, so a pack built for a given day always holds the same findings.
     What is redone on a rebuild, and ``on_progress``: see ``build_packs``."""
-    return build_packs(
-        [folder], out_root, templates=templates, now=now, today=today, on_progress=on_progress, options=options
-    )[0]
+    return build_packs([folder], out_root, templates=templates, now=now, today=today, on_progress=on_progress,
+                       options=options)[0]
 
 
-def build_packs(
-    folders: Sequence[Path],
-    out_root: Path,
-    *,
-    templates: Path = DEFAULT_TEMPLATES,
-    now: datetime | None = None,
-    today: date | None = None,
-    on_progress: Progress | None = None,
-    options: PackOptions = PackOptions(),
-) -> list[PackBuilt]:
+def build_packs(folders: Sequence[Path], out_root: Path, *, templates: Path = DEFAULT_TEMPLATES,
+                now: datetime | None = None, today: date | None = None,
+                on_progress: Progress | None = None, options: PackOptions = PackOptions()) -> list[PackBuilt]:
     """One evidence pack per school folder, in order; all their documents share one pool of LibreOffice
     workers.
 
@@ -164,22 +138,13 @@ def build_packs(
         return _build_packs(folders, out_root, templates, _now(now), today, on_progress or _quiet, options)
 
 
-def _build_packs(
-    folders: Sequence[Path],
-    out_root: Path,
-    templates: Path,
-    now: datetime,
-    today: date | None,
-    progress: Progress,
-    options: PackOptions,
-) -> list[PackBuilt]:
+def _build_packs(folders: Sequence[Path], out_root: Path, templates: Path, now: datetime, today: date | None,
+                 progress: Progress, options: PackOptions) -> list[PackBuilt]:
     today = today or now.date()
     names = [_out_name(Path(folder).resolve().name, options) for folder in folders]
     if len(set(names)) < len(names):
-        raise InputError(
-            "two of the school folders have the same name, so their packs would overwrite each "
-            "other in the output folder; build them one at a time with different --out folders"
-        )
+        raise InputError("two of the school folders have the same name, so their packs would overwrite each "
+                         "other in the output folder; build them one at a time with different --out folders")
     results: dict[int, PackBuilt] = {}
     to_build: list[tuple[int, Path, str]] = []
     for number, (folder, name) in enumerate(zip(folders, names)):
@@ -189,52 +154,34 @@ def _build_packs(
         inputs += f"-redacted={options.redact}-skip={options.skip_bad_evidence}-encrypted={bool(options.password)}"
         state = None if options.password else load_pack_state(out, inputs)
         if state is not None:
-            results[number] = PackBuilt(
-                out / PACK_NAME,
-                state["page_count"],
-                [],
-                state["pupils"],
-                state["providers"],
-                reused=state["documents"],
-                up_to_date=True,
-                findings=state.get("findings", {}),
-            )
+            results[number] = PackBuilt(out / PACK_NAME, state["page_count"], [], state["pupils"],
+                                        state["providers"], reused=state["documents"], up_to_date=True,
+                                        findings=state.get("findings", {}))
         else:
             to_build.append((number, Path(folder), inputs))
 
+    if not to_build:
+        return [results[number] for number in range(len(folders))]
+    from packgen.documents.fill import Renderer
+    from packgen.records.read import load_school
+
     with ExitStack() as stack:
         # A pack built before is most likely rebuilt after an edit: a few documents to make.
-        head_start = (
-            _head_start(stack) if len(to_build) == 1 and built_before(Path(out_root) / names[to_build[0][0]]) else None
-        )
-        plans = [
-            _Planned(number, inputs, _plan_pack(load_school(folder), Path(out_root), now, today, options))
-            for number, folder, inputs in to_build
-        ]
+        head_start = (_head_start(stack) if len(to_build) == 1
+                      and built_before(Path(out_root) / names[to_build[0][0]]) else None)
+        plans = [_Planned(number, inputs, _plan_pack(load_school(folder), Path(out_root), now, today, options))
+                 for number, folder, inputs in to_build]
         stages = [stack.enter_context(_staging(p.plan.out)) for p in plans]
         renderer = Renderer(templates)
-        made, to_make = _look_up(
-            [
-                _Batch(p.plan.specs, stage, p.plan.out, documents_in_place(p.plan.out))
-                for p, stage in zip(plans, stages)
-            ],
-            renderer,
-        )
+        made, to_make = _look_up([_Batch(p.plan.specs, stage, p.plan.out, documents_in_place(p.plan.out))
+                                  for p, stage in zip(plans, stages)], renderer)
         if len(plans) == 1 and to_make and len(to_make) * OVERLAP_SHARE <= len(plans[0].plan.specs):
             # A rebuild that makes a few documents: the pack reads the others while LibreOffice works.
             # Leaving the pool waits for its thread, so LibreOffice never writes into a removed folder.
             pool = stack.enter_context(ThreadPoolExecutor(1, thread_name_prefix="packgen-convert"))
             conversion = _fill_while_converting(pool, to_make, renderer, progress, head_start)
-            packs = [
-                _assemble(
-                    plans[0].plan,
-                    made[0],
-                    stages[0],
-                    progress,
-                    pending={m.pdf for m in to_make},
-                    wait=conversion.result,
-                )
-            ]
+            packs = [_assemble(plans[0].plan, made[0], stages[0], progress,
+                               pending={m.pdf for m in to_make}, wait=conversion.result)]
         else:
             _fill(to_make, renderer, progress)
             _convert(to_make, progress)
@@ -265,6 +212,11 @@ class _PackPlan:
 
 
 def _plan_pack(data: SchoolData, out_root: Path, now: datetime, today: date, options: PackOptions) -> _PackPlan:
+    from packgen.documents import plan as documents
+    from packgen.readiness import rules as readiness
+    from packgen.records import evidence
+    from packgen.records.redact import redact
+
     if options.redact:
         data = redact(data)
     left_out = evidence.bad_evidence(data)
@@ -276,44 +228,22 @@ def _plan_pack(data: SchoolData, out_root: Path, now: datetime, today: date, opt
     cover, register = documents.cover(data, now), documents.register(data, now)
     report = documents.readiness_report(data, today, findings, readiness.RULES)
     provider_docs = {pid: documents.provider_documents(data, pid, today, findings) for pid in data.providers}
-    pupil_docs = {
-        pid: [documents.summary(data, pid, today, findings), *documents.pupil_documents(data, pid, today)]
-        for pid in data.pupils
-    }
+    pupil_docs = {pid: [documents.summary(data, pid, today, findings), *documents.pupil_documents(data, pid, today)]
+                  for pid in data.pupils}
     pack_only = (cover, register, report) + ((left_out_page,) if left_out_page else ())
-    specs = [
-        *pack_only,
-        *(d for docs in provider_docs.values() for d in docs),
-        *(d for docs in pupil_docs.values() for d in docs),
-    ]
+    specs = [*pack_only, *(d for docs in provider_docs.values() for d in docs),
+             *(d for docs in pupil_docs.values() for d in docs)]
     severities = {level: sum(f.severity == level for f in findings) for level in ("critical", "high", "advisory")}
-    return _PackPlan(
-        data,
-        out_root / _out_name(data.slug, options),
-        specs,
-        pack_only,
-        cover,
-        register,
-        report,
-        provider_docs,
-        pupil_docs,
-        options,
-        severities,
-        left_out,
-        left_out_page,
-    )
+    return _PackPlan(data, out_root / _out_name(data.slug, options), specs, pack_only, cover, register, report,
+                     provider_docs, pupil_docs, options, severities, left_out, left_out_page)
 
 
-def _assemble(
-    plan: _PackPlan,
-    batch: _Made,
-    stage: Path,
-    progress: Progress,
-    pending: set[Path] = frozenset(),
-    wait: Callable[[], None] | None = None,
-) -> PackResult:
+def _assemble(plan: _PackPlan, batch: _Made, stage: Path, progress: Progress, pending: set[Path] = frozenset(),
+              wait: Callable[[], None] | None = None) -> PackResult:
     """The pack from its made documents, in the staging folder (those in ``pending`` once ``wait``
     has returned: they are still being made)."""
+    from packgen.pack.assemble import PackNode, assemble_pack
+
     made = {p.spec.stem: p for p in batch.produced}
     tree = _pack_tree(plan.data, made, plan.provider_docs, plan.pupil_docs, plan.register, plan.report)
     if plan.left_out_page:  # right after the findings, so nobody misses that the pack is incomplete
@@ -325,16 +255,9 @@ def _assemble(
             wait()
         progress("assemble", 0, 1)  # only now, so it never interleaves with the conversion's reports
 
-    pack = assemble_pack(
-        made[plan.cover.stem].pdf,
-        tree,
-        stage / PACK_NAME,
-        footer=f"{plan.data.school.school.name} · {kind}",
-        password=plan.options.password,
-        pending=pending,
-        wait=made_at_last,
-        ours=[p.pdf for p in batch.produced],
-    )
+    pack = assemble_pack(made[plan.cover.stem].pdf, tree, stage / PACK_NAME,
+                         footer=f"{plan.data.school.school.name} · {kind}", password=plan.options.password,
+                         pending=pending, wait=made_at_last, ours=[p.pdf for p in batch.produced])
     progress("assemble", 1, 1)
     return pack
 
@@ -346,36 +269,22 @@ def _publish_pack(plan: _PackPlan, batch: _Made, stage: Path, pack: PackResult, 
     forget_pack_state(out)
     published = _publish([made[s.stem] for s in plan.specs if s not in plan.pack_only], stage, out)
     os.replace(stage / PACK_NAME, out / PACK_NAME)
-    save_pack_state(
-        out,
-        inputs,
-        [out / PACK_NAME, *(f for p in published for f in (p.docx, p.pdf))],
-        page_count=pack.page_count,
-        pupils=len(data.pupils),
-        providers=len(data.providers),
-        documents=len(batch.produced),
-        findings=plan.findings,
-        keys={p.spec.stem: batch.keys[p.spec.stem] for p in published if p.spec.stem in batch.keys},
-    )
+    save_pack_state(out, inputs, [out / PACK_NAME, *(f for p in published for f in (p.docx, p.pdf))],
+                    page_count=pack.page_count, pupils=len(data.pupils), providers=len(data.providers),
+                    documents=len(batch.produced), findings=plan.findings,
+                    keys={p.spec.stem: batch.keys[p.spec.stem] for p in published if p.spec.stem in batch.keys})
     DocumentCache(out).prune(batch.keys.values())
-    return PackBuilt(
-        out / PACK_NAME,
-        pack.page_count,
-        published,
-        len(data.pupils),
-        len(data.providers),
-        made=batch.made,
-        reused=len(batch.produced) - batch.made,
-        findings=plan.findings,
-        left_out=plan.left_out,
-    )
+    return PackBuilt(out / PACK_NAME, pack.page_count, published, len(data.pupils), len(data.providers),
+                     made=batch.made, reused=len(batch.produced) - batch.made, findings=plan.findings,
+                     left_out=plan.left_out)
 
 
-def produce(
-    specs: Sequence[DocumentSpec], out: Path, templates: Path, on_progress: Progress | None = None
-) -> list[Produced]:
+def produce(specs: Sequence[DocumentSpec], out: Path, templates: Path,
+            on_progress: Progress | None = None) -> list[Produced]:
     """Render and convert ``specs`` (reusing those in the cache), then move them into ``out`` only once all
     of them succeeded."""
+    from packgen.documents.fill import Renderer
+
     progress = on_progress or _quiet
     with _staging(out) as stage:
         renderer = Renderer(templates)
@@ -455,20 +364,14 @@ def _look_up(batches: Sequence[_Batch], renderer: Renderer) -> tuple[list[_Made]
 
 
 def _fill(to_make: Sequence[_ToMake], renderer: Renderer, progress: Progress) -> None:
-    fill_documents(
-        renderer,
-        [(m.spec.template, m.spec.context, m.docx) for m in to_make],
-        on_progress=lambda done, total: progress("render", done, total),
-    )
+    from packgen.build.parallel_fill import fill_documents
+
+    fill_documents(renderer, [(m.spec.template, m.spec.context, m.docx) for m in to_make],
+                   on_progress=lambda done, total: progress("render", done, total))
 
 
-def _fill_while_converting(
-    pool: ThreadPoolExecutor,
-    to_make: Sequence[_ToMake],
-    renderer: Renderer,
-    progress: Progress,
-    head_start: HeadStart | None = None,
-) -> Future[None]:
+def _fill_while_converting(pool: ThreadPoolExecutor, to_make: Sequence[_ToMake], renderer: Renderer,
+                           progress: Progress, head_start: HeadStart | None = None) -> Future[None]:
     """Fill ``to_make``, and convert them in ``pool``'s thread: the conversion, to wait for.
 
     LibreOffice gets one core fewer than usual: the pack reads the other documents on the one left
@@ -487,9 +390,8 @@ def _fill_while_converting(
         if filled.done():
             progress(step, done, total)
 
-    conversion = pool.submit(
-        _convert, to_make, after_filling, workers=workers, ready=filled.result, head_start=head_start
-    )
+    conversion = pool.submit(_convert, to_make, after_filling, workers=workers, ready=filled.result,
+                             head_start=head_start)
     try:
         _fill(to_make, renderer, progress)
     except BaseException as exc:
@@ -499,23 +401,16 @@ def _fill_while_converting(
     return conversion
 
 
-def _convert(
-    to_make: Sequence[_ToMake],
-    progress: Progress,
-    workers: int | None = None,
-    ready: Callable[[], None] | None = None,
-    head_start: HeadStart | None = None,
-) -> None:
+def _convert(to_make: Sequence[_ToMake], progress: Progress, workers: int | None = None,
+             ready: Callable[[], None] | None = None, head_start: HeadStart | None = None) -> None:
     """Every document of every batch in one run of the LibreOffice workers, then into the cache
     (``ready`` and ``head_start``: see convert.convert)."""
+    from packgen.office.batches import convert_documents
+
     # Joined only within a pack, so a pack's PDFs are the same whichever packs are built with it.
-    convert_documents(
-        [(f"{m.cache.out.name}/{m.spec.template}", m.docx, m.pdf) for m in to_make],
-        workers=workers,
-        on_progress=lambda done, total: progress("convert", done, total),
-        ready=ready,
-        head_start=head_start,
-    )
+    convert_documents([(f"{m.cache.out.name}/{m.spec.template}", m.docx, m.pdf) for m in to_make], workers=workers,
+                      on_progress=lambda done, total: progress("convert", done, total), ready=ready,
+                      head_start=head_start)
     for m in to_make:
         if m.key is not None:
             m.cache.store(m.key, m.docx, m.pdf)
@@ -524,6 +419,8 @@ def _convert(
 def _head_start(stack: ExitStack) -> HeadStart | None:
     """A LibreOffice started now, while the records are read (convert.HeadStart); None if it cannot
     start: then nothing is lost but time, and a build with nothing to convert never needed it."""
+    from packgen.office.convert import HeadStart
+
     try:
         return stack.enter_context(HeadStart())
     except ToolError:
@@ -546,14 +443,12 @@ def _publish(made: Sequence[Produced], stage: Path, out: Path) -> list[Produced]
     return published
 
 
-def _pack_tree(
-    data: SchoolData,
-    made: dict[str, Produced],
-    provider_docs: dict[str, list[DocumentSpec]],
-    pupil_docs: dict[str, list[DocumentSpec]],
-    register: DocumentSpec,
-    report: DocumentSpec,
-) -> list[PackNode]:
+def _pack_tree(data: SchoolData, made: dict[str, Produced], provider_docs: dict[str, list[DocumentSpec]],
+               pupil_docs: dict[str, list[DocumentSpec]], register: DocumentSpec,
+               report: DocumentSpec) -> list[PackNode]:
+    from packgen.documents import plan as documents
+    from packgen.pack.assemble import PackNode
+
     folder = Path(data.folder)
     providers = []
     for pid, provider in sorted(data.providers.items(), key=lambda kv: kv[1].name.casefold()):

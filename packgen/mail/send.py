@@ -52,12 +52,11 @@ from pydantic_core import to_jsonable_python
 from packgen.documents.plan import DocumentSpec
 from packgen.errors import BusyError, DataError, PackgenError, Problem, TemplateProblem, ToolError
 from packgen.records.models import Provider, Record, SchoolData, Text
+from packgen.mail import CHASE_EVERY_DAYS, PASSWORD_ENV
 from packgen.mail.compose import (LetterMade, base_context, check_addresses, compose, email_environment, letter_markings,
                            write_eml)
 
 LOG_NAME = "letters-sent.jsonl"
-PASSWORD_ENV = "PACKGEN_SMTP_PASSWORD"
-CHASE_EVERY_DAYS = 7
 DEFAULT_PORTS = {"starttls": 587, "tls": 465, "none": 25}
 
 Kind = Literal["letter", "chase"]

@@ -6,6 +6,12 @@ thirty education plans joined into one converted in 5.2 s of processor time agai
 one, page for page the same (docs/performance.md). How documents are joined, and which never are:
 join.py. The joined PDF is cut at each member's named destination.
 
+Only documents of one kind are joined, and a kind is a template's documents for one pack. A PDF cut
+from a joined one keeps the subsets of the fonts LibreOffice embedded for all of its members: members
+of one pack only, joined as they would be if that pack were built alone, make a pack the same size
+however many schools are built at once (joined across schools, each school's pack carried other
+schools' font subsets and grew by half).
+
 Every document is converted with the same export options, joined or not (``convert.PDF_EXPORT``), so the
 two ways give the same pages: tests compare them as images for every template that is joined.
 """
@@ -22,11 +28,12 @@ from pathlib import Path
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import DictionaryObject, NameObject
 
+from packgen.office.convert import HeadStart, convert
+from packgen.runtime.workers import default_workers
+from packgen.office.join import MARK, NotJoinable, Package, check, join_packages
 from packgen.errors import ToolError
 from packgen.files import private_dirs, replacing
-from packgen.office.convert import HeadStart, convert
-from packgen.office.join import MARK, NotJoinable, Package, check, join_packages
-from packgen.runtime.workers import default_workers, forked_map
+from packgen.runtime.workers import forked_map
 
 # Members per joined document: enough to spread LibreOffice's cost per document thin, few enough
 # that a long document does not swell LibreOffice's memory or leave one worker with all the work.
@@ -120,14 +127,9 @@ def _add_outline(writer: PdfWriter, headings: list[_Heading], start: int, end: i
             _add_outline(writer, heading.children, start, end, item)
 
 
-def convert_documents(
-    documents: Sequence[tuple[str, Path, Path]],
-    *,
-    workers: int | None = None,
-    on_progress: Callable[[int, int], None] | None = None,
-    ready: Callable[[], None] | None = None,
-    head_start: HeadStart | None = None,
-) -> None:
+def convert_documents(documents: Sequence[tuple[str, Path, Path]], *, workers: int | None = None,
+                      on_progress: Callable[[int, int], None] | None = None,
+                      ready: Callable[[], None] | None = None, head_start: HeadStart | None = None) -> None:
     """Convert (kind, .docx, .pdf to write) documents, joining those of one kind where they can be.
 
     A kind is a template's file name, or ``<pack>/<template>`` to keep packs apart (see above).
@@ -140,13 +142,8 @@ def convert_documents(
     if len(documents) < JOIN_FROM:
         # So few that LibreOffice's start, not its cost per document, is what they wait for.
         count = min(workers or default_workers(), max(len(documents), 1))
-        convert(
-            [(docx, pdf) for _, docx, pdf in documents],
-            workers=count,
-            on_progress=on_progress,
-            ready=ready,
-            head_start=head_start,
-        )
+        convert([(docx, pdf) for _, docx, pdf in documents], workers=count, on_progress=on_progress, ready=ready,
+                head_start=head_start)
         return
     if ready is not None:
         ready()  # joined, they must all be there first
@@ -158,11 +155,8 @@ def convert_documents(
         made = {docx: work / "pdf" / f"{number:05d}.pdf" for number, (_, docx, _) in enumerate(documents)}
         joined = {docx: work / f"{docx.stem}.pdf" for docx, members in jobs.items() if len(members) > 1}
         try:
-            convert(
-                [(docx, joined.get(docx) or made[docx]) for docx in jobs],
-                workers=count,
-                on_progress=on_progress and _in_documents(len(documents), on_progress),
-            )
+            convert([(docx, joined.get(docx) or made[docx]) for docx in jobs], workers=count,
+                    on_progress=on_progress and _in_documents(len(documents), on_progress))
             cuts = [(joined[docx], members) for docx, members in jobs.items() if docx in joined]
             whole = forked_map(lambda cut: split(cut[0], [made[member] for member, _ in cut[1]]), cuts, minimum=4)
             again = [member for (_, members), ok in zip(cuts, whole) if not ok for member, _ in members]
@@ -191,15 +185,14 @@ def _jobs(documents: Sequence[tuple[str, Path, Path]], work: Path, workers: int)
     for kind, of_kind in by_kind.items():
         per_pack[_pack(kind)] = per_pack.get(_pack(kind), 0) + len(of_kind)
     pieces = []
-    singles = {}
+    singles: dict[Path, list[tuple[Path, Path]]] = {}
     for kind, of_template in by_kind.items():
         if per_pack[_pack(kind)] < JOIN_FROM:  # as that pack alone would be converted
             singles |= {docx: [(docx, pdf)] for docx, pdf in of_template}
             continue
         count = max(-(-len(of_template) // MAX_MEMBERS), min(workers, len(of_template) // 2), 1)
-        pieces += [
-            (of_template[n::count], work / f"{len(pieces) + n:04d}-{Path(kind).stem}.docx") for n in range(count)
-        ]
+        pieces += [(of_template[n::count], work / f"{len(pieces) + n:04d}-{Path(kind).stem}.docx")
+                   for n in range(count)]
     return singles | {docx: members for piece in forked_map(_piece, pieces, minimum=4) for docx, members in piece}
 
 

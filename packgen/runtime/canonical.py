@@ -10,14 +10,13 @@ import dataclasses
 import enum
 import hashlib
 import json
+import sys
 from collections.abc import Mapping
 from datetime import date, datetime
 from datetime import time as clock
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
-
-from pydantic import BaseModel
 
 
 class Uncacheable(TypeError):
@@ -34,7 +33,9 @@ def canonical(value: Any) -> Any:
     """
     if value is None or isinstance(value, (bool, int, float, str)):
         return value
-    if isinstance(value, BaseModel):
+    # A pydantic model can only exist once pydantic is imported; a build with nothing to do never imports it.
+    pydantic = sys.modules.get("pydantic")
+    if pydantic is not None and isinstance(value, pydantic.BaseModel):
         return {"$model": type(value).__qualname__, "fields": value.model_dump(mode="json")}
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {"$data": type(value).__qualname__,

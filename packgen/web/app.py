@@ -51,10 +51,8 @@ def is_loopback(host: str) -> bool:
 
 def create_app(settings: Settings, *, secret_key: bytes | None = None) -> Flask:
     if not is_loopback(settings.host) and not settings.password_hash:
-        raise InputError(
-            f"serving on {settings.host} reaches other computers: set a password first "
-            "(PACKGEN_WEB_PASSWORD, or type one when packgen asks)"
-        )
+        raise InputError(f"serving on {settings.host} reaches other computers: set a password first "
+                         "(PACKGEN_WEB_PASSWORD, or type one when packgen asks)")
     app = security.QuietFlask(__name__)
     app.config.update(
         SECRET_KEY=secret_key or secrets.token_bytes(32),  # a new key each run: old sessions end with it
@@ -127,9 +125,8 @@ def _error_pages(app: Flask) -> None:
 
     @app.errorhandler(404)
     def not_found(error):
-        return render_template(
-            "message.html", title="Page not found", message="There is no such page, pupil or provider here."
-        ), 404
+        return render_template("message.html", title="Page not found",
+                               message="There is no such page, pupil or provider here."), 404
 
     @app.errorhandler(ToolError)
     def broken_environment(error: ToolError):

@@ -15,26 +15,16 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from flask import (
-    Blueprint,
-    abort,
-    current_app,
-    flash,
-    jsonify,
-    redirect,
-    render_template,
-    request,
-    send_from_directory,
-    url_for,
-)
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, \
+    send_from_directory, url_for
 from pypdf import PdfReader
 
-from packgen.build import pipeline
 from packgen.documents import plan as documents
-from packgen.documents.plan import DocumentSpec, RegisterRow
 from packgen.mail import send as mail
-from packgen.readiness.rules import Finding
+from packgen.build import pipeline
+from packgen.documents.plan import DocumentSpec, RegisterRow
 from packgen.records.models import SchoolData
+from packgen.readiness.rules import Finding
 from packgen.web.app import settings, today
 from packgen.web.jobs import PackJob
 from packgen.web.school import school_data, school_findings
@@ -98,18 +88,16 @@ def home():
 def pupils():
     data = school_data()
     findings = _findings_by_subject(data)
-    rows = [
-        PupilRow(documents.register_row(data, pid), Readiness(tuple(findings["pupil", pid]))) for pid in data.pupils
-    ]
+    rows = [PupilRow(documents.register_row(data, pid), Readiness(tuple(findings["pupil", pid])))
+            for pid in data.pupils]
     sort = request.args.get("sort") if request.args.get("sort") in SORTS else "name"
     descending = request.args.get("order") == "desc"
     key = SORTS[sort]
     known = sorted((r for r in rows if key(r) is not None), key=key, reverse=descending)
     rows = known + [r for r in rows if key(r) is None]  # nothing recorded sorts last either way
     counts = {s: sum(f.severity == s for fs in findings.values() for f in fs) for s in SEVERITIES}
-    return render_template(
-        "pupils.html", rows=rows, sort=sort, descending=descending, counts=counts, providers=len(data.providers)
-    )
+    return render_template("pupils.html", rows=rows, sort=sort, descending=descending, counts=counts,
+                           providers=len(data.providers))
 
 
 @pages.get("/pupils/<pupil_id>")
@@ -120,18 +108,11 @@ def pupil(pupil_id: str):
     provider_id = record.placement.provider
     docs = documents.pupil_documents(data, pupil_id, today())
     return render_template(
-        "pupil.html",
-        pupil_id=pupil_id,
-        record=record,
-        name=documents.display_name(record),
-        provider=data.providers[provider_id],
-        provider_id=provider_id,
-        row=documents.register_row(data, pupil_id),
-        readiness=Readiness(tuple(findings["pupil", pupil_id])),
-        provider_findings=findings["provider", provider_id],
-        documents=docs,
-        attendance=documents.attendance_percent(record),
-    )
+        "pupil.html", pupil_id=pupil_id, record=record, name=documents.display_name(record),
+        provider=data.providers[provider_id], provider_id=provider_id,
+        row=documents.register_row(data, pupil_id), readiness=Readiness(tuple(findings["pupil", pupil_id])),
+        provider_findings=findings["provider", provider_id], documents=docs,
+        attendance=documents.attendance_percent(record))
 
 
 @pages.post("/pupils/<pupil_id>/documents/<folder>/<name>.<any(pdf, docx):fmt>")
@@ -139,9 +120,8 @@ def pupil_document(pupil_id: str, folder: str, name: str, fmt: str):
     """Make one of the pupil's documents (unless it is up to date) and download it."""
     data = school_data()
     _pupil_record(data, pupil_id)
-    spec = next(
-        (s for s in documents.pupil_documents(data, pupil_id, today()) if (s.folder, s.name) == (folder, name)), None
-    )
+    spec = next((s for s in documents.pupil_documents(data, pupil_id, today())
+                 if (s.folder, s.name) == (folder, name)), None)
     if spec is None:
         abort(404)
     if not _up_to_date(spec):
@@ -155,7 +135,8 @@ def _up_to_date(spec: DocumentSpec) -> bool:
     if not all(p.is_file() for p in made):
         return False
     oldest = min(p.stat().st_mtime for p in made)
-    sources = [settings().school / "school.yaml", *settings().school.glob("*/*.yaml"), *settings().templates.iterdir()]
+    sources = [settings().school / "school.yaml", *settings().school.glob("*/*.yaml"),
+               *settings().templates.iterdir()]
     newest = max(p.stat().st_mtime for p in sources if p.is_file())
     return oldest >= newest and date.fromtimestamp(oldest) == date.today()
 
@@ -175,9 +156,8 @@ def _findings_by_subject(data: SchoolData) -> dict[tuple[str, str], list[Finding
 
 def _download(relative: str):
     """A file from the school's output folder; ``send_from_directory`` refuses any path that leaves it."""
-    return send_from_directory(
-        settings().out, relative, as_attachment=True, download_name=relative.replace("/", "-"), max_age=0
-    )
+    return send_from_directory(settings().out, relative, as_attachment=True,
+                               download_name=relative.replace("/", "-"), max_age=0)
 
 
 # ---------------------------------------------------------------- providers and letters
@@ -201,20 +181,14 @@ def providers():
         placed[record.placement.provider] += 1
     letters = {pid: _made_at(settings().out / "letters" / f"{pid}.pdf") for pid in data.providers}
     rows = sorted(data.providers.items(), key=lambda kv: kv[1].name.casefold())
-    return render_template(
-        "providers.html",
-        rows=rows,
-        states=states,
-        placed=placed,
-        letters=letters,
-        findings=findings,
-        can_send=settings().smtp is not None,
-    )
+    return render_template("providers.html", rows=rows, states=states, placed=placed, letters=letters,
+                           findings=findings, can_send=settings().smtp is not None)
 
 
 @pages.post("/providers/letters")
 def make_letters():
-    made = pipeline.build_letters(settings().school, settings().out_root, templates=settings().templates, now=_now())
+    made = pipeline.build_letters(settings().school, settings().out_root, templates=settings().templates,
+                                  now=_now())
     flash(f"Letters made for {len(made)} provider{'s' if len(made) != 1 else ''}.", "success")
     return redirect(url_for(".providers"))
 
@@ -233,7 +207,8 @@ def letter(provider_id: str, fmt: str):
 def confirm_send():
     """Step one of two: make the letters, and show who would get which e-mail. Nothing is sent yet."""
     smtp = _smtp()
-    made = pipeline.build_letters(settings().school, settings().out_root, templates=settings().templates, now=_now())
+    made = pipeline.build_letters(settings().school, settings().out_root, templates=settings().templates,
+                                  now=_now())
     planned = mail.prepare_letters(school_data(), made, templates=settings().templates, sender=settings().sender)
     return render_template("send_confirm.html", planned=planned, smtp=smtp, sending=mail.SENDING)
 
@@ -256,14 +231,9 @@ def send():
             continue
         letters.append(_Letter(spec, pdf))
     if changed:
-        return render_template(
-            "message.html",
-            title="Nothing was sent",
-            message=(
-                "The records changed since you confirmed, so these letters are not the ones you saw: "
-                f"{', '.join(changed)}. Go back to Providers and send again to see the new letters."
-            ),
-        ), 409
+        return render_template("message.html", title="Nothing was sent", message=(
+            "The records changed since you confirmed, so these letters are not the ones you saw: "
+            f"{', '.join(changed)}. Go back to Providers and send again to see the new letters.")), 409
     planned = mail.prepare_letters(data, letters, templates=settings().templates, sender=settings().sender)
     outcomes = mail.send(data, [p for p in planned if p.action in mail.SENDING], smtp)
     return render_template("send_done.html", outcomes=outcomes)
@@ -292,9 +262,8 @@ def pack():
 def build_pack():
     school_data()  # records with problems are shown at once, not after a wait
     school, out_root, templates, now = settings().school, settings().out_root, settings().templates, _now()
-    started = _job().start(
-        lambda on_progress: pipeline.build_pack(school, out_root, templates=templates, now=now, on_progress=on_progress)
-    )
+    started = _job().start(lambda on_progress: pipeline.build_pack(school, out_root, templates=templates, now=now,
+                                                                   on_progress=on_progress))
     if not started:
         flash("The pack is already being built.", "info")
     return redirect(url_for(".pack"))
@@ -303,12 +272,8 @@ def build_pack():
 @pages.get("/pack/progress")
 def pack_progress():
     progress = _job().progress()
-    return jsonify(
-        running=progress.running,
-        percent=progress.percent,
-        remaining=progress.remaining,
-        failed=progress.error is not None,
-    )
+    return jsonify(running=progress.running, percent=progress.percent, remaining=progress.remaining,
+                   failed=progress.error is not None)
 
 
 @pages.get("/pack/evidence-pack.pdf")
