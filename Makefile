@@ -2,7 +2,7 @@
 SCHOOL ?= data/brookfield-academy
 PY := .venv/bin/python
 
-.PHONY: setup demo test test-fast lint docs benchmark clean
+.PHONY: setup demo test test-fast lint docs benchmark benchmark-quick clean
 
 setup:
 	@bash scripts/setup.sh
@@ -29,8 +29,16 @@ lint: setup
 docs: setup
 	$(PY) scripts/make_docs.py
 
+# The standard set (an hour or more on two cores: docs/performance.md); benchmark-quick takes minutes.
 benchmark: setup
 	$(PY) benchmarks/bench.py
+	$(PY) benchmarks/web.py
+	$(PY) benchmarks/la.py
+
+benchmark-quick: setup
+	$(PY) benchmarks/bench.py --quick
+	$(PY) benchmarks/web.py --sizes 30 300 --repeat 3
+	$(PY) benchmarks/la.py --quick
 
 clean:
 	rm -rf output/*/ .pytest_cache
