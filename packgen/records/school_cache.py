@@ -17,6 +17,7 @@ while their files are unchanged, so work done on them can be kept too (readiness
 from __future__ import annotations
 
 import os
+import stat
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,6 +40,12 @@ def _status(path: Path | str, *, follow: bool) -> _Status:
     return found.st_ino, found.st_dev, found.st_size, found.st_mtime_ns, found.st_ctime_ns, found.st_mode
 
 
+def _statuses(path: Path | str) -> tuple[_Status, _Status]:
+    """The status of a file and, if it is a link, of what it leads to (looked up only then)."""
+    own = _status(path, follow=False)
+    return own, (_status(path, follow=True) if own is not None and stat.S_ISLNK(own[5]) else own)
+
+
 @dataclass
 class _Kept:
     status: tuple[_Status, _Status]
@@ -59,11 +66,15 @@ class SchoolCache:
         self._kept: dict[str, _Kept] = {}
         self._lock = threading.Lock()
         self._last: tuple[tuple, SchoolData] | None = None
+        self._looked: tuple | None = None  # the folder as it was when ``_last`` was read from it
         self.reads = 0  # record files read since it was made: how a test sees what was re-read
 
     def load(self) -> SchoolData:
         """The school as its files are now, as ``load_school`` would read it (DataError, InputError alike)."""
         with self._lock:
+            looked = self._look()
+            if self._last is not None and looked == self._looked:
+                return self._last[1]  # nothing changed: not even the school is put together again
             used: dict[str, _Kept] = {}
             folders: dict[str, _Status] = {}
 
@@ -80,15 +91,32 @@ class SchoolCache:
             finally:
                 self._kept = used  # files gone from the folder are forgotten
             # Unchanged files give the very same school, so what was worked out from it can be kept.
+            self._looked = looked  # as looked at before reading: a change meanwhile is read next time
             same = tuple((relative, id(kept.record)) for relative, kept in used.items())
             if self._last is not None and self._last[0] == same:
                 return self._last[1]
             self._last = (same, data)
             return data
 
+    def _look(self) -> tuple:
+        """The status of everything a load depends on: the folders, every file in the record folders,
+        and the folders on the way to the evidence files the records name."""
+        root = self.folder
+        found: list[tuple] = [("school.yaml", _statuses(root / "school.yaml"))]
+        for folder in ("providers", "pupils"):
+            found.append((folder, _status(root / folder, follow=True)))
+            try:
+                names = sorted(os.listdir(root / folder))
+            except OSError:
+                continue
+            found += [(name, _statuses(root / folder / name)) for name in names]
+        on_the_way = sorted({name for kept in self._kept.values() for name in kept.folders})
+        found += [(name, _status(root / name, follow=True)) for name in on_the_way]
+        return (_status(root, follow=True), *found)
+
     def _record(self, root: Path, relative: str, model: type[BaseModel]) -> _Kept:
         path = root / relative
-        status = (_status(path, follow=False), _status(path, follow=True))
+        status = _statuses(path)
         kept = self._kept.get(relative)
         if kept is not None and kept.status == status and kept.model is model and None not in status:
             return kept
