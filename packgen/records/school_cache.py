@@ -2,11 +2,11 @@
 
 The web page shows the records on every request, and office staff also edit the files by hand or
 another packgen run writes them, so each request must see the files as they are now. Reading and
-checking every record again costs time in proportion to the school (a third of a second at 300
-pupils); looking at each file's status does not. So ``SchoolCache.load()`` lists the folders again
-and looks up each record file's status (inode, size, modification and change times, of the file
-and of a link to it): a file whose status is as before is not read again, its checked record and
-problems are kept. Whether the evidence files a record names are there depends on other files:
+checking every record again costs time in proportion to the school; looking at each file's status
+costs far less. So ``SchoolCache.load()`` lists the folders again and looks up each record file's
+status (inode, size, modification and change times, mode; of a link, and of what it leads to): a
+file whose status is as before is not read again, its checked record and problems are kept, and
+when nothing at all changed the kept school is given as it is. Whether the evidence files a record names are there depends on other files:
 that is checked again whenever a folder on the way to any of them has changed (adding, removing or
 renaming a file changes its folder's modification time).
 
