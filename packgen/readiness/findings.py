@@ -43,25 +43,9 @@ class Finding:
     area: str  # the toolkit evaluation area's id (see rules.yaml)
 
 
-@dataclass(frozen=True)
-class AreaGroup:
-    """The findings of one evaluation area, for output grouped under the toolkit's headings."""
-
-    id: str
-    heading: str
-    findings: tuple[Finding, ...]
-
-
 def worst_first(f: Finding) -> tuple:
     return (_SEVERITY_ORDER[f.severity], _STATUS_ORDER[f.status], int(f.rule[1:]),
             f.subject_name.casefold(), f.subject_id)
-
-
-def by_area(findings: list[Finding] | tuple[Finding, ...]) -> list[AreaGroup]:
-    """Findings under the toolkit's evaluation areas, in the toolkit's order; areas with none left out."""
-    table = rule_table()
-    groups = [AreaGroup(a.id, a.heading, tuple(f for f in findings if f.area == a.id)) for a in table.areas]
-    return [g for g in groups if g.findings]
 
 
 # ---------------------------------------------------------------- building findings

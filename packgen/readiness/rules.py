@@ -15,13 +15,13 @@ from datetime import date
 
 from packgen.readiness.attendance_rules import (r6_off_site_direction, r7_part_time_plan, r8_attendance_code,
                                                 r18_la_told, r19_direction_notice, r22_unregistered_limits)
-from packgen.readiness.findings import AreaGroup, Finding, Status, by_area, worst_first
+from packgen.readiness.findings import Finding, Status, worst_first
 from packgen.readiness.provider_rules import (r1_registration, r2_staff_checks, r14_la_approval, r17_governance,
                                               r21_national_standards)
 from packgen.readiness.pupil_rules import (r3_written_plan, r4_reviews, r5_visits, r9_absence_and_emergency,
                                            r10_dsl_contacts, r11_agencies, r12_agreement, r13_consent,
                                            r15_end_decision, r16_upn, r20_reintegration)
-from packgen.readiness.table import RuleEntry, Severity, Subject, TableError, rule_table
+from packgen.readiness.table import AreaGroup, RuleEntry, Severity, Subject, TableError, by_area, rule_table
 from packgen.records.models import SchoolData
 
 Check = Callable[[SchoolData, str, date], Finding | None]

@@ -8,6 +8,8 @@ docs/rules.md all read it, so a change of guidance is one edit in one place.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 from functools import cache
 from importlib import resources
@@ -127,6 +129,23 @@ def rule_table() -> RuleTable:
 
 class TableError(PackgenError):
     exit_code = 70
+
+
+@dataclass(frozen=True)
+class AreaGroup:
+    """Findings (anything with an ``area``) of one evaluation area, for output under the toolkit's headings."""
+
+    id: str
+    heading: str
+    findings: tuple
+
+
+def by_area(findings: Sequence) -> list[AreaGroup]:
+    """``findings`` under the toolkit's evaluation areas, in the toolkit's order, each keeping the order
+    given (worst first); areas with none are left out."""
+    table = rule_table()
+    groups = [AreaGroup(a.id, a.heading, tuple(f for f in findings if f.area == a.id)) for a in table.areas]
+    return [g for g in groups if g.findings]
 
 
 # ---------------------------------------------------------------- the table for people and tools
