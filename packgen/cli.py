@@ -25,6 +25,7 @@ from packgen.readiness import table as rule_table
 from packgen.records import whereabouts as where
 from packgen.errors import DataError, PackgenError
 from packgen.records.read import load_school
+from packgen.documents.wording import load_wording
 
 BUG_EXIT = 70
 PACK_PASSWORD_ENV = "PACKGEN_PACK_PASSWORD"
@@ -176,14 +177,17 @@ def provider_list(school: Path, out_root: Path, templates: Path) -> None:
       packgen list data/brookfield-academy
     """
     made, spec = pipeline.build_provider_list(school, out_root, templates=templates)
+    labels = load_wording(templates / "labels.yaml").labels
     for line in spec.context["providers"]:
         urn = f", URN {line.urn}" if line.urn else ""
-        click.echo(f"{line.name} ({line.registration}{urn}): {line.pupils} pupil{'s' if line.pupils != 1 else ''}")
+        click.echo(f"{line.name} ({labels.get(line.registration, line.registration)}{urn}): "
+                   f"{line.pupils} pupil{'s' if line.pupils != 1 else ''}")
         click.echo(f"  {line.address}")
         for p in line.placements:
             days = f" ({p.days})" if p.days else ""
-            click.echo(f"  from {p.start_date:%d %b %Y}: {p.hours_per_week:g} hours a week{days}; "
-                       f"{p.category.replace('_', ' ')}; arranged by {p.arranged_by.replace('_', ' ')}")
+            click.echo(f"  from {p.start_date.day} {p.start_date:%b %Y}: {p.hours_per_week:g} hours a week{days}; "
+                       f"{labels.get(p.category, p.category)}; arranged by "
+                       f"{labels.get(p.arranged_by, p.arranged_by).lower()}")
     click.echo(f"Wrote {made.docx}\nWrote {made.pdf}")
 
 
