@@ -64,6 +64,10 @@ class RegistrationTest:
         return f" (Test applied: {self.edition}, {self.status}; full time taken as {self.full_time_hours:g} hours " \
                "or more a week.)"
 
+    @property
+    def named(self) -> str:
+        return f" (Test applied: {self.edition}, {self.status}.)"
+
 
 def r1_registration(data: SchoolData, provider_id: str, today: date) -> Finding | None:
     """An unregistered provider: possibly an illegal school, giving a pupil the substantial part of their
@@ -100,10 +104,9 @@ def r1_registration(data: SchoolData, provider_id: str, today: date) -> Finding 
             f"recorded, so it is not known whether it gives them {SUBSTANTIAL_DAYS} or more days a week. "
             "Record each pupil's sessions." + test.applied), "high")
     return provider_finding("R1", data, provider_id, "fail", (
-        f"{provider.name} is not registered as a school. The inspector must report it to Ofsted's "
-        "unregistered schools team and will ask why you chose it and how you checked it stays within the "
-        "law: have the local authority approval, each pupil's hours and days, and your reasons ready."
-        + test.applied), "advisory")
+        f"{provider.name} is not registered as a school, so the inspector will ask why you chose it and how "
+        "you checked it stays within the law: have the local authority approval, each pupil's hours and days, "
+        "and your reasons ready." + test.named), "advisory")
 
 
 def r2_staff_checks(data: SchoolData, provider_id: str, today: date) -> Finding | None:
@@ -161,9 +164,8 @@ def r21_national_standards(data: SchoolData, provider_id: str, today: date) -> F
     standards = provider.national_standards
     if standards is None:
         return provider_finding("R21", data, provider_id, "fail", (
-            f"{provider.name} is unregistered, and there is no record of whether it says it meets the DfE's "
-            "voluntary national standards for non-school alternative provision (August 2025). Ask it, and "
-            "record its answer and the date."))
+            f"{provider.name} is unregistered and has not said whether it meets the DfE's voluntary national "
+            "standards for non-school AP (August 2025). Ask it, and record its answer and the date."))
     if not standards.meets:
         return provider_finding("R21", data, provider_id, "fail", (
             f"{provider.name} says it does not meet the voluntary national standards for non-school "
