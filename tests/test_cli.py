@@ -167,3 +167,16 @@ def test_la_letter_tells_the_local_authority_of_the_placement(tmp_path):
                    "Riverside Centre (Northshire Pupil Referral Unit), Riverside Walk, Eastbridge, NT6 1RW",
                    "From 9 November 2026; target end 5 February 2027", "22.5 (Mon, Tue, Wed, Thu, Fri)"):
         assert wanted in text, wanted
+
+
+def test_check_names_the_file_and_key_of_a_wrong_readiness_setting_or_new_record_field(demo_copy):
+    school = demo_copy / "school.yaml"
+    school.write_text(school.read_text(encoding="utf-8").replace(
+        "registration_law: education-act-1996", "registration_law: cwsa-2026"), encoding="utf-8")
+    pupil = demo_copy / "pupils" / "p15.yaml"
+    pupil.write_text(pupil.read_text(encoding="utf-8").replace(
+        "sessions_not_at_provider: C2", "sessions_not_at_provider: C3"), encoding="utf-8")
+    result = run_cli("check", demo_copy)
+    assert result.exit_code == 1
+    assert "readiness.registration_law: 'cwsa-2026' is not one of: education-act-1996, cws-act-2026" in result.output
+    assert "pupils/p15.yaml:40: placement.sessions_not_at_provider: 'C3' is not one of: at_school, C2" in result.output
