@@ -8,7 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from packgen.documents.plan import DocumentSpec, common_context, display_name, pupil_context
+from packgen.documents.plan import DocumentSpec, common_context, pupil_context
+from packgen.records.models import display_name
 from packgen.records.models import SchoolData, Session
 
 DAY_ORDER = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")

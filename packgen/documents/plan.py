@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING, Any
 
 from packgen.documents.chart import AttendanceChart
 from packgen.readiness.table import by_area
-from packgen.records.models import Provider, PupilFile, QaVisit, SchoolData
+from packgen.records.models import Provider, PupilFile, QaVisit, SchoolData, display_name
 
-if TYPE_CHECKING:  # readiness imports this module (display_name), so its types are for checkers only
+if TYPE_CHECKING:  # for checkers only: the documents layer reads findings, it never runs the rules
     from packgen.readiness.rules import Finding, Rule
 
 COMMON_KEYS = ("school", "staff", "governance", "partnership", "letters", "generated_on")
@@ -361,14 +361,6 @@ def register_counts(data: SchoolData) -> RegisterCounts:
         cin=sum(p.pupil.flags.cin for p in pupils),
         directed=sum(p.placement.off_site_direction.directed for p in pupils),
     )
-
-
-def display_name(record: PupilFile) -> str:
-    """Legal name as recorded, with the preferred name in brackets when the pupil uses another."""
-    pupil = record.pupil
-    if pupil.preferred_name and pupil.preferred_name != pupil.legal_forename:
-        return f"{pupil.full_name} ({pupil.preferred_name})"
-    return pupil.full_name
 
 
 def attendance_percent(record: PupilFile) -> float | None:

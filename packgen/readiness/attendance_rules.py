@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from packgen.documents.plan import display_name
+from packgen.records.models import display_name
 from packgen.readiness.findings import Finding
 from packgen.readiness.findings import and_ as _and
 from packgen.readiness.findings import arranged as _arranged

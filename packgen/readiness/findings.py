@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
-from packgen.documents.plan import display_name
+from packgen.records.models import display_name
 from packgen.readiness.table import Severity, Subject, rule_table
 from packgen.records.models import PupilFile, SchoolData
 
