@@ -9,8 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from packgen.documents.plan import DocumentSpec, common_context, pupil_context
-from packgen.records.models import display_name
-from packgen.records.models import SchoolData, Session
+from packgen.records.models import SchoolData, Session, display_name
 
 DAY_ORDER = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
@@ -50,20 +49,36 @@ def provider_list(data: SchoolData, today: date) -> DocumentSpec:
     """Every provider the school's pupils attend, with what the inspection planning call asks about each."""
     lines = []
     for provider_id, provider in sorted(data.providers.items(), key=lambda kv: kv[1].name.casefold()):
-        placed = sorted((r.placement for r in data.pupils.values() if r.placement.provider == provider_id),
-                        key=lambda p: (p.start_date, p.hours_per_week))
+        placed = sorted(
+            (r.placement for r in data.pupils.values() if r.placement.provider == provider_id),
+            key=lambda p: (p.start_date, p.hours_per_week),
+        )
         if not placed:
             continue
-        lines.append(ProviderLine(
-            provider_id=provider_id, name=provider.name, kind=provider.kind, address=provider.address,
-            registration=provider.registration.status, urn=provider.registration.urn, pupils=len(placed),
-            placements=tuple(PlacementLine(p.start_date, p.target_end_date, p.hours_per_week, _days(p.sessions),
-                                           p.category, p.arranged_by) for p in placed)))
-    totals = ProviderListTotals(len(lines), sum(line.pupils for line in lines),
-                                sum(line.registration != "registered" for line in lines))
+        lines.append(
+            ProviderLine(
+                provider_id=provider_id,
+                name=provider.name,
+                kind=provider.kind,
+                address=provider.address,
+                registration=provider.registration.status,
+                urn=provider.registration.urn,
+                pupils=len(placed),
+                placements=tuple(
+                    PlacementLine(
+                        p.start_date, p.target_end_date, p.hours_per_week, _days(p.sessions), p.category, p.arranged_by
+                    )
+                    for p in placed
+                ),
+            )
+        )
+    totals = ProviderListTotals(
+        len(lines), sum(line.pupils for line in lines), sum(line.registration != "registered" for line in lines)
+    )
     context = common_context(data, today) | {"providers": lines, "totals": totals}
-    return DocumentSpec("pack", "provider-list", "provider_list.docx", "Providers used (planning call list)",
-                        data.slug, context)
+    return DocumentSpec(
+        "pack", "provider-list", "provider_list.docx", "Providers used (planning call list)", data.slug, context
+    )
 
 
 def direction_notice(data: SchoolData, pupil_id: str, today: date) -> DocumentSpec:
@@ -75,8 +90,7 @@ def direction_notice(data: SchoolData, pupil_id: str, today: date) -> DocumentSp
         "sessions": _in_week_order(record.placement.sessions),
         "parents": record.pupil.parent_carers,
     }
-    return DocumentSpec("notices", pupil_id, "direction_notice.docx", "Notice of off-site direction", pupil_id,
-                        context)
+    return DocumentSpec("notices", pupil_id, "direction_notice.docx", "Notice of off-site direction", pupil_id, context)
 
 
 def la_letter(data: SchoolData, pupil_id: str, today: date) -> DocumentSpec:
@@ -87,8 +101,9 @@ def la_letter(data: SchoolData, pupil_id: str, today: date) -> DocumentSpec:
         "sessions": _in_week_order(record.placement.sessions),
         "days": _days(record.placement.sessions),
     }
-    return DocumentSpec("la-letters", pupil_id, "la_letter.docx", "Placement notice to the local authority",
-                        pupil_id, context)
+    return DocumentSpec(
+        "la-letters", pupil_id, "la_letter.docx", "Placement notice to the local authority", pupil_id, context
+    )
 
 
 def _in_week_order(sessions: list[Session]) -> list[Session]:
@@ -97,4 +112,3 @@ def _in_week_order(sessions: list[Session]) -> list[Session]:
 
 def _days(sessions: list[Session]) -> str:
     return ", ".join(day for day in DAY_ORDER if any(s.day == day for s in sessions))
-

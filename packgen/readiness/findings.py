@@ -20,9 +20,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
-from packgen.records.models import display_name
 from packgen.readiness.table import Severity, Subject, rule_table
-from packgen.records.models import PupilFile, SchoolData
+from packgen.records.models import PupilFile, SchoolData, display_name
 
 Status = Literal["fail", "unknown"]
 
@@ -44,28 +43,51 @@ class Finding:
 
 
 def worst_first(f: Finding) -> tuple:
-    return (_SEVERITY_ORDER[f.severity], _STATUS_ORDER[f.status], int(f.rule[1:]),
-            f.subject_name.casefold(), f.subject_id)
+    return (
+        _SEVERITY_ORDER[f.severity],
+        _STATUS_ORDER[f.status],
+        int(f.rule[1:]),
+        f.subject_name.casefold(),
+        f.subject_id,
+    )
 
 
 # ---------------------------------------------------------------- building findings
 
 
-def finding(rule_id: str, subject: Subject, subject_id: str, subject_name: str, status: Status, message: str,
-            severity: Severity | None) -> Finding:
+def finding(
+    rule_id: str,
+    subject: Subject,
+    subject_id: str,
+    subject_name: str,
+    status: Status,
+    message: str,
+    severity: Severity | None,
+) -> Finding:
     table = rule_table()
     rule = table.rule(rule_id)
-    return Finding(rule_id, severity or rule.severities[0], status, subject, subject_id, subject_name, message,
-                   table.source(rule), rule.area)
+    return Finding(
+        rule_id,
+        severity or rule.severities[0],
+        status,
+        subject,
+        subject_id,
+        subject_name,
+        message,
+        table.source(rule),
+        rule.area,
+    )
 
 
-def pupil_finding(rule_id: str, data: SchoolData, pupil_id: str, status: Status, message: str,
-                  severity: Severity | None = None) -> Finding:
+def pupil_finding(
+    rule_id: str, data: SchoolData, pupil_id: str, status: Status, message: str, severity: Severity | None = None
+) -> Finding:
     return finding(rule_id, "pupil", pupil_id, display_name(data.pupils[pupil_id]), status, message, severity)
 
 
-def provider_finding(rule_id: str, data: SchoolData, provider_id: str, status: Status, message: str,
-                     severity: Severity | None = None) -> Finding:
+def provider_finding(
+    rule_id: str, data: SchoolData, provider_id: str, status: Status, message: str, severity: Severity | None = None
+) -> Finding:
     return finding(rule_id, "provider", provider_id, data.providers[provider_id].name, status, message, severity)
 
 
@@ -91,8 +113,10 @@ def direction_contradicts(record: PupilFile) -> bool:
 
 
 def contradiction(name: str) -> str:
-    return (f"{name}: the record says the pupil is not directed off site but gives direction dates, so it is not "
-            "known whether this is a direction. Correct the record.")
+    return (
+        f"{name}: the record says the pupil is not directed off site but gives direction dates, so it is not "
+        "known whether this is a direction. Correct the record."
+    )
 
 
 def names(records: list[PupilFile]) -> str:

@@ -9,8 +9,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from packgen.readiness.findings import (Finding, day, days_of, names, provider_finding, pupils_at,
-                                        school_finding, year_before)
+from packgen.readiness.findings import (
+    Finding,
+    day,
+    days_of,
+    names,
+    provider_finding,
+    pupils_at,
+    school_finding,
+    year_before,
+)
 from packgen.records.models import Flags, ReadinessSettings, SchoolData
 
 SUBSTANTIAL_DAYS = 3  # local practice: three or more days a week at one unregistered provider
@@ -56,13 +64,18 @@ class RegistrationTest:
 
     @property
     def protected(self) -> str:
-        return ("looked after or has special educational needs (SEN support counts)" if self.any_sen
-                else "looked after or has an EHC plan")
+        return (
+            "looked after or has special educational needs (SEN support counts)"
+            if self.any_sen
+            else "looked after or has an EHC plan"
+        )
 
     @property
     def applied(self) -> str:
-        return f" (Test applied: {self.edition}, {self.status}; full time taken as {self.full_time_hours:g} hours " \
-               "or more a week.)"
+        return (
+            f" (Test applied: {self.edition}, {self.status}; full time taken as {self.full_time_hours:g} hours "
+            "or more a week.)"
+        )
 
     @property
     def named(self) -> str:
@@ -84,29 +97,64 @@ def r1_registration(data: SchoolData, provider_id: str, today: date) -> Finding 
     full_time = [r for r in judged if r.placement.hours_per_week >= test.full_time_hours]
     protected = [r for r in full_time if test.protects(r.pupil.flags)]
     if len(full_time) >= REGISTRATION_PUPILS or protected:
-        reason = (f"{len(full_time)} of our pupils full time" if len(full_time) >= REGISTRATION_PUPILS
-                  else f"full time a pupil who is {test.protected} ({names(protected)})")
-        return provider_finding("R1", data, provider_id, "fail", (
-            f"{provider.name} is not registered as a school but educates {reason}. It may be operating as an "
-            "illegal school: tell the local authority and reduce or move these placements now." + test.applied),
-            "critical")
-    substantial = [r for r in judged
-                   if r.placement.hours_per_week >= test.full_time_hours or len(days_of(r)) >= SUBSTANTIAL_DAYS]
+        reason = (
+            f"{len(full_time)} of our pupils full time"
+            if len(full_time) >= REGISTRATION_PUPILS
+            else f"full time a pupil who is {test.protected} ({names(protected)})"
+        )
+        return provider_finding(
+            "R1",
+            data,
+            provider_id,
+            "fail",
+            (
+                f"{provider.name} is not registered as a school but educates {reason}. It may be operating as an "
+                "illegal school: tell the local authority and reduce or move these placements now." + test.applied
+            ),
+            "critical",
+        )
+    substantial = [
+        r for r in judged if r.placement.hours_per_week >= test.full_time_hours or len(days_of(r)) >= SUBSTANTIAL_DAYS
+    ]
     if substantial:
-        return provider_finding("R1", data, provider_id, "fail", (
-            f"{provider.name} is not registered as a school but gives {names(substantial)} the substantial "
-            f"part of their education ({test.full_time_hours:g} or more hours, or {SUBSTANTIAL_DAYS} or more "
-            "days, a week). Keep each pupil below both, or use a registered provider." + test.applied), "high")
+        return provider_finding(
+            "R1",
+            data,
+            provider_id,
+            "fail",
+            (
+                f"{provider.name} is not registered as a school but gives {names(substantial)} the substantial "
+                f"part of their education ({test.full_time_hours:g} or more hours, or {SUBSTANTIAL_DAYS} or more "
+                "days, a week). Keep each pupil below both, or use a registered provider." + test.applied
+            ),
+            "high",
+        )
     undecided = [r for r in judged if not r.placement.sessions]
     if undecided:
-        return provider_finding("R1", data, provider_id, "unknown", (
-            f"{provider.name} is not registered as a school, and the days {names(undecided)} attend are not "
-            f"recorded, so it is not known whether it gives them {SUBSTANTIAL_DAYS} or more days a week. "
-            "Record each pupil's sessions." + test.applied), "high")
-    return provider_finding("R1", data, provider_id, "fail", (
-        f"{provider.name} is not registered as a school, so the inspector will ask why you chose it and how "
-        "you checked it stays within the law: have the local authority approval, each pupil's hours and days, "
-        "and your reasons ready." + test.named), "advisory")
+        return provider_finding(
+            "R1",
+            data,
+            provider_id,
+            "unknown",
+            (
+                f"{provider.name} is not registered as a school, and the days {names(undecided)} attend are not "
+                f"recorded, so it is not known whether it gives them {SUBSTANTIAL_DAYS} or more days a week. "
+                "Record each pupil's sessions." + test.applied
+            ),
+            "high",
+        )
+    return provider_finding(
+        "R1",
+        data,
+        provider_id,
+        "fail",
+        (
+            f"{provider.name} is not registered as a school, so the inspector will ask why you chose it and how "
+            "you checked it stays within the law: have the local authority approval, each pupil's hours and days, "
+            "and your reasons ready." + test.named
+        ),
+        "advisory",
+    )
 
 
 def r2_staff_checks(data: SchoolData, provider_id: str, today: date) -> Finding | None:
@@ -115,22 +163,45 @@ def r2_staff_checks(data: SchoolData, provider_id: str, today: date) -> Finding 
     assurance = provider.assurance
     if assurance.received_on is None:
         asked = f"requested on {day(assurance.requested_on)} and " if assurance.requested_on else ""
-        return provider_finding("R2", data, provider_id, "fail", (
-            f"{provider.name} has not given written assurance of its staff checks (Appendix 4 {asked}not "
-            f"returned). Chase {provider.contacts.lead.name}, and do not rely on its staff until it is back."))
+        return provider_finding(
+            "R2",
+            data,
+            provider_id,
+            "fail",
+            (
+                f"{provider.name} has not given written assurance of its staff checks (Appendix 4 {asked}not "
+                f"returned). Chase {provider.contacts.lead.name}, and do not rely on its staff until it is back."
+            ),
+        )
     answers = assurance.checks.model_dump()
-    refused = [name for key, name in CHECK_NAMES.items()
-               if answers[key] is False
-               or (answers[key] == "not_applicable" and key not in CHECKS_THAT_MAY_NOT_APPLY)]
+    refused = [
+        name
+        for key, name in CHECK_NAMES.items()
+        if answers[key] is False or (answers[key] == "not_applicable" and key not in CHECKS_THAT_MAY_NOT_APPLY)
+    ]
     blank = [name for key, name in CHECK_NAMES.items() if answers[key] is None]
     if refused:
-        return provider_finding("R2", data, provider_id, "fail", (
-            f"{provider.name}'s returned assurance does not confirm: {', '.join(refused)}. Ask it to make and "
-            "confirm these checks before its staff work with our pupils."))
+        return provider_finding(
+            "R2",
+            data,
+            provider_id,
+            "fail",
+            (
+                f"{provider.name}'s returned assurance does not confirm: {', '.join(refused)}. Ask it to make and "
+                "confirm these checks before its staff work with our pupils."
+            ),
+        )
     if blank:
-        return provider_finding("R2", data, provider_id, "unknown", (
-            f"{provider.name}'s returned assurance is recorded, but not whether it confirmed: {', '.join(blank)}. "
-            "Check the letter and record each answer."))
+        return provider_finding(
+            "R2",
+            data,
+            provider_id,
+            "unknown",
+            (
+                f"{provider.name}'s returned assurance is recorded, but not whether it confirmed: {', '.join(blank)}. "
+                "Check the letter and record each answer."
+            ),
+        )
     return None
 
 
@@ -142,17 +213,38 @@ def r14_la_approval(data: SchoolData, provider_id: str, today: date) -> Finding 
     approval = provider.la_approved
     if approval is None or not approval.approved:
         state = "has no record of" if approval is None else "is recorded as not having"
-        return provider_finding("R14", data, provider_id, "fail", (
-            f"{provider.name} {state} local authority approval. Check it with the local authority's AP "
-            "directory before placing (or keeping) pupils there, and record the result."))
+        return provider_finding(
+            "R14",
+            data,
+            provider_id,
+            "fail",
+            (
+                f"{provider.name} {state} local authority approval. Check it with the local authority's AP "
+                "directory before placing (or keeping) pupils there, and record the result."
+            ),
+        )
     if approval.audited_on is None:
-        return provider_finding("R14", data, provider_id, "unknown", (
-            f"{provider.name} is recorded as approved by the local authority, but not when it was last "
-            "audited. Record the audit date."))
+        return provider_finding(
+            "R14",
+            data,
+            provider_id,
+            "unknown",
+            (
+                f"{provider.name} is recorded as approved by the local authority, but not when it was last "
+                "audited. Record the audit date."
+            ),
+        )
     if approval.audited_on < year_before(today):
-        return provider_finding("R14", data, provider_id, "fail", (
-            f"{provider.name} was last audited by the local authority on {day(approval.audited_on)}, more than "
-            "a year ago. Ask for this year's audit, or its date if it has been done."))
+        return provider_finding(
+            "R14",
+            data,
+            provider_id,
+            "fail",
+            (
+                f"{provider.name} was last audited by the local authority on {day(approval.audited_on)}, more than "
+                "a year ago. Ask for this year's audit, or its date if it has been done."
+            ),
+        )
     return None
 
 
@@ -163,14 +255,28 @@ def r21_national_standards(data: SchoolData, provider_id: str, today: date) -> F
         return None
     standards = provider.national_standards
     if standards is None:
-        return provider_finding("R21", data, provider_id, "fail", (
-            f"{provider.name} is unregistered and has not said whether it meets the DfE's voluntary national "
-            "standards for non-school AP (August 2025). Ask it, and record its answer and the date."))
+        return provider_finding(
+            "R21",
+            data,
+            provider_id,
+            "fail",
+            (
+                f"{provider.name} is unregistered and has not said whether it meets the DfE's voluntary national "
+                "standards for non-school AP (August 2025). Ask it, and record its answer and the date."
+            ),
+        )
     if not standards.meets:
-        return provider_finding("R21", data, provider_id, "fail", (
-            f"{provider.name} says it does not meet the voluntary national standards for non-school "
-            "alternative provision. The standards are voluntary, but the inspector may ask how you judged "
-            "the provider safe and good enough: record which standards it falls short of and why you use it."))
+        return provider_finding(
+            "R21",
+            data,
+            provider_id,
+            "fail",
+            (
+                f"{provider.name} says it does not meet the voluntary national standards for non-school "
+                "alternative provision. The standards are voluntary, but the inspector may ask how you judged "
+                "the provider safe and good enough: record which standards it falls short of and why you use it."
+            ),
+        )
     return None
 
 
@@ -179,16 +285,33 @@ def r17_governance(data: SchoolData, school_id: str, today: date) -> Finding | N
     governance = data.school.governance
     name = data.school.school.name
     if governance.ap_use_approved_by is None and governance.approved_on is None:
-        return school_finding("R17", data, "fail", (
-            f"{name} has no record that its governors or trust approved its use of alternative provision. "
-            "Take it to the next board meeting and record who approved it and when."))
+        return school_finding(
+            "R17",
+            data,
+            "fail",
+            (
+                f"{name} has no record that its governors or trust approved its use of alternative provision. "
+                "Take it to the next board meeting and record who approved it and when."
+            ),
+        )
     if governance.approved_on is None:
-        return school_finding("R17", data, "unknown", (
-            f"{name}: the record says {governance.ap_use_approved_by} approved the use of alternative "
-            "provision, but not when. Record the date from the minutes."))
+        return school_finding(
+            "R17",
+            data,
+            "unknown",
+            (
+                f"{name}: the record says {governance.ap_use_approved_by} approved the use of alternative "
+                "provision, but not when. Record the date from the minutes."
+            ),
+        )
     if governance.ap_use_approved_by is None:
-        return school_finding("R17", data, "unknown", (
-            f"{name}: the use of alternative provision was approved on {day(governance.approved_on)}, but the "
-            "record does not say by whom. Record the board that approved it."))
+        return school_finding(
+            "R17",
+            data,
+            "unknown",
+            (
+                f"{name}: the use of alternative provision was approved on {day(governance.approved_on)}, but the "
+                "record does not say by whom. Record the board that approved it."
+            ),
+        )
     return None
-

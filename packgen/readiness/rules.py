@@ -13,25 +13,62 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
-from packgen.readiness.attendance_rules import (r6_off_site_direction, r7_part_time_plan, r8_attendance_code,
-                                                r18_la_told, r19_direction_notice, r22_unregistered_limits)
+from packgen.readiness.attendance_rules import (
+    r6_off_site_direction,
+    r7_part_time_plan,
+    r8_attendance_code,
+    r18_la_told,
+    r19_direction_notice,
+    r22_unregistered_limits,
+)
 from packgen.readiness.findings import Finding, Status, worst_first
-from packgen.readiness.provider_rules import (r1_registration, r2_staff_checks, r14_la_approval, r17_governance,
-                                              r21_national_standards)
-from packgen.readiness.pupil_rules import (r3_written_plan, r4_reviews, r5_visits, r9_absence_and_emergency,
-                                           r10_dsl_contacts, r11_agencies, r12_agreement, r13_consent,
-                                           r15_end_decision, r16_upn, r20_reintegration)
+from packgen.readiness.provider_rules import (
+    r1_registration,
+    r2_staff_checks,
+    r14_la_approval,
+    r17_governance,
+    r21_national_standards,
+)
+from packgen.readiness.pupil_rules import (
+    r3_written_plan,
+    r4_reviews,
+    r5_visits,
+    r9_absence_and_emergency,
+    r10_dsl_contacts,
+    r11_agencies,
+    r12_agreement,
+    r13_consent,
+    r15_end_decision,
+    r16_upn,
+    r20_reintegration,
+)
 from packgen.readiness.table import AreaGroup, RuleEntry, Severity, Subject, TableError, by_area, rule_table
 from packgen.records.models import SchoolData
 
 Check = Callable[[SchoolData, str, date], Finding | None]
 
 CHECKS: dict[str, Check] = {
-    "R1": r1_registration, "R2": r2_staff_checks, "R3": r3_written_plan, "R4": r4_reviews, "R5": r5_visits,
-    "R6": r6_off_site_direction, "R7": r7_part_time_plan, "R8": r8_attendance_code,
-    "R9": r9_absence_and_emergency, "R10": r10_dsl_contacts, "R11": r11_agencies, "R12": r12_agreement,
-    "R13": r13_consent, "R14": r14_la_approval, "R15": r15_end_decision, "R16": r16_upn, "R17": r17_governance,
-    "R18": r18_la_told, "R19": r19_direction_notice, "R20": r20_reintegration, "R21": r21_national_standards,
+    "R1": r1_registration,
+    "R2": r2_staff_checks,
+    "R3": r3_written_plan,
+    "R4": r4_reviews,
+    "R5": r5_visits,
+    "R6": r6_off_site_direction,
+    "R7": r7_part_time_plan,
+    "R8": r8_attendance_code,
+    "R9": r9_absence_and_emergency,
+    "R10": r10_dsl_contacts,
+    "R11": r11_agencies,
+    "R12": r12_agreement,
+    "R13": r13_consent,
+    "R14": r14_la_approval,
+    "R15": r15_end_decision,
+    "R16": r16_upn,
+    "R17": r17_governance,
+    "R18": r18_la_told,
+    "R19": r19_direction_notice,
+    "R20": r20_reintegration,
+    "R21": r21_national_standards,
     "R22": r22_unregistered_limits,
 }
 
@@ -83,9 +120,36 @@ def assess(data: SchoolData, today: date) -> list[Finding]:
     return sorted(findings, key=worst_first)
 
 
-__all__ = ["AreaGroup", "CHECKS", "Finding", "RULES", "RULE_BY_ID", "Rule", "Status", "assess", "by_area",
-           "r1_registration", "r2_staff_checks", "r3_written_plan", "r4_reviews", "r5_visits",
-           "r6_off_site_direction", "r7_part_time_plan", "r8_attendance_code", "r9_absence_and_emergency",
-           "r10_dsl_contacts", "r11_agencies", "r12_agreement", "r13_consent", "r14_la_approval",
-           "r15_end_decision", "r16_upn", "r17_governance", "r18_la_told", "r19_direction_notice",
-           "r20_reintegration", "r21_national_standards", "r22_unregistered_limits"]
+__all__ = [
+    "CHECKS",
+    "RULES",
+    "RULE_BY_ID",
+    "AreaGroup",
+    "Finding",
+    "Rule",
+    "Status",
+    "assess",
+    "by_area",
+    "r1_registration",
+    "r2_staff_checks",
+    "r3_written_plan",
+    "r4_reviews",
+    "r5_visits",
+    "r6_off_site_direction",
+    "r7_part_time_plan",
+    "r8_attendance_code",
+    "r9_absence_and_emergency",
+    "r10_dsl_contacts",
+    "r11_agencies",
+    "r12_agreement",
+    "r13_consent",
+    "r14_la_approval",
+    "r15_end_decision",
+    "r16_upn",
+    "r17_governance",
+    "r18_la_told",
+    "r19_direction_notice",
+    "r20_reintegration",
+    "r21_national_standards",
+    "r22_unregistered_limits",
+]

@@ -153,15 +153,32 @@ def by_area(findings: Sequence) -> list[AreaGroup]:
 
 def rows(table: RuleTable) -> list[dict]:
     """One plain row per rule: what ``packgen rules --format json`` prints."""
-    return [{
-        "id": r.id, "title": r.title, "checks": r.checks, "subject": r.subject,
-        "area": r.area, "area_heading": table.area_heading(r.area),
-        "severities": list(r.severities), "optional": r.optional, "basis": r.basis,
-        "sources": [{"document": table.documents[c.document].model_dump(mode="json"),
-                     "heading": c.heading, "part": c.part, "note": c.note, "text": table.cite(c)}
-                    for c in r.sources],
-        "source": table.source(r), "last_checked": table.last_checked(r).isoformat(),
-    } for r in table.rules]
+    return [
+        {
+            "id": r.id,
+            "title": r.title,
+            "checks": r.checks,
+            "subject": r.subject,
+            "area": r.area,
+            "area_heading": table.area_heading(r.area),
+            "severities": list(r.severities),
+            "optional": r.optional,
+            "basis": r.basis,
+            "sources": [
+                {
+                    "document": table.documents[c.document].model_dump(mode="json"),
+                    "heading": c.heading,
+                    "part": c.part,
+                    "note": c.note,
+                    "text": table.cite(c),
+                }
+                for c in r.sources
+            ],
+            "source": table.source(r),
+            "last_checked": table.last_checked(r).isoformat(),
+        }
+        for r in table.rules
+    ]
 
 
 def as_json(table: RuleTable) -> str:
@@ -213,15 +230,18 @@ def as_markdown(table: RuleTable) -> str:
         out += [f"## {area.heading}", "", "| Rule | What it checks | Severity | Source |", "| --- | --- | --- | --- |"]
         for r in rules:
             severity = ", ".join(r.severities) + (" (optional)" if r.optional else "")
-            source = "<br>".join([_cell(table.cite(c)) for c in r.sources]
-                                 + ([f"Basis: {_cell(r.basis)}"] if r.basis else []))
+            source = "<br>".join(
+                [_cell(table.cite(c)) for c in r.sources] + ([f"Basis: {_cell(r.basis)}"] if r.basis else [])
+            )
             out.append(f"| {r.id} {_cell(r.title)} | {_cell(r.checks)} | {severity} | {source} |")
         out.append("")
     out += ["## Documents", "", "| Document | Publisher | Edition | Last checked |", "| --- | --- | --- | --- |"]
     for doc in sorted(table.documents.values(), key=lambda d: d.title.casefold()):
         title = f"[{_cell(doc.title)}]({doc.url})" if doc.url else _cell(doc.title)
-        out.append(f"| {title} | {_cell(doc.publisher)} | {_cell(doc.edition or str(doc.year))} | "
-                   f"{doc.checked_on.isoformat()} |")
+        out.append(
+            f"| {title} | {_cell(doc.publisher)} | {_cell(doc.edition or str(doc.year))} | "
+            f"{doc.checked_on.isoformat()} |"
+        )
     return "\n".join(out) + "\n"
 
 

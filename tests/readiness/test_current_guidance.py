@@ -11,12 +11,21 @@ from datetime import date
 
 import pytest
 
-from tests.conftest import UNREGISTERED, assert_finding, example, full_time_pupils, placement, week
-from packgen.readiness.rules import (assess, r1_registration, r4_reviews, r7_part_time_plan, r8_attendance_code,
-                                     r18_la_told, r19_direction_notice, r20_reintegration, r21_national_standards,
-                                     r22_unregistered_limits)
+from packgen.readiness.rules import (
+    assess,
+    r1_registration,
+    r4_reviews,
+    r7_part_time_plan,
+    r8_attendance_code,
+    r18_la_told,
+    r19_direction_notice,
+    r20_reintegration,
+    r21_national_standards,
+    r22_unregistered_limits,
+)
 from packgen.records.calendar import Calendar
 from packgen.records.models import TermDate
+from tests.conftest import UNREGISTERED, assert_finding, example, full_time_pupils, placement, week
 
 TODAY = date(2026, 11, 23)
 TERMS = [  # Autumn 2 2026 ends on Friday 18 December; Spring 1 2027 starts on Tuesday 5 January
@@ -48,11 +57,20 @@ def test_r1_sen_support_alone_counts_only_under_the_2026_act():
     sen = {"pupil": {"flags": {"sen_support": True}}}
     in_force = example(provider=UNREGISTERED, pupil=sen)
     act_2026 = example(provider=UNREGISTERED, pupil=sen, school=CWS)
-    assert_finding(r1_registration(in_force, "canal", TODAY), "fail", "high", "substantial part",
-                   "Test applied: Education Act 1996 s463, in force")
-    assert_finding(r1_registration(act_2026, "canal", TODAY), "fail", "critical",
-                   "special educational needs (SEN support counts)",
-                   "Test applied: Children's Wellbeing and Schools Act 2026 s43, not yet in force")
+    assert_finding(
+        r1_registration(in_force, "canal", TODAY),
+        "fail",
+        "high",
+        "substantial part",
+        "Test applied: Education Act 1996 s463, in force",
+    )
+    assert_finding(
+        r1_registration(act_2026, "canal", TODAY),
+        "fail",
+        "critical",
+        "special educational needs (SEN support counts)",
+        "Test applied: Children's Wellbeing and Schools Act 2026 s43, not yet in force",
+    )
 
 
 def test_r1_the_2026_test_is_in_force_only_from_the_commencement_date_the_school_records():
@@ -67,10 +85,10 @@ def test_r1_the_2026_test_is_in_force_only_from_the_commencement_date_the_school
 
 def test_r1_full_time_hours_can_be_set_until_regulations_define_them():
     sixteen_hours = {"pupil": {"flags": {"lac": True}}} | placement(
-        hours_per_week=16, sessions=week("Mon Tue Wed Thu", "09:00", "13:00"))
+        hours_per_week=16, sessions=week("Mon Tue Wed Thu", "09:00", "13:00")
+    )
     default = example(provider=UNREGISTERED, pupil=sixteen_hours)
-    set_to_15 = example(provider=UNREGISTERED, pupil=sixteen_hours,
-                        school={"readiness": {"full_time_hours": 15}})
+    set_to_15 = example(provider=UNREGISTERED, pupil=sixteen_hours, school={"readiness": {"full_time_hours": 15}})
     assert r1_registration(default, "canal", TODAY).severity == "high"  # four days: substantial, not full time
     assert_finding(r1_registration(set_to_15, "canal", TODAY), "fail", "critical", "full time taken as 15 hours")
 
@@ -79,8 +97,15 @@ def test_r1_full_time_hours_can_be_set_until_regulations_define_them():
 
 
 def directed(notice: str, starts: str, **more) -> dict:
-    direction = {"directed": True, "directed_on": notice, "ends_on": "2027-02-12", "notice_given_on": notice,
-                 "report_to": "D. Khan at reception", "reasons": "fighting", "objectives": "no more fights"} | more
+    direction = {
+        "directed": True,
+        "directed_on": notice,
+        "ends_on": "2027-02-12",
+        "notice_given_on": notice,
+        "report_to": "D. Khan at reception",
+        "reasons": "fighting",
+        "objectives": "no more fights",
+    } | more
     return {"placement": {"off_site_direction": direction, "start_date": starts}}
 
 
@@ -91,8 +116,9 @@ def notice_finding(notice: str, starts: str, **more):
 
 def test_r19_two_school_days_over_a_weekend_are_enough_and_one_is_not():
     assert notice_finding("2026-11-12", "2026-11-16") is None  # Thursday for Monday: Thu, Fri
-    assert_finding(notice_finding("2026-11-13", "2026-11-16"), "fail", "high", "1 school day before",
-                   "at least 2")  # Friday for Monday
+    assert_finding(
+        notice_finding("2026-11-13", "2026-11-16"), "fail", "high", "1 school day before", "at least 2"
+    )  # Friday for Monday
 
 
 def test_r19_holidays_are_not_school_days():
@@ -144,18 +170,24 @@ def test_r4_a_review_exactly_a_half_term_of_term_time_ago_is_still_on_time_and_a
 
 def test_c2_needs_a_time_limited_plan_even_when_the_hours_say_full_time():
     c2 = placement(sessions_not_at_provider="C2")
-    assert_finding(r7_part_time_plan(example(pupil=c2), "p1", TODAY), "fail", "high", "no part-time plan",
-                   "marked C2")
-    with_plan = placement(sessions_not_at_provider="C2",
-                          part_time_plan={"reason": "medical", "review_on": "2026-12-01", "ends_on": "2027-01-29"})
+    assert_finding(r7_part_time_plan(example(pupil=c2), "p1", TODAY), "fail", "high", "no part-time plan", "marked C2")
+    with_plan = placement(
+        sessions_not_at_provider="C2",
+        part_time_plan={"reason": "medical", "review_on": "2026-12-01", "ends_on": "2027-01-29"},
+    )
     assert r7_part_time_plan(example(pupil=with_plan), "p1", TODAY) is None
 
 
 def test_r8_c2_on_a_full_time_placement_is_a_contradiction_and_present_codes_never_fit():
-    assert_finding(r8_attendance_code(example(pupil=placement(sessions_not_at_provider="C2")), "p1", TODAY),
-                   "unknown", "high", "marked C2")
-    assert_finding(r8_attendance_code(example(pupil=placement(attendance_code="/")), "p1", TODAY),
-                   "fail", "high", "marked '/'")
+    assert_finding(
+        r8_attendance_code(example(pupil=placement(sessions_not_at_provider="C2")), "p1", TODAY),
+        "unknown",
+        "high",
+        "marked C2",
+    )
+    assert_finding(
+        r8_attendance_code(example(pupil=placement(attendance_code="/")), "p1", TODAY), "fail", "high", "marked '/'"
+    )
     la = placement(arranged_by="local_authority", attendance_code="K")
     assert r8_attendance_code(example(pupil=la), "p1", TODAY) is None
 
@@ -171,16 +203,24 @@ def test_r18_the_la_must_be_told_of_a_school_placement_but_knows_of_its_own():
 
 
 def test_r20_the_plan_needs_a_reintegration_plan_with_dated_steps():
-    assert_finding(r20_reintegration(example(pupil=placement(reintegration_timeline=[])), "p1", TODAY),
-                   "fail", "high", "no timeline")
+    assert_finding(
+        r20_reintegration(example(pupil=placement(reintegration_timeline=[])), "p1", TODAY),
+        "fail",
+        "high",
+        "no timeline",
+    )
     neither = example(pupil=placement(reintegration=None, reintegration_timeline=[]))
     assert_finding(r20_reintegration(neither, "p1", TODAY), "fail", "high", "no reintegration plan", "and timeline")
 
 
 def test_r21_is_advisory_and_only_for_unregistered_providers():
     assert r21_national_standards(example(), "canal", TODAY) is None
-    assert_finding(r21_national_standards(example(provider=UNREGISTERED), "canal", TODAY), "fail", "advisory",
-                   "voluntary national standards")
+    assert_finding(
+        r21_national_standards(example(provider=UNREGISTERED), "canal", TODAY),
+        "fail",
+        "advisory",
+        "voluntary national standards",
+    )
     says_no = example(provider=UNREGISTERED | {"national_standards": {"meets": False}})
     assert_finding(r21_national_standards(says_no, "canal", TODAY), "fail", "advisory", "does not meet")
     says_yes = example(provider=UNREGISTERED | {"national_standards": {"meets": True, "stated_on": "2026-09-01"}})
@@ -193,8 +233,11 @@ def test_r22_applies_only_when_the_school_switches_it_on():
     on = example(provider=UNREGISTERED, pupil=three_days, school={"readiness": {"unregistered_limits": True}})
     assert r22_unregistered_limits(off, "p1", TODAY) is None
     assert_finding(r22_unregistered_limits(on, "p1", TODAY), "fail", "advisory", "3 days a week", "not yet law")
-    two_days = example(provider=UNREGISTERED, pupil=placement(hours_per_week=10, sessions=week("Mon Tue")),
-                       school={"readiness": {"unregistered_limits": True}})
+    two_days = example(
+        provider=UNREGISTERED,
+        pupil=placement(hours_per_week=10, sessions=week("Mon Tue")),
+        school={"readiness": {"unregistered_limits": True}},
+    )
     assert r22_unregistered_limits(two_days, "p1", TODAY) is None
 
 
@@ -210,5 +253,9 @@ def test_r22_twelve_weeks_full_time_to_the_day():
 def test_every_finding_names_its_evaluation_area():
     data = example(provider=UNREGISTERED, pupil=placement(la_notified_on=None, reintegration_timeline=[]))
     areas = {f.rule: f.area for f in assess(data, TODAY)}
-    assert areas == {"R1": "leadership_and_governance", "R18": "leadership_and_governance",
-                     "R20": "inclusion", "R21": "leadership_and_governance"}
+    assert areas == {
+        "R1": "leadership_and_governance",
+        "R18": "leadership_and_governance",
+        "R20": "inclusion",
+        "R21": "leadership_and_governance",
+    }

@@ -9,18 +9,26 @@ import pytest
 import yaml
 from pydantic import ValidationError
 
-from tests.conftest import REPO, run_cli
 from packgen.readiness.rules import RULES
 from packgen.readiness.table import RuleTable, as_markdown, rule_table
+from tests.conftest import REPO, run_cli
 
-TOOLKIT_AREAS = ["inclusion", "curriculum_and_teaching", "achievement", "attendance_and_behaviour",
-                 "personal_development_and_wellbeing", "leadership_and_governance", "safeguarding"]
+TOOLKIT_AREAS = [
+    "inclusion",
+    "curriculum_and_teaching",
+    "achievement",
+    "attendance_and_behaviour",
+    "personal_development_and_wellbeing",
+    "leadership_and_governance",
+    "safeguarding",
+]
 
 
 def test_docs_rules_md_is_made_from_the_table_and_up_to_date():
     written = (REPO / "docs" / "rules.md").read_text(encoding="utf-8")
     assert written == as_markdown(rule_table()), (
-        "docs/rules.md is out of date: run `packgen rules --format markdown > docs/rules.md`")
+        "docs/rules.md is out of date: run `packgen rules --format markdown > docs/rules.md`"
+    )
 
 
 def test_packgen_rules_markdown_is_exactly_docs_rules_md():
@@ -60,12 +68,19 @@ def test_the_areas_are_the_toolkits_in_its_order_and_every_area_a_rule_names_exi
 
 def test_the_required_guidance_is_all_in_the_table():
     titles = " | ".join(d.title for d in rule_table().documents.values())
-    for wanted in ("School inspection toolkit", "School inspection operating guide",
-                   "Arranging alternative provision", "Keeping children safe in education 2025",
-                   "Children's Wellbeing and Schools Act 2026", "Pupil Registration) (England) Regulations 2024",
-                   "Working together to improve school attendance", "Suspension and permanent exclusion",
-                   "Educational Provision for Improving Behaviour) Regulations 2010", "School census",
-                   "voluntary national standards"):
+    for wanted in (
+        "School inspection toolkit",
+        "School inspection operating guide",
+        "Arranging alternative provision",
+        "Keeping children safe in education 2025",
+        "Children's Wellbeing and Schools Act 2026",
+        "Pupil Registration) (England) Regulations 2024",
+        "Working together to improve school attendance",
+        "Suspension and permanent exclusion",
+        "Educational Provision for Improving Behaviour) Regulations 2010",
+        "School census",
+        "voluntary national standards",
+    ):
         assert wanted in titles, wanted
 
 
@@ -83,7 +98,11 @@ def test_a_citation_must_name_a_listed_document_and_one_place_in_it():
 def test_packgen_rules_prints_each_rule_under_its_area_with_severity_and_source():
     result = run_cli("rules")
     assert result.exit_code == 0, result.output
-    assert result.output.index("INCLUSION") < result.output.index("ATTENDANCE AND BEHAVIOUR") < result.output.index(
-        "LEADERSHIP AND GOVERNANCE") < result.output.index("SAFEGUARDING")
+    assert (
+        result.output.index("INCLUSION")
+        < result.output.index("ATTENDANCE AND BEHAVIOUR")
+        < result.output.index("LEADERSHIP AND GOVERNANCE")
+        < result.output.index("SAFEGUARDING")
+    )
     assert "R2  Staff-check assurance [critical]" in result.output
     assert "Keeping children safe in education 2025 (Department for Education, 2025)" in result.output
