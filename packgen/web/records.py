@@ -68,9 +68,8 @@ class StaleEdit(PackgenError):
     """The record changed after the form was opened; the form's values were not saved."""
 
     def __init__(self) -> None:
-        super().__init__("This record was changed by someone else since you opened it. Nothing was saved: "
-                         "what you typed is still below. Open the record again to see their change, "
-                         "then make yours.")
+        super().__init__("This record was changed by someone else since you opened it. What you typed is "
+                         "still below: open the record again in another tab to see their change, then make yours.")
 
 
 class SaveBusy(PackgenError):
