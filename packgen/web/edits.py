@@ -67,7 +67,9 @@ def edit_placement(space: Workspace, pupil_id: str, spec: FormSpec, raw: Mapping
                    version: str) -> Outcome:
     built = build(spec, raw)
 
-    def change(text: str) -> tuple[str, dict]:
+    def change(text: str | None) -> tuple[str, dict]:
+        if text is None:  # the file was removed since the form was opened
+            raise records.StaleEdit()
         tree = records.parse(text)
         for path, value in built.values.items():
             if path == ("sessions",) and value is not None:

@@ -41,8 +41,8 @@ import time
 import types
 import typing
 from collections.abc import Callable, Iterator, Mapping
-from difflib import SequenceMatcher
 from contextlib import contextmanager
+from difflib import SequenceMatcher
 from pathlib import Path
 from typing import Annotated, Any, Union
 
@@ -50,8 +50,8 @@ from pydantic import BaseModel
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import CommentMark
-from ruamel.yaml.tokens import CommentToken
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString, FoldedScalarString, LiteralScalarString
+from ruamel.yaml.tokens import CommentToken
 
 from packgen.errors import DataError, PackgenError, Problem, ToolError
 from packgen.files import private_dirs
@@ -266,8 +266,8 @@ def _same(existing: Any, value: Any) -> bool:
         return existing.strip() == value.strip()
     if isinstance(existing, bool) or isinstance(value, bool):
         return existing is value
-    return type(existing) is type(value) and existing == value or \
-        isinstance(existing, (int, float)) and isinstance(value, (int, float)) and existing == value
+    return (type(existing) is type(value) and existing == value) or \
+        (isinstance(existing, (int, float)) and isinstance(value, (int, float)) and existing == value)
 
 
 def _insert(node: CommentedMap, key: str, value: Any, model: type[BaseModel] | None) -> None:

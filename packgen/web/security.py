@@ -44,17 +44,27 @@ MAX_CLIENTS = 10_000  # addresses whose wrong guesses are remembered at once
 OPEN_ENDPOINTS = ("login", "static")
 LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1")
 
-CSP = "; ".join((
-    "default-src 'none'", "script-src 'self'", "style-src 'self'", "img-src 'self'", "connect-src 'self'",
-    "form-action 'self'", "frame-ancestors 'none'", "base-uri 'none'",
-))
+CSP = "; ".join(
+    (
+        "default-src 'none'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self'",
+        "connect-src 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+        "base-uri 'none'",
+    )
+)
 
 
 def hash_password(password: str) -> str:
     """A salted, slow hash (scrypt): the page keeps this, never the password, which must be long enough."""
     if len(password) < MIN_PASSWORD:
-        raise InputError(f"the page's password must be at least {MIN_PASSWORD} characters long (this one has "
-                         f"{len(password)}): three or four ordinary words together are long and easy to remember")
+        raise InputError(
+            f"the page's password must be at least {MIN_PASSWORD} characters long (this one has "
+            f"{len(password)}): three or four ordinary words together are long and easy to remember"
+        )
     return generate_password_hash(password)
 
 
@@ -75,9 +85,11 @@ class Sessions:
 
     def alive(self, session_id: object) -> bool:
         """True for a session still running (and it counts as used now)."""
+        if not isinstance(session_id, str):
+            return False
         now = time.monotonic()
         with self._lock:
-            last = self._last_used.get(session_id) if isinstance(session_id, str) else None
+            last = self._last_used.get(session_id)
             if last is None or now - last > IDLE_LIMIT.total_seconds():
                 self._last_used.pop(session_id, None)
                 return False
@@ -86,8 +98,9 @@ class Sessions:
             return True
 
     def end(self, session_id: object) -> None:
-        with self._lock:
-            self._last_used.pop(session_id, None)
+        if isinstance(session_id, str):
+            with self._lock:
+                self._last_used.pop(session_id, None)
 
 
 class Throttle:
@@ -142,8 +155,9 @@ class QuietFlask(Flask):
         """A bug's place in the code, without its message (which may quote a pupil's record)."""
         kind, _, trace = exc_info
         frames = "".join(traceback.format_tb(trace))
-        self.logger.error("packgen stopped on %s %s because of a bug (%s):\n%s",
-                          request.method, request.path, kind.__name__, frames)
+        self.logger.error(
+            "packgen stopped on %s %s because of a bug (%s):\n%s", request.method, request.path, kind.__name__, frames
+        )
 
 
 def install(app: Flask, settings: Settings) -> None:
@@ -172,9 +186,11 @@ def install(app: Flask, settings: Settings) -> None:
 
     @app.errorhandler(CSRFError)
     def stale_form(error: CSRFError):
-        return render_template("message.html", title="The form could not be sent",
-                               message="The page was open too long or came from somewhere else. Go back, "
-                                       "reload the page and try again."), 400
+        return render_template(
+            "message.html",
+            title="The form could not be sent",
+            message="The page was open too long or came from somewhere else. Go back, reload the page and try again.",
+        ), 400
 
 
 def _answer_only_to_own_address(app: Flask) -> None:

@@ -13,15 +13,11 @@ from __future__ import annotations
 
 import os
 import resource
-import threading
-import time
 from pathlib import Path
 
 from flask import Flask
-from waitress import create_server
-from waitress.channel import HTTPChannel
-from waitress.wasyncore import close_all, loop
 
+from packgen._compat.waitress import StoppableServer
 from packgen.errors import ToolError
 from packgen.mail.send import SmtpSettings
 
@@ -32,61 +28,27 @@ CONNECTION_LIMIT = 1_000
 MAX_HEADERS = 32_768  # bytes: a browser's request with its cookie needs a few kilobytes
 
 
-class _HeaderDeadline(HTTPChannel):
-    """A connection whose request headers trickle in (a byte now and then, never idle long enough to
-    be closed for it) is closed once they have taken longer than ``HEADER_TIMEOUT``."""
-
-    header_started = 0.0
-
-    def received(self, data: bytes) -> bool:
-        if data:
-            now = time.monotonic()
-            if self.request is None:
-                self.header_started = now
-            elif not self.request.headers_finished and now - self.header_started > HEADER_TIMEOUT:
-                self.will_close = True
-                return False
-        return super().received(data)
-
-
-class Server:
-    """The page served on ``host``: ``server_port`` (port 0 picks a free one), ``serve_forever`` until
-    ``shutdown`` from another thread or Ctrl+C."""
-
-    def __init__(self, app: Flask, host: str, port: int = 0) -> None:
-        _allow_open_files(CONNECTION_LIMIT + 100)
-        self._map: dict = {}
-        try:
-            self._server = create_server(
-                app, map=self._map, host="127.0.0.1" if host == "localhost" else host, port=port,
-                threads=THREADS, connection_limit=CONNECTION_LIMIT, channel_timeout=IDLE_TIMEOUT,
-                cleanup_interval=1, asyncore_use_poll=True, max_request_header_size=MAX_HEADERS,
-                max_request_body_size=app.config["MAX_CONTENT_LENGTH"], ident="packgen", expose_tracebacks=False)
-        except OSError as error:  # the port is taken, or the address is not one of this computer's
-            raise ToolError(f"cannot listen on {host} port {port}: {error.strerror or error}") from None
-        self._server.channel_class = _HeaderDeadline
-        self.server_port: int = self._server.effective_port
-        self._stopping = threading.Event()
-        self._stopped = threading.Event()
-
-    def serve_forever(self) -> None:
-        try:
-            while not self._stopping.is_set():
-                loop(timeout=1, map=self._map, use_poll=True, count=1)
-        finally:
-            self._server.task_dispatcher.shutdown()
-            close_all(self._map)
-            self._stopped.set()
-
-    def shutdown(self) -> None:
-        self._stopping.set()
-        self._server.pull_trigger()  # wakes the loop from waiting on its sockets
-        self._stopped.wait()
-
-
-def start(app: Flask, host: str, port: int = 0) -> Server:
-    """A server bound to ``host`` (port 0: a free one, see ``server_port``); call ``serve_forever``."""
-    return Server(app, host, port)
+def start(app: Flask, host: str, port: int = 0) -> StoppableServer:
+    """A server bound to ``host`` (port 0: a free one, see ``server_port``); call ``serve_forever``,
+    which returns after ``shutdown`` from another thread or on Ctrl+C."""
+    _allow_open_files(CONNECTION_LIMIT + 100)
+    try:
+        return StoppableServer(
+            app,
+            header_timeout=HEADER_TIMEOUT,
+            host="127.0.0.1" if host == "localhost" else host,
+            port=port,
+            threads=THREADS,
+            connection_limit=CONNECTION_LIMIT,
+            channel_timeout=IDLE_TIMEOUT,
+            cleanup_interval=1,
+            max_request_header_size=MAX_HEADERS,
+            max_request_body_size=app.config["MAX_CONTENT_LENGTH"],
+            ident="packgen",
+            expose_tracebacks=False,
+        )
+    except OSError as error:  # the port is taken, or the address is not one of this computer's
+        raise ToolError(f"cannot listen on {host} port {port}: {error.strerror or error}") from None
 
 
 def _allow_open_files(wanted: int) -> None:
@@ -105,5 +67,11 @@ def smtp_from_environment(password: str | None = None) -> SmtpSettings | None:
         return None
     port = os.environ.get("PACKGEN_SMTP_PORT")
     ca_file = os.environ.get("PACKGEN_SMTP_CA_FILE")
-    return SmtpSettings(host, int(port) if port else None, os.environ.get("PACKGEN_SMTP_SECURITY", "starttls"),
-                        os.environ.get("PACKGEN_SMTP_USER"), password, Path(ca_file) if ca_file else None)
+    return SmtpSettings(
+        host,
+        int(port) if port else None,
+        os.environ.get("PACKGEN_SMTP_SECURITY", "starttls"),
+        os.environ.get("PACKGEN_SMTP_USER"),
+        password,
+        Path(ca_file) if ca_file else None,
+    )

@@ -47,9 +47,24 @@ def serve(tmp_path: Path):
     def start(school: Path, *args: str, password: str | None = None) -> Served:
         env = dict(os.environ, PACKGEN_WEB_PASSWORD=password) if password else dict(os.environ)
         process = subprocess.Popen(
-            [sys.executable, "-c", "from packgen.cli import main; main()", "serve", str(school),
-             "--out", str(tmp_path / "output"), "--no-browser", *args],
-            cwd=REPO, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            [
+                sys.executable,
+                "-c",
+                "from packgen.cli import main; main()",
+                "serve",
+                str(school),
+                "--out",
+                str(tmp_path / "output"),
+                "--no-browser",
+                *args,
+            ],
+            cwd=REPO,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
         running.append(process)
         line = process.stdout.readline()
         found = re.search(r"http://\S+?:(\d+)/", line)
@@ -77,10 +92,12 @@ class Browser:
     source: str | None = None
     cookies: dict[str, str] = field(default_factory=dict)
 
-    def request(self, method: str, path: str, fields: dict[str, str] | None = None,
-                host_header: str | None = None) -> tuple[int, dict[str, str], str]:
-        connection = HTTPConnection(self.host, self.port, timeout=60,
-                                    source_address=(self.source, 0) if self.source else None)
+    def request(
+        self, method: str, path: str, fields: dict[str, str] | None = None, host_header: str | None = None
+    ) -> tuple[int, dict[str, str], str]:
+        connection = HTTPConnection(
+            self.host, self.port, timeout=60, source_address=(self.source, 0) if self.source else None
+        )
         headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())} if self.cookies else {}
         if host_header:
             headers["Host"] = host_header
@@ -93,7 +110,7 @@ class Browser:
             response = connection.getresponse()
             for value in response.headers.get_all("Set-Cookie") or []:
                 for name, morsel in SimpleCookie(value).items():
-                    if morsel["expires"] and "1970" in morsel["expires"] or not morsel.value:
+                    if (morsel["expires"] and "1970" in morsel["expires"]) or not morsel.value:
                         self.cookies.pop(name, None)
                     else:
                         self.cookies[name] = morsel.value
@@ -132,9 +149,16 @@ def test_two_servers_on_one_school_lose_none_of_ten_edits_made_at_once(serve, de
 
     def send(n: int) -> None:
         start.wait()
-        status, _, _ = browsers[n].request("POST", "/pupils/p01/reviews/new", {
-            "csrf_token": tokens[n], "date": "2026-11-23", "attendees": f"Reviewer number {n}",
-            "decision": "continue"})
+        status, _, _ = browsers[n].request(
+            "POST",
+            "/pupils/p01/reviews/new",
+            {
+                "csrf_token": tokens[n],
+                "date": "2026-11-23",
+                "attendees": f"Reviewer number {n}",
+                "decision": "continue",
+            },
+        )
         results[n] = status
 
     threads = [threading.Thread(target=send, args=(n,)) for n in range(10)]
@@ -145,7 +169,9 @@ def test_two_servers_on_one_school_lose_none_of_ten_edits_made_at_once(serve, de
     assert results == {n: 302 for n in range(10)}
     reviews = yaml.safe_load(path.read_text())["reviews"]
     assert len(reviews) == reviews_before + 10
-    assert sorted(r["attendees"][0] for r in reviews[reviews_before:]) == sorted(f"Reviewer number {n}" for n in range(10))
+    assert sorted(r["attendees"][0] for r in reviews[reviews_before:]) == sorted(
+        f"Reviewer number {n}" for n in range(10)
+    )
     lock = demo_copy / ".packgen-edit.lock"
     assert stat.S_IMODE(lock.stat().st_mode) == 0o600
     scratch = demo_copy.parent.parent / "output"
@@ -158,21 +184,33 @@ def test_a_form_opened_before_someone_else_saved_is_refused_with_what_was_typed_
     path = demo_copy / "pupils" / "p01.yaml"
     mine, theirs = Browser("127.0.0.1", first.port), Browser("127.0.0.1", second.port)
     _, _, form = mine.get("/pupils/p01/placement")
-    fields = {name: html.unescape(value) for name, value in
-              re.findall(r'<input type="(?:text|hidden)" (?:id="[^"]+" )?name="([^"]+)"[^>]*value="([^"]*)"', form)}
-    fields |= {name: html.unescape(text) for name, text in
-               re.findall(r'<textarea id="[^"]+" name="([^"]+)"[^>]*>(.*?)</textarea>', form, re.S)}
-    fields |= {name: value for name, value in
-               re.findall(r'<select id="[^"]+" name="([^"]+)".*?<option value="([^"]*)" selected', form, re.S)}
+    fields = {
+        name: html.unescape(value)
+        for name, value in re.findall(
+            r'<input type="(?:text|hidden)" (?:id="[^"]+" )?name="([^"]+)"[^>]*value="([^"]*)"', form
+        )
+    }
+    fields |= {
+        name: html.unescape(text)
+        for name, text in re.findall(r'<textarea id="[^"]+" name="([^"]+)"[^>]*>(.*?)</textarea>', form, re.S)
+    }
+    fields |= {
+        name: value
+        for name, value in re.findall(
+            r'<select id="[^"]+" name="([^"]+)".*?<option value="([^"]*)" selected', form, re.S
+        )
+    }
     del fields["csrf_token"]  # each server signs its own
     assert fields["version"]
 
-    status, _, _ = theirs.send_form("/pupils/p01/placement", {**fields, "version": _version(theirs),
-                                                               "transport": "Minibus from the school gate."})
+    status, _, _ = theirs.send_form(
+        "/pupils/p01/placement", {**fields, "version": _version(theirs), "transport": "Minibus from the school gate."}
+    )
     assert status == 302
     saved_by_them = path.read_bytes()
-    status, _, body = mine.request("POST", "/pupils/p01/placement",
-                                   {**fields, "csrf_token": _csrf(form), "transport": "Walks with a parent."})
+    status, _, body = mine.request(
+        "POST", "/pupils/p01/placement", {**fields, "csrf_token": _csrf(form), "transport": "Walks with a parent."}
+    )
     assert status == 422
     summary = re.search(r'<div class="error-summary".*?</div>', body, re.S).group(0)
     assert "This record was changed by someone else since you opened it" in summary
@@ -206,10 +244,25 @@ def test_signing_out_ends_the_session_even_for_a_copy_of_the_cookie(serve, demo_
 
 def test_a_short_password_is_refused_when_the_page_starts(demo_copy, tmp_path):
     result = subprocess.run(
-        [sys.executable, "-c", "from packgen.cli import main; main()", "serve", str(demo_copy), "--host", "0.0.0.0",
-         "--out", str(tmp_path / "output"), "--no-browser"],
-        cwd=REPO, env=dict(os.environ, PACKGEN_WEB_PASSWORD="a"), stdin=subprocess.DEVNULL,
-        capture_output=True, text=True, timeout=60)
+        [
+            sys.executable,
+            "-c",
+            "from packgen.cli import main; main()",
+            "serve",
+            str(demo_copy),
+            "--host",
+            "0.0.0.0",
+            "--out",
+            str(tmp_path / "output"),
+            "--no-browser",
+        ],
+        cwd=REPO,
+        env=dict(os.environ, PACKGEN_WEB_PASSWORD="a"),
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 1
     assert "password must be at least 12 characters long (this one has 1)" in result.stderr
     assert "Traceback" not in result.stderr + result.stdout
