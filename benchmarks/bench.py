@@ -133,7 +133,8 @@ PACKGEN = [sys.executable, "-c", "from packgen.cli import main; main()"]
 def _command(command: list[str]) -> float:
     """Wall time of a command, in a process of its own."""
     started = time.perf_counter()
-    subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+    # Not run from the working copy: `python -c` would import the packgen found there before the snapshot.
+    subprocess.run(command, check=True, stdout=subprocess.DEVNULL, cwd=tempfile.gettempdir())
     return time.perf_counter() - started
 
 

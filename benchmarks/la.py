@@ -40,7 +40,7 @@ def build(schools: list[Path], out: Path, environment: dict) -> dict:
                "--out", str(out), "--today", TODAY, "--quiet"]
     load = os.getloadavg()[0]
     started = time.perf_counter()
-    process = subprocess.Popen(command, env=environment, stdout=subprocess.DEVNULL)
+    process = subprocess.Popen(command, env=environment, stdout=subprocess.DEVNULL, cwd=REPO)
     peak = [0]
 
     def sample() -> None:
