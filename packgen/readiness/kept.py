@@ -12,7 +12,7 @@ from __future__ import annotations
 import threading
 from datetime import date
 
-from packgen.readiness.rules import RULES, Finding, _worst_first
+from packgen.readiness.rules import RULES, Finding, worst_first
 from packgen.records.models import SchoolData
 
 
@@ -62,7 +62,7 @@ class KeptFindings:
                 kept[subject, subject_id] = before
                 findings += before[3]
             self._kept = kept
-            findings.sort(key=_worst_first)
+            findings.sort(key=worst_first)
             self._last = (data, today, findings)
             return list(findings)
 
