@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -34,13 +35,13 @@ from benchmarks.schools import make_school  # noqa: E402
 TODAY = "2026-11-23"
 
 
-def build(schools: list[Path], out: Path, environment: dict) -> dict:
+def build(schools: list[Path], out: Path, environment: dict, cwd: Path) -> dict:
     """One `packgen build` of ``schools``: wall time and the peak memory of its process tree."""
     command = [sys.executable, "-c", "from packgen.cli import main; main()", "build", *map(str, schools),
                "--out", str(out), "--today", TODAY, "--quiet"]
     load = os.getloadavg()[0]
     started = time.perf_counter()
-    process = subprocess.Popen(command, env=environment, stdout=subprocess.DEVNULL, cwd=REPO)
+    process = subprocess.Popen(command, env=environment, stdout=subprocess.DEVNULL, cwd=cwd)
     peak = [0]
 
     def sample() -> None:
@@ -85,10 +86,13 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="packgen-la-") as folder:
         work = Path(folder)
         schools = [make_school(work / "data" / f"school-{n:02d}", args.pupils) for n in range(1, args.schools + 1)]
+        # A snapshot of the code: every build measured runs the same code, whatever is edited meanwhile.
+        snapshot = work / "snapshot"
+        shutil.copytree(REPO / "packgen", snapshot / "packgen", ignore=shutil.ignore_patterns("__pycache__"))
         # An empty user cache (LibreOffice profiles, compiled templates), as on a new machine.
-        environment = os.environ | {"PYTHONPATH": str(REPO), "XDG_CACHE_HOME": str(work / "user-cache")}
-        together = build(schools, work / "together", environment)
-        alone = {school.name: build([school], work / "alone" / school.name, environment)
+        environment = os.environ | {"PYTHONPATH": str(snapshot), "XDG_CACHE_HOME": str(work / "user-cache")}
+        together = build(schools, work / "together", environment, work)
+        alone = {school.name: build([school], work / "alone" / school.name, environment, work)
                  for school in schools[: args.alone]}
         total = args.schools * args.pupils
         print(f"\n{args.schools} schools of {args.pupils} pupils ({total} pupils), one command: "
