@@ -37,8 +37,18 @@ TODAY = "2026-11-23"
 
 def build(schools: list[Path], out: Path, environment: dict, cwd: Path) -> dict:
     """One `packgen build` of ``schools``: wall time and the peak memory of its process tree."""
-    command = [sys.executable, "-c", "from packgen.cli import main; main()", "build", *map(str, schools),
-               "--out", str(out), "--today", TODAY, "--quiet"]
+    command = [
+        sys.executable,
+        "-c",
+        "from packgen.cli import main; main()",
+        "build",
+        *map(str, schools),
+        "--out",
+        str(out),
+        "--today",
+        TODAY,
+        "--quiet",
+    ]
     load = os.getloadavg()[0]
     started = time.perf_counter()
     process = subprocess.Popen(command, env=environment, stdout=subprocess.DEVNULL, cwd=cwd)
@@ -92,23 +102,31 @@ def main() -> None:
         # An empty user cache (LibreOffice profiles, compiled templates), as on a new machine.
         environment = os.environ | {"PYTHONPATH": str(snapshot), "XDG_CACHE_HOME": str(work / "user-cache")}
         together = build(schools, work / "together", environment, work)
-        alone = {school.name: build([school], work / "alone" / school.name, environment, work)
-                 for school in schools[: args.alone]}
+        alone = {
+            school.name: build([school], work / "alone" / school.name, environment, work)
+            for school in schools[: args.alone]
+        }
         total = args.schools * args.pupils
-        print(f"\n{args.schools} schools of {args.pupils} pupils ({total} pupils), one command: "
-              f"{together['seconds']:.1f} s, {together['seconds'] / args.schools:.2f} s a school, "
-              f"peak memory {together['peak_mb']:.0f} MB (load average {together['load']:.1f} at the start)")
+        print(
+            f"\n{args.schools} schools of {args.pupils} pupils ({total} pupils), one command: "
+            f"{together['seconds']:.1f} s, {together['seconds'] / args.schools:.2f} s a school, "
+            f"peak memory {together['peak_mb']:.0f} MB (load average {together['load']:.1f} at the start)"
+        )
         per_school = sum(a["seconds"] for a in alone.values()) / len(alone)
-        print(f"The same schools alone, one command each ({len(alone)} of them): {per_school:.2f} s a school, "
-              f"peak memory {max(a['peak_mb'] for a in alone.values()):.0f} MB; "
-              f"together / alone, time a school: {together['seconds'] / args.schools / per_school:.2f}")
+        print(
+            f"The same schools alone, one command each ({len(alone)} of them): {per_school:.2f} s a school, "
+            f"peak memory {max(a['peak_mb'] for a in alone.values()):.0f} MB; "
+            f"together / alone, time a school: {together['seconds'] / args.schools / per_school:.2f}"
+        )
         print(f"\n  {'school':<12}{'pack together':>15}{'alone':>10}{'ratio':>8}{'fonts together':>16}{'alone':>7}")
         for name in alone:
             joint = work / "together" / name / "evidence-pack.pdf"
             single = work / "alone" / name / name / "evidence-pack.pdf"
             size_j, size_s = joint.stat().st_size / 1e6, single.stat().st_size / 1e6
-            print(f"  {name:<12}{size_j:>13.2f}MB{size_s:>8.2f}MB{size_j / size_s:>8.3f}"
-                  f"{fonts(joint):>16}{fonts(single):>7}")
+            print(
+                f"  {name:<12}{size_j:>13.2f}MB{size_s:>8.2f}MB{size_j / size_s:>8.3f}"
+                f"{fonts(joint):>16}{fonts(single):>7}"
+            )
 
 
 if __name__ == "__main__":

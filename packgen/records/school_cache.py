@@ -6,9 +6,9 @@ checking every record again costs time in proportion to the school; looking at e
 costs far less. So ``SchoolCache.load()`` lists the folders again and looks up each record file's
 status (inode, size, modification and change times, mode; of a link, and of what it leads to): a
 file whose status is as before is not read again, its checked record and problems are kept, and
-when nothing at all changed the kept school is given as it is. Whether the evidence files a record names are there depends on other files:
-that is checked again whenever a folder on the way to any of them has changed (adding, removing or
-renaming a file changes its folder's modification time).
+when nothing at all changed the kept school is given as it is. Whether the evidence files a record
+names are there depends on other files: that is checked again whenever a folder on the way to any of
+them has changed (adding, removing or renaming a file changes its folder's modification time).
 
 The records it gives are the same ``load_school`` gives (tests compare them), and the same objects
 while their files are unchanged, so work done on them can be kept too (readiness/kept.py).
