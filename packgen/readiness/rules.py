@@ -102,6 +102,7 @@ def assess(data: SchoolData, today: date) -> list[Finding]:
     """Every rule over every pupil, provider and the school; worst first."""
     subjects = {"pupil": list(data.pupils), "provider": list(data.providers), "school": [data.slug]}
     findings = [f for rule in RULES for sid in subjects[rule.subject] if (f := rule.check(data, sid, today))]
+    findings += [r18_placement_to_write(data, pupil_id) for pupil_id in data.unplaced]
     return sorted(findings, key=_worst_first)
 
 
@@ -513,6 +514,17 @@ def r17_governance(data: SchoolData, school_id: str, today: date) -> Finding | N
             "record does not say by whom. Record the board that approved it."))
     return None
 
+
+def r18_placement_to_write(data: SchoolData, pupil_id: str) -> Finding:
+    """A pupil record made from the MIS (packgen import --add) whose placement is not written yet: it loads,
+    so the rest of the pack builds, but the pupil is in no document until the placement is there."""
+    name = display_name(data.unplaced[pupil_id])
+    return Finding("R18", "high", "fail", "pupil", pupil_id, name,
+                   f"{name} has no placement recorded yet (pupils/{pupil_id}.yaml was made from the "
+                   "MIS): write the placement so they are in the pack", PLACEMENT_TO_WRITE_SOURCE)
+
+
+PLACEMENT_TO_WRITE_SOURCE = "DfE Arranging alternative provision (2025): a written plan for every placement"
 
 RULES: tuple[Rule, ...] = (
     Rule("R1", "Provider registration", "Education Act 1996 s463; handbook 416, 420; Leicestershire partnership "
