@@ -140,11 +140,11 @@ def check_upns(pupils: list[Incoming], source: Path) -> None:
     problems, seen = [], {}
     for pupil in pupils:
         if not pupil.upn:
-            problems.append(f"{pupil.where} ({pupil.name}) has no UPN")
+            problems.append(f"{pupil.where} has no UPN")
         elif problem := upn_problem(pupil.upn):
-            problems.append(f"{pupil.where} ({pupil.name}): {problem}")
+            problems.append(f"{pupil.where}: {problem}")
         elif pupil.upn in seen:
-            problems.append(f"{pupil.where} ({pupil.name}) has the UPN {pupil.upn} of {seen[pupil.upn]} too")
+            problems.append(f"{pupil.where} has the UPN {pupil.upn} of {seen[pupil.upn]} too")
         else:
             seen[pupil.upn] = pupil.where
     if problems:
