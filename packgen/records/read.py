@@ -304,7 +304,13 @@ def _load_text(root: Path, relative: str, text: str, model: type[BaseModel], pro
                                 f"but holds {found}", tree.lines.get(())))
         return record
     if model is PupilFile and "placement" not in tree.data and not set(tree.data) - {"pupil"}:
-        model = UnplacedPupilFile  # made by an import: the placement is written later (a readiness finding)
+        # Made by an import, its placement to be written later (a readiness finding). With mistakes in it,
+        # it is judged as any pupil record, so the missing placement is said along with them.
+        try:
+            record.model = record.view = UnplacedPupilFile.model_validate(tree.data)
+            return record
+        except ValidationError:
+            pass
     try:
         record.model = record.view = model.model_validate(tree.data)
     except ValidationError as exc:
@@ -448,8 +454,7 @@ def _placement_checks(record: _Record, placement: Any) -> Iterator[Problem]:
                                  f"match the sessions, which add up to {total:.4g} hours a week")
 
 
-_CHECKS = {SchoolFile: _school_checks, Provider: _provider_checks, PupilFile: _pupil_checks,
-           UnplacedPupilFile: lambda record: iter(())}
+_CHECKS = {SchoolFile: _school_checks, Provider: _provider_checks, PupilFile: _pupil_checks}
 
 # ---------------------------------------------------------------- the folder
 
