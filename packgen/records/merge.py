@@ -40,13 +40,17 @@ class Change:
     new: Any
     about: str = ""  # whose detail it is, for a contact
 
+    @property
+    def key(self) -> str:
+        return key_text(self.path)
+
     def __str__(self) -> str:
         def shown(value: Any) -> str:
             if isinstance(value, bool):
                 return "true" if value else "false"
             return "(none)" if value in (None, "") else f"'{value}'"
         about = f" ({self.about})" if self.about else ""
-        return f"{key_text(self.path)}{about}: {shown(self.old)} -> {shown(self.new)}"
+        return f"{self.key}{about}: {shown(self.old)} -> {shown(self.new)}"
 
 
 @dataclass
