@@ -39,6 +39,7 @@ TEMPLATE_CONTEXT: Mapping[str, tuple[str, ...]] = {
     "checklist.docx": COMMON_KEYS + PROVIDER_KEYS + ("pre_admission",),
     "qa_visit.docx": COMMON_KEYS + PROVIDER_KEYS + ("qa_visit", "qa_number", "evaluated"),
     "evidence_left_out.docx": COMMON_KEYS + ("left_out",),
+    "ending.docx": COMMON_KEYS + PUPIL_KEYS + ("name", "targets", "attendance", "final_review"),
 }
 CHART_WIDTH_MM = 95
 
@@ -217,7 +218,21 @@ def pupil_documents(data: SchoolData, pupil_id: str, today: date) -> list[Docume
         docs.append(DocumentSpec("visits", f"{pupil_id}-{number:02d}", "visit.docx",
                                  f"Visit {number}: {visit.date:%d %b %Y}".replace(" 0", " "), pupil_id,
                                  base | {"visit": visit, "visit_number": number}))
+    if record.placement.ended_on:
+        docs.append(ending(data, pupil_id, today))
     return docs
+
+
+def ending(data: SchoolData, pupil_id: str, today: date) -> DocumentSpec:
+    """The end-of-placement review: each target's outcome, attendance against the baseline, where next."""
+    record = data.pupils[pupil_id]
+    context = _pupil_context(data, pupil_id, today) | {
+        "name": display_name(record),
+        "targets": target_statuses(record),
+        "attendance": attendance_summary(record),
+        "final_review": max(record.reviews, key=lambda r: r.date, default=None),
+    }
+    return DocumentSpec("endings", pupil_id, "ending.docx", "End-of-placement review", pupil_id, context)
 
 
 def summary(data: SchoolData, pupil_id: str, today: date, findings: Sequence[Finding]) -> DocumentSpec:

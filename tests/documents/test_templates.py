@@ -124,6 +124,7 @@ def rich_pupil() -> models.PupilFile:
             "off_site_direction": {"directed": True, "directed_on": "2026-09-01", "ends_on": "2027-02-12",
                                    "la_notified_on": "2026-09-02"},
             "agreed_at_meeting": "2026-09-03", "start_date": "2026-09-08", "target_end_date": "2027-02-12",
+            "ended_on": "2027-02-19", "destination": "Back at Brookfield full time from 22 February 2027",
             "hours_per_week": 15,
             "sessions": [{"day": "Mon", "from": "09:30", "to": "14:30"}, {"day": "Wed", "from": "09:30", "to": "14:30"},
                          {"day": "Fri", "from": "09:00", "to": "14:00"}],
@@ -173,7 +174,7 @@ def sparse_pupil() -> models.PupilFile:
         "pupil": {"upn": "A80120000501A", "legal_forename": "Sam", "legal_surname": "Jones",
                   "dob": "2012-01-30", "year_group": 9, "gender": "male"},
         "placement": {"provider": "quay-tuition", "arranged_by": "partnership", "category": "short_term_part_time",
-                      "start_date": "2026-11-02", "hours_per_week": 6},
+                      "start_date": "2026-11-02", "hours_per_week": 6, "ended_on": "2026-12-18"},
         "reviews": [{"date": "2026-12-01", "decision": "change"}],
         "visits": [{"date": "2026-11-20", "by": "J. Russell", "purpose": "First visit"}],
     })
@@ -274,6 +275,8 @@ EXPECTED = {
         PROVIDER_NAME, "completed on 5 September 2026 by J. Russell",
         "Written assurance of staff checks received (Appendix 4)\nNo", "Bridge phones the school by 09:30",
         "Taxi & escort", "Mornings only, <for now>", "J. Russell, weekly", "S. Cope, half-termly"],
+    "ending.docx": PUPIL_TEXT + ["End-of-placement review", "19 February 2027", "Attend every timetabled session",
+                                 "Back at Brookfield full time from 22 February 2027"],
     "qa_visit.docx": [
         PROVIDER_NAME, "Quality evaluation: Quality of education", "visit 1 on 8 October 2026, by S. Cope",
         "Records of assessment on entry", "lessons & <behaviour>\nCalm; \"good\" questioning",
@@ -298,6 +301,7 @@ SPARSE_EXPECTED = {
     "evidence_left_out.docx": ["Evidence left out of this pack"],
     "assurance.docx": ["Written assurance has not been requested.", "Returned on\nNot returned",
                        "Identity\nNot recorded", "Copy of the reply in this pack\nNo"],
+    "ending.docx": ["Sam Jones", "18 December 2026", "No targets recorded.", "Where the pupil went next\nNot recorded"],
     "checklist.docx": ["Not completed.", "No pre-admission checklist is recorded for Quay Tuition."],
     "qa_visit.docx": ["Not completed.", "No quality-assurance visit to Quay Tuition is recorded.",
                       "Personal development\nNot yet evaluated"],
