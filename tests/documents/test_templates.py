@@ -277,6 +277,9 @@ EXPECTED = {
         "Taxi & escort", "Mornings only, <for now>", "J. Russell, weekly", "S. Cope, half-termly"],
     "ending.docx": PUPIL_TEXT + ["End-of-placement review", "19 February 2027", "Attend every timetabled session",
                                  "Back at Brookfield full time from 22 February 2027"],
+    "briefing.docx": [PROVIDER_NAME, f"{PUPIL_FORENAME} {PUPIL_SURNAME}", PREFERRED, "Mon 09:30–14:30",
+                      "Provider phones the school by 09:30", "D. Okafor (designated safeguarding lead), 01234 567892",
+                      "A. Lewis (attendance)"],
     "qa_visit.docx": [
         PROVIDER_NAME, "Quality evaluation: Quality of education", "visit 1 on 8 October 2026, by S. Cope",
         "Records of assessment on entry", "lessons & <behaviour>\nCalm; \"good\" questioning",
@@ -301,6 +304,7 @@ SPARSE_EXPECTED = {
     "evidence_left_out.docx": ["Evidence left out of this pack"],
     "assurance.docx": ["Written assurance has not been requested.", "Returned on\nNot returned",
                        "Identity\nNot recorded", "Copy of the reply in this pack\nNo"],
+    "briefing.docx": ["Sam Jones, year 9", "No sessions recorded.", "Key adults at school\nNot recorded", "1 December 2026"],
     "ending.docx": ["Sam Jones", "18 December 2026", "No targets recorded.", "Where the pupil went next\nNot recorded"],
     "checklist.docx": ["Not completed.", "No pre-admission checklist is recorded for Quay Tuition."],
     "qa_visit.docx": ["Not completed.", "No quality-assurance visit to Quay Tuition is recorded.",

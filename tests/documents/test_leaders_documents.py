@@ -1,4 +1,4 @@
-"""The end-of-placement review, filled from a demo pupil whose placement ended, converted by LibreOffice."""
+"""Documents leaders are asked for, filled from the demo records and converted by LibreOffice, read back."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pypdf import PdfReader
 from packgen.build.pipeline import produce
 from packgen.documents import plan
 from packgen.records.read import load_school
-from tests.conftest import TEMPLATES, edit_record
+from tests.conftest import DEMO, TEMPLATES, edit_record
 
 
 def test_an_ended_placement_gets_its_review_in_the_pack_and_it_reads_back(demo_copy, tmp_path):
@@ -30,3 +30,24 @@ def test_an_ended_placement_gets_its_review_in_the_pack_and_it_reads_back(demo_c
     record = data.pupils["p01"]
     for status in plan.target_statuses(record):  # each target's outcome is its latest rating
         assert status.rating is not None
+
+
+def pdf_text(path) -> str:
+    return " ".join(" ".join(page.extract_text().split()) for page in PdfReader(path).pages)
+
+
+def test_each_provider_gets_a_briefing_on_its_pupils_in_the_pack(tmp_path):
+    data = load_school(DEMO)
+    specs = plan.provider_documents(data, "bridge-learning-centre", date(2026, 11, 23), [])
+    assert specs[-1].template == "briefing.docx"
+    made = produce([specs[-1]], tmp_path / "out", TEMPLATES)
+    text = pdf_text(made[0].pdf)
+    there = [r for r in data.pupils.values() if r.placement.provider == "bridge-learning-centre"]
+    assert there
+    for record in there:
+        assert plan.display_name(record) in text
+        for visit in record.visits:
+            assert f"{visit.date.day} {visit.date:%B %Y}" in text
+    staff = data.school.staff
+    assert f"{staff.dsl.name} (designated safeguarding lead)" in text and "Briefing for Bridge Learning Centre" in text
+    assert "Mon 09:30–14:30" in text and "Maeve O'Brien (mother), 07700 900101" in text
