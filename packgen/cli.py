@@ -279,8 +279,10 @@ def _print_status(states: list[mail.ProviderStatus], provider_id: str | None) ->
 @click.option("--skip-bad-evidence", is_flag=True,
               help="Build without scans that cannot be read, and list them on a page of the pack.")
 @click.option("--quiet", is_flag=True, help="Show no progress while building.")
+@click.option("--pupil", "pupil_id", metavar="ID",
+              help="Only this pupil's documents, in a small indexed PDF of their own (an inspector's case sample).")
 def build(schools: tuple[Path, ...], out_root: Path, templates: Path, today: date | None, encrypt: bool,
-          redact: bool, skip_bad_evidence: bool, quiet: bool) -> None:
+          redact: bool, skip_bad_evidence: bool, quiet: bool, pupil_id: str | None) -> None:
     """Build each school's evidence pack: one indexed PDF, plus every document as .docx and .pdf.
 
     A rebuild redoes only what changed: documents whose records, template and packgen are unchanged
@@ -293,7 +295,11 @@ def build(schools: tuple[Path, ...], out_root: Path, templates: Path, today: dat
       packgen build data/brookfield-academy
       packgen build data/*/ --quiet
       PACKGEN_PACK_PASSWORD=... packgen build data/brookfield-academy --encrypt --redact
+      packgen build data/brookfield-academy --pupil p07
     """
+    if pupil_id:
+        _case_bundles(schools, pupil_id, out_root, templates, today, quiet)
+        return
     password = None
     if encrypt:
         password = os.environ.get(PACK_PASSWORD_ENV) or click.prompt(
@@ -562,3 +568,34 @@ def census(school: Path, day: date, previous: date | None, out_file: Path) -> No
     if result.warnings:
         click.echo(f"{len(result.warnings)} warning{'s' if len(result.warnings) != 1 else ''}: the cells they name "
                    "are blank. Fix the records (or packgen's census codes) before keying the return.", err=True)
+
+
+def _case_bundles(schools: tuple[Path, ...], pupil_id: str, out_root: Path, templates: Path, today: date | None,
+                  quiet: bool) -> None:
+    with _ProgressReport(enabled=not quiet) as report:
+        for school in schools:
+            bundle = pipeline.build_case_bundle(school, pupil_id, out_root, templates=templates, today=today,
+                                                on_progress=report)
+            click.echo(f"Case sample: {bundle.path} ({bundle.page_count} pages)")
+    click.echo("OFFICIAL-SENSITIVE: it contains personal data about a child. Share it securely.")
+
+
+@main.command()
+@school_argument
+@click.option("--term", required=True, metavar="TERM",
+              help="The term to report on, as school.yaml's term dates name it: 'Autumn term 2026' or 'autumn 2026'.")
+@out_option
+@templates_option
+@today_option
+def report(school: Path, term: str, out_root: Path, templates: Path, today: date | None) -> None:
+    """Write the governors' termly report on alternative provision (.docx and .pdf).
+
+    Placements started, reviewed and ended, the outcomes rated at reviews, readiness findings and the
+    estimated cost, each beside the term before. The wording is in templates/governors.docx.
+
+    \b
+    Example:
+      packgen report data/brookfield-academy --term 'autumn 2026'
+    """
+    made = pipeline.build_governors_report(school, term, out_root, templates=templates, today=today)
+    click.echo(f"Wrote {made.docx}\nWrote {made.pdf}")

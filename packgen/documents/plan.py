@@ -41,6 +41,7 @@ TEMPLATE_CONTEXT: Mapping[str, tuple[str, ...]] = {
     "evidence_left_out.docx": COMMON_KEYS + ("left_out",),
     "ending.docx": COMMON_KEYS + PUPIL_KEYS + ("name", "targets", "attendance", "final_review"),
     "briefing.docx": COMMON_KEYS + PROVIDER_KEYS + ("pupils",),
+    "governors.docx": COMMON_KEYS + ("term", "before"),
 }
 CHART_WIDTH_MM = 95
 

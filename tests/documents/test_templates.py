@@ -17,7 +17,7 @@ from docx import Document
 from lxml import etree
 
 from tests.conftest import TEMPLATES
-from packgen.documents import plan as documents
+from packgen.documents import governors, plan as documents
 from packgen.records import models
 from packgen.readiness import rules as readiness
 from packgen.records.evidence import BadEvidence
@@ -197,6 +197,7 @@ def specs(data: models.SchoolData) -> dict[str, documents.DocumentSpec]:
     findings = readiness.assess(data, NOW.date())
     made = [documents.cover(data, NOW), documents.register(data, NOW),
             documents.readiness_report(data, NOW.date(), findings, readiness.RULES),
+            governors.governors_report(data, "autumn 2026", NOW.date()),
             *(spec for pid in data.providers for spec in documents.provider_documents(data, pid, NOW.date(), findings)),
             *(documents.summary(data, pid, NOW.date(), findings) for pid in data.pupils),
             *(spec for pid in data.pupils for spec in documents.pupil_documents(data, pid, NOW.date())),
@@ -280,6 +281,8 @@ EXPECTED = {
     "briefing.docx": [PROVIDER_NAME, f"{PUPIL_FORENAME} {PUPIL_SURNAME}", PREFERRED, "Mon 09:30–14:30",
                       "Provider phones the school by 09:30", "D. Okafor (designated safeguarding lead), 01234 567892",
                       "A. Lewis (attendance)"],
+    "governors.docx": ["Autumn term 2026", "Summer term 2026", PROVIDER_NAME, f"{PUPIL_FORENAME} {PUPIL_SURNAME}",
+                       "8 September 2026", "Placements started\n1\n0"],
     "qa_visit.docx": [
         PROVIDER_NAME, "Quality evaluation: Quality of education", "visit 1 on 8 October 2026, by S. Cope",
         "Records of assessment on entry", "lessons & <behaviour>\nCalm; \"good\" questioning",
@@ -305,6 +308,8 @@ SPARSE_EXPECTED = {
     "assurance.docx": ["Written assurance has not been requested.", "Returned on\nNot returned",
                        "Identity\nNot recorded", "Copy of the reply in this pack\nNo"],
     "briefing.docx": ["Sam Jones, year 9", "No sessions recorded.", "Key adults at school\nNot recorded", "1 December 2026"],
+    "governors.docx": ["Autumn term 2026", "No target was rated at a review this term.", "Placements ended\n1\n0",
+                       "Placements started\n1\n0"],
     "ending.docx": ["Sam Jones", "18 December 2026", "No targets recorded.", "Where the pupil went next\nNot recorded"],
     "checklist.docx": ["Not completed.", "No pre-admission checklist is recorded for Quay Tuition."],
     "qa_visit.docx": ["Not completed.", "No quality-assurance visit to Quay Tuition is recorded.",
