@@ -1,6 +1,6 @@
 """The document cache: a rebuild redoes exactly what changed, and never serves a stale or damaged document.
 
-The end-to-end tests use the real LibreOffice and the mini school (22 documents). One cold build is
+The end-to-end tests use the real LibreOffice and the mini school (23 documents). One cold build is
 shared: each test copies the school and its output folder (cache included), changes one thing,
 rebuilds, and reads the pack back with pypdf. A wrapper around soffice records what LibreOffice was
 given, so a test can tell whether it ran at all.
@@ -8,8 +8,8 @@ given, so a test can tell whether it ran at all.
 
 from __future__ import annotations
 
+import hashlib
 import dataclasses
-import json
 import os
 import re
 import shutil
@@ -25,8 +25,10 @@ from pypdf import PdfReader
 import packgen
 from tests.conftest import MINI, edit_record, logging_soffice, make_docx, run_cli
 from packgen.documents import plan as documents
-from packgen.build.cache import CACHE_DIR, DocumentCache, Keys, canonical, forget_pack_state
-from packgen.office.convert import MAX_WORKERS, WARM_UP
+from packgen.build.cache import CACHE_DIR, DocumentCache, Keys, forget_pack_state
+from packgen.runtime.canonical import canonical
+from packgen.office.convert import WARM_UP
+from packgen.runtime.workers import MAX_WORKERS
 from packgen.errors import InputError, TemplateProblem
 from packgen.records.read import load_school
 from packgen.build.pipeline import DEFAULT_TEMPLATES, PACK_NAME, PackOptions, build_pack, build_packs
@@ -128,7 +130,7 @@ def test_editing_one_pupil_redoes_their_documents_and_the_pack_pages_only(rebuil
     assert {p: p.read_bytes() for p in others} == others
     assert all(p.read_bytes() != old for p, old in theirs.items())
     assert built.made < len(built.documents) / 2
-    assert built.made + built.reused == 24  # 22 documents, and a briefing for each of the 2 providers
+    assert built.made + built.reused == 25  # 23 documents, and a briefing for each of the 2 providers
 
 
 def test_an_edit_remakes_only_the_documents_that_print_what_changed(rebuild):
@@ -156,12 +158,12 @@ def test_a_pack_never_built_there_starts_no_libreoffice_ahead(rebuild):
 
     built = rebuild()
 
-    assert (built.made, built.reused) == (0, 24)
+    assert (built.made, built.reused) == (0, 25)
     assert rebuild.starts() == []
 
 
 def test_a_template_that_fails_while_libreoffice_starts_leaves_the_pack_as_it_was(rebuild, tmp_path):
-    # Three agreements to make, of 22 documents: LibreOffice starts while they are filled, and the
+    # Three agreements to make, of 23 documents: LibreOffice starts while they are filled, and the
     # first one fails.
     templates = templates_with(tmp_path, "agreement.docx", "Keyworker: {{ pupil.keyworker }}")
     before = rebuild.pack.read_bytes()
@@ -210,8 +212,8 @@ def test_a_new_packgen_version_makes_every_document_afresh(rebuild, monkeypatch)
     built = rebuild()
 
     assert not built.up_to_date
-    assert (built.made, built.reused) == (24, 0)
-    assert rebuild.documents_converted() == 24
+    assert (built.made, built.reused) == (25, 0)
+    assert rebuild.documents_converted() == 25
     assert "Ravi" in pack_text(rebuild.pack)
 
 
@@ -224,11 +226,9 @@ def test_a_damaged_cache_entry_is_made_again_never_served(rebuild):
     entry = rebuild.out / CACHE_DIR / "documents"
     mine_entry = next(entry.glob(f"*/{keys.key(mine.template, mine.context)}.entry"))
     other_entry = next(entry.glob(f"*/{keys.key(other.template, other.context)}.entry"))
-    # Damage only the digests can see: p03's agreement in p01's entry, its sizes and p01's digests.
-    magic, mine_header, _ = mine_entry.read_bytes().split(b"\n", 2)
-    _, other_header, other_payload = other_entry.read_bytes().split(b"\n", 2)
-    header = [[size, digest] for (size, _), (_, digest) in zip(json.loads(other_header), json.loads(mine_header))]
-    mine_entry.write_bytes(b"\n".join([magic, json.dumps(header).encode(), other_payload]))
+    # Damage only the digest can see: p03's whole agreement (sizes and bytes) under p01's digest.
+    digest = hashlib.sha256().digest_size
+    mine_entry.write_bytes(mine_entry.read_bytes()[:digest] + other_entry.read_bytes()[digest:])
     # Gone from beside the pack, so the rebuild must take it from the cache (an unchanged document
     # still where the last build left it would be left there).
     (rebuild.out / "agreements" / "p01.pdf").unlink()
@@ -248,7 +248,7 @@ def test_a_damaged_cache_entry_is_made_again_never_served(rebuild):
 def test_the_cache_is_private_to_its_owner(cold):
     cache = cold["built"].path.parent / CACHE_DIR
     entries = list(cache.rglob("*.entry"))
-    assert len(entries) == 24
+    assert len(entries) == 25
     for path in [cache, *cache.rglob("*")]:
         assert stat.S_IMODE(path.stat().st_mode) == (0o700 if path.is_dir() else 0o600), path
 
@@ -266,10 +266,10 @@ def test_several_schools_share_one_pool_of_libreoffice_workers(tmp_path, monkeyp
     assert result.exit_code == 0, result.output
     assert "North Fields School" in pack_text(tmp_path / "out" / "north-school" / PACK_NAME)
     assert "North Fields School" not in pack_text(tmp_path / "out" / "mini-school" / PACK_NAME)
-    # 48 documents, one LibreOffice start per worker: the schools did not each start their own.
+    # 50 documents, one LibreOffice start per worker: the schools did not each start their own.
     workers = min(len(os.sched_getaffinity(0)), MAX_WORKERS)
     assert len(log.read_text().splitlines()) == workers
-    assert "Converting to PDF: 48 of 48" in result.stderr  # not a terminal: plain lines
+    assert "Converting to PDF: 50 of 50" in result.stderr  # not a terminal: plain lines
 
 
 def test_quiet_builds_show_no_progress(rebuild):
@@ -375,7 +375,8 @@ DAMAGE = {
     "a byte changed": lambda b: b[:-100] + bytes([b[-100] ^ 1]) + b[-99:],
     "cut short": lambda b: b[: len(b) // 2],
     "empty": lambda b: b"",
-    "header garbled": lambda b: b.replace(b"[[", b"[{", 1),
+    "sizes garbled": lambda b: b[:32] + b"9" + b[32:],
+    "digest garbled": lambda b: bytes([b[0] ^ 1]) + b[1:],
 }
 
 

@@ -237,10 +237,10 @@ def test_add_makes_a_record_awaiting_its_placement(demo_copy):
     data = load_school(demo_copy)
     assert list(data.unplaced) == ["p19"] and "p19" not in data.pupils
     assert data.unplaced["p19"].pupil.parent_carers[0].name == "Pauline Barnes"
-    findings = [f for f in assess(data, data.unplaced["p19"].pupil.dob) if f.rule == "R18"]
-    assert [f.subject_id for f in findings] == ["p19"]
+    findings = [f for f in assess(data, data.unplaced["p19"].pupil.dob) if f.rule == "R23"]
+    assert len(findings) == 1 and "Ellie-Mae Barnes (pupils/p19.yaml)" in findings[0].message
     check = run_cli("check", demo_copy)
-    assert check.exit_code == 0 and "R18" in check.output and "Ellie-Mae Barnes has no placement" in check.output
+    assert check.exit_code == 0 and "R23" in check.output and "Ellie-Mae Barnes (pupils/p19.yaml)" in check.output
 
 
 def test_add_refuses_a_pupil_already_in_packgen_or_not_in_the_file(demo_copy):
