@@ -20,8 +20,19 @@ import yaml
 from packgen.files import write_private
 from packgen.records.models import Placement, SchoolData
 
-COLUMNS = ["UPN", "Surname", "Forename", "AP placement URN", "AP placement UKPRN", "AP placement type of setting",
-           "AP placement reason", "Entry date", "Leaving date", "Attendance pattern", "Sessions per week"]
+COLUMNS = [
+    "UPN",
+    "Surname",
+    "Forename",
+    "AP placement URN",
+    "AP placement UKPRN",
+    "AP placement type of setting",
+    "AP placement reason",
+    "Entry date",
+    "Leaving date",
+    "Attendance pattern",
+    "Sessions per week",
+]
 MORNING_ENDS, AFTERNOON_STARTS = "12:00", "13:30"  # a session reaching both sides of lunch is two sessions
 
 
@@ -85,13 +96,19 @@ def census_return(data: SchoolData, day: date, previous: date | None = None) -> 
         provider = data.providers[placement.provider]
         where = f"pupils/{pupil_id}.yaml ({pupil.full_name})"
 
-        def warn(message: str) -> None:
+        def warn(message: str, where: str = where) -> None:
             result.warnings.append(f"{where}: {message}")
 
         row = dict.fromkeys(COLUMNS, "")
-        row.update({"UPN": pupil.upn, "Surname": pupil.legal_surname, "Forename": pupil.legal_forename,
-                    "Entry date": placement.start_date.isoformat(),
-                    "Leaving date": placement.ended_on.isoformat() if placement.ended_on else ""})
+        row.update(
+            {
+                "UPN": pupil.upn,
+                "Surname": pupil.legal_surname,
+                "Forename": pupil.legal_forename,
+                "Entry date": placement.start_date.isoformat(),
+                "Leaving date": placement.ended_on.isoformat() if placement.ended_on else "",
+            }
+        )
         registration = provider.registration
         if registration.urn:
             row["AP placement URN"] = registration.urn
@@ -100,14 +117,18 @@ def census_return(data: SchoolData, day: date, previous: date | None = None) -> 
         elif registration.census_setting_type:
             row["AP placement type of setting"] = registration.census_setting_type
         else:
-            warn(f"provider {placement.provider} has no URN, UKPRN or census type of setting: record one in "
-                 f"providers/{placement.provider}.yaml (registration.urn, ukprn or census_setting_type)")
+            warn(
+                f"provider {placement.provider} has no URN, UKPRN or census type of setting: record one in "
+                f"providers/{placement.provider}.yaml (registration.urn, ukprn or census_setting_type)"
+            )
         reason = placement.census_reason or codes["reason_by_category"].get(placement.category)
         if reason:
             row["AP placement reason"] = reason
         else:
-            key = (f"no census reason code for the placement category {placement.category} in packgen's census "
-                   "codes (or placement.census_reason)")
+            key = (
+                f"no census reason code for the placement category {placement.category} in packgen's census "
+                "codes (or placement.census_reason)"
+            )
             uncoded[key] = uncoded.get(key, 0) + 1
         pattern = codes["attendance_pattern"]["part_time" if placement.part_time else "full_time"]
         if pattern:
@@ -120,11 +141,15 @@ def census_return(data: SchoolData, day: date, previous: date | None = None) -> 
         else:
             warn("placement.sessions is empty, so the sessions per week are not known: record the timetable")
         if placement.ended_on is None and placement.target_end_date and placement.target_end_date < day:
-            warn(f"the target end date ({placement.target_end_date}) has passed but placement.ended_on is not "
-                 "recorded: returned as still open")
+            warn(
+                f"the target end date ({placement.target_end_date}) has passed but placement.ended_on is not "
+                "recorded: returned as still open"
+            )
         result.rows.append(row)
-    result.warnings += [f"{key}: {count} row{'s' if count != 1 else ''} left blank (fill the code in from the DfE "
-                        "guide for the year)" for key, count in uncoded.items()]
+    result.warnings += [
+        f"{key}: {count} row{'s' if count != 1 else ''} left blank (fill the code in from the DfE guide for the year)"
+        for key, count in uncoded.items()
+    ]
     result.rows.sort(key=lambda r: (r["Surname"].casefold(), r["Forename"].casefold(), r["Entry date"]))
     return result
 

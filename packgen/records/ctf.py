@@ -23,7 +23,17 @@ from defusedxml.ElementTree import iterparse
 
 from packgen.errors import InputError
 from packgen.records.incoming import (
-    MAX_PUPILS, Contact, ImportFile, Incoming, check_file, check_upns, clean, codes, yes_no, year_from_text)
+    MAX_PUPILS,
+    Contact,
+    ImportFile,
+    Incoming,
+    check_file,
+    check_upns,
+    clean,
+    codes,
+    year_from_text,
+    yes_no,
+)
 
 PHONE_ORDER = {"M": 0, "H": 1, "W": 2}  # whom to ring: a mobile first
 
@@ -58,8 +68,10 @@ def read_ctf(path: Path) -> ImportFile:
         for event, element in iterparse(str(path), events=("start", "end"), forbid_dtd=True):
             if event == "start":
                 if not stack and _name(element) != "ctfile":
-                    raise InputError(f"{path.name} is not a Common Transfer File: it starts with "
-                                     f"<{element.tag.rpartition('}')[2]}>, where a CTF starts with <CTfile>")
+                    raise InputError(
+                        f"{path.name} is not a Common Transfer File: it starts with "
+                        f"<{element.tag.rpartition('}')[2]}>, where a CTF starts with <CTfile>"
+                    )
                 stack.append(_name(element))
                 continue
             stack.pop()
@@ -72,17 +84,23 @@ def read_ctf(path: Path) -> ImportFile:
                 result.pupils.append(_pupil(element, len(result.pupils) + 1, result.warnings))
                 element.clear()
     except defusedxml.DTDForbidden:
-        raise InputError(f"{path.name} holds a DOCTYPE declaration, which a CTF never has: packgen does not read "
-                         "such files, because they can make a reader expand or fetch content. Export the CTF "
-                         "from the MIS again") from None
+        raise InputError(
+            f"{path.name} holds a DOCTYPE declaration, which a CTF never has: packgen does not read "
+            "such files, because they can make a reader expand or fetch content. Export the CTF "
+            "from the MIS again"
+        ) from None
     except (defusedxml.EntitiesForbidden, defusedxml.ExternalReferenceForbidden):
-        raise InputError(f"{path.name} declares XML entities, which a CTF never has: packgen does not read "
-                         "such files. Export the CTF from the MIS again") from None
+        raise InputError(
+            f"{path.name} declares XML entities, which a CTF never has: packgen does not read "
+            "such files. Export the CTF from the MIS again"
+        ) from None
     except ParseError as exc:
         line, column = exc.position
-        raise InputError(f"{path.name} is not readable XML (line {line}, column {column + 1}: "
-                         f"{str(exc).split(':')[0]}). A CTF is XML saved as UTF-8 as the MIS wrote it: was it "
-                         "opened and saved again in another program, in another encoding?") from None
+        raise InputError(
+            f"{path.name} is not readable XML (line {line}, column {column + 1}: "
+            f"{str(exc).split(':')[0]}). A CTF is XML saved as UTF-8 as the MIS wrote it: was it "
+            "opened and saved again in another program, in another encoding?"
+        ) from None
     except OSError as exc:
         raise InputError(f"{path} cannot be read ({exc.strerror})") from None
     if not stack and result.version is None:
@@ -93,13 +111,16 @@ def read_ctf(path: Path) -> ImportFile:
 
 def _header(header: Element, result: ImportFile) -> None:
     if (_text(header, "DocumentName") or "").casefold() not in ("common transfer file", ""):
-        result.warnings.append(f"{result.path.name} calls itself '{_text(header, 'DocumentName')}', "
-                               "not 'Common Transfer File'")
+        result.warnings.append(
+            f"{result.path.name} calls itself '{_text(header, 'DocumentName')}', not 'Common Transfer File'"
+        )
     result.version = _text(header, "CTFversion")
     if result.version and result.version not in codes()["ctf_versions"]:
-        result.warnings.append(f"{result.path.name} is CTF version {result.version}, which packgen has not been "
-                               f"checked against (it knows {codes()['ctf_versions'][0]} to "
-                               f"{codes()['ctf_versions'][-1]}): read the changes below carefully")
+        result.warnings.append(
+            f"{result.path.name} is CTF version {result.version}, which packgen has not been "
+            f"checked against (it knows {codes()['ctf_versions'][0]} to "
+            f"{codes()['ctf_versions'][-1]}): read the changes below carefully"
+        )
 
 
 def _pupil(element: Element, number: int, warnings: list[str]) -> Incoming:
@@ -138,8 +159,10 @@ def _pupil(element: Element, number: int, warnings: list[str]) -> Incoming:
     pupil.address = _address(_child(element, "Address"))
     home = [p for p in _phones(_child(element, "Phones")) if p[0] == "H"]
     pupil.home_phone = home[0][1] if home else None
-    contacts = sorted(_children(_child(element, "Contacts"), "Contact"),
-                      key=lambda c: int(o) if (o := _text(c, "Order") or "").isdigit() else 99)
+    contacts = sorted(
+        _children(_child(element, "Contacts"), "Contact"),
+        key=lambda c: int(o) if (o := _text(c, "Order") or "").isdigit() else 99,
+    )
     pupil.contacts = [_contact(c, warn) for c in contacts]
     pupil.contacts = [c for c in pupil.contacts if c.name]
     return pupil
@@ -190,5 +213,10 @@ def _contact(element: Element, warn) -> Contact:
         warn(f"contact {name}: relationship code '{code}' is not in packgen's list: not used")
     # The CTF specification names it Responsible; some suppliers write Responsibility.
     responsible = yes_no(_text(element, "Responsible") or _text(element, "Responsibility"))
-    return Contact(name=name, relationship=relationship, phones=[n for _, n in _phones(_child(element, "Phones"))],
-                   email=_text(element, "Email"), responsible=responsible)
+    return Contact(
+        name=name,
+        relationship=relationship,
+        phones=[n for _, n in _phones(_child(element, "Phones"))],
+        email=_text(element, "Email"),
+        responsible=responsible,
+    )

@@ -137,7 +137,8 @@ def year_from_text(text: str | None) -> int | None:
 
 def check_upns(pupils: list[Incoming], source: Path) -> None:
     """Refuse a file where any pupil's UPN is missing, invalid or given twice, naming each one."""
-    problems, seen = [], {}
+    problems: list[str] = []
+    seen: dict[str, str] = {}
     for pupil in pupils:
         if not pupil.upn:
             problems.append(f"{pupil.where} has no UPN")
@@ -149,8 +150,10 @@ def check_upns(pupils: list[Incoming], source: Path) -> None:
             seen[pupil.upn] = pupil.where
     if problems:
         shown = "\n  ".join(problems[:50]) + (f"\n  ...and {len(problems) - 50} more" if len(problems) > 50 else "")
-        raise InputError(f"{source.name}: pupils are matched by UPN, and {len(problems)} "
-                         f"{'is' if len(problems) == 1 else 'are'} not usable (nothing was changed):\n  {shown}")
+        raise InputError(
+            f"{source.name}: pupils are matched by UPN, and {len(problems)} "
+            f"{'is' if len(problems) == 1 else 'are'} not usable (nothing was changed):\n  {shown}"
+        )
 
 
 def check_file(path: Path) -> None:

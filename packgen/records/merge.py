@@ -13,7 +13,7 @@ import os
 import re
 import tempfile
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -24,13 +24,30 @@ from ruamel.yaml.comments import CommentedMap
 
 from packgen.errors import DataError, InputError
 from packgen.records import ctf, mis_csv
-from packgen.records.incoming import ImportFile, Incoming, check_file, codes, name_words, phone_digits, relationship_codes
+from packgen.records.incoming import (
+    ImportFile,
+    Incoming,
+    check_file,
+    codes,
+    name_words,
+    phone_digits,
+    relationship_codes,
+)
 from packgen.records.models import Flags, ParentCarer, PupilDetails
 from packgen.records.read import load_school, pupil_text_problems
 from packgen.records.yaml_tree import key_text
 
-PUPIL_KEYS = ["legal_forename", "legal_surname", "preferred_name", "dob", "year_group", "gender", "ethnicity",
-              "address", "home_phone"]
+PUPIL_KEYS = [
+    "legal_forename",
+    "legal_surname",
+    "preferred_name",
+    "dob",
+    "year_group",
+    "gender",
+    "ethnicity",
+    "address",
+    "home_phone",
+]
 
 
 @dataclass
@@ -49,6 +66,7 @@ class Change:
             if isinstance(value, bool):
                 return "true" if value else "false"
             return "(none)" if value in (None, "") else f"'{value}'"
+
         about = f" ({self.about})" if self.about else ""
         return f"{self.key}{about}: {shown(self.old)} -> {shown(self.new)}"
 
@@ -89,8 +107,7 @@ def _yaml() -> YAML:
     yaml.preserve_quotes = True
     yaml.indent(mapping=2, sequence=4, offset=2)
     yaml.width = 4096
-    yaml.representer.add_representer(
-        type(None), lambda rep, _: rep.represent_scalar("tag:yaml.org,2002:null", "null"))
+    yaml.representer.add_representer(type(None), lambda rep, _: rep.represent_scalar("tag:yaml.org,2002:null", "null"))
     return yaml
 
 
@@ -104,7 +121,7 @@ def plan_import(school: Path, source: ImportFile, add: Iterable[str] = ()) -> Im
     """Compare ``source`` with the school's records; nothing is written (see apply_import)."""
     data = load_school(school)
     root = Path(data.folder)
-    known = {r.pupil.upn: i for i, r in (*data.pupils.items(), *data.unplaced.items())}
+    known = {r.pupil.upn: i for i, r in data.pupils.items()} | {r.pupil.upn: i for i, r in data.unplaced.items()}
     in_file = {p.upn: p for p in source.pupils}
     add = {u.strip().upper() for u in add}
     for upn in sorted(add):
@@ -120,8 +137,11 @@ def plan_import(school: Path, source: ImportFile, add: Iterable[str] = ()) -> Im
             original = (root / "pupils" / f"{pupil_id}.yaml").read_text("utf-8-sig")
             tree = _yaml().load(original)
             changes = _update(tree.setdefault("pupil", CommentedMap()), incoming)
-            plan.matched.append(PupilUpdate(pupil_id, incoming.upn, incoming.name, changes, original,
-                                            _dump(tree) if changes else original))
+            plan.matched.append(
+                PupilUpdate(
+                    pupil_id, incoming.upn, incoming.name, changes, original, _dump(tree) if changes else original
+                )
+            )
         elif incoming.upn in add:
             plan.added.append(_new_record(next(next_id), incoming, source))
         else:
@@ -129,7 +149,7 @@ def plan_import(school: Path, source: ImportFile, add: Iterable[str] = ()) -> Im
     return plan
 
 
-def _next_ids(taken: list[str]) -> Iterable[str]:
+def _next_ids(taken: list[str]) -> Iterator[str]:
     number = max((int(m.group(1)) for i in taken if (m := re.fullmatch(r"p(\d+)", i))), default=0)
     while True:
         number += 1
@@ -149,6 +169,7 @@ def _put(mapping: CommentedMap, key: str, value: Any, order: list[str]) -> None:
 def _same_text(a: Any, b: Any) -> bool:
     def norm(v: Any) -> str:
         return " ".join(unicodedata.normalize("NFC", str(v)).replace(",", " ").casefold().split()) if v else ""
+
     return norm(a) == norm(b)
 
 
@@ -165,8 +186,11 @@ def _update(pupil: CommentedMap, incoming: Incoming) -> list[Change]:
 
     for key in PUPIL_KEYS:
         new = getattr(incoming, key)
-        same = {"dob": lambda a, b: str(a) == str(b), "year_group": lambda a, b: str(a) == str(b),
-                "home_phone": lambda a, b: phone_digits(str(a)) == phone_digits(str(b))}.get(key, _same_text)
+        same = {
+            "dob": lambda a, b: str(a) == str(b),
+            "year_group": lambda a, b: str(a) == str(b),
+            "home_phone": lambda a, b: phone_digits(str(a)) == phone_digits(str(b)),
+        }.get(key, _same_text)
         offer(pupil, ("pupil", key), new, same, order)
     flags = pupil.get("flags")
     wanted_flags = dict(codes()["sen_provision"].get(incoming.sen, {}))
@@ -198,9 +222,18 @@ def _contacts(pupil: CommentedMap, incoming: Incoming, order: list[str]) -> list
         # "Denise & Paul Whitaker" is one entry for two contacts: every word of the contact's name is in it.
         index = next((i for i, e in enumerate(entries) if words and words <= set(name_words(e.get("name")))), None)
         if index is None:
-            entry = CommentedMap([(k, v) for k, v in (("name", contact.name), ("relationship", contact.relationship),
-                                                      ("phone", contact.phones[0] if contact.phones else None),
-                                                      ("email", contact.email)) if v])
+            entry = CommentedMap(
+                [
+                    (k, v)
+                    for k, v in (
+                        ("name", contact.name),
+                        ("relationship", contact.relationship),
+                        ("phone", contact.phones[0] if contact.phones else None),
+                        ("email", contact.email),
+                    )
+                    if v
+                ]
+            )
             entries.append(entry)
             changes.append(Change(("pupil", "parent_carers", len(entries) - 1), None, contact.name))
             touched.add(len(entries) - 1)
@@ -211,32 +244,39 @@ def _contacts(pupil: CommentedMap, incoming: Incoming, order: list[str]) -> list
         touched.add(index)
         phones = {phone_digits(p) for p in contact.phones}
         if contact.phones and phone_digits(str(entry.get("phone") or "")) not in phones:
-            changes.append(Change(at + ("phone",), entry.get("phone"), contact.phones[0], entry.get("name")))
+            changes.append(Change((*at, "phone"), entry.get("phone"), contact.phones[0], entry.get("name")))
             _put(entry, "phone", contact.phones[0], keys)
         if contact.email and not _same_text(entry.get("email"), contact.email):
-            changes.append(Change(at + ("email",), entry.get("email"), contact.email, entry.get("name")))
+            changes.append(Change((*at, "email"), entry.get("email"), contact.email, entry.get("name")))
             _put(entry, "email", contact.email, keys)
         if contact.relationship and not entry.get("relationship"):
-            changes.append(Change(at + ("relationship",), None, contact.relationship, entry.get("name")))
+            changes.append(Change((*at, "relationship"), None, contact.relationship, entry.get("name")))
             _put(entry, "relationship", contact.relationship, keys)
-        elif contact.relationship and not (relationship_codes(contact.relationship)
-                                           & relationship_codes(entry.get("relationship"))):
-            changes.append(Change(at + ("relationship",), entry.get("relationship"), contact.relationship,
-                                  entry.get("name")))
+        elif contact.relationship and not (
+            relationship_codes(contact.relationship) & relationship_codes(entry.get("relationship"))
+        ):
+            changes.append(
+                Change((*at, "relationship"), entry.get("relationship"), contact.relationship, entry.get("name"))
+            )
             _put(entry, "relationship", contact.relationship, keys)
     return changes
 
 
 def _new_record(pupil_id: str, incoming: Incoming, source: ImportFile) -> PupilUpdate:
-    missing = [k for k in ("legal_forename", "legal_surname", "dob", "year_group", "gender")
-               if getattr(incoming, k) is None]
+    missing = [
+        k for k in ("legal_forename", "legal_surname", "dob", "year_group", "gender") if getattr(incoming, k) is None
+    ]
     if missing:
-        raise InputError(f"--add {incoming.upn}: {incoming.where} has no {', '.join(missing)} in "
-                         f"{source.path.name}, which a pupil record needs: add it in the MIS and export again")
+        raise InputError(
+            f"--add {incoming.upn}: {incoming.where} has no {', '.join(missing)} in "
+            f"{source.path.name}, which a pupil record needs: add it in the MIS and export again"
+        )
     pupil = CommentedMap([("upn", incoming.upn)])
     tree = CommentedMap([("pupil", pupil)])
-    tree.yaml_set_start_comment(f"Made by packgen import from {source.path.name} on {date.today().isoformat()}.\n"
-                                "Write the placement (placement: ...) to put this pupil in the pack.")
+    tree.yaml_set_start_comment(
+        f"Made by packgen import from {source.path.name} on {date.today().isoformat()}.\n"
+        "Write the placement (placement: ...) to put this pupil in the pack."
+    )
     changes = _update(pupil, incoming)
     return PupilUpdate(pupil_id, incoming.upn, incoming.name, changes, None, _dump(tree))
 
@@ -251,8 +291,9 @@ def apply_import(plan: ImportPlan) -> list[str]:
     staged: list[tuple[PupilUpdate, Path]] = []
     try:
         for update in plan.writes:
-            handle, name = tempfile.mkstemp(prefix=f".{update.pupil_id}.import-", suffix=".part", dir=pupils)
-            staged.append((update, Path(name)))
+            handle, temporary = tempfile.mkstemp(prefix=f".{update.pupil_id}.import-", suffix=".part", dir=pupils)
+            name = Path(temporary)
+            staged.append((update, name))
             with os.fdopen(handle, "wb") as stream:
                 stream.write(update.text.encode("utf-8"))
                 stream.flush()
@@ -263,8 +304,9 @@ def apply_import(plan: ImportPlan) -> list[str]:
             if update.original is not None:
                 os.chmod(name, target.stat().st_mode & 0o777)
                 if target.read_text("utf-8-sig") != update.original:
-                    raise InputError(f"{update.file} was changed by someone else while importing: nothing was "
-                                     "changed; import again")
+                    raise InputError(
+                        f"{update.file} was changed by someone else while importing: nothing was changed; import again"
+                    )
         _replace_all(pupils, staged)
     finally:
         for _, name in staged:
@@ -312,6 +354,8 @@ def read_source(school: Path, path: Path) -> ImportFile:
         return ctf.read_ctf(path)
     mapping = mis_csv.load_mapping(school)
     if mapping is None:
-        raise InputError(f"{Path(school).name} has no column mapping for CSV exports yet ({mis_csv.MAPPING_FILE}): "
-                         f"make it once with packgen import --map {school} {path}, or on the web page's Import tab")
+        raise InputError(
+            f"{Path(school).name} has no column mapping for CSV exports yet ({mis_csv.MAPPING_FILE}): "
+            f"make it once with packgen import --map {school} {path}, or on the web page's Import tab"
+        )
     return mis_csv.read_csv(path, mapping)

@@ -21,8 +21,18 @@ import yaml
 from packgen.errors import InputError
 from packgen.files import write_private
 from packgen.records.incoming import (
-    MAX_PUPILS, Contact, ImportFile, Incoming, check_file, check_upns, clean, codes, words_code, yes_no,
-    year_from_text)
+    MAX_PUPILS,
+    Contact,
+    ImportFile,
+    Incoming,
+    check_file,
+    check_upns,
+    clean,
+    codes,
+    words_code,
+    year_from_text,
+    yes_no,
+)
 
 MAPPING_FILE = "imports/csv-mapping.yaml"
 DATE_FORMATS = {"DD/MM/YYYY": "%d/%m/%Y", "MM/DD/YYYY": "%m/%d/%Y", "YYYY-MM-DD": "%Y-%m-%d"}
@@ -43,8 +53,19 @@ FIELDS = {
     "care_authority": ["care authority", "la of care", "looked after by"],
     "home_phone": ["home telephone", "home phone", "telephone", "phone"],
 }
-ADDRESS = ["address 1", "address 2", "address 3", "address line 1", "address line 2", "address line 3",
-           "street", "locality", "town", "postcode", "post code"]
+ADDRESS = [
+    "address 1",
+    "address 2",
+    "address 3",
+    "address line 1",
+    "address line 2",
+    "address line 3",
+    "street",
+    "locality",
+    "town",
+    "postcode",
+    "post code",
+]
 CONTACT_FIELDS = {
     "name": ["name", "full name"],
     "relationship": ["relationship"],
@@ -98,12 +119,16 @@ def load_mapping(school: Path) -> Mapping | None:
     try:
         data = yaml.safe_load(path.read_text("utf-8-sig"))
     except (yaml.YAMLError, UnicodeDecodeError, OSError) as exc:
-        raise InputError(f"{path} cannot be read ({exc}): fix it, or make it again with packgen import --map")
+        raise InputError(f"{path} cannot be read ({exc}): fix it, or make it again with packgen import --map") from None
     wrong = _mapping_problem(data)
     if wrong:
         raise InputError(f"{path}: {wrong}: fix it, or make it again with packgen import --map")
-    return Mapping(columns=data.get("columns") or {}, address=data.get("address") or [],
-                   contacts=data.get("contacts") or [], dates=data.get("dates") or "DD/MM/YYYY")
+    return Mapping(
+        columns=data.get("columns") or {},
+        address=data.get("address") or [],
+        contacts=data.get("contacts") or [],
+        dates=data.get("dates") or "DD/MM/YYYY",
+    )
 
 
 def _mapping_problem(data: object) -> str | None:
@@ -130,9 +155,11 @@ def save_mapping(school: Path, mapping: Mapping) -> Path:
     if wrong:
         raise InputError(f"the column mapping cannot be saved: {wrong}")
     path = Path(school) / MAPPING_FILE
-    text = ("# Which column of the MIS's CSV export holds what, by its heading in the first row.\n"
-            "# Made with packgen import --map; edit it by hand if the export changes.\n"
-            + yaml.safe_dump(mapping.as_data(), sort_keys=False, allow_unicode=True))
+    text = (
+        "# Which column of the MIS's CSV export holds what, by its heading in the first row.\n"
+        "# Made with packgen import --map; edit it by hand if the export changes.\n"
+        + yaml.safe_dump(mapping.as_data(), sort_keys=False, allow_unicode=True)
+    )
     write_private(path, text.encode("utf-8"))
     return path
 
@@ -141,15 +168,19 @@ def _decode(path: Path) -> str:
     check_file(path)
     data = path.read_bytes()
     if data.startswith((b"\xff\xfe", b"\xfe\xff")) or data[:2].count(b"\x00"):
-        raise InputError(f"{path.name} is saved as UTF-16 ('Unicode text'): save it again as 'CSV UTF-8 "
-                         "(comma delimited)' and import that")
+        raise InputError(
+            f"{path.name} is saved as UTF-16 ('Unicode text'): save it again as 'CSV UTF-8 "
+            "(comma delimited)' and import that"
+        )
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
-        raise InputError(f"{path.name} is not UTF-8 text (line {line} has the byte 0x{data[exc.start]:02X}, as a "
-                         "file saved as Windows 'ANSI' or Latin-1 would): save it again as 'CSV UTF-8 (comma "
-                         "delimited)' so names such as Zoë and Łukasiewicz come through") from None
+        raise InputError(
+            f"{path.name} is not UTF-8 text (line {line} has the byte 0x{data[exc.start]:02X}, as a "
+            "file saved as Windows 'ANSI' or Latin-1 would): save it again as 'CSV UTF-8 (comma "
+            "delimited)' so names such as Zoë and Łukasiewicz come through"
+        ) from None
 
 
 def _rows(path: Path) -> tuple[list[str], list[list[str]]]:
@@ -182,19 +213,28 @@ def read_csv(path: Path, mapping: Mapping) -> ImportFile:
     result = ImportFile(path=path, kind="CSV", pupils=[])
     where = {h: i for i, h in enumerate(headings)}
     if mapping.columns["upn"] not in where:
-        raise InputError(f"{path.name} has no column '{mapping.columns['upn']}', which the column mapping says holds "
-                         f"the UPN. Its headings are: {', '.join(headings)}. Check it is the right export, or "
-                         "make the mapping again with packgen import --map")
-    wanted = [*mapping.columns.items(), *(("address", h) for h in mapping.address),
-              *((f"contact {i} {part}", h) for i, c in enumerate(mapping.contacts, 1) for part, h in c.items())]
+        raise InputError(
+            f"{path.name} has no column '{mapping.columns['upn']}', which the column mapping says holds "
+            f"the UPN. Its headings are: {', '.join(headings)}. Check it is the right export, or "
+            "make the mapping again with packgen import --map"
+        )
+    wanted = [
+        *mapping.columns.items(),
+        *(("address", h) for h in mapping.address),
+        *((f"contact {i} {part}", h) for i, c in enumerate(mapping.contacts, 1) for part, h in c.items()),
+    ]
     for name, heading in wanted:
         if heading not in where:
-            result.warnings.append(f"{path.name} has no column '{heading}' (for {name.replace('_', ' ')}): "
-                                   "that is left unchanged for every pupil")
+            result.warnings.append(
+                f"{path.name} has no column '{heading}' (for {name.replace('_', ' ')}): "
+                "that is left unchanged for every pupil"
+            )
     for number, row in enumerate(rows, start=2):
-        def cell(heading: str | None) -> str | None:
+
+        def cell(heading: str | None, row: list[str] = row) -> str | None:
             index = where.get(heading) if heading else None
             return clean(row[index]) if index is not None and index < len(row) else None
+
         result.pupils.append(_pupil(cell, mapping, f"line {number}", result.warnings))
     check_upns(result.pupils, path)
     return result
@@ -202,9 +242,14 @@ def read_csv(path: Path, mapping: Mapping) -> ImportFile:
 
 def _pupil(cell, mapping: Mapping, line: str, warnings: list[str]) -> Incoming:
     column = mapping.columns.get
-    pupil = Incoming(upn=(cell(column("upn")) or "").upper(), where=line,
-                     legal_forename=cell(column("legal_forename")), legal_surname=cell(column("legal_surname")),
-                     preferred_name=cell(column("preferred_name")), home_phone=cell(column("home_phone")))
+    pupil = Incoming(
+        upn=(cell(column("upn")) or "").upper(),
+        where=line,
+        legal_forename=cell(column("legal_forename")),
+        legal_surname=cell(column("legal_surname")),
+        preferred_name=cell(column("preferred_name")),
+        home_phone=cell(column("home_phone")),
+    )
     pupil.where = f"{line} ({pupil.name})"
 
     def warn(message: str) -> None:
@@ -244,9 +289,13 @@ def _pupil(cell, mapping: Mapping, line: str, warnings: list[str]) -> Incoming:
             continue
         relationship = cell(columns.get("relationship"))
         phone = cell(columns.get("phone"))
-        pupil.contacts.append(Contact(
-            name=name, relationship=relationship.casefold() if relationship else None,
-            phones=[phone] if phone else [], email=cell(columns.get("email")),
-            responsible=yes_no(cell(columns.get("responsible")))))
+        pupil.contacts.append(
+            Contact(
+                name=name,
+                relationship=relationship.casefold() if relationship else None,
+                phones=[phone] if phone else [],
+                email=cell(columns.get("email")),
+                responsible=yes_no(cell(columns.get("responsible"))),
+            )
+        )
     return pupil
-

@@ -54,8 +54,9 @@ def upload():
         return render_template("imports.html", step="upload", error="Choose the CTF (.xml) or CSV file to import."), 422
     suffix = Path(sent.filename).suffix.casefold()
     if suffix not in SUFFIXES:
-        return render_template("imports.html", step="upload",
-                               error=f"{sent.filename} is not a CTF (.xml) or a CSV export (.csv)."), 422
+        return render_template(
+            "imports.html", step="upload", error=f"{sent.filename} is not a CTF (.xml) or a CSV export (.csv)."
+        ), 422
     token = secrets.token_hex(12)
     write_private(_folder() / f"{token}{suffix}", sent.read())
     return redirect(url_for("imports.preview", token=token))
@@ -83,23 +84,41 @@ def mapping(token: str):
         chosen = mis_csv.Mapping(
             columns={f: request.form[f] for f in mis_csv.FIELDS if request.form.get(f) in headings},
             address=[h for h in request.form.getlist("address") if h in headings],
-            contacts=guess.contacts, dates=request.form.get("dates", "DD/MM/YYYY"))
+            contacts=guess.contacts,
+            dates=request.form.get("dates", "DD/MM/YYYY"),
+        )
         try:
             mis_csv.save_mapping(settings().school, chosen)
         except InputError as error:
-            return render_template("imports.html", step="columns", token=token, headings=headings, guess=chosen,
-                                   fields=mis_csv.FIELDS, formats=mis_csv.DATE_FORMATS, error=str(error)), 422
+            return render_template(
+                "imports.html",
+                step="columns",
+                token=token,
+                headings=headings,
+                guess=chosen,
+                fields=mis_csv.FIELDS,
+                formats=mis_csv.DATE_FORMATS,
+                error=str(error),
+            ), 422
         return redirect(url_for("imports.preview", token=token))
-    return render_template("imports.html", step="columns", token=token, headings=headings, guess=guess,
-                           fields=mis_csv.FIELDS, formats=mis_csv.DATE_FORMATS)
+    return render_template(
+        "imports.html",
+        step="columns",
+        token=token,
+        headings=headings,
+        guess=guess,
+        fields=mis_csv.FIELDS,
+        formats=mis_csv.DATE_FORMATS,
+    )
 
 
 @import_pages.route("/imports/<token>/apply", methods=["POST"])
 def confirm(token: str):
     path = _upload(token)
     try:
-        plan = merge.plan_import(settings().school, merge.read_source(settings().school, path),
-                                 add=request.form.getlist("add"))
+        plan = merge.plan_import(
+            settings().school, merge.read_source(settings().school, path), add=request.form.getlist("add")
+        )
         written = merge.apply_import(plan)
     except (InputError, DataError) as error:
         return render_template("imports.html", step="upload", error=str(error)), 422

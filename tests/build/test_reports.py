@@ -16,8 +16,10 @@ def pdf_text(path) -> str:
 
 
 def test_the_governors_report_compares_the_term_with_the_one_before(demo_copy, tmp_path):
-    edit_record(demo_copy / "pupils" / "p01.yaml",
-                lambda r: r["placement"].update(ended_on="2026-12-11", destination="Full time at Brookfield"))
+    edit_record(
+        demo_copy / "pupils" / "p01.yaml",
+        lambda r: r["placement"].update(ended_on="2026-12-11", destination="Full time at Brookfield"),
+    )
     result = run_cli("report", demo_copy, "--term", "autumn 2026", "--today", "2026-12-18", "--out", tmp_path)
     assert result.exit_code == 0, result.output
     pdf = tmp_path / demo_copy.name / "reports" / "governors-autumn-term-2026.pdf"
@@ -31,9 +33,15 @@ def test_the_governors_report_compares_the_term_with_the_one_before(demo_copy, t
     assert [p.name for p in now.ended] == ["Chloé O'Brien-Nowak (Chlo)"]
     reviews = sum(autumn.starts <= v.date <= autumn.ends for r in data.pupils.values() for v in r.reviews)
     assert now.reviews == reviews
-    for words in ("Autumn term 2026", "Summer term 2026", f"Placements started {len(started)} 1",
-                  "Full time at Brookfield", "Chloé O'Brien-Nowak (Chlo) (Bridge Learning Centre)",
-                  f"Reviews held (pupils reviewed) {reviews} ({now.reviewed_pupils})", "On track"):
+    for words in (
+        "Autumn term 2026",
+        "Summer term 2026",
+        f"Placements started {len(started)} 1",
+        "Full time at Brookfield",
+        "Chloé O'Brien-Nowak (Chlo) (Bridge Learning Centre)",
+        f"Reviews held (pupils reviewed) {reviews} ({now.reviewed_pupils})",
+        "On track",
+    ):
         assert words in text, words
 
 

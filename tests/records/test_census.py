@@ -26,9 +26,9 @@ def test_rows_match_the_records_on_autumn_census_day():
     data = load_school(DEMO)
     result = census_return(data, AUTUMN)
     rows = rows_by_upn(result)
-    open_then = {r.pupil.upn: (i, r) for i, r in data.pupils.items() if r.placement.start_date <= AUTUMN}
+    open_then = {r.pupil.upn: r for r in data.pupils.values() if r.placement.start_date <= AUTUMN}
     assert set(rows) == set(open_then) and len(rows) == 14
-    for upn, (pupil_id, record) in open_then.items():
+    for upn, record in open_then.items():
         row, registration = rows[upn], data.providers[record.placement.provider].registration
         assert row["Entry date"] == record.placement.start_date.isoformat()
         assert row["Leaving date"] == ""
@@ -48,6 +48,7 @@ def test_rows_match_the_records_on_autumn_census_day():
 def test_placements_starting_ending_and_running_across_census_day(demo_copy):
     def end(day):
         return lambda record: record["placement"].update(ended_on=day)
+
     edit_record(demo_copy / "pupils" / "p01.yaml", end("2026-12-18"))  # ended since the autumn census
     edit_record(demo_copy / "pupils" / "p02.yaml", end("2026-09-30"))  # ended before it
     data = load_school(demo_copy)

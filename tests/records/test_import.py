@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import hashlib
-import shutil
 from pathlib import Path
 
 import pytest
 
 from packgen.errors import DataError, InputError
+from packgen.readiness.rules import assess
 from packgen.records import merge
 from packgen.records.ctf import read_ctf
 from packgen.records.mis_csv import guess_mapping, load_mapping, read_csv, read_headings
 from packgen.records.read import load_school
-from packgen.readiness.rules import assess
 from tests.conftest import DEMO, run_cli
 
 CTF = DEMO / "imports" / "brookfield-ctf.xml"
@@ -35,6 +34,7 @@ def digests(school: Path) -> dict[str, str]:
 
 def changes_besides_address(plan: merge.ImportPlan) -> dict[str, list[tuple]]:
     from packgen.records.yaml_tree import key_text
+
     found = {}
     for update in plan.matched:
         kept = [(key_text(c.path), c.old, c.new) for c in update.changes if c.path[1] not in ("address", "home_phone")]
@@ -102,11 +102,16 @@ NO_DTD_ENTITY = """<?xml version="1.0"?>
 <CTfile><CTFpupilData><Pupil><UPN>F999499915101</UPN><Surname>&unknown;</Surname></Pupil></CTFpupilData></CTfile>"""
 
 
-@pytest.mark.parametrize("text, words", [
-    (BOMB, "DOCTYPE"), (EXTERNAL, "DOCTYPE"), (NO_DTD_ENTITY, "not readable XML"),
-    ('<?xml version="1.0"?><html><body>report</body></html>', "is not a Common Transfer File"),
-    ('<?xml version="1.0"?><CTfile><Header>', "not readable XML"),
-])
+@pytest.mark.parametrize(
+    "text, words",
+    [
+        (BOMB, "DOCTYPE"),
+        (EXTERNAL, "DOCTYPE"),
+        (NO_DTD_ENTITY, "not readable XML"),
+        ('<?xml version="1.0"?><html><body>report</body></html>', "is not a Common Transfer File"),
+        ('<?xml version="1.0"?><CTfile><Header>', "not readable XML"),
+    ],
+)
 def test_unsafe_or_wrong_xml_is_refused_and_nothing_changes(demo_copy, text, words):
     path = demo_copy / "bad.xml"
     path.write_text(text, "utf-8")
@@ -119,8 +124,13 @@ def test_unsafe_or_wrong_xml_is_refused_and_nothing_changes(demo_copy, text, wor
 
 def test_a_ctf_declared_utf8_but_saved_as_latin1_is_refused(demo_copy):
     path = demo_copy / "latin1.xml"
-    path.write_bytes(CTF.read_text("utf-8").replace("Chloé", "Chloe").replace("<!-- FICTIONAL", "<!-- é FICTIONAL")
-                     .encode("utf-8", "ignore").replace("é".encode("utf-8"), b"\xe9"))
+    path.write_bytes(
+        CTF.read_text("utf-8")
+        .replace("Chloé", "Chloe")
+        .replace("<!-- FICTIONAL", "<!-- é FICTIONAL")
+        .encode("utf-8", "ignore")
+        .replace("é".encode(), b"\xe9")
+    )
     result = run_cli("import", demo_copy, path)
     assert result.exit_code == 1 and "not readable XML" in result.output and "encoding" in result.output
 
@@ -131,11 +141,14 @@ def test_a_utf16_ctf_with_its_bom_is_read(tmp_path):
     assert len(read_ctf(path).pupils) == 22
 
 
-@pytest.mark.parametrize("change, words", [
-    (("<UPN>F999499915101</UPN>", "<UPN>A999499915101</UPN>"), "wrong check letter"),
-    (("<UPN>F999499915101</UPN>", ""), "has no UPN"),
-    (("<UPN>Y999499913102</UPN>", "<UPN>F999499915101</UPN>"), "has the UPN F999499915101 of pupil 1"),
-])
+@pytest.mark.parametrize(
+    "change, words",
+    [
+        (("<UPN>F999499915101</UPN>", "<UPN>A999499915101</UPN>"), "wrong check letter"),
+        (("<UPN>F999499915101</UPN>", ""), "has no UPN"),
+        (("<UPN>Y999499913102</UPN>", "<UPN>F999499915101</UPN>"), "has the UPN F999499915101 of pupil 1"),
+    ],
+)
 def test_missing_or_invalid_upns_are_refused_by_pupil(demo_copy, change, words):
     path = demo_copy / "upn.xml"
     path.write_text(CTF.read_text("utf-8").replace(*change), "utf-8")
@@ -147,6 +160,7 @@ def test_missing_or_invalid_upns_are_refused_by_pupil(demo_copy, change, words):
 
 def shuffled_csv(tmp_path: Path, drop: set[str]) -> Path:
     import csv
+
     rows = list(csv.DictReader(CSV.read_text("utf-8-sig").splitlines()))
     headings = [h for h in reversed(list(rows[0])) if h not in drop]
     path = tmp_path / "shuffled.csv"
@@ -172,10 +186,13 @@ def test_a_csv_without_the_upn_column_is_refused(tmp_path):
     assert result.exit_code == 1 and "no column 'UPN'" in result.output
 
 
-@pytest.mark.parametrize("encode, words", [
-    (lambda t: t.encode("utf-16"), "UTF-16"),
-    (lambda t: t.encode("latin-1", "replace"), "not UTF-8"),
-])
+@pytest.mark.parametrize(
+    "encode, words",
+    [
+        (lambda t: t.encode("utf-16"), "UTF-16"),
+        (lambda t: t.encode("latin-1", "replace"), "not UTF-8"),
+    ],
+)
 def test_a_csv_in_the_wrong_encoding_is_refused(tmp_path, encode, words):
     path = tmp_path / "export.csv"
     path.write_bytes(encode(CSV.read_text("utf-8-sig")))
@@ -191,7 +208,9 @@ def test_a_csv_without_a_saved_mapping_asks_for_one(demo_copy):
 
 def test_map_saves_the_confirmed_mapping(demo_copy):
     from click.testing import CliRunner
+
     from packgen.cli import main
+
     (demo_copy / "imports" / "csv-mapping.yaml").unlink()
     answers = "\n" * 14 + "y\n\n"
     result = CliRunner().invoke(main, ["import", "--map", str(demo_copy), str(CSV)], input=answers)
@@ -217,8 +236,12 @@ def test_apply_writes_only_what_the_mis_owns_and_keeps_comments(demo_copy):
     after = load_school(demo_copy)
     for pupil_id, record in after.pupils.items():
         old = before[pupil_id]
-        assert (record.placement, record.reviews, record.visits, record.attendance) == \
-               (old.placement, old.reviews, old.visits, old.attendance)
+        assert (record.placement, record.reviews, record.visits, record.attendance) == (
+            old.placement,
+            old.reviews,
+            old.visits,
+            old.attendance,
+        )
     assert after.pupils["p02"].pupil.parent_carers[0].phone == "07700 900117"
     assert after.pupils["p12"].pupil.flags.sen_support is True
     assert after.pupils["p02"].pupil.address == "Flat 3, 8 Weaver Court, Canal Side, Northtown, NT2 6XA"
@@ -231,8 +254,9 @@ def test_apply_writes_only_what_the_mis_owns_and_keeps_comments(demo_copy):
 
 
 def test_add_makes_a_record_awaiting_its_placement(demo_copy):
-    result = run_cli("import", demo_copy, demo_copy / "imports" / "brookfield-ctf.xml", "--apply",
-                     "--add", "T999499917203")
+    result = run_cli(
+        "import", demo_copy, demo_copy / "imports" / "brookfield-ctf.xml", "--apply", "--add", "T999499917203"
+    )
     assert result.exit_code == 0, result.output
     data = load_school(demo_copy)
     assert list(data.unplaced) == ["p19"] and "p19" not in data.pupils

@@ -25,8 +25,11 @@ def csrf(body: str) -> str:
 
 def upload(client, path: Path):
     token = csrf(client.get("/imports").get_data(as_text=True))
-    return client.post("/imports", data={"csrf_token": token, "file": (io.BytesIO(path.read_bytes()), path.name)},
-                       content_type="multipart/form-data")
+    return client.post(
+        "/imports",
+        data={"csrf_token": token, "file": (io.BytesIO(path.read_bytes()), path.name)},
+        content_type="multipart/form-data",
+    )
 
 
 def test_upload_preview_and_confirm_a_ctf(demo_copy):
@@ -53,8 +56,15 @@ def test_a_first_csv_asks_for_its_columns(demo_copy):
     assert columns.status_code == 302 and columns.headers["Location"].endswith("/columns")
     form = client.get(columns.headers["Location"]).get_data(as_text=True)
     assert '<option value="UPN" selected>' in form
-    fields = {"csrf_token": csrf(form), "upn": "UPN", "legal_surname": "Legal Surname", "dob": "DOB",
-              "sen": "SEN Status", "dates": "DD/MM/YYYY", "address": ["Address 1", "Town", "Postcode"]}
+    fields = {
+        "csrf_token": csrf(form),
+        "upn": "UPN",
+        "legal_surname": "Legal Surname",
+        "dob": "DOB",
+        "sen": "SEN Status",
+        "dates": "DD/MM/YYYY",
+        "address": ["Address 1", "Town", "Postcode"],
+    }
     saved = client.post(columns.headers["Location"], data=fields)
     assert saved.status_code == 302
     assert (demo_copy / "imports" / "csv-mapping.yaml").exists()
