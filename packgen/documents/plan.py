@@ -247,7 +247,7 @@ def pupil_documents(data: SchoolData, pupil_id: str, today: date) -> list[Docume
 def ending(data: SchoolData, pupil_id: str, today: date) -> DocumentSpec:
     """The end-of-placement review: each target's outcome, attendance against the baseline, where next."""
     record = data.pupils[pupil_id]
-    context = _pupil_context(data, pupil_id, today) | {
+    context = pupil_context(data, pupil_id, today) | {
         "name": display_name(record),
         "targets": target_statuses(record),
         "attendance": attendance_summary(record),

@@ -482,7 +482,7 @@ def test_the_readiness_report_counts_each_rule_and_shows_a_rule_without_findings
     data = school_data(sparse_school(), sparse_provider(), sparse_pupil())
     findings = readiness.assess(data, NOW.date())
     context = documents.readiness_report(data, NOW.date(), findings, readiness.RULES).context
-    assert [r.id for r in context["rules"]] == [f"R{n}" for n in range(1, 23)]
+    assert [r.id for r in context["rules"]] == [f"R{n}" for n in range(1, 24)]
     counted = {r.id: (r.fail, r.unknown) for r in context["rules"]}
     for rule in readiness.RULES:
         mine = [f for f in findings if f.rule == rule.id]
