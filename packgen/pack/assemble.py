@@ -119,6 +119,7 @@ def _assemble(cover: Path, nodes: Sequence[PackNode], dest: Path, *, footer: str
               title: str | None, password: str | None, pending: Collection[Path],
               wait: Callable[[], None] | None, ours: Collection[Path]) -> PackResult:
     face = typeface()
+    face.check([footer, contents_title, *_titles(nodes)])  # before the slow part, not after it
     writer = PdfWriter()
     documents = [Path(cover), *_documents(nodes)]
     later = {Path(pdf) for pdf in pending}
@@ -236,6 +237,12 @@ def _documents(nodes: Sequence[PackNode]) -> Iterator[Path]:
         if node.pdf is not None:
             yield Path(node.pdf)
         yield from _documents(node.children)
+
+
+def _titles(nodes: Sequence[PackNode]) -> Iterator[str]:
+    for node in nodes:
+        yield node.title
+        yield from _titles(node.children)
 
 
 def _entries(nodes: Sequence[PackNode], depth: int, starts: Iterator[int]) -> list[_Entry]:
