@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import email
 import os
+import re
 import shlex
 import shutil
 import socket
 import ssl
+import subprocess
+import sys
 import tempfile
+import zlib
 from dataclasses import dataclass, field
 from email import policy
 from email.message import EmailMessage
@@ -261,3 +265,58 @@ def demo_gaps() -> set[tuple[str, str, str, str, str]]:
     rows = [[cell.strip() for cell in line.strip().strip("|").split("|")]
             for line in table.splitlines() if line.startswith("| R")]
     return {tuple(row[:5]) for row in rows}
+
+
+def pdf_bomb(path: Path, pages: int = 20, each: int = 70_000_000, images: bool = False) -> Path:
+    """A PDF of about a megabyte whose pages' drawing inflates to ``pages`` x ``each`` bytes of spaces:
+    every stream stays under pypdf's own per-stream limit, the whole does not. With ``images`` each page
+    shows instead a grey image of ``each`` pixels, as large as a scan's but compressed as a blank one."""
+    packed = zlib.compress(b" " * each, 9)
+    first = 3  # object numbers: catalog 1, page tree 2, then each page and its drawing (and image)
+    step = 3 if images else 2
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>",
+               b"<< /Type /Pages /Kids [%s] /Count %d >>"
+               % (b" ".join(b"%d 0 R" % (first + step * n) for n in range(pages)), pages)]
+    for n in range(pages):
+        page, drawing = first + step * n, first + step * n + 1
+        if images:
+            shown = b"q 595 0 0 842 0 0 cm /Scan Do Q"
+            objects.append(b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents %d 0 R "
+                           b"/Resources << /XObject << /Scan %d 0 R >> >> >>" % (drawing, drawing + 1))
+            objects.append(b"<< /Length %d >>\nstream\n" % len(shown) + shown + b"\nendstream")
+            objects.append(b"<< /Type /XObject /Subtype /Image /Width 1000 /Height %d /ColorSpace /DeviceGray "
+                           b"/BitsPerComponent 8 /Length %d /Filter /FlateDecode >>\nstream\n"
+                           % (each // 1000, len(packed)) + packed + b"\nendstream")
+        else:
+            objects.append(b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents %d 0 R >>" % drawing)
+            objects.append(b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(packed) + packed + b"\nendstream")
+    out = bytearray(b"%PDF-1.7\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    path.write_bytes(bytes(out))
+    return path
+
+
+PEAK_MEMORY = """
+import resource, sys
+from packgen.cli import main
+try:
+    main(sys.argv[1:])
+finally:
+    print(f"peak-rss-kb={resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}", file=sys.stderr)
+"""
+
+
+def run_measured(*args: str | Path, timeout: float = 120) -> tuple[subprocess.CompletedProcess, int]:
+    """packgen run in a process of its own: the outcome and the process's peak memory in MB."""
+    done = subprocess.run([sys.executable, "-c", PEAK_MEMORY, *map(str, args)], cwd=REPO, capture_output=True,
+                          text=True, timeout=timeout)
+    peak = re.search(r"peak-rss-kb=(\d+)", done.stderr)
+    assert peak, done.stderr
+    return done, int(peak[1]) // 1024

@@ -43,6 +43,7 @@ from packgen.runtime.collection import fewer_collections
 from packgen.errors import InputError, PackgenError, ToolError
 from packgen.files import replacing
 from packgen.pack.typeface import Runs, Typeface, typeface
+from packgen.records.evidence import open_pdf
 
 CLASSIFICATION = "OFFICIAL-SENSITIVE"
 
@@ -200,7 +201,8 @@ def _append(writer: PdfWriter, pdf: Path, at: int | None = None, check: bool = T
     try:
         # Closing the reader drops its copy of the file and the objects it parsed, which the
         # writer has cloned by then.
-        with PdfReader(pdf) as reader:
+        # Another's PDF is read only once it is known to be a file that does not inflate without end.
+        with open_pdf(pdf) if check else PdfReader(pdf) as reader:
             # Many PDFs are "protected" only against editing, with an empty password to open them.
             if reader.is_encrypted and not reader.decrypt(""):
                 raise InputError(f"{pdf}: the PDF needs a password to open; save an unprotected copy")
