@@ -22,7 +22,8 @@ from packgen.mail import send as mail
 from packgen.build import pipeline
 from packgen.readiness import rules as readiness
 from packgen.records import whereabouts as where
-from packgen.errors import DataError, PackgenError
+from packgen.documents import links
+from packgen.errors import DataError, PackgenError, TemplateProblem
 from packgen.records.read import load_school
 
 BUG_EXIT = 70
@@ -87,10 +88,12 @@ def main() -> None:
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="text for people; json for other tools.")
 @click.option("--strict", is_flag=True, help="Exit 3 when any critical readiness finding remains.")
-def check(school: Path, today: date | None, output_format: str, strict: bool) -> None:
+@templates_option
+def check(school: Path, today: date | None, output_format: str, strict: bool, templates: Path) -> None:
     """Check a school's records: every data problem at once, then the inspection-readiness findings.
 
-    Data problems stop a build (exit 1). Readiness findings (rules R1-R17) do not: they say what an
+    Data problems stop a build (exit 1), and so does a Word template that links to a picture or file
+    outside itself (LibreOffice would fetch it). Readiness findings (rules R1-R17) do not: they say what an
     inspector would find missing. Exit 0 when the records can be built, whatever the findings; with
     --strict, exit 3 when any critical finding remains.
 
@@ -116,6 +119,9 @@ def check(school: Path, today: date | None, output_format: str, strict: bool) ->
             click.echo(f"\n{count} problem{'s' if count != 1 else ''} found in {school}: fix "
                        f"{'them' if count != 1 else 'it'} and run packgen check again.", err=True)
         sys.exit(1)
+    unsafe = links.unsafe_templates(templates)
+    if unsafe:
+        raise TemplateProblem("\n".join(unsafe))
     findings = readiness.assess(data, day)
     if output_format == "json":
         click.echo(json.dumps({"school": str(school), "buildable": True, "today": day.isoformat(), "problems": [],

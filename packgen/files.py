@@ -84,10 +84,8 @@ def read_regular(path: Path, limit: int, too_big: Callable[[int], str]) -> bytes
     """
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY)
-    except FileNotFoundError:
-        raise NotReadable(path, "does not exist") from None
     except OSError as exc:
-        raise NotReadable(path, f"cannot be opened ({exc.strerror or exc})") from None
+        raise NotReadable(path, f"cannot be read ({exc.strerror or exc})") from None
     try:
         mode = os.fstat(fd)
         if stat.S_ISDIR(mode.st_mode):

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import email
+import http.server
+import io
 import os
 import re
 import shlex
@@ -12,6 +14,8 @@ import ssl
 import subprocess
 import sys
 import tempfile
+import threading
+import zipfile
 import zlib
 from dataclasses import dataclass, field
 from email import policy
@@ -24,6 +28,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, Envelope, LoginPassword
 from click.testing import CliRunner, Result
 from docx import Document
+from PIL import Image
 from pypdf import PdfReader
 
 from packgen.cli import main
@@ -320,3 +325,66 @@ def run_measured(*args: str | Path, timeout: float = 120) -> tuple[subprocess.Co
     peak = re.search(r"peak-rss-kb=(\d+)", done.stderr)
     assert peak, done.stderr
     return done, int(peak[1]) // 1024
+
+
+_LINKED_PICTURE = (
+    '<w:p><w:r><w:drawing><wp:inline xmlns:wp="http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing">'
+    '<wp:extent cx="914400" cy="914400"/><wp:docPr id="901" name="Linked picture"/>'
+    '<a:graphic xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main">'
+    '<a:graphicData uri="http://schemas.openxmlformats.org/drawingml/2006/picture">'
+    '<pic:pic xmlns:pic="http://schemas.openxmlformats.org/drawingml/2006/picture">'
+    '<pic:nvPicPr><pic:cNvPr id="901" name="logo.png"/><pic:cNvPicPr/></pic:nvPicPr>'
+    '<pic:blipFill><a:blip xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships" '
+    'r:link="rIdOutside"/><a:stretch><a:fillRect/></a:stretch></pic:blipFill>'
+    '<pic:spPr><a:xfrm><a:off x="0" y="0"/><a:ext cx="914400" cy="914400"/></a:xfrm>'
+    '<a:prstGeom prst="rect"><a:avLst/></a:prstGeom></pic:spPr></pic:pic></a:graphicData></a:graphic>'
+    '</wp:inline></w:drawing></w:r></w:p>'
+)
+
+
+def link_outside(docx: Path, target: str, kind: str = "image", body: str = _LINKED_PICTURE) -> Path:
+    """The Word document at ``docx`` with ``body`` put at its end and a relationship rIdOutside of type ``kind``
+    to ``target`` outside the file: by default a picture shown from there, as Word's Insert Picture with
+    "Link to File" makes."""
+    with zipfile.ZipFile(docx) as package:
+        parts = {name: package.read(name) for name in package.namelist()}
+    rels = parts["word/_rels/document.xml.rels"].decode()
+    parts["word/_rels/document.xml.rels"] = rels.replace("</Relationships>", (
+        f'<Relationship Id="rIdOutside" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+        f'{kind}" Target="{target}" TargetMode="External"/></Relationships>')).encode()
+    document = parts["word/document.xml"].decode()
+    at = document.rindex("<w:sectPr")
+    parts["word/document.xml"] = (document[:at] + body + document[at:]).encode()
+    with zipfile.ZipFile(docx, "w", zipfile.ZIP_DEFLATED) as package:
+        for name, data in parts.items():
+            package.writestr(name, data)
+    return docx
+
+
+class _Recording(http.server.BaseHTTPRequestHandler):
+    def do_GET(self) -> None:  # noqa: N802 (the name http.server calls)
+        self.server.requests.append(self.path)
+        picture = io.BytesIO()
+        Image.new("RGB", (40, 40), "red").save(picture, "PNG")
+        self.send_response(200)
+        self.send_header("Content-Type", "image/png")
+        self.end_headers()
+        self.wfile.write(picture.getvalue())
+
+    do_HEAD = do_GET
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+@pytest.fixture
+def web_server():
+    """A real HTTP server on this machine that serves a picture at every address and records each request."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Recording)
+    server.requests = []
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+    thread.join()

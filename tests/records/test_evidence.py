@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import re
 import shutil
 from pathlib import Path
 
@@ -9,7 +11,7 @@ import pytest
 from pypdf import PdfWriter
 
 from tests.conftest import MINI, pdf_bomb, run_cli, run_measured
-from packgen.records.evidence import unreadable
+from packgen.records.evidence import UnusablePdf, open_pdf, unreadable
 
 
 SCAN = MINI / "evidence" / "agreement-p01.pdf"
@@ -94,3 +96,24 @@ def test_scans_whose_images_are_large_when_shown_are_fine(tmp_path):
     assert done.returncode == 0, done.stdout + done.stderr
     assert "No problems found" in done.stdout
     assert peak_mb < 300, f"checking a 1 MB scan took {peak_mb} MB"
+
+
+@pytest.mark.parametrize("make", ["pipe", "link to /dev/zero"])
+def test_evidence_that_is_not_an_ordinary_file_is_refused_without_reading_it(tmp_path, make):
+    school = tmp_path / MINI.name
+    shutil.copytree(MINI, school)
+    evidence = school / "evidence" / "agreement-p01.pdf"
+    evidence.unlink()
+    if make == "pipe":
+        os.mkfifo(evidence)
+    else:
+        evidence.symlink_to("/dev/zero")
+
+    done, _ = run_measured("check", school, timeout=60)
+
+    assert done.returncode == 1, done.stderr
+    assert "pupils/p01.yaml:" in done.stdout and "placement.agreement.evidence: 'evidence/agreement-p01.pdf'" in done.stdout
+    # Read directly, as a build reads it once the records have been checked (it may have changed since).
+    assert "is not an ordinary file" in unreadable(evidence)
+    with pytest.raises(UnusablePdf, match=re.escape(str(evidence)) + ": is not an ordinary file"):
+        open_pdf(evidence)
