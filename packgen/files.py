@@ -15,8 +15,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO
 
-from packgen.errors import InputError
-
 
 def user_cache() -> Path:
     """packgen's folder in the user's cache ($XDG_CACHE_HOME, else ~/.cache): things worth keeping
@@ -67,8 +65,9 @@ def write_private(path: Path, data: bytes) -> None:
         stream.write(data)
 
 
-class NotReadable(InputError):
-    """A file packgen was asked to read that is not an ordinary file of a sensible size."""
+class NotReadable(Exception):
+    """A file packgen was asked to read that is not an ordinary file of a sensible size. Callers say
+    it in their own terms (a record's problem, a template's), so it is not a PackgenError."""
 
     def __init__(self, path: Path, reason: str):
         super().__init__(f"{path}: {reason}")

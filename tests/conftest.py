@@ -296,7 +296,7 @@ def pdf_bomb(path: Path, pages: int = 20, each: int = 70_000_000, images: bool =
                b"<< /Type /Pages /Kids [%s] /Count %d >>"
                % (b" ".join(b"%d 0 R" % (first + step * n) for n in range(pages)), pages)]
     for n in range(pages):
-        page, drawing = first + step * n, first + step * n + 1
+        drawing = first + step * n + 1  # the page itself is first + step * n
         if images:
             shown = b"q 595 0 0 842 0 0 cm /Scan Do Q"
             objects.append(b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents %d 0 R "
@@ -375,7 +375,7 @@ def link_outside(docx: Path, target: str, kind: str = "image", body: str = _LINK
 
 
 class _Recording(http.server.BaseHTTPRequestHandler):
-    def do_GET(self) -> None:  # noqa: N802 (the name http.server calls)
+    def do_GET(self) -> None:
         self.server.requests.append(self.path)
         picture = io.BytesIO()
         Image.new("RGB", (40, 40), "red").save(picture, "PNG")

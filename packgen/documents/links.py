@@ -26,16 +26,27 @@ _W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 _CLICKED = {"hyperlink"}
 # Field codes that fetch what they name when fields are updated.
 _FETCHING_FIELDS = {"INCLUDEPICTURE", "INCLUDETEXT", "INCLUDE", "LINK", "DDE", "DDEAUTO", "IMPORT"}
-_KINDS = {"image": "a picture", "oleObject": "an embedded object", "attachedTemplate": "its Word template",
-          "subDocument": "a sub-document", "frame": "a frame", "package": "an embedded file"}
+_KINDS = {
+    "image": "a picture",
+    "oleObject": "an embedded object",
+    "attachedTemplate": "its Word template",
+    "subDocument": "a sub-document",
+    "frame": "a frame",
+    "package": "an embedded file",
+}
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
 
 
 def read_template(path: Path) -> bytes:
     """The bytes of the template at ``path``; TemplateProblem naming it if it cannot be used."""
     try:
-        data = read_regular(path, MAX_TEMPLATE_BYTES, lambda size: f"is {size // 1_000_000} MB, far bigger "
-                            f"than a template (at most {MAX_TEMPLATE_BYTES // 1_000_000} MB)")
+        data = read_regular(
+            path,
+            MAX_TEMPLATE_BYTES,
+            lambda size: (
+                f"is {size // 1_000_000} MB, far bigger than a template (at most {MAX_TEMPLATE_BYTES // 1_000_000} MB)"
+            ),
+        )
     except NotReadable as exc:
         raise TemplateProblem(f"{path}: the template {exc.reason}") from None
     try:

@@ -165,7 +165,7 @@ def harden(profile: Path) -> None:
         raise ToolError(f"cannot prepare LibreOffice's settings in {profile}: {exc.strerror or exc}") from exc
     updated = _with_values(current, SAFE_SETTINGS)
     if updated is None:  # unreadable: LibreOffice would start afresh without our settings
-        updated = _with_values(EMPTY_SETTINGS, SAFE_SETTINGS)
+        updated = _with_values(EMPTY_SETTINGS, SAFE_SETTINGS) or EMPTY_SETTINGS
     if updated != current:
         private_dirs(settings.parent)
         write_private(settings, updated)

@@ -66,7 +66,8 @@ class Typeface:
         turned round one run at a time by text extractors (pypdf's): "ليلى حداد" read back as
         "حداد ليلى".
         """
-        return unicodedata.bidirectional(char) in _BETWEEN_RTL and ord(char) in pdfmetrics.getFont(name).face.charToGlyph
+        has = pdfmetrics.getFont(name).face.charToGlyph
+        return unicodedata.bidirectional(char) in _BETWEEN_RTL and ord(char) in has
 
     def check(self, texts: Iterable[str]) -> None:
         """Raise, naming the text, if any of ``texts`` has a character no installed font can draw."""
@@ -213,8 +214,8 @@ def _installed_font(char: str, bold: bool) -> TTFont | None:
             continue
         distance = abs(int(weight) - wanted) if weight.isdigit() else 100  # a range: a variable font
         found.append((slant != "0", distance, "Sans" not in family, "Mono" in family, path, int(index)))
-    for *_, path, index in sorted(found):
-        font = _font_file(path, index)
+    for *_, file, number in sorted(found):
+        font = _font_file(file, number)
         if font is not None and ord(char) in font.face.charToGlyph:
             return font
     return None

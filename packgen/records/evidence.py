@@ -21,6 +21,7 @@ from pypdf import PdfReader
 from pypdf.filters import decode_stream_data
 from pypdf.generic import ArrayObject, IndirectObject, NameObject, StreamObject
 
+from packgen._compat.pypdf import stored_data
 from packgen.errors import InputError, Problem
 from packgen.files import NotReadable, read_regular
 from packgen.records.models import SchoolData
@@ -127,7 +128,7 @@ def open_pdf(pdf: Path, limit: int = MAX_BYTES) -> PdfReader:
 
 def _decoded_size(stream: StreamObject, budget: int) -> int:
     """What ``stream`` decodes to, counted up to a little past ``budget`` without keeping it."""
-    data = stream._data
+    data = stored_data(stream)
     filters = stream.get(NameObject("/Filter"))
     filters = filters.get_object() if filters is not None else []
     names = [str(f) for f in filters] if isinstance(filters, ArrayObject) else [str(filters)]

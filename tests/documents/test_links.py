@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import MINI, TEMPLATES, link_outside, make_docx, run_cli, run_measured
+from packgen.documents.fill import Renderer
 from packgen.documents.links import outside_references
 from packgen.errors import TemplateProblem
-from packgen.documents.fill import Renderer
+from tests.conftest import MINI, TEMPLATES, link_outside, make_docx, run_cli, run_measured
 
 
 @pytest.fixture
@@ -51,18 +51,25 @@ def test_a_picture_linked_from_a_file_on_this_computer_is_refused_too(templates)
         Renderer(templates).template_digest("letter.docx")
 
 
-@pytest.mark.parametrize("kind, words", [
-    ("oleObject", "an embedded object"), ("attachedTemplate", "its Word template"),
-    ("subDocument", "a sub-document"), ("frame", "a frame"),
-])
+@pytest.mark.parametrize(
+    "kind, words",
+    [
+        ("oleObject", "an embedded object"),
+        ("attachedTemplate", "its Word template"),
+        ("subDocument", "a sub-document"),
+        ("frame", "a frame"),
+    ],
+)
 def test_every_kind_of_outside_link_but_a_hyperlink_is_found(tmp_path, kind, words):
     docx = link_outside(make_docx(tmp_path / "t.docx", "Text"), "https://example.org/thing", kind=kind, body="")
     assert outside_references(docx.read_bytes()) == [f"{words} at https://example.org/thing"]
 
 
 def test_a_hyperlink_to_a_web_page_is_fine(templates):
-    link = ('<w:p><w:hyperlink xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships" '
-            'r:id="rIdOutside"><w:r><w:t>Guidance</w:t></w:r></w:hyperlink></w:p>')
+    link = (
+        '<w:p><w:hyperlink xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships" '
+        'r:id="rIdOutside"><w:r><w:t>Guidance</w:t></w:r></w:hyperlink></w:p>'
+    )
     link_outside(templates / "letter.docx", "https://www.gov.uk/government/publications", kind="hyperlink", body=link)
 
     assert outside_references((templates / "letter.docx").read_bytes()) == []
@@ -72,10 +79,12 @@ def test_a_hyperlink_to_a_web_page_is_fine(templates):
 @pytest.mark.parametrize("field", ["INCLUDEPICTURE", "INCLUDETEXT"])
 def test_fields_that_fetch_a_file_are_refused(templates, field):
     # Word splits a field's code over runs as it likes: here the name and the address come apart.
-    code = (f'<w:p><w:r><w:fldChar w:fldCharType="begin"/></w:r><w:r><w:instrText xml:space="preserve"> {field[:7]}'
-            f'</w:instrText></w:r><w:r><w:instrText xml:space="preserve">{field[7:]} "http://127.0.0.1:9/x.png" \\d'
-            '</w:instrText></w:r><w:r><w:fldChar w:fldCharType="separate"/></w:r><w:r><w:t>shown</w:t></w:r>'
-            '<w:r><w:fldChar w:fldCharType="end"/></w:r></w:p>')
+    code = (
+        f'<w:p><w:r><w:fldChar w:fldCharType="begin"/></w:r><w:r><w:instrText xml:space="preserve"> {field[:7]}'
+        f'</w:instrText></w:r><w:r><w:instrText xml:space="preserve">{field[7:]} "http://127.0.0.1:9/x.png" \\d'
+        '</w:instrText></w:r><w:r><w:fldChar w:fldCharType="separate"/></w:r><w:r><w:t>shown</w:t></w:r>'
+        '<w:r><w:fldChar w:fldCharType="end"/></w:r></w:p>'
+    )
     docx = templates / "cover.docx"
     link_outside(docx, "https://example.org/", kind="hyperlink", body=code)
 

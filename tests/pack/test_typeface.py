@@ -10,10 +10,10 @@ import unicodedata
 import pytest
 from pypdf import PdfReader
 
-from tests.conftest import MINI, edit_record, outline_tree, run_cli
-from packgen.errors import InputError, ToolError
+from packgen.errors import ToolError
 from packgen.pack.typeface import typeface
 from packgen.records.upn import check_letter
+from tests.conftest import MINI, edit_record, outline_tree, run_cli
 
 # (forename, surname): all fictional
 NAMES = {
@@ -25,7 +25,7 @@ NAMES = {
     "devanagari": ("अनन्या", "शर्मा"),
     "chinese": ("明", "李"),
 }
-CYPRO_MINOAN = "\U00012F90"  # an ancient script no font in the ordinary set covers
+CYPRO_MINOAN = "\U00012f90"  # an ancient script no font in the ordinary set covers
 
 
 def upn(n: int) -> str:
@@ -42,8 +42,8 @@ def scripts_pack(tmp_path_factory) -> dict:
     for n, (forename, surname) in enumerate(NAMES.values(), start=10):
         record = school / "pupils" / f"p{n}.yaml"
         shutil.copy(template, record)
-        edit_record(record, lambda r: r["pupil"].update(legal_forename=forename, legal_surname=surname,
-                                                         upn=upn(n), preferred_name=None))
+        names = {"legal_forename": forename, "legal_surname": surname, "upn": upn(n), "preferred_name": None}
+        edit_record(record, lambda r, names=names: r["pupil"].update(names))
     result = run_cli("build", school, "--out", root / "out", "--quiet")
     assert result.exit_code == 0, result.output
     pack = root / "out" / "school" / "evidence-pack.pdf"
@@ -68,14 +68,16 @@ def test_a_name_in_any_script_reads_back_from_contents_bookmarks_and_documents(s
     # The pupil's own first page (a LibreOffice-made document) and the register have the name as text.
     first = reader.pages[bookmarks[name] - 1].extract_text()
     assert NAMES[script][1] in first and NAMES[script][0] in first
-    register = "".join(page.extract_text() for page in reader.pages[bookmarks["AP register"] - 1:
-                                                                     bookmarks["Readiness"] - 1])
+    register = "".join(
+        page.extract_text() for page in reader.pages[bookmarks["AP register"] - 1 : bookmarks["Readiness"] - 1]
+    )
     assert NAMES[script][1] in register
 
 
 def test_poppler_reads_every_name_from_the_contents_too(scripts_pack):
-    text = subprocess.run(["pdftotext", "-f", "2", "-l", "3", str(scripts_pack["pack"]), "-"],
-                          check=True, capture_output=True, text=True).stdout
+    text = subprocess.run(
+        ["pdftotext", "-f", "2", "-l", "3", str(scripts_pack["pack"]), "-"], check=True, capture_output=True, text=True
+    ).stdout
     text = re.sub("[\u202a-\u202e]", "", text)  # the marks poppler puts round right-to-left text
     words = text.replace(" ", "")  # poppler leaves out the space between Chinese characters
     for forename, surname in NAMES.values():
@@ -83,8 +85,12 @@ def test_poppler_reads_every_name_from_the_contents_too(scripts_pack):
 
 
 def test_a_name_no_installed_font_can_draw_is_named_with_the_package_to_install():
-    assert subprocess.run(["fc-list", f":charset={ord(CYPRO_MINOAN):x}"], capture_output=True,
-                          text=True, check=True).stdout == "", "a font for the test's uncovered script is installed"
+    assert (
+        subprocess.run(
+            ["fc-list", f":charset={ord(CYPRO_MINOAN):x}"], capture_output=True, text=True, check=True
+        ).stdout
+        == ""
+    ), "a font for the test's uncovered script is installed"
     with pytest.raises(ToolError) as raised:
         typeface().check([f"Ana {CYPRO_MINOAN}lu"])
     message = str(raised.value)

@@ -112,7 +112,8 @@ def test_evidence_that_is_not_an_ordinary_file_is_refused_without_reading_it(tmp
     done, _ = run_measured("check", school, timeout=60)
 
     assert done.returncode == 1, done.stderr
-    assert "pupils/p01.yaml:" in done.stdout and "placement.agreement.evidence: 'evidence/agreement-p01.pdf'" in done.stdout
+    assert "pupils/p01.yaml:" in done.stdout
+    assert "placement.agreement.evidence: 'evidence/agreement-p01.pdf'" in done.stdout
     # Read directly, as a build reads it once the records have been checked (it may have changed since).
     assert "is not an ordinary file" in unreadable(evidence)
     with pytest.raises(UnusablePdf, match=re.escape(str(evidence)) + ": is not an ordinary file"):
