@@ -7,7 +7,9 @@ for a broken environment or a bug.
 
 from __future__ import annotations
 
+import errno
 from dataclasses import dataclass
+from os import PathLike
 
 
 @dataclass(frozen=True, order=True)
@@ -63,3 +65,29 @@ class BusyError(PackgenError):
     """Another packgen run is already writing this school's output."""
 
     exit_code = 1
+
+
+class StorageError(ToolError):
+    """A file could not be written because of the disk it is on: full, failing, or read-only."""
+
+
+# What to do about each: the file named is what could not be written.
+_STORAGE_ADVICE = {
+    errno.ENOSPC: "the disk is full: free some space on it (or choose another folder with --out), then run "
+                  "packgen again",
+    errno.EDQUOT: "your disk quota is used up: free some space (or ask for a larger quota), then run packgen again",
+    errno.EIO: "the disk reported a read or write error: check the disk or network drive, then run packgen again",
+    errno.EROFS: "that disk is read-only: choose another folder (--out), then run packgen again",
+}
+
+
+def storage_error(path: str | PathLike[str], exc: OSError) -> StorageError | None:
+    """``exc`` said in user words if it is about the disk (full, failing, read-only); None otherwise."""
+    advice = _STORAGE_ADVICE.get(exc.errno or 0)
+    return None if advice is None else StorageError(f"could not write {path}: {advice}")
+
+
+def vanished(path: str | PathLike[str]) -> InputError:
+    """A file packgen was given, or found in a school's folder, that is not there when it is read."""
+    return InputError(f"{path}: not there any more (a link to a file that is missing, or a file moved or deleted "
+                      "while packgen ran): put it back, or remove it, then run packgen again")

@@ -36,7 +36,7 @@ from typing import Any
 from pydantic import BaseModel
 
 import packgen
-from packgen.errors import TemplateProblem
+from packgen.errors import TemplateProblem, vanished
 from packgen.files import write_private
 
 CACHE_DIR = ".cache"
@@ -290,8 +290,11 @@ def _files(root: Path, skip: Path | None) -> list[Path]:
 
 
 def _file_digest(path: Path) -> str:
-    with path.open("rb") as stream:
-        return hashlib.file_digest(stream, "sha256").hexdigest()
+    try:
+        with path.open("rb") as stream:
+            return hashlib.file_digest(stream, "sha256").hexdigest()
+    except (FileNotFoundError, NotADirectoryError) as exc:  # a broken link, or moved away as we looked
+        raise vanished(path) from exc
 
 
 def _dumps(value: Any) -> str:

@@ -22,7 +22,6 @@ import re
 import shutil
 import signal
 import subprocess
-import tempfile
 import time
 import zipfile
 from collections import Counter, deque
@@ -32,8 +31,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from packgen.errors import InputError, ToolError
-from packgen.files import private_dirs
+from packgen.files import private_dirs, run_folder
 from packgen.office.profiles import Profiles
+from packgen.runtime.orphans import unwatch_group, watch_group
 
 INSTALL_HINT = (
     "LibreOffice is not installed (or not where packgen looked). On Debian or Ubuntu install it with "
@@ -167,7 +167,7 @@ def convert(
     try:
         with ExitStack() as stack:
             if head_start is None:
-                work = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="packgen-convert-")))
+                work = Path(stack.enter_context(run_folder("packgen-convert-")))
                 profiles = stack.enter_context(Profiles(work, limit=4 * MAX_WORKERS, program=program))
             else:
                 work, profiles = head_start.work, head_start.profiles
@@ -322,6 +322,8 @@ class _Pool:
             run.kill()
             # A killed LibreOffice may leave its profile locked or half written: start afresh.
             self.profiles.spoil(slot)
+        elif code is not None:  # ended and reaped: its number is no longer ours to have killed
+            unwatch_group(run.process.pid)
         del self.running[slot]
         self._collect(run, hung)
 
@@ -366,15 +368,15 @@ class _Pool:
 
 
 def _kill(process: subprocess.Popen[bytes]) -> None:
-    """Kill a LibreOffice's whole process group, then reap the leader."""
-    if process.returncode is not None:
-        return
-    # The leader is not reaped yet, so its pid (the group id) cannot have been reused.
-    try:
-        os.killpg(process.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
-    process.wait()
+    """Kill a LibreOffice's whole process group (if it has not ended), then reap the leader."""
+    if process.returncode is None:
+        # The leader is not reaped yet, so its pid (the group id) cannot have been reused.
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        process.wait()
+    unwatch_group(process.pid)
 
 
 def _folders(folder: Path) -> None:
@@ -393,14 +395,31 @@ def _launch(program: str, profile: Path, folder: Path, files: Sequence[Path]) ->
     # nobody reads would stall it.
     with (folder / "soffice.log").open("wb") as log:
         try:
-            return subprocess.Popen(
+            process = subprocess.Popen(
                 command, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, cwd=folder,
                 # Its own process group, so a hung run can be killed with every helper
                 # process it started (soffice -> oosplash -> soffice.bin).
-                start_new_session=True,
+                start_new_session=True, env=office_environment(),
             )
         except OSError as exc:
             raise ToolError(f"cannot start LibreOffice ({program}): {exc}. {INSTALL_HINT}") from exc
+    # Killed with us if we are killed before we can kill it (kill -9 leaves no time for that).
+    watch_group(process.pid)
+    return process
+
+
+# What LibreOffice is given of our environment: where programs and its profile's home are, language and
+# fonts, the temporary folder, its own settings. Never the rest: passwords for mail or the pack among it.
+OFFICE_ENVIRONMENT = ("PATH", "HOME", "USER", "LOGNAME", "LANG", "LANGUAGE", "TZ", "TMPDIR", "TMP", "TEMP",
+                      "FONTCONFIG_FILE", "FONTCONFIG_PATH", "XDG_CACHE_HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME",
+                      "XDG_DATA_DIRS", "XDG_RUNTIME_DIR")
+OFFICE_ENVIRONMENT_PREFIXES = ("LC_", "SAL_")
+
+
+def office_environment() -> dict[str, str]:
+    """The environment a LibreOffice is started with (see OFFICE_ENVIRONMENT)."""
+    return {name: value for name, value in os.environ.items()
+            if name in OFFICE_ENVIRONMENT or name.startswith(OFFICE_ENVIRONMENT_PREFIXES)}
 
 
 class HeadStart:
@@ -424,7 +443,7 @@ class HeadStart:
         self.program = find_soffice(soffice)
         self.adopted = False
         with ExitStack() as stack:
-            self.work = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="packgen-convert-")))
+            self.work = Path(stack.enter_context(run_folder("packgen-convert-")))
             self.profiles = stack.enter_context(Profiles(self.work, limit=4 * MAX_WORKERS, program=self.program))
             self.folder = self.work / "run0"
             _folders(self.folder)
