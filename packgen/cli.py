@@ -221,7 +221,11 @@ ACTIONS = {"send": "send", "resend": "send again", "skip": "skip", "post": "prin
 @click.option("--send", "really_send", is_flag=True,
               help="Send the e-mails through SMTP. Without it, packgen only shows what it would send.")
 @click.option("--resend", is_flag=True,
-              help="Send again letters already sent or already returned (with --chase: remind again now).")
+              help="Send again letters already sent or already returned (with --chase: remind again now). "
+                   "Never a letter whose fate is unknown: see --resend-unknown.")
+@click.option("--resend-unknown", is_flag=True,
+              help="Send again letters whose fate is unknown (the connection broke after the server was handed "
+                   "the letter, before it said it took it). Check with the provider first: it may have arrived.")
 @click.option("--chase", is_flag=True,
               help="Remind the providers whose reply is overdue (the letter attached again) instead.")
 @click.option("--every", "every_days", type=click.IntRange(min=1), default=mail.CHASE_EVERY_DAYS,
@@ -246,14 +250,16 @@ ACTIONS = {"send": "send", "resend": "send again", "skip": "skip", "post": "prin
               type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Trust the server's certificate from this CA file (for a server with its own CA).")
 def letters(school: Path, provider_id: str | None, out_root: Path, templates: Path, really_send: bool,
-            resend: bool, chase: bool, every_days: int, show_status: bool, today, sender: str | None,
+            resend: bool, resend_unknown: bool, chase: bool, every_days: int, show_status: bool, today, sender: str | None,
             smtp_host: str | None, smtp_port: int | None, smtp_security: str, smtp_user: str | None,
             smtp_ca_file: Path | None) -> None:
     """Write each provider's Appendix 4 staff-check letter (.docx, .pdf) and its ready-to-send e-mail (.eml).
 
     Without --send nothing is sent: packgen lists who would get which letter, and why any is skipped.
     With --send the e-mails go through your mail server and are recorded in letters-sent.jsonl in the
-    school's folder, so running the same command again never sends a letter twice.
+    school's folder, so running the same command again never sends a letter twice. A letter whose fate is
+    unknown (the connection broke as the server took it) is listed as unknown: check with the provider, and
+    send it again only with --resend-unknown. Exit 1 when any e-mail was not sent or its fate is unknown.
 
     \b
     Example:
@@ -281,7 +287,8 @@ def letters(school: Path, provider_id: str | None, out_root: Path, templates: Pa
         planned = mail.prepare_chases(data, made, day, templates=templates, sender=sender, resend=resend,
                                       every_days=every_days)
     else:
-        planned = mail.prepare_letters(data, made, templates=templates, sender=sender, resend=resend)
+        planned = mail.prepare_letters(data, made, templates=templates, sender=sender, resend=resend,
+                                       resend_unknown=resend_unknown)
     to_send = sum(item.action in mail.SENDING for item in planned)
     if not really_send:
         for item in planned:
