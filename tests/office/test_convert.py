@@ -476,3 +476,24 @@ def test_a_head_start_is_spent_once_its_libreoffice_has_had_documents(tmp_path):
     assert pdf_text(tmp_path / "2.pdf").strip() == "Second"
     starts = log.read_text().splitlines()
     assert len(starts) == 2 and convert.WARM_UP not in starts[1]
+
+
+def test_libreoffice_is_given_what_it_needs_of_the_environment_and_no_secrets(tmp_path, monkeypatch):
+    monkeypatch.setenv("PACKGEN_SMTP_PASSWORD", "fictional-mail-secret")
+    monkeypatch.setenv("PACKGEN_PACK_PASSWORD", "fictional-pack-secret")
+    monkeypatch.setenv("PACKGEN_WEB_PASSWORD", "fictional-web-secret")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "fictional-cloud-secret")
+    monkeypatch.setenv("LC_PAPER", "en_GB.UTF-8")
+    seen = tmp_path / "environment"
+    # The real LibreOffice, behind a script that writes down the environment it was started with.
+    soffice = fake_soffice(tmp_path, f"env > {shlex.quote(str(seen))}\nexec {REAL_SOFFICE} \"$@\"")
+    doc = make_docx(tmp_path / "docs" / "p01.docx", "Fictional pupil record")
+
+    [pdf] = convert_to_pdf([doc], tmp_path / "out", soffice=str(soffice))
+
+    assert "Fictional pupil record" in PdfReader(pdf).pages[0].extract_text()
+    given = dict(line.split("=", 1) for line in seen.read_text().splitlines() if "=" in line)
+    assert "secret" not in seen.read_text()
+    assert not [name for name in given if name.startswith("PACKGEN_") or name.startswith("AWS_")]
+    assert given["PATH"] == os.environ["PATH"] and given["HOME"] == os.environ["HOME"]
+    assert given["LC_PAPER"] == "en_GB.UTF-8"
