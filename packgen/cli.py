@@ -27,6 +27,7 @@ from packgen.readiness import rules as readiness
 from packgen.records import whereabouts as where
 from packgen.errors import DataError, PackgenError, storage_error, vanished
 from packgen.records.read import load_school
+from packgen.records.redact import ids_naming_pupils
 
 BUG_EXIT = 70
 PACK_PASSWORD_ENV = "PACKGEN_PACK_PASSWORD"
@@ -71,7 +72,7 @@ class PackgenGroup(click.Group):
             ctx.exit(BROKEN_PIPE_EXIT)
         except OSError as exc:
             # A full or failing disk, or a file gone, met where the library does not say it itself.
-            said = storage_error(exc.filename, exc) if exc.filename else None
+            said = storage_error(exc)
             if said is None and isinstance(exc, (FileNotFoundError, NotADirectoryError)) and exc.filename:
                 said = vanished(exc.filename)
             if said is None:
@@ -140,7 +141,8 @@ def check(school: Path, today: date | None, output_format: str, strict: bool) ->
     """Check a school's records: every data problem at once, then the inspection-readiness findings.
 
     Data problems stop a build (exit 1). Readiness findings (rules R1-R17) do not: they say what an
-    inspector would find missing. Exit 0 when the records can be built, whatever the findings; with
+    inspector would find missing. Nor do warnings, such as a pupil's id (the file's name) that holds the
+    pupil's name and so puts it in every file name and web address made from it. Exit 0 when the records can be built, whatever the findings; with
     --strict, exit 3 when any critical finding remains.
 
     \b
@@ -166,12 +168,16 @@ def check(school: Path, today: date | None, output_format: str, strict: bool) ->
                        f"{'them' if count != 1 else 'it'} and run packgen check again.", err=True)
         sys.exit(1)
     findings = readiness.assess(data, day)
+    warnings = ids_naming_pupils(data)
     if output_format == "json":
         click.echo(json.dumps({"school": str(school), "buildable": True, "today": day.isoformat(), "problems": [],
+                               "warnings": [asdict(w) for w in warnings],
                                "findings": [asdict(f) for f in findings]}, indent=2, ensure_ascii=False))
     else:
         click.echo(f"{school}: {len(data.pupils)} pupils, {len(data.providers)} providers. "
                    "No problems found: ready to build.")
+        for warning in warnings:
+            click.echo(f"Warning: {warning}")
         _print_findings(findings, day)
     if strict and any(f.severity == "critical" for f in findings):
         sys.exit(STRICT_EXIT)

@@ -74,7 +74,7 @@ def disk_errors(path: Path) -> Iterator[None]:
     try:
         yield
     except OSError as exc:
-        error = storage_error(exc.filename or path, exc)
+        error = storage_error(exc, path)
         if error is None:
             raise
         raise error from exc

@@ -30,7 +30,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from packgen.errors import InputError, ToolError
+from packgen.errors import InputError, ToolError, storage_error
 from packgen.files import private_dirs, run_folder
 from packgen.office.profiles import Profiles
 from packgen.runtime.orphans import unwatch_group, watch_group
@@ -178,7 +178,7 @@ def convert(
                 private_dirs(Path(target).parent)
                 shutil.move(produced[index], target)
     except OSError as exc:  # a full disk, an unwritable output folder
-        raise ToolError(f"converting to PDF failed: {exc}") from exc
+        raise storage_error(exc) or ToolError(f"converting to PDF failed: {exc}") from exc
 
 
 @dataclass

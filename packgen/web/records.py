@@ -16,11 +16,11 @@ import os
 import shutil
 import tempfile
 import textwrap
-from difflib import SequenceMatcher
 import types
 import typing
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from difflib import SequenceMatcher
 from pathlib import Path
 from typing import Annotated, Any, Union
 
@@ -28,10 +28,15 @@ from pydantic import BaseModel
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import CommentMark
+from ruamel.yaml.scalarstring import (
+    DoubleQuotedScalarString,
+    FoldedScalarString,
+    LiteralScalarString,
+)
 from ruamel.yaml.tokens import CommentToken
-from ruamel.yaml.scalarstring import DoubleQuotedScalarString, FoldedScalarString, LiteralScalarString
 
 from packgen.errors import DataError, Problem
+from packgen.files import private_dirs, run_folder
 from packgen.records.read import load_school
 
 FOLD_AT = 96  # new long text is folded like the demo records: lines of about 100 characters
@@ -258,7 +263,7 @@ def problems_with(school: Path, relative: str, text: str, scratch_root: Path) ->
     """Every problem ``packgen check`` would report if ``relative`` held ``text``; empty when it loads."""
     with _scratch_copy(school, scratch_root) as copy:
         target = copy / relative
-        target.parent.mkdir(parents=True, exist_ok=True)
+        private_dirs(target.parent)
         target.write_text(text, encoding="utf-8")
         try:
             load_school(copy)
@@ -270,11 +275,11 @@ def problems_with(school: Path, relative: str, text: str, scratch_root: Path) ->
 @contextmanager
 def _scratch_copy(school: Path, scratch_root: Path) -> Iterator[Path]:
     """A private copy of the records (and their evidence, which the loader checks exists)."""
-    scratch_root.mkdir(parents=True, exist_ok=True, mode=0o700)
-    holder = Path(tempfile.mkdtemp(prefix=".checking-", dir=scratch_root))
-    try:
+    # Owner-only, and the folders above it that are made for it too (the output folder, on a first run).
+    private_dirs(scratch_root)
+    with run_folder(".checking-", scratch_root) as holder:
         copy = holder / school.name
-        copy.mkdir()
+        private_dirs(copy)
         for entry in school.iterdir():
             if entry.name in RECORD_PARTS and entry.is_dir():
                 shutil.copytree(entry, copy / entry.name)
@@ -284,8 +289,6 @@ def _scratch_copy(school: Path, scratch_root: Path) -> Iterator[Path]:
                 # Evidence scans can be large: link them where the file system allows, copy otherwise.
                 shutil.copytree(entry, copy / entry.name, copy_function=_link_or_copy)
         yield copy
-    finally:
-        shutil.rmtree(holder, ignore_errors=True)
 
 
 def _link_or_copy(source: str, dest: str) -> None:
