@@ -26,8 +26,11 @@ from typing import Any, TypeVar
 
 from packgen.runtime.collection import usual_collections
 from packgen.runtime.orphans import die_with_parent
-from packgen.office.convert import default_workers
 from packgen.errors import ToolError
+
+# A LibreOffice worker needs its own memory (~200 MB a process); beyond a few processes the disk and
+# the memory, not the cores, are what run out. Python workers follow the same count.
+MAX_WORKERS = 4
 
 Item = TypeVar("Item")
 Result = TypeVar("Result")
@@ -97,3 +100,12 @@ def _run(share: range) -> list[Any]:
     assert _work is not None
     function, items = _work
     return [function(items[index]) for index in share]
+
+
+def default_workers() -> int:
+    """How many processes packgen runs at once: the cores it may use, at most MAX_WORKERS."""
+    try:
+        cores = len(os.sched_getaffinity(0))  # the cores we may use, not all the machine's
+    except AttributeError:
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, MAX_WORKERS))

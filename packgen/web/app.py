@@ -10,11 +10,11 @@ from pathlib import Path
 
 from flask import Flask, current_app, render_template
 
+import packgen
 from packgen import __version__
 from packgen.errors import DataError, InputError, PackgenError, ToolError
 from packgen.mail.send import SmtpSettings
 from packgen.build.pipeline import DEFAULT_TEMPLATES
-from packgen.documents.fill import LABELS_FILE, load_wording
 from packgen.web import security
 from packgen.web.jobs import PackJob
 
@@ -61,7 +61,7 @@ def create_app(settings: Settings, *, secret_key: bytes | None = None) -> Flask:
     )
     security.install(app, settings)
     app.extensions["packgen_pack"] = PackJob()
-    app.extensions["packgen_words"] = load_wording(settings.templates / LABELS_FILE)
+    app.extensions["packgen_words"] = packgen.wording(settings.templates)
 
     from packgen.web import edit_views, views  # the views use current_app, so they come after the app exists
 

@@ -11,7 +11,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 
 from packgen.web import edits, forms
 from packgen.web.app import settings
-from packgen.documents.plan import display_name
+from packgen.records.models import display_name
 from packgen.web.views import school_data
 
 form_pages = Blueprint("forms", __name__)
