@@ -142,8 +142,8 @@ def check(school: Path, today: date | None, output_format: str, strict: bool) ->
 
     Data problems stop a build (exit 1). Readiness findings (rules R1-R17) do not: they say what an
     inspector would find missing. Nor do warnings, such as a pupil's id (the file's name) that holds the
-    pupil's name and so puts it in every file name and web address made from it. Exit 0 when the records can be built, whatever the findings; with
-    --strict, exit 3 when any critical finding remains.
+    pupil's name and so puts it in every file name and web address made from it. Exit 0 when the
+    records can be built, whatever the findings; with --strict, exit 3 when any critical finding remains.
 
     \b
     Example:
@@ -256,8 +256,8 @@ ACTIONS = {"send": "send", "resend": "send again", "skip": "skip", "post": "prin
               type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Trust the server's certificate from this CA file (for a server with its own CA).")
 def letters(school: Path, provider_id: str | None, out_root: Path, templates: Path, really_send: bool,
-            resend: bool, resend_unknown: bool, chase: bool, every_days: int, show_status: bool, today, sender: str | None,
-            smtp_host: str | None, smtp_port: int | None, smtp_security: str, smtp_user: str | None,
+            resend: bool, resend_unknown: bool, chase: bool, every_days: int, show_status: bool, today,
+            sender: str | None, smtp_host: str | None, smtp_port: int | None, smtp_security: str, smtp_user: str | None,
             smtp_ca_file: Path | None) -> None:
     """Write each provider's Appendix 4 staff-check letter (.docx, .pdf) and its ready-to-send e-mail (.eml).
 

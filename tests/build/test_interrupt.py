@@ -116,7 +116,7 @@ def test_a_stopped_build_leaves_no_process_and_the_next_build_runs(school_and_en
         assert [p.name for p in (out / DEMO.name).glob(".staging-*")] == []
     # The lock is free at once: the next build runs to the end, and leaves nothing behind either.
     again = _build(school, out, env)
-    output, err = again.communicate(timeout=600)
+    _, err = again.communicate(timeout=600)
     assert again.returncode == 0, err.decode()
     assert (out / DEMO.name / "evidence-pack.pdf").stat().st_size > 0
     assert list(temp.iterdir()) == []
