@@ -72,7 +72,7 @@ class PackgenGroup(click.Group):
             ctx.exit(BROKEN_PIPE_EXIT)
         except OSError as exc:
             # A full or failing disk, or a file gone, met where the library does not say it itself.
-            said = storage_error(exc)
+            said: PackgenError | None = storage_error(exc)
             if said is None and isinstance(exc, (FileNotFoundError, NotADirectoryError)) and exc.filename:
                 said = vanished(exc.filename)
             if said is None:

@@ -107,7 +107,7 @@ def run_folder(prefix: str, parent: Path | None = None) -> Iterator[Path]:
 def remove_abandoned(prefix: str, parent: Path) -> list[Path]:
     """Remove the ``run_folder``s in ``parent`` left by runs that ended without removing them."""
     owner = re.compile(re.escape(prefix) + r"([0-9]+)-([0-9]+)-")
-    removed = []
+    removed: list[Path] = []
     try:
         entries = list(os.scandir(parent))
     except OSError:

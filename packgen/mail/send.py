@@ -421,7 +421,7 @@ def _say_goodbye(smtp: smtplib.SMTP) -> None:
         smtp.close()
 
 
-class _HandOver:
+class _SMTP(smtplib.SMTP):
     """Notes when a message has gone to the server in full (its DATA sent, down to the final '.'), so a
     connection that breaks afterwards, before the server's answer, is known to leave its fate unknown."""
 
@@ -437,11 +437,7 @@ class _HandOver:
             self.handed_over = True
 
 
-class _SMTP(_HandOver, smtplib.SMTP):
-    pass
-
-
-class _SMTP_SSL(_HandOver, smtplib.SMTP_SSL):
+class _SMTP_SSL(_SMTP, smtplib.SMTP_SSL):
     pass
 
 
