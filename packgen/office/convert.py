@@ -34,7 +34,7 @@ from packgen.errors import InputError, ToolError, storage_error
 from packgen.files import private_dirs, run_folder
 from packgen.runtime.workers import MAX_WORKERS, default_workers
 from packgen.office.profiles import Profiles
-from packgen.runtime.orphans import unwatch_group, watch_group
+from packgen.runtime.orphans import owned
 
 INSTALL_HINT = (
     "LibreOffice is not installed (or not where packgen looked). On Debian or Ubuntu install it with "
@@ -320,8 +320,6 @@ class _Pool:
             run.kill()
             # A killed LibreOffice may leave its profile locked or half written: start afresh.
             self.profiles.spoil(slot)
-        elif code is not None:  # ended and reaped: its number is no longer ours to have killed
-            unwatch_group(run.process.pid)
         del self.running[slot]
         self._collect(run, hung)
 
@@ -366,15 +364,15 @@ class _Pool:
 
 
 def _kill(process: subprocess.Popen[bytes]) -> None:
-    """Kill a LibreOffice's whole process group (if it has not ended), then reap the leader."""
-    if process.returncode is None:
-        # The leader is not reaped yet, so its pid (the group id) cannot have been reused.
-        try:
-            os.killpg(process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        process.wait()
-    unwatch_group(process.pid)
+    """Kill a LibreOffice's whole process group, then reap the leader."""
+    if process.returncode is not None:
+        return
+    # The leader is not reaped yet, so its pid (the group id) cannot have been reused.
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    process.wait()
 
 
 def _folders(folder: Path) -> None:
@@ -393,17 +391,15 @@ def _launch(program: str, profile: Path, folder: Path, files: Sequence[Path]) ->
     # nobody reads would stall it.
     with (folder / "soffice.log").open("wb") as log:
         try:
-            process = subprocess.Popen(
+            return subprocess.Popen(
                 command, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, cwd=folder,
                 # Its own process group, so a hung run can be killed with every helper
                 # process it started (soffice -> oosplash -> soffice.bin).
-                start_new_session=True, env=office_environment(),
+                # Marked as ours: killed with us if we are killed before we can kill it (kill -9).
+                start_new_session=True, env=owned(office_environment()),
             )
         except OSError as exc:
             raise ToolError(f"cannot start LibreOffice ({program}): {exc}. {INSTALL_HINT}") from exc
-    # Killed with us if we are killed before we can kill it (kill -9 leaves no time for that).
-    watch_group(process.pid)
-    return process
 
 
 # What LibreOffice is given of our environment: where programs and its profile's home are, language and

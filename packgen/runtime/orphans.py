@@ -3,9 +3,11 @@
 Two kinds of children. Forked workers ask the kernel to kill them when the thread that forked them
 ends (``die_with_parent``: PR_SET_PDEATHSIG). LibreOffice cannot be asked that way: it runs in a
 process group of its own (soffice -> oosplash -> soffice.bin) and the setting is not passed on to the
-processes it starts. So each group is told to a small watchdog process (``watch_group``) that holds
-the read end of a pipe only we write to: when we end, however we end, the pipe closes and the
-watchdog kills every group still on its list.
+processes it starts. So each LibreOffice is started with an environment that marks it as ours
+(``owned``), which every process it starts inherits, and a small watchdog process holds the read end
+of a pipe only we write to: when we end, however we end, the pipe closes and the watchdog kills every
+process that carries our mark. A mark, not a list of process ids: a LibreOffice started a moment
+before we are killed carries it as surely as one started an hour before.
 
 Locks are the other thing a child could keep: a forked child shares its parent's open files, so a
 ``flock`` taken before the fork would stay held by the child. Locks registered with
@@ -20,27 +22,33 @@ import signal
 import subprocess
 import sys
 import threading
+from collections.abc import Mapping
+from pathlib import Path
 
 PR_SET_PDEATHSIG = 1
+MARK = "PACKGEN_OWNED_BY"  # in the environment of each LibreOffice: the process id and start time of its packgen
 
-# Runs in the watchdog (a fresh interpreter): "+pgid" / "-pgid" lines on stdin; at its end, the kill.
+# Runs in the watchdog (a fresh interpreter), given the mark: waits for the pipe to close, then kills
+# every process carrying the mark, again until none is left (one may start another as it is killed).
 _WATCHDOG = """
-import os, signal
+import os, signal, sys
 signal.signal(signal.SIGINT, signal.SIG_IGN)
 signal.signal(signal.SIGTERM, signal.SIG_IGN)
-groups, pending = set(), b""
-while True:
-    chunk = os.read(0, 4096)
-    if not chunk:
+mark = sys.argv[1].encode()
+while os.read(0, 4096):
+    pass
+for _ in range(100):
+    found = False
+    for name in os.listdir("/proc"):
+        try:
+            with open(f"/proc/{name}/environ", "rb") as environ:
+                if mark in environ.read().split(b"\\0"):
+                    os.kill(int(name), signal.SIGKILL)
+                    found = True
+        except (OSError, ValueError):
+            pass
+    if not found:
         break
-    *lines, pending = (pending + chunk).split(b"\\n")
-    for line in lines:
-        (groups.add if line[:1] == b"+" else groups.discard)(int(line[1:]))
-for group in groups:
-    try:
-        os.killpg(group, signal.SIGKILL)
-    except OSError:
-        pass
 """
 
 _lock = threading.Lock()
@@ -58,31 +66,23 @@ def die_with_parent(parent: int) -> None:
         os._exit(1)
 
 
-def watch_group(group: int) -> None:
-    """Have the process group ``group`` killed if this process ends before ``unwatch_group(group)``."""
+def owned(environment: Mapping[str, str]) -> dict[str, str]:
+    """``environment`` with this process's mark: a program started with it, and every process that
+    program starts, is killed if this process ends without having ended them."""
     global _watchdog
+    mark = f"{MARK}={os.getpid()}-{_started()}"
     with _lock:
         if _watchdog is None or _watchdog.poll() is not None:
             # Its own session: Ctrl-C at the terminal is ours to handle, and must not end it first.
-            _watchdog = subprocess.Popen([sys.executable, "-I", "-S", "-c", _WATCHDOG], stdin=subprocess.PIPE,
+            _watchdog = subprocess.Popen([sys.executable, "-I", "-S", "-c", _WATCHDOG, mark], stdin=subprocess.PIPE,
                                          stdout=subprocess.DEVNULL, start_new_session=True)
-        _tell(f"+{group}\n")
+    name, value = mark.split("=", 1)
+    return {**environment, name: value}
 
 
-def unwatch_group(group: int) -> None:
-    """``group`` has been reaped: its number may be given to another process, which is none of ours."""
-    with _lock:
-        if _watchdog is not None:
-            _tell(f"-{group}\n")
-
-
-def _tell(line: str) -> None:
-    assert _watchdog is not None and _watchdog.stdin is not None
-    try:
-        _watchdog.stdin.write(line.encode())
-        _watchdog.stdin.flush()
-    except BrokenPipeError:  # it was killed: what it would have done, the caller's own cleanup does
-        pass
+def _started() -> str:
+    # With the process id, what tells this process from a later one given the same id.
+    return Path("/proc/self/stat").read_text(encoding="ascii", errors="replace").rsplit(")", 1)[1].split()[19]
 
 
 def close_in_forks(fd: int) -> None:
@@ -98,7 +98,7 @@ def keep_in_forks(fd: int) -> None:
 def _after_fork_in_child() -> None:
     global _watchdog, _lock
     _lock = threading.Lock()  # another thread may have held it at the fork
-    _watchdog = None  # the parent's: its list is the parent's to keep
+    _watchdog = None  # the parent's, watching the parent
     for fd in list(_fork_closed):
         try:
             os.close(fd)
