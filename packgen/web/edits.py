@@ -1,15 +1,15 @@
 """What each form does to the records: build the candidate file, check it with the loader, save it.
 
 Nothing here knows about Flask: a form's typed values come in, and either the file is saved or the
-problems come back, each beside the form input it belongs to. Saving holds a lock, so two people
-using the page at once cannot interleave a read and a write.
+problems come back, each beside the form input it belongs to. ``records.save`` holds the school's
+edit lock from reading the file to writing it, so two people saving at once, through one page or two
+``packgen serve`` on one folder, cannot lose each other's change.
 """
 
 from __future__ import annotations
 
 import re
-import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -23,7 +23,6 @@ from packgen.web import records
 from packgen.web.forms import Built, FormSpec, build, place, sessions_text
 
 RECORD_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")  # as load.py names records: a slug, at most 64 long
-_saving = threading.Lock()
 
 
 @dataclass
@@ -59,27 +58,27 @@ def add_pupil(space: Workspace, spec: FormSpec, raw: Mapping[str, str]) -> Outco
     tree = CommentedMap()
     for path, value in built.values.items():
         records.set_value(tree, path, value, PupilFile)
-    with _saving:
-        if space.pupil_file(pupil_id).exists():
-            return Outcome(False, {"pupil_id": [f"pupils/{pupil_id}.yaml already exists: choose another id"]})
-        return _check_and_save(space, f"pupils/{pupil_id}.yaml", records.dump(tree), built.inputs)
+    relative = f"pupils/{pupil_id}.yaml"
+    return _save(space, relative, records.NEW, lambda _: (records.dump(tree), built.inputs),
+                 refused=Outcome(False, {"pupil_id": [f"{relative} already exists: choose another id"]}))
 
 
 def edit_placement(space: Workspace, pupil_id: str, spec: FormSpec, raw: Mapping[str, str],
                    version: str) -> Outcome:
     built = build(spec, raw)
-    with _saving:
-        text, tree = records.read(space.pupil_file(pupil_id))
-        if records.fingerprint(text) != version:
-            return Outcome(False, general=[
-                f"pupils/{pupil_id}.yaml was changed by someone else while this form was open. "
-                "Open the form again to see the changes, then make yours."])
+
+    def change(text: str | None) -> tuple[str, dict]:
+        if text is None:  # the file was removed since the form was opened
+            raise records.StaleEdit()
+        tree = records.parse(text)
         for path, value in built.values.items():
             if path == ("sessions",) and value is not None:
                 value = [records.flow(session, quoted=("from", "to")) for session in value]
             records.set_value(tree, ("placement",) + path, value, PupilFile)
         inputs = {("placement",) + path: name for path, name in built.inputs.items()}
-        return _check_and_save(space, f"pupils/{pupil_id}.yaml", records.updated_text(text, tree), inputs)
+        return records.updated_text(text, tree), inputs
+
+    return _save(space, f"pupils/{pupil_id}.yaml", version, change)
 
 
 def add_review(space: Workspace, pupil_id: str, spec: FormSpec, raw: Mapping[str, str]) -> Outcome:
@@ -94,11 +93,15 @@ def _add_entry(space: Workspace, pupil_id: str, key: str, model: type[BaseModel]
                raw: Mapping[str, str]) -> Outcome:
     built = build(spec, raw)
     item = _entry(built, model)
-    with _saving:
-        text, tree = records.read(space.pupil_file(pupil_id))
+
+    def change(text: str | None) -> tuple[str, dict]:
+        text = text or ""  # the file went meanwhile: the check says what the review alone lacks
+        tree = records.parse(text)
         index = records.append(tree, key, item, PupilFile)
         inputs = {(key, index) + path: name for path, name in built.inputs.items()}
-        return _check_and_save(space, f"pupils/{pupil_id}.yaml", records.updated_text(text, tree), inputs)
+        return records.updated_text(text, tree), inputs
+
+    return _save(space, f"pupils/{pupil_id}.yaml", None, change)
 
 
 def _entry(built: Built, model: type[BaseModel]) -> CommentedMap:
@@ -118,21 +121,37 @@ def _entry(built: Built, model: type[BaseModel]) -> CommentedMap:
     return item
 
 
-def _check_and_save(space: Workspace, relative: str, text: str, inputs: Mapping[tuple, str]) -> Outcome:
-    problems = records.problems_with(space.school, relative, text, space.scratch)
-    if problems:
-        beside, general = place(problems, relative, inputs)
-        return Outcome(False, beside, general)
-    records.write_atomically(space.school / relative, text)
-    return Outcome(True)
+def _save(space: Workspace, relative: str, version: str | None,
+          candidate: Callable[[str | None], tuple[str, Mapping[tuple, str]]], refused: Outcome | None = None
+          ) -> Outcome:
+    """Save the text ``candidate`` makes from the file, if it loads; its inputs place the problems.
+    ``refused`` is the answer when the file is no longer at ``version``."""
+    outcome = Outcome(True)
+
+    def checked(text: str | None) -> str | None:
+        new, inputs = candidate(text)
+        problems = records.problems_with(space.school, relative, new, space.scratch)
+        if problems:
+            outcome.saved = False
+            outcome.beside, outcome.general = place(problems, relative, inputs)
+            return None
+        return new
+
+    try:
+        records.save(space.school, relative, version, checked)
+    except records.SaveBusy as error:
+        return Outcome(False, general=[str(error)])
+    except records.StaleEdit as error:
+        return refused or Outcome(False, general=[str(error)])
+    return outcome
 
 
 # ---------------------------------------------------------------- filling a form from a record
 
 
 def placement_values(space: Workspace, pupil_id: str, spec: FormSpec) -> tuple[dict[str, str], str]:
-    """The placement as the form shows it, and the file's fingerprint to catch a change meanwhile."""
-    text, tree = records.read(space.pupil_file(pupil_id))
+    """The placement as the form shows it, and the file's version to catch a change meanwhile."""
+    _, tree, version = records.opened(space.pupil_file(pupil_id))
     placement = tree.get("placement") or {}
     values = {}
     for name, item in spec.fields():
@@ -140,7 +159,7 @@ def placement_values(space: Workspace, pupil_id: str, spec: FormSpec) -> tuple[d
         for key in item.path:
             value = value.get(key) if isinstance(value, Mapping) else None
         values[name] = _as_text(value, item.kind)
-    return values, records.fingerprint(text)
+    return values, version
 
 
 def _as_text(value: Any, kind: str) -> str:

@@ -211,7 +211,7 @@ def test_editing_the_placement_changes_only_the_lines_it_changed(client, demo_co
     version = re.search(r'name="version" value="([^"]+)"', body).group(1)
     unchanged = submit(client, "/pupils/p18/placement", fields | {"version": version})
     assert unchanged.status_code == 302 and path.read_text() == before
-    changed = submit(client, "/pupils/p18/placement", fields | {"version": records.fingerprint(before),
+    changed = submit(client, "/pupils/p18/placement", fields | {"version": records.version_of(before.encode()),
                                                                 "transport": "Walks with a parent."})
     assert changed.status_code == 302
     assert changes(before, path.read_text()) == [
@@ -242,7 +242,7 @@ def test_a_file_changed_by_hand_while_the_form_was_open_is_not_overwritten(clien
     path.write_text(path.read_text().replace("transport: Taxi", "transport: Minibus"))
     hand_edited = path.read_bytes()
     body = submit(client, "/pupils/p01/placement", {"version": version, "transport": "Walks"}).get_data(as_text=True)
-    assert "was changed by someone else while this form was open" in body
+    assert "This record was changed by someone else since you opened it" in body
     assert path.read_bytes() == hand_edited
 
 
