@@ -5,8 +5,8 @@ ends (``die_with_parent``: PR_SET_PDEATHSIG). LibreOffice cannot be asked that w
 process group of its own (soffice -> oosplash -> soffice.bin) and the setting is not passed on to the
 processes it starts. So each LibreOffice is started with an environment that marks it as ours
 (``owned``), which every process it starts inherits, and a small watchdog process holds the read end
-of a pipe only we write to: when we end, however we end, the pipe closes and the watchdog kills every
-process that carries our mark. A mark, not a list of process ids: a LibreOffice started a moment
+of a pipe whose other end only we hold: when we end, however we end, the pipe closes and the watchdog
+kills every process that carries our mark. A mark, not a list of process ids: a LibreOffice started a moment
 before we are killed carries it as surely as one started an hour before.
 
 Locks are the other thing a child could keep: a forked child shares its parent's open files, so a
