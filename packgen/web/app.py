@@ -63,10 +63,11 @@ def create_app(settings: Settings, *, secret_key: bytes | None = None) -> Flask:
     app.extensions["packgen_pack"] = PackJob()
     app.extensions["packgen_words"] = packgen.wording(settings.templates)
 
-    from packgen.web import edit_views, views  # the views use current_app, so they come after the app exists
+    from packgen.web import edit_views, imports, views  # the views use current_app, so they come after the app exists
 
     app.register_blueprint(views.pages)
     app.register_blueprint(edit_views.form_pages)
+    app.register_blueprint(imports.import_pages)
     _error_pages(app)
     _page_helpers(app)
     return app
