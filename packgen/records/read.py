@@ -24,6 +24,7 @@ from typing import Annotated, Any, Literal, Union
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from packgen.errors import DataError, InputError, Problem
+from packgen.files import NotReadable, read_regular
 from packgen.records.models import PupilFile, Provider, RelativePath, SchoolData, SchoolFile, UnplacedPupilFile
 from packgen.records.yaml_tree import Tree, key_text, parse
 
@@ -261,13 +262,10 @@ def _read(root: Path, relative: str) -> tuple[str | None, Problem | None]:
     if path is None:
         return None, Problem(relative, "", problem)
     try:
-        with open(path, "rb") as handle:
-            data = handle.read(MAX_BYTES + 1)
-    except OSError as exc:
-        return None, Problem(relative, "", f"cannot be read ({exc.strerror})")
-    if len(data) > MAX_BYTES:
-        return None, Problem(relative, "", f"is over {MAX_BYTES // 1_000_000} MB, far bigger than a record: "
-                             "is it the right file?")
+        data = read_regular(path, MAX_BYTES, lambda size: f"is over {MAX_BYTES // 1_000_000} MB, far bigger than a "
+                                                          "record: is it the right file?")
+    except NotReadable as exc:
+        return None, Problem(relative, "", exc.reason)
     try:
         return data.decode("utf-8-sig"), None
     except UnicodeDecodeError as exc:

@@ -17,7 +17,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import MINI
+from tests.conftest import MINI, run_measured
 from packgen.errors import DataError, InputError, Problem
 from packgen.records.read import load_school
 from packgen.records.models import SchoolData
@@ -523,3 +523,14 @@ def test_a_upn_with_the_wrong_check_letter_says_which_letter_the_digits_give():
 @pytest.mark.parametrize("upn", ["B80120000500", "B8012000050011", "B80120000500I", "I801200005001", ""])
 def test_a_upn_of_the_wrong_shape_is_not_a_upn(upn):
     assert upn_problem(upn).startswith(f"'{upn}' is not a UPN (13 characters")
+
+
+def test_a_pipe_among_the_records_is_refused_without_waiting_for_it(tmp_path):
+    school = tmp_path / MINI.name
+    shutil.copytree(MINI, school)
+    os.mkfifo(school / "pupils" / "p09.yaml")  # nobody writes to it: reading it would wait for ever
+
+    done, _ = run_measured("check", school, timeout=60)
+
+    assert done.returncode == 1, done.stderr
+    assert "pupils/p09.yaml: is not an ordinary file" in done.stdout
