@@ -188,8 +188,8 @@ def agreement(data: SchoolData, pupil_id: str, today: date) -> DocumentSpec:
 
 def letter(data: SchoolData, provider_id: str, today: date) -> DocumentSpec:
     provider = data.providers[provider_id]
-    requested = provider.assurance.requested_on
-    reply_by = requested + timedelta(days=data.school.letters.reply_within_days) if requested else None
+    # The letter is the request: the reply is due counting from the day it is made and sent.
+    reply_by = today + timedelta(days=data.school.letters.reply_within_days)
     pupil_count = sum(1 for p in data.pupils.values() if p.placement.provider == provider_id)
     context = common_context(data, today) | {
         "provider": provider,
