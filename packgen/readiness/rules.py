@@ -96,12 +96,15 @@ class Rule:
     subject: Subject
     severities: tuple[Severity, ...]  # every severity its findings can have, worst first
     check: Callable[[SchoolData, str, date], Finding | None]
+    ongoing: bool = False  # about a placement still running: not asked of one that has ended
 
 
 def assess(data: SchoolData, today: date) -> list[Finding]:
     """Every rule over every pupil, provider and the school; worst first."""
     subjects = {"pupil": list(data.pupils), "provider": list(data.providers), "school": [data.slug]}
-    findings = [f for rule in RULES for sid in subjects[rule.subject] if (f := rule.check(data, sid, today))]
+    ended = {pid for pid, record in data.pupils.items() if record.placement.ended_by(today)}
+    findings = [f for rule in RULES for sid in subjects[rule.subject]
+                if not (rule.ongoing and sid in ended) and (f := rule.check(data, sid, today))]
     return sorted(findings, key=_worst_first)
 
 
@@ -520,11 +523,11 @@ RULES: tuple[Rule, ...] = (
     Rule("R2", "Staff-check assurance", "KCSIE (AP section); Appendix 4", "provider", ("critical",),
          r2_staff_checks),
     Rule("R3", "Written plan", "DfE Arranging alternative provision (2025)", "pupil", ("high",), r3_written_plan),
-    Rule("R4", "Reviews on time", "DfE AP guidance", "pupil", ("high",), r4_reviews),
-    Rule("R5", "Visits", "Leicestershire key steps for schools (local practice)", "pupil", ("high",), r5_visits),
+    Rule("R4", "Reviews on time", "DfE AP guidance", "pupil", ("high",), r4_reviews, ongoing=True),
+    Rule("R5", "Visits", "Leicestershire key steps for schools (local practice)", "pupil", ("high",), r5_visits, ongoing=True),
     Rule("R6", "Off-site direction", "School Discipline (Pupil Exclusions and Reviews) Regs; suspension and "
          "permanent exclusion guidance 2023", "pupil", ("high",), r6_off_site_direction),
-    Rule("R7", "Part-time plan", "DfE AP guidance; attendance guidance", "pupil", ("high",), r7_part_time_plan),
+    Rule("R7", "Part-time plan", "DfE AP guidance; attendance guidance", "pupil", ("high",), r7_part_time_plan, ongoing=True),
     Rule("R8", "Attendance code", "Working together to improve school attendance", "pupil", ("high",),
          r8_attendance_code),
     Rule("R9", "Absence and emergency contacts", "JTMAT procedure; Leicestershire checklist", "pupil", ("high",),
@@ -534,7 +537,7 @@ RULES: tuple[Rule, ...] = (
     Rule("R12", "Commissioning agreement", "Leicestershire checklist", "pupil", ("high",), r12_agreement),
     Rule("R13", "Parental consent", "JTMAT off-site form", "pupil", ("high",), r13_consent),
     Rule("R14", "LA approval and audit", "Leicestershire key steps", "provider", ("high",), r14_la_approval),
-    Rule("R15", "Decision at the target end date", "DfE AP guidance", "pupil", ("high",), r15_end_decision),
+    Rule("R15", "Decision at the target end date", "DfE AP guidance", "pupil", ("high",), r15_end_decision, ongoing=True),
     Rule("R16", "UPN", "DfE Common Basic Data Set", "pupil", ("advisory",), r16_upn),
     Rule("R17", "Governance approval", "Leicestershire key steps", "school", ("high",), r17_governance),
 )
@@ -577,7 +580,8 @@ def _school(rule_id: str, data: SchoolData, status: Status, message: str) -> Fin
 
 
 def _pupils_at(data: SchoolData, provider_id: str) -> list[str]:
-    return [pid for pid, record in data.pupils.items() if record.placement.provider == provider_id]
+    return [pid for pid, record in data.pupils.items()
+            if record.placement.provider == provider_id and record.placement.ended is None]
 
 
 def _days(record: PupilFile) -> set[str]:

@@ -391,6 +391,19 @@ class Agreement(Record):
     evidence: RelativePath | None = None
 
 
+EndOutcome = Literal["returned_to_school", "moved_provider", "moved_school", "permanently_excluded",
+                     "left_education", "other"]
+
+
+class PlacementEnd(Record):
+    """How and when a placement ended. The placement stays in the record: its history is evidence."""
+
+    ended_on: IsoDate
+    reason: Text
+    outcome: EndOutcome
+    reintegration: str | None = None  # how the return to school (or the move) was supported
+
+
 class Placement(Record):
     provider: Text
     arranged_by: ArrangedBy
@@ -418,10 +431,20 @@ class Placement(Record):
     consent: Consent = Consent()
     agreement: Agreement = Agreement()
     la_notified_on: IsoDate | None = None
+    ended: PlacementEnd | None = None
 
     @property
     def part_time(self) -> bool:
         return self.hours_per_week < 18
+
+    def ended_by(self, day: date) -> bool:
+        return self.ended is not None and self.ended.ended_on <= day
+
+
+def _has_ended(placement: Placement) -> Placement:
+    if placement.ended is None:
+        raise ValueError("a past placement needs 'ended': when and why it ended")
+    return placement
 
 
 Rating = Literal["achieved", "on_track", "some_progress", "not_yet", "not_assessed"]
@@ -476,7 +499,8 @@ class AttendancePeriod(Record):
 
 class PupilFile(Record):
     pupil: PupilDetails
-    placement: Placement
+    placement: Placement  # the current placement, or the last one with its 'ended' block
+    past_placements: list[Annotated[Placement, AfterValidator(_has_ended)]] = []  # oldest first
     reviews: list[Review] = []
     visits: list[Visit] = []
     attendance: list[AttendancePeriod] = []

@@ -414,6 +414,9 @@ def _placement_checks(record: _Record, placement: Any) -> Iterator[Problem]:
                          (at + ("target_end_date",), placement.target_end_date))
     yield from _in_order(record, (at + ("agreed_at_meeting",), placement.agreed_at_meeting),
                          (at + ("start_date",), placement.start_date), blame_later=False)
+    if ended := placement.ended:
+        yield from _in_order(record, (at + ("start_date",), placement.start_date),
+                             (at + ("ended", "ended_on"), ended.ended_on))
     if direction := placement.off_site_direction:
         yield from _in_order(record, (at + ("off_site_direction", "directed_on"), direction.directed_on),
                              (at + ("off_site_direction", "ends_on"), direction.ends_on))
@@ -470,11 +473,15 @@ def _record_files(root: Path, folder: str, problems: list[Problem]) -> list[tupl
 
 def _provider_references(pupils: list[_Record], provider_ids: list[str]) -> Iterator[Problem]:
     for record in pupils:
-        placement = record.view and record.view.placement
-        if placement and placement.provider is not None and placement.provider not in provider_ids:
-            hint = _suggest(placement.provider, provider_ids, "the providers are") if provider_ids else "there are none"
-            yield record.problem(("placement", "provider"), f"{_quote(placement.provider)} has no file "
-                                 f"providers/{placement.provider}.yaml ({hint})")
+        view = record.view
+        placements = [(("placement",), view and view.placement)] + [
+            (("past_placements", i), past) for i, past in _each(view and view.past_placements)]
+        for at, placement in placements:
+            if placement and placement.provider is not None and placement.provider not in provider_ids:
+                hint = _suggest(placement.provider, provider_ids, "the providers are") if provider_ids \
+                    else "there are none"
+                yield record.problem(at + ("provider",), f"{_quote(placement.provider)} has no file "
+                                     f"providers/{placement.provider}.yaml ({hint})")
 
 
 def _shared_upns(pupils: list[_Record]) -> Iterator[Problem]:

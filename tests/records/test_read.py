@@ -7,6 +7,7 @@ say: the file, the key as they wrote it, the line, and what would be right.
 
 from __future__ import annotations
 
+import copy
 import os
 import shutil
 from datetime import date
@@ -523,3 +524,36 @@ def test_a_upn_with_the_wrong_check_letter_says_which_letter_the_digits_give():
 @pytest.mark.parametrize("upn", ["B80120000500", "B8012000050011", "B80120000500I", "I801200005001", ""])
 def test_a_upn_of_the_wrong_shape_is_not_a_upn(upn):
     assert upn_problem(upn).startswith(f"'{upn}' is not a UPN (13 characters")
+
+
+# ---------------------------------------------------------------- ended placements
+
+
+def test_an_ended_placement_stays_in_the_record_as_history(school):
+    path = school / P02
+    record = yaml.safe_load(path.read_text(encoding="utf-8"))
+    first = dict(copy.deepcopy(record["placement"]), ended={"ended_on": "2026-10-16", "reason": "Moved nearer home",
+                                             "outcome": "moved_provider"})
+    record["past_placements"] = [first]
+    record["placement"] = dict(record["placement"], provider="hart-vale", start_date="2026-10-19")
+    path.write_text(yaml.safe_dump(record, allow_unicode=True), encoding="utf-8")
+
+    pupil = load_school(school).pupils["p02"]
+    (past,) = pupil.past_placements
+    assert (past.provider, past.ended.ended_on, past.ended.outcome) == ("oak-tutors", date(2026, 10, 16),
+                                                                       "moved_provider")
+    assert past.ended_by(date(2026, 10, 16)) and not pupil.placement.ended_by(date(2027, 1, 1))
+
+
+def test_a_past_placement_must_say_when_it_ended_and_name_a_provider_on_file(school):
+    path = school / P02
+    record = yaml.safe_load(path.read_text(encoding="utf-8"))
+    record["past_placements"] = [dict(copy.deepcopy(record["placement"]), provider="oak-tutor")]
+    record["placement"] = dict(record["placement"], ended={"ended_on": "2026-09-01", "reason": "Back at school",
+                                                           "outcome": "returned_to_school"})
+    path.write_text(yaml.safe_dump(record, allow_unicode=True), encoding="utf-8")
+
+    messages = {(p.key, p.message) for p in problems_of(school)}
+    assert any(key == "past_placements[1]" and "needs 'ended'" in message for key, message in messages)
+    assert any(key == "placement.ended.ended_on" and "is before placement.start_date" in message
+               for key, message in messages)
