@@ -324,6 +324,7 @@ class PupilDetails(Record):
     outside_agencies: list[Text] = []
     previous_ap: PreviousAp = PreviousAp()
     parent_carers: list[ParentCarer] = []
+    emergency_contacts: list[ParentCarer] = []  # who to call when no parent or carer answers
     key_adults: KeyAdults = KeyAdults()
 
     @property
