@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from flask import Flask, current_app, render_template, request, url_for
+from flask import Flask, current_app, g, render_template, request, url_for
 from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader
 
 from packgen import __version__
@@ -81,11 +81,12 @@ def create_app(settings: Settings, *, secret_key: bytes | None = None) -> Flask:
     app.extensions["packgen_words"] = load_wording(settings.templates / LABELS_FILE)
 
     # the views use current_app, so they come after the app exists
-    from packgen.web import edit_views, settings_views, views
+    from packgen.web import edit_views, repair_views, settings_views, views
 
     app.register_blueprint(views.pages)
     app.register_blueprint(edit_views.form_pages)
     app.register_blueprint(settings_views.settings_pages)
+    app.register_blueprint(repair_views.repair_pages)
     _error_pages(app)
     _page_helpers(app)
     return app
@@ -107,7 +108,8 @@ def _page_helpers(app: Flask) -> None:
         from packgen.web.settings_views import logo_version
 
         return {"school_name": _school_name(), "marking": MARKING, "version": __version__, "today": today(),
-                "has_logo": logo_version(), "navigation": _navigation}
+                "has_logo": logo_version(), "navigation": _navigation,
+                "broken_files": len({p.file for p in g.get("problems") or []})}
 
     @app.template_filter("day")
     def day(value: date | None) -> str:
@@ -152,7 +154,9 @@ def _school_name() -> str:
 def _error_pages(app: Flask) -> None:
     @app.errorhandler(DataError)
     def records_have_problems(error: DataError):
-        return render_template("problems.html", problems=error.problems), 200
+        from packgen.web.repair_views import overview
+
+        return overview(), 200
 
     @app.errorhandler(InputError)
     def wrong_request(error: InputError):

@@ -23,7 +23,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from packgen.errors import Problem
 from packgen.records import evidence
 from packgen.web import records
-from packgen.web.forms import FormSpec, build, key_of, place, values_of
+from packgen.web.forms import FormSpec, build, key_of, matching, place, values_of
 
 RECORD_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")  # as the loader names records: a slug, at most 64 long
 _saving = threading.Lock()
@@ -97,9 +97,10 @@ def save(space: Workspace, relative: str, model: type[BaseModel], spec: FormSpec
             prefix = (append_to, records.append(tree, append_to, CommentedMap(), model))
         owner, node = _owner(model, tree, prefix)
         for key_path, value in built.values.items():
-            records.set_value(node, key_path, value, owner)
+            if not _unchanged_null(node, key_path, value):
+                records.set_value(node, key_path, value, owner)
         for key_path, rows in built.lists.items():
-            records.set_value(node, key_path, _entries(owner, key_path, rows, key_path in built.flow) or None, owner)
+            _update_list(node, key_path, rows, owner, key_path in built.flow)
         stored, problems = _store_uploads(space, uploads, node, owner, relative, prefix)
         inputs = {prefix + p: name for p, name in built.inputs.items()} | {prefix + u.path: u.field for u in uploads}
         if problems:
@@ -121,23 +122,48 @@ def _owner(model: type[BaseModel], tree: CommentedMap, prefix: tuple) -> tuple[t
             node = node[key]
             continue
         child = node.get(key)
-        inner = records.field_model(owner, key)
-        if not isinstance(child, CommentedMap):
+        owner_of_child = records.field_model(owner, key)
+        if not isinstance(child, (CommentedMap, CommentedSeq)):
             child = CommentedMap()
             records.set_value(node, (key,), child, owner)
-        node, owner = child, inner
+        node, owner = child, owner_of_child
     return owner, node
 
 
-def _entries(owner: type[BaseModel], key_path: tuple, rows: list[dict], flow: bool) -> list[CommentedMap]:
+def _unchanged_null(node: CommentedMap, path: tuple, value: object) -> bool:
+    """An empty answer where the file says ``null`` on purpose: the line stays."""
+    for key in path:
+        if not isinstance(node, CommentedMap) or key not in node:
+            return False
+        node = node[key]
+    return value is None and node is None
+
+
+def _update_list(node: CommentedMap, key_path: tuple, rows: list, owner: type[BaseModel], flow: bool) -> None:
+    """Each row into the entry it came from, changing only the keys the row changed (so an entry's
+    other keys, comments and folding stay); new rows become new entries, emptied rows go."""
+    existing = node
+    for key in key_path:
+        existing = existing.get(key) if isinstance(existing, CommentedMap) else None
+    entries = list(existing) if isinstance(existing, CommentedSeq) else []
     row_model = records.field_model(owner, key_path[-1])
-    entries = []
-    for row in rows:
-        entry = CommentedMap()
-        for row_path, value in row.items():
-            records.set_value(entry, row_path, value, row_model)
-        entries.append(records.flow(entry) if flow else entry)
-    return entries
+    kept = []
+    for row, fixed, values in rows:
+        entry = matching(entries, row, fixed)
+        if not isinstance(entry, CommentedMap):
+            entry = CommentedMap(fixed)
+            if flow:
+                entry.fa.set_flow_style()
+        for row_path, value in values.items():
+            if not _unchanged_null(entry, row_path, value):
+                records.set_value(entry, row_path, value, row_model)
+        kept.append(entry)
+    if len(kept) == len(entries) and all(a is b for a, b in zip(kept, entries)):
+        return  # the same entries in the same order: nothing to rewrite
+    if isinstance(existing, CommentedSeq) and kept:
+        existing[:] = kept
+    else:
+        records.set_value(node, key_path, CommentedSeq(kept) if kept else None, owner)
 
 
 def _store_uploads(space: Workspace, uploads: tuple[Upload, ...], node: CommentedMap, owner: type[BaseModel],
@@ -175,7 +201,8 @@ def _write_private(path: Path, data: bytes) -> None:
 
 
 def _check_and_save(space: Workspace, relative: str, text: str, inputs: Mapping[tuple, str]) -> Outcome:
-    problems = records.problems_with(space.school, relative, text, space.scratch)
+    # Only this record's own problems: another file someone broke by hand is repaired on its own page.
+    problems = [p for p in records.problems_with(space.school, relative, text, space.scratch) if p.file == relative]
     if problems:
         beside, general = place(problems, relative, inputs)
         return Outcome(False, beside, general)

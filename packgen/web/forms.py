@@ -108,7 +108,8 @@ class Built:
     """A form's values as record data, and which form field each written key path came from."""
 
     values: dict[tuple, Any] = field(default_factory=dict)  # key path → value (None: remove the key)
-    lists: dict[tuple, list[dict[tuple, Any]]] = field(default_factory=dict)  # list path → rows
+    # list path → the filled rows: (row number on the form, the row's fixed keys, key path → value)
+    lists: dict[tuple, list[tuple[int, Mapping[str, Any], dict[tuple, Any]]]] = field(default_factory=dict)
     inputs: dict[tuple, str] = field(default_factory=dict)  # key path → field name
     flow: set[tuple] = field(default_factory=set)  # list paths written one entry a line
 
@@ -197,7 +198,7 @@ def build(spec: FormSpec, raw: Mapping[str, str]) -> Built:
                         continue  # an empty row is not an entry
                     for f in item.fields:
                         built.inputs[item.path + (len(rows),) + f.path] = item.html_name(row, f)
-                    rows.append({(k,): v for k, v in fixed.items()} | values)
+                    rows.append((row, fixed, values))
                 built.lists[item.path] = rows
                 if item.flow:
                     built.flow.add(item.path)
@@ -220,7 +221,7 @@ def values_of(record: Mapping[str, Any], spec: FormSpec) -> dict[str, str]:
                 entries = _at(record, item.path)
                 entries = entries if isinstance(entries, list) else []
                 for row, (_, fixed) in enumerate(item.rows):
-                    entry = _matching(entries, row, fixed)
+                    entry = matching(entries, row, fixed)
                     for f in item.fields:
                         values |= _as_text(f, item.html_name(row, f), _at(entry, f.path))
             else:
@@ -234,7 +235,7 @@ def _at(node: Any, path: Iterable[str]) -> Any:
     return node
 
 
-def _matching(entries: list, row: int, fixed: Mapping[str, Any]) -> Any:
+def matching(entries: list, row: int, fixed: Mapping[str, Any]) -> Any:
     """The entry a row shows: the one with the row's fixed keys (target 2), or else the row-th."""
     if fixed:
         return next((e for e in entries if isinstance(e, Mapping) and all(e.get(k) == v for k, v in fixed.items())),

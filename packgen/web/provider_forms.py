@@ -56,7 +56,7 @@ def provider_form(words: Words, counts: Mapping[str, int]) -> FormSpec:
         Section("Safeguarding letter (Appendix 4)", (
             Field("requested_on", "Requested on", ("assurance", "requested_on"), "date"),
             Field("received_on", "Returned on", ("assurance", "received_on"), "date"),
-            *(Field(f"check_{key}", _words_for(key, words), ("assurance", "checks", key), "choice", CHECKED)
+            *(Field(f"check_{key}", _words_for(key, words), ("assurance", "checks", key), "yesno", CHECKED)
               for key in StaffChecks.model_fields),
             *(Field(f"practice_{key}", _words_for(key, words), ("assurance", "practice", key), "yesno")
               for key in SafeguardingPractice.model_fields),
