@@ -557,7 +557,6 @@ def load_healthy(folder: Path) -> tuple[SchoolData | None, list[Problem]]:
     for pid, record in list(placed.items()):
         if record.placement.provider not in healthy:
             del placed[pid]
-            problems.append(Problem(f"pupils/{pid}.yaml", "placement.provider",
-                                    "is shown again once the provider's record is put right"))
+            problems.append(Problem(f"pupils/{pid}.yaml", "", "is left out until its provider's record is put right"))
     return SchoolData(slug=root.name, folder=str(root), school=school.model,
                       providers=dict(sorted(healthy.items())), pupils=dict(sorted(placed.items()))), problems

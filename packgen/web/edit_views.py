@@ -38,7 +38,8 @@ def record_names() -> dict[str, str]:
         {f"providers/{pid}.yaml": p.name for pid, p in data.providers.items()}
 
 
-def show(spec: forms.FormSpec, values: Mapping[str, str], outcome: edits.Outcome | None = None, **context):
+def show(spec: forms.FormSpec, values: Mapping[str, str], outcome: edits.Outcome | None = None, here: str = "",
+         **context):
     """The form, with each problem in words beside its field and all of them in the summary at the top."""
     errors: dict[str, list[str]] = {}
     if outcome and outcome.stale:
@@ -50,14 +51,14 @@ def show(spec: forms.FormSpec, values: Mapping[str, str], outcome: edits.Outcome
             for problem in outcome.beside.get(name, []):
                 errors.setdefault(name, []).append(wording.beside(problem, fields[name], names, {}))
         if outcome.general:
-            errors[""] = [wording.general(p, names) for p in outcome.general]
+            errors[""] = [wording.general(p, names, here=here) for p in outcome.general]
     status = 422 if outcome and not outcome.saved else 200
     return render_template("form.html", spec=spec, values=values, labels=spec.labels(), focus=spec.focus(),
                            errors=errors, multipart=any(f.kind == "file" for _, f in spec.fields()),
                            **context), status
 
 
-def uploads(spec: forms.FormSpec, stem: str) -> tuple[tuple[edits.Upload, ...], list[Problem]]:
+def uploads(spec: forms.FormSpec, stem: str, relative: str) -> tuple[tuple[edits.Upload, ...], list[Problem]]:
     found, problems = [], []
     for name, item in spec.fields():
         sent = request.files.get(name)
@@ -65,7 +66,7 @@ def uploads(spec: forms.FormSpec, stem: str) -> tuple[tuple[edits.Upload, ...], 
             continue
         data = sent.read(MAX_SCAN_BYTES + 1)
         if len(data) > MAX_SCAN_BYTES:
-            problems.append(Problem("", "", f"{item.label}: the file is over 20 MB; save a smaller copy"))
+            problems.append(Problem(relative, "", f"{item.label}: the file is over 20 MB; save a smaller copy"))
             continue
         found.append(edits.Upload(name, item.path, data, stem))
     return tuple(found), problems
@@ -82,13 +83,14 @@ def edit(spec: forms.FormSpec, relative: str, model: type, back: str, *, prefix:
         return show(spec, values, version=version, back=back, name=name)
     values = forms.raw_values(spec, request.form)
     version = None if new else request.form.get("version", "")
-    sent, too_big = uploads(spec, stem)
+    sent, too_big = uploads(spec, stem, relative)
     if too_big:
-        return show(spec, values, edits.Outcome(False, general=too_big), version=version, back=back, name=name)
+        return show(spec, values, edits.Outcome(False, general=too_big), relative, version=version, back=back,
+                    name=name)
     outcome = edits.save(space(), relative, model, spec, values, version=version, prefix=prefix,
                          append_to=append_to, uploads=sent)
     if not outcome.saved:
-        return show(spec, values, outcome, version=version, back=back, name=name)
+        return show(spec, values, outcome, relative, version=version, back=back, name=name)
     flash(done, "success")
     return redirect(after() if after else back)
 

@@ -282,6 +282,10 @@ def place(problems: Iterable[Problem], file: str, inputs: Mapping[tuple, str],
         if problem.file == file:
             candidates = [k for k in by_key if problem.key == k or problem.key.startswith((k + ".", k + "["))]
             match = max(candidates, key=len, default=None)
+        if match is None and problem.file == file:
+            # A whole group left out ("contacts: is required"): said at the group's first field.
+            inside = [k for k in by_key if k.startswith((problem.key + ".", problem.key + "["))] if problem.key else []
+            match = inside[0] if inside else None
         if match is None:
             general.append(problem)
         else:

@@ -37,7 +37,7 @@ def provider_form(words: Words, counts: Mapping[str, int]) -> FormSpec:
             Field("address", "Address", ("address",), "long", required=True),
         )),
         Section("Registration", (
-            Field("registration_status", "Registered with the Department for Education",
+            Field("registration_status", "Registration with the Department for Education",
                   ("registration", "status"), "choice", choices_of(Registration, "status", words), required=True),
             Field("registration_urn", "URN", ("registration", "urn"), width="govuk-input--width-10",
                   hint="The 6 or 7 digit number of a registered school or provider."),

@@ -53,7 +53,7 @@ def _name_in(path) -> str | None:
     except OSError:
         return None
     found = {key: m.group(1).strip().strip("'\"") for key in ("legal_forename", "legal_surname", "name")
-             if (m := re.search(rf"^\s*{key}:[ \t]*([^#\n{{}}\[\]]+)", text, re.M))}
+             if (m := re.search(rf"^\s*{key}:[ \t]*[\[{{'\"]*([^#\n{{}}\[\]]+)", text, re.M))}
     if "legal_forename" in found and "legal_surname" in found:
         return f"{found['legal_forename']} {found['legal_surname']}"
     return found.get("name")

@@ -17,7 +17,7 @@ from packgen.web.forms import Field
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
           "November", "December")
 ISO_DATE = re.compile(r"'?(\d{4})-(\d{2})-(\d{2})'?")
-KEY = re.compile(r"\b[a-z_]+(?:\[\d+\])?(?:\.[a-z_]+(?:\[\d+\])?)+\b")
+KEY = re.compile(r"(?<![@.\w-])\b[a-z_]+(?:\[\d+\])?(?:\.[a-z_]+(?:\[\d+\])?)+\b")
 RECORD_FILE = re.compile(r"\b(pupils|providers)/([a-z0-9-]+)\.yaml\b|\bschool\.yaml\b")
 
 
@@ -81,8 +81,11 @@ def beside(problem: Problem, item: Field, names: Mapping[str, str], labels: Mapp
     return sentence(message, names, labels)
 
 
-def general(problem: Problem, names: Mapping[str, str], labels: Mapping[str, str] | None = None) -> str:
-    """A problem not beside a field: which record, which part, what is wrong."""
-    where = describe_file(problem.file, names)
-    part = f", {key_words(problem.key, labels)}" if problem.key else ""
-    return f"In {where}{part}: {sentence(problem.message, names, labels)}"
+def general(problem: Problem, names: Mapping[str, str], labels: Mapping[str, str] | None = None,
+            here: str = "") -> str:
+    """A problem not beside a field: which record (unless it is the one on the form), which part, what."""
+    said = sentence(problem.message, names, labels)
+    part = key_words(problem.key, labels) if problem.key else ""
+    if problem.file == here:
+        return f"{part[:1].upper()}{part[1:]}: {said}" if part else said[:1].upper() + said[1:]
+    return f"In {describe_file(problem.file, names)}{', ' + part if part else ''}: {said}"
