@@ -23,7 +23,7 @@ from packgen.build import pipeline
 from packgen.readiness import rules as readiness
 from packgen.records import whereabouts as where
 from packgen.errors import DataError, PackgenError
-from packgen.records.read import load_school
+from packgen.records.read import load_healthy, load_school
 
 BUG_EXIT = 70
 PACK_PASSWORD_ENV = "PACKGEN_PACK_PASSWORD"
@@ -418,7 +418,7 @@ def serve(school: Path, out_root: Path, templates: Path, host: str, port: int, n
 
     from packgen import web
 
-    load_school(school)  # a folder that is not a school is said here, not on a page
+    load_healthy(school)  # a folder that is not a school is said here; broken records are repaired on the page
     password_hash = None
     if not web.is_loopback(host):
         password = os.environ.get("PACKGEN_WEB_PASSWORD") or click.prompt(

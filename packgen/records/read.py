@@ -385,6 +385,8 @@ def _pupil_checks(record: _Record) -> Iterator[Problem]:
     if pupil and placement:
         yield from _in_order(record, (("pupil", "dob"), pupil.dob), (("placement", "start_date"), placement.start_date),
                              strictly=True, blame_later=False)
+    if pupil and placement and None not in (pupil.dob, pupil.year_group, placement.start_date):
+        yield from _year_group_check(record, pupil.dob, pupil.year_group, placement.start_date)
     if placement:
         yield from _placement_checks(record, placement)
     for i, review in _each(record.view.reviews):
@@ -406,6 +408,33 @@ def _pupil_checks(record: _Record) -> Iterator[Problem]:
                     if progress.target is not None and progress.target > count:
                         yield record.problem((section, i, "progress", j, "target"),
                                              f"{_quote(progress.target)} is not a target number ({have})")
+
+
+def _year_group_check(record: _Record, dob: date, year_group: int, start: date) -> Iterator[Problem]:
+    """A year group more than one away from the date of birth is almost surely a typing mistake. English
+    year groups run September to August: Year N is the year a child turns N + 5 by 31 August."""
+    school_year = start.year if start.month >= 9 else start.year - 1
+    born_year = dob.year if dob.month >= 9 else dob.year - 1
+    expected = school_year - born_year - 5
+    if abs(year_group - expected) > 1:
+        yield record.problem(("pupil", "year_group"), f"'{year_group}' does not fit the date of birth "
+                             f"({dob.isoformat()}): a pupil born then is in Year {expected} when the placement starts")
+
+
+def _session_times(pupils: list[_Record], school: _Record) -> Iterator[Problem]:
+    """A session far outside the school day (an hour either side) is almost surely a mistyped time."""
+    day = school.view and school.view.pack and school.view.pack.school_day
+    if not day or not day.starts or not day.ends:
+        return
+    minutes = lambda t: int(t[:2]) * 60 + int(t[3:])  # noqa: E731
+    earliest, latest = minutes(day.starts) - 60, minutes(day.ends) + 60
+    for record in pupils:
+        placement = record.view and record.view.placement
+        for i, session in _each(placement and placement.sessions):
+            for key, value in (("from", session.start), ("to", session.end)):
+                if value and not earliest <= minutes(value) <= latest:
+                    yield record.problem(("placement", "sessions", i, key), f"'{value}' is outside the school day "
+                                         f"({day.starts} to {day.ends}, give or take an hour): check the time")
 
 
 def _placement_checks(record: _Record, placement: Any) -> Iterator[Problem]:
@@ -497,8 +526,7 @@ def _shared_upns(pupils: list[_Record]) -> Iterator[Problem]:
                                  "each pupil has their own")
 
 
-def load_school(folder: Path) -> SchoolData:
-    """Read and check a school folder; raise DataError listing every problem in every file at once."""
+def _load_all(folder: Path) -> tuple[Path, _Record, list, list, list[Problem]]:
     root = Path(folder).resolve()
     if not root.is_dir():
         raise InputError(f"{folder} is not a folder: give a school's data folder, such as data/brookfield-academy")
@@ -509,8 +537,33 @@ def load_school(folder: Path) -> SchoolData:
     pupils = [(i, _load(root, f, PupilFile, problems)) for i, f in _record_files(root, "pupils", problems)]
     problems += _provider_references([r for _, r in pupils], sorted({i for i, _ in providers}))
     problems += _shared_upns([r for _, r in pupils])
+    problems += _session_times([r for _, r in pupils], school)
+    return root, school, providers, pupils, problems
+
+
+def load_school(folder: Path) -> SchoolData:
+    """Read and check a school folder; raise DataError listing every problem in every file at once."""
+    root, school, providers, pupils, problems = _load_all(folder)
     if problems:
         raise DataError(problems)
     return SchoolData(slug=root.name, folder=str(root), school=school.model,
                       providers={i: r.model for i, r in sorted(providers, key=lambda p: p[0])},
                       pupils={i: r.model for i, r in sorted(pupils, key=lambda p: p[0])})
+
+
+def load_healthy(folder: Path) -> tuple[SchoolData | None, list[Problem]]:
+    """Every record without a problem, and the problems of the rest: one broken file must not hide the
+    others from the people who keep them. None when school.yaml itself has a problem. A pupil placed
+    with a provider whose record has a problem is left out too (its page would name no provider)."""
+    root, school, providers, pupils, problems = _load_all(folder)
+    broken = {p.file for p in problems}
+    if school.model is None or "school.yaml" in broken:
+        return None, problems
+    healthy = {i: r.model for i, r in providers if r.model is not None and r.file not in broken}
+    placed = {i: r.model for i, r in pupils if r.model is not None and r.file not in broken}
+    for pid, record in list(placed.items()):
+        if record.placement.provider not in healthy:
+            del placed[pid]
+            problems.append(Problem(f"pupils/{pid}.yaml", "", "is left out until its provider's record is put right"))
+    return SchoolData(slug=root.name, folder=str(root), school=school.model,
+                      providers=dict(sorted(healthy.items())), pupils=dict(sorted(placed.items()))), problems

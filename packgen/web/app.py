@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from flask import Flask, current_app, render_template
+from flask import Flask, current_app, g, render_template, request, url_for
+from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader
 
 from packgen import __version__
 from packgen.errors import DataError, InputError, PackgenError, ToolError
@@ -19,6 +20,16 @@ from packgen.web import security
 from packgen.web.jobs import PackJob
 
 MARKING = "OFFICIAL-SENSITIVE"
+
+# The main navigation: (endpoint, words). An endpoint not (yet) registered is left out of the bar.
+NAVIGATION = (
+    ("pages.pupils", "Pupils"),
+    ("pages.providers", "Providers"),
+    ("pages.letters", "Letters"),
+    ("pages.pack", "Pack"),
+    ("pages.where_now", "Where now"),
+    ("settings.school", "School settings"),
+)
 
 
 @dataclass(frozen=True)
@@ -59,14 +70,23 @@ def create_app(settings: Settings, *, secret_key: bytes | None = None) -> Flask:
         PACKGEN=settings,
         MAX_CONTENT_LENGTH=1_000_000,  # forms are a few kilobytes
     )
+    # GOV.UK Frontend's components as Jinja macros: {% from "govuk_frontend_jinja/components/..." %}.
+    app.jinja_loader = ChoiceLoader([
+        PackageLoader("packgen.web"),
+        PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja")}),
+    ])
+    app.jinja_env.trim_blocks = app.jinja_env.lstrip_blocks = True
     security.install(app, settings)
     app.extensions["packgen_pack"] = PackJob()
     app.extensions["packgen_words"] = load_wording(settings.templates / LABELS_FILE)
 
-    from packgen.web import edit_views, views  # the views use current_app, so they come after the app exists
+    # the views use current_app, so they come after the app exists
+    from packgen.web import edit_views, repair_views, settings_views, views
 
     app.register_blueprint(views.pages)
     app.register_blueprint(edit_views.form_pages)
+    app.register_blueprint(settings_views.settings_pages)
+    app.register_blueprint(repair_views.repair_pages)
     _error_pages(app)
     _page_helpers(app)
     return app
@@ -85,11 +105,20 @@ def _page_helpers(app: Flask) -> None:
 
     @app.context_processor
     def every_page() -> dict:
-        return {"school_name": _school_name(), "marking": MARKING, "version": __version__}
+        from packgen.web.settings_views import logo_version
+
+        return {"school_name": _school_name(), "marking": MARKING, "version": __version__, "today": today(),
+                "has_logo": logo_version(), "navigation": _navigation,
+                "broken_files": len({p.file for p in g.get("problems") or []})}
 
     @app.template_filter("day")
     def day(value: date | None) -> str:
-        """``7 Sep 2026``: the short month names of labels.yaml, as the register prints them."""
+        """``7 September 2026``: the month names of labels.yaml, as letters print them."""
+        return f"{value.day} {words.dates.months[value.month - 1]} {value.year}" if value else ""
+
+    @app.template_filter("short_day")
+    def short_day(value: date | None) -> str:
+        """``7 Sep 2026``, for narrow table columns."""
         return f"{value.day} {words.dates.short_months[value.month - 1]} {value.year}" if value else ""
 
     @app.template_filter("label")
@@ -99,6 +128,17 @@ def _page_helpers(app: Flask) -> None:
     @app.template_filter("number")
     def number(value: float | None) -> str:
         return "" if value is None else f"{value:g}"
+
+
+def _navigation() -> list[dict]:
+    """The bar's links for GOV.UK's service navigation; the section the page is in is marked."""
+    items = []
+    for endpoint, words in NAVIGATION:
+        if endpoint in current_app.view_functions:
+            href = url_for(endpoint)
+            items.append({"href": href, "text": words,
+                          "active": request.path == href or request.path.startswith(href.rstrip("/") + "/")})
+    return items
 
 
 def _school_name() -> str:
@@ -114,7 +154,9 @@ def _school_name() -> str:
 def _error_pages(app: Flask) -> None:
     @app.errorhandler(DataError)
     def records_have_problems(error: DataError):
-        return render_template("problems.html", problems=error.problems), 200
+        from packgen.web.repair_views import overview
+
+        return overview(), 200
 
     @app.errorhandler(InputError)
     def wrong_request(error: InputError):

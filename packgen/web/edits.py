@@ -1,38 +1,52 @@
-"""What each form does to the records: build the candidate file, check it with the loader, save it.
+"""What a form does to the records: build the candidate file, check it with the loader, save it.
 
 Nothing here knows about Flask: a form's typed values come in, and either the file is saved or the
-problems come back, each beside the form input it belongs to. Saving holds a lock, so two people
-using the page at once cannot interleave a read and a write.
+problems come back, each beside the form field it belongs to. Saving holds a lock, so two people
+using the page at once cannot interleave a read and a write; a version token (the file's fingerprint
+when the form was opened) stops a save over a change made meanwhile.
 """
 
 from __future__ import annotations
 
+import os
 import re
+import secrets
+import tempfile
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
-from typing import Any
 
 from pydantic import BaseModel
-from ruamel.yaml.comments import CommentedMap
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
-from packgen.records.models import PupilFile, Review, Visit
+from packgen.errors import Problem
+from packgen.records import evidence
 from packgen.web import records
-from packgen.web.forms import Built, FormSpec, build, place, sessions_text
+from packgen.web.forms import FormSpec, build, key_of, matching, place, values_of
 
-RECORD_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")  # as load.py names records: a slug, at most 64 long
+RECORD_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")  # as the loader names records: a slug, at most 64 long
 _saving = threading.Lock()
 
 
 @dataclass
 class Outcome:
-    """``saved`` or not; if not, messages by input name and messages for the top of the form."""
+    """``saved`` or not; if not, problems by field name and problems for the top of the form."""
 
     saved: bool
-    beside: dict[str, list[str]] = field(default_factory=dict)
-    general: list[str] = field(default_factory=list)
+    beside: dict[str, list[Problem]] = field(default_factory=dict)
+    general: list[Problem] = field(default_factory=list)
+    stale: bool = False  # the file changed since the form was opened
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A scan sent with a form: where its path goes in the record, and its bytes."""
+
+    field: str
+    path: tuple
+    data: bytes
+    stem: str  # the evidence file's name without extension: agreement-p07
 
 
 @dataclass(frozen=True)
@@ -42,118 +56,155 @@ class Workspace:
     school: Path
     scratch: Path
 
-    def pupil_file(self, pupil_id: str) -> Path:
-        return self.school / "pupils" / f"{pupil_id}.yaml"
+    def file(self, relative: str) -> Path:
+        return self.school / relative
 
 
-# ---------------------------------------------------------------- the four forms
+def new_id(taken: set[str], stem: str) -> str:
+    """A free record id from ``stem``: ``p19``, or ``bridge-learning-centre-2`` when the name is taken."""
+    if stem == "p":
+        return next(f"p{n:02d}" for n in range(1, 100_000) if f"p{n:02d}" not in taken)
+    base = re.sub(r"[^a-z0-9]+", "-", stem.lower()).strip("-")[:56] or "record"
+    return next(c for c in (base, *(f"{base}-{n}" for n in range(2, 1000))) if c not in taken)
 
 
-def add_pupil(space: Workspace, spec: FormSpec, raw: Mapping[str, str]) -> Outcome:
+def form_values(space: Workspace, relative: str, spec: FormSpec, prefix: tuple = ()) -> tuple[dict[str, str], str]:
+    """The record as the form shows it, and the file's fingerprint to catch a change meanwhile."""
+    text, tree = records.read(space.file(relative))
+    node = tree
+    for key in prefix:
+        node = node[key] if isinstance(node, (CommentedMap, CommentedSeq)) else None
+    return values_of(node if isinstance(node, Mapping) else {}, spec), records.fingerprint(text)
+
+
+def save(space: Workspace, relative: str, model: type[BaseModel], spec: FormSpec, raw: Mapping[str, str], *,
+         version: str | None, prefix: tuple = (), append_to: str | None = None,
+         uploads: tuple[Upload, ...] = ()) -> Outcome:
+    """Put the form's values into the record at ``prefix`` (a new file when ``version`` is None; a new
+    entry at the end of the list ``append_to``), check the whole school, and save only if it loads."""
     built = build(spec, raw)
-    pupil_id = raw.get("pupil_id", "").strip()
-    del built.values[("id",)], built.inputs[("id",)]  # the file's name, not a key inside it
-    if not RECORD_ID.fullmatch(pupil_id):
-        return Outcome(False, {"pupil_id": ["use lowercase letters, digits and hyphens, such as p19 "
-                                            "(never the pupil's name)"]})
-    tree = CommentedMap()
-    for path, value in built.values.items():
-        records.set_value(tree, path, value, PupilFile)
     with _saving:
-        if space.pupil_file(pupil_id).exists():
-            return Outcome(False, {"pupil_id": [f"pupils/{pupil_id}.yaml already exists: choose another id"]})
-        return _check_and_save(space, f"pupils/{pupil_id}.yaml", records.dump(tree), built.inputs)
+        path = space.file(relative)
+        if version is None:
+            if path.exists():
+                return Outcome(False, general=[Problem(relative, "", "already exists: nothing was saved")])
+            text, tree = "", CommentedMap()
+        else:
+            text, tree = records.read(path)
+            if records.fingerprint(text) != version:
+                return Outcome(False, stale=True)
+        if append_to:
+            prefix = (append_to, records.append(tree, append_to, CommentedMap(), model))
+        owner, node = _owner(model, tree, prefix)
+        for key_path, value in built.values.items():
+            if not _unchanged_null(node, key_path, value):
+                records.set_value(node, key_path, value, owner)
+        for key_path, rows in built.lists.items():
+            _update_list(node, key_path, rows, owner, key_path in built.flow)
+        stored, problems = _store_uploads(space, uploads, node, owner, relative, prefix)
+        inputs = {prefix + p: name for p, name in built.inputs.items()} | {prefix + u.path: u.field for u in uploads}
+        if problems:
+            beside, general = place(problems, relative, inputs)
+            return Outcome(False, beside, general)
+        candidate = records.updated_text(text, tree) if text else records.dump(tree)
+        outcome = _check_and_save(space, relative, candidate, inputs)
+        if not outcome.saved:
+            for upload in stored:
+                upload.unlink(missing_ok=True)
+        return outcome
 
 
-def edit_placement(space: Workspace, pupil_id: str, spec: FormSpec, raw: Mapping[str, str],
-                   version: str) -> Outcome:
-    built = build(spec, raw)
-    with _saving:
-        text, tree = records.read(space.pupil_file(pupil_id))
-        if records.fingerprint(text) != version:
-            return Outcome(False, general=[
-                f"pupils/{pupil_id}.yaml was changed by someone else while this form was open. "
-                "Open the form again to see the changes, then make yours."])
-        for path, value in built.values.items():
-            if path == ("sessions",) and value is not None:
-                value = [records.flow(session, quoted=("from", "to")) for session in value]
-            records.set_value(tree, ("placement",) + path, value, PupilFile)
-        inputs = {("placement",) + path: name for path, name in built.inputs.items()}
-        return _check_and_save(space, f"pupils/{pupil_id}.yaml", records.updated_text(text, tree), inputs)
+def _owner(model: type[BaseModel], tree: CommentedMap, prefix: tuple) -> tuple[type[BaseModel], CommentedMap]:
+    """The mapping at ``prefix`` (made if missing) and the record type it holds."""
+    node, owner = tree, model
+    for key in prefix:
+        if isinstance(key, int):
+            node = node[key]
+            continue
+        child = node.get(key)
+        owner_of_child = records.field_model(owner, key)
+        if not isinstance(child, (CommentedMap, CommentedSeq)):
+            child = CommentedMap()
+            records.set_value(node, (key,), child, owner)
+        node, owner = child, owner_of_child
+    return owner, node
 
 
-def add_review(space: Workspace, pupil_id: str, spec: FormSpec, raw: Mapping[str, str]) -> Outcome:
-    return _add_entry(space, pupil_id, "reviews", Review, spec, raw)
+def _unchanged_null(node: CommentedMap, path: tuple, value: object) -> bool:
+    """An empty answer where the file says ``null`` on purpose: the line stays."""
+    for key in path:
+        if not isinstance(node, CommentedMap) or key not in node:
+            return False
+        node = node[key]
+    return value is None and node is None
 
 
-def add_visit(space: Workspace, pupil_id: str, spec: FormSpec, raw: Mapping[str, str]) -> Outcome:
-    return _add_entry(space, pupil_id, "visits", Visit, spec, raw)
-
-
-def _add_entry(space: Workspace, pupil_id: str, key: str, model: type[BaseModel], spec: FormSpec,
-               raw: Mapping[str, str]) -> Outcome:
-    built = build(spec, raw)
-    item = _entry(built, model)
-    with _saving:
-        text, tree = records.read(space.pupil_file(pupil_id))
-        index = records.append(tree, key, item, PupilFile)
-        inputs = {(key, index) + path: name for path, name in built.inputs.items()}
-        return _check_and_save(space, f"pupils/{pupil_id}.yaml", records.updated_text(text, tree), inputs)
-
-
-def _entry(built: Built, model: type[BaseModel]) -> CommentedMap:
-    """A review or visit as a mapping in the model's key order, empty answers left out."""
-    item = CommentedMap()
-    for path, value in built.values.items():
-        records.set_value(item, path, value, model)
-    for path, rows in built.lists.items():
-        row_model = records.field_model(model, path[-1])
-        entries = []
-        for row in rows:
-            entry = CommentedMap()
-            for row_path, value in row.items():
+def _update_list(node: CommentedMap, key_path: tuple, rows: list, owner: type[BaseModel], flow: bool) -> None:
+    """Each row into the entry it came from, changing only the keys the row changed (so an entry's
+    other keys, comments and folding stay); new rows become new entries, emptied rows go."""
+    existing = node
+    for key in key_path:
+        existing = existing.get(key) if isinstance(existing, CommentedMap) else None
+    entries = list(existing) if isinstance(existing, CommentedSeq) else []
+    row_model = records.field_model(owner, key_path[-1])
+    kept = []
+    for row, fixed, values in rows:
+        entry = matching(entries, row, fixed)
+        if not isinstance(entry, CommentedMap):
+            entry = CommentedMap(fixed)
+            if flow:
+                entry.fa.set_flow_style()
+        for row_path, value in values.items():
+            if not _unchanged_null(entry, row_path, value):
                 records.set_value(entry, row_path, value, row_model)
-            entries.append(entry)
-        records.set_value(item, path, entries or None, model)
-    return item
+        kept.append(entry)
+    if len(kept) == len(entries) and all(a is b for a, b in zip(kept, entries)):
+        return  # the same entries in the same order: nothing to rewrite
+    if isinstance(existing, CommentedSeq) and kept:
+        existing[:] = kept
+    else:
+        records.set_value(node, key_path, CommentedSeq(kept) if kept else None, owner)
+
+
+def _store_uploads(space: Workspace, uploads: tuple[Upload, ...], node: CommentedMap, owner: type[BaseModel],
+                   relative: str, prefix: tuple) -> tuple[list[Path], list[Problem]]:
+    """Each scan saved under evidence/ and checked as the pack will read it; its path set in the record."""
+    stored, problems = [], []
+    folder = space.school / "evidence"
+    for upload in uploads:
+        folder.mkdir(exist_ok=True, mode=0o700)
+        name = f"{upload.stem}-{secrets.token_hex(3)}.pdf"  # never over an older scan another record may use
+        target = folder / name
+        _write_private(target, upload.data)
+        reason = evidence.unreadable(target)
+        if reason:
+            target.unlink()
+            problems.append(Problem(relative, key_of(prefix + upload.path), f"The file you chose {reason}"))
+            continue
+        stored.append(target)
+        records.set_value(node, upload.path, f"evidence/{name}", owner)
+    return stored, problems
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    """A new evidence file, readable by its owner only, never seen half written."""
+    fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
 
 
 def _check_and_save(space: Workspace, relative: str, text: str, inputs: Mapping[tuple, str]) -> Outcome:
-    problems = records.problems_with(space.school, relative, text, space.scratch)
+    # Only this record's own problems: another file someone broke by hand is repaired on its own page.
+    problems = [p for p in records.problems_with(space.school, relative, text, space.scratch) if p.file == relative]
     if problems:
         beside, general = place(problems, relative, inputs)
         return Outcome(False, beside, general)
-    records.write_atomically(space.school / relative, text)
+    records.write_atomically(space.file(relative), text)
     return Outcome(True)
-
-
-# ---------------------------------------------------------------- filling a form from a record
-
-
-def placement_values(space: Workspace, pupil_id: str, spec: FormSpec) -> tuple[dict[str, str], str]:
-    """The placement as the form shows it, and the file's fingerprint to catch a change meanwhile."""
-    text, tree = records.read(space.pupil_file(pupil_id))
-    placement = tree.get("placement") or {}
-    values = {}
-    for name, item in spec.fields():
-        value: Any = placement
-        for key in item.path:
-            value = value.get(key) if isinstance(value, Mapping) else None
-        values[name] = _as_text(value, item.kind)
-    return values, records.fingerprint(text)
-
-
-def _as_text(value: Any, kind: str) -> str:
-    if value is None:
-        return ""
-    if kind == "sessions" and isinstance(value, list):
-        return sessions_text(s for s in value if isinstance(s, Mapping))
-    if isinstance(value, list):
-        return "\n".join(str(v) for v in value)
-    if isinstance(value, bool):
-        return ("yes" if value else "no") if kind == "yesno" else ("yes" if value else "")
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)

@@ -24,7 +24,8 @@ from packgen.mail import send as mail
 from packgen.build import pipeline
 from packgen.readiness import rules as readiness
 from packgen.documents.plan import DocumentSpec, RegisterRow
-from packgen.records.read import load_school
+from packgen.errors import DataError
+from packgen.records.read import load_healthy
 from packgen.records.models import SchoolData
 from packgen.readiness.rules import Finding
 from packgen.web.app import settings, today
@@ -36,9 +37,13 @@ SEVERITIES = ("critical", "high", "advisory")
 
 
 def school_data() -> SchoolData:
-    """The records as they are on disk now: office staff may have edited a file since the last page."""
+    """The healthy records as they are on disk now (office staff may have edited a file since the last
+    page), read once a request. A record with a problem is left out and listed in ``g.problems`` for the
+    repair page; only a broken school.yaml stops the pages, and then the problems page shows it."""
     if "data" not in g:
-        g.data = load_school(settings().school)
+        g.data, g.problems = load_healthy(settings().school)
+    if g.data is None:
+        raise DataError(g.problems)
     return g.data
 
 
