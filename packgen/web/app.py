@@ -25,9 +25,11 @@ MARKING = "OFFICIAL-SENSITIVE"
 NAVIGATION = (
     ("pages.pupils", "Pupils"),
     ("pages.providers", "Providers"),
-    ("pages.letters", "Letters"),
+    ("placements.start", "New placement"),
+    ("letters.letters", "Letters"),
     ("pages.pack", "Pack"),
-    ("pages.where_now", "Where now"),
+    ("where.where_now", "Where now"),
+    ("where.overdue", "Overdue"),
     ("settings.school", "School settings"),
 )
 
@@ -87,6 +89,11 @@ def create_app(settings: Settings, *, secret_key: bytes | None = None) -> Flask:
     app.register_blueprint(edit_views.form_pages)
     app.register_blueprint(settings_views.settings_pages)
     app.register_blueprint(repair_views.repair_pages)
+    from packgen.web import flows, letters_views, whereabouts_views
+
+    app.register_blueprint(flows.placement_pages)
+    app.register_blueprint(letters_views.letter_pages)
+    app.register_blueprint(whereabouts_views.where_pages)
     _error_pages(app)
     _page_helpers(app)
     return app
