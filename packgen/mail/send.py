@@ -38,7 +38,7 @@ import os
 import smtplib
 import socket
 import ssl
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
@@ -299,6 +299,21 @@ def _not_overdue_reason(state: ProviderStatus) -> str:
 def _overdue_words(state: ProviderStatus) -> str:
     days = state.days_overdue
     return f"was due on {state.reply_due:%Y-%m-%d}, {days} day{'s' if days != 1 else ''} overdue"
+
+
+def school_smtp(data: SchoolData | None, environ: Mapping[str, str]) -> SmtpSettings | None:
+    """The mail server: PACKGEN_SMTP_HOST (with PACKGEN_SMTP_PORT, _SECURITY, _USER, _CA_FILE) when set,
+    else ``letters.smtp`` in school.yaml (``data`` None: school.yaml did not load); None when neither says.
+    The password is never read here."""
+    if environ.get("PACKGEN_SMTP_HOST"):
+        port, ca_file = environ.get("PACKGEN_SMTP_PORT"), environ.get("PACKGEN_SMTP_CA_FILE")
+        return SmtpSettings(environ["PACKGEN_SMTP_HOST"], int(port) if port else None,
+                            environ.get("PACKGEN_SMTP_SECURITY", "starttls"), environ.get("PACKGEN_SMTP_USER"),
+                            cafile=Path(ca_file) if ca_file else None)
+    server = data and data.school.letters.smtp
+    if server is None:
+        return None
+    return SmtpSettings(server.host, server.port, server.security, server.user)
 
 
 # ---------------------------------------------------------------- sending

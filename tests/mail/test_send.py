@@ -681,3 +681,18 @@ def test_a_letter_sent_long_after_an_old_request_asks_for_a_reply_counted_from_t
     state = by_provider(mail.status(data, sent_on))["oak-tutors"]
     assert (state.requested_on, state.letter_sent_on, state.reply_due, state.overdue) == (
         sent_on, sent_on, due, False)
+
+
+def test_the_mail_server_comes_from_the_environment_or_else_from_school_yaml(tmp_path):
+    data = school_copy(tmp_path)
+    assert mail.school_smtp(data, {}) is None  # the mini school names no server
+    path = Path(data.folder) / "school.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        "letters:\n", "letters:\n  smtp: {host: mail.larkspur.example, port: 2525, security: tls, user: ap}\n", 1),
+        encoding="utf-8")
+    data = load_school(Path(data.folder))
+    assert mail.school_smtp(data, {"PACKGEN_SMTP_PASSWORD": "never read here"}) == SmtpSettings(
+        "mail.larkspur.example", 2525, "tls", "ap")
+    assert mail.school_smtp(data, {"PACKGEN_SMTP_HOST": "relay.example", "PACKGEN_SMTP_PORT": "25",
+                                   "PACKGEN_SMTP_SECURITY": "none"}) == SmtpSettings("relay.example", 25, "none")
+    assert mail.school_smtp(None, {}) is None  # school.yaml did not load: only the environment can say
