@@ -29,6 +29,7 @@ from packgen.records.yaml_tree import Tree, key_text, parse
 
 MAX_BYTES = 1_000_000  # records are a few kilobytes; anything bigger is the wrong file
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]*")
+LEFT_OUT = "is left out until its provider's record is put right"  # said of a healthy pupil by load_healthy
 EXAMPLE_NAME = {"providers": "bridge-learning.yaml", "pupils": "p07.yaml"}
 
 # ---------------------------------------------------------------- explaining validation errors
@@ -557,6 +558,6 @@ def load_healthy(folder: Path) -> tuple[SchoolData | None, list[Problem]]:
     for pid, record in list(placed.items()):
         if record.placement.provider not in healthy:
             del placed[pid]
-            problems.append(Problem(f"pupils/{pid}.yaml", "", "is left out until its provider's record is put right"))
+            problems.append(Problem(f"pupils/{pid}.yaml", "", LEFT_OUT))
     return SchoolData(slug=root.name, folder=str(root), school=school.model,
                       providers=dict(sorted(healthy.items())), pupils=dict(sorted(placed.items()))), problems

@@ -73,24 +73,25 @@ def uploads(spec: forms.FormSpec, stem: str, relative: str) -> tuple[tuple[edits
 
 
 def edit(spec: forms.FormSpec, relative: str, model: type, back: str, *, prefix: tuple = (), append_to=None,
-         done: str = "Saved.", name: str = "", stem: str = "scan", after: Callable[[], str] | None = None):
+         done: str = "Saved.", name: str = "", stem: str = "scan", after: Callable[[], str] | None = None,
+         title: str = ""):
     """One form page over one record: GET shows it filled in, POST saves it or shows why not."""
     new = append_to is None and not (settings().school / relative).exists()
     if request.method == "GET":
         values, version = ({}, "") if new or append_to else edits.form_values(space(), relative, spec, prefix)
         if append_to:
             version = edits.form_values(space(), relative, spec)[1]
-        return show(spec, values, version=version, back=back, name=name)
+        return show(spec, values, version=version, back=back, name=name, title=title)
     values = forms.raw_values(spec, request.form)
     version = None if new else request.form.get("version", "")
     sent, too_big = uploads(spec, stem, relative)
     if too_big:
         return show(spec, values, edits.Outcome(False, general=too_big), relative, version=version, back=back,
-                    name=name)
+                    name=name, title=title)
     outcome = edits.save(space(), relative, model, spec, values, version=version, prefix=prefix,
                          append_to=append_to, uploads=sent)
     if not outcome.saved:
-        return show(spec, values, outcome, relative, version=version, back=back, name=name)
+        return show(spec, values, outcome, relative, version=version, back=back, name=name, title=title)
     flash(done, "success")
     return redirect(after() if after else back)
 
@@ -196,7 +197,7 @@ def add_provider():
     provider_id = edits.new_id(taken, request.form.get("name", "") or "provider")
     spec = provider_forms.provider_form(words(), {})
     return edit(spec, f"providers/{provider_id}.yaml", Provider, url_for("pages.providers"), done="Provider added.",
-                stem=f"{provider_id}-appendix-4")
+                stem=f"{provider_id}-appendix-4", title="Add a provider")
 
 
 @form_pages.route("/providers/<provider_id>/edit", methods=["GET", "POST"])

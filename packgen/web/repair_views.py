@@ -13,7 +13,8 @@ from collections import defaultdict
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 
 from packgen.errors import DataError
-from packgen.web import edit_views, records, wording
+from packgen.records.read import LEFT_OUT
+from packgen.web import edit_views, good_copies, records, wording
 from packgen.web.app import settings
 
 repair_pages = Blueprint("repair", __name__)
@@ -81,9 +82,10 @@ def _link(relative: str) -> str | None:
 @repair_pages.get("/repair")
 def overview():
     names = _names()
-    items = [{"title": _upper(wording.describe_file(file, names)), "link": _link(file),
-              "problems": [wording.sentence(f"{wording.key_words(p.key)}: {p.message}" if p.key else p.message, names)
-                           for p in problems]}
+    items = [{"title": _upper(wording.describe_file(file, names)),
+              "link": None if all(p.message == LEFT_OUT for p in problems) else _link(file),
+              "problems": [("Line " + str(p.line) + ": " if p.line else "") + _upper(wording.sentence(
+                  f"{wording.key_words(p.key)}: {p.message}" if p.key else p.message, names)) for p in problems]}
              for file, problems in sorted(broken().items())]
     return render_template("repair.html", items=items)
 
@@ -95,7 +97,10 @@ def record(kind: str, record_id: str):
     if not path.is_file():
         abort(404)
     names = _names()
+    earlier = good_copies.kept(settings().out, relative)
     text = request.form.get("text", "") if request.method == "POST" else path.read_text(encoding="utf-8", errors="replace")
+    if request.method == "POST" and request.form.get("restore") and earlier:
+        text = earlier[0]
     problems = broken().get(relative, [])
     if request.method == "POST":
         text = text.replace("\r\n", "\n")
@@ -108,4 +113,5 @@ def record(kind: str, record_id: str):
     said = [(p.line, wording.sentence(f"{wording.key_words(p.key)}: {p.message}" if p.key else p.message, names))
             for p in problems]
     return render_template("repair_record.html", title=wording.describe_file(relative, names), text=text,
-                           problems=said), 422 if request.method == "POST" else 200
+                           problems=said, earlier=earlier[1] if earlier else None), \
+        422 if request.method == "POST" else 200

@@ -29,6 +29,7 @@ from packgen.records.read import load_healthy
 from packgen.records.models import SchoolData
 from packgen.readiness.rules import Finding
 from packgen.web.app import settings, today
+from packgen.web import good_copies
 from packgen.web.jobs import PackJob
 
 pages = Blueprint("pages", __name__)
@@ -42,6 +43,11 @@ def school_data() -> SchoolData:
     repair page; only a broken school.yaml stops the pages, and then the problems page shows it."""
     if "data" not in g:
         g.data, g.problems = load_healthy(settings().school)
+        if g.data is not None:
+            broken = {p.file for p in g.problems}
+            healthy = ["school.yaml", *(f"providers/{i}.yaml" for i in g.data.providers),
+                       *(f"pupils/{i}.yaml" for i in g.data.pupils)]
+            good_copies.keep(settings().school, settings().out, (f for f in healthy if f not in broken))
     if g.data is None:
         raise DataError(g.problems)
     return g.data

@@ -312,3 +312,17 @@ def test_adding_a_pupil_writes_a_new_private_file_the_loader_accepts(client, dem
     assert (record.pupil.full_name, record.pupil.flags.sen_support, record.placement.provider) == \
         ("Ada Quinn", True, "oakmere-school")
     assert "Ada Quinn" in page(client, "/pupils")
+
+
+def test_a_record_broken_by_hand_goes_back_to_its_last_good_version_in_one_click(client, demo_copy):
+    path = demo_copy / "providers" / "northtown-college.yaml"
+    good = path.read_text()
+    page(client, "/pupils")  # the page reads the records while they are healthy, and keeps a copy
+    path.write_text(good.replace("name:", "name: [", 1))
+    body = text(page(client, "/repair/providers/northtown-college"))
+    assert "Go back to the last version that worked" in body
+    response = submit(client, "/repair/providers/northtown-college", {"restore": "yes", "text": ""})
+    assert response.status_code == 302 and path.read_text() == good
+    assert "Every record can be read" in text(page(client, "/repair"))
+    kept = demo_copy.parent.parent / "output" / demo_copy.name / ".last-good" / "providers" / "northtown-college.yaml"
+    assert oct(kept.stat().st_mode & 0o777) == "0o600"
