@@ -15,7 +15,7 @@ from packgen.errors import Problem
 from packgen.records.models import Provider, PupilFile
 from packgen.web import edits, forms, provider_forms, pupil_forms, wording
 from packgen.web.app import settings
-from packgen.documents.plan import display_name
+from packgen.records.models import display_name
 from packgen.web.views import school_data
 
 form_pages = Blueprint("forms", __name__)

@@ -27,7 +27,7 @@ from pypdf import PdfReader
 
 from tests.conftest import DEMO, MINI, TODAY, make_client, page, submit, token
 from packgen.mail import send as mail
-from packgen.documents.plan import display_name
+from packgen.records.models import display_name
 from packgen.errors import InputError
 from packgen.records.read import load_school
 from packgen.web import Settings, create_app, hash_password, records
@@ -147,6 +147,7 @@ def test_downloads_come_only_from_the_schools_output_folder(client, demo_copy):
 # ---------------------------------------------------------------- the pack (real build, mini-school)
 
 
+@pytest.mark.slow
 def test_the_pack_is_built_in_the_background_and_downloaded(tmp_path):
     school = tmp_path / "data" / "mini-school"
     shutil.copytree(MINI, school)
