@@ -540,7 +540,7 @@ def load_school(folder: Path) -> SchoolData:
     root, school, providers, pupils, problems = _load_all(folder)
     if problems:
         raise DataError(problems)
-    return SchoolData(slug=root.name, folder=str(root), school=school.model,
+    return SchoolData(slug=root.name, folder=str(root), school=typing.cast(SchoolFile, school.model),
                       providers={i: r.model for i, r in sorted(providers, key=lambda p: p[0])},
                       pupils={i: r.model for i, r in sorted(pupils, key=lambda p: p[0])})
 
@@ -559,5 +559,5 @@ def load_healthy(folder: Path) -> tuple[SchoolData | None, list[Problem]]:
         if record.placement.provider not in healthy:
             del placed[pid]
             problems.append(Problem(f"pupils/{pid}.yaml", "", LEFT_OUT))
-    return SchoolData(slug=root.name, folder=str(root), school=school.model,
+    return SchoolData(slug=root.name, folder=str(root), school=typing.cast(SchoolFile, school.model),
                       providers=dict(sorted(healthy.items())), pupils=dict(sorted(placed.items()))), problems

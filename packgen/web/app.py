@@ -13,9 +13,9 @@ from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader
 
 import packgen
 from packgen import __version__
+from packgen.build.pipeline import DEFAULT_TEMPLATES
 from packgen.errors import DataError, InputError, PackgenError, ToolError
 from packgen.mail.send import SmtpSettings
-from packgen.build.pipeline import DEFAULT_TEMPLATES
 from packgen.web import security
 from packgen.web.jobs import PackJob
 

@@ -15,21 +15,32 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, abort, current_app, flash, g, jsonify, redirect, render_template, request, \
-    send_from_directory, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    url_for,
+)
 from pypdf import PdfReader
 
-from packgen.documents import plan as documents
-from packgen.mail import send as mail
 from packgen.build import pipeline
-from packgen.readiness import rules as readiness
+from packgen.documents import plan as documents
 from packgen.documents.plan import DocumentSpec, RegisterRow
 from packgen.errors import DataError
-from packgen.records.read import load_healthy
-from packgen.records.models import SchoolData
+from packgen.mail import send as mail
+from packgen.readiness import rules as readiness
 from packgen.readiness.rules import Finding
-from packgen.web.app import settings, today
+from packgen.records.models import SchoolData
+from packgen.records.read import load_healthy
 from packgen.web import good_copies
+from packgen.web.app import settings, today
 from packgen.web.jobs import PackJob
 
 pages = Blueprint("pages", __name__)

@@ -7,17 +7,15 @@ small mini-school where a whole pack is built.
 
 from __future__ import annotations
 
-import difflib
 import email
 import html
 import io
 import re
-import socket
 import shutil
+import socket
 import stat
 import threading
 import time
-from datetime import date
 from email import policy
 from pathlib import Path
 
@@ -25,13 +23,13 @@ import pytest
 from aiosmtpd.controller import Controller
 from pypdf import PdfReader
 
-from tests.conftest import DEMO, MINI, TODAY, make_client, page, submit, token
+from packgen.errors import InputError
 from packgen.mail import send as mail
 from packgen.records.models import display_name
-from packgen.errors import InputError
 from packgen.records.read import load_school
 from packgen.web import Settings, create_app, hash_password, records
 from packgen.web.jobs import PackJob
+from tests.conftest import DEMO, MINI, TODAY, make_client, page, token
 
 
 @pytest.fixture
