@@ -46,6 +46,7 @@ def pytest_configure(config):
 # Tests that start LibreOffice or Chromium, build whole packs or send real signals: the full suite (CI,
 # `make test`) runs them; `make test-fast` (pytest -m "not slow") leaves them out.
 SLOW = ("tests/office/", "tests/pack/", "tests/build/", "tests/mail/", "tests/web/test_browser.py",
+        "tests/web/test_browser_forms.py",
         "tests/test_cli.py", "tests/test_hardening.py")
 
 

@@ -164,7 +164,9 @@ def _update_list(node: CommentedMap, key_path: tuple, rows: list, owner: type[Ba
     for key in key_path:
         existing = existing.get(key) if isinstance(existing, CommentedMap) else None
     entries: list[Any] = list(existing) if isinstance(existing, CommentedSeq) else []
-    row_model = _record_type(owner, key_path[-1])
+    row_model = owner
+    for key in key_path:
+        row_model = _record_type(row_model, key)
     kept = []
     for row, fixed, values in rows:
         entry = matching(entries, row, fixed)

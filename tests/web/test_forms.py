@@ -10,7 +10,11 @@ from __future__ import annotations
 import html
 import io
 import re
+import signal
 import stat
+import subprocess
+import sys
+import urllib.request
 from datetime import date
 from pathlib import Path
 
@@ -399,3 +403,35 @@ def test_a_record_broken_by_hand_goes_back_to_its_last_good_version_in_one_click
     assert "Every record can be read" in text(page(client, "/repair"))
     kept = demo_copy.parent.parent / "output" / demo_copy.name / ".last-good" / "providers" / "northtown-college.yaml"
     assert oct(kept.stat().st_mode & 0o777) == "0o600"
+
+
+@pytest.mark.slow  # a real process, stopped with a real signal
+def test_serve_starts_with_a_broken_record_and_the_page_names_it(demo_copy, tmp_path):
+    broken = demo_copy / "pupils" / "p07.yaml"
+    broken.write_text(broken.read_text().replace("dob:", "dob: [", 1))
+    command = [
+        sys.executable,
+        "-c",
+        "from packgen.cli import main; main()",
+        "serve",
+        str(demo_copy),
+        "--out",
+        str(tmp_path / "output"),
+        "--no-browser",
+        "--today",
+        "2026-11-23",
+    ]
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=Path(__file__).resolve().parents[2]
+    )
+    try:
+        first = process.stdout.readline()
+        url = re.search(r"at (http://\S+/)", first)
+        assert url, first + process.stderr.read()
+        with urllib.request.urlopen(url.group(1) + "pupils", timeout=30) as response:
+            body = text(response.read().decode("utf-8"))
+        assert "1 record cannot be read and is left out" in body and "Amara Okafor" in body
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=30)
+    assert process.returncode == 0
