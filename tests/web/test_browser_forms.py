@@ -168,7 +168,7 @@ def test_adding_a_provider_with_a_mistake_then_putting_it_right(browser, site, s
 
 def test_a_pupils_whole_record_is_filled_in_from_the_page(browser, site, shots):
     browser.get(site["url"] + "/pupils/p02")
-    browser.find_element(By.LINK_TEXT, "Pupil details").click()
+    browser.find_element(By.LINK_TEXT, "Change pupil details").click()
     assert accessibility_problems(browser) == []
     type_into(
         browser,
@@ -188,7 +188,7 @@ def test_a_pupils_whole_record_is_filled_in_from_the_page(browser, site, shots):
     save(browser)
     wait(browser, ready.url_to_be(site["url"] + "/pupils/p02"))
 
-    browser.find_element(By.LINK_TEXT, "Placement").click()
+    browser.find_element(By.LINK_TEXT, "Change placement").click()
     type_into(
         browser,
         {
