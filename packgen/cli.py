@@ -1,6 +1,6 @@
 """The command line: parse, call the library, turn its errors into messages and exit codes.
 
-This is the only module that imports click or prints. Exit codes (spec/pack.md): 0 done, 1 the
+This is the only module that imports click or prints. Exit codes (docs/operations.md): 0 done, 1 the
 user's input is wrong, 2 usage error, 4 a broken environment (LibreOffice missing, say), 70 a bug.
 """
 

@@ -43,6 +43,20 @@ def pytest_configure(config):
     os.environ["XDG_CACHE_HOME"] = str(config.packgen_tmp / "cache")
 
 
+# Tests that start LibreOffice or Chromium, build whole packs or send real signals: the full suite (CI,
+# `make test`) runs them; `make test-fast` (pytest -m "not slow") leaves them out.
+SLOW = ("tests/office/", "tests/pack/", "tests/build/", "tests/mail/", "tests/web/test_browser.py",
+        "tests/web/test_browser_forms.py",
+        "tests/test_cli.py", "tests/test_hardening.py")
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        where = Path(str(item.fspath)).relative_to(REPO).as_posix()
+        if where.startswith(SLOW):
+            item.add_marker(pytest.mark.slow)
+
+
 def pytest_unconfigure(config):
     tempfile.tempdir = None
     shutil.rmtree(config.packgen_tmp, ignore_errors=True)

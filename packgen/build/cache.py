@@ -20,73 +20,23 @@ holds the same children's data as the documents.
 
 from __future__ import annotations
 
-import dataclasses
-import enum
 import hashlib
 import json
 import os
-import time
 from collections.abc import Callable, Iterable, Mapping
-from datetime import date, datetime
-from datetime import time as clock
-from decimal import Decimal
+from datetime import date
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel
-
-import packgen
 from packgen.errors import TemplateProblem
 from packgen.files import write_private
+from packgen.runtime.canonical import Uncacheable, canonical, dumps
+from packgen.runtime.store import DigestStore, code_digest, file_digest
 
 CACHE_DIR = ".cache"
 ENTRIES = "documents"
 PACK_STATE = "pack.json"
-MAGIC = b"packgen-cache 1\n"
 KEEP_UNUSED_SECONDS = 24 * 3600  # an entry no build has used for a day is removed
-_CODE = Path(packgen.__file__).resolve().parent
-
-
-class Uncacheable(TypeError):
-    """A value in a document's data that has no exact written form."""
-
-
-def canonical(value: Any) -> Any:
-    """``value`` as plain JSON data that is equal exactly when the values are.
-
-    Pydantic models as ``model_dump(mode="json")``, dataclasses field by field, dates and times
-    in ISO form, bytes by digest; each tagged with its kind so, say, a date and the same text
-    differ. Mappings keep their order, as a template looping over one would print it. Anything
-    else raises Uncacheable: a guess (``repr``, ``str``) could hide a change.
-    """
-    if value is None or isinstance(value, (bool, int, float, str)):
-        return value
-    if isinstance(value, BaseModel):
-        return {"$model": type(value).__qualname__, "fields": value.model_dump(mode="json")}
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {"$data": type(value).__qualname__,
-                "fields": {f.name: canonical(getattr(value, f.name)) for f in dataclasses.fields(value)}}
-    if isinstance(value, datetime):
-        return {"$datetime": value.isoformat()}
-    if isinstance(value, date):
-        return {"$date": value.isoformat()}
-    if isinstance(value, clock):
-        return {"$time": value.isoformat()}
-    if isinstance(value, Decimal):
-        return {"$decimal": str(value)}
-    if isinstance(value, enum.Enum):
-        return {"$enum": type(value).__qualname__, "value": canonical(value.value)}
-    if isinstance(value, (bytes, bytearray)):
-        return {"$bytes": hashlib.sha256(value).hexdigest()}
-    if isinstance(value, Path):
-        return {"$path": str(value)}
-    if isinstance(value, Mapping):
-        return {"$map": [[canonical(k), canonical(v)] for k, v in value.items()]}
-    if isinstance(value, (list, tuple)):
-        return [canonical(v) for v in value]
-    if isinstance(value, (set, frozenset)):
-        return {"$set": sorted((canonical(v) for v in value), key=_dumps)}
-    raise Uncacheable(f"{type(value).__module__}.{type(value).__qualname__} has no exact written form")
 
 
 class Keys:
@@ -112,7 +62,7 @@ class Keys:
     def key(self, template: str, context: Mapping[str, Any]) -> str | None:
         """The key of ``template`` filled with ``context``; None when the data cannot be keyed."""
         try:
-            data = _dumps(self._data_read(template, context))
+            data = dumps(self._data_read(template, context))
             parts = (self._code, template, self._template_digest(template), self._file(self._labels), data)
         except (Uncacheable, OSError, TemplateProblem):  # an unreadable template: filling says what is wrong
             return None
@@ -123,72 +73,45 @@ class Keys:
 
     def _file(self, name: str) -> str:
         if name not in self._digests:
-            self._digests[name] = _file_digest(self.templates / name)
+            self._digests[name] = file_digest(self.templates / name)
         return self._digests[name]
 
 
 class DocumentCache:
-    """Finished documents of one output folder, by key."""
+    """Finished documents of one output folder, by key: each entry the .docx and the .pdf together,
+    in one DigestStore file (so a reader sees both whole, or neither)."""
 
     def __init__(self, out: Path):
         self.root = Path(out) / CACHE_DIR / ENTRIES
+        self._store = DigestStore(self.root)
 
     def fetch(self, key: str, docx: Path, pdf: Path) -> bool:
         """Write the entry's .docx and .pdf to ``docx`` and ``pdf`` if it is there and whole."""
-        entry = self._path(key)
-        try:
-            blob = entry.read_bytes()
-        except OSError:
+        blob = self._store.get(self._name(key))
+        if blob is None:
             return False
-        parts = _unpack(blob)
-        if parts is None:
-            entry.unlink(missing_ok=True)  # damaged: never served, made again
-            return False
-        for data, dest in zip(parts, (docx, pdf)):
-            write_private(dest, data)
+        header, _, payload = blob.partition(b"\n")
         try:
-            os.utime(entry)  # used: kept by prune()
-        except OSError:
-            pass  # another build replaced it meanwhile; what was served had been checked
+            docx_size = int(header)
+        except ValueError:  # whole, but not an entry this code wrote
+            return False
+        write_private(docx, payload[:docx_size])
+        write_private(pdf, payload[docx_size:])
+        self._store.used(self._name(key))  # kept by prune()
         return True
 
     def store(self, key: str, docx: Path, pdf: Path) -> None:
         """Keep the finished ``docx`` and ``pdf`` under ``key``."""
-        parts = [docx.read_bytes(), pdf.read_bytes()]
-        header = json.dumps([[len(p), hashlib.sha256(p).hexdigest()] for p in parts]).encode()
-        write_private(self._path(key), b"".join([MAGIC, header, b"\n", *parts]))
+        docx_bytes = docx.read_bytes()
+        self._store.put(self._name(key), b"%d\n" % len(docx_bytes) + docx_bytes + pdf.read_bytes())
 
     def prune(self, keep: Iterable[str], older_than: float = KEEP_UNUSED_SECONDS) -> None:
         """Remove entries not in ``keep`` that nothing has used for ``older_than`` seconds."""
-        wanted = {f"{key}.entry" for key in keep}
-        cutoff = time.time() - older_than
-        for entry in self.root.glob("*/*.entry"):
-            try:
-                if entry.name not in wanted and entry.stat().st_mtime < cutoff:
-                    entry.unlink()
-            except OSError:
-                pass  # another build removed or replaced it
+        self._store.prune("*/*.entry", (self._name(key) for key in keep), older_than)
 
-    def _path(self, key: str) -> Path:
-        return self.root / key[:2] / f"{key}.entry"
-
-
-def _unpack(blob: bytes) -> tuple[bytes, bytes] | None:
-    """The .docx and .pdf of an entry, or None if any byte of it is not as written."""
-    if not blob.startswith(MAGIC):
-        return None
-    header, _, payload = blob[len(MAGIC):].partition(b"\n")
-    try:
-        sizes = json.loads(header)
-        (docx_size, docx_sha), (pdf_size, pdf_sha) = sizes
-    except (ValueError, TypeError):
-        return None
-    if not isinstance(docx_size, int) or not isinstance(pdf_size, int) or len(payload) != docx_size + pdf_size:
-        return None
-    docx, pdf = payload[:docx_size], payload[docx_size:]
-    if hashlib.sha256(docx).hexdigest() != docx_sha or hashlib.sha256(pdf).hexdigest() != pdf_sha:
-        return None
-    return docx, pdf
+    @staticmethod
+    def _name(key: str) -> str:
+        return f"{key[:2]}/{key}.entry"
 
 
 # ---------------------------------------------------------------- a whole pack
@@ -207,7 +130,7 @@ def pack_inputs(folder: Path, templates: Path, days: Iterable[date], skip: Path 
         # Contents only: a folder copied or moved elsewhere makes the same pack.
         digest.update(f"{label}\0".encode())
         for path in _files(root, skip.resolve() if skip else None):
-            digest.update(f"{path.relative_to(root)}\0{_file_digest(path)}\0".encode())
+            digest.update(f"{path.relative_to(root)}\0{file_digest(path)}\0".encode())
     return digest.hexdigest()
 
 
@@ -273,29 +196,9 @@ def forget_pack_state(out: Path) -> None:
 # ---------------------------------------------------------------- helpers
 
 
-def code_digest() -> str:
-    """packgen's version and its own source, so a copy whose code changed never serves old output."""
-    digest = hashlib.sha256(f"packgen {packgen.__version__}\0".encode())
-    for path in sorted(_CODE.rglob("*.py")):
-        digest.update(f"{path.relative_to(_CODE)}\0{_file_digest(path)}\0".encode())
-    return digest.hexdigest()
-
-
 def _files(root: Path, skip: Path | None) -> list[Path]:
     found = []
     for folder, dirs, names in os.walk(root):
         dirs[:] = sorted(d for d in dirs if skip is None or Path(folder, d).resolve() != skip)
         found += [Path(folder, name) for name in names]
     return sorted(found)
-
-
-def _file_digest(path: Path) -> str:
-    with path.open("rb") as stream:
-        return hashlib.file_digest(stream, "sha256").hexdigest()
-
-
-def _dumps(value: Any) -> str:
-    # Not sort_keys: a model's dict fields keep their order (see canonical()).
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-
-

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
+from packgen.documents import DEFAULT_TEMPLATES
 from packgen.documents import plan as documents
 from packgen.records import evidence
 from packgen.readiness import rules as readiness
@@ -27,7 +28,8 @@ from packgen.runtime.collection import fewer_collections
 from packgen.build.cache import (DocumentCache, Keys, built_before, documents_in_place, forget_pack_state, load_pack_state,
                     pack_inputs, save_pack_state)
 from packgen.office.batches import convert_documents
-from packgen.office.convert import HeadStart, default_workers
+from packgen.office.convert import HeadStart
+from packgen.runtime.workers import default_workers
 from packgen.documents.plan import DocumentSpec
 from packgen.errors import DataError, InputError, ToolError
 from packgen.files import private_dirs
@@ -39,7 +41,6 @@ from packgen.records.models import SchoolData
 from packgen.records.redact import redact
 from packgen.documents.fill import Renderer
 
-DEFAULT_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 PACK_NAME = "evidence-pack.pdf"
 # A build that makes at most one in this many of a pack's documents reads the others into the pack
 # while LibreOffice converts: a rebuild after an edit (see build_packs).
@@ -159,27 +160,26 @@ def _build_packs(folders: Sequence[Path], out_root: Path, templates: Path, now: 
         # A pack built before is most likely rebuilt after an edit: a few documents to make.
         head_start = (_head_start(stack) if len(to_build) == 1
                       and built_before(Path(out_root) / names[to_build[0][0]]) else None)
-        plans = [(number, inputs, _plan_pack(load_school(folder), Path(out_root), now, today, options))
+        plans = [_Planned(number, inputs, _plan_pack(load_school(folder), Path(out_root), now, today, options))
                  for number, folder, inputs in to_build]
-        stages = [stack.enter_context(_staging(plan.out)) for _, _, plan in plans]
+        stages = [stack.enter_context(_staging(p.plan.out)) for p in plans]
         renderer = Renderer(templates)
-        made, to_make = _look_up([(plan.specs, stage, plan.out, documents_in_place(plan.out))
-                                  for (_, _, plan), stage in zip(plans, stages)], renderer)
-        if len(plans) == 1 and to_make and len(to_make) * OVERLAP_SHARE <= len(plans[0][2].specs):
+        made, to_make = _look_up([_Batch(p.plan.specs, stage, p.plan.out, documents_in_place(p.plan.out))
+                                  for p, stage in zip(plans, stages)], renderer)
+        if len(plans) == 1 and to_make and len(to_make) * OVERLAP_SHARE <= len(plans[0].plan.specs):
             # A rebuild that makes a few documents: the pack reads the others while LibreOffice works.
             # Leaving the pool waits for its thread, so LibreOffice never writes into a removed folder.
             pool = stack.enter_context(ThreadPoolExecutor(1, thread_name_prefix="packgen-convert"))
             conversion = _fill_while_converting(pool, to_make, renderer, progress, head_start)
-            packs = [_assemble(plans[0][2], made[0], stages[0], progress,
-                               pending={pdf for _, _, pdf, _, _ in to_make}, wait=conversion.result)]
+            packs = [_assemble(plans[0].plan, made[0], stages[0], progress,
+                               pending={m.pdf for m in to_make}, wait=conversion.result)]
         else:
             _fill(to_make, renderer, progress)
             _convert(to_make, progress)
             # Every pack is assembled before any is published: one that fails leaves all as they were.
-            packs = [_assemble(plan, batch, stage, progress)
-                     for (_, _, plan), stage, batch in zip(plans, stages, made)]
-        for (number, inputs, plan), stage, batch, pack in zip(plans, stages, made, packs):
-            results[number] = _publish_pack(plan, batch, stage, pack, inputs)
+            packs = [_assemble(p.plan, batch, stage, progress) for p, stage, batch in zip(plans, stages, made)]
+        for p, stage, batch, pack in zip(plans, stages, made, packs):
+            results[p.number] = _publish_pack(p.plan, batch, stage, pack, p.inputs)
     return [results[number] for number in range(len(folders))]
 
 
@@ -270,7 +270,7 @@ def produce(specs: Sequence[DocumentSpec], out: Path, templates: Path,
     progress = on_progress or _quiet
     with _staging(out) as stage:
         renderer = Renderer(templates)
-        made, to_make = _look_up([(specs, stage, out, {})], renderer)
+        made, to_make = _look_up([_Batch(specs, stage, out, {})], renderer)
         _fill(to_make, renderer, progress)
         _convert(to_make, progress)
         return _publish(made[0].produced, stage, out)
@@ -283,19 +283,46 @@ class _Made:
     made: int  # how many were rendered and converted (the rest came from the cache)
 
 
-# A document to make: its spec, where its .docx and .pdf go, and the cache (and key) to store it under.
-_ToMake = tuple[DocumentSpec, Path, Path, DocumentCache, str | None]
+@dataclass(frozen=True)
+class _ToMake:
+    """A document to make: its spec, where its .docx and .pdf go, and the cache (and key) to keep it under."""
+
+    spec: DocumentSpec
+    docx: Path
+    pdf: Path
+    cache: DocumentCache
+    key: str | None
 
 
-def _look_up(batches: Sequence[tuple[Sequence[DocumentSpec], Path, Path, dict[str, str]]],
-             renderer: Renderer) -> tuple[list[_Made], list[_ToMake]]:
+@dataclass(frozen=True)
+class _Batch:
+    """One school's documents to look up: where they are staged, where they go, and which the last
+    build left in place there (by stem: the key each was made under)."""
+
+    specs: Sequence[DocumentSpec]
+    stage: Path
+    out: Path
+    placed: dict[str, str]
+
+
+@dataclass(frozen=True)
+class _Planned:
+    """A school's pack to build: its place among the folders asked for, its inputs' digest, its plan."""
+
+    number: int
+    inputs: str
+    plan: _PackPlan
+
+
+def _look_up(batches: Sequence[_Batch], renderer: Renderer) -> tuple[list[_Made], list[_ToMake]]:
     """Each batch (specs, staging folder, output folder, documents in place there) as documents: those
     the last build left in the output folder under the same key stay there; those in its cache are
     copied into the staging folder; the others are listed to be made (rendered, converted, cached)."""
     # A key holds only the data its template reads: an edit remakes only documents that print it.
     keys = Keys(renderer.templates_dir, data_read=renderer.data_read, template_digest=renderer.template_digest)
     results, to_make = [], []
-    for specs, stage, out, placed in batches:
+    for batch in batches:
+        specs, stage, out, placed = batch.specs, batch.stage, batch.out, batch.placed
         cache = DocumentCache(out)
         produced, found, made = [], {}, 0
         for spec in specs:
@@ -309,7 +336,7 @@ def _look_up(batches: Sequence[tuple[Sequence[DocumentSpec], Path, Path, dict[st
             docx, pdf = stage / f"{spec.stem}.docx", stage / f"{spec.stem}.pdf"
             private_dirs(docx.parent)
             if key is None or not cache.fetch(key, docx, pdf):
-                to_make.append((spec, docx, pdf, cache, key))
+                to_make.append(_ToMake(spec, docx, pdf, cache, key))
                 made += 1
             if key is not None:
                 found[spec.stem] = key
@@ -319,7 +346,7 @@ def _look_up(batches: Sequence[tuple[Sequence[DocumentSpec], Path, Path, dict[st
 
 
 def _fill(to_make: Sequence[_ToMake], renderer: Renderer, progress: Progress) -> None:
-    fill_documents(renderer, [(spec.template, spec.context, docx) for spec, docx, _, _, _ in to_make],
+    fill_documents(renderer, [(m.spec.template, m.spec.context, m.docx) for m in to_make],
                    on_progress=lambda done, total: progress("render", done, total))
 
 
@@ -358,12 +385,12 @@ def _convert(to_make: Sequence[_ToMake], progress: Progress, workers: int | None
              ready: Callable[[], None] | None = None, head_start: HeadStart | None = None) -> None:
     """Every document of every batch in one run of the LibreOffice workers, then into the cache
     (``ready`` and ``head_start``: see convert.convert)."""
-    convert_documents([(spec.template, docx, pdf) for spec, docx, pdf, _, _ in to_make], workers=workers,
+    convert_documents([(m.spec.template, m.docx, m.pdf) for m in to_make], workers=workers,
                       on_progress=lambda done, total: progress("convert", done, total), ready=ready,
                       head_start=head_start)
-    for _, docx, pdf, cache, key in to_make:
-        if key is not None:
-            cache.store(key, docx, pdf)
+    for m in to_make:
+        if m.key is not None:
+            m.cache.store(m.key, m.docx, m.pdf)
 
 
 def _head_start(stack: ExitStack) -> HeadStart | None:

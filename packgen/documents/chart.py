@@ -27,7 +27,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from packgen.errors import ToolError
 from packgen.records.models import AttendancePeriod
-from packgen.documents.fill import Drawing
+from packgen.documents.pictures import Drawing
 
 NAVY = "#1F3864"
 BASELINE = "#9C1C1C"

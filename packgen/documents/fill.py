@@ -26,62 +26,30 @@ import io
 import re
 import traceback
 import zipfile
-from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from docx.document import Document
 from docx.opc.constants import CONTENT_TYPE as CT
 from docx.opc.oxml import parse_xml
-from docx.opc.package import Unmarshaller
-from docx.opc.packuri import CONTENT_TYPES_URI, PACKAGE_URI, PackURI
-from docx.opc.part import Part, PartFactory
-from docx.opc.pkgreader import PackageReader
-from docx.opc.pkgwriter import _ContentTypesItem
+from docx.opc.packuri import CONTENT_TYPES_URI, PACKAGE_URI
 from docx.oxml.ns import qn
-from docx.package import Package
 from docx.shared import Mm
 from docxtpl import DocxTemplate, InlineImage
 from jinja2 import FileSystemBytecodeCache, StrictUndefined, TemplateError, TemplateSyntaxError, meta
 from jinja2.sandbox import SandboxedEnvironment
 from lxml import etree
 
+from packgen._compat.docx import PackageSource, content_types_xml
+from packgen._compat.docxtpl import Template, insert_image, rendering_part
 from packgen.errors import TemplateProblem, ToolError
-from packgen.build.cache import code_digest
 from packgen.documents import reads as template_reads
 from packgen.files import private_dirs, user_cache, write_private
-from packgen.runtime.store import DiskMemo
+from packgen.runtime.store import DiskMemo, code_digest
+from packgen.documents.pictures import Drawing
 from packgen.documents.trim import trimmed
 from packgen.documents.wording import LABELS_FILE, Wording, filters, finalize, load_wording
-
-class Drawing(ABC):
-    """Anything a template can print as a picture: ``image()`` gives its PNG, ``width_mm`` its width.
-
-    Give it as a top-level value of a document's context: docxtpl can only place an image while it
-    fills that very document, so the renderer turns each one into an image at that moment, and only
-    then is ``image()`` called. A document served from the cache is never filled, so a drawing that
-    is costly to make (a chart) costs nothing on a rebuild.
-    """
-
-    width_mm: float
-
-    @abstractmethod
-    def image(self) -> bytes:
-        """The picture as PNG bytes."""
-
-
-@dataclass(frozen=True)
-class Picture(Drawing):
-    """A PNG image already made, for a template to print with ``{{ name }}``, ``width_mm`` wide."""
-
-    png: bytes
-    width_mm: float
-
-    def image(self) -> bytes:
-        return self.png
-
 
 class _Image:
     """What a template sees of a Picture: something that prints as the image and has nothing else to
@@ -93,7 +61,7 @@ class _Image:
         self._inline = inline
 
     def __html__(self) -> str:
-        return self._inline._insert_image()
+        return insert_image(self._inline)
 
 
 class _Environment(SandboxedEnvironment):
@@ -124,7 +92,7 @@ class _Environment(SandboxedEnvironment):
     def _load(self, source: str) -> Any:
         if self._stored is None:
             return super().from_string(source)
-        name = hashlib.sha256(f"{_packgen_code()}\0{source}".encode()).hexdigest()
+        name = hashlib.sha256(f"{code_digest()}\0{source}".encode()).hexdigest()
         bucket = self._stored.get_bucket(self, name, None, source)
         if bucket.code is None:
             bucket.code = self.compile(source)
@@ -135,92 +103,14 @@ class _Environment(SandboxedEnvironment):
         return self.template_class.from_code(self, bucket.code, self.make_globals(None), None)
 
 
-# A paragraph as docxtpl's resolve_listing finds one, and the characters it changes in one.
-_PARAGRAPH = re.compile(r"<w:p(?: [^>]*)?>.*?</w:p>", re.DOTALL)
-_LISTED = re.compile("[\t\a\n\f]")
-
-
-class _Source:
-    """One template file as read: its bytes, and python-docx's reading of their package."""
-
-    def __init__(self, data: bytes):
-        self.data = data
-        self._reader: PackageReader | None = None
-
-    def document(self) -> Document:
-        """A new python-docx document of the template.
-
-        Reading the package (unzipping it, reading its relationships) cost python-docx an eighth of
-        every fill; it is read once, and every document gets parts of its own made from what was read.
-        """
-        if self._reader is None:
-            self._reader = PackageReader.from_file(io.BytesIO(self.data))
-        package = Package()
-        Unmarshaller.unmarshal(self._reader, package, _part)
-        part = package.main_document_part
-        if part.content_type != CT.WML_DOCUMENT_MAIN:  # as python-docx's Document() checks
-            raise ValueError(f"its main part is {part.content_type}")
-        return part.document
-
-
-# Parts that filling never reads or changes. Kept as the template's bytes, they cost python-docx
-# nothing, where parsing them and writing them out again was a tenth of a fill. (So python-docx's
-# document.styles cannot be used on a document being filled.)
-_UNTOUCHED = frozenset({CT.WML_STYLES, CT.WML_NUMBERING, CT.WML_SETTINGS})
-
-
-def _part(partname: PackURI, content_type: str, reltype: str, blob: bytes, package: Package) -> Part:
-    """python-docx's PartFactory, but _UNTOUCHED parts stay bytes."""
-    if content_type in _UNTOUCHED:
-        return Part.load(partname, content_type, blob, package)
-    return PartFactory(partname, content_type, reltype, blob, package)
-
-
-class _Template(DocxTemplate):
-    """A DocxTemplate that shares the reading of its template, and docxtpl's clean-up of the XML,
-    between fills of the same file, and skips docxtpl's work that would change nothing."""
-
-    def __init__(self, source: _Source, patched: Callable[[str, Callable[[str], str]], str]):
-        super().__init__(io.BytesIO(source.data))
-        self._source = source
-        self._patched = patched
-
-    def init_docx(self, reload: bool = True) -> None:
-        if not self.docx or (self.is_rendered and reload):
-            self.docx = self._source.document()
-            self.is_rendered = False
-
-    def map_tree(self, tree: etree._Element) -> None:
-        # docxtpl swaps the filled body in for the template's. lxml keeps a removed element usable
-        # by walking everything in it (5 ms for a long template); emptied first, the old body's
-        # content is freed at once.
-        self.docx.element.body.clear()
-        super().map_tree(tree)
-
-    def patch_xml(self, src_xml: str) -> str:
-        return self._patched(src_xml, super().patch_xml)
-
-    def resolve_listing(self, xml: str) -> str:
-        """docxtpl's turning of tabs, line breaks and page breaks in printed text into Word's own.
-
-        It runs three nested regular expressions over every paragraph, a tenth of a fill; a
-        paragraph without those characters comes out of it unchanged, and few have one.
-        """
-        if not _LISTED.search(xml):
-            return xml
-        return _PARAGRAPH.sub(lambda paragraph: super(_Template, self).resolve_listing(paragraph.group())
-                              if _LISTED.search(paragraph.group()) else paragraph.group(), xml)
-
-
-@functools.cache
-def _packgen_code() -> str:
-    return code_digest()  # the source a running program was loaded from does not change under it
-
-
-@functools.cache
 def _preparing_code() -> str:
     # What a template's preparation depends on besides its bytes: our code, and docxtpl's clean-up.
-    return f"{_packgen_code()}\0docxtpl {importlib.metadata.version('docxtpl')}"
+    return f"{code_digest()}\0{_docxtpl_version()}"
+
+
+@functools.cache
+def _docxtpl_version() -> str:
+    return f"docxtpl {importlib.metadata.version('docxtpl')}"
 
 
 def _compiled_folder() -> Path | None:
@@ -250,7 +140,7 @@ class Renderer:
         self.templates_dir = Path(templates_dir)
         kept = _compiled_folder()
         self.environment = make_environment(load_wording(self.templates_dir / LABELS_FILE), kept)
-        self._files: dict[str, _Source] = {}
+        self._files: dict[str, PackageSource] = {}
         self._patched: dict[str, str] = {}
         # Kept beside the compiled templates: preparing the few templates a rebuild fills cost more
         # than filling them (see memo.py).
@@ -258,7 +148,7 @@ class Renderer:
         self._saved_files: dict[str, tuple[bytes, str]] = {}
         self._reads = template_reads.TemplateReads(
             self.environment, sources=lambda template: jinja_sources(self._template(template)),
-            file_digest=self.template_digest, code=_packgen_code)
+            file_digest=self.template_digest, code=code_digest)
 
     def render(self, template: str, context: Mapping[str, Any], destination: Path) -> Path:
         """Write ``template`` filled with ``context`` to ``destination`` (atomically, owner-only)."""
@@ -348,9 +238,9 @@ class Renderer:
     def _template(self, name: str) -> DocxTemplate:
         if name not in self._files:
             saved, digest = self._saved(name)
-            self._files[name] = _Source(self._prepared.made("docx", digest.encode(), lambda: trimmed(saved)))
+            self._files[name] = PackageSource(self._prepared.made("docx", digest.encode(), lambda: trimmed(saved)))
         # docxtpl changes a template as it fills it, so every document starts from the saved bytes.
-        return _Template(self._files[name], self._patch)
+        return Template(self._files[name], self._patch)
 
     def _patch(self, xml: str, clean: Callable[[str], str]) -> str:
         """docxtpl's clean-up (``clean``) of a part's XML, worked out once for each part."""
@@ -458,7 +348,7 @@ def _failure(template: str, document: DocxTemplate, exc: Exception, context: Map
         return f"{template}: is not a Word document that can be opened ({exc})"
     what = exc.message if isinstance(exc, TemplateError) and exc.message else f"{type(exc).__name__}: {exc}"
     what = what.rstrip(".")
-    part = getattr(document, "current_rendering_part", None)
+    part = rendering_part(document)
     near = ""
     if part is not None:
         lineno = getattr(exc, "lineno", None) or _template_line(exc)
@@ -494,7 +384,7 @@ def _docx_bytes(document: Document) -> bytes:
         part.before_marshal()
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as docx:
-        docx.writestr(CONTENT_TYPES_URI.membername, _ContentTypesItem.from_parts(parts).blob)
+        docx.writestr(CONTENT_TYPES_URI.membername, content_types_xml(parts))
         docx.writestr(PACKAGE_URI.rels_uri.membername, package.rels.xml)
         for part in parts:
             docx.writestr(part.partname.membername, part.blob)

@@ -18,8 +18,12 @@ from pathlib import Path
 from PIL import Image
 
 from packgen.documents.chart import AttendanceChart
+<<<<<<< HEAD
 from packgen.documents.fill import Drawing
 from packgen.records.models import Provider, PupilFile, QaVisit, SchoolData
+=======
+from packgen.records.models import Provider, PupilFile, QaVisit, SchoolData, display_name
+>>>>>>> web
 
 if TYPE_CHECKING:  # readiness imports this module (display_name), so its types are for checkers only
     from packgen.readiness.rules import Finding, Rule
@@ -391,14 +395,6 @@ def register_counts(data: SchoolData) -> RegisterCounts:
         cin=sum(p.pupil.flags.cin for p in pupils),
         directed=sum(p.placement.off_site_direction.directed for p in pupils),
     )
-
-
-def display_name(record: PupilFile) -> str:
-    """Legal name as recorded, with the preferred name in brackets when the pupil uses another."""
-    pupil = record.pupil
-    if pupil.preferred_name and pupil.preferred_name != pupil.legal_forename:
-        return f"{pupil.full_name} ({pupil.preferred_name})"
-    return pupil.full_name
 
 
 def attendance_percent(record: PupilFile) -> float | None:

@@ -30,8 +30,9 @@ from typing import Any
 from jinja2 import Environment, TemplateSyntaxError, Undefined, nodes
 from pydantic import BaseModel
 
-from packgen.build.cache import Uncacheable, canonical
-from packgen.files import private_dirs, user_cache, write_private
+from packgen.files import user_cache
+from packgen.runtime.canonical import Uncacheable, canonical
+from packgen.runtime.store import DigestStore
 
 # A read: a top-level name, then the attributes ("attr", name) and fixed items ("item", key) taken in turn.
 Read = tuple[Any, ...]
@@ -171,13 +172,15 @@ class ReadsStore:
 
     def __init__(self, folder: Path | None = None):
         self.folder = folder if folder is not None else user_cache() / "reads"
+        self._store = DigestStore(self.folder)
         self._known: dict[str, dict[str, Any]] = {}
 
     def get(self, name: str) -> dict[str, Any] | None:
         if name not in self._known:
+            kept = self._store.get(f"{name}.json")
             try:
-                entry = json.loads((self.folder / f"{name}.json").read_text(encoding="utf-8"))
-            except (OSError, ValueError):
+                entry = json.loads(kept) if kept is not None else None
+            except ValueError:
                 return None
             if not _well_formed(entry):
                 return None
@@ -188,11 +191,7 @@ class ReadsStore:
         entry = {"sources": sorted(source_digest(s) for s in sources),
                  "reads": None if reads is None else [list(r[:1]) + [list(s) for s in r[1:]] for r in reads]}
         self._known[name] = entry
-        try:
-            private_dirs(self.folder)
-            write_private(self.folder / f"{name}.json", json.dumps(entry).encode())
-        except OSError:
-            pass  # kept for this run only: the next works them out again
+        self._store.put(f"{name}.json", json.dumps(entry).encode())  # if it cannot, the next run works them out again
         return entry
 
 

@@ -22,7 +22,8 @@ from pathlib import Path
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import DictionaryObject, NameObject
 
-from packgen.office.convert import HeadStart, convert, default_workers
+from packgen.office.convert import HeadStart, convert
+from packgen.runtime.workers import default_workers
 from packgen.office.join import MARK, NotJoinable, Package, check, join_packages
 from packgen.errors import ToolError
 from packgen.files import private_dirs, replacing

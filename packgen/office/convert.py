@@ -33,6 +33,7 @@ from pathlib import Path
 
 from packgen.errors import InputError, ToolError
 from packgen.files import private_dirs
+from packgen.runtime.workers import MAX_WORKERS, default_workers
 from packgen.office.profiles import Profiles
 
 INSTALL_HINT = (
@@ -41,9 +42,6 @@ INSTALL_HINT = (
     "of its `soffice` program."
 )
 
-# LibreOffice needs its own memory (~200 MB a process); beyond a few processes the disk and the
-# memory, not the cores, are what run out.
-MAX_WORKERS = 4
 # LibreOffice 7.4 silently ignores command-line arguments past about the 253rd (measured: given 300
 # documents, it converts 246 and exits 0), so a start never gets more documents than this.
 MAX_BATCH = 200
@@ -532,12 +530,3 @@ def _document_timeout(timeout: float | None) -> float:
     if not seconds > 0:
         raise ToolError(f"PACKGEN_SOFFICE_TIMEOUT must be a number of seconds above 0, not {setting!r}")
     return seconds
-
-
-def default_workers() -> int:
-    try:
-        cores = len(os.sched_getaffinity(0))  # the cores we may use, not all the machine's
-    except AttributeError:
-        cores = os.cpu_count() or 1
-    return max(1, min(cores, MAX_WORKERS))
-

@@ -15,7 +15,6 @@ Text we draw (contents, footers) is real text (typeface.py), searchable and copy
 
 from __future__ import annotations
 
-import functools
 import io
 import itertools
 import re
@@ -39,24 +38,13 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import cm
 from reportlab.pdfgen.canvas import Canvas
 
+from packgen._compat.pypdf import add_object, write_names_once
 from packgen.runtime.collection import fewer_collections
 from packgen.errors import InputError, PackgenError, ToolError
 from packgen.files import replacing
 from packgen.pack.typeface import Runs, Typeface, typeface
 
 CLASSIFICATION = "OFFICIAL-SENSITIVE"
-
-
-def _names_written_once() -> None:
-    """pypdf writes a name (/Type, /Font) character by character each time it meets one
-    (NameObject.renumber): 60% of writing a pack, for a hundred distinct names written 80,000 times.
-    A name is always written the same way, so each is worked out once (measured: the same bytes,
-    0.10 s to 0.04 s for a 515-page pack)."""
-    if not hasattr(NameObject.renumber, "cache_info"):
-        NameObject.renumber = functools.lru_cache(maxsize=4096)(NameObject.renumber)  # type: ignore[method-assign]
-
-
-_names_written_once()
 
 
 @dataclass(frozen=True)
@@ -110,6 +98,7 @@ def assemble_pack(
     PDFs in ``ours`` are packgen's own, made by LibreOffice: the check that the pages of every other
     PDF can be decoded (a scan cut short by a failed download, say) is left out for them.
     """
+    write_names_once()
     with fewer_collections():
         return _assemble(cover, nodes, Path(dest), footer=footer, contents_title=contents_title, title=title,
                          password=password, pending=pending, wait=wait, ours=ours)
@@ -460,7 +449,7 @@ def _stamp_footers(writer: PdfWriter, drawn: _Drawn) -> None:
     shared it (LibreOffice gives all of a document's pages the same one).
     """
     # pypdf has no public way to add a new indirect object; streams must be indirect.
-    save_state = writer._add_object(_stream(b"q\n"))
+    save_state = add_object(writer, _stream(b"q\n"))
     fonts = {name: font.clone(writer) for name, font in drawn.fonts.items()}
     with_fonts: dict[int, tuple[IndirectObject, dict[str, NameObject]]] = {}
     commons: dict[tuple[object, ...], IndirectObject] = {}
@@ -477,11 +466,11 @@ def _stamp_footers(writer: PdfWriter, drawn: _Drawn) -> None:
             # Left to right, so the text layer reads in the order the eye does.
             texts = " ".join(_show(x, runs, names) for x, runs in drawn.common[footer.width])
             call = f"\nQ q {_numbers(footer.matrix)} cm 0.3 g {texts}\n"
-            commons[key] = writer._add_object(_stream(call.encode()))
+            commons[key] = add_object(writer, _stream(call.encode()))
         number = _show(footer.number_x, footer.number, names) + " Q\n"
         page[NameObject("/Resources")] = resources
         page[NameObject("/Contents")] = ArrayObject(
-            [save_state, *_content_parts(page), commons[key], writer._add_object(_stream(number.encode()))]
+            [save_state, *_content_parts(page), commons[key], add_object(writer, _stream(number.encode()))]
         )
 
 
@@ -504,7 +493,7 @@ def _add_fonts(
             names[name] = NameObject(names[name] + "_")
         in_use[names[name]] = font
     resources[NameObject("/Font")] = in_use
-    return writer._add_object(resources), names
+    return add_object(writer, resources), names
 
 
 def _content_parts(page: PageObject) -> list:

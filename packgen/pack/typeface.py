@@ -16,6 +16,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
+from packgen._compat.reportlab import canvas_document
 from packgen.errors import ToolError
 
 Runs = list[tuple[str, bytes]]  # text as (reportlab font name, character codes) runs
@@ -81,7 +82,7 @@ class Typeface:
         The codes belong to font subsets that reportlab makes for the whole document as
         characters come, so they are only valid in the PDF ``canvas`` saves.
         """
-        doc = canvas._doc  # what reportlab's own text objects pass to these font methods
+        doc = canvas_document(canvas)
         encoded = []
         for name, piece in self.runs(_visual_order(text), bold):
             font = pdfmetrics.getFont(name)

@@ -45,7 +45,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Literal
 
-from packgen.documents.plan import display_name
+from packgen.records.models import display_name
 from packgen.records.models import PupilFile, SchoolData
 from packgen.records.calendar import Calendar, period_at
 from packgen.records.upn import upn_problem

@@ -1,6 +1,6 @@
 """Typed records: what a school folder means once it has been read and checked.
 
-These classes are the data contract of spec/records.md. Keys keep the names office staff write in
+These classes are the record format (docs/records.md is generated from them). Keys keep the names office staff write in
 YAML; unknown keys are refused (``extra="forbid"``) so a typo never passes silently. Every record is
 frozen: once loaded, nothing downstream changes it.
 
@@ -539,3 +539,11 @@ class SchoolData(BaseModel):
 
     def provider_of(self, pupil_id: str) -> Provider:
         return self.providers[self.pupils[pupil_id].placement.provider]
+
+
+def display_name(record: PupilFile) -> str:
+    """Legal name as recorded, with the preferred name in brackets when the pupil uses another."""
+    pupil = record.pupil
+    if pupil.preferred_name and pupil.preferred_name != pupil.legal_forename:
+        return f"{pupil.full_name} ({pupil.preferred_name})"
+    return pupil.full_name

@@ -29,6 +29,7 @@ from packgen.records.yaml_tree import Tree, key_text, parse
 
 MAX_BYTES = 1_000_000  # records are a few kilobytes; anything bigger is the wrong file
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]*")
+LEFT_OUT = "is left out until its provider's record is put right"  # said of a healthy pupil by load_healthy
 EXAMPLE_NAME = {"providers": "bridge-learning.yaml", "pupils": "p07.yaml"}
 
 # ---------------------------------------------------------------- explaining validation errors
@@ -546,7 +547,7 @@ def load_school(folder: Path) -> SchoolData:
     root, school, providers, pupils, problems = _load_all(folder)
     if problems:
         raise DataError(problems)
-    return SchoolData(slug=root.name, folder=str(root), school=school.model,
+    return SchoolData(slug=root.name, folder=str(root), school=typing.cast(SchoolFile, school.model),
                       providers={i: r.model for i, r in sorted(providers, key=lambda p: p[0])},
                       pupils={i: r.model for i, r in sorted(pupils, key=lambda p: p[0])})
 
@@ -564,6 +565,6 @@ def load_healthy(folder: Path) -> tuple[SchoolData | None, list[Problem]]:
     for pid, record in list(placed.items()):
         if record.placement.provider not in healthy:
             del placed[pid]
-            problems.append(Problem(f"pupils/{pid}.yaml", "", "is left out until its provider's record is put right"))
-    return SchoolData(slug=root.name, folder=str(root), school=school.model,
+            problems.append(Problem(f"pupils/{pid}.yaml", "", LEFT_OUT))
+    return SchoolData(slug=root.name, folder=str(root), school=typing.cast(SchoolFile, school.model),
                       providers=dict(sorted(healthy.items())), pupils=dict(sorted(placed.items()))), problems

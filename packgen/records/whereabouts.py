@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from packgen.documents.plan import display_name
+from packgen.records.models import display_name
 from packgen.records.models import Person, SchoolData
 from packgen.records.calendar import Calendar
 

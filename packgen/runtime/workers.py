@@ -13,6 +13,7 @@ in this process, one item after another.
 from __future__ import annotations
 
 import multiprocessing
+import os
 import signal
 import threading
 from collections.abc import Callable, Sequence
@@ -21,8 +22,11 @@ from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
 
 from packgen.runtime.collection import usual_collections
-from packgen.office.convert import default_workers
 from packgen.errors import ToolError
+
+# A LibreOffice worker needs its own memory (~200 MB a process); beyond a few processes the disk and
+# the memory, not the cores, are what run out. Python workers follow the same count.
+MAX_WORKERS = 4
 
 Item = TypeVar("Item")
 Result = TypeVar("Result")
@@ -89,3 +93,12 @@ def _run(share: range) -> list[Any]:
     assert _work is not None
     function, items = _work
     return [function(items[index]) for index in share]
+
+
+def default_workers() -> int:
+    """How many processes packgen runs at once: the cores it may use, at most MAX_WORKERS."""
+    try:
+        cores = len(os.sched_getaffinity(0))  # the cores we may use, not all the machine's
+    except AttributeError:
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, MAX_WORKERS))

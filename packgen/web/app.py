@@ -11,11 +11,11 @@ from pathlib import Path
 from flask import Flask, current_app, g, render_template, request, url_for
 from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader
 
+import packgen
 from packgen import __version__
+from packgen.build.pipeline import DEFAULT_TEMPLATES
 from packgen.errors import DataError, InputError, PackgenError, ToolError
 from packgen.mail.send import SmtpSettings
-from packgen.build.pipeline import DEFAULT_TEMPLATES
-from packgen.documents.fill import LABELS_FILE, load_wording
 from packgen.web import security
 from packgen.web.jobs import PackJob
 
@@ -80,7 +80,7 @@ def create_app(settings: Settings, *, secret_key: bytes | None = None) -> Flask:
     app.jinja_env.trim_blocks = app.jinja_env.lstrip_blocks = True
     security.install(app, settings)
     app.extensions["packgen_pack"] = PackJob()
-    app.extensions["packgen_words"] = load_wording(settings.templates / LABELS_FILE)
+    app.extensions["packgen_words"] = packgen.wording(settings.templates)
 
     # the views use current_app, so they come after the app exists
     from packgen.web import edit_views, repair_views, settings_views, views

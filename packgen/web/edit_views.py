@@ -12,10 +12,9 @@ from collections.abc import Callable, Mapping
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 
 from packgen.errors import Problem
-from packgen.records.models import Provider, PupilFile
-from packgen.web import edits, forms, provider_forms, pupil_forms, wording
+from packgen.records.models import Provider, PupilFile, display_name
+from packgen.web import edits, entry_forms, forms, provider_forms, pupil_forms, wording
 from packgen.web.app import settings
-from packgen.documents.plan import display_name
 from packgen.web.views import school_data
 
 form_pages = Blueprint("forms", __name__)
@@ -34,17 +33,21 @@ def words() -> dict[str, str]:
 def record_names() -> dict[str, str]:
     """Each healthy record file's name as people say it, to put problems into words."""
     data = school_data()
-    return {f"pupils/{pid}.yaml": display_name(r) for pid, r in data.pupils.items()} | \
-        {f"providers/{pid}.yaml": p.name for pid, p in data.providers.items()}
+    return {f"pupils/{pid}.yaml": display_name(r) for pid, r in data.pupils.items()} | {
+        f"providers/{pid}.yaml": p.name for pid, p in data.providers.items()
+    }
 
 
-def show(spec: forms.FormSpec, values: Mapping[str, str], outcome: edits.Outcome | None = None, here: str = "",
-         **context):
+def show(
+    spec: forms.FormSpec, values: Mapping[str, str], outcome: edits.Outcome | None = None, here: str = "", **context
+):
     """The form, with each problem in words beside its field and all of them in the summary at the top."""
     errors: dict[str, list[str]] = {}
     if outcome and outcome.stale:
-        errors[""] = ["Someone changed this record while the form was open. Open the form again to see their "
-                      "changes, then make yours."]
+        errors[""] = [
+            "Someone changed this record while the form was open. Open the form again to see their "
+            "changes, then make yours."
+        ]
     if outcome and not outcome.stale:
         names, fields = record_names(), dict(spec.fields())
         for name, _ in spec.fields():  # in form order, so the summary reads top to bottom
@@ -53,9 +56,16 @@ def show(spec: forms.FormSpec, values: Mapping[str, str], outcome: edits.Outcome
         if outcome.general:
             errors[""] = [wording.general(p, names, here=here) for p in outcome.general]
     status = 422 if outcome and not outcome.saved else 200
-    return render_template("form.html", spec=spec, values=values, labels=spec.labels(), focus=spec.focus(),
-                           errors=errors, multipart=any(f.kind == "file" for _, f in spec.fields()),
-                           **context), status
+    return render_template(
+        "form.html",
+        spec=spec,
+        values=values,
+        labels=spec.labels(),
+        focus=spec.focus(),
+        errors=errors,
+        multipart=any(f.kind == "file" for _, f in spec.fields()),
+        **context,
+    ), status
 
 
 def uploads(spec: forms.FormSpec, stem: str, relative: str) -> tuple[tuple[edits.Upload, ...], list[Problem]]:
@@ -72,25 +82,46 @@ def uploads(spec: forms.FormSpec, stem: str, relative: str) -> tuple[tuple[edits
     return tuple(found), problems
 
 
-def edit(spec: forms.FormSpec, relative: str, model: type, back: str, *, prefix: tuple = (), append_to=None,
-         done: str = "Saved.", name: str = "", stem: str = "scan", after: Callable[[], str] | None = None):
+def edit(
+    spec: forms.FormSpec,
+    relative: str,
+    model: type,
+    back: str,
+    *,
+    prefix: tuple = (),
+    append_to=None,
+    done: str = "Saved.",
+    name: str = "",
+    stem: str = "scan",
+    after: Callable[[], str] | None = None,
+    title: str = "",
+):
     """One form page over one record: GET shows it filled in, POST saves it or shows why not."""
     new = append_to is None and not (settings().school / relative).exists()
     if request.method == "GET":
         values, version = ({}, "") if new or append_to else edits.form_values(space(), relative, spec, prefix)
         if append_to:
             version = edits.form_values(space(), relative, spec)[1]
-        return show(spec, values, version=version, back=back, name=name)
+        return show(spec, values, version=version, back=back, name=name, title=title)
     values = forms.raw_values(spec, request.form)
-    version = None if new else request.form.get("version", "")
+    sent_version: str | None = None if new else request.form.get("version", "")
     sent, too_big = uploads(spec, stem, relative)
     if too_big:
-        return show(spec, values, edits.Outcome(False, general=too_big), relative, version=version, back=back,
-                    name=name)
-    outcome = edits.save(space(), relative, model, spec, values, version=version, prefix=prefix,
-                         append_to=append_to, uploads=sent)
+        return show(
+            spec,
+            values,
+            edits.Outcome(False, general=too_big),
+            relative,
+            version=sent_version,
+            back=back,
+            name=name,
+            title=title,
+        )
+    outcome = edits.save(
+        space(), relative, model, spec, values, version=sent_version, prefix=prefix, append_to=append_to, uploads=sent
+    )
     if not outcome.saved:
-        return show(spec, values, outcome, relative, version=version, back=back, name=name)
+        return show(spec, values, outcome, relative, version=sent_version, back=back, name=name, title=title)
     flash(done, "success")
     return redirect(after() if after else back)
 
@@ -119,18 +150,32 @@ def _count(values: list, name: str) -> int:
 def add_pupil():
     pupil_id = edits.new_id(set(school_data().pupils), "p")
     spec = pupil_forms.new_pupil_form(_providers(), words())
-    return edit(spec, f"pupils/{pupil_id}.yaml", PupilFile, url_for("pages.pupils"), done="Pupil added.",
-                after=lambda: url_for("pages.pupil", pupil_id=pupil_id))
+    return edit(
+        spec,
+        f"pupils/{pupil_id}.yaml",
+        PupilFile,
+        url_for("pages.pupils"),
+        done="Pupil added.",
+        after=lambda: url_for("pages.pupil", pupil_id=pupil_id),
+    )
 
 
 @form_pages.route("/pupils/<pupil_id>/details", methods=["GET", "POST"])
 def edit_pupil(pupil_id: str):
     record = _pupil(pupil_id)
-    counts = {"parent_carers": _count(record.pupil.parent_carers, "parents"),
-              "emergency_contacts": _count(record.pupil.emergency_contacts, "emergency")}
-    return edit(pupil_forms.pupil_details_form(counts), f"pupils/{pupil_id}.yaml", PupilFile,
-                url_for("pages.pupil", pupil_id=pupil_id), prefix=("pupil",), done="Pupil details saved.",
-                name=display_name(record))
+    counts = {
+        "parent_carers": _count(record.pupil.parent_carers, "parents"),
+        "emergency_contacts": _count(record.pupil.emergency_contacts, "emergency"),
+    }
+    return edit(
+        pupil_forms.pupil_details_form(counts),
+        f"pupils/{pupil_id}.yaml",
+        PupilFile,
+        url_for("pages.pupil", pupil_id=pupil_id),
+        prefix=("pupil",),
+        done="Pupil details saved.",
+        name=display_name(record),
+    )
 
 
 @form_pages.route("/pupils/<pupil_id>/placement", methods=["GET", "POST"])
@@ -138,17 +183,31 @@ def edit_placement(pupil_id: str):
     record = _pupil(pupil_id)
     placement = record.placement
     counts = {"sessions": _count(placement.sessions, "sessions"), "targets": _count(placement.targets, "targets")}
-    return edit(pupil_forms.placement_form(_providers(), words(), counts), f"pupils/{pupil_id}.yaml", PupilFile,
-                url_for("pages.pupil", pupil_id=pupil_id), prefix=("placement",), done="Placement saved.",
-                name=display_name(record), stem=f"agreement-{pupil_id}")
+    return edit(
+        pupil_forms.placement_form(_providers(), words(), counts),
+        f"pupils/{pupil_id}.yaml",
+        PupilFile,
+        url_for("pages.pupil", pupil_id=pupil_id),
+        prefix=("placement",),
+        done="Placement saved.",
+        name=display_name(record),
+        stem=f"agreement-{pupil_id}",
+    )
 
 
 @form_pages.route("/pupils/<pupil_id>/reviews/new", methods=["GET", "POST"])
 def add_review(pupil_id: str):
     record = _pupil(pupil_id)
-    spec = pupil_forms.review_form([t.text for t in record.placement.targets], words())
-    return edit(spec, f"pupils/{pupil_id}.yaml", PupilFile, url_for("pages.pupil", pupil_id=pupil_id),
-                append_to="reviews", done="Review added.", name=display_name(record))
+    spec = entry_forms.review_form([t.text for t in record.placement.targets], words())
+    return edit(
+        spec,
+        f"pupils/{pupil_id}.yaml",
+        PupilFile,
+        url_for("pages.pupil", pupil_id=pupil_id),
+        append_to="reviews",
+        done="Review added.",
+        name=display_name(record),
+    )
 
 
 @form_pages.route("/pupils/<pupil_id>/reviews/<int:number>", methods=["GET", "POST"])
@@ -156,17 +215,31 @@ def edit_review(pupil_id: str, number: int):
     record = _pupil(pupil_id)
     if not 1 <= number <= len(record.reviews):
         abort(404)
-    spec = pupil_forms.review_form([t.text for t in record.placement.targets], words(), "Review")
-    return edit(spec, f"pupils/{pupil_id}.yaml", PupilFile, url_for("pages.pupil", pupil_id=pupil_id),
-                prefix=("reviews", number - 1), done="Review saved.", name=display_name(record))
+    spec = entry_forms.review_form([t.text for t in record.placement.targets], words(), "Review")
+    return edit(
+        spec,
+        f"pupils/{pupil_id}.yaml",
+        PupilFile,
+        url_for("pages.pupil", pupil_id=pupil_id),
+        prefix=("reviews", number - 1),
+        done="Review saved.",
+        name=display_name(record),
+    )
 
 
 @form_pages.route("/pupils/<pupil_id>/visits/new", methods=["GET", "POST"])
 def add_visit(pupil_id: str):
     record = _pupil(pupil_id)
-    spec = pupil_forms.visit_form([t.text for t in record.placement.targets], words())
-    return edit(spec, f"pupils/{pupil_id}.yaml", PupilFile, url_for("pages.pupil", pupil_id=pupil_id),
-                append_to="visits", done="Visit added.", name=display_name(record))
+    spec = entry_forms.visit_form([t.text for t in record.placement.targets], words())
+    return edit(
+        spec,
+        f"pupils/{pupil_id}.yaml",
+        PupilFile,
+        url_for("pages.pupil", pupil_id=pupil_id),
+        append_to="visits",
+        done="Visit added.",
+        name=display_name(record),
+    )
 
 
 @form_pages.route("/pupils/<pupil_id>/visits/<int:number>", methods=["GET", "POST"])
@@ -174,17 +247,30 @@ def edit_visit(pupil_id: str, number: int):
     record = _pupil(pupil_id)
     if not 1 <= number <= len(record.visits):
         abort(404)
-    spec = pupil_forms.visit_form([t.text for t in record.placement.targets], words(), "Visit")
-    return edit(spec, f"pupils/{pupil_id}.yaml", PupilFile, url_for("pages.pupil", pupil_id=pupil_id),
-                prefix=("visits", number - 1), done="Visit saved.", name=display_name(record))
+    spec = entry_forms.visit_form([t.text for t in record.placement.targets], words(), "Visit")
+    return edit(
+        spec,
+        f"pupils/{pupil_id}.yaml",
+        PupilFile,
+        url_for("pages.pupil", pupil_id=pupil_id),
+        prefix=("visits", number - 1),
+        done="Visit saved.",
+        name=display_name(record),
+    )
 
 
 @form_pages.route("/pupils/<pupil_id>/attendance", methods=["GET", "POST"])
 def edit_attendance(pupil_id: str):
     record = _pupil(pupil_id)
-    spec = pupil_forms.attendance_form(_count(record.attendance, "periods"))
-    return edit(spec, f"pupils/{pupil_id}.yaml", PupilFile, url_for("pages.pupil", pupil_id=pupil_id),
-                done="Attendance saved.", name=display_name(record))
+    spec = entry_forms.attendance_form(_count(record.attendance, "periods"))
+    return edit(
+        spec,
+        f"pupils/{pupil_id}.yaml",
+        PupilFile,
+        url_for("pages.pupil", pupil_id=pupil_id),
+        done="Attendance saved.",
+        name=display_name(record),
+    )
 
 
 # ---------------------------------------------------------------- providers
@@ -195,8 +281,15 @@ def add_provider():
     taken = set(school_data().providers)
     provider_id = edits.new_id(taken, request.form.get("name", "") or "provider")
     spec = provider_forms.provider_form(words(), {})
-    return edit(spec, f"providers/{provider_id}.yaml", Provider, url_for("pages.providers"), done="Provider added.",
-                stem=f"{provider_id}-appendix-4")
+    return edit(
+        spec,
+        f"providers/{provider_id}.yaml",
+        Provider,
+        url_for("pages.providers"),
+        done="Provider added.",
+        stem=f"{provider_id}-appendix-4",
+        title="Add a provider",
+    )
 
 
 @form_pages.route("/providers/<provider_id>/edit", methods=["GET", "POST"])
@@ -205,6 +298,12 @@ def edit_provider(provider_id: str):
     if provider is None:
         abort(404)
     counts = {"qa_visits": _count(provider.qa_visits, "qa")}
-    return edit(provider_forms.provider_form(words(), counts), f"providers/{provider_id}.yaml", Provider,
-                url_for("pages.providers"), done="Provider saved.", name=provider.name,
-                stem=f"{provider_id}-appendix-4")
+    return edit(
+        provider_forms.provider_form(words(), counts),
+        f"providers/{provider_id}.yaml",
+        Provider,
+        url_for("pages.providers"),
+        done="Provider saved.",
+        name=provider.name,
+        stem=f"{provider_id}-appendix-4",
+    )

@@ -16,6 +16,7 @@ import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
@@ -77,9 +78,18 @@ def form_values(space: Workspace, relative: str, spec: FormSpec, prefix: tuple =
     return values_of(node if isinstance(node, Mapping) else {}, spec), records.fingerprint(text)
 
 
-def save(space: Workspace, relative: str, model: type[BaseModel], spec: FormSpec, raw: Mapping[str, str], *,
-         version: str | None, prefix: tuple = (), append_to: str | None = None,
-         uploads: tuple[Upload, ...] = ()) -> Outcome:
+def save(
+    space: Workspace,
+    relative: str,
+    model: type[BaseModel],
+    spec: FormSpec,
+    raw: Mapping[str, str],
+    *,
+    version: str | None,
+    prefix: tuple = (),
+    append_to: str | None = None,
+    uploads: tuple[Upload, ...] = (),
+) -> Outcome:
     """Put the form's values into the record at ``prefix`` (a new file when ``version`` is None; a new
     entry at the end of the list ``append_to``), check the whole school, and save only if it loads."""
     built = build(spec, raw)
@@ -116,18 +126,26 @@ def save(space: Workspace, relative: str, model: type[BaseModel], spec: FormSpec
 
 def _owner(model: type[BaseModel], tree: CommentedMap, prefix: tuple) -> tuple[type[BaseModel], CommentedMap]:
     """The mapping at ``prefix`` (made if missing) and the record type it holds."""
-    node, owner = tree, model
+    node: Any = tree
+    owner = model
     for key in prefix:
         if isinstance(key, int):
             node = node[key]
             continue
         child = node.get(key)
-        owner_of_child = records.field_model(owner, key)
+        owner_of_child = _record_type(owner, key)
         if not isinstance(child, (CommentedMap, CommentedSeq)):
             child = CommentedMap()
             records.set_value(node, (key,), child, owner)
         node, owner = child, owner_of_child
     return owner, node
+
+
+def _record_type(owner: type[BaseModel], key: str) -> type[BaseModel]:
+    found = records.field_model(owner, key)
+    if found is None:
+        raise ValueError(f"a form addresses {owner.__name__}.{key}, which holds no record")
+    return found
 
 
 def _unchanged_null(node: CommentedMap, path: tuple, value: object) -> bool:
@@ -145,8 +163,10 @@ def _update_list(node: CommentedMap, key_path: tuple, rows: list, owner: type[Ba
     existing = node
     for key in key_path:
         existing = existing.get(key) if isinstance(existing, CommentedMap) else None
-    entries = list(existing) if isinstance(existing, CommentedSeq) else []
-    row_model = records.field_model(owner, key_path[-1])
+    entries: list[Any] = list(existing) if isinstance(existing, CommentedSeq) else []
+    row_model = owner
+    for key in key_path:
+        row_model = _record_type(row_model, key)
     kept = []
     for row, fixed, values in rows:
         entry = matching(entries, row, fixed)
@@ -166,8 +186,14 @@ def _update_list(node: CommentedMap, key_path: tuple, rows: list, owner: type[Ba
         records.set_value(node, key_path, CommentedSeq(kept) if kept else None, owner)
 
 
-def _store_uploads(space: Workspace, uploads: tuple[Upload, ...], node: CommentedMap, owner: type[BaseModel],
-                   relative: str, prefix: tuple) -> tuple[list[Path], list[Problem]]:
+def _store_uploads(
+    space: Workspace,
+    uploads: tuple[Upload, ...],
+    node: CommentedMap,
+    owner: type[BaseModel],
+    relative: str,
+    prefix: tuple,
+) -> tuple[list[Path], list[Problem]]:
     """Each scan saved under evidence/ and checked as the pack will read it; its path set in the record."""
     stored, problems = [], []
     folder = space.school / "evidence"

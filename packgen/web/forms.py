@@ -16,12 +16,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
 
+from pydantic import BaseModel
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
 from packgen.errors import Problem
 
-Kind = Literal["text", "long", "date", "number", "choice", "check", "yesno", "lines", "time", "email", "phone",
-               "file"]
+Kind = Literal["text", "long", "date", "number", "choice", "check", "yesno", "lines", "time", "email", "phone", "file"]
 DATE_PARTS = ("day", "month", "year")
 
 
@@ -87,13 +87,15 @@ class FormSpec:
 
     def labels(self) -> dict[str, str]:
         """Each field's name as the list of problems at the top of the form says it."""
-        found = {}
+        found: dict[str, str] = {}
         for section in self.sections:
             for item in section.items:
                 if isinstance(item, Rows):
                     for row in range(len(item.rows)):
-                        found |= {item.html_name(row, f): f"{item.noun} {row + 1}, {f.label[:1].lower()}{f.label[1:]}"
-                                  for f in item.fields}
+                        found |= {
+                            item.html_name(row, f): f"{item.noun} {row + 1}, {f.label[:1].lower()}{f.label[1:]}"
+                            for f in item.fields
+                        }
                 else:
                     found[item.name] = item.label
         return found
@@ -114,7 +116,7 @@ class Built:
     flow: set[tuple] = field(default_factory=set)  # list paths written one entry a line
 
 
-def choices_of(model: type, key: str, words: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
+def choices_of(model: type[BaseModel], key: str, words: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
     """The codes a Literal field accepts, straight from the model so the form cannot drift from it,
     each with the words labels.yaml gives it."""
     annotation = model.model_fields[key].annotation
@@ -191,13 +193,13 @@ def build(spec: FormSpec, raw: Mapping[str, str]) -> Built:
     for section in spec.sections:
         for item in section.items:
             if isinstance(item, Rows):
-                rows = []
+                rows: list[tuple[int, Mapping[str, Any], dict[tuple, Any]]] = []
                 for row, (_, fixed) in enumerate(item.rows):
                     values = {f.path: convert(f, raw, item.html_name(row, f)) for f in item.fields}
                     if all(v is None or v is False for v in values.values()):
                         continue  # an empty row is not an entry
                     for f in item.fields:
-                        built.inputs[item.path + (len(rows),) + f.path] = item.html_name(row, f)
+                        built.inputs[(*item.path, len(rows), *f.path)] = item.html_name(row, f)
                     rows.append((row, fixed, values))
                 built.lists[item.path] = rows
                 if item.flow:
@@ -238,8 +240,9 @@ def _at(node: Any, path: Iterable[str]) -> Any:
 def matching(entries: list, row: int, fixed: Mapping[str, Any]) -> Any:
     """The entry a row shows: the one with the row's fixed keys (target 2), or else the row-th."""
     if fixed:
-        return next((e for e in entries if isinstance(e, Mapping) and all(e.get(k) == v for k, v in fixed.items())),
-                    None)
+        return next(
+            (e for e in entries if isinstance(e, Mapping) and all(e.get(k) == v for k, v in fixed.items())), None
+        )
     return entries[row] if row < len(entries) else None
 
 
@@ -271,8 +274,9 @@ def key_of(path: Iterable) -> str:
     return text
 
 
-def place(problems: Iterable[Problem], file: str, inputs: Mapping[tuple, str],
-          prefix: tuple = ()) -> tuple[dict[str, list[Problem]], list[Problem]]:
+def place(
+    problems: Iterable[Problem], file: str, inputs: Mapping[tuple, str], prefix: tuple = ()
+) -> tuple[dict[str, list[Problem]], list[Problem]]:
     """Each problem beside the field its key came from; the rest (other keys, other files) for the top."""
     by_key = {key_of(prefix + path): name for path, name in inputs.items()}
     beside: dict[str, list[Problem]] = {}

@@ -13,7 +13,8 @@ from collections import defaultdict
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 
 from packgen.errors import DataError
-from packgen.web import edit_views, records, wording
+from packgen.records.read import LEFT_OUT
+from packgen.web import edit_views, good_copies, records, wording
 from packgen.web.app import settings
 
 repair_pages = Blueprint("repair", __name__)
@@ -38,7 +39,7 @@ def _names() -> dict[str, str]:
         names = edit_views.record_names()
     except DataError:
         names = {}
-    for relative in g.get("problems") and {p.file for p in g.problems} or ():
+    for relative in (g.get("problems") and {p.file for p in g.problems}) or ():
         if relative not in names and relative.endswith(".yaml") and (settings().school / relative).is_file():
             name = _name_in(settings().school / relative)
             if name:
@@ -52,8 +53,11 @@ def _name_in(path) -> str | None:
         text = path.read_text(encoding="utf-8", errors="replace")[:100_000]
     except OSError:
         return None
-    found = {key: m.group(1).strip().strip("'\"") for key in ("legal_forename", "legal_surname", "name")
-             if (m := re.search(rf"^\s*{key}:[ \t]*[\[{{'\"]*([^#\n{{}}\[\]]+)", text, re.M))}
+    found = {
+        key: m.group(1).strip().strip("'\"")
+        for key in ("legal_forename", "legal_surname", "name")
+        if (m := re.search(rf"^\s*{key}:[ \t]*[\[{{'\"]*([^#\n{{}}\[\]]+)", text, re.M))
+    }
     if "legal_forename" in found and "legal_surname" in found:
         return f"{found['legal_forename']} {found['legal_surname']}"
     return found.get("name")
@@ -74,17 +78,28 @@ def _link(relative: str) -> str | None:
         return url_for("repair.record", kind="school", record_id="settings")
     folder, _, name = relative.partition("/")
     stem = name.rsplit(".", 1)[0]
-    return url_for("repair.record", kind=folder, record_id=stem) if folder in FOLDERS and name.endswith(".yaml") \
-        and edit_views.edits.RECORD_ID.fullmatch(stem) else None
+    return (
+        url_for("repair.record", kind=folder, record_id=stem)
+        if folder in FOLDERS and name.endswith(".yaml") and edit_views.edits.RECORD_ID.fullmatch(stem)
+        else None
+    )
 
 
 @repair_pages.get("/repair")
 def overview():
     names = _names()
-    items = [{"title": _upper(wording.describe_file(file, names)), "link": _link(file),
-              "problems": [wording.sentence(f"{wording.key_words(p.key)}: {p.message}" if p.key else p.message, names)
-                           for p in problems]}
-             for file, problems in sorted(broken().items())]
+    items = [
+        {
+            "title": _upper(wording.describe_file(file, names)),
+            "link": None if all(p.message == LEFT_OUT for p in problems) else _link(file),
+            "problems": [
+                ("Line " + str(p.line) + ": " if p.line else "")
+                + _upper(wording.sentence(f"{wording.key_words(p.key)}: {p.message}" if p.key else p.message, names))
+                for p in problems
+            ],
+        }
+        for file, problems in sorted(broken().items())
+    ]
     return render_template("repair.html", items=items)
 
 
@@ -95,17 +110,32 @@ def record(kind: str, record_id: str):
     if not path.is_file():
         abort(404)
     names = _names()
-    text = request.form.get("text", "") if request.method == "POST" else path.read_text(encoding="utf-8", errors="replace")
+    earlier = good_copies.kept(settings().out, relative)
+    text = (
+        request.form.get("text", "") if request.method == "POST" else path.read_text(encoding="utf-8", errors="replace")
+    )
+    if request.method == "POST" and request.form.get("restore") and earlier:
+        text = earlier[0]
     problems = broken().get(relative, [])
     if request.method == "POST":
         text = text.replace("\r\n", "\n")
-        problems = [p for p in records.problems_with(settings().school, relative, text, settings().out / ".checking")
-                    if p.file == relative]
+        problems = [
+            p
+            for p in records.problems_with(settings().school, relative, text, settings().out / ".checking")
+            if p.file == relative
+        ]
         if not problems:
             records.write_atomically(path, text)
             flash(f"{_upper(wording.describe_file(relative, names))} can be read again.", "success")
             return redirect(url_for("repair.overview"))
-    said = [(p.line, wording.sentence(f"{wording.key_words(p.key)}: {p.message}" if p.key else p.message, names))
-            for p in problems]
-    return render_template("repair_record.html", title=wording.describe_file(relative, names), text=text,
-                           problems=said), 422 if request.method == "POST" else 200
+    said = [
+        (p.line, wording.sentence(f"{wording.key_words(p.key)}: {p.message}" if p.key else p.message, names))
+        for p in problems
+    ]
+    return render_template(
+        "repair_record.html",
+        title=wording.describe_file(relative, names),
+        text=text,
+        problems=said,
+        earlier=earlier[1] if earlier else None,
+    ), 422 if request.method == "POST" else 200

@@ -39,14 +39,19 @@ def logo():
 @settings_pages.route("/school", methods=["GET", "POST"])
 def school():
     data = edit_views.school_data()
-    spec = provider_forms.school_form(edit_views.words(), {"term_dates": edit_views._count(
-        data.school.pack.term_dates, "terms")})
+    spec = provider_forms.school_form(
+        edit_views.words(), {"term_dates": edit_views._count(data.school.pack.term_dates, "terms")}
+    )
     if request.method == "POST":
         problem = _save_logo()
         if problem:
-            return edit_views.show(spec, edit_views.forms.raw_values(spec, request.form),
-                                   edits.Outcome(False, general=[Problem("school.yaml", "", problem)]),
-                                   version=request.form.get("version", ""), back=url_for("pages.pupils"))
+            return edit_views.show(
+                spec,
+                edit_views.forms.raw_values(spec, request.form),
+                edits.Outcome(False, general=[Problem("school.yaml", "", problem)]),
+                version=request.form.get("version", ""),
+                back=url_for("pages.pupils"),
+            )
     return edit_views.edit(spec, "school.yaml", SchoolFile, url_for("pages.pupils"), done="School settings saved.")
 
 

@@ -15,19 +15,31 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, abort, current_app, flash, g, jsonify, redirect, render_template, request, \
-    send_from_directory, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    url_for,
+)
 from pypdf import PdfReader
 
-from packgen.documents import plan as documents
-from packgen.mail import send as mail
 from packgen.build import pipeline
-from packgen.readiness import rules as readiness
+from packgen.documents import plan as documents
 from packgen.documents.plan import DocumentSpec, RegisterRow
 from packgen.errors import DataError
-from packgen.records.read import load_healthy
-from packgen.records.models import SchoolData
+from packgen.mail import send as mail
+from packgen.readiness import rules as readiness
 from packgen.readiness.rules import Finding
+from packgen.records.models import SchoolData
+from packgen.records.read import load_healthy
+from packgen.web import good_copies
 from packgen.web.app import settings, today
 from packgen.web.jobs import PackJob
 
@@ -42,6 +54,11 @@ def school_data() -> SchoolData:
     repair page; only a broken school.yaml stops the pages, and then the problems page shows it."""
     if "data" not in g:
         g.data, g.problems = load_healthy(settings().school)
+        if g.data is not None:
+            broken = {p.file for p in g.problems}
+            healthy = ["school.yaml", *(f"providers/{i}.yaml" for i in g.data.providers),
+                       *(f"pupils/{i}.yaml" for i in g.data.pupils)]
+            good_copies.keep(settings().school, settings().out, (f for f in healthy if f not in broken))
     if g.data is None:
         raise DataError(g.problems)
     return g.data

@@ -14,8 +14,20 @@ from datetime import date
 from packgen.errors import Problem
 from packgen.web.forms import Field
 
-MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-          "November", "December")
+MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 ISO_DATE = re.compile(r"'?(\d{4})-(\d{2})-(\d{2})'?")
 KEY = re.compile(r"(?<![@.\w-])\b[a-z_]+(?:\[\d+\])?(?:\.[a-z_]+(?:\[\d+\])?)+\b")
 RECORD_FILE = re.compile(r"\b(pupils|providers)/([a-z0-9-]+)\.yaml\b|\bschool\.yaml\b")
@@ -38,8 +50,15 @@ def key_words(key: str, labels: Mapping[str, str] | None = None) -> str:
     if labels and bare in labels:
         return labels[bare][:1].lower() + labels[bare][1:]
     last = bare.rsplit(".", 1)[-1]
-    return {"dob": "date of birth", "upn": "UPN", "la": "local authority", "dsl": "designated safeguarding lead",
-            "urn": "URN", "from": "start", "to": "end"}.get(last, last.replace("_", " "))
+    return {
+        "dob": "date of birth",
+        "upn": "UPN",
+        "la": "local authority",
+        "dsl": "designated safeguarding lead",
+        "urn": "URN",
+        "from": "start",
+        "to": "end",
+    }.get(last, last.replace("_", " "))
 
 
 def describe_file(relative: str, names: Mapping[str, str]) -> str:
@@ -81,8 +100,7 @@ def beside(problem: Problem, item: Field, names: Mapping[str, str], labels: Mapp
     return sentence(message, names, labels)
 
 
-def general(problem: Problem, names: Mapping[str, str], labels: Mapping[str, str] | None = None,
-            here: str = "") -> str:
+def general(problem: Problem, names: Mapping[str, str], labels: Mapping[str, str] | None = None, here: str = "") -> str:
     """A problem not beside a field: which record (unless it is the one on the form), which part, what."""
     said = sentence(problem.message, names, labels)
     part = key_words(problem.key, labels) if problem.key else ""

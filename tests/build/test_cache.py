@@ -8,8 +8,8 @@ given, so a test can tell whether it ran at all.
 
 from __future__ import annotations
 
+import hashlib
 import dataclasses
-import json
 import os
 import re
 import shutil
@@ -25,8 +25,10 @@ from pypdf import PdfReader
 import packgen
 from tests.conftest import MINI, edit_record, logging_soffice, make_docx, run_cli
 from packgen.documents import plan as documents
-from packgen.build.cache import CACHE_DIR, DocumentCache, Keys, canonical, forget_pack_state
-from packgen.office.convert import MAX_WORKERS, WARM_UP
+from packgen.build.cache import CACHE_DIR, DocumentCache, Keys, forget_pack_state
+from packgen.runtime.canonical import canonical
+from packgen.office.convert import WARM_UP
+from packgen.runtime.workers import MAX_WORKERS
 from packgen.errors import InputError, TemplateProblem
 from packgen.records.read import load_school
 from packgen.build.pipeline import DEFAULT_TEMPLATES, PACK_NAME, PackOptions, build_pack, build_packs
@@ -224,11 +226,9 @@ def test_a_damaged_cache_entry_is_made_again_never_served(rebuild):
     entry = rebuild.out / CACHE_DIR / "documents"
     mine_entry = next(entry.glob(f"*/{keys.key(mine.template, mine.context)}.entry"))
     other_entry = next(entry.glob(f"*/{keys.key(other.template, other.context)}.entry"))
-    # Damage only the digests can see: p03's agreement in p01's entry, its sizes and p01's digests.
-    magic, mine_header, _ = mine_entry.read_bytes().split(b"\n", 2)
-    _, other_header, other_payload = other_entry.read_bytes().split(b"\n", 2)
-    header = [[size, digest] for (size, _), (_, digest) in zip(json.loads(other_header), json.loads(mine_header))]
-    mine_entry.write_bytes(b"\n".join([magic, json.dumps(header).encode(), other_payload]))
+    # Damage only the digest can see: p03's whole agreement (sizes and bytes) under p01's digest.
+    digest = hashlib.sha256().digest_size
+    mine_entry.write_bytes(mine_entry.read_bytes()[:digest] + other_entry.read_bytes()[digest:])
     # Gone from beside the pack, so the rebuild must take it from the cache (an unchanged document
     # still where the last build left it would be left there).
     (rebuild.out / "agreements" / "p01.pdf").unlink()
@@ -375,7 +375,8 @@ DAMAGE = {
     "a byte changed": lambda b: b[:-100] + bytes([b[-100] ^ 1]) + b[-99:],
     "cut short": lambda b: b[: len(b) // 2],
     "empty": lambda b: b"",
-    "header garbled": lambda b: b.replace(b"[[", b"[{", 1),
+    "sizes garbled": lambda b: b[:32] + b"9" + b[32:],
+    "digest garbled": lambda b: bytes([b[0] ^ 1]) + b[1:],
 }
 
 

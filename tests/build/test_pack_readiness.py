@@ -26,7 +26,8 @@ from packgen.errors import TemplateProblem
 from packgen.records.read import load_school
 from packgen.records.models import AttendancePeriod
 from packgen.readiness.rules import RULES, assess
-from packgen.documents.fill import Picture, Renderer
+from packgen.documents.fill import Renderer
+from packgen.documents.pictures import Picture
 
 
 TODAY = date(2026, 11, 23)

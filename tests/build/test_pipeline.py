@@ -15,7 +15,7 @@ import pytest
 from pypdf import PdfReader
 
 from tests.conftest import DEMO, TEMPLATES, edit_record, outline_tree, run_cli
-from packgen.documents.plan import display_name
+from packgen.records.models import display_name
 from packgen.records.read import load_school
 
 

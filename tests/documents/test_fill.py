@@ -21,7 +21,8 @@ from lxml import etree
 from tests.conftest import TEMPLATES, fill, make_template
 from packgen.records import models
 from packgen.errors import TemplateProblem, ToolError
-from packgen.documents.fill import Picture, Renderer, template_variable_problems
+from packgen.documents.fill import Renderer, template_variable_problems
+from packgen.documents.pictures import Picture
 from packgen.documents.trim import trimmed
 
 LABELS = TEMPLATES / "labels.yaml"

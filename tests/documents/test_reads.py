@@ -18,7 +18,8 @@ import yaml
 from tests.conftest import DEMO, MINI
 from packgen.documents import reads
 from packgen.documents import fill as render
-from packgen.build.cache import Keys, canonical
+from packgen.build.cache import Keys
+from packgen.runtime.canonical import canonical
 from packgen.errors import DataError
 from packgen.records.read import load_school
 from packgen.build.pipeline import DEFAULT_TEMPLATES, PackOptions, _plan_pack
@@ -149,6 +150,7 @@ def school(tmp_path) -> Path:
     return school
 
 
+@pytest.mark.slow
 # Every n-th value of each record is edited: all of them would take a minute.
 @pytest.mark.parametrize("record, every", [("pupils/p01.yaml", 3), ("pupils/p04.yaml", 5),
                                            ("providers/hart-and-field-vocational.yaml", 3), ("school.yaml", 4)])

@@ -22,7 +22,7 @@ from packgen.office import batches as combine
 from packgen.office.batches import convert_documents, split
 from packgen.office.join import NotJoinable, join, joinable
 from packgen.office.convert import convert
-from packgen.documents.plan import display_name
+from packgen.records.models import display_name
 from packgen.records.read import load_school
 
 # Folders of the demo's output and the template each holds documents of.

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from pypdf import PageObject, PdfReader, PdfWriter
-from pypdf.generic import DictionaryObject, NameObject, RectangleObject
+from pypdf.generic import RectangleObject
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.pdfgen.canvas import Canvas
 
@@ -455,20 +455,3 @@ def test_a_written_pack_frees_its_objects_without_waiting_for_the_cycle_collecto
     gc.collect()
     made = counts["written"] - before
     assert made > 1000 and left < made / 3  # what stays is the closed readers' few leftovers
-
-
-def test_names_are_written_as_pdf_wants_them_each_worked_out_once(tmp_path):
-    # assemble memoises pypdf's writing of names; names that need escaping still come back whole.
-    names = ["/Type", "/Packgen Font", "/Hash#1", "/Paren(s)[x]", "/Ünïcødé", "/Tab\tand%"]
-    writer = PdfWriter()
-    writer.add_blank_page(100, 100)
-    writer.pages[0][NameObject("/PackgenTest")] = DictionaryObject(
-        {NameObject(name): NameObject(name) for name in names})
-    before = NameObject.renumber.cache_info()
-    writer.write(tmp_path / "names.pdf")
-    writer.write(tmp_path / "again.pdf")
-
-    written = PdfReader(tmp_path / "names.pdf").pages[0]["/PackgenTest"]
-    assert {str(key): str(value) for key, value in written.items()} == {name: name for name in names}
-    assert (tmp_path / "names.pdf").read_bytes() == (tmp_path / "again.pdf").read_bytes()
-    assert NameObject.renumber.cache_info().hits > before.hits

@@ -60,3 +60,35 @@ def test_without_a_folder_that_can_be_written_work_is_done_each_time(tmp_path):
         assert memo.made("xml", b"key", make) == b"result"
 
     assert len(calls) == 4
+
+
+def test_the_store_serves_only_whole_blobs_and_removes_damaged_ones(tmp_path):
+    from packgen.runtime.store import DigestStore
+
+    store = DigestStore(tmp_path / "kept")
+    assert store.put("ab/one.entry", b"the bytes")
+    assert store.get("ab/one.entry") == b"the bytes"
+    path = tmp_path / "kept" / "ab" / "one.entry"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+
+    path.write_bytes(path.read_bytes()[:-1] + b"X")
+    assert store.get("ab/one.entry") is None
+    assert not path.exists()
+    assert store.get("never/put") is None
+
+
+def test_prune_keeps_what_is_wanted_or_recently_used(tmp_path):
+    import os
+
+    from packgen.runtime.store import DigestStore
+
+    store = DigestStore(tmp_path)
+    for name in ("a/old.entry", "a/kept.entry", "a/recent.entry"):
+        store.put(name, name.encode())
+    for name in ("a/old.entry", "a/kept.entry"):
+        os.utime(tmp_path / name, (1, 1))
+
+    store.prune("*/*.entry", keep=["a/kept.entry"], older_than=3600)
+
+    assert sorted(p.name for p in (tmp_path / "a").iterdir()) == ["kept.entry", "recent.entry"]

@@ -7,17 +7,15 @@ small mini-school where a whole pack is built.
 
 from __future__ import annotations
 
-import difflib
 import email
 import html
 import io
 import re
-import socket
 import shutil
+import socket
 import stat
 import threading
 import time
-from datetime import date
 from email import policy
 from pathlib import Path
 
@@ -25,13 +23,13 @@ import pytest
 from aiosmtpd.controller import Controller
 from pypdf import PdfReader
 
-from tests.conftest import DEMO, MINI, TODAY, make_client, page, submit, token
-from packgen.mail import send as mail
-from packgen.documents.plan import display_name
 from packgen.errors import InputError
+from packgen.mail import send as mail
+from packgen.records.models import display_name
 from packgen.records.read import load_school
 from packgen.web import Settings, create_app, hash_password, records
 from packgen.web.jobs import PackJob
+from tests.conftest import DEMO, MINI, TODAY, make_client, page, token
 
 
 @pytest.fixture
@@ -147,6 +145,7 @@ def test_downloads_come_only_from_the_schools_output_folder(client, demo_copy):
 # ---------------------------------------------------------------- the pack (real build, mini-school)
 
 
+@pytest.mark.slow
 def test_the_pack_is_built_in_the_background_and_downloaded(tmp_path):
     school = tmp_path / "data" / "mini-school"
     shutil.copytree(MINI, school)

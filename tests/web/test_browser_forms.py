@@ -21,14 +21,22 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as ready
 from selenium.webdriver.support.ui import WebDriverWait
 
-from tests.conftest import DEMO
 from packgen.records.read import load_school
 from packgen.web import Settings, create_app, start
+from tests.conftest import DEMO
 
 AXE = Path(__file__).parent / "axe" / "axe.min.js"
 WCAG_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
-FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run", "--window-size=1280,900")
+FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--window-size=1280,900",
+)
 
 
 @pytest.fixture(scope="module")
@@ -77,8 +85,11 @@ def accessibility_problems(driver) -> list[str]:
     """axe-core's WCAG 2.2 AA violations on the page as it is now, one line each."""
     driver.execute_script(AXE.read_text(encoding="utf-8"))
     result = driver.execute_async_script(
-        "axe.run(document, {runOnly: {type: 'tag', values: arguments[0]}}).then(arguments[1])", WCAG_AA)
-    return [f"{v['id']}: {v['help']} ({', '.join(n['target'][0] for n in v['nodes'][:3])})" for v in result["violations"]]
+        "axe.run(document, {runOnly: {type: 'tag', values: arguments[0]}}).then(arguments[1])", WCAG_AA
+    )
+    return [
+        f"{v['id']}: {v['help']} ({', '.join(n['target'][0] for n in v['nodes'][:3])})" for v in result["violations"]
+    ]
 
 
 def wait(driver, condition, seconds: float = 30):
@@ -116,17 +127,31 @@ def test_adding_a_provider_with_a_mistake_then_putting_it_right(browser, site, s
     browser.get(site["url"] + "/providers")
     browser.find_element(By.LINK_TEXT, "Add a provider").click()
     assert accessibility_problems(browser) == []
-    type_into(browser, {"name": "Larch Farm Learning", "address": "Larch Farm\nMoor Lane\nNorthshire NR4 7LF",
-                        "lead_name": "Rita Okafor", "lead_role": "Manager", "lead_email": "rita@larch",
-                        "lead_phone": "01632 960455", "dsl_name": "Rita Okafor", "dsl_phone": "01632 960455",
-                        "requested_on-day": "2", "requested_on-month": "11", "requested_on-year": "2026"})
+    type_into(
+        browser,
+        {
+            "name": "Larch Farm Learning",
+            "address": "Larch Farm\nMoor Lane\nNorthshire NR4 7LF",
+            "lead_name": "Rita Okafor",
+            "lead_role": "Manager",
+            "lead_email": "rita@larch",
+            "lead_phone": "01632 960455",
+            "dsl_name": "Rita Okafor",
+            "dsl_phone": "01632 960455",
+            "requested_on-day": "2",
+            "requested_on-month": "11",
+            "requested_on-year": "2026",
+        },
+    )
     choose(browser, "kind", "unregistered")
     save(browser)
     error = wait(browser, ready.visibility_of_element_located((By.ID, "registration_status-error")))
     assert error.text.endswith("Choose registration with the Department for Education")
     listed = [a.text for a in browser.find_elements(By.CSS_SELECTOR, ".govuk-error-summary a")]
-    assert listed == ["Registration with the Department for Education: Choose registration with the Department for "
-                      "Education", "Main contact: email: 'rita@larch' is not an email address (like name@school.example)"]
+    assert listed == [
+        "Registration with the Department for Education: Choose registration with the Department for Education",
+        "Main contact: email: 'rita@larch' is not an email address (like name@school.example)",
+    ]
     assert browser.find_element(By.ID, "address").get_attribute("value").startswith("Larch Farm\nMoor Lane")
     assert accessibility_problems(browser) == []
     screenshot(browser, shots, "provider-form-errors")
@@ -143,22 +168,40 @@ def test_adding_a_provider_with_a_mistake_then_putting_it_right(browser, site, s
 
 def test_a_pupils_whole_record_is_filled_in_from_the_page(browser, site, shots):
     browser.get(site["url"] + "/pupils/p02")
-    browser.find_element(By.LINK_TEXT, "Pupil details").click()
+    browser.find_element(By.LINK_TEXT, "Change pupil details").click()
     assert accessibility_problems(browser) == []
-    type_into(browser, {"preferred_name": "Kacper", "parents-2-name": "Marta Łukasiewicz",
-                        "parents-2-relationship": "aunt", "parents-2-phone": "07700 900155",
-                        "emergency-1-name": "Jan Kowal", "emergency-1-relationship": "neighbour",
-                        "emergency-1-phone": "01632 960999", "social_worker": "Dana Price",
-                        "outside_agencies": "Youth offending service"})
+    type_into(
+        browser,
+        {
+            "preferred_name": "Kacper",
+            "parents-2-name": "Marta Łukasiewicz",
+            "parents-2-relationship": "aunt",
+            "parents-2-phone": "07700 900155",
+            "emergency-1-name": "Jan Kowal",
+            "emergency-1-relationship": "neighbour",
+            "emergency-1-phone": "01632 960999",
+            "social_worker": "Dana Price",
+            "outside_agencies": "Youth offending service",
+        },
+    )
     tick(browser, "eha")
     save(browser)
     wait(browser, ready.url_to_be(site["url"] + "/pupils/p02"))
 
-    browser.find_element(By.LINK_TEXT, "Placement").click()
-    type_into(browser, {"cost_amount": "110", "curriculum": "English\nMaths\nMotor vehicle", "targets-3-text":
-                        "Arrive on time every day.", "targets-3-measure": "Provider register",
-                        "parent_signed_on-day": "4", "parent_signed_on-month": "9", "parent_signed_on-year": "2026",
-                        "baseline_attendance": "64"})
+    browser.find_element(By.LINK_TEXT, "Change placement").click()
+    type_into(
+        browser,
+        {
+            "cost_amount": "110",
+            "curriculum": "English\nMaths\nMotor vehicle",
+            "targets-3-text": "Arrive on time every day.",
+            "targets-3-measure": "Provider register",
+            "parent_signed_on-day": "4",
+            "parent_signed_on-month": "9",
+            "parent_signed_on-year": "2026",
+            "baseline_attendance": "64",
+        },
+    )
     choose(browser, "cost_per", "day")
     choose(browser, "cost_paid_by", "school")
     choose(browser, "dsl_contact_shared", "yes")
@@ -174,8 +217,18 @@ def test_a_pupils_whole_record_is_filled_in_from_the_page(browser, site, shots):
     assert placement.safeguarding.dsl_contact_shared is True and placement.baseline.attendance_percent == 64
 
 
-@pytest.mark.parametrize("url", ["/pupils/p03", "/providers/riverside-centre/edit", "/pupils/new", "/pupils/p01/reviews/new",
-                                 "/pupils/p01/visits/1", "/pupils/p04/attendance", "/school"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/pupils/p03",
+        "/providers/riverside-centre/edit",
+        "/pupils/new",
+        "/pupils/p01/reviews/new",
+        "/pupils/p01/visits/1",
+        "/pupils/p04/attendance",
+        "/school",
+    ],
+)
 def test_pages_meet_wcag_22_aa_and_fit_a_phone(browser, site, shots, url):
     browser.get(site["url"] + url)
     assert accessibility_problems(browser) == []

@@ -10,7 +10,11 @@ from __future__ import annotations
 import html
 import io
 import re
+import signal
 import stat
+import subprocess
+import sys
+import urllib.request
 from datetime import date
 from pathlib import Path
 
@@ -18,8 +22,8 @@ import pytest
 from PIL import Image
 from reportlab.pdfgen import canvas
 
-from tests.conftest import changes, date_fields, field_error, form_fields, make_client, page, submit
 from packgen.records.read import load_school
+from tests.conftest import changes, date_fields, field_error, form_fields, make_client, page, submit
 
 FORMS = {  # form page → the record file it writes
     "/pupils/p01/details": "pupils/p01.yaml",
@@ -72,10 +76,15 @@ def test_parents_and_emergency_contacts_are_added_with_comments_kept(client, dem
     before = path.read_text()
     fields = form_fields(page(client, "/pupils/p01/details"))
     row = next(n for n in range(1, 9) if not fields[f"parents-{n}-name"])  # the empty row after the parents
-    fields |= {f"parents-{row}-name": "Sam Nowak", f"parents-{row}-relationship": "stepfather",
-               f"parents-{row}-phone": "07700 900103",
-               "emergency-1-name": "Ewa Nowak", "emergency-1-relationship": "aunt", "emergency-1-phone": "01632 960777",
-               "social_worker": "Dana Price (Northshire)"}
+    fields |= {
+        f"parents-{row}-name": "Sam Nowak",
+        f"parents-{row}-relationship": "stepfather",
+        f"parents-{row}-phone": "07700 900103",
+        "emergency-1-name": "Ewa Nowak",
+        "emergency-1-relationship": "aunt",
+        "emergency-1-phone": "01632 960777",
+        "social_worker": "Dana Price (Northshire)",
+    }
     assert submit(client, "/pupils/p01/details", fields).status_code == 302
     after = path.read_text()
     assert after.startswith("# Brookfield Academy demo data. Everything here is fictional")
@@ -83,18 +92,28 @@ def test_parents_and_emergency_contacts_are_added_with_comments_kept(client, dem
     assert all(line.startswith("+") for line in changes(before, after))  # only added lines
     pupil = load_school(demo_copy).pupils["p01"].pupil
     assert [p.name for p in pupil.parent_carers][-1] == "Sam Nowak"
-    assert [(c.name, c.relationship, c.phone) for c in pupil.emergency_contacts] == [("Ewa Nowak", "aunt", "01632 960777")]
+    assert [(c.name, c.relationship, c.phone) for c in pupil.emergency_contacts] == [
+        ("Ewa Nowak", "aunt", "01632 960777")
+    ]
     assert pupil.key_adults.social_worker == "Dana Price (Northshire)"
 
 
 def test_the_whole_placement_is_recorded_from_the_page(client, demo_copy):
     fields = form_fields(page(client, "/pupils/p01/placement"))
     row = next(n for n in range(1, 9) if not fields[f"targets-{n}-text"])
-    fields |= {"cost_amount": "85", "cost_per": "day", "cost_paid_by": "local_authority",
-               "curriculum": "English\nMaths\nConstruction", "baseline_attendance": "71.5",
-               f"targets-{row}-text": "Attend every session for six weeks.", f"targets-{row}-measure": "Provider register",
-               "dsl_contact_shared": "yes", **date_fields("parent_signed_on", "2026-09-04"),
-               **date_fields("school_signed_on", "2026-09-04"), "transport": "Walks with a parent."}
+    fields |= {
+        "cost_amount": "85",
+        "cost_per": "day",
+        "cost_paid_by": "local_authority",
+        "curriculum": "English\nMaths\nConstruction",
+        "baseline_attendance": "71.5",
+        f"targets-{row}-text": "Attend every session for six weeks.",
+        f"targets-{row}-measure": "Provider register",
+        "dsl_contact_shared": "yes",
+        **date_fields("parent_signed_on", "2026-09-04"),
+        **date_fields("school_signed_on", "2026-09-04"),
+        "transport": "Walks with a parent.",
+    }
     assert submit(client, "/pupils/p01/placement", fields).status_code == 302
     placement = load_school(demo_copy).pupils["p01"].placement
     assert (placement.cost.amount, placement.cost.per, placement.cost.paid_by) == (85, "day", "local_authority")
@@ -109,8 +128,14 @@ def test_mistakes_are_all_shown_at_once_in_words_beside_their_fields(client, dem
     path = demo_copy / "pupils" / "p01.yaml"
     before = path.read_bytes()
     fields = form_fields(page(client, "/pupils/p01/details"))
-    fields |= {"upn": "B801200005002", "legal_surname": "", "dob-day": "31", "dob-month": "2",
-               "parents-1-email": "not an address", "parents-1-phone": "12"}
+    fields |= {
+        "upn": "B801200005002",
+        "legal_surname": "",
+        "dob-day": "31",
+        "dob-month": "2",
+        "parents-1-email": "not an address",
+        "parents-1-phone": "12",
+    }
     response = submit(client, "/pupils/p01/details", fields)
     body = response.get_data(as_text=True)
     assert response.status_code == 422 and path.read_bytes() == before
@@ -121,8 +146,12 @@ def test_mistakes_are_all_shown_at_once_in_words_beside_their_fields(client, dem
     assert "is not a phone number" in field_error(body, "parents-1-phone")
     listed = summary(body)
     assert [entry.split(":")[0] for entry in listed] == [
-        "Unique pupil number (UPN)", "Legal last name", "Date of birth", "Parent or carer 1, phone",
-        "Parent or carer 1, email"]  # in the order of the form
+        "Unique pupil number (UPN)",
+        "Legal last name",
+        "Date of birth",
+        "Parent or carer 1, phone",
+        "Parent or carer 1, email",
+    ]  # in the order of the form
     assert 'href="#dob-day"' in body  # the summary takes you to the first box of the date
     assert 'value="not an address"' in body  # what was typed is kept to correct
     for raw in ("legal_surname", "pupil.", "p01.yaml", "YYYY"):
@@ -157,16 +186,25 @@ def test_a_signed_agreement_scan_is_uploaded_checked_and_attached(client, demo_c
 
 
 def test_a_provider_is_added_and_its_appendix_4_marked_returned_with_the_scan(client, demo_copy):
-    fields = {"name": "Larch Farm Learning", "kind": "unregistered", "address": "Larch Farm, Northshire",
-              "registration_status": "unregistered", "lead_name": "R. Okafor", "lead_email": "r@larch.example",
-              **date_fields("requested_on", "2026-11-02")}
+    fields = {
+        "name": "Larch Farm Learning",
+        "kind": "unregistered",
+        "address": "Larch Farm, Northshire",
+        "registration_status": "unregistered",
+        "lead_name": "R. Okafor",
+        "lead_email": "r@larch.example",
+        **date_fields("requested_on", "2026-11-02"),
+    }
     response = submit(client, "/providers/new", fields)
     assert response.status_code == 302, summary(response.get_data(as_text=True))
     provider = load_school(demo_copy).providers["larch-farm-learning"]
     assert (provider.name, provider.registration.status) == ("Larch Farm Learning", "unregistered")
     url = "/providers/larch-farm-learning/edit"
-    fields = form_fields(page(client, url)) | date_fields("received_on", "2026-11-20") | {
-        "check_enhanced_dbs_barred_list": "yes", "assurance_scan": (io.BytesIO(pdf_bytes("Appendix 4")), "a4.pdf")}
+    fields = (
+        form_fields(page(client, url))
+        | date_fields("received_on", "2026-11-20")
+        | {"check_enhanced_dbs_barred_list": "yes", "assurance_scan": (io.BytesIO(pdf_bytes("Appendix 4")), "a4.pdf")}
+    )
     assert submit(client, url, fields).status_code == 302
     assurance = load_school(demo_copy).providers["larch-farm-learning"].assurance
     assert assurance.received_on == date(2026, 11, 20) and assurance.checks.enhanced_dbs_barred_list is True
@@ -219,8 +257,11 @@ def test_a_form_saves_while_another_record_is_broken(client, demo_copy):
 def test_a_bad_date_is_shown_beside_its_field_and_nothing_is_saved(client, demo_copy):
     path = demo_copy / "pupils" / "p01.yaml"
     before = path.read_bytes()
-    fields = form_fields(page(client, "/pupils/p01/reviews/new")) | date_fields("date", "2026-11-31") | {
-        "decision": "continue"}
+    fields = (
+        form_fields(page(client, "/pupils/p01/reviews/new"))
+        | date_fields("date", "2026-11-31")
+        | {"decision": "continue"}
+    )
     response = submit(client, "/pupils/p01/reviews/new", fields)
     body = response.get_data(as_text=True)
     assert response.status_code == 422
@@ -234,26 +275,48 @@ def test_a_review_is_added_to_the_file_with_its_comments_and_layout_kept(client,
     path = demo_copy / "pupils" / "p01.yaml"
     before = path.read_text()
     fields = form_fields(page(client, "/pupils/p01/reviews/new")) | {
-        "attendees": "Joanna Russell (AP lead)\nChloé", "attendance_percent": "93.5",
-        "progress-2-rating": "on_track", "progress-2-evidence": "93.5% this half term.", "decision": "continue",
-        **date_fields("date", "2026-11-23"), **date_fields("next_review", "2026-12-14")}
+        "attendees": "Joanna Russell (AP lead)\nChloé",
+        "attendance_percent": "93.5",
+        "progress-2-rating": "on_track",
+        "progress-2-evidence": "93.5% this half term.",
+        "decision": "continue",
+        **date_fields("date", "2026-11-23"),
+        **date_fields("next_review", "2026-12-14"),
+    }
     response = submit(client, "/pupils/p01/reviews/new", fields)
     assert response.status_code == 302 and response.headers["Location"] == "/pupils/p01"
     after = path.read_text()
     assert after.startswith("# Brookfield Academy demo data. Everything here is fictional")
     assert changes(before, after) == [
-        "+  - date: 2026-11-23", "+    attendees:", "+      - Joanna Russell (AP lead)", "+      - Chloé",
-        "+    attendance_percent: 93.5", "+    progress:", "+      - target: 2", "+        rating: on_track",
-        "+        evidence: 93.5% this half term.", "+    decision: continue", "+    next_review: 2026-12-14"]
+        "+  - date: 2026-11-23",
+        "+    attendees:",
+        "+      - Joanna Russell (AP lead)",
+        "+      - Chloé",
+        "+    attendance_percent: 93.5",
+        "+    progress:",
+        "+      - target: 2",
+        "+        rating: on_track",
+        "+        evidence: 93.5% this half term.",
+        "+    decision: continue",
+        "+    next_review: 2026-12-14",
+    ]
     review = load_school(demo_copy).pupils["p01"].reviews[-1]
     assert (review.date, review.attendance_percent, review.progress[0].target) == (date(2026, 11, 23), 93.5, 2)
     assert "Review added." in page(client, "/pupils/p01")
 
 
 def test_a_visit_with_risks_and_a_wrong_target_rating(client, demo_copy):
-    fields = form_fields(page(client, "/pupils/p01/visits/new")) | date_fields("date", "2026-11-20") | {
-        "by": "Joanna Russell", "purpose": "Safe and well check", "risks-1-risk": "Leaves the site when upset.",
-        "risks-1-mitigation": "Quiet room agreed.", "progress-1-rating": "brilliant"}
+    fields = (
+        form_fields(page(client, "/pupils/p01/visits/new"))
+        | date_fields("date", "2026-11-20")
+        | {
+            "by": "Joanna Russell",
+            "purpose": "Safe and well check",
+            "risks-1-risk": "Leaves the site when upset.",
+            "risks-1-mitigation": "Quiet room agreed.",
+            "progress-1-rating": "brilliant",
+        }
+    )
     body = submit(client, "/pupils/p01/visits/new", fields).get_data(as_text=True)
     assert field_error(body, "progress-1-rating") == "Choose one of the options"
     assert "Target 1, progress: Choose one of the options" in summary(body)  # the summary names it in words
@@ -270,7 +333,8 @@ def test_editing_the_placement_changes_only_the_lines_it_changed(client, demo_co
     assert submit(client, "/pupils/p18/placement", fields | {"transport": "Walks with a parent."}).status_code == 302
     assert changes(before, path.read_text()) == [
         "-  transport: Brookfield taxi to Willow Tree and back to Brookfield for lunch.",
-        "+  transport: Walks with a parent."]
+        "+  transport: Walks with a parent.",
+    ]
 
 
 def test_hours_that_do_not_match_the_sessions_are_explained_beside_hours(client, demo_copy):
@@ -296,10 +360,20 @@ def test_a_file_changed_by_hand_while_the_form_was_open_is_not_overwritten(clien
 
 
 def test_adding_a_pupil_writes_a_new_private_file_the_loader_accepts(client, demo_copy):
-    fields = {"upn": "F999499915101", "legal_forename": "Ada", "legal_surname": "Quinn", "year_group": "9",
-              "gender": "female", "provider": "oakmere-school", "arranged_by": "school",
-              "category": "at_risk_full_time", "hours_per_week": "25", "sen_support": "yes",
-              **date_fields("dob", "2012-02-30"), **date_fields("start_date", "2026-11-30")}
+    fields = {
+        "upn": "F999499915101",
+        "legal_forename": "Ada",
+        "legal_surname": "Quinn",
+        "year_group": "9",
+        "gender": "female",
+        "provider": "oakmere-school",
+        "arranged_by": "school",
+        "category": "at_risk_full_time",
+        "hours_per_week": "25",
+        "sen_support": "yes",
+        **date_fields("dob", "2012-02-30"),
+        **date_fields("start_date", "2026-11-30"),
+    }
     body = submit(client, "/pupils/new", fields).get_data(as_text=True)
     assert field_error(body, "dob") == "Enter a real date, for example 7 9 2026 (day, month, year)"
     assert "is also the UPN in the record of Chloé O'Brien-Nowak" in field_error(body, "upn")
@@ -309,6 +383,55 @@ def test_adding_a_pupil_writes_a_new_private_file_the_loader_accepts(client, dem
     new = demo_copy / "pupils" / "p19.yaml"
     assert stat.S_IMODE(new.stat().st_mode) == 0o600
     record = load_school(demo_copy).pupils["p19"]
-    assert (record.pupil.full_name, record.pupil.flags.sen_support, record.placement.provider) == \
-        ("Ada Quinn", True, "oakmere-school")
+    assert (record.pupil.full_name, record.pupil.flags.sen_support, record.placement.provider) == (
+        "Ada Quinn",
+        True,
+        "oakmere-school",
+    )
     assert "Ada Quinn" in page(client, "/pupils")
+
+
+def test_a_record_broken_by_hand_goes_back_to_its_last_good_version_in_one_click(client, demo_copy):
+    path = demo_copy / "providers" / "northtown-college.yaml"
+    good = path.read_text()
+    page(client, "/pupils")  # the page reads the records while they are healthy, and keeps a copy
+    path.write_text(good.replace("name:", "name: [", 1))
+    body = text(page(client, "/repair/providers/northtown-college"))
+    assert "Go back to the last version that worked" in body
+    response = submit(client, "/repair/providers/northtown-college", {"restore": "yes", "text": ""})
+    assert response.status_code == 302 and path.read_text() == good
+    assert "Every record can be read" in text(page(client, "/repair"))
+    kept = demo_copy.parent.parent / "output" / demo_copy.name / ".last-good" / "providers" / "northtown-college.yaml"
+    assert oct(kept.stat().st_mode & 0o777) == "0o600"
+
+
+@pytest.mark.slow  # a real process, stopped with a real signal
+def test_serve_starts_with_a_broken_record_and_the_page_names_it(demo_copy, tmp_path):
+    broken = demo_copy / "pupils" / "p07.yaml"
+    broken.write_text(broken.read_text().replace("dob:", "dob: [", 1))
+    command = [
+        sys.executable,
+        "-c",
+        "from packgen.cli import main; main()",
+        "serve",
+        str(demo_copy),
+        "--out",
+        str(tmp_path / "output"),
+        "--no-browser",
+        "--today",
+        "2026-11-23",
+    ]
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=Path(__file__).resolve().parents[2]
+    )
+    try:
+        first = process.stdout.readline()
+        url = re.search(r"at (http://\S+/)", first)
+        assert url, first + process.stderr.read()
+        with urllib.request.urlopen(url.group(1) + "pupils", timeout=30) as response:
+            body = text(response.read().decode("utf-8"))
+        assert "1 record cannot be read and is left out" in body and "Amara Okafor" in body
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=30)
+    assert process.returncode == 0
