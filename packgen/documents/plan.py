@@ -7,23 +7,18 @@ contract that ``tests/test_templates.py`` checks each template against).
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING, Any
-
-import hashlib
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from PIL import Image
 
 from packgen.documents.chart import AttendanceChart
-<<<<<<< HEAD
 from packgen.documents.fill import Drawing
-from packgen.records.models import Provider, PupilFile, QaVisit, SchoolData
-=======
 from packgen.records.models import Provider, PupilFile, QaVisit, SchoolData, display_name
->>>>>>> web
 
 if TYPE_CHECKING:  # readiness imports this module (display_name), so its types are for checkers only
     from packgen.readiness.rules import Finding, Rule
