@@ -362,7 +362,7 @@ def test_letters_are_chosen_previewed_sent_and_shown_as_sent(tmp_path, smtp_serv
         (message,) = mail_server.recorder.messages()
         assert message["To"].addresses[0].addr_spec == "head@oakmere.example"
         html = message.get_body(("html",)).get_content()
-        assert "<strong>7 December 2026</strong>" in html
+        assert "<strong>7 December 2026</strong>" in html and "has pupils attending Oakmere School." in html
         screenshot(browser, shots, "letters-sent")
     finally:
         server.shutdown()
