@@ -386,7 +386,8 @@ def _pupil_checks(record: _Record) -> Iterator[Problem]:
     if pupil and placement:
         yield from _in_order(record, (("pupil", "dob"), pupil.dob), (("placement", "start_date"), placement.start_date),
                              strictly=True, blame_later=False)
-    if pupil and placement and None not in (pupil.dob, pupil.year_group, placement.start_date):
+    if pupil and placement and None not in (pupil.dob, pupil.year_group, placement.start_date) and \
+            pupil.dob < placement.start_date:  # a birth after the start is reported already
         yield from _year_group_check(record, pupil.dob, pupil.year_group, placement.start_date)
     if placement:
         yield from _placement_checks(record, placement)

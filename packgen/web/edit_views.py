@@ -184,7 +184,7 @@ def edit_placement(pupil_id: str):
     placement = record.placement
     counts = {"sessions": _count(placement.sessions, "sessions"), "targets": _count(placement.targets, "targets")}
     return edit(
-        pupil_forms.placement_form(_providers(), words(), counts),
+        pupil_forms.placement_form(_providers(), words(), counts, bool(placement.agreement.evidence)),
         f"pupils/{pupil_id}.yaml",
         PupilFile,
         url_for("pages.pupil", pupil_id=pupil_id),
@@ -299,7 +299,7 @@ def edit_provider(provider_id: str):
         abort(404)
     counts = {"qa_visits": _count(provider.qa_visits, "qa")}
     return edit(
-        provider_forms.provider_form(words(), counts),
+        provider_forms.provider_form(words(), counts, bool(provider.assurance.evidence)),
         f"providers/{provider_id}.yaml",
         Provider,
         url_for("pages.providers"),

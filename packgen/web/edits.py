@@ -13,7 +13,7 @@ import re
 import secrets
 import tempfile
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -93,35 +93,62 @@ def save(
     """Put the form's values into the record at ``prefix`` (a new file when ``version`` is None; a new
     entry at the end of the list ``append_to``), check the whole school, and save only if it loads."""
     built = build(spec, raw)
-    with _saving:
-        path = space.file(relative)
-        if version is None:
-            if path.exists():
-                return Outcome(False, general=[Problem(relative, "", "already exists: nothing was saved")])
-            text, tree = "", CommentedMap()
-        else:
-            text, tree = records.read(path)
-            if records.fingerprint(text) != version:
-                return Outcome(False, stale=True)
-        if append_to:
-            prefix = (append_to, records.append(tree, append_to, CommentedMap(), model))
-        owner, node = _owner(model, tree, prefix)
+    outcome = Outcome(True)
+    stored: list[Path] = []
+
+    def change(text: str) -> str | None:
+        """The record with the form's values in it, or None (and the problems in ``outcome``)."""
+        tree = (records._yaml().load(text) or CommentedMap()) if text else CommentedMap()
+        at = (append_to, records.append(tree, append_to, CommentedMap(), model)) if append_to else prefix
+        owner, node = _owner(model, tree, at)
         for key_path, value in built.values.items():
             if not _unchanged_null(node, key_path, value):
                 records.set_value(node, key_path, value, owner)
         for key_path, rows in built.lists.items():
             _update_list(node, key_path, rows, owner, key_path in built.flow)
-        stored, problems = _store_uploads(space, uploads, node, owner, relative, prefix)
-        inputs = {prefix + p: name for p, name in built.inputs.items()} | {prefix + u.path: u.field for u in uploads}
-        if problems:
-            beside, general = place(problems, relative, inputs)
-            return Outcome(False, beside, general)
+        kept, problems = _store_uploads(space, uploads, node, owner, relative, at)
+        stored.extend(kept)
+        inputs = {at + p: name for p, name in built.inputs.items()} | {at + u.path: u.field for u in uploads}
         candidate = records.updated_text(text, tree) if text else records.dump(tree)
-        outcome = _check_and_save(space, relative, candidate, inputs)
-        if not outcome.saved:
-            for upload in stored:
-                upload.unlink(missing_ok=True)
-        return outcome
+        # Only this record's own problems: another file someone broke by hand is repaired on its own page.
+        problems = problems or [
+            p for p in records.problems_with(space.school, relative, candidate, space.scratch) if p.file == relative
+        ]
+        if problems:
+            outcome.saved = False
+            outcome.beside, outcome.general = place(problems, relative, inputs)
+            return None
+        return candidate
+
+    try:
+        _commit(space, relative, version, change)
+    except _Stale:
+        return Outcome(False, stale=True)
+    if not outcome.saved:
+        for upload in stored:
+            upload.unlink(missing_ok=True)
+    return outcome
+
+
+class _Stale(Exception):
+    """The record is not as it was when the form was opened (changed, removed, or created meanwhile)."""
+
+
+def _commit(space: Workspace, relative: str, version: str | None, change: Callable[[str], str | None]) -> None:
+    """Under the lock: refuse a stale form, else write what ``change`` makes of the file, if anything."""
+    path = space.file(relative)
+    with _saving:
+        if version is None:
+            if path.exists():
+                raise _Stale()
+            text = ""
+        else:
+            text = path.read_text(encoding="utf-8-sig") if path.exists() else ""
+            if not text or records.fingerprint(text) != version:
+                raise _Stale()
+        new = change(text)
+        if new is not None:
+            records.write_atomically(path, new)
 
 
 def _owner(model: type[BaseModel], tree: CommentedMap, prefix: tuple) -> tuple[type[BaseModel], CommentedMap]:
@@ -224,13 +251,3 @@ def _write_private(path: Path, data: bytes) -> None:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
-
-
-def _check_and_save(space: Workspace, relative: str, text: str, inputs: Mapping[tuple, str]) -> Outcome:
-    # Only this record's own problems: another file someone broke by hand is repaired on its own page.
-    problems = [p for p in records.problems_with(space.school, relative, text, space.scratch) if p.file == relative]
-    if problems:
-        beside, general = place(problems, relative, inputs)
-        return Outcome(False, beside, general)
-    records.write_atomically(space.file(relative), text)
-    return Outcome(True)

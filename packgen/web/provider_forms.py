@@ -36,7 +36,7 @@ def _words_for(key: str, words: Words) -> str:
     return words.get(key, key.replace("_", " ").capitalize())
 
 
-def provider_form(words: Words, counts: Mapping[str, int]) -> FormSpec:
+def provider_form(words: Words, counts: Mapping[str, int], scan_saved: bool = False) -> FormSpec:
     return FormSpec(
         "Provider",
         (
@@ -124,7 +124,9 @@ def provider_form(words: Words, counts: Mapping[str, int]) -> FormSpec:
                         "Returned letter (PDF scan)",
                         ("assurance", "evidence"),
                         "file",
-                        hint="Choose a PDF to add or replace the scan. Leave empty to keep the one already saved.",
+                        hint="A scan is saved already. Choose a PDF only to replace it."
+                        if scan_saved
+                        else "Choose the letter the provider returned, signed, as a PDF.",
                     ),
                 ),
             ),

@@ -24,6 +24,7 @@ DAYS = tuple(
         ("Sun", "Sunday"),
     )
 )
+SCAN_SAVED = "A scan is saved already. Choose a PDF only to replace it."
 FLAGS = (
     ("lac", "Looked after by a local authority"),
     ("ehcp", "Has an education, health and care plan"),
@@ -173,7 +174,9 @@ def new_pupil_form(providers: Mapping[str, str], words: Words) -> FormSpec:
     )
 
 
-def placement_form(providers: Mapping[str, str], words: Words, counts: Mapping[str, int]) -> FormSpec:
+def placement_form(
+    providers: Mapping[str, str], words: Words, counts: Mapping[str, int], scan_saved: bool = False
+) -> FormSpec:
     return FormSpec(
         "Placement",
         (
@@ -332,7 +335,7 @@ def placement_form(providers: Mapping[str, str], words: Words, counts: Mapping[s
                         "Signed agreement (PDF scan)",
                         ("agreement", "evidence"),
                         "file",
-                        hint="Choose a PDF to add or replace the scan. Leave empty to keep the one already saved.",
+                        hint=SCAN_SAVED if scan_saved else "Choose the agreement, signed by everyone, as a PDF.",
                     ),
                 ),
             ),

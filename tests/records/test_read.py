@@ -174,6 +174,17 @@ MISTAKES = {
     "UPN too short": (P01, "upn: B801200005001", "upn: B80120000500",
                       "pupil.upn", "'B80120000500' is not a UPN (13 characters: a check letter, 11 digits, "
                       "then a digit or, for a temporary UPN, a letter)", 2),
+    "email address without a domain": (SCHOOL, "email: office@larkspur.example", "email: office@larkspur",
+                                       "school.email", "'office@larkspur' is not an email address "
+                                       "(like name@school.example)", 8),
+    "phone number too short": (P01, "phone: 07700 900201", "phone: 0770 0900", "pupil.parent_carers[1].phone",
+                               "'0770 0900' is not a phone number (like 01632 960101 or 07700 900121)", 9),
+    "year group that does not fit the date of birth": (P01, "year_group: 10", "year_group: 7", "pupil.year_group",
+                                                       "'7' does not fit the date of birth (2011-05-17): a pupil "
+                                                       "born then is in Year 11 when the placement starts", 6),
+    "session before dawn": (P01, '{day: Wed, from: "09:30", to: "14:30"}', '{day: Wed, from: "04:30", to: "09:30"}',
+                            "placement.sessions[3].from", "'04:30' is outside the school day (08:40 to 15:20, give "
+                            "or take an hour): check the time", 21),
     # dates and numbers that cannot all be true at once
     "target end before start": (P01, "target_end_date: 2027-02-12", "target_end_date: 2026-09-01",
                                 "placement.target_end_date",
