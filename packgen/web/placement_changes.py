@@ -18,8 +18,8 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from packgen.records.models import Placement, PlacementEnd, PupilFile
 from packgen.web import records
-from packgen.web.edits import Outcome, Workspace, _check_and_save, _saving
-from packgen.web.forms import Field, FormSpec, Section, build, choices_of
+from packgen.web.edits import Outcome, Workspace, _commit, _Stale
+from packgen.web.forms import Field, FormSpec, Section, build, choices_of, place
 
 Words = Mapping[str, str]
 # What a new placement with another provider takes over from the one it replaces, in the record's order.
@@ -67,13 +67,13 @@ def move_placement(space: Workspace, pupil_id: str, spec: FormSpec, raw: Mapping
                    version: str) -> Outcome:
     """End the current placement, keep it in ``past_placements``, start one with the chosen provider."""
     built = build(spec, raw)
-    ending = {path: value for path, value in built.values.items() if path[0] != "provider"
-              and path not in (("start_date",), ("hours_per_week",))}
+    starting = (("provider",), ("start_date",), ("hours_per_week",))
+    ending = {path: value for path, value in built.values.items() if path not in starting}
     relative = f"pupils/{pupil_id}.yaml"
-    with _saving:
-        text, tree = records.read(space.file(relative))
-        if records.fingerprint(text) != version:
-            return Outcome(False, stale=True)
+    outcome = Outcome(True)
+
+    def change(text: str) -> str | None:
+        tree = records._yaml().load(text)
         old = tree["placement"]
         ended = copy.deepcopy(old)
         block = CommentedMap()
@@ -86,9 +86,21 @@ def move_placement(space: Workspace, pupil_id: str, spec: FormSpec, raw: Mapping
         records.append(tree, "past_placements", ended, PupilFile)
         tree["placement"] = _new_placement(old, built.values)
         inputs = {("past_placements", index, "ended") + path: built.inputs[path] for path in ending}
-        inputs |= {("placement",) + path: built.inputs[path]
-                   for path in (("provider",), ("start_date",), ("hours_per_week",))}
-        return _check_and_save(space, relative, records.updated_text(text, tree), inputs)
+        inputs |= {("placement",) + path: built.inputs[path] for path in starting}
+        candidate = records.updated_text(text, tree)
+        problems = [p for p in records.problems_with(space.school, relative, candidate, space.scratch)
+                    if p.file == relative]
+        if problems:
+            outcome.saved = False
+            outcome.beside, outcome.general = place(problems, relative, inputs)
+            return None
+        return candidate
+
+    try:
+        _commit(space, relative, version, change)
+    except _Stale:
+        return Outcome(False, stale=True)
+    return outcome
 
 
 def _new_placement(old: CommentedMap, typed: Mapping[tuple, object]) -> CommentedMap:
