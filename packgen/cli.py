@@ -397,8 +397,9 @@ def where_command(school: Path, moment: datetime | None) -> None:
 @out_option
 @templates_option
 @click.option("--host", default="127.0.0.1", show_default=True,
-              help="Address to listen on. Only 127.0.0.1 keeps the page on this computer; any other address "
-                   "reaches the network and needs a password (env PACKGEN_WEB_PASSWORD, or typed when asked).")
+              help="Address to listen on. Only 127.0.0.1 or ::1 keeps the page on this computer; any other address "
+                   "reaches the network and needs a password of at least 12 characters (env PACKGEN_WEB_PASSWORD, "
+                   "or typed when asked).")
 @click.option("--port", type=click.IntRange(0, 65535), default=0, help="Port to listen on [default: a free one].")
 @click.option("--no-browser", is_flag=True, help="Do not open the page in the browser.")
 @today_option
@@ -434,7 +435,7 @@ def serve(school: Path, out_root: Path, templates: Path, host: str, port: int, n
     app = web.create_app(web.Settings(school.resolve(), out_root.resolve(), templates, password_hash, host, smtp,
                                       sender, today))
     server = web.start(app, host, port)
-    url = f"http://{'127.0.0.1' if host == '0.0.0.0' else host}:{server.server_port}/"
+    url = f"http://{_url_host(host)}:{server.server_port}/"
     click.echo(f"packgen is serving {school} at {url}")
     if password_hash:
         click.echo("Listening beyond this computer: everyone needs the password. Traffic is not encrypted, so use "
@@ -446,5 +447,10 @@ def serve(school: Path, out_root: Path, templates: Path, host: str, port: int, n
         server.serve_forever()
     except KeyboardInterrupt:
         pass
-    finally:
-        server.server_close()
+
+
+def _url_host(host: str) -> str:
+    """How a browser on this computer reaches ``host``: an address that means every address is reached
+    through loopback, and an IPv6 address goes in brackets."""
+    host = {"0.0.0.0": "127.0.0.1", "::": "::1"}.get(host, host)
+    return f"[{host}]" if ":" in host else host

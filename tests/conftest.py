@@ -47,6 +47,7 @@ def pytest_configure(config):
 # `make test`) runs them; `make test-fast` (pytest -m "not slow") leaves them out.
 SLOW = ("tests/office/", "tests/pack/", "tests/build/", "tests/mail/", "tests/web/test_browser.py",
         "tests/web/test_browser_forms.py",
+        "tests/web/test_server.py",
         "tests/test_cli.py", "tests/test_hardening.py")
 
 

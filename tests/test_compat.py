@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import inspect
 import io
+import socket
+import threading
+import time
 import zipfile
 
 import pytest
@@ -22,6 +25,7 @@ from packgen._compat.docx import PackageSource, content_types_xml
 from packgen._compat.docxtpl import Template, insert_image, rendering_part
 from packgen._compat.pypdf import add_object, write_names_once
 from packgen._compat.reportlab import canvas_document
+from packgen._compat.waitress import StoppableServer
 
 
 def docx_bytes(*paragraphs: str) -> bytes:
@@ -158,3 +162,43 @@ def test_the_docx_written_by_filling_opens_in_python_docx(tmp_path):
     with zipfile.ZipFile(out) as package:
         assert "[Content_Types].xml" in package.namelist()
     assert Document(str(out)).paragraphs[0].text == "Hello world"
+
+
+# ---------------------------------------------------------------- waitress
+
+
+def _hello(environ, start_response):
+    start_response("200 OK", [("Content-Type", "text/plain")])
+    return [b"hello"]
+
+
+@pytest.fixture
+def waitress_server():
+    server = StoppableServer(_hello, header_timeout=1, host="127.0.0.1", port=0, channel_timeout=30)
+    thread = threading.Thread(target=server.serve_forever)
+    thread.start()
+    yield server
+    server.shutdown()
+    thread.join(timeout=10)
+    assert not thread.is_alive()
+
+
+def _answer(server: StoppableServer, pause: float) -> bytes:
+    """What the server sends back to a request whose headers stop half way for ``pause`` seconds."""
+    with socket.create_connection(("127.0.0.1", server.server_port), timeout=10) as connection:
+        connection.sendall(b"GET / HTTP/1.1\r\nHost: localhost\r\n")
+        time.sleep(pause)
+        try:
+            connection.sendall(b"Connection: close\r\n\r\n")
+            return b"".join(iter(lambda: connection.recv(4096), b""))
+        except ConnectionError:
+            return b""
+
+
+def test_waitress_answers_until_shut_down_from_another_thread(waitress_server):
+    assert _answer(waitress_server, 0).endswith(b"hello")
+
+
+def test_waitress_closes_a_connection_whose_headers_take_longer_than_the_deadline(waitress_server):
+    assert _answer(waitress_server, 1.5) == b""
+    assert _answer(waitress_server, 0.2).endswith(b"hello")

@@ -114,7 +114,7 @@ def _page_helpers(app: Flask) -> None:
     def every_page() -> dict:
         from packgen.web.settings_views import logo_version
 
-        return {"school_name": _school_name(), "marking": MARKING, "version": __version__, "today": today(),
+        return {"school_name": _school_name(), "marking": MARKING, "packgen_version": __version__, "today": today(),
                 "has_logo": logo_version(), "navigation": _navigation,
                 "broken_files": len({p.file for p in g.get("problems") or []})}
 

@@ -13,7 +13,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 
 from packgen.errors import Problem
 from packgen.records.models import Provider, PupilFile, display_name
-from packgen.web import edits, entry_forms, forms, provider_forms, pupil_forms, wording
+from packgen.web import edits, entry_forms, forms, provider_forms, pupil_forms, records, wording
 from packgen.web.app import settings
 from packgen.web.views import school_data
 
@@ -44,10 +44,7 @@ def show(
     """The form, with each problem in words beside its field and all of them in the summary at the top."""
     errors: dict[str, list[str]] = {}
     if outcome and outcome.stale:
-        errors[""] = [
-            "Someone changed this record while the form was open. Open the form again to see their "
-            "changes, then make yours."
-        ]
+        errors[""] = [str(records.StaleEdit())]
     if outcome and not outcome.stale:
         names, fields = record_names(), dict(spec.fields())
         for name, _ in spec.fields():  # in form order, so the summary reads top to bottom
@@ -99,12 +96,11 @@ def edit(
     """One form page over one record: GET shows it filled in, POST saves it or shows why not."""
     new = append_to is None and not (settings().school / relative).exists()
     if request.method == "GET":
+        # An entry added to a list needs no version: it goes on the end of the record as it is then.
         values, version = ({}, "") if new or append_to else edits.form_values(space(), relative, spec, prefix)
-        if append_to:
-            version = edits.form_values(space(), relative, spec)[1]
         return show(spec, values, version=version, back=back, name=name, title=title)
     values = forms.raw_values(spec, request.form)
-    sent_version: str | None = None if new else request.form.get("version", "")
+    sent_version: str | None = records.NEW if new else None if append_to else request.form.get("version", "")
     sent, too_big = uploads(spec, stem, relative)
     if too_big:
         return show(

@@ -1,19 +1,16 @@
 """What a form does to the records: build the candidate file, check it with the loader, save it.
 
 Nothing here knows about Flask: a form's typed values come in, and either the file is saved or the
-problems come back, each beside the form field it belongs to. Saving holds a lock, so two people
-using the page at once cannot interleave a read and a write; a version token (the file's fingerprint
-when the form was opened) stops a save over a change made meanwhile.
+problems come back, each beside the form field it belongs to. ``records.save`` holds the school's edit
+lock from reading the file to writing it, and refuses a form opened before someone else saved the
+record, so nobody's change is lost.
 """
 
 from __future__ import annotations
 
-import os
 import re
 import secrets
-import tempfile
-import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,12 +19,12 @@ from pydantic import BaseModel
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from packgen.errors import Problem
+from packgen.files import write_private
 from packgen.records import evidence
 from packgen.web import records
 from packgen.web.forms import FormSpec, build, key_of, matching, place, values_of
 
 RECORD_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")  # as the loader names records: a slug, at most 64 long
-_saving = threading.Lock()
 
 
 @dataclass
@@ -70,12 +67,12 @@ def new_id(taken: set[str], stem: str) -> str:
 
 
 def form_values(space: Workspace, relative: str, spec: FormSpec, prefix: tuple = ()) -> tuple[dict[str, str], str]:
-    """The record as the form shows it, and the file's fingerprint to catch a change meanwhile."""
-    text, tree = records.read(space.file(relative))
+    """The record as the form shows it, and its version, to catch a change meanwhile."""
+    _, tree, version = records.opened(space.file(relative))
     node = tree
     for key in prefix:
         node = node[key] if isinstance(node, (CommentedMap, CommentedSeq)) else None
-    return values_of(node if isinstance(node, Mapping) else {}, spec), records.fingerprint(text)
+    return values_of(node if isinstance(node, Mapping) else {}, spec), version
 
 
 def save(
@@ -90,15 +87,16 @@ def save(
     append_to: str | None = None,
     uploads: tuple[Upload, ...] = (),
 ) -> Outcome:
-    """Put the form's values into the record at ``prefix`` (a new file when ``version`` is None; a new
-    entry at the end of the list ``append_to``), check the whole school, and save only if it loads."""
+    """Put the form's values into the record at ``prefix`` (a new entry at the end of the list
+    ``append_to``), check the whole school, and save only if it loads. ``version`` is the record's
+    version when the form was opened (``records.NEW`` for a new record; None: add to it as it is now)."""
     built = build(spec, raw)
     outcome = Outcome(True)
     stored: list[Path] = []
 
     def change(text: str) -> str | None:
         """The record with the form's values in it, or None (and the problems in ``outcome``)."""
-        tree = (records._yaml().load(text) or CommentedMap()) if text else CommentedMap()
+        tree = records.parse(text)
         at = (append_to, records.append(tree, append_to, CommentedMap(), model)) if append_to else prefix
         owner, node = _owner(model, tree, at)
         for key_path, value in built.values.items():
@@ -121,34 +119,15 @@ def save(
         return candidate
 
     try:
-        _commit(space, relative, version, change)
-    except _Stale:
+        records.save(space.school, relative, version, lambda text: change(text or ""))
+    except records.StaleEdit:
         return Outcome(False, stale=True)
+    except records.SaveBusy as busy:
+        return Outcome(False, general=[Problem(relative, "", str(busy))])
     if not outcome.saved:
         for upload in stored:
             upload.unlink(missing_ok=True)
     return outcome
-
-
-class _Stale(Exception):
-    """The record is not as it was when the form was opened (changed, removed, or created meanwhile)."""
-
-
-def _commit(space: Workspace, relative: str, version: str | None, change: Callable[[str], str | None]) -> None:
-    """Under the lock: refuse a stale form, else write what ``change`` makes of the file, if anything."""
-    path = space.file(relative)
-    with _saving:
-        if version is None:
-            if path.exists():
-                raise _Stale()
-            text = ""
-        else:
-            text = path.read_text(encoding="utf-8-sig") if path.exists() else ""
-            if not text or records.fingerprint(text) != version:
-                raise _Stale()
-        new = change(text)
-        if new is not None:
-            records.write_atomically(path, new)
 
 
 def _owner(model: type[BaseModel], tree: CommentedMap, prefix: tuple) -> tuple[type[BaseModel], CommentedMap]:
@@ -225,10 +204,9 @@ def _store_uploads(
     stored, problems = [], []
     folder = space.school / "evidence"
     for upload in uploads:
-        folder.mkdir(exist_ok=True, mode=0o700)
         name = f"{upload.stem}-{secrets.token_hex(3)}.pdf"  # never over an older scan another record may use
         target = folder / name
-        _write_private(target, upload.data)
+        write_private(target, upload.data)
         reason = evidence.unreadable(target)
         if reason:
             target.unlink()
@@ -237,17 +215,3 @@ def _store_uploads(
         stored.append(target)
         records.set_value(node, upload.path, f"evidence/{name}", owner)
     return stored, problems
-
-
-def _write_private(path: Path, data: bytes) -> None:
-    """A new evidence file, readable by its owner only, never seen half written."""
-    fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise

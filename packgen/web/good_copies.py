@@ -8,10 +8,11 @@ repair page can put this copy back in one click, instead of asking office staff 
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
+
+from packgen.files import write_private
 
 FOLDER = ".last-good"
 
@@ -24,12 +25,9 @@ def keep(school: Path, out: Path, healthy: Iterable[str]) -> None:
         try:
             if copy.exists() and copy.stat().st_mtime_ns >= source.stat().st_mtime_ns:
                 continue
-            copy.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            temporary = copy.with_name(f".{copy.name}.tmp")
-            shutil.copyfile(source, temporary)
-            os.chmod(temporary, 0o600)
-            os.utime(temporary, ns=(source.stat().st_atime_ns, source.stat().st_mtime_ns))
-            os.replace(temporary, copy)
+            stamp = source.stat()
+            write_private(copy, source.read_bytes())
+            os.utime(copy, ns=(stamp.st_atime_ns, stamp.st_mtime_ns))
         except OSError:
             continue  # a copy is a convenience: never a reason for a page to fail
 

@@ -6,21 +6,43 @@ change is checked before it is saved by the same loader as ``packgen check``: th
 written into a scratch copy of the school folder and the whole folder is loaded (a new pupil's UPN
 must not clash with another file, a provider id must exist). Only a file that loads is saved, and
 then atomically (a temporary file beside it, renamed over it), so a reader never sees half a record.
+
+Saving, for every form::
+
+    text, tree, version = opened(path)        # when the form is shown; version goes in a hidden field
+    ...
+    def change(text):                         # when it is sent: text is the file as it is now
+        ...                                   # (None if there is none); return the new text,
+        return new_text                       # or None to save nothing (problems found)
+    save(school, "pupils/p07.yaml", version, change)   # raises StaleEdit, SaveBusy
+
+``save`` holds the school's edit lock from reading the file to writing it, so the check inside
+``change`` sees the folder as the save leaves it. The lock is the operating system's (``flock`` on
+``.packgen-edit.lock`` in the school folder), so it holds between threads, between two ``packgen
+serve`` on one folder, and between computers sharing the folder where the file system passes locks
+on (NFS does; a share that does not is no place for two servers). The version is a digest of the
+file's bytes: if it is not the one the form was opened at, someone else (another page, another
+computer, a hand edit) changed the record meanwhile, and ``StaleEdit`` says so; nothing is written.
+``version=None`` skips that test (adding a review appends to whatever the file holds), and ``NEW``
+means the file must not exist yet.
 """
 
 from __future__ import annotations
 
+import errno
+import fcntl
 import hashlib
 import io
 import os
 import shutil
 import tempfile
 import textwrap
-from difflib import SequenceMatcher
+import time
 import types
 import typing
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from difflib import SequenceMatcher
 from pathlib import Path
 from typing import Annotated, Any, Union
 
@@ -28,14 +50,34 @@ from pydantic import BaseModel
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import CommentMark
-from ruamel.yaml.tokens import CommentToken
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString, FoldedScalarString, LiteralScalarString
+from ruamel.yaml.tokens import CommentToken
 
-from packgen.errors import DataError, Problem
+from packgen.errors import DataError, PackgenError, Problem, ToolError
+from packgen.files import private_dirs
 from packgen.records.read import load_school
 
 FOLD_AT = 96  # new long text is folded like the demo records: lines of about 100 characters
 RECORD_PARTS = ("school.yaml", "providers", "pupils")
+LOCK_FILE = ".packgen-edit.lock"  # a dot file: the loader and the scratch copy pass over it
+LOCK_WAIT = 30.0  # seconds a save waits for another to finish checking and writing
+NEW = "new"  # the version of a record that does not exist yet
+
+
+class StaleEdit(PackgenError):
+    """The record changed after the form was opened; the form's values were not saved."""
+
+    def __init__(self) -> None:
+        super().__init__("This record was changed by someone else since you opened it. What you typed is "
+                         "still below: open the record again in another tab to see their change, then make yours.")
+
+
+class SaveBusy(PackgenError):
+    """Another save on this school held the lock for longer than a save takes."""
+
+    def __init__(self) -> None:
+        super().__init__("Someone else is saving a record of this school and it is taking a long time. "
+                         "Nothing was saved: send the form again in a minute.")
 
 
 def _yaml() -> YAML:
@@ -51,8 +93,27 @@ def _yaml() -> YAML:
 
 def read(path: Path) -> tuple[str, CommentedMap]:
     """A record's text and its round-trip tree (an empty mapping for an empty file)."""
-    text = path.read_text(encoding="utf-8-sig")
-    return text, _yaml().load(text) or CommentedMap()
+    return opened(path)[:2]
+
+
+def opened(path: Path) -> tuple[str, CommentedMap, str]:
+    """A record's text, its round-trip tree and its version, from one read of the file."""
+    data = path.read_bytes()
+    text = _text_of(data)
+    return text, parse(text), version_of(data)
+
+
+def parse(text: str) -> CommentedMap:
+    return _yaml().load(text) or CommentedMap()
+
+
+def version_of(data: bytes | None) -> str:
+    """Identifies one state of a file (its bytes; ``None``: no file), for a form's hidden field."""
+    return NEW if data is None else hashlib.sha256(data).hexdigest()
+
+
+def _text_of(data: bytes) -> str:
+    return data.decode("utf-8-sig")
 
 
 def dump(tree: CommentedMap) -> str:
@@ -101,11 +162,6 @@ def _merge(base: list[str], ours: list[str], theirs: list[str]) -> list[str]:
         merged += base[cursor:end]
         position = end
     return merged + base[position:]
-
-
-def fingerprint(text: str) -> str:
-    """Identifies one state of a file, so a form can tell that the file changed while it was open."""
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
 # ---------------------------------------------------------------- changing the tree
@@ -210,8 +266,8 @@ def _same(existing: Any, value: Any) -> bool:
         return existing.strip() == value.strip()
     if isinstance(existing, bool) or isinstance(value, bool):
         return existing is value
-    return type(existing) is type(value) and existing == value or \
-        isinstance(existing, (int, float)) and isinstance(value, (int, float)) and existing == value
+    return (type(existing) is type(value) and existing == value) or \
+        (isinstance(existing, (int, float)) and isinstance(value, (int, float)) and existing == value)
 
 
 def _insert(node: CommentedMap, key: str, value: Any, model: type[BaseModel] | None) -> None:
@@ -270,7 +326,7 @@ def problems_with(school: Path, relative: str, text: str, scratch_root: Path) ->
 @contextmanager
 def _scratch_copy(school: Path, scratch_root: Path) -> Iterator[Path]:
     """A private copy of the records (and their evidence, which the loader checks exists)."""
-    scratch_root.mkdir(parents=True, exist_ok=True, mode=0o700)
+    private_dirs(scratch_root)
     holder = Path(tempfile.mkdtemp(prefix=".checking-", dir=scratch_root))
     try:
         copy = holder / school.name
@@ -295,12 +351,60 @@ def _link_or_copy(source: str, dest: str) -> None:
         shutil.copy2(source, dest)
 
 
-def write_atomically(path: Path, text: str) -> None:
-    """Replace ``path`` with ``text`` in one step; a new file is readable by its owner only.
+def save(school: Path, relative: str, version: str | None, change: Callable[[str | None], str | None]) -> bool:
+    """Change the record ``relative`` (``pupils/p07.yaml``) of ``school``; True if something was written.
 
-    The temporary file's name starts with a dot, which the loader skips, so a crash cannot leave a
-    second record behind.
+    See the module's description: ``change`` gets the file's text as it is under the lock and returns
+    the text to write, or None to write nothing. Raises ``StaleEdit`` when ``version`` is not the file's
+    version now, ``SaveBusy`` when the lock is not free within ``LOCK_WAIT`` seconds.
     """
+    path = school / relative
+    with edit_lock(school):
+        try:
+            data: bytes | None = path.read_bytes()
+        except FileNotFoundError:
+            data = None
+        if version is not None and version != version_of(data):
+            raise StaleEdit()
+        text = change(None if data is None else _text_of(data))
+        if text is None:
+            return False
+        write_atomically(path, text)
+        return True
+
+
+@contextmanager
+def edit_lock(school: Path) -> Iterator[None]:
+    """The school's edit lock, held by one thread of one process at a time (each holder opens the
+    file itself: an flock belongs to an open file, so two threads of one process exclude each other too)."""
+    try:
+        handle = os.open(school / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError as error:
+        raise ToolError(f"cannot save in {school}: {error.strerror} (the page needs to write to the "
+                        "school folder)") from None
+    try:
+        deadline = time.monotonic() + LOCK_WAIT
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except OSError as error:
+                if error.errno not in (errno.EWOULDBLOCK, errno.EACCES) or time.monotonic() > deadline:
+                    raise SaveBusy() from None
+                time.sleep(0.05)
+        yield
+    finally:
+        os.close(handle)  # closing the file releases the lock
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Replace ``path`` with ``text`` in one step, on disk before returning.
+
+    A new file is readable by its owner only, in a folder made owner-only; a file that exists keeps
+    its mode, so a record a colleague may also open by hand stays open to them. The temporary file's
+    name starts with a dot, which the loader skips, so a crash cannot leave a second record behind.
+    """
+    private_dirs(path.parent)
     mode = path.stat().st_mode & 0o777 if path.exists() else 0o600
     fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
@@ -318,7 +422,6 @@ def write_atomically(path: Path, text: str) -> None:
         os.fsync(directory)  # the rename itself is on disk too
     finally:
         os.close(directory)
-
 
 
 def _move_trailing_comment(old: Any, new: Any) -> None:

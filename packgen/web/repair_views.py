@@ -12,7 +12,7 @@ from collections import defaultdict
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 
-from packgen.errors import DataError
+from packgen.errors import DataError, Problem
 from packgen.records.read import LEFT_OUT
 from packgen.web import edit_views, good_copies, records, wording
 from packgen.web.app import settings
@@ -119,15 +119,22 @@ def record(kind: str, record_id: str):
     problems = broken().get(relative, [])
     if request.method == "POST":
         text = text.replace("\r\n", "\n")
-        problems = [
-            p
-            for p in records.problems_with(settings().school, relative, text, settings().out / ".checking")
-            if p.file == relative
-        ]
-        if not problems:
-            records.write_atomically(path, text)
+        found: list[Problem] = []
+
+        def corrected(_: str | None) -> str | None:
+            """Under the school's edit lock: the new text, if the record then reads without a problem."""
+            checking = records.problems_with(settings().school, relative, text, settings().out / ".checking")
+            found.extend(p for p in checking if p.file == relative)
+            return None if found else text
+
+        try:
+            saved = records.save(settings().school, relative, None, corrected)
+        except records.SaveBusy as busy:
+            found, saved = [Problem(relative, "", str(busy))], False
+        if saved:
             flash(f"{_upper(wording.describe_file(relative, names))} can be read again.", "success")
             return redirect(url_for("repair.overview"))
+        problems = found
     said = [
         (p.line, wording.sentence(f"{wording.key_words(p.key)}: {p.message}" if p.key else p.message, names))
         for p in problems

@@ -12,6 +12,7 @@ from flask import Blueprint, abort, request, send_file, url_for
 from PIL import Image, UnidentifiedImageError
 
 from packgen.errors import Problem
+from packgen.files import write_private
 from packgen.records.models import SchoolFile
 from packgen.web import edit_views, edits, provider_forms
 from packgen.web.app import settings
@@ -69,5 +70,5 @@ def _save_logo() -> str | None:
             picture.convert("RGBA").save(out, "PNG")
     except (UnidentifiedImageError, OSError, Image.DecompressionBombError):
         return "the logo is not a picture packgen can read: choose a PNG or JPEG"
-    edits._write_private(settings().school / LOGO, out.getvalue())
+    write_private(settings().school / LOGO, out.getvalue())
     return None

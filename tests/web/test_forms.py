@@ -22,6 +22,7 @@ import pytest
 from PIL import Image
 from reportlab.pdfgen import canvas
 
+from packgen import __version__
 from packgen.records.read import load_school
 from tests.conftest import changes, date_fields, field_error, form_fields, make_client, page, submit
 
@@ -268,6 +269,7 @@ def test_a_bad_date_is_shown_beside_its_field_and_nothing_is_saved(client, demo_
     assert field_error(body, "date") == "Enter a real date, for example 7 9 2026 (day, month, year)"
     assert field_error(body, "decision") == ""
     assert 'value="31"' in body and 'value="2026"' in body  # what was typed is kept to correct
+    assert f"packgen {__version__} · 23 November 2026" in text(body)  # the footer, on a form too
     assert path.read_bytes() == before
 
 
@@ -355,7 +357,7 @@ def test_a_file_changed_by_hand_while_the_form_was_open_is_not_overwritten(clien
     path.write_text(path.read_text().replace("transport: Taxi", "transport: Minibus"))
     hand_edited = path.read_bytes()
     body = submit(client, "/pupils/p01/placement", fields | {"transport": "Walks"}).get_data(as_text=True)
-    assert "Someone changed this record while the form was open" in text(body)
+    assert "This record was changed by someone else since you opened it" in text(body)
     assert path.read_bytes() == hand_edited
 
 
