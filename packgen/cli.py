@@ -22,9 +22,11 @@ from packgen.records import evidence
 from packgen.mail import send as mail
 from packgen.build import pipeline
 from packgen.readiness import rules as readiness
+from packgen.readiness import table as rule_table
 from packgen.records import whereabouts as where
 from packgen.errors import DataError, PackgenError
 from packgen.records.read import load_healthy, load_school
+from packgen.documents.wording import load_wording
 
 BUG_EXIT = 70
 PACK_PASSWORD_ENV = "PACKGEN_PACK_PASSWORD"
@@ -91,8 +93,8 @@ def main() -> None:
 def check(school: Path, today: date | None, output_format: str, strict: bool) -> None:
     """Check a school's records: every data problem at once, then the inspection-readiness findings.
 
-    Data problems stop a build (exit 1). Readiness findings (rules R1-R17) do not: they say what an
-    inspector would find missing. Exit 0 when the records can be built, whatever the findings; with
+    Data problems stop a build (exit 1). Readiness findings (see packgen rules) do not: they say what an
+    inspector would find missing, grouped under the evaluation areas of Ofsted's inspection toolkit. Exit 0 when the records can be built, whatever the findings; with
     --strict, exit 3 when any critical finding remains.
 
     \b
@@ -133,15 +135,98 @@ def _print_findings(findings: list[readiness.Finding], day: date) -> None:
     if not findings:
         click.echo(f"Readiness on {day:%d %B %Y}: every rule is met.")
         return
-    click.echo(f"\nReadiness on {day:%d %B %Y}: {len(findings)} finding{'s' if len(findings) != 1 else ''}")
-    for severity in ("critical", "high", "advisory"):
-        group = [f for f in findings if f.severity == severity]
-        if group:
-            click.echo(f"\n{severity.upper()} ({len(group)})")
-        for f in group:
+    severities = ", ".join(f"{n} {level}" for level in ("critical", "high", "advisory")
+                           if (n := sum(f.severity == level for f in findings)))
+    click.echo(f"\nReadiness on {day:%d %B %Y}: {len(findings)} finding{'s' if len(findings) != 1 else ''} "
+               f"({severities})")
+    for group in readiness.by_area(findings):
+        click.echo(f"\n{group.heading.upper()} ({len(group.findings)})")
+        for f in group.findings:
             status = " (unknown: not enough recorded to decide)" if f.status == "unknown" else ""
-            click.echo(f"  {f.rule:>3}  {f.message}{status}")
+            click.echo(f"  {f.rule:>3}  [{f.severity}] {f.message}{status}")
             click.echo(f"       source: {f.source}")
+
+
+@main.command("rules")
+@click.option("--format", "output_format", type=click.Choice(["text", "json", "markdown"]), default="text",
+              show_default=True, help="text for people; json for other tools; markdown for docs/rules.md.")
+def rules_command(output_format: str) -> None:
+    """List the readiness rules: what each checks, its severity, its evaluation area and its sources.
+
+    \b
+    Example:
+      packgen rules
+      packgen rules --format markdown > docs/rules.md
+    """
+    table = rule_table.rule_table()
+    render = {"text": rule_table.as_text, "json": rule_table.as_json, "markdown": rule_table.as_markdown}
+    click.echo(render[output_format](table), nl=output_format == "json")
+
+
+@main.command("list")
+@school_argument
+@out_option
+@templates_option
+def provider_list(school: Path, out_root: Path, templates: Path) -> None:
+    """Print the providers the school's pupils attend, and write the list as .docx and .pdf.
+
+    For each provider: address, registration and URN, how many pupils, and each placement's start date,
+    hours, days and reason: the list the inspection planning call asks for. It also opens the pack.
+
+    \b
+    Example:
+      packgen list data/brookfield-academy
+    """
+    made, spec = pipeline.build_provider_list(school, out_root, templates=templates)
+    labels = load_wording(templates / "labels.yaml").labels
+    for line in spec.context["providers"]:
+        urn = f", URN {line.urn}" if line.urn else ""
+        click.echo(f"{line.name} ({labels.get(line.registration, line.registration)}{urn}): "
+                   f"{line.pupils} pupil{'s' if line.pupils != 1 else ''}")
+        click.echo(f"  {line.address}")
+        for p in line.placements:
+            days = f" ({p.days})" if p.days else ""
+            click.echo(f"  from {p.start_date.day} {p.start_date:%b %Y}: {p.hours_per_week:g} hours a week{days}; "
+                       f"{labels.get(p.category, p.category)}; arranged by "
+                       f"{labels.get(p.arranged_by, p.arranged_by).lower()}")
+    click.echo(f"Wrote {made.docx}\nWrote {made.pdf}")
+
+
+@main.command()
+@school_argument
+@click.argument("pupil")
+@out_option
+@templates_option
+def notice(school: Path, pupil: str, out_root: Path, templates: Path) -> None:
+    """Write the notice to parents of a pupil's off-site direction as .docx and .pdf.
+
+    Give it to parents at least two school days before the placement starts, and record the date in
+    placement.off_site_direction.notice_given_on.
+
+    \b
+    Example:
+      packgen notice data/brookfield-academy p10
+    """
+    made = pipeline.build_direction_notice(school, pupil, out_root, templates=templates)
+    click.echo(f"Wrote {made.docx}\nWrote {made.pdf}")
+
+
+@main.command("la-letter")
+@school_argument
+@click.argument("pupil")
+@out_option
+@templates_option
+def la_letter(school: Path, pupil: str, out_root: Path, templates: Path) -> None:
+    """Write the letter telling the local authority of a pupil's placement as .docx and .pdf.
+
+    Send it when the placement is commissioned, and record the date in placement.la_notified_on.
+
+    \b
+    Example:
+      packgen la-letter data/brookfield-academy p11
+    """
+    made = pipeline.build_la_letter(school, pupil, out_root, templates=templates)
+    click.echo(f"Wrote {made.docx}\nWrote {made.pdf}")
 
 
 @main.command()

@@ -1,7 +1,8 @@
 """Write the documents generated from the code (run by `make docs`; tests/test_docs.py checks they are current):
 
 - docs/records.md, the record format, from the models;
-- docs/cli.md, the command reference, from the commands' own --help.
+- docs/cli.md, the command reference, from the commands' own --help;
+- docs/rules.md, the readiness rules and their sources, from packgen/readiness/rules.yaml.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from pathlib import Path
 import click
 
 from packgen.cli import main as cli
+from packgen.readiness.table import as_markdown, rule_table
 from packgen.records.reference import records_markdown
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
@@ -30,7 +32,11 @@ def cli_markdown() -> str:
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
-GENERATED = {"records.md": records_markdown, "cli.md": cli_markdown}
+def rules_markdown() -> str:
+    return as_markdown(rule_table())
+
+
+GENERATED = {"records.md": records_markdown, "cli.md": cli_markdown, "rules.md": rules_markdown}
 
 
 def main() -> None:

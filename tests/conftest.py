@@ -28,6 +28,8 @@ from pypdf import PdfReader
 
 from packgen.cli import main
 from packgen.documents.fill import Renderer
+from packgen.readiness.findings import Finding
+from packgen.records.models import Provider, PupilFile, SchoolData, SchoolFile
 
 REPO = Path(__file__).resolve().parent.parent
 DEMO = REPO / "data" / "brookfield-academy"
@@ -350,3 +352,103 @@ def field_error(body: str, name: str) -> str:
     """The error shown with a field (GOV.UK's ``<p id="NAME-error">``), as text; '' when none."""
     found = re.search(rf'<p id="{re.escape(name)}-error" class="govuk-error-message">(.*?)</p>', body, re.S)
     return html.unescape(re.sub(r"<[^>]+>", "", found.group(1))).replace("Error:", "").strip() if found else ""
+
+
+# ---------------------------------------------------------------- a small school to test readiness rules on
+
+
+def week(days: str, start: str = "09:00", end: str = "14:00") -> list[dict]:
+    """Sessions on the given days ("Mon Tue"), each from ``start`` to ``end``."""
+    return [{"day": day, "from": start, "to": end} for day in days.split()]
+
+
+SCHOOL = {
+    "school": {"name": "Oak Lane School", "urn": "100001", "la": "Westshire", "address": "1 Oak Lane, Westtown"},
+    "staff": {"headteacher": {"name": "A. Head"}, "ap_lead": {"name": "B. Lead"}, "dsl": {"name": "C. Safe"}},
+    "governance": {"ap_use_approved_by": "Local Governing Body", "approved_on": "2026-09-15"},
+    "letters": {"reply_to": {"name": "B. Lead"}},
+}
+
+PROVIDER = {
+    "name": "Canal Street Centre",
+    "kind": "registered_ap",
+    "registration": {"status": "registered", "urn": "148888"},
+    "la_approved": {"approved": True, "audited_on": "2026-06-01"},
+    "address": "5 Canal Street, Westtown",
+    "contacts": {"lead": {"name": "D. Khan"}, "dsl": {"name": "E. Lee"}},
+    "assurance": {
+        "requested_on": "2026-09-01",
+        "received_on": "2026-09-10",
+        "checks": {"identity": True, "enhanced_dbs_barred_list": True, "right_to_work": True,
+                   "overseas": "not_applicable", "qualifications_qts": True, "prohibition": True,
+                   "section_128": "not_applicable"},
+    },
+    "pre_admission": {"absence_arrangement": "provider phones school by 09:30", "emergency_contacts_sent": True},
+}
+
+PUPIL = {
+    "pupil": {"upn": "B801200005001", "legal_forename": "Amir", "legal_surname": "Example", "dob": "2011-04-03",
+              "year_group": 10, "gender": "male"},
+    "placement": {
+        "provider": "canal",
+        "arranged_by": "school",
+        "category": "at_risk_full_time",
+        "start_date": "2026-09-07",
+        "target_end_date": "2027-02-12",
+        "hours_per_week": 25,
+        "sessions": week("Mon Tue Wed Thu Fri"),
+        "attendance_code": "B",
+        "purpose": "re-engage with learning",
+        "baseline": {"attendance_percent": 61},
+        "targets": [{"text": "attend every session"}],
+        "safeguarding": {"absence_arrangement": "provider phones school by 09:30",
+                         "emergency_details_sent_on": "2026-09-05", "dsl_contact_shared": True},
+        "consent": {"parent_signed_on": "2026-09-04"},
+        "agreement": {"signed_on": "2026-09-05", "signed_by_provider": "D. Khan", "signed_by_school": "B. Lead"},
+        "la_notified_on": "2026-09-04",
+        "reintegration": "back to Oak Lane full time after February half term",
+        "reintegration_timeline": [{"by": "2027-02-22", "step": "full time at Oak Lane"}],
+    },
+    "reviews": [{"date": "2026-10-19", "decision": "continue", "next_review": "2026-12-07"}],
+    "visits": [{"date": "2026-11-10", "by": "B. Lead", "purpose": "safe and well check"}],
+}
+
+
+def merged(base: dict, changes: dict) -> dict:
+    """``base`` with ``changes`` laid over it: nested dicts merge, anything else replaces."""
+    out = dict(base)
+    for key, value in changes.items():
+        out[key] = merged(base[key], value) if isinstance(value, dict) and isinstance(base.get(key), dict) else value
+    return out
+
+
+def example(*, pupil: dict | None = None, provider: dict | None = None, school: dict | None = None,
+            more_pupils: dict[str, dict] | None = None) -> SchoolData:
+    """Oak Lane School with pupil p1 at provider "canal", changed as given; ``more_pupils`` adds pupils
+    (each the example pupil with its own changes). Unchanged, it meets every rule on TODAY."""
+    pupils = {"p1": pupil or {}} | (more_pupils or {})
+    return SchoolData(
+        slug="oak-lane",
+        folder="data/oak-lane",
+        school=SchoolFile.model_validate(merged(SCHOOL, school or {})),
+        providers={"canal": Provider.model_validate(merged(PROVIDER, provider or {}))},
+        pupils={pid: PupilFile.model_validate(merged(PUPIL, changes)) for pid, changes in pupils.items()},
+    )
+
+
+def placement(**changes) -> dict:
+    return {"placement": changes}
+
+
+def full_time_pupils(count: int) -> dict[str, dict]:
+    return {f"p{n}": {"pupil": {"legal_forename": f"Pupil{n}"}} for n in range(2, count + 1)}
+
+
+def assert_finding(finding: Finding | None, status: str, severity: str, *phrases: str) -> None:
+    assert finding is not None, "expected a finding"
+    assert (finding.status, finding.severity) == (status, severity), finding
+    for phrase in phrases:
+        assert phrase in finding.message, finding.message
+
+
+UNREGISTERED = {"kind": "unregistered", "registration": {"status": "unregistered", "urn": None}}

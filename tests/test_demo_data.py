@@ -16,6 +16,7 @@ import yaml
 from tests.conftest import DEMO, demo_gaps
 from packgen.records.read import load_school
 from packgen.records.models import Provider, PupilFile, SchoolFile
+from packgen.readiness.rules import RULE_BY_ID
 
 
 TODAY = date(2026, 11, 23)  # the demo's "today": GAPS.md lists the readiness findings on this date
@@ -203,10 +204,23 @@ def test_gaps_name_real_rules_and_real_subjects(providers, pupils):
     assert len(gaps) >= 10
     known = {"pupil": set(pupils), "provider": set(providers)}
     for rule, subject, subject_id, severity, status in gaps:
-        assert 1 <= int(rule.removeprefix("R")) <= 17, rule
+        assert rule in RULE_BY_ID and RULE_BY_ID[rule].subject == subject, rule
+        assert severity in RULE_BY_ID[rule].severities, (rule, severity)
         assert subject_id in known[subject], subject_id
         assert severity in ("critical", "high", "advisory"), severity
         assert status in ("fail", "unknown"), status
+
+
+def test_the_demo_shows_each_rule_added_with_the_current_guidance_exactly_once():
+    shown = [rule for rule, *_ in demo_gaps()]
+    assert {rule: shown.count(rule) for rule in ("R18", "R19", "R20", "R21", "R22")} == dict.fromkeys(
+        ("R18", "R19", "R20", "R21", "R22"), 1)
+
+
+def test_the_demo_school_chooses_its_registration_test_and_the_optional_limits(school):
+    assert school.readiness.registration_law == "education-act-1996"
+    assert school.readiness.unregistered_limits is True
+    assert school.readiness.direction_max_weeks == 16
 
 
 def test_each_gap_is_flagged_at_the_top_of_its_file_and_no_others_are():

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
-from packgen.documents import DEFAULT_TEMPLATES
+from packgen.documents import DEFAULT_TEMPLATES, notices
 from packgen.documents import plan as documents
 from packgen.records import evidence
 from packgen.readiness import rules as readiness
@@ -94,6 +94,37 @@ def build_agreement(folder: Path, pupil_id: str, out_root: Path, *, templates: P
     if pupil_id not in data.pupils:
         raise InputError(_unknown("pupil", pupil_id, data.pupils, f"{folder}/pupils"))
     spec = documents.agreement(data, pupil_id, _now(now).date())
+    return produce([spec], _school_out(out_root, data), templates)[0]
+
+
+def build_provider_list(folder: Path, out_root: Path, *, templates: Path = DEFAULT_TEMPLATES,
+                        now: datetime | None = None) -> tuple[Produced, DocumentSpec]:
+    """The list of providers the inspection planning call asks for, as .docx and .pdf (and its data)."""
+    data = load_school(folder)
+    spec = notices.provider_list(data, _now(now).date())
+    return produce([spec], _school_out(out_root, data), templates)[0], spec
+
+
+def build_direction_notice(folder: Path, pupil_id: str, out_root: Path, *, templates: Path = DEFAULT_TEMPLATES,
+                           now: datetime | None = None) -> Produced:
+    """The notice to parents of a pupil's off-site direction."""
+    data = load_school(folder)
+    if pupil_id not in data.pupils:
+        raise InputError(_unknown("pupil", pupil_id, data.pupils, f"{folder}/pupils"))
+    if not data.pupils[pupil_id].placement.off_site_direction.directed:
+        raise InputError(f"{folder}/pupils/{pupil_id}.yaml: placement.off_site_direction.directed is not true, so "
+                         "there is no direction to give notice of.")
+    spec = notices.direction_notice(data, pupil_id, _now(now).date())
+    return produce([spec], _school_out(out_root, data), templates)[0]
+
+
+def build_la_letter(folder: Path, pupil_id: str, out_root: Path, *, templates: Path = DEFAULT_TEMPLATES,
+                    now: datetime | None = None) -> Produced:
+    """The letter telling the local authority of a pupil's placement."""
+    data = load_school(folder)
+    if pupil_id not in data.pupils:
+        raise InputError(_unknown("pupil", pupil_id, data.pupils, f"{folder}/pupils"))
+    spec = notices.la_letter(data, pupil_id, _now(now).date())
     return produce([spec], _school_out(out_root, data), templates)[0]
 
 
@@ -192,6 +223,7 @@ class _PackPlan:
     specs: list[DocumentSpec]
     pack_only: tuple[DocumentSpec, ...]
     cover: DocumentSpec
+    provider_list: DocumentSpec
     register: DocumentSpec
     report: DocumentSpec
     provider_docs: dict[str, list[DocumentSpec]]
@@ -212,15 +244,17 @@ def _plan_pack(data: SchoolData, out_root: Path, now: datetime, today: date, opt
     left_out_page = documents.evidence_left_out(data, today, left_out) if left_out else None
     findings = readiness.assess(data, today)
     cover, register = documents.cover(data, now), documents.register(data, now)
+    provider_list = notices.provider_list(data, today)
     report = documents.readiness_report(data, today, findings, readiness.RULES)
     provider_docs = {pid: documents.provider_documents(data, pid, today, findings) for pid in data.providers}
     pupil_docs = {pid: [documents.summary(data, pid, today, findings), *documents.pupil_documents(data, pid, today)]
                   for pid in data.pupils}
-    pack_only = (cover, register, report) + ((left_out_page,) if left_out_page else ())
+    pack_only = (cover, provider_list, register, report) + ((left_out_page,) if left_out_page else ())
     specs = [*pack_only, *(d for docs in provider_docs.values() for d in docs),
              *(d for docs in pupil_docs.values() for d in docs)]
     severities = {level: sum(f.severity == level for f in findings) for level in ("critical", "high", "advisory")}
-    return _PackPlan(data, out_root / _out_name(data.slug, options), specs, pack_only, cover, register, report,
+    return _PackPlan(data, out_root / _out_name(data.slug, options), specs, pack_only, cover, provider_list,
+                     register, report,
                      provider_docs, pupil_docs, options, severities, left_out, left_out_page)
 
 
@@ -230,8 +264,10 @@ def _assemble(plan: _PackPlan, batch: _Made, stage: Path, progress: Progress, pe
     has returned: they are still being made)."""
     made = {p.spec.stem: p for p in batch.produced}
     tree = _pack_tree(plan.data, made, plan.provider_docs, plan.pupil_docs, plan.register, plan.report)
+    # The planning call's list of providers opens the pack, right after the cover.
+    tree.insert(0, PackNode(plan.provider_list.title, made[plan.provider_list.stem].pdf))
     if plan.left_out_page:  # right after the findings, so nobody misses that the pack is incomplete
-        tree.insert(2, PackNode(plan.left_out_page.title, made[plan.left_out_page.stem].pdf))
+        tree.insert(3, PackNode(plan.left_out_page.title, made[plan.left_out_page.stem].pdf))
     kind = "Evidence pack (redacted)" if plan.options.redact else "Evidence pack"
 
     def made_at_last() -> None:

@@ -18,9 +18,10 @@ from PIL import Image
 
 from packgen.documents.chart import AttendanceChart
 from packgen.documents.fill import Drawing
+from packgen.readiness.table import by_area
 from packgen.records.models import Provider, PupilFile, QaVisit, SchoolData, display_name
 
-if TYPE_CHECKING:  # readiness imports this module (display_name), so its types are for checkers only
+if TYPE_CHECKING:  # for checkers only: the documents layer reads findings, it never runs the rules
     from packgen.readiness.rules import Finding, Rule
 
 COMMON_KEYS = ("school", "staff", "governance", "partnership", "letters", "generated_on", "logo")
@@ -38,12 +39,15 @@ TEMPLATE_CONTEXT: Mapping[str, tuple[str, ...]] = {
     "visit.docx": COMMON_KEYS + PUPIL_KEYS + ("visit", "visit_number"),
     "summary.docx": COMMON_KEYS + PUPIL_KEYS + (
         "name", "assurance", "attendance", "attendance_chart", "targets", "review_count", "last_review",
-        "visit_count", "last_visit", "evaluated", "findings"),
-    "readiness.docx": COMMON_KEYS + ("findings", "counts", "rules"),
+        "visit_count", "last_visit", "evaluated", "findings", "areas"),
+    "readiness.docx": COMMON_KEYS + ("findings", "areas", "counts", "rules"),
     "assurance.docx": COMMON_KEYS + PROVIDER_KEYS + ("assurance", "pupils", "findings"),
     "checklist.docx": COMMON_KEYS + PROVIDER_KEYS + ("pre_admission",),
     "qa_visit.docx": COMMON_KEYS + PROVIDER_KEYS + ("qa_visit", "qa_number", "evaluated"),
     "evidence_left_out.docx": COMMON_KEYS + ("left_out",),
+    "provider_list.docx": COMMON_KEYS + ("providers", "totals"),
+    "direction_notice.docx": COMMON_KEYS + PUPIL_KEYS + ("name", "direction", "sessions", "parents"),
+    "la_letter.docx": COMMON_KEYS + PUPIL_KEYS + ("name", "sessions", "days"),
 }
 CHART_WIDTH_MM = 95
 
@@ -177,7 +181,7 @@ def common_context(data: SchoolData, today: date) -> dict[str, Any]:
     }
 
 
-def _pupil_context(data: SchoolData, pupil_id: str, today: date) -> dict[str, Any]:
+def pupil_context(data: SchoolData, pupil_id: str, today: date) -> dict[str, Any]:
     record = data.pupils[pupil_id]
     return common_context(data, today) | {
         "pupil_id": pupil_id,
@@ -189,7 +193,7 @@ def _pupil_context(data: SchoolData, pupil_id: str, today: date) -> dict[str, An
 
 def agreement(data: SchoolData, pupil_id: str, today: date) -> DocumentSpec:
     return DocumentSpec("agreements", pupil_id, "agreement.docx", "Commissioning agreement", pupil_id,
-                        _pupil_context(data, pupil_id, today))
+                        pupil_context(data, pupil_id, today))
 
 
 def letter(data: SchoolData, provider_id: str, today: date) -> DocumentSpec:
@@ -210,7 +214,7 @@ def letter(data: SchoolData, provider_id: str, today: date) -> DocumentSpec:
 def pupil_documents(data: SchoolData, pupil_id: str, today: date) -> list[DocumentSpec]:
     """The agreement, education plan, and every review and visit, in the order the pack shows them."""
     record = data.pupils[pupil_id]
-    base = _pupil_context(data, pupil_id, today)
+    base = pupil_context(data, pupil_id, today)
     docs = [
         agreement(data, pupil_id, today),
         DocumentSpec("education-plans", pupil_id, "education_plan.docx", "Education plan", pupil_id, base),
@@ -231,7 +235,8 @@ def summary(data: SchoolData, pupil_id: str, today: date, findings: Sequence[Fin
     record = data.pupils[pupil_id]
     placement = record.placement
     last_review = max(record.reviews, key=lambda r: r.date, default=None)
-    context = _pupil_context(data, pupil_id, today) | {
+    mine = [f for f in findings if (f.subject, f.subject_id) in (("pupil", pupil_id), ("provider", placement.provider))]
+    context = pupil_context(data, pupil_id, today) | {
         "name": display_name(record),
         "assurance": assurance_status(data.provider_of(pupil_id)),
         "attendance": attendance_summary(record),
@@ -243,8 +248,8 @@ def summary(data: SchoolData, pupil_id: str, today: date, findings: Sequence[Fin
         "visit_count": len(record.visits),
         "last_visit": max(record.visits, key=lambda v: v.date, default=None),
         "evaluated": evaluated(data.provider_of(pupil_id)),
-        "findings": [f for f in findings if (f.subject, f.subject_id) in
-                     (("pupil", pupil_id), ("provider", placement.provider))],
+        "findings": mine,
+        "areas": by_area(mine),
     }
     return DocumentSpec("summaries", pupil_id, "summary.docx", "Pupil summary", pupil_id, context)
 
@@ -281,7 +286,8 @@ def provider_documents(data: SchoolData, provider_id: str, today: date,
 
 def readiness_report(data: SchoolData, today: date, findings: Sequence[Finding],
                      rules: Sequence[Rule]) -> DocumentSpec:
-    """Every finding worst first (as given), the headline counts, and every rule with its tally."""
+    """Every finding under its evaluation area, worst first (as given); the headline counts; and every rule
+    with its tally."""
     severities = [f.severity for f in findings]
     counts = FindingCounts(
         critical=severities.count("critical"),
@@ -294,7 +300,8 @@ def readiness_report(data: SchoolData, today: date, findings: Sequence[Finding],
     tallies = [RuleCount(rule.id, rule.title, rule.source,
                          sum(f.rule == rule.id and f.status == "fail" for f in findings),
                          sum(f.rule == rule.id and f.status == "unknown" for f in findings)) for rule in rules]
-    context = common_context(data, today) | {"findings": list(findings), "counts": counts, "rules": tallies}
+    context = common_context(data, today) | {"findings": list(findings), "areas": by_area(findings), "counts": counts,
+                                             "rules": tallies}
     return DocumentSpec("pack", "readiness", "readiness.docx", "Readiness", data.slug, context)
 
 

@@ -130,6 +130,18 @@ class Calendar:
             days += max(0, (last - first).days + 1)
         return days, self.covers(after) and self.covers(upto)
 
+    def school_days(self, first: date, before: date) -> tuple[int, bool]:
+        """Weekdays in term from ``first`` (inclusive) to ``before`` (exclusive), and whether the calendar
+        covers that whole stretch. A notice given on a school day counts that day: notice given on
+        Thursday for a Monday start is two school days before it."""
+        days = 0
+        for half in self.half_terms:
+            day, last = max(half.starts, first), min(half.ends, before - timedelta(days=1))
+            while day <= last:
+                days += day.weekday() < 5
+                day += timedelta(days=1)
+        return days, self.covers(first) and self.covers(before - timedelta(days=1))
+
 
 def period_at(periods: Sequence[Period], day: date) -> int | None:
     """Index of the period ``day`` falls in, or of the one just ended if ``day`` is in a holiday;

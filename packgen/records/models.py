@@ -168,6 +168,25 @@ class PackSettings(Record):
     school_day: SchoolDay = SchoolDay()
 
 
+RegistrationLaw = Literal["education-act-1996", "cws-act-2026"]
+
+
+class ReadinessSettings(Record):
+    """How this school wants some readiness rules applied, where the law or guidance leaves a choice."""
+
+    # Which registration test R1 applies: Education Act 1996 s463 (in force), or the Children's Wellbeing
+    # and Schools Act 2026 s43 test, which counts any special educational needs (not yet in force until a
+    # commencement date is recorded).
+    registration_law: RegistrationLaw = "education-act-1996"
+    cws_act_commenced_on: IsoDate | None = None
+    # Hours a week that count as full time for the registration test, until regulations define them.
+    full_time_hours: Annotated[float, Field(gt=0, le=40)] = 18
+    # The longest off-site direction the school's behaviour policy allows (the law sets none).
+    direction_max_weeks: Annotated[int, Field(ge=1, le=52)] | None = None
+    # Check placements at unregistered providers against the DfE's proposed limits (not yet law).
+    unregistered_limits: bool = False
+
+
 class SchoolFile(Record):
     school: SchoolInfo
     staff: Staff
@@ -175,6 +194,7 @@ class SchoolFile(Record):
     partnership: Partnership | None = None
     letters: Letters
     pack: PackSettings = PackSettings()
+    readiness: ReadinessSettings = ReadinessSettings()
 
 
 # ---------------------------------------------------------------- providers/<id>.yaml
@@ -281,6 +301,13 @@ class QaVisit(Record):
     actions: list[Text] = []
 
 
+class NationalStandards(Record):
+    """What an unregistered provider says about the DfE's voluntary national standards for non-school AP."""
+
+    meets: bool
+    stated_on: IsoDate | None = None
+
+
 class Provider(Record):
     name: Text
     kind: Literal["registered_ap", "pupil_referral_unit", "independent_school", "college", "unregistered", "online"]
@@ -291,6 +318,7 @@ class Provider(Record):
     assurance: Assurance = Assurance()
     pre_admission: PreAdmission | None = None
     qa_visits: list[QaVisit] = []
+    national_standards: NationalStandards | None = None
 
 
 # ---------------------------------------------------------------- pupils/<id>.yaml
@@ -352,7 +380,13 @@ class OffSiteDirection(Record):
     directed: bool = False
     directed_on: IsoDate | None = None
     ends_on: IsoDate | None = None
-    la_notified_on: IsoDate | None = None
+    la_notified_on: IsoDate | None = None  # the local authority that maintains the pupil's EHC plan
+    # The written notice to parents: when it was given and what it must say besides the provider's address
+    # and the days and times (both taken from the placement).
+    notice_given_on: IsoDate | None = None
+    report_to: str | None = None  # who the pupil reports to on the first day
+    reasons: str | None = None
+    objectives: str | None = None
 
 
 class Session(Record):
@@ -377,6 +411,11 @@ class PartTimePlan(Record):
     review_on: IsoDate | None = None
     ends_on: IsoDate | None = None
     core_group_on: IsoDate | None = None  # the CP core group meeting that agreed it (JTMAT procedure)
+
+
+class ReintegrationStep(Record):
+    by: IsoDate
+    step: Text
 
 
 class Baseline(Record):
@@ -431,7 +470,7 @@ class Placement(Record):
     target_end_date: IsoDate | None = None
     hours_per_week: Annotated[float, Field(gt=0, le=40)]
     sessions: list[Session] = []
-    attendance_code: Literal["B", "K", "D", "/", "\\"] | None = None
+    attendance_code: Literal["B", "K", "D", "/", "\\"] | None = None  # for the sessions at the provider
     supervised_by: str | None = None  # who supervises online sessions: code B needs someone the school approved
     transport: str | None = None
     cost: Cost | None = None
@@ -441,6 +480,10 @@ class Placement(Record):
     why_this_provider: str | None = None
     curriculum: list[Text] = []
     reintegration: str | None = None
+    reintegration_timeline: list[ReintegrationStep] = []
+    # Where the pupil is for the school sessions not spent at the provider: in school (marked present), or
+    # away on an agreed part-time timetable (code C2).
+    sessions_not_at_provider: Literal["at_school", "C2"] | None = None
     part_time_plan: PartTimePlan | None = None
     baseline: Baseline = Baseline()
     targets: list[Target] = []

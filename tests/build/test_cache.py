@@ -1,6 +1,6 @@
 """The document cache: a rebuild redoes exactly what changed, and never serves a stale or damaged document.
 
-The end-to-end tests use the real LibreOffice and the mini school (22 documents). One cold build is
+The end-to-end tests use the real LibreOffice and the mini school (23 documents). One cold build is
 shared: each test copies the school and its output folder (cache included), changes one thing,
 rebuilds, and reads the pack back with pypdf. A wrapper around soffice records what LibreOffice was
 given, so a test can tell whether it ran at all.
@@ -130,7 +130,7 @@ def test_editing_one_pupil_redoes_their_documents_and_the_pack_pages_only(rebuil
     assert {p: p.read_bytes() for p in others} == others
     assert all(p.read_bytes() != old for p, old in theirs.items())
     assert built.made < len(built.documents) / 2
-    assert built.made + built.reused == 22
+    assert built.made + built.reused == 23
 
 
 def test_an_edit_remakes_only_the_documents_that_print_what_changed(rebuild):
@@ -158,12 +158,12 @@ def test_a_pack_never_built_there_starts_no_libreoffice_ahead(rebuild):
 
     built = rebuild()
 
-    assert (built.made, built.reused) == (0, 22)
+    assert (built.made, built.reused) == (0, 23)
     assert rebuild.starts() == []
 
 
 def test_a_template_that_fails_while_libreoffice_starts_leaves_the_pack_as_it_was(rebuild, tmp_path):
-    # Three agreements to make, of 22 documents: LibreOffice starts while they are filled, and the
+    # Three agreements to make, of 23 documents: LibreOffice starts while they are filled, and the
     # first one fails.
     templates = templates_with(tmp_path, "agreement.docx", "Keyworker: {{ pupil.keyworker }}")
     before = rebuild.pack.read_bytes()
@@ -212,8 +212,8 @@ def test_a_new_packgen_version_makes_every_document_afresh(rebuild, monkeypatch)
     built = rebuild()
 
     assert not built.up_to_date
-    assert (built.made, built.reused) == (22, 0)
-    assert rebuild.documents_converted() == 22
+    assert (built.made, built.reused) == (23, 0)
+    assert rebuild.documents_converted() == 23
     assert "Ravi" in pack_text(rebuild.pack)
 
 
@@ -248,7 +248,7 @@ def test_a_damaged_cache_entry_is_made_again_never_served(rebuild):
 def test_the_cache_is_private_to_its_owner(cold):
     cache = cold["built"].path.parent / CACHE_DIR
     entries = list(cache.rglob("*.entry"))
-    assert len(entries) == 22
+    assert len(entries) == 23
     for path in [cache, *cache.rglob("*")]:
         assert stat.S_IMODE(path.stat().st_mode) == (0o700 if path.is_dir() else 0o600), path
 
@@ -269,7 +269,7 @@ def test_several_schools_share_one_pool_of_libreoffice_workers(tmp_path, monkeyp
     # 44 documents, one LibreOffice start per worker: the schools did not each start their own.
     workers = min(len(os.sched_getaffinity(0)), MAX_WORKERS)
     assert len(log.read_text().splitlines()) == workers
-    assert "Converting to PDF: 44 of 44" in result.stderr  # not a terminal: plain lines
+    assert "Converting to PDF: 46 of 46" in result.stderr  # not a terminal: plain lines
 
 
 def test_quiet_builds_show_no_progress(rebuild):

@@ -25,7 +25,7 @@ from packgen.documents.chart import attendance_chart
 from packgen.errors import TemplateProblem
 from packgen.records.read import load_school
 from packgen.records.models import AttendancePeriod
-from packgen.readiness.rules import RULES, assess
+from packgen.readiness.rules import RULES, assess, by_area
 from packgen.documents.fill import Renderer
 from packgen.documents.pictures import Picture
 
@@ -67,19 +67,33 @@ def children(pack, section: str) -> dict[str, list[tuple[str, int, list]]]:
 # ---------------------------------------------------------------- the Readiness section
 
 
-def test_readiness_comes_right_after_the_register(pack):
-    assert [t for t, _, _ in pack.tree] == ["Contents", "AP register", "Readiness", "Providers", "Pupils"]
+def test_the_planning_call_list_opens_the_pack_and_readiness_comes_right_after_the_register(pack):
+    assert [t for t, _, _ in pack.tree] == ["Contents", "Providers used (planning call list)", "AP register",
+                                             "Readiness", "Providers", "Pupils"]
 
 
-def test_readiness_shows_every_finding_worst_first_naming_rule_and_subject(pack):
-    assert len(pack.findings) == 16, "the demo's deliberate gaps (GAPS.md)"
+def test_the_planning_call_list_gives_each_providers_address_registration_urn_and_placements(pack):
+    text = section_text(pack, "Providers used (planning call list)")
+    for provider_id, provider in pack.data.providers.items():
+        placed = [r.placement for r in pack.data.pupils.values() if r.placement.provider == provider_id]
+        urn = f", URN {provider.registration.urn}" if provider.registration.urn else ""
+        assert squash(f"{provider.name} {provider.address}") in text, provider_id
+        assert squash(f"{provider.registration.status.capitalize()}{urn}") in text, provider_id
+        for placement in placed:
+            assert squash(f"{placement.hours_per_week:g} hours a week") in text, provider_id
+
+
+def test_readiness_shows_every_finding_under_its_area_worst_first_naming_rule_and_subject(pack):
+    assert len(pack.findings) == 21, "the demo's deliberate gaps (GAPS.md)"
     text = section_text(pack, "Readiness")
     findings_part = text[:text.index(squash("Every rule"))]
     position = 0
-    for finding in pack.findings:  # assess() gives them worst first
-        row = findings_part.find(squash(f"{finding.rule} {finding.subject_name}"), position)
-        assert row >= 0, f"{finding.rule} {finding.subject_name} missing or out of order"
-        position = findings_part.index(squash(finding.message), row)
+    for group in by_area(pack.findings):  # the toolkit's order; within each, worst first
+        position = findings_part.index(squash(group.heading), position)
+        for finding in group.findings:
+            row = findings_part.find(squash(f"{finding.rule} {finding.subject_name}"), position)
+            assert row >= 0, f"{finding.rule} {finding.subject_name} missing or out of order"
+            position = findings_part.index(squash(finding.message), row)
     assert findings_part.count("Source:") == len(pack.findings), "one row per finding, no more"
 
 
@@ -87,11 +101,11 @@ def test_readiness_headline_counts_findings_by_severity(pack):
     severities = [f.severity for f in pack.findings]
     headline = (f"{severities.count('critical')} critical, {severities.count('high')} high, "
                 f"{severities.count('advisory')} advisory")
-    assert headline == "2 critical, 13 high, 1 advisory"
+    assert headline == "2 critical, 16 high, 3 advisory"
     assert squash(headline) in section_text(pack, "Readiness")
 
 
-def test_readiness_lists_all_17_rules_with_their_counts_and_met_when_none(pack):
+def test_readiness_lists_every_rule_with_its_counts_and_met_when_none(pack):
     text = section_text(pack, "Readiness")
     rules_part = text[text.index(squash("Every rule")):]
     for rule in RULES:
@@ -99,7 +113,8 @@ def test_readiness_lists_all_17_rules_with_their_counts_and_met_when_none(pack):
         fail, unknown = sum(f.status == "fail" for f in mine), sum(f.status == "unknown" for f in mine)
         result = "Not met" if fail else "Not known" if unknown else "Met"
         assert squash(f"{rule.id} {rule.title} {rule.source} {fail} {unknown} {result}") in rules_part, rule.id
-    assert squash("R16 UPN DfE Common Basic Data Set 0 0 Met") in rules_part  # GAPS.md: no R16 findings
+    upn = next(rule for rule in RULES if rule.id == "R16")
+    assert squash(f"R16 UPN {upn.source} 0 0 Met") in rules_part  # GAPS.md: no R16 findings
 
 
 # ---------------------------------------------------------------- the register

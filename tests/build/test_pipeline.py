@@ -57,7 +57,8 @@ def test_pack_is_private_to_its_owner(built):
 def test_sections_come_in_order_with_a_node_per_provider_and_pupil(built):
     tree = outline_tree(built["reader"])
     titles = [title for title, _, _ in tree]
-    assert titles == ["Contents", "AP register", "Readiness", "Providers", "Pupils"]
+    assert titles == ["Contents", "Providers used (planning call list)", "AP register", "Readiness", "Providers",
+                      "Pupils"]
     sections = {title: children for title, _, children in tree}
     data = built["data"]
     assert sorted(t for t, _, _ in sections["Providers"]) == sorted(p.name for p in data.providers.values())
@@ -67,7 +68,7 @@ def test_sections_come_in_order_with_a_node_per_provider_and_pupil(built):
 
 
 def test_each_pupil_has_agreement_plan_reviews_and_visits(built):
-    pupils = {title: children for title, _, children in outline_tree(built["reader"])[4][2]}
+    pupils = {title: children for title, _, children in outline_tree(built["reader"])[5][2]}
     for record in built["data"].pupils.values():
         documents = [title for title, _, _ in pupils[display_name(record)]]
         assert documents[:2] == ["Pupil summary", "Commissioning agreement"]
@@ -100,7 +101,7 @@ def test_every_page_has_the_footer_with_pack_wide_numbers(built):
 
 def test_every_pupil_name_appears_exactly_in_their_pages(built):
     reader, texts = built["reader"], built["texts"]
-    pupils = outline_tree(reader)[4][2]
+    pupils = outline_tree(reader)[5][2]
     ends = [page for _, page, _ in pupils[1:]] + [len(texts) + 1]
     by_name = {display_name(r): r for r in built["data"].pupils.values()}
     for (title, first, _), end in zip(pupils, ends):
@@ -112,7 +113,7 @@ def test_every_pupil_name_appears_exactly_in_their_pages(built):
 
 def test_register_lists_every_pupil_with_upn(built):
     tree = outline_tree(built["reader"])
-    register = " ".join(built["texts"][tree[1][1] - 1:tree[2][1] - 1])
+    register = " ".join(built["texts"][tree[2][1] - 1:tree[3][1] - 1])
     for record in built["data"].pupils.values():
         assert record.pupil.upn in register
         assert record.pupil.legal_surname in register

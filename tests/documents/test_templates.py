@@ -17,6 +17,7 @@ from docx import Document
 from lxml import etree
 
 from tests.conftest import TEMPLATES
+from packgen.documents import notices
 from packgen.documents import plan as documents
 from packgen.records import models
 from packgen.readiness import rules as readiness
@@ -122,7 +123,10 @@ def rich_pupil() -> models.PupilFile:
         "placement": {
             "provider": "bridge-learning", "arranged_by": "school", "category": "at_risk_full_time",
             "off_site_direction": {"directed": True, "directed_on": "2026-09-01", "ends_on": "2027-02-12",
-                                   "la_notified_on": "2026-09-02"},
+                                   "la_notified_on": "2026-09-02", "notice_given_on": "2026-09-02",
+                                   "report_to": "A. Khan at the <front> desk",
+                                   "reasons": "Two fights & a threat to staff",
+                                   "objectives": "No more fights; a calm return by February"},
             "agreed_at_meeting": "2026-09-03", "start_date": "2026-09-08", "target_end_date": "2027-02-12",
             "hours_per_week": 15,
             "sessions": [{"day": "Mon", "from": "09:30", "to": "14:30"}, {"day": "Wed", "from": "09:30", "to": "14:30"},
@@ -194,7 +198,9 @@ def school_data(school: models.SchoolFile, provider: models.Provider | None,
 def specs(data: models.SchoolData) -> dict[str, documents.DocumentSpec]:
     """The first document documents.py makes from each template for this school."""
     findings = readiness.assess(data, NOW.date())
-    made = [documents.cover(data, NOW), documents.register(data, NOW),
+    made = [documents.cover(data, NOW), documents.register(data, NOW), notices.provider_list(data, NOW.date()),
+            *(notices.direction_notice(data, pid, NOW.date()) for pid in data.pupils),
+            *(notices.la_letter(data, pid, NOW.date()) for pid in data.pupils),
             documents.readiness_report(data, NOW.date(), findings, readiness.RULES),
             *(spec for pid in data.providers for spec in documents.provider_documents(data, pid, NOW.date(), findings)),
             *(documents.summary(data, pid, NOW.date(), findings) for pid in data.pupils),
@@ -260,7 +266,27 @@ EXPECTED = {
         "1. Attend every timetabled session On track (20 Oct 2026)",
         "3. Use the agreed calm-down plan Not yet (29 Sep 2026)"],
     "readiness.docx": ["Inspection readiness", "as on 3 November 2026", "Provider registration",
-                       "Governance approval", "Every rule", "Met", "Source: KCSIE (AP section); Appendix 4"],
+                       "Governance approval", "Every rule", "Met", "Findings by evaluation area",
+                       "Safeguarding (met or not met)",
+                       "Source: Keeping children safe in education 2025 (Department for Education, 2025)"],
+    "provider_list.docx": [
+        "Alternative provision: providers used", "the list for the inspection planning call, as on 3 November 2026",
+        PROVIDER_NAME, "5 Canal Street, Northtown, NT2 2BB", "Registered, URN 148888",
+        "Registered alternative provision", "1 pupil at 1 provider; 0 of the providers are not registered",
+        "From 8 Sep 2026 to 12 Feb 2027: 15 hours a week (Mon, Wed, Fri). At risk of permanent exclusion: "
+        "full-time programme; arranged by the school."],
+    "direction_notice.docx": PUPIL_TEXT[:2] + [
+        PROVIDER_NAME, "Dear M. O'Brien,", "5 Canal Street, Northtown, NT2 2BB", "A. Khan at the <front> desk",
+        "from 8 September 2026 until 12 February 2027", "Monday: 09:30 to 14:30", "Friday: 09:00 to 14:00",
+        "Two fights & a threat to staff", "No more fights; a calm return by February", "Taxi arranged by the school",
+        "local authority that maintains Zoë’s EHC plan", "J. Russell (Assistant head), ap@brookfield.example",
+        "R. Patel"],
+    "la_letter.docx": PUPIL_TEXT + [
+        "To the alternative provision team, Northshire", "born 3 April 2011", "Special educational needs\nEHC plan",
+        "Looked after\nYes (Southshire)", "Registered, URN 148888", "5 Canal Street, Northtown, NT2 2BB",
+        "At risk of permanent exclusion: full-time programme. Two fixed-term suspensions this year",
+        "From 8 September 2026; target end 12 February 2027", "15 (Mon, Wed, Fri)",
+        "B: approved educational activity", "Directed off site\nYes", "has commissioned for a pupil on our roll"],
     "evidence_left_out.docx": [
         "Evidence left out of this pack", "pupils/p1.yaml", "placement.agreement.evidence",
         "evidence/scan & copy.pdf", "needs a password to open (save an unprotected copy)"],
@@ -295,6 +321,12 @@ SPARSE_EXPECTED = {
     "summary.docx": ["Sam Jones", "Staff checks (Appendix 4): not requested.", "No targets recorded.",
                      "No attendance has been recorded yet, so there is no chart.", "(no concerns)"],
     "readiness.docx": ["Brookfield Academy\nThe school"],
+    "provider_list.docx": ["Quay Tuition", "Unregistered", "1 of the providers is not registered",
+                           "From 2 Nov 2026: 6 hours a week. Short-term placement"],
+    "direction_notice.docx": ["Dear parent or carer of Sam,", "On the first day, report to\nNot recorded",
+                              "Why\nNot recorded"],
+    "la_letter.docx": ["Special educational needs\nNeither an EHC plan nor SEN support recorded", "Directed off site\nNo",
+                       "our partnership has commissioned"],
     "evidence_left_out.docx": ["Evidence left out of this pack"],
     "assurance.docx": ["Written assurance has not been requested.", "Returned on\nNot returned",
                        "Identity\nNot recorded", "Copy of the reply in this pack\nNo"],
@@ -384,7 +416,7 @@ def test_templates_keep_the_page_the_pack_expects(template):
     section = Document(str(TEMPLATES / template)).sections[0]
     width, height = sorted((section.page_width.cm, section.page_height.cm))
     assert (round(width, 1), round(height, 1)) == (21.0, 29.7)  # A4
-    assert (section.page_width > section.page_height) == (template == "register.docx")
+    assert (section.page_width > section.page_height) == (template in ("register.docx", "provider_list.docx"))
     # The pack stamps its footer into the bottom centimetre of each page.
     assert min(section.left_margin.cm, section.right_margin.cm, section.bottom_margin.cm) >= 2.0
 
@@ -416,11 +448,28 @@ def test_documents_show_the_findings_about_their_subject_and_no_others(renderer,
             assert shown == (finding.subject in subjects), f"{template}: {finding.rule} {finding.subject_name}"
 
 
+@pytest.mark.parametrize("template", ["readiness.docx", "summary.docx"])
+def test_findings_are_grouped_under_the_toolkits_evaluation_areas_in_its_order(renderer, tmp_path, template):
+    context = rich(template)
+    groups = context["areas"]
+    assert [g.id for g in groups] == [a for a in ("inclusion", "curriculum_and_teaching", "achievement",
+                                                  "attendance_and_behaviour", "personal_development_and_wellbeing",
+                                                  "leadership_and_governance", "safeguarding")
+                                      if any(f.area == a for f in context["findings"])]
+    assert len(groups) >= 2, "the rich school should have findings in more than one area"
+    text = document_text(renderer.render(template, context, tmp_path / template))
+    places = [text.index(g.heading) for g in groups]
+    assert places == sorted(places)
+    for group, start, end in zip(groups, places, places[1:] + [len(text)]):
+        for finding in group.findings:
+            assert start < text.index(finding.message) < end, (group.id, finding.rule)
+
+
 def test_the_readiness_report_counts_each_rule_and_shows_a_rule_without_findings_as_met(renderer, tmp_path):
     data = school_data(sparse_school(), sparse_provider(), sparse_pupil())
     findings = readiness.assess(data, NOW.date())
     context = documents.readiness_report(data, NOW.date(), findings, readiness.RULES).context
-    assert [r.id for r in context["rules"]] == [f"R{n}" for n in range(1, 18)]
+    assert [r.id for r in context["rules"]] == [f"R{n}" for n in range(1, 23)]
     counted = {r.id: (r.fail, r.unknown) for r in context["rules"]}
     for rule in readiness.RULES:
         mine = [f for f in findings if f.rule == rule.id]

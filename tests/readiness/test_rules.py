@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from datetime import date
 
-from tests.conftest import DEMO, demo_gaps
+from tests.conftest import (DEMO, UNREGISTERED, assert_finding, demo_gaps, example, full_time_pupils, placement,
+                            week)
 from packgen.records.read import load_school
-from packgen.records.models import PupilFile, Provider, SchoolData, SchoolFile
+from packgen.records.models import SchoolData
+from packgen.readiness.table import rule_table
 from packgen.readiness.rules import (
     RULES,
-    Finding,
     assess,
     r1_registration,
     r2_staff_checks,
@@ -37,99 +38,6 @@ from packgen.readiness.rules import (
 
 TODAY = date(2026, 11, 23)  # a Monday, three weeks into the default Autumn 2 (2 Nov to 18 Dec 2026)
 
-
-def week(days: str, start: str = "09:00", end: str = "14:00") -> list[dict]:
-    """Sessions on the given days ("Mon Tue"), each from ``start`` to ``end``."""
-    return [{"day": day, "from": start, "to": end} for day in days.split()]
-
-
-SCHOOL = {
-    "school": {"name": "Oak Lane School", "urn": "100001", "la": "Westshire", "address": "1 Oak Lane, Westtown"},
-    "staff": {"headteacher": {"name": "A. Head"}, "ap_lead": {"name": "B. Lead"}, "dsl": {"name": "C. Safe"}},
-    "governance": {"ap_use_approved_by": "Local Governing Body", "approved_on": "2026-09-15"},
-    "letters": {"reply_to": {"name": "B. Lead"}},
-}
-
-PROVIDER = {
-    "name": "Canal Street Centre",
-    "kind": "registered_ap",
-    "registration": {"status": "registered", "urn": "148888"},
-    "la_approved": {"approved": True, "audited_on": "2026-06-01"},
-    "address": "5 Canal Street, Westtown",
-    "contacts": {"lead": {"name": "D. Khan"}, "dsl": {"name": "E. Lee"}},
-    "assurance": {
-        "requested_on": "2026-09-01",
-        "received_on": "2026-09-10",
-        "checks": {"identity": True, "enhanced_dbs_barred_list": True, "right_to_work": True,
-                   "overseas": "not_applicable", "qualifications_qts": True, "prohibition": True,
-                   "section_128": "not_applicable"},
-    },
-    "pre_admission": {"absence_arrangement": "provider phones school by 09:30", "emergency_contacts_sent": True},
-}
-
-PUPIL = {
-    "pupil": {"upn": "B801200005001", "legal_forename": "Amir", "legal_surname": "Example", "dob": "2011-04-03",
-              "year_group": 10, "gender": "male"},
-    "placement": {
-        "provider": "canal",
-        "arranged_by": "school",
-        "category": "at_risk_full_time",
-        "start_date": "2026-09-07",
-        "target_end_date": "2027-02-12",
-        "hours_per_week": 25,
-        "sessions": week("Mon Tue Wed Thu Fri"),
-        "attendance_code": "B",
-        "purpose": "re-engage with learning",
-        "baseline": {"attendance_percent": 61},
-        "targets": [{"text": "attend every session"}],
-        "safeguarding": {"absence_arrangement": "provider phones school by 09:30",
-                         "emergency_details_sent_on": "2026-09-05", "dsl_contact_shared": True},
-        "consent": {"parent_signed_on": "2026-09-04"},
-        "agreement": {"signed_on": "2026-09-05", "signed_by_provider": "D. Khan", "signed_by_school": "B. Lead"},
-    },
-    "reviews": [{"date": "2026-10-19", "decision": "continue", "next_review": "2026-12-07"}],
-    "visits": [{"date": "2026-11-10", "by": "B. Lead", "purpose": "safe and well check"}],
-}
-
-
-def merged(base: dict, changes: dict) -> dict:
-    """``base`` with ``changes`` laid over it: nested dicts merge, anything else replaces."""
-    out = dict(base)
-    for key, value in changes.items():
-        out[key] = merged(base[key], value) if isinstance(value, dict) and isinstance(base.get(key), dict) else value
-    return out
-
-
-def example(*, pupil: dict | None = None, provider: dict | None = None, school: dict | None = None,
-            more_pupils: dict[str, dict] | None = None) -> SchoolData:
-    """Oak Lane School with pupil p1 at provider "canal", changed as given; ``more_pupils`` adds pupils
-    (each the example pupil with its own changes). Unchanged, it meets every rule on TODAY."""
-    pupils = {"p1": pupil or {}} | (more_pupils or {})
-    return SchoolData(
-        slug="oak-lane",
-        folder="data/oak-lane",
-        school=SchoolFile.model_validate(merged(SCHOOL, school or {})),
-        providers={"canal": Provider.model_validate(merged(PROVIDER, provider or {}))},
-        pupils={pid: PupilFile.model_validate(merged(PUPIL, changes)) for pid, changes in pupils.items()},
-    )
-
-
-def placement(**changes) -> dict:
-    return {"placement": changes}
-
-
-def full_time_pupils(count: int) -> dict[str, dict]:
-    return {f"p{n}": {"pupil": {"legal_forename": f"Pupil{n}"}} for n in range(2, count + 1)}
-
-
-def assert_finding(finding: Finding | None, status: str, severity: str, *phrases: str) -> None:
-    assert finding is not None, "expected a finding"
-    assert (finding.status, finding.severity) == (status, severity), finding
-    for phrase in phrases:
-        assert phrase in finding.message, finding.message
-
-
-UNREGISTERED = {"kind": "unregistered", "registration": {"status": "unregistered", "urn": None}}
 
 
 # ---------------------------------------------------------------- the example school
@@ -155,7 +63,7 @@ def test_r1_an_unregistered_provider_with_five_full_time_pupils_may_be_an_illega
 def test_r1_one_full_time_looked_after_or_ehcp_pupil_is_enough_for_an_illegal_school():
     for flag in ("lac", "ehcp"):
         data = example(provider=UNREGISTERED, pupil={"pupil": {"flags": {flag: True}}})
-        assert_finding(r1_registration(data, "canal", TODAY), "fail", "critical", "looked after or has an EHCP",
+        assert_finding(r1_registration(data, "canal", TODAY), "fail", "critical", "looked after or has an EHC plan",
                        "Amir Example")
 
 
@@ -340,10 +248,26 @@ def test_r6_a_direction_with_an_end_date_and_the_la_told_passes():
     assert r6_off_site_direction(example(pupil=placement(off_site_direction=DIRECTED)), "p1", TODAY) is None
 
 
-def test_r6_fails_without_an_end_date_or_without_telling_the_la():
-    data = example(pupil=placement(off_site_direction=DIRECTED | {"ends_on": None, "la_notified_on": None}))
+def test_r6_fails_without_an_end_date_or_without_telling_the_la_that_maintains_an_ehc_plan():
+    data = example(pupil={"pupil": {"flags": {"ehcp": True}}}
+                   | placement(off_site_direction=DIRECTED | {"ends_on": None, "la_notified_on": None}))
     assert_finding(r6_off_site_direction(data, "p1", TODAY), "fail", "high",
-                   "the date it ends and when the local authority was told")
+                   "the date it ends and when the local authority that maintains the EHC plan was told")
+
+
+def test_r6_needs_no_direction_notice_to_the_la_without_an_ehc_plan():
+    data = example(pupil=placement(off_site_direction=DIRECTED | {"la_notified_on": None}))
+    assert r6_off_site_direction(data, "p1", TODAY) is None
+
+
+def test_r6_fails_when_the_direction_is_longer_than_the_school_allows_and_passes_on_the_last_allowed_day():
+    # The placement starts on Monday 7 Sep 2026: eight weeks end on Sunday 1 Nov 2026.
+    allowed = {"readiness": {"direction_max_weeks": 8}}
+    on_the_day = example(school=allowed, pupil=placement(off_site_direction=DIRECTED | {"ends_on": "2026-11-01"}))
+    a_day_over = example(school=allowed, pupil=placement(off_site_direction=DIRECTED | {"ends_on": "2026-11-02"}))
+    assert r6_off_site_direction(on_the_day, "p1", TODAY) is None
+    assert_finding(r6_off_site_direction(a_day_over, "p1", TODAY), "fail", "high", "longer than the 8 weeks",
+                   "about 9 weeks")
 
 
 def test_r6_unknown_when_the_record_says_not_directed_but_gives_direction_dates():
@@ -627,9 +551,9 @@ def test_r17_unknown_when_the_date_or_the_board_is_missing():
 # ---------------------------------------------------------------- assess() and the rule table
 
 
-def test_the_rule_table_lists_r1_to_r17_once_each_with_a_source():
-    assert [rule.id for rule in RULES] == [f"R{n}" for n in range(1, 18)]
-    assert all(rule.title and rule.source and rule.severities for rule in RULES)
+def test_the_rule_table_lists_r1_to_r22_once_each_with_a_source_and_an_area():
+    assert [rule.id for rule in RULES] == [f"R{n}" for n in range(1, 23)]
+    assert all(rule.title and rule.source and rule.severities and rule.area for rule in RULES)
 
 
 def test_assess_lists_findings_worst_first_each_naming_its_subject_and_source():
@@ -645,6 +569,7 @@ def test_assess_lists_findings_worst_first_each_naming_its_subject_and_source():
         ("R8", "high", "unknown"),
         ("R17", "high", "unknown"),
         ("R1", "advisory", "fail"),
+        ("R21", "advisory", "fail"),
     ]
     by_rule = {f.rule: f for f in findings}
     assert (by_rule["R2"].subject, by_rule["R2"].subject_id, by_rule["R2"].subject_name) == (
@@ -652,7 +577,10 @@ def test_assess_lists_findings_worst_first_each_naming_its_subject_and_source():
     assert (by_rule["R7"].subject, by_rule["R7"].subject_id, by_rule["R7"].subject_name) == (
         "pupil", "p1", "Amir Example")
     assert (by_rule["R17"].subject, by_rule["R17"].subject_id) == ("school", "oak-lane")
-    assert by_rule["R2"].source == "KCSIE (AP section); Appendix 4"
+    assert by_rule["R2"].source == rule_table().source(rule_table().rule("R2"))
+    assert by_rule["R2"].source.startswith("Keeping children safe in education 2025 (Department for Education, 2025)")
+    assert (by_rule["R2"].area, by_rule["R7"].area, by_rule["R17"].area) == (
+        "safeguarding", "attendance_and_behaviour", "leadership_and_governance")
 
 
 def test_assess_orders_rule_numbers_as_numbers_and_then_pupils_by_name():

@@ -131,7 +131,7 @@ MISTAKES = {
                                          "placement.sessions[1].too", "is not a known key (did you mean 'to'?)", 19),
     "unknown key, like nothing known": (HART, "address:", "colour: green\naddress:",
                                         "colour", "is not a known key (the keys here are: name, kind, registration, "
-                                        "la_approved, address, contacts, assurance, pre_admission, qa_visits)", 5),
+                                        "la_approved, address, contacts, assurance, pre_admission, qa_visits, national_standards)", 5),
     "missing required key": (P01, "  arranged_by: school\n", "",
                              "placement.arranged_by", "is required", 10),
     "missing required record": (SCHOOL, "  dsl: {name: P. Quinn, email: dsl@larkspur.example}\n", "",
