@@ -18,7 +18,8 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from packgen.records.models import Placement, PlacementEnd, PupilFile
 from packgen.web import records
-from packgen.web.edits import Outcome, Workspace, _commit, _Stale
+from packgen.errors import Problem
+from packgen.web.edits import Outcome, Workspace
 from packgen.web.forms import Field, FormSpec, Section, build, choices_of, place
 
 Words = Mapping[str, str]
@@ -73,7 +74,7 @@ def move_placement(space: Workspace, pupil_id: str, spec: FormSpec, raw: Mapping
     outcome = Outcome(True)
 
     def change(text: str) -> str | None:
-        tree = records._yaml().load(text)
+        tree = records.parse(text)
         old = tree["placement"]
         ended = copy.deepcopy(old)
         block = CommentedMap()
@@ -97,9 +98,11 @@ def move_placement(space: Workspace, pupil_id: str, spec: FormSpec, raw: Mapping
         return candidate
 
     try:
-        _commit(space, relative, version, change)
-    except _Stale:
+        records.save(space.school, relative, version, lambda text: change(text or ""))
+    except records.StaleEdit:
         return Outcome(False, stale=True)
+    except records.SaveBusy as busy:
+        return Outcome(False, general=[Problem(relative, "", str(busy))])
     return outcome
 
 

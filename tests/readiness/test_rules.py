@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from tests.conftest import (DEMO, UNREGISTERED, assert_finding, demo_gaps, example, full_time_pupils, placement,
-                            week)
+from tests.conftest import (DEMO, UNREGISTERED, assert_finding, demo_gaps, example, full_time_pupils, merged,
+                            placement, week)
 from packgen.records.read import load_school
 from packgen.records.models import SchoolData
 from packgen.readiness.table import rule_table

@@ -25,7 +25,7 @@ def space(tmp_path: Path) -> edits.Workspace:
 
 
 def version(space: edits.Workspace, pupil_id: str) -> str:
-    return records.fingerprint(space.file(f"pupils/{pupil_id}.yaml").read_text(encoding="utf-8"))
+    return records.version_of(space.file(f"pupils/{pupil_id}.yaml").read_bytes())
 
 
 def day(name: str, value: str) -> dict[str, str]:
