@@ -39,9 +39,14 @@ FIX = {
     "R13": ("forms.edit_placement", "Record the parent's consent"),
     "R15": ("forms.add_review", "Record the decision at a review"),
     "R16": ("forms.edit_pupil", "Correct the UPN"),
+    "R18": ("forms.edit_placement", "Record when the local authority was told"),
+    "R19": ("forms.edit_placement", "Record the direction notice"),
+    "R20": ("forms.edit_placement", "Record the reintegration plan"),
+    "R22": ("forms.edit_placement", "Change the placement's hours"),
     "R1": ("forms.edit_provider", "Update the provider's registration"),
     "R2": ("forms.edit_provider", "Record the provider's staff-check reply"),
     "R14": ("forms.edit_provider", "Record the local authority approval"),
+    "R21": ("forms.edit_provider", "Record whether it meets the national standards"),
 }
 
 
