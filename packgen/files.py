@@ -8,8 +8,9 @@ or a later run after a crash, finds either the old file or the whole new one. Fo
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO
@@ -62,3 +63,44 @@ def write_private(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` owner-only, replacing it in one step."""
     with replacing(path) as stream:
         stream.write(data)
+
+
+class NotReadable(Exception):
+    """A file packgen was asked to read that is not an ordinary file of a sensible size. Callers say
+    it in their own terms (a record's problem, a template's), so it is not a PackgenError."""
+
+    def __init__(self, path: Path, reason: str):
+        super().__init__(f"{path}: {reason}")
+        self.path, self.reason = Path(path), reason
+
+
+def read_regular(path: Path, limit: int, too_big: Callable[[int], str]) -> bytes:
+    """The bytes of ``path``, an ordinary file of at most ``limit`` bytes; NotReadable otherwise
+    (``too_big(size)`` says why a larger one is refused).
+
+    A FIFO, a device (a link to /dev/zero) or a socket would block or never end; the file is opened
+    without blocking and checked on the open descriptor, so it cannot be swapped after the check.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY)
+    except OSError as exc:
+        raise NotReadable(path, f"cannot be read ({exc.strerror or exc})") from None
+    try:
+        mode = os.fstat(fd)
+        if stat.S_ISDIR(mode.st_mode):
+            raise NotReadable(path, "is a folder, not a file")
+        if not stat.S_ISREG(mode.st_mode):
+            raise NotReadable(path, "is not an ordinary file (a device, pipe or socket): give the file itself")
+        if mode.st_size > limit:
+            raise NotReadable(path, too_big(mode.st_size))
+        chunks, size = [], 0
+        while size <= limit and (chunk := os.read(fd, min(limit + 1 - size, 1 << 20))):
+            chunks.append(chunk)
+            size += len(chunk)
+    except OSError as exc:
+        raise NotReadable(path, f"cannot be read ({exc.strerror or exc})") from None
+    finally:
+        os.close(fd)
+    if size > limit:  # it grew while being read
+        raise NotReadable(path, too_big(size))
+    return b"".join(chunks)

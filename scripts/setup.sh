@@ -6,8 +6,18 @@ cd "$(dirname "$0")/.."
 
 need_apt=()
 command -v soffice >/dev/null 2>&1 || command -v libreoffice >/dev/null 2>&1 || need_apt+=(libreoffice-writer-nogui)
+# The fonts an ordinary LibreOffice desktop has, so documents and the pack's own text show every
+# script a school's names come in. Chinese: WenQuanYi Micro Hei, whose TrueType outlines the pack's
+# typeface can embed (Noto CJK's PostScript outlines it cannot).
+[ -e /usr/share/fonts/truetype/liberation2/LiberationSans-Regular.ttf ] || need_apt+=(fonts-liberation2)
 [ -e /usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf ] || need_apt+=(fonts-liberation)
 [ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need_apt+=(fonts-dejavu-core)
+[ -e /usr/share/fonts/truetype/dejavu/DejaVuSansCondensed.ttf ] || need_apt+=(fonts-dejavu)
+[ -e /usr/share/fonts/truetype/noto/NotoSansDevanagari-Regular.ttf ] || need_apt+=(fonts-noto-core)
+[ -e /usr/share/fonts/truetype/crosextra/Carlito-Regular.ttf ] || need_apt+=(fonts-crosextra-carlito)
+[ -e /usr/share/fonts/truetype/crosextra/Caladea-Regular.ttf ] || need_apt+=(fonts-crosextra-caladea)
+[ -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || need_apt+=(fonts-wqy-microhei)
+command -v fc-list >/dev/null 2>&1 || need_apt+=(fontconfig)
 command -v pdftoppm >/dev/null 2>&1 || need_apt+=(poppler-utils)
 command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)  # the web page's browser tests
 command -v chromedriver >/dev/null 2>&1 || need_apt+=(chromium-driver)

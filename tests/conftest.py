@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import difflib
 import email
+import http.server
+import io
 import html
 import os
 import re
@@ -11,7 +13,12 @@ import shlex
 import shutil
 import socket
 import ssl
+import subprocess
+import sys
 import tempfile
+import threading
+import zipfile
+import zlib
 from dataclasses import dataclass, field
 from datetime import date
 from email import policy
@@ -24,6 +31,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, Envelope, LoginPassword
 from click.testing import CliRunner, Result
 from docx import Document
+from PIL import Image
 from pypdf import PdfReader
 
 from packgen.cli import main
@@ -452,3 +460,121 @@ def assert_finding(finding: Finding | None, status: str, severity: str, *phrases
 
 
 UNREGISTERED = {"kind": "unregistered", "registration": {"status": "unregistered", "urn": None}}
+
+
+def pdf_bomb(path: Path, pages: int = 20, each: int = 70_000_000, images: bool = False) -> Path:
+    """A PDF of about a megabyte whose pages' drawing inflates to ``pages`` x ``each`` bytes of spaces:
+    every stream stays under pypdf's own per-stream limit, the whole does not. With ``images`` each page
+    shows instead a grey image of ``each`` pixels, as large as a scan's but compressed as a blank one."""
+    packed = zlib.compress(b" " * each, 9)
+    first = 3  # object numbers: catalog 1, page tree 2, then each page and its drawing (and image)
+    step = 3 if images else 2
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>",
+               b"<< /Type /Pages /Kids [%s] /Count %d >>"
+               % (b" ".join(b"%d 0 R" % (first + step * n) for n in range(pages)), pages)]
+    for n in range(pages):
+        drawing = first + step * n + 1  # the page itself is first + step * n
+        if images:
+            shown = b"q 595 0 0 842 0 0 cm /Scan Do Q"
+            objects.append(b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents %d 0 R "
+                           b"/Resources << /XObject << /Scan %d 0 R >> >> >>" % (drawing, drawing + 1))
+            objects.append(b"<< /Length %d >>\nstream\n" % len(shown) + shown + b"\nendstream")
+            objects.append(b"<< /Type /XObject /Subtype /Image /Width 1000 /Height %d /ColorSpace /DeviceGray "
+                           b"/BitsPerComponent 8 /Length %d /Filter /FlateDecode >>\nstream\n"
+                           % (each // 1000, len(packed)) + packed + b"\nendstream")
+        else:
+            objects.append(b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents %d 0 R >>" % drawing)
+            objects.append(b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(packed) + packed + b"\nendstream")
+    out = bytearray(b"%PDF-1.7\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    path.write_bytes(bytes(out))
+    return path
+
+
+PEAK_MEMORY = """
+import resource, sys
+from packgen.cli import main
+try:
+    main(sys.argv[1:])
+finally:
+    print(f"peak-rss-kb={resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}", file=sys.stderr)
+"""
+
+
+def run_measured(*args: str | Path, timeout: float = 120) -> tuple[subprocess.CompletedProcess, int]:
+    """packgen run in a process of its own: the outcome and the process's peak memory in MB."""
+    done = subprocess.run([sys.executable, "-c", PEAK_MEMORY, *map(str, args)], cwd=REPO, capture_output=True,
+                          text=True, timeout=timeout)
+    peak = re.search(r"peak-rss-kb=(\d+)", done.stderr)
+    assert peak, done.stderr
+    return done, int(peak[1]) // 1024
+
+
+_LINKED_PICTURE = (
+    '<w:p><w:r><w:drawing><wp:inline xmlns:wp="http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing">'
+    '<wp:extent cx="914400" cy="914400"/><wp:docPr id="901" name="Linked picture"/>'
+    '<a:graphic xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main">'
+    '<a:graphicData uri="http://schemas.openxmlformats.org/drawingml/2006/picture">'
+    '<pic:pic xmlns:pic="http://schemas.openxmlformats.org/drawingml/2006/picture">'
+    '<pic:nvPicPr><pic:cNvPr id="901" name="logo.png"/><pic:cNvPicPr/></pic:nvPicPr>'
+    '<pic:blipFill><a:blip xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships" '
+    'r:link="rIdOutside"/><a:stretch><a:fillRect/></a:stretch></pic:blipFill>'
+    '<pic:spPr><a:xfrm><a:off x="0" y="0"/><a:ext cx="914400" cy="914400"/></a:xfrm>'
+    '<a:prstGeom prst="rect"><a:avLst/></a:prstGeom></pic:spPr></pic:pic></a:graphicData></a:graphic>'
+    '</wp:inline></w:drawing></w:r></w:p>'
+)
+
+
+def link_outside(docx: Path, target: str, kind: str = "image", body: str = _LINKED_PICTURE) -> Path:
+    """The Word document at ``docx`` with ``body`` put at its end and a relationship rIdOutside of type ``kind``
+    to ``target`` outside the file: by default a picture shown from there, as Word's Insert Picture with
+    "Link to File" makes."""
+    with zipfile.ZipFile(docx) as package:
+        parts = {name: package.read(name) for name in package.namelist()}
+    rels = parts["word/_rels/document.xml.rels"].decode()
+    parts["word/_rels/document.xml.rels"] = rels.replace("</Relationships>", (
+        f'<Relationship Id="rIdOutside" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+        f'{kind}" Target="{target}" TargetMode="External"/></Relationships>')).encode()
+    document = parts["word/document.xml"].decode()
+    at = document.rindex("<w:sectPr")
+    parts["word/document.xml"] = (document[:at] + body + document[at:]).encode()
+    with zipfile.ZipFile(docx, "w", zipfile.ZIP_DEFLATED) as package:
+        for name, data in parts.items():
+            package.writestr(name, data)
+    return docx
+
+
+class _Recording(http.server.BaseHTTPRequestHandler):
+    def do_GET(self) -> None:
+        self.server.requests.append(self.path)
+        picture = io.BytesIO()
+        Image.new("RGB", (40, 40), "red").save(picture, "PNG")
+        self.send_response(200)
+        self.send_header("Content-Type", "image/png")
+        self.end_headers()
+        self.wfile.write(picture.getvalue())
+
+    do_HEAD = do_GET
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+@pytest.fixture
+def web_server():
+    """A real HTTP server on this machine that serves a picture at every address and records each request."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Recording)
+    server.requests = []
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+    thread.join()

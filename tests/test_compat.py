@@ -23,7 +23,7 @@ from reportlab.pdfgen.canvas import Canvas
 
 from packgen._compat.docx import PackageSource, content_types_xml
 from packgen._compat.docxtpl import Template, insert_image, rendering_part
-from packgen._compat.pypdf import add_object, write_names_once
+from packgen._compat.pypdf import add_object, stored_data, write_names_once
 from packgen._compat.reportlab import canvas_document
 from packgen._compat.waitress import StoppableServer
 
@@ -50,6 +50,19 @@ def test_pypdf_adds_an_object_of_our_own_and_it_is_written(tmp_path):
 
     page = PdfReader(tmp_path / "out.pdf").pages[0]
     assert page["/PackgenRef"].get_object()["/Packgen"] == "/Footer"
+
+
+def test_a_streams_stored_data_is_the_encoded_bytes_as_in_the_file(tmp_path):
+    canvas = Canvas(str(tmp_path / "page.pdf"))
+    canvas.drawString(72, 720, "Stored compressed")
+    canvas.save()
+    part = PdfReader(tmp_path / "page.pdf").pages[0]["/Contents"].get_object()
+
+    stored = stored_data(part)
+
+    assert part["/Filter"] in ("/FlateDecode", ["/ASCII85Decode", "/FlateDecode"])
+    assert b"Stored compressed" not in stored and b"Stored compressed" in part.get_data()
+    assert stored_data(part) == stored  # still the stored bytes once decoded
 
 
 def test_names_are_written_as_pdf_wants_them_each_worked_out_once(tmp_path):

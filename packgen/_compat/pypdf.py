@@ -6,13 +6,19 @@ import functools
 from typing import Any
 
 from pypdf import PdfWriter
-from pypdf.generic import IndirectObject, NameObject, PdfObject
+from pypdf.generic import IndirectObject, NameObject, PdfObject, StreamObject
 
 
 def add_object(writer: PdfWriter, obj: PdfObject) -> IndirectObject:
     """Add ``obj`` to ``writer`` as an indirect object (pypdf's public API adds only pages and
     their own objects; a footer's shared drawing is an object of its own)."""
     return writer._add_object(obj)
+
+
+def stored_data(stream: StreamObject) -> bytes:
+    """A stream's data as stored in the file, still encoded: pypdf's public ``get_data()`` decodes it,
+    and keeps what it decoded, which is what an untrusted PDF must not be allowed to make it do."""
+    return stream._data
 
 
 def write_names_once() -> None:

@@ -138,6 +138,41 @@ def build_letters(folder: Path, out_root: Path, *, provider_id: str | None = Non
     return produce([documents.letter(data, i, today) for i in ids], _school_out(out_root, data), templates)
 
 
+def build_governors_report(folder: Path, term: str, out_root: Path, *, templates: Path = DEFAULT_TEMPLATES,
+                           today: date | None = None) -> Produced:
+    """The governors' termly report for ``term`` (compared with the term before), as .docx and .pdf."""
+    from packgen.documents.governors import governors_report
+
+    data = load_school(folder)
+    spec = governors_report(data, term, today or _now(None).date())
+    return produce([spec], _school_out(out_root, data), templates)[0]
+
+
+def build_case_bundle(folder: Path, pupil_id: str, out_root: Path, *, templates: Path = DEFAULT_TEMPLATES,
+                      today: date | None = None, on_progress: Progress | None = None) -> PackResult:
+    """One pupil's documents alone in a small indexed PDF, for an inspector sampling cases: the summary,
+    agreement (with its signed scan), plan, reviews, visits and, once ended, the end-of-placement review."""
+    data = load_school(folder)
+    if pupil_id not in data.pupils:
+        raise InputError(_unknown("pupil", pupil_id, data.pupils, f"{folder}/pupils"))
+    day = today or _now(None).date()
+    findings = readiness.assess(data, day)
+    specs = [documents.summary(data, pupil_id, day, findings), *documents.pupil_documents(data, pupil_id, day),
+             documents.cover(data, _now(None))]
+    out = _school_out(out_root, data)
+    made = {p.spec.stem: p for p in produce(specs, out, templates, on_progress)}
+    record = data.pupils[pupil_id]
+    nodes = []
+    for spec in specs[:-1]:
+        nodes.append(PackNode(spec.title, made[spec.stem].pdf))
+        if spec.template == "agreement.docx" and record.placement.agreement.evidence:
+            nodes.append(PackNode("Signed agreement (evidence)", Path(data.folder) / record.placement.agreement.evidence))
+    name = documents.display_name(record)
+    return assemble_pack(made[specs[-1].stem].pdf, [PackNode(name, children=tuple(nodes))],
+                         out / "cases" / f"{pupil_id}.pdf", footer=f"{data.school.school.name}: {name}",
+                         title=f"Case sample: {name}")
+
+
 def build_pack(folder: Path, out_root: Path, *, templates: Path = DEFAULT_TEMPLATES,
                now: datetime | None = None, today: date | None = None,
                on_progress: Progress | None = None, options: PackOptions = PackOptions()) -> PackBuilt:

@@ -45,6 +45,7 @@ from packgen._compat.docx import PackageSource, content_types_xml
 from packgen._compat.docxtpl import Template, insert_image, rendering_part
 from packgen.errors import TemplateProblem, ToolError
 from packgen.documents import reads as template_reads
+from packgen.documents.links import read_template
 from packgen.files import private_dirs, user_cache, write_private
 from packgen.runtime.store import DiskMemo, code_digest
 from packgen.documents.pictures import Drawing
@@ -186,10 +187,7 @@ class Renderer:
         """The template file's bytes and their SHA-256, read once."""
         if template not in self._saved_files:
             path = self.templates_dir / template
-            try:
-                saved = path.read_bytes()
-            except OSError as exc:
-                raise TemplateProblem(f"{path}: the template cannot be read ({exc.strerror})") from exc
+            saved = read_template(path)
             self._saved_files[template] = saved, hashlib.sha256(saved).hexdigest()
         return self._saved_files[template]
 

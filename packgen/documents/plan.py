@@ -19,7 +19,7 @@ from PIL import Image
 from packgen.documents.chart import AttendanceChart
 from packgen.documents.fill import Drawing
 from packgen.readiness.table import by_area
-from packgen.records.models import Provider, PupilFile, QaVisit, SchoolData, display_name
+from packgen.records.models import ParentCarer, Provider, PupilFile, QaVisit, SchoolData, display_name
 
 if TYPE_CHECKING:  # for checkers only: the documents layer reads findings, it never runs the rules
     from packgen.readiness.rules import Finding, Rule
@@ -48,6 +48,9 @@ TEMPLATE_CONTEXT: Mapping[str, tuple[str, ...]] = {
     "provider_list.docx": COMMON_KEYS + ("providers", "totals"),
     "direction_notice.docx": COMMON_KEYS + PUPIL_KEYS + ("name", "direction", "sessions", "parents"),
     "la_letter.docx": COMMON_KEYS + PUPIL_KEYS + ("name", "sessions", "days"),
+    "ending.docx": COMMON_KEYS + PUPIL_KEYS + ("name", "targets", "attendance", "final_review"),
+    "briefing.docx": COMMON_KEYS + PROVIDER_KEYS + ("pupils",),
+    "governors.docx": COMMON_KEYS + ("term", "before"),
 }
 CHART_WIDTH_MM = 95
 
@@ -150,6 +153,21 @@ class Evaluated:
 
 
 @dataclass(frozen=True)
+class BriefingPupil:
+    """One of the school's pupils at a provider, as the provider's staff need them on one sheet."""
+
+    name: str
+    year_group: int
+    sessions: list[str]
+    key_adults: list[str]
+    first_contact: ParentCarer | None
+    absence_arrangement: str | None
+    visits: list[date]
+    reviews: list[date]
+    next_review: date | None
+
+
+@dataclass(frozen=True)
 class FindingCounts:
     critical: int
     high: int
@@ -227,7 +245,21 @@ def pupil_documents(data: SchoolData, pupil_id: str, today: date) -> list[Docume
         docs.append(DocumentSpec("visits", f"{pupil_id}-{number:02d}", "visit.docx",
                                  f"Visit {number}: {visit.date:%d %b %Y}".replace(" 0", " "), pupil_id,
                                  base | {"visit": visit, "visit_number": number}))
+    if record.placement.ended_on:
+        docs.append(ending(data, pupil_id, today))
     return docs
+
+
+def ending(data: SchoolData, pupil_id: str, today: date) -> DocumentSpec:
+    """The end-of-placement review: each target's outcome, attendance against the baseline, where next."""
+    record = data.pupils[pupil_id]
+    context = pupil_context(data, pupil_id, today) | {
+        "name": display_name(record),
+        "targets": target_statuses(record),
+        "attendance": attendance_summary(record),
+        "final_review": max(record.reviews, key=lambda r: r.date, default=None),
+    }
+    return DocumentSpec("endings", pupil_id, "ending.docx", "End-of-placement review", pupil_id, context)
 
 
 def summary(data: SchoolData, pupil_id: str, today: date, findings: Sequence[Finding]) -> DocumentSpec:
@@ -281,7 +313,33 @@ def provider_documents(data: SchoolData, provider_id: str, today: date,
         docs.append(DocumentSpec("qa-visits", f"{provider_id}-{number:02d}" if visit else f"{provider_id}-none",
                                  "qa_visit.docx", title, provider_id,
                                  base | {"qa_visit": visit, "qa_number": number, "evaluated": evaluated(provider)}))
+    docs.append(briefing(data, provider_id, today))
     return docs
+
+
+KEY_ADULT_ROLES = {"head_of_year": "head of year", "attendance_manager": "attendance", "sen_keyworker": "SEN",
+                   "social_worker": "social worker", "virtual_school_rep": "virtual school"}
+
+
+def briefing(data: SchoolData, provider_id: str, today: date) -> DocumentSpec:
+    """The provider's one sheet: the school's pupils there, their key adults, whom to call, the dates."""
+    pupils = []
+    for record in sorted((r for r in data.pupils.values() if r.placement.provider == provider_id),
+                         key=lambda r: display_name(r).casefold()):
+        adults = record.pupil.key_adults
+        last = max(record.reviews, key=lambda r: r.date, default=None)
+        pupils.append(BriefingPupil(
+            name=display_name(record), year_group=record.pupil.year_group,
+            sessions=[f"{s.day} {s.start}–{s.end}" for s in record.placement.sessions],
+            key_adults=[f"{getattr(adults, k)} ({role})" for k, role in KEY_ADULT_ROLES.items() if getattr(adults, k)]
+            + list(adults.others),
+            first_contact=record.pupil.parent_carers[0] if record.pupil.parent_carers else None,
+            absence_arrangement=record.placement.safeguarding.absence_arrangement,
+            visits=sorted(v.date for v in record.visits), reviews=sorted(r.date for r in record.reviews),
+            next_review=last.next_review if last else None))
+    context = common_context(data, today) | {"provider_id": provider_id, "provider": data.providers[provider_id],
+                                              "pupils": pupils}
+    return DocumentSpec("briefings", provider_id, "briefing.docx", "Briefing: our pupils here", provider_id, context)
 
 
 def readiness_report(data: SchoolData, today: date, findings: Sequence[Finding],

@@ -20,6 +20,7 @@ from markupsafe import Markup, escape
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from packgen.errors import TemplateProblem
+from packgen.files import NotReadable, read_regular
 
 LABELS_FILE = "labels.yaml"
 
@@ -53,10 +54,13 @@ class Wording(_Strict):
 
 def load_wording(path: Path) -> Wording:
     """Read labels.yaml. Every value is read as text, so ``yes: Yes`` means the word, not true."""
+    if not path.exists():
+        raise TemplateProblem(f"{path}: the labels file is missing (it holds the words printed for codes)")
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.BaseLoader)
-    except FileNotFoundError:
-        raise TemplateProblem(f"{path}: the labels file is missing (it holds the words printed for codes)") from None
+        text = read_regular(path, 1_000_000, lambda size: "is over 1 MB, far bigger than a labels file").decode()
+        data = yaml.load(text, Loader=yaml.BaseLoader)
+    except NotReadable as exc:
+        raise TemplateProblem(str(exc)) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise TemplateProblem(f"{path}: cannot be read ({exc})") from exc
     except yaml.YAMLError as exc:

@@ -26,7 +26,7 @@ import tempfile
 import time
 import zipfile
 from collections import Counter, deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -393,12 +393,22 @@ def _launch(program: str, profile: Path, folder: Path, files: Sequence[Path]) ->
         try:
             return subprocess.Popen(
                 command, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, cwd=folder,
+                env=_without_proxies(os.environ),
                 # Its own process group, so a hung run can be killed with every helper
                 # process it started (soffice -> oosplash -> soffice.bin).
                 start_new_session=True,
             )
         except OSError as exc:
             raise ToolError(f"cannot start LibreOffice ({program}): {exc}. {INSTALL_HINT}") from exc
+
+
+_PROXIES = {"http_proxy", "https_proxy", "ftp_proxy", "all_proxy", "no_proxy"}
+
+
+def _without_proxies(environment: Mapping[str, str]) -> dict[str, str]:
+    """The environment without proxy settings: nothing LibreOffice converts should reach the network
+    (profiles.harden), and a proxy would be one more way out of this machine if something did."""
+    return {name: value for name, value in environment.items() if name.lower() not in _PROXIES}
 
 
 class HeadStart:

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from lxml import etree
 
+from packgen.errors import ToolError
 from packgen.files import private_dirs, user_cache, write_private
 
 OOR = "http://openoffice.org/2001/registry"
@@ -29,6 +30,13 @@ LAST_VERSION = ("/org.openoffice.Setup/Product", "ooSetupLastVersion")
 # Where an installation keeps its default settings, from its program folder (Linux and Windows, macOS).
 DEFAULTS = (Path("..") / "share" / "registry" / "main.xcd", Path("..") / "Resources" / "registry" / "main.xcd")
 _VERSION = re.compile(rb'<prop oor:name="ooSetupVersion"[^>]*>\s*<value>([0-9]+\.[0-9]+)</value>')
+# Nothing a document links to is fetched: pictures and other resources by address are blocked (as
+# from an untrusted sender), linked sections and objects are never updated, macros never run.
+SAFE_SETTINGS = (
+    ("/org.openoffice.Office.Common/Security/Scripting", "BlockUntrustedRefererLinks", "true"),
+    ("/org.openoffice.Office.Common/Security/Scripting", "MacroSecurityLevel", "3"),
+    ("/org.openoffice.Office.Writer/Content/Update", "Link", "0"),  # 0: never (sw/inc/linkenum.hxx)
+)
 EMPTY_SETTINGS = (b'<?xml version="1.0" encoding="UTF-8"?>\n'
                   b'<oor:items xmlns:oor="http://openoffice.org/2001/registry" '
                   b'xmlns:xs="http://www.w3.org/2001/XMLSchema" '
@@ -63,6 +71,7 @@ class Profiles:
         if slot not in self.held:
             profile = self._lock_one(slot)
             settle(profile, self.program)
+            harden(profile)
             return profile
         return self.held[slot][0]
 
@@ -139,22 +148,57 @@ def installed_version(program: str) -> str | None:
     return None
 
 
+def harden(profile: Path) -> None:
+    """Before a start: tell ``profile``'s LibreOffice never to fetch what a document links to.
+
+    A picture linked by address (http://, or file:/// for a file on this computer) would otherwise be
+    fetched while converting and put in the PDF. Templates with such links are refused before they
+    are filled (documents/fill.py); this is the second line. Unlike ``settle`` it does not depend on
+    finding the version: a profile is never used without it.
+    """
+    settings = profile / SETTINGS
+    try:
+        current = settings.read_bytes()
+    except FileNotFoundError:
+        current = EMPTY_SETTINGS
+    except OSError as exc:
+        raise ToolError(f"cannot prepare LibreOffice's settings in {profile}: {exc.strerror or exc}") from exc
+    updated = _with_values(current, SAFE_SETTINGS)
+    if updated is None:  # unreadable: LibreOffice would start afresh without our settings
+        updated = _with_values(EMPTY_SETTINGS, SAFE_SETTINGS) or EMPTY_SETTINGS
+    if updated != current:
+        private_dirs(settings.parent)
+        write_private(settings, updated)
+
+
 def _with_last_version(settings: bytes, version: str) -> bytes | None:
     """``settings`` (registrymodifications.xcu) saying ``version`` was last run; None if unreadable
     (LibreOffice makes the file afresh when it cannot read it)."""
+    return _with_values(settings, ((*LAST_VERSION, version),))
+
+
+def _with_values(settings: bytes, values: tuple[tuple[str, str, str], ...]) -> bytes | None:
+    """``settings`` with each (path, name, value) set; the same bytes when all were; None if unreadable."""
     try:
         root = etree.fromstring(settings, etree.XMLParser(resolve_entities=False, no_network=True))
     except etree.XMLSyntaxError:
         return None
-    path, name = LAST_VERSION
-    for item in root.findall("item"):
-        prop = item.find("prop")
-        if item.get(f"{{{OOR}}}path") == path and prop is not None and prop.get(f"{{{OOR}}}name") == name:
-            if prop.findtext("value") == version:
-                return settings
-            root.remove(item)
-    item = etree.SubElement(root, "item", {f"{{{OOR}}}path": path})
-    prop = etree.SubElement(item, "prop", {f"{{{OOR}}}name": name, f"{{{OOR}}}op": "fuse"})
-    etree.SubElement(prop, "value").text = version
-    item.tail = "\n"
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+    changed = False
+    for path, name, value in values:
+        found = False
+        for item in root.findall("item"):
+            prop = item.find("prop")
+            if item.get(f"{{{OOR}}}path") == path and prop is not None and prop.get(f"{{{OOR}}}name") == name:
+                if prop.findtext("value") == value and not found:
+                    found = True
+                else:
+                    root.remove(item)
+                    changed = True
+        if found:
+            continue
+        item = etree.SubElement(root, "item", {f"{{{OOR}}}path": path})
+        prop = etree.SubElement(item, "prop", {f"{{{OOR}}}name": name, f"{{{OOR}}}op": "fuse"})
+        etree.SubElement(prop, "value").text = value
+        item.tail = "\n"
+        changed = True
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8") if changed else settings

@@ -43,6 +43,7 @@ from packgen.runtime.collection import fewer_collections
 from packgen.errors import InputError, PackgenError, ToolError
 from packgen.files import replacing
 from packgen.pack.typeface import Runs, Typeface, typeface
+from packgen.records.evidence import open_pdf
 
 CLASSIFICATION = "OFFICIAL-SENSITIVE"
 
@@ -108,6 +109,7 @@ def _assemble(cover: Path, nodes: Sequence[PackNode], dest: Path, *, footer: str
               title: str | None, password: str | None, pending: Collection[Path],
               wait: Callable[[], None] | None, ours: Collection[Path]) -> PackResult:
     face = typeface()
+    face.check([footer, contents_title, *_titles(nodes)])  # before the slow part, not after it
     writer = PdfWriter()
     documents = [Path(cover), *_documents(nodes)]
     later = {Path(pdf) for pdf in pending}
@@ -188,7 +190,8 @@ def _append(writer: PdfWriter, pdf: Path, at: int | None = None, check: bool = T
     try:
         # Closing the reader drops its copy of the file and the objects it parsed, which the
         # writer has cloned by then.
-        with PdfReader(pdf) as reader:
+        # Another's PDF is read only once it is known to be a file that does not inflate without end.
+        with open_pdf(pdf) if check else PdfReader(pdf) as reader:
             # Many PDFs are "protected" only against editing, with an empty password to open them.
             if reader.is_encrypted and not reader.decrypt(""):
                 raise InputError(f"{pdf}: the PDF needs a password to open; save an unprotected copy")
@@ -225,6 +228,12 @@ def _documents(nodes: Sequence[PackNode]) -> Iterator[Path]:
         if node.pdf is not None:
             yield Path(node.pdf)
         yield from _documents(node.children)
+
+
+def _titles(nodes: Sequence[PackNode]) -> Iterator[str]:
+    for node in nodes:
+        yield node.title
+        yield from _titles(node.children)
 
 
 def _entries(nodes: Sequence[PackNode], depth: int, starts: Iterator[int]) -> list[_Entry]:

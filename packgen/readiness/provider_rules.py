@@ -19,7 +19,7 @@ from packgen.readiness.findings import (
     school_finding,
     year_before,
 )
-from packgen.records.models import Flags, ReadinessSettings, SchoolData
+from packgen.records.models import Flags, ReadinessSettings, SchoolData, display_name
 
 SUBSTANTIAL_DAYS = 3  # local practice: three or more days a week at one unregistered provider
 REGISTRATION_PUPILS = 5  # both tests: full time for five or more pupils of compulsory school age
@@ -278,6 +278,16 @@ def r21_national_standards(data: SchoolData, provider_id: str, today: date) -> F
             ),
         )
     return None
+
+
+def r23_placement_to_write(data: SchoolData, school_id: str, today: date) -> Finding | None:
+    """Pupil records made from the MIS (packgen import --add) load without a placement, so the rest of the
+    pack builds; each stays out of it until its placement is written."""
+    if not data.unplaced:
+        return None
+    waiting = ", ".join(f"{display_name(record)} (pupils/{pid}.yaml)" for pid, record in data.unplaced.items())
+    return school_finding("R23", data, "fail", f"No placement is recorded yet for {waiting}, made from the MIS: "
+                          "write each placement so the pupil is in the pack.")
 
 
 def r17_governance(data: SchoolData, school_id: str, today: date) -> Finding | None:

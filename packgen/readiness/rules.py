@@ -28,6 +28,7 @@ from packgen.readiness.provider_rules import (
     r14_la_approval,
     r17_governance,
     r21_national_standards,
+    r23_placement_to_write,
 )
 from packgen.readiness.pupil_rules import (
     r3_written_plan,
@@ -70,6 +71,7 @@ CHECKS: dict[str, Check] = {
     "R20": r20_reintegration,
     "R21": r21_national_standards,
     "R22": r22_unregistered_limits,
+    "R23": r23_placement_to_write,
 }
 
 
@@ -159,4 +161,5 @@ __all__ = [
     "r20_reintegration",
     "r21_national_standards",
     "r22_unregistered_limits",
+    "r23_placement_to_write",
 ]

@@ -200,9 +200,15 @@ class SchoolFile(Record):
 # ---------------------------------------------------------------- providers/<id>.yaml
 
 
+CensusSetting = Literal["NFE", "OOT", "OTH", "WBP"]
+
+
 class Registration(Record):
     status: Literal["registered", "unregistered"]
     urn: str | None = None
+    ukprn: Annotated[str, Field(pattern=r"^1\d{7}$")] | None = None  # UK register of learning providers
+    # The school census's type of setting, for a provider with neither URN nor UKPRN (codes/census.yaml).
+    census_setting_type: CensusSetting | None = None
     ofsted_grade: Literal["outstanding", "good", "requires_improvement", "inadequate", "not_yet_inspected"] | None = None
     last_inspected: IsoDate | None = None
 
@@ -364,6 +370,8 @@ class PupilDetails(Record):
     year_group: Annotated[int, Field(ge=-1, le=14)]
     gender: Text
     ethnicity: str | None = None
+    address: str | None = None  # home address, one line, as the MIS holds it
+    home_phone: str | None = None
     flags: Flags = Flags()
     outside_agencies: list[Text] = []
     previous_ap: PreviousAp = PreviousAp()
@@ -491,6 +499,9 @@ class Placement(Record):
     consent: Consent = Consent()
     agreement: Agreement = Agreement()
     la_notified_on: IsoDate | None = None
+    census_reason: str | None = None  # the school census reason code, when not the one its category implies
+    ended_on: IsoDate | None = None  # the day the placement actually ended
+    destination: str | None = None  # where the pupil went next, once it ended
     ended: PlacementEnd | None = None
 
     @property
@@ -566,6 +577,12 @@ class PupilFile(Record):
     attendance: list[AttendancePeriod] = []
 
 
+class UnplacedPupilFile(Record):
+    """A pupil record made from the MIS before its placement is written: loads, but is not yet in a pack."""
+
+    pupil: PupilDetails
+
+
 # ---------------------------------------------------------------- a whole school, loaded
 
 
@@ -579,6 +596,7 @@ class SchoolData(BaseModel):
     school: SchoolFile
     providers: dict[str, Provider]
     pupils: dict[str, PupilFile]
+    unplaced: dict[str, UnplacedPupilFile] = {}  # pupils whose placement is still to be written
 
     def provider_of(self, pupil_id: str) -> Provider:
         return self.providers[self.pupils[pupil_id].placement.provider]

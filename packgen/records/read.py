@@ -24,7 +24,8 @@ from typing import Annotated, Any, Literal, Union
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from packgen.errors import DataError, InputError, Problem
-from packgen.records.models import PupilFile, Provider, RelativePath, SchoolData, SchoolFile
+from packgen.files import NotReadable, read_regular
+from packgen.records.models import PupilFile, Provider, RelativePath, SchoolData, SchoolFile, UnplacedPupilFile
 from packgen.records.yaml_tree import Tree, key_text, parse
 
 MAX_BYTES = 1_000_000  # records are a few kilobytes; anything bigger is the wrong file
@@ -136,7 +137,7 @@ def _suggest(wanted: str, known: list[str], listing: str) -> str:
 
 _BOUNDS = {"greater_than": ("gt", "more than"), "greater_than_equal": ("ge", "at least"),
            "less_than": ("lt", "less than"), "less_than_equal": ("le", "at most")}
-_PATTERNS = {r"^\d{6,7}$": "6 or 7 digits"}
+_PATTERNS = {r"^\d{6,7}$": "6 or 7 digits", r"^1\d{7}$": "8 digits starting with 1"}
 
 
 def _message(error: dict, annotation: Any, owner: type[BaseModel]) -> str:
@@ -262,13 +263,10 @@ def _read(root: Path, relative: str) -> tuple[str | None, Problem | None]:
     if path is None:
         return None, Problem(relative, "", problem)
     try:
-        with open(path, "rb") as handle:
-            data = handle.read(MAX_BYTES + 1)
-    except OSError as exc:
-        return None, Problem(relative, "", f"cannot be read ({exc.strerror})")
-    if len(data) > MAX_BYTES:
-        return None, Problem(relative, "", f"is over {MAX_BYTES // 1_000_000} MB, far bigger than a record: "
-                             "is it the right file?")
+        data = read_regular(path, MAX_BYTES, lambda size: f"is over {MAX_BYTES // 1_000_000} MB, far bigger than a "
+                                                          "record: is it the right file?")
+    except NotReadable as exc:
+        return None, Problem(relative, "", exc.reason)
     try:
         return data.decode("utf-8-sig"), None
     except UnicodeDecodeError as exc:
@@ -282,6 +280,17 @@ def _load(root: Path, relative: str, model: type[BaseModel], problems: list[Prob
     if text is None:
         problems.append(problem)
         return _Record(relative, {})
+    return _load_text(root, relative, text, model, problems)
+
+
+def pupil_text_problems(root: Path, relative: str, text: str) -> list[Problem]:
+    """What ``packgen check`` would say of a pupil record holding ``text``, before it is written."""
+    problems: list[Problem] = []
+    _load_text(Path(root).resolve(), relative, text, PupilFile, problems)
+    return problems
+
+
+def _load_text(root: Path, relative: str, text: str, model: type[BaseModel], problems: list[Problem]) -> _Record:
     tree = parse(text, relative)
     problems += tree.problems
     record = _Record(relative, tree.lines)
@@ -293,6 +302,14 @@ def _load(root: Path, relative: str, model: type[BaseModel], problems: list[Prob
         problems.append(Problem(relative, "", f"should hold keys such as {' and '.join(required[:2])}, "
                                 f"but holds {found}", tree.lines.get(())))
         return record
+    if model is PupilFile and "placement" not in tree.data and not set(tree.data) - {"pupil"}:
+        # Made by an import, its placement to be written later (a readiness finding). With mistakes in it,
+        # it is judged as any pupil record, so the missing placement is said along with them.
+        try:
+            record.model = record.view = UnplacedPupilFile.model_validate(tree.data)
+            return record
+        except ValidationError:
+            pass
     try:
         record.model = record.view = model.model_validate(tree.data)
     except ValidationError as exc:
@@ -443,6 +460,7 @@ def _placement_checks(record: _Record, placement: Any) -> Iterator[Problem]:
     at = ("placement",)
     yield from _in_order(record, (at + ("start_date",), placement.start_date),
                          (at + ("target_end_date",), placement.target_end_date))
+    yield from _in_order(record, (at + ("start_date",), placement.start_date), (at + ("ended_on",), placement.ended_on))
     yield from _in_order(record, (at + ("agreed_at_meeting",), placement.agreed_at_meeting),
                          (at + ("start_date",), placement.start_date), blame_later=False)
     if ended := placement.ended:
@@ -537,7 +555,8 @@ def _load_all(folder: Path) -> tuple[Path, _Record, list, list, list[Problem]]:
     # Lists, not dicts: p01.yaml and p01.yml share an id, and both must be checked.
     providers = [(i, _load(root, f, Provider, problems)) for i, f in _record_files(root, "providers", problems)]
     pupils = [(i, _load(root, f, PupilFile, problems)) for i, f in _record_files(root, "pupils", problems)]
-    problems += _provider_references([r for _, r in pupils], sorted({i for i, _ in providers}))
+    placed = [(i, r) for i, r in pupils if not isinstance(r.model, UnplacedPupilFile)]
+    problems += _provider_references([r for _, r in placed], sorted({i for i, _ in providers}))
     problems += _shared_upns([r for _, r in pupils])
     problems += _session_times([r for _, r in pupils], school)
     return root, school, providers, pupils, problems
@@ -548,9 +567,12 @@ def load_school(folder: Path) -> SchoolData:
     root, school, providers, pupils, problems = _load_all(folder)
     if problems:
         raise DataError(problems)
+    placed = [(i, r) for i, r in pupils if not isinstance(r.model, UnplacedPupilFile)]
     return SchoolData(slug=root.name, folder=str(root), school=typing.cast(SchoolFile, school.model),
                       providers={i: r.model for i, r in sorted(providers, key=lambda p: p[0])},
-                      pupils={i: r.model for i, r in sorted(pupils, key=lambda p: p[0])})
+                      pupils={i: r.model for i, r in sorted(placed, key=lambda p: p[0])},
+                      unplaced={i: r.model for i, r in sorted(pupils, key=lambda p: p[0])
+                                if isinstance(r.model, UnplacedPupilFile)})
 
 
 def load_healthy(folder: Path) -> tuple[SchoolData | None, list[Problem]]:
@@ -562,10 +584,13 @@ def load_healthy(folder: Path) -> tuple[SchoolData | None, list[Problem]]:
     if school.model is None or "school.yaml" in broken:
         return None, problems
     healthy = {i: r.model for i, r in providers if r.model is not None and r.file not in broken}
-    placed = {i: r.model for i, r in pupils if r.model is not None and r.file not in broken}
+    kept = {i: r.model for i, r in pupils if r.model is not None and r.file not in broken}
+    unplaced = {i: m for i, m in kept.items() if isinstance(m, UnplacedPupilFile)}
+    placed = {i: m for i, m in kept.items() if i not in unplaced}
     for pid, record in list(placed.items()):
         if record.placement.provider not in healthy:
             del placed[pid]
             problems.append(Problem(f"pupils/{pid}.yaml", "", LEFT_OUT))
     return SchoolData(slug=root.name, folder=str(root), school=typing.cast(SchoolFile, school.model),
-                      providers=dict(sorted(healthy.items())), pupils=dict(sorted(placed.items()))), problems
+                      providers=dict(sorted(healthy.items())), pupils=dict(sorted(placed.items())),
+                      unplaced=dict(sorted(unplaced.items()))), problems

@@ -83,14 +83,14 @@ def create_app(settings: Settings, *, secret_key: bytes | None = None) -> Flask:
     app.extensions["packgen_words"] = packgen.wording(settings.templates)
 
     # the views use current_app, so they come after the app exists
-    from packgen.web import edit_views, repair_views, settings_views, views
+    from packgen.web import edit_views, flows, imports, letters_views, repair_views, settings_views, views, \
+        whereabouts_views
 
     app.register_blueprint(views.pages)
     app.register_blueprint(edit_views.form_pages)
     app.register_blueprint(settings_views.settings_pages)
     app.register_blueprint(repair_views.repair_pages)
-    from packgen.web import flows, letters_views, whereabouts_views
-
+    app.register_blueprint(imports.import_pages)
     app.register_blueprint(flows.placement_pages)
     app.register_blueprint(letters_views.letter_pages)
     app.register_blueprint(whereabouts_views.where_pages)

@@ -130,7 +130,7 @@ def test_editing_one_pupil_redoes_their_documents_and_the_pack_pages_only(rebuil
     assert {p: p.read_bytes() for p in others} == others
     assert all(p.read_bytes() != old for p, old in theirs.items())
     assert built.made < len(built.documents) / 2
-    assert built.made + built.reused == 23
+    assert built.made + built.reused == 25  # 23 documents, and a briefing for each of the 2 providers
 
 
 def test_an_edit_remakes_only_the_documents_that_print_what_changed(rebuild):
@@ -158,7 +158,7 @@ def test_a_pack_never_built_there_starts_no_libreoffice_ahead(rebuild):
 
     built = rebuild()
 
-    assert (built.made, built.reused) == (0, 23)
+    assert (built.made, built.reused) == (0, 25)
     assert rebuild.starts() == []
 
 
@@ -212,8 +212,8 @@ def test_a_new_packgen_version_makes_every_document_afresh(rebuild, monkeypatch)
     built = rebuild()
 
     assert not built.up_to_date
-    assert (built.made, built.reused) == (23, 0)
-    assert rebuild.documents_converted() == 23
+    assert (built.made, built.reused) == (25, 0)
+    assert rebuild.documents_converted() == 25
     assert "Ravi" in pack_text(rebuild.pack)
 
 
@@ -248,7 +248,7 @@ def test_a_damaged_cache_entry_is_made_again_never_served(rebuild):
 def test_the_cache_is_private_to_its_owner(cold):
     cache = cold["built"].path.parent / CACHE_DIR
     entries = list(cache.rglob("*.entry"))
-    assert len(entries) == 23
+    assert len(entries) == 25
     for path in [cache, *cache.rglob("*")]:
         assert stat.S_IMODE(path.stat().st_mode) == (0o700 if path.is_dir() else 0o600), path
 
@@ -266,10 +266,10 @@ def test_several_schools_share_one_pool_of_libreoffice_workers(tmp_path, monkeyp
     assert result.exit_code == 0, result.output
     assert "North Fields School" in pack_text(tmp_path / "out" / "north-school" / PACK_NAME)
     assert "North Fields School" not in pack_text(tmp_path / "out" / "mini-school" / PACK_NAME)
-    # 44 documents, one LibreOffice start per worker: the schools did not each start their own.
+    # 50 documents, one LibreOffice start per worker: the schools did not each start their own.
     workers = min(len(os.sched_getaffinity(0)), MAX_WORKERS)
     assert len(log.read_text().splitlines()) == workers
-    assert "Converting to PDF: 46 of 46" in result.stderr  # not a terminal: plain lines
+    assert "Converting to PDF: 50 of 50" in result.stderr  # not a terminal: plain lines
 
 
 def test_quiet_builds_show_no_progress(rebuild):

@@ -182,6 +182,7 @@ def test_each_provider_has_letter_assurance_evidence_checklist_and_evaluations_i
         expected += ([f"Quality evaluation {n}: {v.date.day} {v.date:%b %Y}"
                       for n, v in enumerate(sorted(provider.qa_visits, key=lambda v: v.date), start=1)]
                      or ["Quality evaluations: none recorded"])
+        expected += ["Briefing: our pupils here"]
         assert titles == expected, provider.name
 
 

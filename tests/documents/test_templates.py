@@ -17,7 +17,7 @@ from docx import Document
 from lxml import etree
 
 from tests.conftest import TEMPLATES
-from packgen.documents import notices
+from packgen.documents import governors, notices
 from packgen.documents import plan as documents
 from packgen.records import models
 from packgen.readiness import rules as readiness
@@ -128,6 +128,7 @@ def rich_pupil() -> models.PupilFile:
                                    "reasons": "Two fights & a threat to staff",
                                    "objectives": "No more fights; a calm return by February"},
             "agreed_at_meeting": "2026-09-03", "start_date": "2026-09-08", "target_end_date": "2027-02-12",
+            "ended_on": "2027-02-19", "destination": "Back at Brookfield full time from 22 February 2027",
             "hours_per_week": 15,
             "sessions": [{"day": "Mon", "from": "09:30", "to": "14:30"}, {"day": "Wed", "from": "09:30", "to": "14:30"},
                          {"day": "Fri", "from": "09:00", "to": "14:00"}],
@@ -177,7 +178,7 @@ def sparse_pupil() -> models.PupilFile:
         "pupil": {"upn": "A80120000501A", "legal_forename": "Sam", "legal_surname": "Jones",
                   "dob": "2012-01-30", "year_group": 9, "gender": "male"},
         "placement": {"provider": "quay-tuition", "arranged_by": "partnership", "category": "short_term_part_time",
-                      "start_date": "2026-11-02", "hours_per_week": 6},
+                      "start_date": "2026-11-02", "hours_per_week": 6, "ended_on": "2026-12-18"},
         "reviews": [{"date": "2026-12-01", "decision": "change"}],
         "visits": [{"date": "2026-11-20", "by": "J. Russell", "purpose": "First visit"}],
     })
@@ -202,6 +203,7 @@ def specs(data: models.SchoolData) -> dict[str, documents.DocumentSpec]:
             *(notices.direction_notice(data, pid, NOW.date()) for pid in data.pupils),
             *(notices.la_letter(data, pid, NOW.date()) for pid in data.pupils),
             documents.readiness_report(data, NOW.date(), findings, readiness.RULES),
+            governors.governors_report(data, "autumn 2026", NOW.date()),
             *(spec for pid in data.providers for spec in documents.provider_documents(data, pid, NOW.date(), findings)),
             *(documents.summary(data, pid, NOW.date(), findings) for pid in data.pupils),
             *(spec for pid in data.pupils for spec in documents.pupil_documents(data, pid, NOW.date())),
@@ -300,6 +302,13 @@ EXPECTED = {
         PROVIDER_NAME, "completed on 5 September 2026 by J. Russell",
         "Written assurance of staff checks received (Appendix 4)\nNo", "Bridge phones the school by 09:30",
         "Taxi & escort", "Mornings only, <for now>", "J. Russell, weekly", "S. Cope, half-termly"],
+    "ending.docx": PUPIL_TEXT + ["End-of-placement review", "19 February 2027", "Attend every timetabled session",
+                                 "Back at Brookfield full time from 22 February 2027"],
+    "briefing.docx": [PROVIDER_NAME, f"{PUPIL_FORENAME} {PUPIL_SURNAME}", PREFERRED, "Mon 09:30–14:30",
+                      "Provider phones the school by 09:30", "D. Okafor (designated safeguarding lead), 01234 567892",
+                      "A. Lewis (attendance)"],
+    "governors.docx": ["Autumn term 2026", "Summer term 2026", PROVIDER_NAME, f"{PUPIL_FORENAME} {PUPIL_SURNAME}",
+                       "8 September 2026", "Placements started\n1\n0"],
     "qa_visit.docx": [
         PROVIDER_NAME, "Quality evaluation: Quality of education", "visit 1 on 8 October 2026, by S. Cope",
         "Records of assessment on entry", "lessons & <behaviour>\nCalm; \"good\" questioning",
@@ -330,6 +339,10 @@ SPARSE_EXPECTED = {
     "evidence_left_out.docx": ["Evidence left out of this pack"],
     "assurance.docx": ["Written assurance has not been requested.", "Returned on\nNot returned",
                        "Identity\nNot recorded", "Copy of the reply in this pack\nNo"],
+    "briefing.docx": ["Sam Jones, year 9", "No sessions recorded.", "Key adults at school\nNot recorded", "1 December 2026"],
+    "governors.docx": ["Autumn term 2026", "No target was rated at a review this term.", "Placements ended\n1\n0",
+                       "Placements started\n1\n0"],
+    "ending.docx": ["Sam Jones", "18 December 2026", "No targets recorded.", "Where the pupil went next\nNot recorded"],
     "checklist.docx": ["Not completed.", "No pre-admission checklist is recorded for Quay Tuition."],
     "qa_visit.docx": ["Not completed.", "No quality-assurance visit to Quay Tuition is recorded.",
                       "Personal development\nNot yet evaluated"],
@@ -469,7 +482,7 @@ def test_the_readiness_report_counts_each_rule_and_shows_a_rule_without_findings
     data = school_data(sparse_school(), sparse_provider(), sparse_pupil())
     findings = readiness.assess(data, NOW.date())
     context = documents.readiness_report(data, NOW.date(), findings, readiness.RULES).context
-    assert [r.id for r in context["rules"]] == [f"R{n}" for n in range(1, 23)]
+    assert [r.id for r in context["rules"]] == [f"R{n}" for n in range(1, 24)]
     counted = {r.id: (r.fail, r.unknown) for r in context["rules"]}
     for rule in readiness.RULES:
         mine = [f for f in findings if f.rule == rule.id]

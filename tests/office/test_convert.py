@@ -14,9 +14,10 @@ import time
 from pathlib import Path
 
 import pytest
+from PIL import Image
 from pypdf import PdfReader
 
-from tests.conftest import REAL_SOFFICE, fake_soffice, logging_soffice, make_docx
+from tests.conftest import REAL_SOFFICE, fake_soffice, link_outside, logging_soffice, make_docx
 from packgen.office import convert
 from packgen.office import profiles as office_profiles
 from packgen.office.convert import convert_to_pdf
@@ -476,3 +477,23 @@ def test_a_head_start_is_spent_once_its_libreoffice_has_had_documents(tmp_path):
     assert pdf_text(tmp_path / "2.pdf").strip() == "Second"
     starts = log.read_text().splitlines()
     assert len(starts) == 2 and convert.WARM_UP not in starts[1]
+
+
+# ---------------------------------------------------------------- nothing a document links to is fetched
+
+
+def test_converting_never_fetches_a_picture_a_document_links_to(tmp_path, web_server):
+    # Templates with such links are refused before filling; this is what LibreOffice does if one gets by.
+    secret = tmp_path / "private.png"
+    Image.new("RGB", (30, 30), "blue").save(secret)
+    by_address = link_outside(make_docx(tmp_path / "web.docx", "Picture from a web address"),
+                              f"http://127.0.0.1:{web_server.server_port}/logo.png")
+    from_disk = link_outside(make_docx(tmp_path / "disk.docx", "Picture from a file"), secret.as_uri())
+
+    pdfs = convert_to_pdf([by_address, from_disk], tmp_path / "out")
+
+    assert web_server.requests == []
+    for pdf, words in zip(pdfs, ["Picture from a web address", "Picture from a file"]):
+        reader = PdfReader(pdf)
+        assert words in reader.pages[0].extract_text()
+        assert [len(page.images) for page in reader.pages] == [0] * len(reader.pages)

@@ -6,6 +6,7 @@ import gc
 import re
 import stat
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from pypdf.generic import RectangleObject
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.pdfgen.canvas import Canvas
 
+from tests.conftest import REPO, pdf_bomb
 from packgen.pack.assemble import PackNode, assemble_pack
 from packgen.errors import InputError
 
@@ -455,3 +457,30 @@ def test_a_written_pack_frees_its_objects_without_waiting_for_the_cycle_collecto
     gc.collect()
     made = counts["written"] - before
     assert made > 1000 and left < made / 3  # what stays is the closed readers' few leftovers
+
+
+ASSEMBLE_MEASURED = """
+import resource, sys
+from pathlib import Path
+from packgen.errors import InputError
+from packgen.pack.assemble import PackNode, assemble_pack
+try:
+    assemble_pack(Path(sys.argv[1]), [PackNode("Evidence", Path(sys.argv[2]))], Path(sys.argv[3]), footer="Pack")
+except InputError as error:
+    print(error)
+print(f"peak-rss-kb={resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}")
+"""
+
+
+def test_a_pdf_that_inflates_without_end_is_refused_by_name_in_bounded_memory(tmp_path, school):
+    bomb = pdf_bomb(tmp_path / "visit-record.pdf")  # 1 MB that inflates to 1.4 GB
+    dest = tmp_path / "pack.pdf"
+
+    done = subprocess.run([sys.executable, "-c", ASSEMBLE_MEASURED, school["cover"], bomb, dest],
+                          cwd=REPO, capture_output=True, text=True, timeout=120)
+
+    assert done.returncode == 0, done.stderr
+    assert f"{bomb}: inflates to more than" in done.stdout
+    peak_mb = int(re.search(r"peak-rss-kb=(\d+)", done.stdout)[1]) // 1024
+    assert peak_mb < 300, f"reading a 1 MB PDF took {peak_mb} MB"
+    assert not dest.exists()

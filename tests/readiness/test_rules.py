@@ -551,8 +551,8 @@ def test_r17_unknown_when_the_date_or_the_board_is_missing():
 # ---------------------------------------------------------------- assess() and the rule table
 
 
-def test_the_rule_table_lists_r1_to_r22_once_each_with_a_source_and_an_area():
-    assert [rule.id for rule in RULES] == [f"R{n}" for n in range(1, 23)]
+def test_the_rule_table_lists_r1_to_r23_once_each_with_a_source_and_an_area():
+    assert [rule.id for rule in RULES] == [f"R{n}" for n in range(1, 24)]
     assert all(rule.title and rule.source and rule.severities and rule.area for rule in RULES)
 
 

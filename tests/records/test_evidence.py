@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import re
 import shutil
 from pathlib import Path
 
 import pytest
 from pypdf import PdfWriter
 
-from tests.conftest import MINI, run_cli
-from packgen.records.evidence import unreadable
+from tests.conftest import MINI, pdf_bomb, run_cli, run_measured
+from packgen.records.evidence import UnusablePdf, open_pdf, unreadable
 
 
 SCAN = MINI / "evidence" / "agreement-p01.pdf"
@@ -67,3 +69,52 @@ def test_check_reports_every_unreadable_scan_with_record_and_key(tmp_path):
             in result.output)
     assert "providers/hart-vale.yaml: assurance.evidence: 'evidence/hart-vale-assurance.pdf' is not a PDF" in result.output
     assert "2 problems" in result.output
+
+
+def test_a_scan_that_inflates_without_end_is_refused_by_name_in_bounded_memory(tmp_path):
+    school = tmp_path / MINI.name
+    shutil.copytree(MINI, school)
+    bomb = pdf_bomb(school / "evidence" / "agreement-p01.pdf")
+    assert bomb.stat().st_size < 2_000_000  # inflates to 1.4 GB
+
+    done, peak_mb = run_measured("check", school, timeout=120)
+
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert ("pupils/p01.yaml: placement.agreement.evidence: 'evidence/agreement-p01.pdf' inflates to more than"
+            in done.stdout)
+    assert "Traceback" not in done.stderr
+    assert peak_mb < 300, f"checking a 1 MB scan took {peak_mb} MB"
+
+
+def test_scans_whose_images_are_large_when_shown_are_fine(tmp_path):
+    school = tmp_path / MINI.name
+    shutil.copytree(MINI, school)
+    pdf_bomb(school / "evidence" / "agreement-p01.pdf", images=True)  # 1.4 GB of pixels, never decoded
+
+    done, peak_mb = run_measured("check", school, timeout=120)
+
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "No problems found" in done.stdout
+    assert peak_mb < 300, f"checking a 1 MB scan took {peak_mb} MB"
+
+
+@pytest.mark.parametrize("make", ["pipe", "link to /dev/zero"])
+def test_evidence_that_is_not_an_ordinary_file_is_refused_without_reading_it(tmp_path, make):
+    school = tmp_path / MINI.name
+    shutil.copytree(MINI, school)
+    evidence = school / "evidence" / "agreement-p01.pdf"
+    evidence.unlink()
+    if make == "pipe":
+        os.mkfifo(evidence)
+    else:
+        evidence.symlink_to("/dev/zero")
+
+    done, _ = run_measured("check", school, timeout=60)
+
+    assert done.returncode == 1, done.stderr
+    assert "pupils/p01.yaml:" in done.stdout
+    assert "placement.agreement.evidence: 'evidence/agreement-p01.pdf'" in done.stdout
+    # Read directly, as a build reads it once the records have been checked (it may have changed since).
+    assert "is not an ordinary file" in unreadable(evidence)
+    with pytest.raises(UnusablePdf, match=re.escape(str(evidence)) + ": is not an ordinary file"):
+        open_pdf(evidence)

@@ -18,7 +18,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import MINI
+from tests.conftest import MINI, run_measured
 from packgen.errors import DataError, InputError, Problem
 from packgen.records.read import load_school
 from packgen.records.models import SchoolData
@@ -568,3 +568,14 @@ def test_a_past_placement_must_say_when_it_ended_and_name_a_provider_on_file(sch
     assert any(key == "past_placements[1]" and "needs 'ended'" in message for key, message in messages)
     assert any(key == "placement.ended.ended_on" and "is before placement.start_date" in message
                for key, message in messages)
+
+
+def test_a_pipe_among_the_records_is_refused_without_waiting_for_it(tmp_path):
+    school = tmp_path / MINI.name
+    shutil.copytree(MINI, school)
+    os.mkfifo(school / "pupils" / "p09.yaml")  # nobody writes to it: reading it would wait for ever
+
+    done, _ = run_measured("check", school, timeout=60)
+
+    assert done.returncode == 1, done.stderr
+    assert "pupils/p09.yaml: is not an ordinary file" in done.stdout

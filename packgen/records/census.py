@@ -1,0 +1,158 @@
+"""The school census module "alternative provision placements arranged by schools", from the records.
+
+One row per placement the census asks about: open on census day, or ended since the previous census
+day. Codes come from codes/census.yaml (package data), never from a guess: where a code or a fact is
+missing, the cell is left blank and a warning says what to record.
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import io
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from importlib import resources
+from pathlib import Path
+
+import yaml
+
+from packgen.files import write_private
+from packgen.records.models import Placement, SchoolData
+
+COLUMNS = [
+    "UPN",
+    "Surname",
+    "Forename",
+    "AP placement URN",
+    "AP placement UKPRN",
+    "AP placement type of setting",
+    "AP placement reason",
+    "Entry date",
+    "Leaving date",
+    "Attendance pattern",
+    "Sessions per week",
+]
+MORNING_ENDS, AFTERNOON_STARTS = "12:00", "13:30"  # a session reaching both sides of lunch is two sessions
+
+
+@functools.cache
+def census_codes() -> dict:
+    return yaml.safe_load(resources.files("packgen.records").joinpath("codes/census.yaml").read_text("utf-8"))
+
+
+@dataclass
+class CensusReturn:
+    day: date
+    previous: date
+    rows: list[dict[str, str]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def csv_text(self) -> str:
+        out = io.StringIO()
+        writer = csv.DictWriter(out, COLUMNS, lineterminator="\r\n")
+        writer.writeheader()
+        writer.writerows(self.rows)
+        return out.getvalue()
+
+
+def previous_census_day(day: date) -> date:
+    """The census day before ``day`` by the usual rule (codes/census.yaml census_days)."""
+    candidates = []
+    for year in (day.year - 1, day.year):
+        for rule in census_codes()["census_days"]:
+            first = date(year, rule["month"], 1)
+            thursday = first + timedelta(days=(3 - first.weekday()) % 7 + 7 * (rule["thursday"] - 1))
+            if thursday < day:
+                candidates.append(thursday)
+    return max(candidates)
+
+
+def sessions_per_week(placement: Placement) -> int:
+    """Half-day sessions in the weekly timetable: each day's morning and afternoon count once each."""
+    halves = set()
+    for session in placement.sessions:
+        if session.start < MORNING_ENDS:
+            halves.add((session.day, "am"))
+        if session.end > AFTERNOON_STARTS or session.start >= MORNING_ENDS:
+            halves.add((session.day, "pm"))
+    return len(halves)
+
+
+def in_scope(placement: Placement, day: date, previous: date) -> bool:
+    if placement.start_date > day:
+        return False
+    return placement.ended_on is None or placement.ended_on > previous
+
+
+def census_return(data: SchoolData, day: date, previous: date | None = None) -> CensusReturn:
+    codes = census_codes()
+    result = CensusReturn(day, previous or previous_census_day(day))
+    uncoded: dict[str, int] = {}  # a missing code is said once, with how many rows it leaves blank
+    for pupil_id, record in data.pupils.items():
+        placement, pupil = record.placement, record.pupil
+        if not in_scope(placement, day, result.previous):
+            continue
+        provider = data.providers[placement.provider]
+        where = f"pupils/{pupil_id}.yaml ({pupil.full_name})"
+
+        def warn(message: str, where: str = where) -> None:
+            result.warnings.append(f"{where}: {message}")
+
+        row = dict.fromkeys(COLUMNS, "")
+        row.update(
+            {
+                "UPN": pupil.upn,
+                "Surname": pupil.legal_surname,
+                "Forename": pupil.legal_forename,
+                "Entry date": placement.start_date.isoformat(),
+                "Leaving date": placement.ended_on.isoformat() if placement.ended_on else "",
+            }
+        )
+        registration = provider.registration
+        if registration.urn:
+            row["AP placement URN"] = registration.urn
+        elif registration.ukprn:
+            row["AP placement UKPRN"] = registration.ukprn
+        elif registration.census_setting_type:
+            row["AP placement type of setting"] = registration.census_setting_type
+        else:
+            warn(
+                f"provider {placement.provider} has no URN, UKPRN or census type of setting: record one in "
+                f"providers/{placement.provider}.yaml (registration.urn, ukprn or census_setting_type)"
+            )
+        reason = placement.census_reason or codes["reason_by_category"].get(placement.category)
+        if reason:
+            row["AP placement reason"] = reason
+        else:
+            key = (
+                f"no census reason code for the placement category {placement.category} in packgen's census "
+                "codes (or placement.census_reason)"
+            )
+            uncoded[key] = uncoded.get(key, 0) + 1
+        pattern = codes["attendance_pattern"]["part_time" if placement.part_time else "full_time"]
+        if pattern:
+            row["Attendance pattern"] = pattern
+        else:
+            key = f"no census code for {'part' if placement.part_time else 'full'} time attendance in packgen's codes"
+            uncoded[key] = uncoded.get(key, 0) + 1
+        if placement.sessions:
+            row["Sessions per week"] = str(sessions_per_week(placement))
+        else:
+            warn("placement.sessions is empty, so the sessions per week are not known: record the timetable")
+        if placement.ended_on is None and placement.target_end_date and placement.target_end_date < day:
+            warn(
+                f"the target end date ({placement.target_end_date}) has passed but placement.ended_on is not "
+                "recorded: returned as still open"
+            )
+        result.rows.append(row)
+    result.warnings += [
+        f"{key}: {count} row{'s' if count != 1 else ''} left blank (fill the code in from the DfE guide for the year)"
+        for key, count in uncoded.items()
+    ]
+    result.rows.sort(key=lambda r: (r["Surname"].casefold(), r["Forename"].casefold(), r["Entry date"]))
+    return result
+
+
+def write_census(result: CensusReturn, out: Path) -> None:
+    write_private(Path(out), result.csv_text().encode("utf-8"))
