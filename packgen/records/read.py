@@ -558,7 +558,7 @@ def _load_all(folder: Path) -> tuple[Path, _Record, list, list, list[Problem]]:
     placed = [(i, r) for i, r in pupils if not isinstance(r.model, UnplacedPupilFile)]
     problems += _provider_references([r for _, r in placed], sorted({i for i, _ in providers}))
     problems += _shared_upns([r for _, r in pupils])
-    problems += _session_times([r for _, r in pupils], school)
+    problems += _session_times([r for _, r in placed], school)
     return root, school, providers, pupils, problems
 
 
