@@ -1,7 +1,8 @@
 """The command line: parse, call the library, turn its errors into messages and exit codes.
 
 This is the only module that imports click or prints. Exit codes (docs/operations.md): 0 done, 1 the
-user's input is wrong, 2 usage error, 4 a broken environment (LibreOffice missing, say), 70 a bug.
+user's input is wrong, 2 usage error, 4 a broken environment (LibreOffice missing, a full disk), 70 a
+bug, 130 stopped by Ctrl-C or TERM.
 """
 
 from __future__ import annotations
@@ -9,7 +10,9 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import signal
 import sys
+import threading
 import traceback
 from dataclasses import asdict
 from datetime import date, datetime
@@ -25,14 +28,16 @@ from packgen.readiness import rules as readiness
 from packgen.readiness import table as rule_table
 from packgen.records import whereabouts as where
 from packgen.documents import links
-from packgen.errors import DataError, PackgenError, TemplateProblem
+from packgen.errors import DataError, PackgenError, TemplateProblem, storage_error, vanished
 from packgen.records.read import load_healthy, load_school
+from packgen.records.redact import ids_naming_pupils
 from packgen.documents.wording import load_wording
 
 BUG_EXIT = 70
 PACK_PASSWORD_ENV = "PACKGEN_PACK_PASSWORD"
 STRICT_EXIT = 3
 BROKEN_PIPE_EXIT = 141  # what a shell reports for a program stopped by SIGPIPE
+STOPPED_EXIT = 130  # what a shell reports for a program stopped by Ctrl-C
 
 out_option = click.option(
     "--out", "out_root", type=click.Path(file_okay=False, path_type=Path), default=Path("output"),
@@ -54,6 +59,7 @@ class PackgenGroup(click.Group):
     """Turns packgen's own errors into a message and exit code; anything else is reported as a bug."""
 
     def invoke(self, ctx: click.Context):
+        previous = _stop_on_term()
         try:
             return super().invoke(ctx)
         except PackgenError as error:
@@ -61,13 +67,47 @@ class PackgenGroup(click.Group):
             ctx.exit(error.exit_code)
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
+        except KeyboardInterrupt:  # Ctrl-C, or TERM (see _stop_on_term): everything started is stopped by now
+            click.echo("\nStopped. Output being made was not put in place; what was there before is unchanged.",
+                       err=True)
+            ctx.exit(STOPPED_EXIT)
         except BrokenPipeError:  # output piped into `head` and cut short: not an error worth a word
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             ctx.exit(BROKEN_PIPE_EXIT)
+        except OSError as exc:
+            # A full or failing disk, or a file gone, met where the library does not say it itself.
+            said: PackgenError | None = storage_error(exc)
+            if said is None and isinstance(exc, (FileNotFoundError, NotADirectoryError)) and exc.filename:
+                said = vanished(exc.filename)
+            if said is None:
+                _report_bug()
+                ctx.exit(BUG_EXIT)
+            click.echo(f"Error: {said}", err=True)
+            ctx.exit(said.exit_code)
         except Exception:  # a bug: say so plainly, with the detail a developer needs
-            click.echo(traceback.format_exc(), err=True)
-            click.echo("packgen stopped because of a bug (above). Please report it with this message.", err=True)
+            _report_bug()
             ctx.exit(BUG_EXIT)
+        finally:
+            if previous is not None:
+                signal.signal(signal.SIGTERM, previous)
+
+
+def _report_bug() -> None:
+    click.echo(traceback.format_exc(), err=True)
+    click.echo("packgen stopped because of a bug (above). Please report it with this message.", err=True)
+
+
+def _stop_on_term():
+    """TERM (``kill``, a service manager stopping us) stops packgen as Ctrl-C does: LibreOffice and the
+    workers stopped, working folders removed, nothing half made put in place. Returns the handler it
+    replaced (None where signals cannot be handled: outside the main thread)."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+
+    def stop(signum, frame):
+        raise KeyboardInterrupt
+
+    return signal.signal(signal.SIGTERM, stop)
 
 
 @click.group(cls=PackgenGroup)
@@ -77,6 +117,16 @@ def main() -> None:
 
     Each school is a folder of YAML records (school.yaml, providers/, pupils/). packgen checks them,
     fills the Word templates, and merges everything into one indexed PDF for inspectors.
+
+    \b
+    Exit codes:
+      0    done
+      1    something in the records or the command to put right (the message names the file)
+      2    the command itself is wrong (an unknown option, say)
+      3    check --strict: critical readiness findings remain
+      4    this computer cannot do it: LibreOffice missing or failing, a disk full or failing
+      70   a bug in packgen (the message says how to report it)
+      130  stopped by Ctrl-C or TERM: nothing half made is put in place
 
     \b
     Example:
@@ -96,9 +146,11 @@ def check(school: Path, today: date | None, output_format: str, strict: bool, te
     """Check a school's records: every data problem at once, then the inspection-readiness findings.
 
     Data problems stop a build (exit 1), and so does a Word template that links to a picture or file
-    outside itself (LibreOffice would fetch it). Readiness findings (see packgen rules) do not: they say what an
-    inspector would find missing, grouped under the evaluation areas of Ofsted's inspection toolkit. Exit 0 when the records can be built, whatever the findings; with
-    --strict, exit 3 when any critical finding remains.
+    outside itself (LibreOffice would fetch it). Readiness findings (see packgen rules) do not: they say
+    what an inspector would find missing, grouped under the evaluation areas of Ofsted's inspection
+    toolkit. Nor do warnings, such as a pupil's id (the file's name) that holds the pupil's name and so
+    puts it in every file name and web address made from it. Exit 0 when the records can be built,
+    whatever the findings; with --strict, exit 3 when any critical finding remains.
 
     \b
     Example:
@@ -126,12 +178,16 @@ def check(school: Path, today: date | None, output_format: str, strict: bool, te
     if unsafe:
         raise TemplateProblem("\n".join(unsafe))
     findings = readiness.assess(data, day)
+    warnings = ids_naming_pupils(data)
     if output_format == "json":
         click.echo(json.dumps({"school": str(school), "buildable": True, "today": day.isoformat(), "problems": [],
+                               "warnings": [asdict(w) for w in warnings],
                                "findings": [asdict(f) for f in findings]}, indent=2, ensure_ascii=False))
     else:
         click.echo(f"{school}: {len(data.pupils)} pupils, {len(data.providers)} providers. "
                    "No problems found: ready to build.")
+        for warning in warnings:
+            click.echo(f"Warning: {warning}")
         _print_findings(findings, day)
     if strict and any(f.severity == "critical" for f in findings):
         sys.exit(STRICT_EXIT)
@@ -264,7 +320,11 @@ ACTIONS = {"send": "send", "resend": "send again", "skip": "skip", "post": "prin
 @click.option("--send", "really_send", is_flag=True,
               help="Send the e-mails through SMTP. Without it, packgen only shows what it would send.")
 @click.option("--resend", is_flag=True,
-              help="Send again letters already sent or already returned (with --chase: remind again now).")
+              help="Send again letters already sent or already returned (with --chase: remind again now). "
+                   "Never a letter whose fate is unknown: see --resend-unknown.")
+@click.option("--resend-unknown", is_flag=True,
+              help="Send again letters whose fate is unknown (the connection broke after the server was handed "
+                   "the letter, before it said it took it). Check with the provider first: it may have arrived.")
 @click.option("--chase", is_flag=True,
               help="Remind the providers whose reply is overdue (the letter attached again) instead.")
 @click.option("--every", "every_days", type=click.IntRange(min=1), default=mail.CHASE_EVERY_DAYS,
@@ -289,14 +349,16 @@ ACTIONS = {"send": "send", "resend": "send again", "skip": "skip", "post": "prin
               type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Trust the server's certificate from this CA file (for a server with its own CA).")
 def letters(school: Path, provider_id: str | None, out_root: Path, templates: Path, really_send: bool,
-            resend: bool, chase: bool, every_days: int, show_status: bool, today, sender: str | None,
-            smtp_host: str | None, smtp_port: int | None, smtp_security: str, smtp_user: str | None,
+            resend: bool, resend_unknown: bool, chase: bool, every_days: int, show_status: bool, today,
+            sender: str | None, smtp_host: str | None, smtp_port: int | None, smtp_security: str, smtp_user: str | None,
             smtp_ca_file: Path | None) -> None:
     """Write each provider's Appendix 4 staff-check letter (.docx, .pdf) and its ready-to-send e-mail (.eml).
 
     Without --send nothing is sent: packgen lists who would get which letter, and why any is skipped.
     With --send the e-mails go through your mail server and are recorded in letters-sent.jsonl in the
-    school's folder, so running the same command again never sends a letter twice.
+    school's folder, so running the same command again never sends a letter twice. A letter whose fate is
+    unknown (the connection broke as the server took it) is listed as unknown: check with the provider, and
+    send it again only with --resend-unknown. Exit 1 when any e-mail was not sent or its fate is unknown.
 
     \b
     Example:
@@ -324,7 +386,8 @@ def letters(school: Path, provider_id: str | None, out_root: Path, templates: Pa
         planned = mail.prepare_chases(data, made, day, templates=templates, sender=sender, resend=resend,
                                       every_days=every_days)
     else:
-        planned = mail.prepare_letters(data, made, templates=templates, sender=sender, resend=resend)
+        planned = mail.prepare_letters(data, made, templates=templates, sender=sender, resend=resend,
+                                       resend_unknown=resend_unknown)
     to_send = sum(item.action in mail.SENDING for item in planned)
     if not really_send:
         for item in planned:

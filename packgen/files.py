@@ -3,17 +3,25 @@
 Every file packgen writes goes through a temporary file beside its destination (mkstemp makes it
 mode 0600 whatever the umask) that replaces the destination in one step once complete, so a reader,
 or a later run after a crash, finds either the old file or the whole new one. Folders are made 0700.
+A disk that is full or failing is said as such (StorageError, naming the file), never as a bug.
+
+A run's working folders (``run_folder``) are named after the process that made them, so what a run
+killed outright leaves behind (documents full of pupils' details) is removed by the next run.
 """
 
 from __future__ import annotations
 
 import os
 import stat
+import re
+import shutil
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO
+
+from packgen.errors import storage_error
 
 
 def user_cache() -> Path:
@@ -39,24 +47,38 @@ def replacing(path: Path, *, durable: bool = False) -> Iterator[BinaryIO]:
     not leave an empty file where a good one was).
     """
     path = Path(path)
-    private_dirs(path.parent)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    with disk_errors(path):
+        private_dirs(path.parent)
+        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
     try:
-        with os.fdopen(handle, "wb") as stream:
-            yield stream
+        with disk_errors(path):
+            with os.fdopen(handle, "wb") as stream:
+                yield stream
+                if durable:
+                    stream.flush()
+                    os.fsync(stream.fileno())
+            os.replace(temporary, path)
             if durable:
-                stream.flush()
-                os.fsync(stream.fileno())
-        os.replace(temporary, path)
-        if durable:
-            folder = os.open(path.parent, os.O_RDONLY)
-            try:
-                os.fsync(folder)
-            finally:
-                os.close(folder)
+                folder = os.open(path.parent, os.O_RDONLY)
+                try:
+                    os.fsync(folder)
+                finally:
+                    os.close(folder)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+@contextmanager
+def disk_errors(path: Path) -> Iterator[None]:
+    """A full or failing disk met while writing ``path`` becomes a StorageError naming it (exit 4)."""
+    try:
+        yield
+    except OSError as exc:
+        error = storage_error(exc, path)
+        if error is None:
+            raise
+        raise error from exc
 
 
 def write_private(path: Path, data: bytes) -> None:
@@ -104,3 +126,51 @@ def read_regular(path: Path, limit: int, too_big: Callable[[int], str]) -> bytes
     if size > limit:  # it grew while being read
         raise NotReadable(path, too_big(size))
     return b"".join(chunks)
+
+
+@contextmanager
+def run_folder(prefix: str, parent: Path | None = None) -> Iterator[Path]:
+    """A private folder (0700) for this run's working files, removed with its contents when the block ends.
+
+    Its name holds this process's id and start time: a later run removes the folders (with
+    ``prefix``, in ``parent``, the temporary folder by default) of processes that no longer run, and
+    never a live run's.
+    """
+    parent = Path(parent or tempfile.gettempdir())
+    remove_abandoned(prefix, parent)
+    with disk_errors(parent):
+        folder = Path(tempfile.mkdtemp(prefix=f"{prefix}{os.getpid()}-{_started(os.getpid())}-", dir=parent))
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def remove_abandoned(prefix: str, parent: Path) -> list[Path]:
+    """Remove the ``run_folder``s in ``parent`` left by runs that ended without removing them."""
+    owner = re.compile(re.escape(prefix) + r"([0-9]+)-([0-9]+)-")
+    removed: list[Path] = []
+    try:
+        entries = list(os.scandir(parent))
+    except OSError:
+        return removed
+    for entry in entries:
+        found = owner.match(entry.name)
+        try:
+            mine = entry.is_dir(follow_symlinks=False) and entry.stat(follow_symlinks=False).st_uid == os.getuid()
+        except OSError:  # removed meanwhile
+            continue
+        if found and mine and _started(int(found[1])) != found[2]:
+            shutil.rmtree(entry.path, ignore_errors=True)
+            removed.append(Path(entry.path))
+    return removed
+
+
+def _started(pid: int) -> str | None:
+    """When process ``pid`` started (clock ticks since boot, /proc/<pid>/stat field 22): with its id,
+    what tells it from a later process given the same id. None if no such process runs."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text(encoding="ascii", errors="replace")
+    except OSError:
+        return None
+    return stat.rsplit(")", 1)[1].split()[19]

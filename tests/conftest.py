@@ -174,10 +174,18 @@ USER, PASSWORD = "ap@larkspur.example", "correct horse battery staple"
 
 @dataclass
 class Recorder:
-    """An aiosmtpd handler that keeps every message it accepts and refuses the addresses it is told to."""
+    """An aiosmtpd handler that keeps every message it accepts and refuses the addresses it is told to.
+
+    ``hang_up_after_data``: after taking that many messages (counting from 1) it drops the connection
+    instead of answering, as a server or network failing at the worst moment does; ``hang_up_at_rcpt``
+    drops it when that address is given, before any message. ``quit_reply`` answers QUIT.
+    """
 
     refuse: set[str] = field(default_factory=set)
     received: list[Envelope] = field(default_factory=list)
+    hang_up_after_data: int | None = None
+    hang_up_at_rcpt: str | None = None
+    quit_reply: str | None = None
 
     async def handle_MAIL(self, server, session, envelope, address, mail_options):
         if address in self.refuse:
@@ -187,6 +195,9 @@ class Recorder:
         return "250 OK"
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address == self.hang_up_at_rcpt:
+            server.transport.abort()
+            return "250 OK"
         if address in self.refuse:
             return "550 5.1.1 No such mailbox here"
         envelope.rcpt_tos.append(address)
@@ -194,7 +205,12 @@ class Recorder:
 
     async def handle_DATA(self, server, session, envelope):
         self.received.append(envelope)
+        if len(self.received) == self.hang_up_after_data:
+            server.transport.abort()
         return "250 Message accepted for delivery"
+
+    async def handle_QUIT(self, server, session, envelope):
+        return self.quit_reply or "221 Bye"
 
     def messages(self) -> list[EmailMessage]:
         return [email.message_from_bytes(e.original_content, policy=policy.default) for e in self.received]
@@ -224,8 +240,8 @@ def smtp_server():
     running: list[Controller] = []
 
     def start(*, refuse: tuple[str, ...] = (), starttls: ssl.SSLContext | None = None,
-              implicit_tls: ssl.SSLContext | None = None) -> Server:
-        recorder = Recorder(refuse=set(refuse))
+              implicit_tls: ssl.SSLContext | None = None, **failures) -> Server:
+        recorder = Recorder(refuse=set(refuse), **failures)
         options: dict = {}
         if starttls:
             options = {"tls_context": starttls, "require_starttls": True,

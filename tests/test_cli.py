@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+import yaml
 from pypdf import PdfReader
 
 from tests.conftest import DEMO, edit_record, run_cli
@@ -119,6 +120,31 @@ def test_a_password_in_school_yaml_is_refused_by_name(demo_copy):
     result = run_cli("check", demo_copy)
     assert result.exit_code == 1
     assert "school.yaml" in result.output and "letters.smtp.password" in result.output
+
+
+def test_check_warns_of_a_pupil_id_that_holds_the_pupils_name_without_failing(demo_copy):
+    record = demo_copy / "pupils" / "p03.yaml"
+    assert yaml.safe_load(record.read_text())["pupil"]["legal_surname"] == "Şahin"
+    named = demo_copy / "pupils" / "elif-sahin.yaml"  # as a file name can spell Elif Şahin
+    record.rename(named)
+    result = run_cli("check", demo_copy, "--today", TODAY)
+    assert result.exit_code == 0, result.output
+    assert "No problems found: ready to build." in result.output
+    [warning] = [line for line in result.output.splitlines() if line.startswith("Warning:")]
+    assert warning.startswith("Warning: pupils/elif-sahin.yaml: the file's name (the pupil's id, 'elif-sahin') "
+                              "contains the pupil's name")
+    assert "such as p03" in warning
+    report = json.loads(run_cli("check", demo_copy, "--today", TODAY, "--format", "json").output)
+    assert [w["file"] for w in report["warnings"]] == [f"pupils/{named.name}"]
+    # The demo's own ids name nobody.
+    assert "Warning:" not in run_cli("check", DEMO, "--today", TODAY).output
+
+
+def test_help_lists_every_exit_code():
+    text = run_cli("--help").output
+    for code in ("0 ", "1 ", "2 ", "3 ", "4 ", "70 ", "130 "):
+        assert f"\n    {code}" in text, code
+    assert "stopped by Ctrl-C or TERM" in text and "a disk full" in text
 
 
 # ---------------------------------------------------------------- documents for the planning call, parents and the LA

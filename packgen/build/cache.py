@@ -28,7 +28,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from packgen.errors import TemplateProblem
+from packgen.errors import TemplateProblem, vanished
 from packgen.files import write_private
 from packgen.runtime.canonical import Uncacheable, canonical, dumps
 from packgen.runtime.store import DigestStore, code_digest, file_digest
@@ -130,7 +130,10 @@ def pack_inputs(folder: Path, templates: Path, days: Iterable[date], skip: Path 
         # Contents only: a folder copied or moved elsewhere makes the same pack.
         digest.update(f"{label}\0".encode())
         for path in _files(root, skip.resolve() if skip else None):
-            digest.update(f"{path.relative_to(root)}\0{file_digest(path)}\0".encode())
+            try:
+                digest.update(f"{path.relative_to(root)}\0{file_digest(path)}\0".encode())
+            except (FileNotFoundError, NotADirectoryError) as exc:  # a broken link, or moved away as we looked
+                raise vanished(path) from exc
     return digest.hexdigest()
 
 

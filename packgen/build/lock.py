@@ -1,7 +1,8 @@
 """One packgen run at a time per school's output: a second run waits for nobody and says why it stopped.
 
 An advisory ``flock`` on ``<output>/<school>/.lock``: the kernel drops it when the process ends, however
-it ends, so a crashed run never leaves a stale lock behind.
+it ends, so a crashed run never leaves a stale lock behind. Processes forked while it is held close it
+at once (runtime.orphans.close_in_forks): the lock is the run's own, never kept alive by a worker.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from packgen.errors import BusyError
+from packgen.runtime.orphans import close_in_forks, keep_in_forks
 
 LOCK_NAME = ".lock"
 
@@ -21,6 +23,7 @@ LOCK_NAME = ".lock"
 def exclusive(folder: Path, what: str) -> Iterator[None]:
     """Hold the lock on ``folder`` (which must exist) while the block runs; BusyError if another run has it."""
     fd = os.open(folder / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o600)
+    close_in_forks(fd)
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -31,4 +34,5 @@ def exclusive(folder: Path, what: str) -> Iterator[None]:
         os.pwrite(fd, f"packgen (process {os.getpid()})".encode(), 0)
         yield
     finally:
+        keep_in_forks(fd)
         os.close(fd)

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import difflib
 import os
-import shutil
-import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
@@ -32,7 +30,7 @@ from packgen.office.convert import HeadStart
 from packgen.runtime.workers import default_workers
 from packgen.documents.plan import DocumentSpec
 from packgen.errors import DataError, InputError, ToolError
-from packgen.files import private_dirs
+from packgen.files import private_dirs, run_folder
 from packgen.build.parallel_fill import fill_documents
 from packgen.runtime.workers import PARALLEL_FROM
 from packgen.build.lock import exclusive
@@ -521,14 +519,11 @@ def _pack_tree(data: SchoolData, made: dict[str, Produced], provider_docs: dict[
 
 @contextmanager
 def _staging(out: Path) -> Iterator[Path]:
-    """A private folder beside the output, on the same file system so moves out of it are atomic."""
+    """A private folder beside the output, on the same file system so moves out of it are atomic. One a
+    killed run left behind is removed (see files.run_folder)."""
     private_dirs(out)
-    with exclusive(out, f"the output for {out.name}"):
-        stage = Path(tempfile.mkdtemp(prefix=".staging-", dir=out))
-        try:
-            yield stage
-        finally:
-            shutil.rmtree(stage, ignore_errors=True)
+    with exclusive(out, f"the output for {out.name}"), run_folder(".staging-", out) as stage:
+        yield stage
 
 
 def _school_out(out_root: Path, data: SchoolData) -> Path:

@@ -27,6 +27,12 @@ so is the e-mail's subject; a letter without the marking gives an e-mail without
 SMTP failures (unknown host, refused connection, bad password, refused recipient) are reported per
 provider in ``Outcome``; they come from settings the user gave or a server the user can retry, so the
 caller treats them as the user's input (exit 1, via ``raise_for_failures``), not a broken packgen.
+
+A connection that breaks after a message was handed over in full but before the server answered leaves
+its fate unknown: it may well have arrived. Such a message is logged as ``fate: unknown`` and never sent
+again by a later run, not even with ``resend``, unless asked in so many words (``resend_unknown``): only
+the provider can say whether it came. A server that fails to say goodbye (QUIT) after accepting the
+messages changes nothing: they were accepted, and are logged as sent.
 """
 
 from __future__ import annotations
@@ -92,7 +98,7 @@ class Planned:
 @dataclass(frozen=True)
 class Outcome:
     planned: Planned
-    status: Literal["sent", "failed", "skipped", "post"]
+    status: Literal["sent", "unknown", "failed", "skipped", "post"]
     detail: str
     message_id: str | None = None
 
@@ -117,7 +123,8 @@ class SmtpSettings:
 
 
 class Sent(Record):
-    """One line of the sent log: a message the server accepted."""
+    """One line of the sent log: a message the server accepted, or (``fate: unknown``) one handed over in full
+    whose acceptance the server never confirmed."""
 
     sent_at: AwareDatetime
     kind: Kind
@@ -126,6 +133,7 @@ class Sent(Record):
     message_id: Text
     version: Text
     subject: str
+    fate: Literal["sent", "unknown"] = "sent"
 
 
 @dataclass(frozen=True)
@@ -158,11 +166,12 @@ class ProviderStatus:
 
 
 def prepare_letters(data: SchoolData, letters: Sequence[LetterMade], *, templates: Path,
-                    sender: str | None = None, resend: bool = False,
+                    sender: str | None = None, resend: bool = False, resend_unknown: bool = False,
                     now: datetime | None = None) -> list[Planned]:
     """Write ``<provider>.eml`` beside each letter's PDF and plan which to send.
 
-    A letter already sent in this version, or already returned, is skipped unless ``resend``.
+    A letter already sent in this version, or already returned, is skipped unless ``resend``; one whose
+    last sending has an unknown fate, unless ``resend_unknown``.
     ``sender`` is the From address (``"Name <addr>"`` or ``addr``); by default ``letters.reply_to``.
     """
     now = _now(now)
@@ -187,7 +196,7 @@ def prepare_letters(data: SchoolData, letters: Sequence[LetterMade], *, template
                            data, pid, sender, made.pdf, markings[pid], now)
         eml = write_eml(made.pdf.with_suffix(".eml"), message)
         returned = _returned_on(provider, _requested_on(provider, log, pid))
-        action, reason = _letter_decision(log, pid, version, returned, resend)
+        action, reason = _letter_decision(log, pid, version, returned, resend, resend_unknown)
         plans.append(Planned("letter", pid, provider.name, emailed[pid], action, reason, eml, made.pdf,
                              version, message))
     return plans
@@ -263,9 +272,14 @@ def _request_part(value: object) -> object:
 
 
 def _letter_decision(log: list[Sent], pid: str, version: str, returned_on: date | None,
-                     resend: bool) -> tuple[Action, str]:
+                     resend: bool, resend_unknown: bool = False) -> tuple[Action, str]:
     letters = [e for e in log if e.kind == "letter" and e.provider == pid]
     same = [e for e in letters if e.version == version]
+    if same and same[-1].fate == "unknown":
+        said = (f"unknown: the connection broke as this letter was handed to the server for {same[-1].to} on "
+                f"{_local_day(same[-1].sent_at):%Y-%m-%d}, so it may have arrived; check with the provider "
+                "before sending again")
+        return ("resend", f"{said}; sending it again as asked") if resend_unknown else ("skip", said)
     if same:
         last = same[-1]
         said = f"this letter was sent to {last.to} on {_local_day(last.sent_at):%Y-%m-%d}"
@@ -342,8 +356,8 @@ def send(data: SchoolData, planned: Sequence[Planned], settings: SmtpSettings) -
 
 
 def raise_for_failures(outcomes: Sequence[Outcome]) -> None:
-    """Raise ``MailError`` naming each provider whose message was not sent, if any was not."""
-    failed = [o for o in outcomes if o.status == "failed"]
+    """Raise ``MailError`` naming each provider whose message was not sent, or may not have been."""
+    failed = [o for o in outcomes if o.status in ("failed", "unknown")]
     if failed:
         lines = "\n".join(f"  {o.planned.provider_id} ({o.planned.to}): {o.detail}" for o in failed)
         sent = sum(o.status == "sent" for o in outcomes)
@@ -366,7 +380,7 @@ def _send_all(settings: SmtpSettings, password: str | None, pending: list[tuple[
     except (smtplib.SMTPException, OSError) as error:
         reason = _connection_problem(settings, error)
         return outcomes | {i: Outcome(item, "failed", reason) for i, item in pending}
-    with smtp:
+    try:
         for position, (index, item) in enumerate(pending):
             try:
                 smtp.send_message(item.message, to_addrs=[item.to])
@@ -381,22 +395,72 @@ def _send_all(settings: SmtpSettings, password: str | None, pending: list[tuple[
                                           f"{error.smtp_code} {_text(error.smtp_error)}")
             # Last, as every SMTP error is an OSError too: what is left is the connection itself failing.
             except OSError as error:
-                outcomes[index] = Outcome(item, "failed", f"the connection to the server broke while sending "
-                                          f"({_describe(error)}); it may not have arrived")
+                if smtp.handed_over:  # all of it went: the server may have taken it before the line dropped
+                    entry = _record(item, append, already, "unknown")
+                    outcomes[index] = Outcome(item, "unknown", UNKNOWN_FATE.format(to=item.to, error=_describe(error)),
+                                              entry.message_id)
+                else:
+                    outcomes[index] = Outcome(item, "failed", f"the connection to the server broke before the "
+                                              f"message was handed over ({_describe(error)}); it was not sent")
                 for later, rest in pending[position + 1:]:
                     outcomes[later] = Outcome(rest, "failed", "not tried: the connection to the server broke")
                 break
             else:
-                entry = Sent(sent_at=datetime.now(timezone.utc).replace(microsecond=0), kind=item.kind,
-                             provider=item.provider_id, to=item.to, message_id=item.message["Message-ID"],
-                             version=item.version, subject=item.message["Subject"])
-                append(entry)
-                already.append(entry)
+                entry = _record(item, append, already, "sent")
                 outcomes[index] = Outcome(item, "sent", f"sent to {item.to}", entry.message_id)
+    finally:
+        _say_goodbye(smtp)
     return outcomes
 
 
+UNKNOWN_FATE = ("unknown: the connection broke after the message was handed to the server for {to}, before it "
+                "said whether it took it ({error}); it may have arrived: check with the provider before sending "
+                "again (packgen letters sends it again only with --resend-unknown)")
+
+
+def _record(item: Planned, append, already: list[Sent], fate: Literal["sent", "unknown"]) -> Sent:
+    assert item.message is not None and item.to is not None
+    entry = Sent(sent_at=datetime.now(timezone.utc).replace(microsecond=0), kind=item.kind,
+                 provider=item.provider_id, to=item.to, message_id=item.message["Message-ID"],
+                 version=item.version, subject=item.message["Subject"], fate=fate)
+    append(entry)
+    already.append(entry)
+    return entry
+
+
+def _say_goodbye(smtp: smtplib.SMTP) -> None:
+    """QUIT, then close. What the server says to QUIT changes nothing: every message it accepted it said
+    so for, and those are logged."""
+    try:
+        smtp.quit()
+    except (smtplib.SMTPException, OSError):
+        pass
+    finally:
+        smtp.close()
+
+
+class _SMTP(smtplib.SMTP):
+    """Notes when a message has gone to the server in full (its DATA sent, down to the final '.'), so a
+    connection that breaks afterwards, before the server's answer, is known to leave its fate unknown."""
+
+    handed_over = False
+
+    def sendmail(self, *args, **kwargs):
+        self.handed_over = False
+        return super().sendmail(*args, **kwargs)
+
+    def send(self, s):
+        super().send(s)
+        if isinstance(s, bytes) and s.endswith(b"\r\n.\r\n"):
+            self.handed_over = True
+
+
+class _SMTP_SSL(_SMTP, smtplib.SMTP_SSL):
+    pass
+
+
 def _sent_meanwhile(log: list[Sent], item: Planned) -> bool:
+    # An unknown fate counts as sent here: only resend_unknown, planned in so many words, sends it again.
     if item.kind == "letter":
         return any(e.kind == "letter" and e.provider == item.provider_id and e.version == item.version for e in log)
     today = datetime.now(timezone.utc).date()
@@ -421,14 +485,14 @@ def _password(settings: SmtpSettings) -> str | None:
     return password
 
 
-def _connect(settings: SmtpSettings, password: str | None) -> smtplib.SMTP:
+def _connect(settings: SmtpSettings, password: str | None) -> _SMTP | _SMTP_SSL:
     port = settings.port or DEFAULT_PORTS[settings.security]
     context = settings.ssl_context or ssl.create_default_context(
         cafile=str(settings.cafile) if settings.cafile else None)
     if settings.security == "tls":
-        smtp = smtplib.SMTP_SSL(settings.host, port, timeout=settings.timeout, context=context)
+        smtp: _SMTP | _SMTP_SSL = _SMTP_SSL(settings.host, port, timeout=settings.timeout, context=context)
     else:
-        smtp = smtplib.SMTP(settings.host, port, timeout=settings.timeout)
+        smtp = _SMTP(settings.host, port, timeout=settings.timeout)
     try:
         if settings.security == "starttls":
             smtp.starttls(context=context)

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import re
 import shutil
-import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,7 +25,7 @@ from packgen.office.convert import HeadStart, convert
 from packgen.runtime.workers import default_workers
 from packgen.office.join import MARK, NotJoinable, Package, check, join_packages
 from packgen.errors import ToolError
-from packgen.files import private_dirs, replacing
+from packgen.files import private_dirs, replacing, run_folder
 from packgen.runtime.workers import forked_map
 
 # Members per joined document: enough to spread LibreOffice's cost per document thin, few enough
@@ -140,8 +139,7 @@ def convert_documents(documents: Sequence[tuple[str, Path, Path]], *, workers: i
     if ready is not None:
         ready()  # joined, they must all be there first
     count = min(workers or default_workers(), len(documents))
-    with tempfile.TemporaryDirectory(prefix="packgen-join-") as folder:
-        work = Path(folder)
+    with run_folder("packgen-join-") as work:
         jobs = _jobs(documents, work, count)
         # Everything is made in the work folder and moved into place only once all of it is made.
         made = {docx: work / "pdf" / f"{number:05d}.pdf" for number, (_, docx, _) in enumerate(documents)}

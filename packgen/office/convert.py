@@ -22,19 +22,19 @@ import re
 import shutil
 import signal
 import subprocess
-import tempfile
 import time
 import zipfile
 from collections import Counter, deque
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from packgen.errors import InputError, ToolError
-from packgen.files import private_dirs
+from packgen.errors import InputError, ToolError, storage_error
+from packgen.files import private_dirs, run_folder
 from packgen.runtime.workers import MAX_WORKERS, default_workers
 from packgen.office.profiles import Profiles
+from packgen.runtime.orphans import owned
 
 INSTALL_HINT = (
     "LibreOffice is not installed (or not where packgen looked). On Debian or Ubuntu install it with "
@@ -165,7 +165,7 @@ def convert(
     try:
         with ExitStack() as stack:
             if head_start is None:
-                work = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="packgen-convert-")))
+                work = Path(stack.enter_context(run_folder("packgen-convert-")))
                 profiles = stack.enter_context(Profiles(work, limit=4 * MAX_WORKERS, program=program))
             else:
                 work, profiles = head_start.work, head_start.profiles
@@ -176,7 +176,7 @@ def convert(
                 private_dirs(Path(target).parent)
                 shutil.move(produced[index], target)
     except OSError as exc:  # a full disk, an unwritable output folder
-        raise ToolError(f"converting to PDF failed: {exc}") from exc
+        raise storage_error(exc) or ToolError(f"converting to PDF failed: {exc}") from exc
 
 
 @dataclass
@@ -393,22 +393,27 @@ def _launch(program: str, profile: Path, folder: Path, files: Sequence[Path]) ->
         try:
             return subprocess.Popen(
                 command, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, cwd=folder,
-                env=_without_proxies(os.environ),
                 # Its own process group, so a hung run can be killed with every helper
                 # process it started (soffice -> oosplash -> soffice.bin).
-                start_new_session=True,
+                # Marked as ours: killed with us if we are killed before we can kill it (kill -9).
+                start_new_session=True, env=owned(office_environment()),
             )
         except OSError as exc:
             raise ToolError(f"cannot start LibreOffice ({program}): {exc}. {INSTALL_HINT}") from exc
 
 
-_PROXIES = {"http_proxy", "https_proxy", "ftp_proxy", "all_proxy", "no_proxy"}
+# What LibreOffice is given of our environment: where programs and its profile's home are, language and
+# fonts, the temporary folder, its own settings. Never the rest: passwords for mail or the pack among it.
+OFFICE_ENVIRONMENT = ("PATH", "HOME", "USER", "LOGNAME", "LANG", "LANGUAGE", "TZ", "TMPDIR", "TMP", "TEMP",
+                      "FONTCONFIG_FILE", "FONTCONFIG_PATH", "XDG_CACHE_HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME",
+                      "XDG_DATA_DIRS", "XDG_RUNTIME_DIR")
+OFFICE_ENVIRONMENT_PREFIXES = ("LC_", "SAL_")
 
 
-def _without_proxies(environment: Mapping[str, str]) -> dict[str, str]:
-    """The environment without proxy settings: nothing LibreOffice converts should reach the network
-    (profiles.harden), and a proxy would be one more way out of this machine if something did."""
-    return {name: value for name, value in environment.items() if name.lower() not in _PROXIES}
+def office_environment() -> dict[str, str]:
+    """The environment a LibreOffice is started with (see OFFICE_ENVIRONMENT)."""
+    return {name: value for name, value in os.environ.items()
+            if name in OFFICE_ENVIRONMENT or name.startswith(OFFICE_ENVIRONMENT_PREFIXES)}
 
 
 class HeadStart:
@@ -432,7 +437,7 @@ class HeadStart:
         self.program = find_soffice(soffice)
         self.adopted = False
         with ExitStack() as stack:
-            self.work = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="packgen-convert-")))
+            self.work = Path(stack.enter_context(run_folder("packgen-convert-")))
             self.profiles = stack.enter_context(Profiles(self.work, limit=4 * MAX_WORKERS, program=self.program))
             self.folder = self.work / "run0"
             _folders(self.folder)

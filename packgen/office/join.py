@@ -27,6 +27,7 @@ from pathlib import Path
 from lxml import etree
 
 from packgen.documents.trim import styles_reached
+from packgen.files import disk_errors
 
 _W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 _R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -268,7 +269,7 @@ def _starts_new_page(section: etree._Element) -> None:
 
 def _write_zip(parts: dict[str, bytes], dest: Path) -> None:
     # Stored, not compressed: LibreOffice reads it once and it is thrown away after.
-    with zipfile.ZipFile(dest, "w", zipfile.ZIP_STORED) as package:
+    with disk_errors(dest), zipfile.ZipFile(dest, "w", zipfile.ZIP_STORED) as package:
         # [Content_Types].xml first, as Word writes it.
         for name in sorted(parts, key=lambda n: n != CONTENT_TYPES):
             package.writestr(name, parts[name])

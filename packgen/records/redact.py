@@ -9,8 +9,10 @@ stays, so the pack still shows how each placement is run.
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Any
 
+from packgen.errors import Problem
 from packgen.records.models import KeyAdults, PupilFile, SchoolData
 
 
@@ -67,3 +69,26 @@ def _scrub(value: Any, pattern: re.Pattern[str], by_name: dict[str, str]) -> Any
     if isinstance(value, dict):
         return {k: _scrub(v, pattern, by_name) for k, v in value.items()}
     return value
+
+
+def ids_naming_pupils(data: SchoolData) -> list[Problem]:
+    """A warning for each pupil whose id (the record's file name) holds one of the pupil's names: the id is
+    in file names, folder names and web addresses, which redaction cannot reach and which travel far."""
+    warnings = []
+    for pupil_id, record in data.pupils.items():
+        pupil = record.pupil
+        words = set(_words(pupil_id))
+        named = [name for name in (pupil.legal_forename, pupil.legal_surname, pupil.preferred_name)
+                 if name and any(len(word) > 1 and word in words for word in _words(name))]
+        if named:
+            warnings.append(Problem(
+                f"pupils/{pupil_id}.yaml", "",
+                f"the file's name (the pupil's id, '{pupil_id}') contains the pupil's name, and so does every "
+                f"file name and web address made from it: rename the file to an id that names nobody, such as "
+                f"{next(f'p{n:02d}' for n in range(1, len(data.pupils) + 2) if f'p{n:02d}' not in data.pupils)}"))
+    return warnings
+
+
+def _words(text: str) -> list[str]:
+    return [word for word in re.split(r"[^a-z0-9]+", unicodedata.normalize("NFKD", text).encode("ascii", "ignore")
+                                      .decode().lower()) if word]

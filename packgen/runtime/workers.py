@@ -8,6 +8,9 @@ way in; only results come back.
 Processes are forked only from a single-threaded program (the command line). Where other threads
 run, as in the web page's server, a fork could copy a lock another thread holds, so the work is done
 in this process, one item after another.
+
+Workers end with the build however it ends (runtime.orphans.die_with_parent): a build killed with
+``kill -9`` leaves no worker behind to hold its files or its lock.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
 
 from packgen.runtime.collection import usual_collections
+from packgen.runtime.orphans import die_with_parent
 from packgen.errors import ToolError
 
 # A LibreOffice worker needs its own memory (~200 MB a process); beyond a few processes the disk and
@@ -62,7 +66,7 @@ def forked_map(function: Callable[[Item], Result], items: Sequence[Item], *, wor
     results_by_share: dict[int, list[Any]] = {}
     try:
         with ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("fork"),
-                                 initializer=_start_worker) as pool:
+                                 initializer=_start_worker, initargs=(os.getpid(),)) as pool:
             pending = {pool.submit(_run, share): share.start for share in shares}
             try:
                 while pending:
@@ -80,7 +84,10 @@ def forked_map(function: Callable[[Item], Result], items: Sequence[Item], *, wor
     return [result for start in sorted(results_by_share) for result in results_by_share[start]]
 
 
-def _start_worker() -> None:
+def _start_worker(parent: int) -> None:
+    die_with_parent(parent)
+    # The build's own TERM handling (stop, tidy up) is the build's: a worker just ends.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     # Ctrl-C reaches the whole process group: the parent stops the work, and a worker's own traceback
     # would only clutter the screen.
     signal.signal(signal.SIGINT, signal.SIG_IGN)

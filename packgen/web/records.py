@@ -54,7 +54,7 @@ from ruamel.yaml.scalarstring import DoubleQuotedScalarString, FoldedScalarStrin
 from ruamel.yaml.tokens import CommentToken
 
 from packgen.errors import DataError, PackgenError, Problem, ToolError
-from packgen.files import private_dirs
+from packgen.files import private_dirs, run_folder
 from packgen.records.read import load_school
 
 FOLD_AT = 96  # new long text is folded like the demo records: lines of about 100 characters
@@ -314,7 +314,7 @@ def problems_with(school: Path, relative: str, text: str, scratch_root: Path) ->
     """Every problem ``packgen check`` would report if ``relative`` held ``text``; empty when it loads."""
     with _scratch_copy(school, scratch_root) as copy:
         target = copy / relative
-        target.parent.mkdir(parents=True, exist_ok=True)
+        private_dirs(target.parent)
         target.write_text(text, encoding="utf-8")
         try:
             load_school(copy)
@@ -326,11 +326,11 @@ def problems_with(school: Path, relative: str, text: str, scratch_root: Path) ->
 @contextmanager
 def _scratch_copy(school: Path, scratch_root: Path) -> Iterator[Path]:
     """A private copy of the records (and their evidence, which the loader checks exists)."""
+    # Owner-only, and the folders above it that are made for it too (the output folder, on a first run).
     private_dirs(scratch_root)
-    holder = Path(tempfile.mkdtemp(prefix=".checking-", dir=scratch_root))
-    try:
+    with run_folder(".checking-", scratch_root) as holder:
         copy = holder / school.name
-        copy.mkdir()
+        private_dirs(copy)
         for entry in school.iterdir():
             if entry.name in RECORD_PARTS and entry.is_dir():
                 shutil.copytree(entry, copy / entry.name)
@@ -340,8 +340,6 @@ def _scratch_copy(school: Path, scratch_root: Path) -> Iterator[Path]:
                 # Evidence scans can be large: link them where the file system allows, copy otherwise.
                 shutil.copytree(entry, copy / entry.name, copy_function=_link_or_copy)
         yield copy
-    finally:
-        shutil.rmtree(holder, ignore_errors=True)
 
 
 def _link_or_copy(source: str, dest: str) -> None:

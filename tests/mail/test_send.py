@@ -437,6 +437,69 @@ def test_a_refused_recipient_fails_alone_and_only_what_was_sent_is_logged(school
     assert (retry["oak-tutors"].action, retry["farm-skills"].action) == ("send", "skip")
 
 
+def test_a_letter_lost_in_a_dropped_connection_is_unknown_and_never_resent_without_being_asked(
+        school, letters, templates, smtp_server):
+    # The server takes the first letter, then the line drops before it says so.
+    server = smtp_server(hang_up_after_data=1)
+    outcomes = by_provider(mail.send(school, mail.prepare_letters(school, letters, templates=templates),
+                                     plain(server)))
+    assert len(server.recorder.received) == 1
+    first = server.recorder.received[0].rcpt_tos[0]
+    assert first == "zoe@farm.example"
+    assert outcomes["farm-skills"].status == "unknown"
+    assert "check with the provider before sending again" in outcomes["farm-skills"].detail
+    assert (outcomes["oak-tutors"].status, outcomes["oak-tutors"].detail) == (
+        "failed", "not tried: the connection to the server broke")
+    # Written to the log, flushed, before anything else happened.
+    assert [(line["provider"], line["fate"]) for line in log_lines(school)] == [("farm-skills", "unknown")]
+    with pytest.raises(MailError, match="farm-skills") as caught:
+        mail.raise_for_failures(list(outcomes.values()))
+    assert caught.value.exit_code == 1
+
+    # --resend after the failure sends what never went, and not the letter that may have arrived.
+    retry = smtp_server()
+    again = by_provider(mail.prepare_letters(school, letters, templates=templates, resend=True))
+    assert again["farm-skills"].action == "skip"
+    assert again["farm-skills"].reason.startswith("unknown: the connection broke as this letter was handed to "
+                                                  "the server for zoe@farm.example on ")
+    assert again["oak-tutors"].action == "send"
+    mail.send(school, list(again.values()), plain(retry))
+    resent = [e.rcpt_tos[0] for e in retry.recorder.received]
+    assert "zoe@farm.example" not in resent and "k.byrne@oaktutors.example" in resent
+
+    # Only when asked in so many words (after checking with the provider).
+    asked = by_provider(mail.prepare_letters(school, letters, templates=templates, resend_unknown=True))
+    assert (asked["farm-skills"].action, asked["oak-tutors"].action) == ("resend", "skip")
+    outcomes = by_provider(mail.send(school, list(asked.values()), plain(retry)))
+    assert outcomes["farm-skills"].status == "sent"
+    assert [e.rcpt_tos[0] for e in retry.recorder.received].count("zoe@farm.example") == 1
+    assert by_provider(mail.prepare_letters(school, letters, templates=templates))["farm-skills"].action == "skip"
+
+
+def test_a_connection_dropped_before_the_letter_went_fails_it_and_a_retry_sends_it(
+        school, letters, templates, smtp_server):
+    server = smtp_server(hang_up_at_rcpt="zoe@farm.example")
+    outcomes = by_provider(mail.send(school, mail.prepare_letters(school, letters, templates=templates),
+                                     plain(server)))
+    assert outcomes["farm-skills"].status == "failed"
+    assert "before the message was handed over" in outcomes["farm-skills"].detail
+    assert server.recorder.received == [] and not mail.log_path(school).read_text()
+    retry = smtp_server()
+    plans = mail.prepare_letters(school, letters, templates=templates)
+    assert by_provider(plans)["farm-skills"].action == "send"
+    assert statuses(mail.send(school, plans, plain(retry))) == SENT_TWO
+
+
+def test_a_server_that_fails_to_say_goodbye_after_taking_the_letters_changes_nothing(
+        school, letters, templates, smtp_server):
+    server = smtp_server(quit_reply="500 5.0.0 Something went wrong on our side")
+    outcomes = mail.send(school, mail.prepare_letters(school, letters, templates=templates), plain(server))
+    assert statuses(outcomes) == SENT_TWO
+    mail.raise_for_failures(outcomes)
+    assert {line["provider"] for line in log_lines(school)} == {"oak-tutors", "farm-skills"}
+    assert by_provider(mail.prepare_letters(school, letters, templates=templates))["oak-tutors"].action == "skip"
+
+
 def test_a_sender_the_server_will_not_send_for_is_reported_for_each_letter(school, letters, templates, smtp_server):
     server = smtp_server(refuse=("noreply@larkspur.example",))
     plans = mail.prepare_letters(school, letters, templates=templates, sender="noreply@larkspur.example")

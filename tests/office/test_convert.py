@@ -21,6 +21,7 @@ from tests.conftest import REAL_SOFFICE, fake_soffice, link_outside, logging_sof
 from packgen.office import convert
 from packgen.office import profiles as office_profiles
 from packgen.office.convert import convert_to_pdf
+from packgen.runtime.orphans import MARK
 from packgen.errors import InputError, TemplateProblem, ToolError
 
 
@@ -497,3 +498,26 @@ def test_converting_never_fetches_a_picture_a_document_links_to(tmp_path, web_se
         reader = PdfReader(pdf)
         assert words in reader.pages[0].extract_text()
         assert [len(page.images) for page in reader.pages] == [0] * len(reader.pages)
+
+
+def test_libreoffice_is_given_what_it_needs_of_the_environment_and_no_secrets(tmp_path, monkeypatch):
+    monkeypatch.setenv("PACKGEN_SMTP_PASSWORD", "fictional-mail-secret")
+    monkeypatch.setenv("PACKGEN_PACK_PASSWORD", "fictional-pack-secret")
+    monkeypatch.setenv("PACKGEN_WEB_PASSWORD", "fictional-web-secret")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "fictional-cloud-secret")
+    monkeypatch.setenv("LC_PAPER", "en_GB.UTF-8")
+    seen = tmp_path / "environment"
+    # The real LibreOffice, behind a script that writes down the environment it was started with.
+    soffice = fake_soffice(tmp_path, f"env > {shlex.quote(str(seen))}\nexec {REAL_SOFFICE} \"$@\"")
+    doc = make_docx(tmp_path / "docs" / "p01.docx", "Fictional pupil record")
+
+    [pdf] = convert_to_pdf([doc], tmp_path / "out", soffice=str(soffice))
+
+    assert "Fictional pupil record" in PdfReader(pdf).pages[0].extract_text()
+    given = dict(line.split("=", 1) for line in seen.read_text().splitlines() if "=" in line)
+    assert "secret" not in seen.read_text()
+    # Only the mark that has it killed with us (runtime.orphans), which says nothing but a process id.
+    assert [name for name in given if name.startswith(("PACKGEN_", "AWS_"))] == [MARK]
+    assert given[MARK].split("-")[0] == str(os.getpid())
+    assert given["PATH"] == os.environ["PATH"] and given["HOME"] == os.environ["HOME"]
+    assert given["LC_PAPER"] == "en_GB.UTF-8"

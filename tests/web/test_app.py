@@ -10,6 +10,7 @@ from __future__ import annotations
 import email
 import html
 import io
+import os
 import re
 import shutil
 import socket
@@ -302,3 +303,18 @@ def test_the_pack_page_shows_the_builds_own_progress():
     finish.set()
     job.wait(10)
     assert not job.progress().running
+
+
+def test_folders_the_page_makes_are_the_owners_alone_whatever_the_umask(demo_copy):
+    old = os.umask(0o022)  # a umask that would leave new folders open to everyone
+    try:
+        out = demo_copy.parent.parent / "output"
+        assert not out.exists()
+        client = make_client(demo_copy)
+        response = submit(client, "/pupils/p01/reviews/new", {"date": "2026-11-23", "decision": "continue"})
+        assert response.status_code == 302  # checked on a scratch copy under the output folder, then saved
+        for folder in (out, out / DEMO.name, out / DEMO.name / ".checking"):
+            assert stat.S_IMODE(folder.stat().st_mode) == 0o700, folder
+        assert list((out / DEMO.name / ".checking").iterdir()) == []  # the scratch copy went once checked
+    finally:
+        os.umask(old)
