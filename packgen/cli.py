@@ -7,6 +7,7 @@ bug, 130 stopped by Ctrl-C or TERM.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import signal
@@ -605,19 +606,24 @@ def serve(school: Path, out_root: Path, templates: Path, host: str, port: int, n
     import webbrowser
 
     from packgen import web
-    from packgen.records.read import load_school
+    from packgen.records.read import load_healthy
 
-    load_school(school)  # a folder that is not a school is said here, not on a page
+    data, _ = load_healthy(school)  # not a school: said here; broken records are repaired on the page
     password_hash = None
     if not web.is_loopback(host):
         password = os.environ.get("PACKGEN_WEB_PASSWORD") or click.prompt(
             "Password for the page (others on the network will need it)", hide_input=True, confirmation_prompt=True)
         password_hash = web.hash_password(password)
-    smtp = web.smtp_from_environment()
+    from packgen.mail import send as mail
+
+    # As packgen letters --send: the environment wins, school.yaml's letters.smtp fills in.
+    smtp = mail.school_smtp(data, os.environ)
     if smtp and smtp.user and not os.environ.get(PASSWORD_ENV):
-        smtp = web.smtp_from_environment(click.prompt(f"Password for {smtp.user} on {smtp.host}", hide_input=True))
+        smtp = dataclasses.replace(smtp, password=click.prompt(f"Password for {smtp.user} on {smtp.host}",
+                                                                hide_input=True))
+    sender = os.environ.get("PACKGEN_MAIL_FROM") or (data.school.letters.sender if data else None)
     app = web.create_app(web.Settings(school.resolve(), out_root.resolve(), templates, password_hash, host, smtp,
-                                      os.environ.get("PACKGEN_MAIL_FROM"), today))
+                                      sender, today))
     server = web.start(app, host, port)
     url = f"http://{_url_host(host)}:{server.server_port}/"
     click.echo(f"packgen is serving {school} at {url}")

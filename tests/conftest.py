@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import difflib
 import email
 import http.server
 import io
+import html
 import os
 import re
 import shlex
@@ -18,6 +20,7 @@ import threading
 import zipfile
 import zlib
 from dataclasses import dataclass, field
+from datetime import date
 from email import policy
 from email.message import EmailMessage
 from pathlib import Path
@@ -53,6 +56,7 @@ def pytest_configure(config):
 # Tests that start LibreOffice or Chromium, build whole packs or send real signals: the full suite (CI,
 # `make test`) runs them; `make test-fast` (pytest -m "not slow") leaves them out.
 SLOW = ("tests/office/", "tests/pack/", "tests/build/", "tests/mail/", "tests/web/test_browser.py",
+        "tests/web/test_browser_forms.py",
         "tests/web/test_server.py",
         "tests/test_cli.py", "tests/test_hardening.py")
 
@@ -302,6 +306,76 @@ def demo_gaps() -> set[tuple[str, str, str, str, str]]:
     rows = [[cell.strip() for cell in line.strip().strip("|").split("|")]
             for line in table.splitlines() if line.startswith("| R")]
     return {tuple(row[:5]) for row in rows}
+
+
+# ---------------------------------------------------------------- the web page through Flask's test client
+
+TODAY = date(2026, 11, 23)  # the demo's "today" (GAPS.md)
+
+
+def make_client(school: Path, **settings):
+    from packgen.web import Settings, create_app
+
+    app = create_app(Settings(school, school.parent.parent / "output", today=TODAY, **settings))
+    return app.test_client()
+
+
+def page(client, url: str) -> str:
+    response = client.get(url)
+    assert response.status_code == 200, response.status_code
+    return response.get_data(as_text=True)
+
+
+def token(client, url: str) -> str:
+    """The CSRF token of the form on ``url``, as a browser would send it back."""
+    return re.search(r'name="csrf_token" value="([^"]+)"', page(client, url)).group(1)
+
+
+def submit(client, url: str, fields: dict):
+    return client.post(url, data={"csrf_token": token(client, url), **fields})
+
+
+def changes(before: str, after: str) -> list[str]:
+    """The lines removed (-) and added (+) between two versions of a file."""
+    return [line.rstrip("\n") for line in difflib.unified_diff(before.splitlines(), after.splitlines(), lineterm="")
+            if line[:1] in "+-" and not line.startswith(("+++", "---"))]
+
+
+def form_fields(body: str) -> dict[str, str]:
+    """What a browser would send for the form on a page, unchanged: text boxes, text areas, the chosen
+    radio, select option and ticked box."""
+    def attr(tag: str, name: str) -> str | None:
+        found = re.search(rf'\s{name}="([^"]*)"', tag)
+        return html.unescape(found.group(1)) if found else None
+
+    fields: dict[str, str] = {}
+    for tag in re.findall(r"<input\b[^>]*>", body):
+        name, kind = attr(tag, "name"), attr(tag, "type") or "text"
+        if not name or name == "csrf_token" or kind == "file":
+            continue
+        if kind in ("radio", "checkbox"):
+            if re.search(r"\schecked\b", tag):
+                fields[name] = attr(tag, "value") or ""
+        else:
+            fields[name] = attr(tag, "value") or ""
+    for name, text in re.findall(r'<textarea\b[^>]*name="([^"]+)"[^>]*>(.*?)</textarea>', body, re.S):
+        fields[name] = html.unescape(text).removeprefix("\n")
+    for name, options in re.findall(r'<select\b[^>]*name="([^"]+)"[^>]*>(.*?)</select>', body, re.S):
+        chosen = re.search(r'<option value="([^"]*)"[^>]*\sselected', options)
+        fields[name] = html.unescape(chosen.group(1)) if chosen else ""
+    return fields
+
+
+def date_fields(name: str, day: str) -> dict[str, str]:
+    """A date typed into a form's day, month and year boxes: ``2026-11-23`` → 23, 11, 2026."""
+    year, month, number = day.split("-")
+    return {f"{name}-day": number.lstrip("0"), f"{name}-month": month.lstrip("0"), f"{name}-year": year}
+
+
+def field_error(body: str, name: str) -> str:
+    """The error shown with a field (GOV.UK's ``<p id="NAME-error">``), as text; '' when none."""
+    found = re.search(rf'<p id="{re.escape(name)}-error" class="govuk-error-message">(.*?)</p>', body, re.S)
+    return html.unescape(re.sub(r"<[^>]+>", "", found.group(1))).replace("Error:", "").strip() if found else ""
 
 
 # ---------------------------------------------------------------- a small school to test readiness rules on

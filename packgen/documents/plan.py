@@ -7,25 +7,30 @@ contract that ``tests/test_templates.py`` checks each template against).
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from PIL import Image
+
 from packgen.documents.chart import AttendanceChart
+from packgen.documents.fill import Drawing
 from packgen.readiness.table import by_area
 from packgen.records.models import ParentCarer, Provider, PupilFile, QaVisit, SchoolData, display_name
 
 if TYPE_CHECKING:  # for checkers only: the documents layer reads findings, it never runs the rules
     from packgen.readiness.rules import Finding, Rule
 
-COMMON_KEYS = ("school", "staff", "governance", "partnership", "letters", "generated_on")
+COMMON_KEYS = ("school", "staff", "governance", "partnership", "letters", "generated_on", "logo")
 PUPIL_KEYS = ("pupil_id", "pupil", "placement", "provider")
 PROVIDER_KEYS = ("provider_id", "provider")
 
 # Top-level names each template may use. Templates are checked against this before rendering.
 TEMPLATE_CONTEXT: Mapping[str, tuple[str, ...]] = {
-    "cover.docx": COMMON_KEYS + ("pupil_count", "provider_count", "generated_at"),
+    "cover.docx": COMMON_KEYS + ("pupil_count", "provider_count", "generated_at", "cover_logo"),
     "register.docx": COMMON_KEYS + ("rows", "counts", "generated_at"),
     "letter.docx": COMMON_KEYS + ("provider", "provider_id", "reply_by", "pupil_count"),
     "agreement.docx": COMMON_KEYS + PUPIL_KEYS,
@@ -190,6 +195,7 @@ def common_context(data: SchoolData, today: date) -> dict[str, Any]:
         "partnership": s.partnership,
         "letters": s.letters,
         "generated_on": today,
+        "logo": SchoolLogo.of(data.folder),
     }
 
 
@@ -210,8 +216,8 @@ def agreement(data: SchoolData, pupil_id: str, today: date) -> DocumentSpec:
 
 def letter(data: SchoolData, provider_id: str, today: date) -> DocumentSpec:
     provider = data.providers[provider_id]
-    requested = provider.assurance.requested_on
-    reply_by = requested + timedelta(days=data.school.letters.reply_within_days) if requested else None
+    # The letter is the request: the reply is due counting from the day it is made and sent.
+    reply_by = today + timedelta(days=data.school.letters.reply_within_days)
     pupil_count = sum(1 for p in data.pupils.values() if p.placement.provider == provider_id)
     context = common_context(data, today) | {
         "provider": provider,
@@ -357,8 +363,38 @@ def readiness_report(data: SchoolData, today: date, findings: Sequence[Finding],
     return DocumentSpec("pack", "readiness", "readiness.docx", "Readiness", data.slug, context)
 
 
+LOGO_FILE = "logo.png"  # the school's logo, kept in its folder (uploaded on the page's settings)
+HEADER_LOGO_MM = (28.0, 11.0)  # the most width and height the logo's box in each page heading has
+COVER_LOGO_MM = (60.0, 25.0)
+
+
+@dataclass(frozen=True)
+class SchoolLogo(Drawing):
+    """The logo as a template value; ``digest`` makes a new logo a new cover for the cache."""
+
+    path: str
+    digest: str
+    width_mm: float
+
+    @classmethod
+    def of(cls, folder: str, box: tuple[float, float] = HEADER_LOGO_MM) -> SchoolLogo | None:
+        """The logo as large as fits ``box`` (width, height in mm), or None when the school has none."""
+        path = Path(folder) / LOGO_FILE
+        if not path.is_file():
+            return None
+        data = path.read_bytes()
+        with Image.open(path) as picture:
+            width, height = picture.size
+        most_wide, most_high = box
+        return cls(str(path), hashlib.sha256(data).hexdigest(), min(most_wide, most_high * width / max(height, 1)))
+
+    def image(self) -> bytes:
+        return Path(self.path).read_bytes()
+
+
 def cover(data: SchoolData, now: datetime) -> DocumentSpec:
     context = common_context(data, now.date()) | {
+        "cover_logo": SchoolLogo.of(data.folder, COVER_LOGO_MM),
         "pupil_count": len(data.pupils),
         "provider_count": len(_providers_in_use(data)),
         "generated_at": now,

@@ -44,7 +44,7 @@ import os
 import smtplib
 import socket
 import ssl
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
@@ -139,8 +139,8 @@ class Sent(Record):
 class ProviderStatus:
     """Where a provider's Appendix 4 stands on ``today``.
 
-    ``requested_on`` is the record's ``assurance.requested_on``, or else the day packgen last e-mailed
-    the letter. ``returned_on`` is ``assurance.received_on`` when it answers that request (a reply
+    ``requested_on`` is the newest request: the record's ``assurance.requested_on``, or the day packgen
+    last e-mailed the letter if that is later. ``returned_on`` is ``assurance.received_on`` when it answers that request (a reply
     older than the request belongs to an earlier round). ``unconfirmed`` lists the record's keys
     (``assurance.checks.identity``) that are not yet true or not applicable.
     """
@@ -188,8 +188,9 @@ def prepare_letters(data: SchoolData, letters: Sequence[LetterMade], *, template
                                  "no e-mail address (contacts.lead.email): print the letter and post it",
                                  None, made.pdf, version))
             continue
-        # Without a recorded request date, sending the letter is the request (status() agrees).
-        reply_by = _reply_due(data, provider.assurance.requested_on or now.date())
+        # The e-mail is the request: the reply is due counting from the day it goes, never from an
+        # older request date in the record, which would ask for a reply by a day already past.
+        reply_by = _reply_due(data, now.date())
         message = compose(env, "letter_email", base_context(data, pid) | {"reply_by": reply_by},
                            data, pid, sender, made.pdf, markings[pid], now)
         eml = write_eml(made.pdf.with_suffix(".eml"), message)
@@ -242,10 +243,12 @@ def prepare_chases(data: SchoolData, letters: Sequence[LetterMade], today: date,
 def letter_version(spec: DocumentSpec, templates: Path) -> str:
     """A hash of what the letter is made from: its template's bytes and the data it is rendered with.
 
-    Left out, because they do not change what the letter asks of the provider: the day it was made,
-    the provider's answers, and the school's later records about the provider.
+    Left out, because they do not change what the letter asks of the provider: the day it was made
+    and the reply-by date counted from it, the provider's answers, and the school's later records
+    about the provider.
     """
-    inputs = {key: _request_part(value) for key, value in spec.context.items() if key != "generated_on"}
+    inputs = {key: _request_part(value) for key, value in spec.context.items()
+              if key not in ("generated_on", "reply_by")}
     digest = hashlib.sha256(_read_template(templates, spec.template))
     digest.update(json.dumps(to_jsonable_python(inputs), sort_keys=True, ensure_ascii=False).encode())
     return digest.hexdigest()
@@ -309,6 +312,21 @@ def _not_overdue_reason(state: ProviderStatus) -> str:
 def _overdue_words(state: ProviderStatus) -> str:
     days = state.days_overdue
     return f"was due on {state.reply_due:%Y-%m-%d}, {days} day{'s' if days != 1 else ''} overdue"
+
+
+def school_smtp(data: SchoolData | None, environ: Mapping[str, str]) -> SmtpSettings | None:
+    """The mail server: PACKGEN_SMTP_HOST (with PACKGEN_SMTP_PORT, _SECURITY, _USER, _CA_FILE) when set,
+    else ``letters.smtp`` in school.yaml (``data`` None: school.yaml did not load); None when neither says.
+    The password is never read here."""
+    if environ.get("PACKGEN_SMTP_HOST"):
+        port, ca_file = environ.get("PACKGEN_SMTP_PORT"), environ.get("PACKGEN_SMTP_CA_FILE")
+        return SmtpSettings(environ["PACKGEN_SMTP_HOST"], int(port) if port else None,
+                            environ.get("PACKGEN_SMTP_SECURITY", "starttls"), environ.get("PACKGEN_SMTP_USER"),
+                            cafile=Path(ca_file) if ca_file else None)
+    server = data and data.school.letters.smtp
+    if server is None:
+        return None
+    return SmtpSettings(server.host, server.port, server.security, server.user)
 
 
 # ---------------------------------------------------------------- sending
@@ -595,10 +613,9 @@ def status(data: SchoolData, today: date) -> list[ProviderStatus]:
 
 
 def _requested_on(provider: Provider, log: list[Sent], pid: str) -> date | None:
-    """The record's date when it has one; else the last letter packgen e-mailed (the newest request)."""
-    if provider.assurance.requested_on:
-        return provider.assurance.requested_on
-    return max((_local_day(e.sent_at) for e in log if e.kind == "letter" and e.provider == pid), default=None)
+    """The newest request: the record's date, or the last letter packgen e-mailed if that came later."""
+    sent = [_local_day(e.sent_at) for e in log if e.kind == "letter" and e.provider == pid]
+    return max([d for d in (provider.assurance.requested_on, *sent) if d], default=None)
 
 
 def _returned_on(provider: Provider, requested: date | None) -> date | None:

@@ -115,10 +115,17 @@ RULES: tuple[Rule, ...] = _bind()
 RULE_BY_ID = {rule.id: rule for rule in RULES}
 
 
+# About a placement still running (reviews, visits, the part-time plan, the decision at its end date): not
+# asked of one that has ended, whose history stays in the record as it was.
+ONGOING = frozenset({"R4", "R5", "R7", "R15"})
+
+
 def assess(data: SchoolData, today: date) -> list[Finding]:
     """Every rule over every pupil, provider and the school; worst first."""
     subjects = {"pupil": list(data.pupils), "provider": list(data.providers), "school": [data.slug]}
-    findings = [f for rule in RULES for sid in subjects[rule.subject] if (f := rule.check(data, sid, today))]
+    ended = {pid for pid, record in data.pupils.items() if record.placement.ended_by(today)}
+    findings = [f for rule in RULES for sid in subjects[rule.subject]
+                if not (rule.id in ONGOING and sid in ended) and (f := rule.check(data, sid, today))]
     return sorted(findings, key=worst_first)
 
 

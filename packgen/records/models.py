@@ -59,7 +59,23 @@ def _upn(value: str) -> str:
     return text
 
 
+def _email(value: str) -> str:
+    if not re.fullmatch(r"[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;.]{2,}", value.strip()):
+        raise ValueError("is not an email address (like name@school.example)")
+    return value.strip()
+
+
+def _phone(value: str) -> str:
+    """A UK phone number as people write it: 10 or 11 digits (12 with +44), spaces, dashes, brackets."""
+    digits = re.sub(r"[\s()\-.]", "", value.strip())
+    if not re.fullmatch(r"(\+44|0)\d{9,10}(ext\d{1,5}|x\d{1,5})?", digits.lower()):
+        raise ValueError("is not a phone number (like 01632 960101 or 07700 900121)")
+    return value.strip()
+
+
 IsoDate = Annotated[date, BeforeValidator(_iso_date)]
+Email = Annotated[str, AfterValidator(_email)]
+Phone = Annotated[str, AfterValidator(_phone)]
 ClockTime = Annotated[str, BeforeValidator(_clock_time)]
 RelativePath = Annotated[str, AfterValidator(_relative_path)]
 Upn = Annotated[str, AfterValidator(_upn)]
@@ -78,8 +94,8 @@ class Record(BaseModel):
 class Person(Record):
     name: Text
     role: str | None = None
-    email: str | None = None
-    phone: str | None = None
+    email: Email | None = None
+    phone: Phone | None = None
 
 
 # ---------------------------------------------------------------- school.yaml
@@ -90,8 +106,8 @@ class SchoolInfo(Record):
     urn: Annotated[str, Field(pattern=r"^\d{6,7}$")]
     la: Text
     address: Text
-    phone: str | None = None
-    email: str | None = None
+    phone: Phone | None = None
+    email: Email | None = None
     trust: str | None = None
 
 
@@ -113,8 +129,8 @@ class Governance(Record):
 class Partnership(Record):
     name: Text
     contact: str | None = None
-    email: str | None = None
-    phone: str | None = None
+    email: Email | None = None
+    phone: Phone | None = None
 
 
 class MailServer(Record):
@@ -332,8 +348,8 @@ class PreviousAp(Record):
 class ParentCarer(Record):
     name: Text
     relationship: str | None = None
-    phone: str | None = None
-    email: str | None = None
+    phone: Phone | None = None
+    email: Email | None = None
 
 
 class KeyAdults(Record):
@@ -360,6 +376,7 @@ class PupilDetails(Record):
     outside_agencies: list[Text] = []
     previous_ap: PreviousAp = PreviousAp()
     parent_carers: list[ParentCarer] = []
+    emergency_contacts: list[ParentCarer] = []  # who to call when no parent or carer answers
     key_adults: KeyAdults = KeyAdults()
 
     @property
@@ -438,6 +455,19 @@ class Agreement(Record):
     evidence: RelativePath | None = None
 
 
+EndOutcome = Literal["returned_to_school", "moved_provider", "moved_school", "permanently_excluded",
+                     "left_education", "other"]
+
+
+class PlacementEnd(Record):
+    """How and when a placement ended. The placement stays in the record: its history is evidence."""
+
+    ended_on: IsoDate
+    reason: Text
+    outcome: EndOutcome
+    reintegration: str | None = None  # how the return to school (or the move) was supported
+
+
 class Placement(Record):
     provider: Text
     arranged_by: ArrangedBy
@@ -472,10 +502,20 @@ class Placement(Record):
     census_reason: str | None = None  # the school census reason code, when not the one its category implies
     ended_on: IsoDate | None = None  # the day the placement actually ended
     destination: str | None = None  # where the pupil went next, once it ended
+    ended: PlacementEnd | None = None
 
     @property
     def part_time(self) -> bool:
         return self.hours_per_week < 18
+
+    def ended_by(self, day: date) -> bool:
+        return self.ended is not None and self.ended.ended_on <= day
+
+
+def _has_ended(placement: Placement) -> Placement:
+    if placement.ended is None:
+        raise ValueError("a past placement needs 'ended': when and why it ended")
+    return placement
 
 
 Rating = Literal["achieved", "on_track", "some_progress", "not_yet", "not_assessed"]
@@ -530,7 +570,8 @@ class AttendancePeriod(Record):
 
 class PupilFile(Record):
     pupil: PupilDetails
-    placement: Placement
+    placement: Placement  # the current placement, or the last one with its 'ended' block
+    past_placements: list[Annotated[Placement, AfterValidator(_has_ended)]] = []  # oldest first
     reviews: list[Review] = []
     visits: list[Visit] = []
     attendance: list[AttendancePeriod] = []

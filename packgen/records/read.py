@@ -30,6 +30,7 @@ from packgen.records.yaml_tree import Tree, key_text, parse
 
 MAX_BYTES = 1_000_000  # records are a few kilobytes; anything bigger is the wrong file
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]*")
+LEFT_OUT = "is left out until its provider's record is put right"  # said of a healthy pupil by load_healthy
 EXAMPLE_NAME = {"providers": "bridge-learning.yaml", "pupils": "p07.yaml"}
 
 # ---------------------------------------------------------------- explaining validation errors
@@ -409,6 +410,9 @@ def _pupil_checks(record: _Record) -> Iterator[Problem]:
     if pupil and placement:
         yield from _in_order(record, (("pupil", "dob"), pupil.dob), (("placement", "start_date"), placement.start_date),
                              strictly=True, blame_later=False)
+    if pupil and placement and None not in (pupil.dob, pupil.year_group, placement.start_date) and \
+            pupil.dob < placement.start_date:  # a birth after the start is reported already
+        yield from _year_group_check(record, pupil.dob, pupil.year_group, placement.start_date)
     if placement:
         yield from _placement_checks(record, placement)
     for i, review in _each(record.view.reviews):
@@ -432,6 +436,33 @@ def _pupil_checks(record: _Record) -> Iterator[Problem]:
                                              f"{_quote(progress.target)} is not a target number ({have})")
 
 
+def _year_group_check(record: _Record, dob: date, year_group: int, start: date) -> Iterator[Problem]:
+    """A year group more than one away from the date of birth is almost surely a typing mistake. English
+    year groups run September to August: Year N is the year a child turns N + 5 by 31 August."""
+    school_year = start.year if start.month >= 9 else start.year - 1
+    born_year = dob.year if dob.month >= 9 else dob.year - 1
+    expected = school_year - born_year - 5
+    if abs(year_group - expected) > 1:
+        yield record.problem(("pupil", "year_group"), f"'{year_group}' does not fit the date of birth "
+                             f"({dob.isoformat()}): a pupil born then is in Year {expected} when the placement starts")
+
+
+def _session_times(pupils: list[_Record], school: _Record) -> Iterator[Problem]:
+    """A session far outside the school day (an hour either side) is almost surely a mistyped time."""
+    day = school.view and school.view.pack and school.view.pack.school_day
+    if not day or not day.starts or not day.ends:
+        return
+    minutes = lambda t: int(t[:2]) * 60 + int(t[3:])  # noqa: E731
+    earliest, latest = minutes(day.starts) - 60, minutes(day.ends) + 60
+    for record in pupils:
+        placement = record.view and record.view.placement
+        for i, session in _each(placement and placement.sessions):
+            for key, value in (("from", session.start), ("to", session.end)):
+                if value and not earliest <= minutes(value) <= latest:
+                    yield record.problem(("placement", "sessions", i, key), f"'{value}' is outside the school day "
+                                         f"({day.starts} to {day.ends}, give or take an hour): check the time")
+
+
 def _placement_checks(record: _Record, placement: Any) -> Iterator[Problem]:
     at = ("placement",)
     yield from _in_order(record, (at + ("start_date",), placement.start_date),
@@ -439,6 +470,9 @@ def _placement_checks(record: _Record, placement: Any) -> Iterator[Problem]:
     yield from _in_order(record, (at + ("start_date",), placement.start_date), (at + ("ended_on",), placement.ended_on))
     yield from _in_order(record, (at + ("agreed_at_meeting",), placement.agreed_at_meeting),
                          (at + ("start_date",), placement.start_date), blame_later=False)
+    if ended := placement.ended:
+        yield from _in_order(record, (at + ("start_date",), placement.start_date),
+                             (at + ("ended", "ended_on"), ended.ended_on))
     if direction := placement.off_site_direction:
         yield from _in_order(record, (at + ("off_site_direction", "directed_on"), direction.directed_on),
                              (at + ("off_site_direction", "ends_on"), direction.ends_on))
@@ -495,11 +529,15 @@ def _record_files(root: Path, folder: str, problems: list[Problem]) -> list[tupl
 
 def _provider_references(pupils: list[_Record], provider_ids: list[str]) -> Iterator[Problem]:
     for record in pupils:
-        placement = record.view and record.view.placement
-        if placement and placement.provider is not None and placement.provider not in provider_ids:
-            hint = _suggest(placement.provider, provider_ids, "the providers are") if provider_ids else "there are none"
-            yield record.problem(("placement", "provider"), f"{_quote(placement.provider)} has no file "
-                                 f"providers/{placement.provider}.yaml ({hint})")
+        view = record.view
+        placements = [(("placement",), view and view.placement)] + [
+            (("past_placements", i), past) for i, past in _each(view and view.past_placements)]
+        for at, placement in placements:
+            if placement and placement.provider is not None and placement.provider not in provider_ids:
+                hint = _suggest(placement.provider, provider_ids, "the providers are") if provider_ids \
+                    else "there are none"
+                yield record.problem(at + ("provider",), f"{_quote(placement.provider)} has no file "
+                                     f"providers/{placement.provider}.yaml ({hint})")
 
 
 def _shared_upns(pupils: list[_Record]) -> Iterator[Problem]:
@@ -515,11 +553,6 @@ def _shared_upns(pupils: list[_Record]) -> Iterator[Problem]:
                                  "each pupil has their own")
 
 
-def load_school(folder: Path) -> SchoolData:
-    """Read and check a school folder; raise DataError listing every problem in every file at once."""
-    return school_from(folder, _fresh)
-
-
 def _fresh(root: Path, relative: str, model: type[BaseModel]) -> tuple[_Record, list[Problem]]:
     record, problems = read_record(root, relative, model)
     return record, problems + evidence_problems(root, record)
@@ -529,8 +562,7 @@ def _fresh(root: Path, relative: str, model: type[BaseModel]) -> tuple[_Record, 
 RecordSource = Callable[[Path, str, type[BaseModel]], tuple[_Record, list[Problem]]]
 
 
-def school_from(folder: Path, source: RecordSource) -> SchoolData:
-    """The school in ``folder`` from its records as ``source`` has them; DataError listing every problem."""
+def _load_all(folder: Path, source: RecordSource = _fresh) -> tuple[Path, _Record, list, list, list[Problem]]:
     root = Path(folder).resolve()
     if not root.is_dir():
         raise InputError(f"{folder} is not a folder: give a school's data folder, such as data/brookfield-academy")
@@ -548,10 +580,44 @@ def school_from(folder: Path, source: RecordSource) -> SchoolData:
     placed = [(i, r) for i, r in pupils if not isinstance(r.model, UnplacedPupilFile)]
     problems += _provider_references([r for _, r in placed], sorted({i for i, _ in providers}))
     problems += _shared_upns([r for _, r in pupils])
+    problems += _session_times([r for _, r in placed], school)
+    return root, school, providers, pupils, problems
+
+
+def load_school(folder: Path) -> SchoolData:
+    """Read and check a school folder; raise DataError listing every problem in every file at once."""
+    return school_from(folder, _fresh)
+
+
+def school_from(folder: Path, source: RecordSource) -> SchoolData:
+    """The school in ``folder`` from its records as ``source`` has them; DataError listing every problem."""
+    root, school, providers, pupils, problems = _load_all(folder, source)
     if problems:
         raise DataError(problems)
-    return SchoolData(slug=root.name, folder=str(root), school=school.model,
+    placed = [(i, r) for i, r in pupils if not isinstance(r.model, UnplacedPupilFile)]
+    return SchoolData(slug=root.name, folder=str(root), school=typing.cast(SchoolFile, school.model),
                       providers={i: r.model for i, r in sorted(providers, key=lambda p: p[0])},
                       pupils={i: r.model for i, r in sorted(placed, key=lambda p: p[0])},
                       unplaced={i: r.model for i, r in sorted(pupils, key=lambda p: p[0])
                                 if isinstance(r.model, UnplacedPupilFile)})
+
+
+def load_healthy(folder: Path, source: RecordSource = _fresh) -> tuple[SchoolData | None, list[Problem]]:
+    """Every record without a problem, and the problems of the rest: one broken file must not hide the
+    others from the people who keep them. None when school.yaml itself has a problem. A pupil placed
+    with a provider whose record has a problem is left out too (its page would name no provider)."""
+    root, school, providers, pupils, problems = _load_all(folder, source)
+    broken = {p.file for p in problems}
+    if school.model is None or "school.yaml" in broken:
+        return None, problems
+    healthy = {i: r.model for i, r in providers if r.model is not None and r.file not in broken}
+    kept = {i: r.model for i, r in pupils if r.model is not None and r.file not in broken}
+    unplaced = {i: m for i, m in kept.items() if isinstance(m, UnplacedPupilFile)}
+    placed = {i: m for i, m in kept.items() if i not in unplaced}
+    for pid, record in list(placed.items()):
+        if record.placement.provider not in healthy:
+            del placed[pid]
+            problems.append(Problem(f"pupils/{pid}.yaml", "", LEFT_OUT))
+    return SchoolData(slug=root.name, folder=str(root), school=typing.cast(SchoolFile, school.model),
+                      providers=dict(sorted(healthy.items())), pupils=dict(sorted(placed.items())),
+                      unplaced=dict(sorted(unplaced.items()))), problems

@@ -19,6 +19,7 @@ from __future__ import annotations
 import os
 import stat
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,7 +28,7 @@ from pydantic import BaseModel
 
 from packgen.errors import Problem
 from packgen.records.models import SchoolData
-from packgen.records.read import evidence_paths, evidence_problems, read_record, school_from
+from packgen.records.read import evidence_paths, evidence_problems, load_healthy, read_record, school_from
 
 _Status = tuple[int, ...] | None
 
@@ -65,14 +66,21 @@ class SchoolCache:
         self.folder = Path(folder)
         self._kept: dict[str, _Kept] = {}
         self._lock = threading.Lock()
-        self._last: tuple[tuple, SchoolData] | None = None
+        self._last: tuple[tuple, Any] | None = None
         self._looked: tuple | None = None  # the folder as it was when ``_last`` was read from it
         self.reads = 0  # record files read since it was made: how a test sees what was re-read
 
     def load(self) -> SchoolData:
         """The school as its files are now, as ``load_school`` would read it (DataError, InputError alike)."""
+        return self._load(school_from)
+
+    def load_healthy(self) -> tuple[SchoolData | None, list[Problem]]:
+        """Every record without a problem and the problems of the rest, as ``read.load_healthy`` gives them."""
+        return self._load(load_healthy)
+
+    def _load(self, make: Callable[[Path, Any], Any]) -> Any:
         with self._lock:
-            looked = self._look()
+            looked = (make, self._look())
             if self._last is not None and looked == self._looked:
                 return self._last[1]  # nothing changed: not even the school is put together again
             used: dict[str, _Kept] = {}
@@ -87,12 +95,12 @@ class SchoolCache:
                 return kept.record, kept.problems + kept.missing
 
             try:
-                data = school_from(self.folder, source)
+                data = make(self.folder, source)
             finally:
                 self._kept = used  # files gone from the folder are forgotten
             # Unchanged files give the very same school, so what was worked out from it can be kept.
             self._looked = looked  # as looked at before reading: a change meanwhile is read next time
-            same = tuple((relative, id(kept.record)) for relative, kept in used.items())
+            same = (make, tuple((relative, id(kept.record)) for relative, kept in used.items()))
             if self._last is not None and self._last[0] == same:
                 return self._last[1]
             self._last = (same, data)

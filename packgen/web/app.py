@@ -8,17 +8,30 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from flask import Flask, current_app, render_template
+from flask import Flask, current_app, g, render_template, request, url_for
+from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader
 
 import packgen
 from packgen import __version__
+from packgen.build.pipeline import DEFAULT_TEMPLATES
 from packgen.errors import DataError, InputError, PackgenError, ToolError
 from packgen.mail.send import SmtpSettings
-from packgen.build.pipeline import DEFAULT_TEMPLATES
 from packgen.web import security
 from packgen.web.jobs import PackJob
 
 MARKING = "OFFICIAL-SENSITIVE"
+
+# The main navigation: (endpoint, words). An endpoint not (yet) registered is left out of the bar.
+NAVIGATION = (
+    ("pages.pupils", "Pupils"),
+    ("pages.providers", "Providers"),
+    ("placements.start", "New placement"),
+    ("letters.letters", "Letters"),
+    ("pages.pack", "Pack"),
+    ("where.where_now", "Where now"),
+    ("where.overdue", "Overdue"),
+    ("settings.school", "School settings"),
+)
 
 
 @dataclass(frozen=True)
@@ -59,18 +72,31 @@ def create_app(settings: Settings, *, secret_key: bytes | None = None) -> Flask:
         PACKGEN=settings,
         MAX_CONTENT_LENGTH=1_000_000,  # forms are a few kilobytes
     )
+    # GOV.UK Frontend's components as Jinja macros: {% from "govuk_frontend_jinja/components/..." %}.
+    app.jinja_loader = ChoiceLoader([
+        PackageLoader("packgen.web"),
+        PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja")}),
+    ])
+    app.jinja_env.trim_blocks = app.jinja_env.lstrip_blocks = True
     security.install(app, settings)
     app.extensions["packgen_pack"] = PackJob()
     app.extensions["packgen_words"] = packgen.wording(settings.templates)
 
-    from packgen.web import edit_views, imports, views  # the views use current_app, so they come after the app exists
+    # the views use current_app, so they come after the app exists
+    from packgen.web import edit_views, flows, imports, letters_views, repair_views, settings_views, views, \
+        whereabouts_views
     from packgen.web.school import KeptSchool
 
     app.extensions["packgen_school"] = KeptSchool(settings.school)
 
     app.register_blueprint(views.pages)
     app.register_blueprint(edit_views.form_pages)
+    app.register_blueprint(settings_views.settings_pages)
+    app.register_blueprint(repair_views.repair_pages)
     app.register_blueprint(imports.import_pages)
+    app.register_blueprint(flows.placement_pages)
+    app.register_blueprint(letters_views.letter_pages)
+    app.register_blueprint(whereabouts_views.where_pages)
     _error_pages(app)
     _page_helpers(app)
     return app
@@ -89,11 +115,20 @@ def _page_helpers(app: Flask) -> None:
 
     @app.context_processor
     def every_page() -> dict:
-        return {"school_name": _school_name(), "marking": MARKING, "version": __version__}
+        from packgen.web.settings_views import logo_version
+
+        return {"school_name": _school_name(), "marking": MARKING, "packgen_version": __version__, "today": today(),
+                "has_logo": logo_version(), "navigation": _navigation,
+                "broken_files": len({p.file for p in g.get("problems") or []})}
 
     @app.template_filter("day")
     def day(value: date | None) -> str:
-        """``7 Sep 2026``: the short month names of labels.yaml, as the register prints them."""
+        """``7 September 2026``: the month names of labels.yaml, as letters print them."""
+        return f"{value.day} {words.dates.months[value.month - 1]} {value.year}" if value else ""
+
+    @app.template_filter("short_day")
+    def short_day(value: date | None) -> str:
+        """``7 Sep 2026``, for narrow table columns."""
         return f"{value.day} {words.dates.short_months[value.month - 1]} {value.year}" if value else ""
 
     @app.template_filter("label")
@@ -103,6 +138,17 @@ def _page_helpers(app: Flask) -> None:
     @app.template_filter("number")
     def number(value: float | None) -> str:
         return "" if value is None else f"{value:g}"
+
+
+def _navigation() -> list[dict]:
+    """The bar's links for GOV.UK's service navigation; the section the page is in is marked."""
+    items = []
+    for endpoint, words in NAVIGATION:
+        if endpoint in current_app.view_functions:
+            href = url_for(endpoint)
+            items.append({"href": href, "text": words,
+                          "active": request.path == href or request.path.startswith(href.rstrip("/") + "/")})
+    return items
 
 
 def _school_name() -> str:
@@ -118,7 +164,9 @@ def _school_name() -> str:
 def _error_pages(app: Flask) -> None:
     @app.errorhandler(DataError)
     def records_have_problems(error: DataError):
-        return render_template("problems.html", problems=error.problems), 200
+        from packgen.web.repair_views import overview
+
+        return overview(), 200
 
     @app.errorhandler(InputError)
     def wrong_request(error: InputError):

@@ -1,104 +1,305 @@
-"""The form pages: add a pupil, add a review, add a visit, edit a placement.
+"""The record form pages: a pupil's details, placement, reviews, visits and attendance; providers.
 
 Each shows its form; on sending, ``edits`` checks the candidate record with the loader. Problems
-come back beside their fields with everything typed kept; a record that loads is saved and the
-pupil's page shown.
+come back beside their fields in plain words with everything typed kept; a record that loads is
+saved and the record's page shown.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 
-from packgen.web import edits, forms
+from packgen.errors import Problem
+from packgen.records.models import Provider, PupilFile, display_name
+from packgen.web import edits, entry_forms, forms, provider_forms, pupil_forms, records, wording
 from packgen.web.app import settings
-from packgen.records.models import display_name
 from packgen.web.views import school_data
 
 form_pages = Blueprint("forms", __name__)
+MAX_SCAN_BYTES = 20_000_000
 
 
-def _space() -> edits.Workspace:
+def space() -> edits.Workspace:
     # Scratch copies go under the school's private output folder: same disk as the output, never shared.
     return edits.Workspace(settings().school, settings().out / ".checking")
 
 
-def _words() -> dict[str, str]:
+def words() -> dict[str, str]:
     return current_app.extensions["packgen_words"].labels
+
+
+def record_names() -> dict[str, str]:
+    """Each healthy record file's name as people say it, to put problems into words."""
+    data = school_data()
+    return {f"pupils/{pid}.yaml": display_name(r) for pid, r in data.pupils.items()} | {
+        f"providers/{pid}.yaml": p.name for pid, p in data.providers.items()
+    }
+
+
+def show(
+    spec: forms.FormSpec, values: Mapping[str, str], outcome: edits.Outcome | None = None, here: str = "", **context
+):
+    """The form, with each problem in words beside its field and all of them in the summary at the top."""
+    errors: dict[str, list[str]] = {}
+    if outcome and outcome.stale:
+        errors[""] = [str(records.StaleEdit())]
+    if outcome and not outcome.stale:
+        names, fields = record_names(), dict(spec.fields())
+        for name, _ in spec.fields():  # in form order, so the summary reads top to bottom
+            for problem in outcome.beside.get(name, []):
+                errors.setdefault(name, []).append(wording.beside(problem, fields[name], names, {}))
+        if outcome.general:
+            errors[""] = [wording.general(p, names, here=here) for p in outcome.general]
+    status = 422 if outcome and not outcome.saved else 200
+    return render_template(
+        "form.html",
+        spec=spec,
+        values=values,
+        labels=spec.labels(),
+        focus=spec.focus(),
+        errors=errors,
+        multipart=any(f.kind == "file" for _, f in spec.fields()),
+        **context,
+    ), status
+
+
+def uploads(spec: forms.FormSpec, stem: str, relative: str) -> tuple[tuple[edits.Upload, ...], list[Problem]]:
+    found, problems = [], []
+    for name, item in spec.fields():
+        sent = request.files.get(name)
+        if item.kind != "file" or not item.path or not sent or not sent.filename:
+            continue
+        data = sent.read(MAX_SCAN_BYTES + 1)
+        if len(data) > MAX_SCAN_BYTES:
+            problems.append(Problem(relative, "", f"{item.label}: the file is over 20 MB; save a smaller copy"))
+            continue
+        found.append(edits.Upload(name, item.path, data, stem))
+    return tuple(found), problems
+
+
+def edit(
+    spec: forms.FormSpec,
+    relative: str,
+    model: type,
+    back: str,
+    *,
+    prefix: tuple = (),
+    append_to=None,
+    done: str = "Saved.",
+    name: str = "",
+    stem: str = "scan",
+    after: Callable[[], str] | None = None,
+    title: str = "",
+):
+    """One form page over one record: GET shows it filled in, POST saves it or shows why not."""
+    new = append_to is None and not (settings().school / relative).exists()
+    if request.method == "GET":
+        # An entry added to a list needs no version: it goes on the end of the record as it is then.
+        values, version = ({}, "") if new or append_to else edits.form_values(space(), relative, spec, prefix)
+        return show(spec, values, version=version, back=back, name=name, title=title)
+    values = forms.raw_values(spec, request.form)
+    sent_version: str | None = records.NEW if new else None if append_to else request.form.get("version", "")
+    sent, too_big = uploads(spec, stem, relative)
+    if too_big:
+        return show(
+            spec,
+            values,
+            edits.Outcome(False, general=too_big),
+            relative,
+            version=sent_version,
+            back=back,
+            name=name,
+            title=title,
+        )
+    outcome = edits.save(
+        space(), relative, model, spec, values, version=sent_version, prefix=prefix, append_to=append_to, uploads=sent
+    )
+    if not outcome.saved:
+        return show(spec, values, outcome, relative, version=sent_version, back=back, name=name, title=title)
+    flash(done, "success")
+    return redirect(after() if after else back)
+
+
+# ---------------------------------------------------------------- pupils
+
+
+def _pupil(pupil_id: str) -> PupilFile:
+    data = school_data()
+    if pupil_id not in data.pupils:
+        abort(404)
+    return data.pupils[pupil_id]
 
 
 def _providers() -> dict[str, str]:
     return {pid: p.name for pid, p in sorted(school_data().providers.items(), key=lambda kv: kv[1].name.casefold())}
 
 
-def _targets(pupil_id: str) -> list[str]:
-    data = school_data()
-    if pupil_id not in data.pupils:
-        abort(404)
-    return [t.text for t in data.pupils[pupil_id].placement.targets]
-
-
-def _name(pupil_id: str) -> str:
-    return display_name(school_data().pupils[pupil_id])
-
-
-def _show(spec: forms.FormSpec, values: dict[str, str], outcome: edits.Outcome | None = None, **context):
-    status = 422 if outcome and not outcome.saved else 200
-    return render_template("form.html", spec=spec, values=values, labels=spec.labels(),
-                           beside=outcome.beside if outcome else {},
-                           general=outcome.general if outcome else [], **context), status
+def _count(values: list, name: str) -> int:
+    """Rows to show: those in the record, or as many as were sent back."""
+    sent = {key.split("-")[1] for key in request.form if key.startswith(name + "-") and key.count("-") >= 2}
+    return max(len(values), len(sent) - 1 if sent else 0)
 
 
 @form_pages.route("/pupils/new", methods=["GET", "POST"])
 def add_pupil():
-    spec = forms.pupil_form(_providers(), _words())
-    if request.method == "GET":
-        taken = set(school_data().pupils)
-        suggested = next(f"p{n:02d}" for n in range(1, 10_000) if f"p{n:02d}" not in taken)
-        return _show(spec, {"pupil_id": suggested}, back=url_for("pages.pupils"))
-    values = forms.raw_values(spec, request.form)
-    outcome = edits.add_pupil(_space(), spec, values)
-    if not outcome.saved:
-        return _show(spec, values, outcome, back=url_for("pages.pupils"))
-    pupil_id = values["pupil_id"].strip()
-    flash(f"Pupil added: pupils/{pupil_id}.yaml.", "success")
-    return redirect(url_for("pages.pupil", pupil_id=pupil_id))
+    pupil_id = edits.new_id(set(school_data().pupils), "p")
+    spec = pupil_forms.new_pupil_form(_providers(), words())
+    return edit(
+        spec,
+        f"pupils/{pupil_id}.yaml",
+        PupilFile,
+        url_for("pages.pupils"),
+        done="Pupil added.",
+        after=lambda: url_for("pages.pupil", pupil_id=pupil_id),
+    )
+
+
+@form_pages.route("/pupils/<pupil_id>/details", methods=["GET", "POST"])
+def edit_pupil(pupil_id: str):
+    record = _pupil(pupil_id)
+    counts = {
+        "parent_carers": _count(record.pupil.parent_carers, "parents"),
+        "emergency_contacts": _count(record.pupil.emergency_contacts, "emergency"),
+    }
+    return edit(
+        pupil_forms.pupil_details_form(counts),
+        f"pupils/{pupil_id}.yaml",
+        PupilFile,
+        url_for("pages.pupil", pupil_id=pupil_id),
+        prefix=("pupil",),
+        done="Pupil details saved.",
+        name=display_name(record),
+    )
 
 
 @form_pages.route("/pupils/<pupil_id>/placement", methods=["GET", "POST"])
 def edit_placement(pupil_id: str):
-    _targets(pupil_id)
-    spec = forms.placement_form(_providers(), _words())
-    back = url_for("pages.pupil", pupil_id=pupil_id)
-    if request.method == "GET":
-        values, version = edits.placement_values(_space(), pupil_id, spec)
-        return _show(spec, values, version=version, back=back, name=_name(pupil_id))
-    values = forms.raw_values(spec, request.form)
-    version = request.form.get("version", "")
-    outcome = edits.edit_placement(_space(), pupil_id, spec, values, version)
-    if not outcome.saved:
-        return _show(spec, values, outcome, version=version, back=back, name=_name(pupil_id))
-    flash("Placement saved.", "success")
-    return redirect(back)
+    record = _pupil(pupil_id)
+    placement = record.placement
+    counts = {"sessions": _count(placement.sessions, "sessions"), "targets": _count(placement.targets, "targets")}
+    return edit(
+        pupil_forms.placement_form(_providers(), words(), counts, bool(placement.agreement.evidence)),
+        f"pupils/{pupil_id}.yaml",
+        PupilFile,
+        url_for("pages.pupil", pupil_id=pupil_id),
+        prefix=("placement",),
+        done="Placement saved.",
+        name=display_name(record),
+        stem=f"agreement-{pupil_id}",
+    )
 
 
 @form_pages.route("/pupils/<pupil_id>/reviews/new", methods=["GET", "POST"])
 def add_review(pupil_id: str):
-    return _add_entry(pupil_id, forms.review_form, edits.add_review, "Review added.")
+    record = _pupil(pupil_id)
+    spec = entry_forms.review_form([t.text for t in record.placement.targets], words())
+    return edit(
+        spec,
+        f"pupils/{pupil_id}.yaml",
+        PupilFile,
+        url_for("pages.pupil", pupil_id=pupil_id),
+        append_to="reviews",
+        done="Review added.",
+        name=display_name(record),
+    )
+
+
+@form_pages.route("/pupils/<pupil_id>/reviews/<int:number>", methods=["GET", "POST"])
+def edit_review(pupil_id: str, number: int):
+    record = _pupil(pupil_id)
+    if not 1 <= number <= len(record.reviews):
+        abort(404)
+    spec = entry_forms.review_form([t.text for t in record.placement.targets], words(), "Review")
+    return edit(
+        spec,
+        f"pupils/{pupil_id}.yaml",
+        PupilFile,
+        url_for("pages.pupil", pupil_id=pupil_id),
+        prefix=("reviews", number - 1),
+        done="Review saved.",
+        name=display_name(record),
+    )
 
 
 @form_pages.route("/pupils/<pupil_id>/visits/new", methods=["GET", "POST"])
 def add_visit(pupil_id: str):
-    return _add_entry(pupil_id, forms.visit_form, edits.add_visit, "Visit added.")
+    record = _pupil(pupil_id)
+    spec = entry_forms.visit_form([t.text for t in record.placement.targets], words())
+    return edit(
+        spec,
+        f"pupils/{pupil_id}.yaml",
+        PupilFile,
+        url_for("pages.pupil", pupil_id=pupil_id),
+        append_to="visits",
+        done="Visit added.",
+        name=display_name(record),
+    )
 
 
-def _add_entry(pupil_id: str, make_spec, save, done: str):
-    spec = make_spec(_targets(pupil_id), _words())
-    back = url_for("pages.pupil", pupil_id=pupil_id)
-    if request.method == "GET":
-        return _show(spec, {}, back=back, name=_name(pupil_id))
-    values = forms.raw_values(spec, request.form)
-    outcome = save(_space(), pupil_id, spec, values)
-    if not outcome.saved:
-        return _show(spec, values, outcome, back=back, name=_name(pupil_id))
-    flash(done, "success")
-    return redirect(back)
+@form_pages.route("/pupils/<pupil_id>/visits/<int:number>", methods=["GET", "POST"])
+def edit_visit(pupil_id: str, number: int):
+    record = _pupil(pupil_id)
+    if not 1 <= number <= len(record.visits):
+        abort(404)
+    spec = entry_forms.visit_form([t.text for t in record.placement.targets], words(), "Visit")
+    return edit(
+        spec,
+        f"pupils/{pupil_id}.yaml",
+        PupilFile,
+        url_for("pages.pupil", pupil_id=pupil_id),
+        prefix=("visits", number - 1),
+        done="Visit saved.",
+        name=display_name(record),
+    )
+
+
+@form_pages.route("/pupils/<pupil_id>/attendance", methods=["GET", "POST"])
+def edit_attendance(pupil_id: str):
+    record = _pupil(pupil_id)
+    spec = entry_forms.attendance_form(_count(record.attendance, "periods"))
+    return edit(
+        spec,
+        f"pupils/{pupil_id}.yaml",
+        PupilFile,
+        url_for("pages.pupil", pupil_id=pupil_id),
+        done="Attendance saved.",
+        name=display_name(record),
+    )
+
+
+# ---------------------------------------------------------------- providers
+
+
+@form_pages.route("/providers/new", methods=["GET", "POST"])
+def add_provider():
+    taken = set(school_data().providers)
+    provider_id = edits.new_id(taken, request.form.get("name", "") or "provider")
+    spec = provider_forms.provider_form(words(), {})
+    return edit(
+        spec,
+        f"providers/{provider_id}.yaml",
+        Provider,
+        url_for("pages.providers"),
+        done="Provider added.",
+        stem=f"{provider_id}-appendix-4",
+        title="Add a provider",
+    )
+
+
+@form_pages.route("/providers/<provider_id>/edit", methods=["GET", "POST"])
+def edit_provider(provider_id: str):
+    provider = school_data().providers.get(provider_id)
+    if provider is None:
+        abort(404)
+    counts = {"qa_visits": _count(provider.qa_visits, "qa")}
+    return edit(
+        provider_forms.provider_form(words(), counts, bool(provider.assurance.evidence)),
+        f"providers/{provider_id}.yaml",
+        Provider,
+        url_for("pages.providers"),
+        done="Provider saved.",
+        name=provider.name,
+        stem=f"{provider_id}-appendix-4",
+    )

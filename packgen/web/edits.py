@@ -1,37 +1,50 @@
-"""What each form does to the records: build the candidate file, check it with the loader, save it.
+"""What a form does to the records: build the candidate file, check it with the loader, save it.
 
 Nothing here knows about Flask: a form's typed values come in, and either the file is saved or the
-problems come back, each beside the form input it belongs to. ``records.save`` holds the school's
-edit lock from reading the file to writing it, so two people saving at once, through one page or two
-``packgen serve`` on one folder, cannot lose each other's change.
+problems come back, each beside the form field it belongs to. ``records.save`` holds the school's edit
+lock from reading the file to writing it, and refuses a form opened before someone else saved the
+record, so nobody's change is lost.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
-from ruamel.yaml.comments import CommentedMap
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
-from packgen.records.models import PupilFile, Review, Visit
+from packgen.errors import Problem
+from packgen.files import write_private
+from packgen.records import evidence
 from packgen.web import records
-from packgen.web.forms import Built, FormSpec, build, place, sessions_text
+from packgen.web.forms import FormSpec, build, key_of, matching, place, values_of
 
-RECORD_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")  # as load.py names records: a slug, at most 64 long
+RECORD_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")  # as the loader names records: a slug, at most 64 long
 
 
 @dataclass
 class Outcome:
-    """``saved`` or not; if not, messages by input name and messages for the top of the form."""
+    """``saved`` or not; if not, problems by field name and problems for the top of the form."""
 
     saved: bool
-    beside: dict[str, list[str]] = field(default_factory=dict)
-    general: list[str] = field(default_factory=list)
+    beside: dict[str, list[Problem]] = field(default_factory=dict)
+    general: list[Problem] = field(default_factory=list)
+    stale: bool = False  # the file changed since the form was opened
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A scan sent with a form: where its path goes in the record, and its bytes."""
+
+    field: str
+    path: tuple
+    data: bytes
+    stem: str  # the evidence file's name without extension: agreement-p07
 
 
 @dataclass(frozen=True)
@@ -41,138 +54,164 @@ class Workspace:
     school: Path
     scratch: Path
 
-    def pupil_file(self, pupil_id: str) -> Path:
-        return self.school / "pupils" / f"{pupil_id}.yaml"
+    def file(self, relative: str) -> Path:
+        return self.school / relative
 
 
-# ---------------------------------------------------------------- the four forms
+def new_id(taken: set[str], stem: str) -> str:
+    """A free record id from ``stem``: ``p19``, or ``bridge-learning-centre-2`` when the name is taken."""
+    if stem == "p":
+        return next(f"p{n:02d}" for n in range(1, 100_000) if f"p{n:02d}" not in taken)
+    base = re.sub(r"[^a-z0-9]+", "-", stem.lower()).strip("-")[:56] or "record"
+    return next(c for c in (base, *(f"{base}-{n}" for n in range(2, 1000))) if c not in taken)
 
 
-def add_pupil(space: Workspace, spec: FormSpec, raw: Mapping[str, str]) -> Outcome:
+def form_values(space: Workspace, relative: str, spec: FormSpec, prefix: tuple = ()) -> tuple[dict[str, str], str]:
+    """The record as the form shows it, and its version, to catch a change meanwhile."""
+    _, tree, version = records.opened(space.file(relative))
+    node = tree
+    for key in prefix:
+        node = node[key] if isinstance(node, (CommentedMap, CommentedSeq)) else None
+    return values_of(node if isinstance(node, Mapping) else {}, spec), version
+
+
+def save(
+    space: Workspace,
+    relative: str,
+    model: type[BaseModel],
+    spec: FormSpec,
+    raw: Mapping[str, str],
+    *,
+    version: str | None,
+    prefix: tuple = (),
+    append_to: str | None = None,
+    uploads: tuple[Upload, ...] = (),
+) -> Outcome:
+    """Put the form's values into the record at ``prefix`` (a new entry at the end of the list
+    ``append_to``), check the whole school, and save only if it loads. ``version`` is the record's
+    version when the form was opened (``records.NEW`` for a new record; None: add to it as it is now)."""
     built = build(spec, raw)
-    pupil_id = raw.get("pupil_id", "").strip()
-    del built.values[("id",)], built.inputs[("id",)]  # the file's name, not a key inside it
-    if not RECORD_ID.fullmatch(pupil_id):
-        return Outcome(False, {"pupil_id": ["use lowercase letters, digits and hyphens, such as p19 "
-                                            "(never the pupil's name)"]})
-    tree = CommentedMap()
-    for path, value in built.values.items():
-        records.set_value(tree, path, value, PupilFile)
-    relative = f"pupils/{pupil_id}.yaml"
-    return _save(space, relative, records.NEW, lambda _: (records.dump(tree), built.inputs),
-                 refused=Outcome(False, {"pupil_id": [f"{relative} already exists: choose another id"]}))
-
-
-def edit_placement(space: Workspace, pupil_id: str, spec: FormSpec, raw: Mapping[str, str],
-                   version: str) -> Outcome:
-    built = build(spec, raw)
-
-    def change(text: str | None) -> tuple[str, dict]:
-        if text is None:  # the file was removed since the form was opened
-            raise records.StaleEdit()
-        tree = records.parse(text)
-        for path, value in built.values.items():
-            if path == ("sessions",) and value is not None:
-                value = [records.flow(session, quoted=("from", "to")) for session in value]
-            records.set_value(tree, ("placement",) + path, value, PupilFile)
-        inputs = {("placement",) + path: name for path, name in built.inputs.items()}
-        return records.updated_text(text, tree), inputs
-
-    return _save(space, f"pupils/{pupil_id}.yaml", version, change)
-
-
-def add_review(space: Workspace, pupil_id: str, spec: FormSpec, raw: Mapping[str, str]) -> Outcome:
-    return _add_entry(space, pupil_id, "reviews", Review, spec, raw)
-
-
-def add_visit(space: Workspace, pupil_id: str, spec: FormSpec, raw: Mapping[str, str]) -> Outcome:
-    return _add_entry(space, pupil_id, "visits", Visit, spec, raw)
-
-
-def _add_entry(space: Workspace, pupil_id: str, key: str, model: type[BaseModel], spec: FormSpec,
-               raw: Mapping[str, str]) -> Outcome:
-    built = build(spec, raw)
-    item = _entry(built, model)
-
-    def change(text: str | None) -> tuple[str, dict]:
-        text = text or ""  # the file went meanwhile: the check says what the review alone lacks
-        tree = records.parse(text)
-        index = records.append(tree, key, item, PupilFile)
-        inputs = {(key, index) + path: name for path, name in built.inputs.items()}
-        return records.updated_text(text, tree), inputs
-
-    return _save(space, f"pupils/{pupil_id}.yaml", None, change)
-
-
-def _entry(built: Built, model: type[BaseModel]) -> CommentedMap:
-    """A review or visit as a mapping in the model's key order, empty answers left out."""
-    item = CommentedMap()
-    for path, value in built.values.items():
-        records.set_value(item, path, value, model)
-    for path, rows in built.lists.items():
-        row_model = records.field_model(model, path[-1])
-        entries = []
-        for row in rows:
-            entry = CommentedMap()
-            for row_path, value in row.items():
-                records.set_value(entry, row_path, value, row_model)
-            entries.append(entry)
-        records.set_value(item, path, entries or None, model)
-    return item
-
-
-def _save(space: Workspace, relative: str, version: str | None,
-          candidate: Callable[[str | None], tuple[str, Mapping[tuple, str]]], refused: Outcome | None = None
-          ) -> Outcome:
-    """Save the text ``candidate`` makes from the file, if it loads; its inputs place the problems.
-    ``refused`` is the answer when the file is no longer at ``version``."""
     outcome = Outcome(True)
+    stored: list[Path] = []
 
-    def checked(text: str | None) -> str | None:
-        new, inputs = candidate(text)
-        problems = records.problems_with(space.school, relative, new, space.scratch)
+    def change(text: str) -> str | None:
+        """The record with the form's values in it, or None (and the problems in ``outcome``)."""
+        tree = records.parse(text)
+        at = (append_to, records.append(tree, append_to, CommentedMap(), model)) if append_to else prefix
+        owner, node = _owner(model, tree, at)
+        for key_path, value in built.values.items():
+            if not _unchanged_null(node, key_path, value):
+                records.set_value(node, key_path, value, owner)
+        for key_path, rows in built.lists.items():
+            _update_list(node, key_path, rows, owner, key_path in built.flow)
+        kept, problems = _store_uploads(space, uploads, node, owner, relative, at)
+        stored.extend(kept)
+        inputs = {at + p: name for p, name in built.inputs.items()} | {at + u.path: u.field for u in uploads}
+        candidate = records.updated_text(text, tree) if text else records.dump(tree)
+        # Only this record's own problems: another file someone broke by hand is repaired on its own page.
+        problems = problems or [
+            p for p in records.problems_with(space.school, relative, candidate, space.scratch) if p.file == relative
+        ]
         if problems:
             outcome.saved = False
             outcome.beside, outcome.general = place(problems, relative, inputs)
             return None
-        return new
+        return candidate
 
     try:
-        records.save(space.school, relative, version, checked)
-    except records.SaveBusy as error:
-        return Outcome(False, general=[str(error)])
-    except records.StaleEdit as error:
-        return refused or Outcome(False, general=[str(error)])
+        records.save(space.school, relative, version, lambda text: change(text or ""))
+    except records.StaleEdit:
+        return Outcome(False, stale=True)
+    except records.SaveBusy as busy:
+        return Outcome(False, general=[Problem(relative, "", str(busy))])
+    if not outcome.saved:
+        for upload in stored:
+            upload.unlink(missing_ok=True)
     return outcome
 
 
-# ---------------------------------------------------------------- filling a form from a record
+def _owner(model: type[BaseModel], tree: CommentedMap, prefix: tuple) -> tuple[type[BaseModel], CommentedMap]:
+    """The mapping at ``prefix`` (made if missing) and the record type it holds."""
+    node: Any = tree
+    owner = model
+    for key in prefix:
+        if isinstance(key, int):
+            node = node[key]
+            continue
+        child = node.get(key)
+        owner_of_child = _record_type(owner, key)
+        if not isinstance(child, (CommentedMap, CommentedSeq)):
+            child = CommentedMap()
+            records.set_value(node, (key,), child, owner)
+        node, owner = child, owner_of_child
+    return owner, node
 
 
-def placement_values(space: Workspace, pupil_id: str, spec: FormSpec) -> tuple[dict[str, str], str]:
-    """The placement as the form shows it, and the file's version to catch a change meanwhile."""
-    _, tree, version = records.opened(space.pupil_file(pupil_id))
-    placement = tree.get("placement") or {}
-    values = {}
-    for name, item in spec.fields():
-        value: Any = placement
-        for key in item.path:
-            value = value.get(key) if isinstance(value, Mapping) else None
-        values[name] = _as_text(value, item.kind)
-    return values, version
+def _record_type(owner: type[BaseModel], key: str) -> type[BaseModel]:
+    found = records.field_model(owner, key)
+    if found is None:
+        raise ValueError(f"a form addresses {owner.__name__}.{key}, which holds no record")
+    return found
 
 
-def _as_text(value: Any, kind: str) -> str:
-    if value is None:
-        return ""
-    if kind == "sessions" and isinstance(value, list):
-        return sessions_text(s for s in value if isinstance(s, Mapping))
-    if isinstance(value, list):
-        return "\n".join(str(v) for v in value)
-    if isinstance(value, bool):
-        return ("yes" if value else "no") if kind == "yesno" else ("yes" if value else "")
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
+def _unchanged_null(node: CommentedMap, path: tuple, value: object) -> bool:
+    """An empty answer where the file says ``null`` on purpose: the line stays."""
+    for key in path:
+        if not isinstance(node, CommentedMap) or key not in node:
+            return False
+        node = node[key]
+    return value is None and node is None
+
+
+def _update_list(node: CommentedMap, key_path: tuple, rows: list, owner: type[BaseModel], flow: bool) -> None:
+    """Each row into the entry it came from, changing only the keys the row changed (so an entry's
+    other keys, comments and folding stay); new rows become new entries, emptied rows go."""
+    existing = node
+    for key in key_path:
+        existing = existing.get(key) if isinstance(existing, CommentedMap) else None
+    entries: list[Any] = list(existing) if isinstance(existing, CommentedSeq) else []
+    row_model = owner
+    for key in key_path:
+        row_model = _record_type(row_model, key)
+    kept = []
+    for row, fixed, values in rows:
+        entry = matching(entries, row, fixed)
+        if not isinstance(entry, CommentedMap):
+            entry = CommentedMap(fixed)
+            if flow:
+                entry.fa.set_flow_style()
+        for row_path, value in values.items():
+            if not _unchanged_null(entry, row_path, value):
+                records.set_value(entry, row_path, value, row_model)
+        kept.append(entry)
+    if len(kept) == len(entries) and all(a is b for a, b in zip(kept, entries)):
+        return  # the same entries in the same order: nothing to rewrite
+    if isinstance(existing, CommentedSeq) and kept:
+        existing[:] = kept
+    else:
+        records.set_value(node, key_path, CommentedSeq(kept) if kept else None, owner)
+
+
+def _store_uploads(
+    space: Workspace,
+    uploads: tuple[Upload, ...],
+    node: CommentedMap,
+    owner: type[BaseModel],
+    relative: str,
+    prefix: tuple,
+) -> tuple[list[Path], list[Problem]]:
+    """Each scan saved under evidence/ and checked as the pack will read it; its path set in the record."""
+    stored, problems = [], []
+    folder = space.school / "evidence"
+    for upload in uploads:
+        name = f"{upload.stem}-{secrets.token_hex(3)}.pdf"  # never over an older scan another record may use
+        target = folder / name
+        write_private(target, upload.data)
+        reason = evidence.unreadable(target)
+        if reason:
+            target.unlink()
+            problems.append(Problem(relative, key_of(prefix + upload.path), f"The file you chose {reason}"))
+            continue
+        stored.append(target)
+        records.set_value(node, upload.path, f"evidence/{name}", owner)
+    return stored, problems

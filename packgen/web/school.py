@@ -13,11 +13,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from flask import current_app, g
+from flask import current_app
 
 from packgen.readiness.kept import KeptFindings
 from packgen.readiness.rules import Finding
-from packgen.records.models import SchoolData
 from packgen.records.school_cache import SchoolCache
 from packgen.web.app import today
 
@@ -34,17 +33,13 @@ class KeptSchool:
         self.records = SchoolCache(self.folder)
 
 
-def school_data() -> SchoolData:
-    """The records as they are on disk now, read once per request (DataError if they have problems)."""
-    if "data" not in g:
-        g.data = _kept().records.load()
-    return g.data
-
-
 def school_findings() -> list[Finding]:
-    """Every readiness finding for the records as they are now, worst first (as ``rules.assess``)."""
-    return _kept().findings.assess(school_data(), today())
+    """Every readiness finding for the healthy records as they are now, worst first (as ``rules.assess``)."""
+    from packgen.web.views import school_data
+
+    return kept_school().findings.assess(school_data(), today())
 
 
-def _kept() -> KeptSchool:
+def kept_school() -> KeptSchool:
+    """What the app keeps of its school folder (records and findings), checked against the files on use."""
     return current_app.extensions["packgen_school"]

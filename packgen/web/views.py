@@ -15,23 +15,54 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, \
-    send_from_directory, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    url_for,
+)
 from pypdf import PdfReader
 
-from packgen.documents import plan as documents
-from packgen.mail import send as mail
 from packgen.build import pipeline
+from packgen.documents import plan as documents
 from packgen.documents.plan import DocumentSpec, RegisterRow
-from packgen.records.models import SchoolData
+from packgen.errors import DataError
+from packgen.mail import send as mail
 from packgen.readiness.rules import Finding
+from packgen.records.models import SchoolData
+from packgen.web import good_copies
 from packgen.web.app import settings, today
 from packgen.web.jobs import PackJob
-from packgen.web.school import school_data, school_findings
+from packgen.web.school import kept_school, school_findings
 
 pages = Blueprint("pages", __name__)
 
 SEVERITIES = ("critical", "high", "advisory")
+
+
+def school_data() -> SchoolData:
+    """The healthy records as they are on disk now (office staff may have edited a file since the last
+    page): kept between requests and re-read only where a file changed (web/school.py). A record with a
+    problem is left out and listed in ``g.problems`` for the repair page; only a broken school.yaml stops
+    the pages, and then the problems page shows it."""
+    if "data" not in g:
+        g.data, g.problems = kept_school().records.load_healthy()
+        g.problems = list(g.problems)
+        if g.data is not None:
+            broken = {p.file for p in g.problems}
+            healthy = ["school.yaml", *(f"providers/{i}.yaml" for i in g.data.providers),
+                       *(f"pupils/{i}.yaml" for i in g.data.pupils)]
+            good_copies.keep(settings().school, settings().out, (f for f in healthy if f not in broken))
+    if g.data is None:
+        raise DataError(g.problems)
+    return g.data
 
 
 def _now() -> datetime | None:
@@ -255,15 +286,34 @@ def _made_at(path: Path) -> datetime | None:
 @pages.get("/pack")
 def pack():
     progress = _job().progress()
-    return render_template("pack.html", progress=progress, last=_last_pack())
+    return render_template("pack.html", progress=progress, last=_last_pack(), redacted=_last_pack(redacted=True),
+                           min_password=MIN_PASSWORD)
+
+
+MIN_PASSWORD = 10  # the pack travels by e-mail or memory stick: a short password is guessed offline
 
 
 @pages.post("/pack/build")
 def build_pack():
     school_data()  # records with problems are shown at once, not after a wait
     school, out_root, templates, now = settings().school, settings().out_root, settings().templates, _now()
-    started = _job().start(lambda on_progress: pipeline.build_pack(school, out_root, templates=templates, now=now,
-                                                                   on_progress=on_progress))
+    password = request.form.get("password", "") if request.form.get("encrypt") else ""
+    if request.form.get("encrypt") and len(password) < MIN_PASSWORD:
+        flash(f"To encrypt the pack, enter a password of at least {MIN_PASSWORD} characters. Nothing was built.",
+              "error")
+        return redirect(url_for(".pack"))
+    redact = bool(request.form.get("redact"))
+
+    def build(on_progress):
+        options = pipeline.PackOptions(password=password or None)
+        built = pipeline.build_pack(school, out_root, templates=templates, now=now, on_progress=on_progress,
+                                    options=options)
+        if redact:  # the bar stays near its end while the shorter copy is made
+            pipeline.build_pack(school, out_root, templates=templates, now=now,
+                                options=pipeline.PackOptions(password=password or None, redact=True))
+        return built
+
+    started = _job().start(build)
     if not started:
         flash("The pack is already being built.", "info")
     return redirect(url_for(".pack"))
@@ -283,22 +333,36 @@ def pack_download():
     return _download(pipeline.PACK_NAME)
 
 
+@pages.get("/pack/evidence-pack-redacted.pdf")
+def redacted_download():
+    """The shortened copy, from its own folder beside the school's (``<school>-redacted``)."""
+    if _last_pack(redacted=True) is None:
+        abort(404)
+    return send_from_directory(_redacted_out(), pipeline.PACK_NAME, as_attachment=True,
+                               download_name="evidence-pack-redacted.pdf", max_age=0)
+
+
+def _redacted_out() -> Path:
+    return settings().out_root / f"{settings().school.name}-redacted"
+
+
 @dataclass(frozen=True)
 class LastPack:
     built_at: datetime
-    pages: int
+    pages: int | None  # None: encrypted, so not counted without the password
     megabytes: float
 
 
-def _last_pack() -> LastPack | None:
-    path = settings().out / pipeline.PACK_NAME
+def _last_pack(redacted: bool = False) -> LastPack | None:
+    path = (_redacted_out() if redacted else settings().out) / pipeline.PACK_NAME
     if not path.is_file():
         return None
     stat = path.stat()
     cache = current_app.extensions.setdefault("packgen_pack_pages", {})
-    if cache.get("mtime") != stat.st_mtime_ns:  # counting the pages of a big pack takes a moment
-        cache.update(mtime=stat.st_mtime_ns, pages=len(PdfReader(path).pages))
-    return LastPack(datetime.fromtimestamp(stat.st_mtime), cache["pages"], stat.st_size / 1_000_000)
+    if cache.get(path) is None or cache[path][0] != stat.st_mtime_ns:  # counting a big pack takes a moment
+        reader = PdfReader(path)
+        cache[path] = (stat.st_mtime_ns, None if reader.is_encrypted else len(reader.pages))
+    return LastPack(datetime.fromtimestamp(stat.st_mtime), cache[path][1], stat.st_size / 1_000_000)
 
 
 def _job() -> PackJob:

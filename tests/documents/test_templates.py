@@ -234,7 +234,7 @@ EXPECTED = {
         "Yes: Northshire AP directory; last audited 1 June 2026", "English, Maths, Construction Level 1",
         "5 September 2026", "A. Khan"],
     "letter.docx": [
-        PROVIDER_NAME, "Dear A. Khan,", "has one pupil placed with", "3 November 2026", "by 16 September 2026",
+        PROVIDER_NAME, "Dear A. Khan,", "has one pupil placed with", "3 November 2026", "by 17 November 2026",
         "ap@brookfield.example", "M. Lee, S. Brown", "Section 128", "Prevent duty", "children's barred list"],
     "education_plan.docx": PUPIL_TEXT + [
         "White - Irish", "Southshire", "CAMHS, Youth Service", "Year 8, spring term", "K. Adams", "F. Ndiaye",
@@ -319,7 +319,7 @@ EXPECTED = {
 SPARSE_EXPECTED = {
     "agreement.docx": ["6 hours a week (part time)", "Part-time plan\nNot recorded", "No sessions recorded.",
                        "No targets recorded.", "No: the placement is not an off-site direction"],
-    "letter.docx": ["has one pupil placed with", "within 14 days of receiving this letter"],
+    "letter.docx": ["has one pupil placed with", "by 17 November 2026"],
     "education_plan.docx": ["If so, which local authority\nNot applicable", "I understand that my child",
                             "Monitoring visits\nNot recorded"],
     "review.docx": ["No attendees recorded.", "No progress recorded.", "Continue with changes",
@@ -497,3 +497,33 @@ def test_the_readiness_report_counts_each_rule_and_shows_a_rule_without_findings
     text = document_text(renderer.render("readiness.docx", clean, tmp_path / "clean.docx"))
     assert "No findings: every rule is met." in text
     assert text.count("\nMet\n") == len(readiness.RULES)
+
+
+def test_the_cover_shows_the_schools_logo_where_one_was_uploaded_and_no_placeholder_where_none_was(
+        renderer, tmp_path):
+    from PIL import Image
+
+    school = tmp_path / "brookfield"
+    school.mkdir()
+    data = school_data(rich_school(), rich_provider(), rich_pupil()).model_copy(update={"folder": str(school)})
+    made = {}
+    for spec in (documents.cover(data, NOW), documents.letter(data, "bridge-learning", NOW.date())):
+        made[spec.template] = renderer.render(spec.template, spec.context, tmp_path / f"plain-{spec.template}")
+        assert pictures(made[spec.template]) == []
+        with zipfile.ZipFile(made[spec.template]) as package:
+            text = " ".join(package.read(n).decode() for n in package.namelist() if n.startswith("word/header")
+                            or n == "word/document.xml")
+        assert "logo" not in text.lower() and "dashed" not in text  # no empty box where a logo would go
+
+    Image.new("RGB", (400, 100), (29, 79, 145)).save(school / documents.LOGO_FILE)
+    cover = documents.cover(data, NOW).context
+    assert cover["cover_logo"].width_mm == 60  # four times as wide as high: as wide as the cover allows
+    assert cover["logo"].width_mm == 28  # and as wide as the box in each page heading allows
+    logo = renderer.render("cover.docx", cover, tmp_path / "logo.docx")
+    assert {name.rsplit(".", 1)[1] for name in pictures(logo)} == {"png"}
+    letter = renderer.render("letter.docx", documents.letter(data, "bridge-learning", NOW.date()).context,
+                             tmp_path / "letter.docx")
+    with zipfile.ZipFile(letter) as package:
+        assert [n for n in package.namelist() if n.startswith("word/media/")]
+        relations = package.read("word/_rels/header1.xml.rels").decode()
+    assert "media/" in relations  # the logo sits in the letter's heading

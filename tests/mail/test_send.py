@@ -725,3 +725,37 @@ def test_overdue_providers_are_reminded_once_with_the_letter_attached(tmp_path, 
     assert a_week_later["dale-college"].action == "send"
     asked = by_provider(mail.prepare_chases(data, letters, reminded_on, templates=templates, resend=True))
     assert asked["dale-college"].action == "resend" and "reminding again as asked" in asked["dale-college"].reason
+
+
+def test_a_letter_sent_long_after_an_old_request_asks_for_a_reply_counted_from_the_day_it_goes(
+        tmp_path, templates, smtp_server):
+    asked_in_spring = provider("Oak Street Tutors", {"name": "K. Byrne", "email": "k.byrne@oaktutors.example"},
+                               requested_on="2026-03-02")
+    data = school_copy(tmp_path, {"oak-tutors": asked_in_spring})
+    sent_on = datetime.now(timezone.utc).astimezone().date()
+    oak = [letter_for(render_letters(data, tmp_path / "output", today=sent_on), "oak-tutors")]
+    due = sent_on + timedelta(days=10)
+    assert oak[0].spec.context["reply_by"] == due  # the printed letter agrees with the e-mail
+
+    (plan,) = mail.prepare_letters(data, oak, templates=templates)
+    assert f"by {due.day} {due:%B %Y}" in plan.message.get_body(("plain",)).get_content()
+    mail.send(data, [plan], plain(smtp_server()))
+
+    state = by_provider(mail.status(data, sent_on))["oak-tutors"]
+    assert (state.requested_on, state.letter_sent_on, state.reply_due, state.overdue) == (
+        sent_on, sent_on, due, False)
+
+
+def test_the_mail_server_comes_from_the_environment_or_else_from_school_yaml(tmp_path):
+    data = school_copy(tmp_path)
+    assert mail.school_smtp(data, {}) is None  # the mini school names no server
+    path = Path(data.folder) / "school.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        "letters:\n", "letters:\n  smtp: {host: mail.larkspur.example, port: 2525, security: tls, user: ap}\n", 1),
+        encoding="utf-8")
+    data = load_school(Path(data.folder))
+    assert mail.school_smtp(data, {"PACKGEN_SMTP_PASSWORD": "never read here"}) == SmtpSettings(
+        "mail.larkspur.example", 2525, "tls", "ap")
+    assert mail.school_smtp(data, {"PACKGEN_SMTP_HOST": "relay.example", "PACKGEN_SMTP_PORT": "25",
+                                   "PACKGEN_SMTP_SECURITY": "none"}) == SmtpSettings("relay.example", 25, "none")
+    assert mail.school_smtp(None, {}) is None  # school.yaml did not load: only the environment can say

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from tests.conftest import (DEMO, UNREGISTERED, assert_finding, demo_gaps, example, full_time_pupils, placement,
-                            week)
+from tests.conftest import (DEMO, UNREGISTERED, assert_finding, demo_gaps, example, full_time_pupils, merged,
+                            placement, week)
 from packgen.records.read import load_school
 from packgen.records.models import SchoolData
 from packgen.readiness.table import rule_table
@@ -150,6 +150,18 @@ def test_r4_a_review_within_the_half_term_with_its_next_date_not_yet_passed_pass
 def test_r4_fails_when_the_planned_review_date_has_passed():
     data = example(pupil={"reviews": [{"date": "2026-10-19", "decision": "continue", "next_review": "2026-11-16"}]})
     assert_finding(r4_reviews(data, "p1", TODAY), "fail", "high", "planned for 16 Nov 2026")
+
+
+def test_an_ended_placement_needs_no_more_reviews_visits_or_end_decision_but_keeps_its_other_evidence():
+    overdue = {"reviews": [{"date": "2026-10-19", "decision": "continue", "next_review": "2026-11-16"}],
+               "visits": [], "placement": {"target_end_date": "2026-11-13", "consent": {"parent_signed_on": None}}}
+    running = {f.rule for f in assess(example(pupil=overdue), TODAY)}
+    assert {"R4", "R5", "R13", "R15"} <= running
+    ended = merged(overdue, placement(ended={"ended_on": "2026-11-13", "reason": "Targets met",
+                                             "outcome": "returned_to_school"}))
+    assert {f.rule for f in assess(example(pupil=ended), TODAY)} == running - {"R4", "R5", "R15"}
+    next_week = merged(ended, placement(ended={"ended_on": "2026-11-30"}))  # still running today
+    assert {f.rule for f in assess(example(pupil=next_week), TODAY)} == running
 
 
 def test_r4_fails_when_no_review_followed_the_start_within_a_half_term():

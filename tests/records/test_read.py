@@ -7,6 +7,7 @@ say: the file, the key as they wrote it, the line, and what would be right.
 
 from __future__ import annotations
 
+import copy
 import os
 import shutil
 from datetime import date
@@ -173,6 +174,17 @@ MISTAKES = {
     "UPN too short": (P01, "upn: B801200005001", "upn: B80120000500",
                       "pupil.upn", "'B80120000500' is not a UPN (13 characters: a check letter, 11 digits, "
                       "then a digit or, for a temporary UPN, a letter)", 2),
+    "email address without a domain": (SCHOOL, "email: office@larkspur.example", "email: office@larkspur",
+                                       "school.email", "'office@larkspur' is not an email address "
+                                       "(like name@school.example)", 8),
+    "phone number too short": (P01, "phone: 07700 900201", "phone: 0770 0900", "pupil.parent_carers[1].phone",
+                               "'0770 0900' is not a phone number (like 01632 960101 or 07700 900121)", 9),
+    "year group that does not fit the date of birth": (P01, "year_group: 10", "year_group: 7", "pupil.year_group",
+                                                       "'7' does not fit the date of birth (2011-05-17): a pupil "
+                                                       "born then is in Year 11 when the placement starts", 6),
+    "session before dawn": (P01, '{day: Wed, from: "09:30", to: "14:30"}', '{day: Wed, from: "04:30", to: "09:30"}',
+                            "placement.sessions[3].from", "'04:30' is outside the school day (08:40 to 15:20, give "
+                            "or take an hour): check the time", 21),
     # dates and numbers that cannot all be true at once
     "target end before start": (P01, "target_end_date: 2027-02-12", "target_end_date: 2026-09-01",
                                 "placement.target_end_date",
@@ -523,6 +535,39 @@ def test_a_upn_with_the_wrong_check_letter_says_which_letter_the_digits_give():
 @pytest.mark.parametrize("upn", ["B80120000500", "B8012000050011", "B80120000500I", "I801200005001", ""])
 def test_a_upn_of_the_wrong_shape_is_not_a_upn(upn):
     assert upn_problem(upn).startswith(f"'{upn}' is not a UPN (13 characters")
+
+
+# ---------------------------------------------------------------- ended placements
+
+
+def test_an_ended_placement_stays_in_the_record_as_history(school):
+    path = school / P02
+    record = yaml.safe_load(path.read_text(encoding="utf-8"))
+    first = dict(copy.deepcopy(record["placement"]), ended={"ended_on": "2026-10-16", "reason": "Moved nearer home",
+                                             "outcome": "moved_provider"})
+    record["past_placements"] = [first]
+    record["placement"] = dict(record["placement"], provider="hart-vale", start_date="2026-10-19")
+    path.write_text(yaml.safe_dump(record, allow_unicode=True), encoding="utf-8")
+
+    pupil = load_school(school).pupils["p02"]
+    (past,) = pupil.past_placements
+    assert (past.provider, past.ended.ended_on, past.ended.outcome) == ("oak-tutors", date(2026, 10, 16),
+                                                                       "moved_provider")
+    assert past.ended_by(date(2026, 10, 16)) and not pupil.placement.ended_by(date(2027, 1, 1))
+
+
+def test_a_past_placement_must_say_when_it_ended_and_name_a_provider_on_file(school):
+    path = school / P02
+    record = yaml.safe_load(path.read_text(encoding="utf-8"))
+    record["past_placements"] = [dict(copy.deepcopy(record["placement"]), provider="oak-tutor")]
+    record["placement"] = dict(record["placement"], ended={"ended_on": "2026-09-01", "reason": "Back at school",
+                                                           "outcome": "returned_to_school"})
+    path.write_text(yaml.safe_dump(record, allow_unicode=True), encoding="utf-8")
+
+    messages = {(p.key, p.message) for p in problems_of(school)}
+    assert any(key == "past_placements[1]" and "needs 'ended'" in message for key, message in messages)
+    assert any(key == "placement.ended.ended_on" and "is before placement.start_date" in message
+               for key, message in messages)
 
 
 def test_a_pipe_among_the_records_is_refused_without_waiting_for_it(tmp_path):

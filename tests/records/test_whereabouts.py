@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 import pytest
 
 from tests.conftest import DEMO, run_cli
 from packgen.records.read import load_school
-from packgen.records.models import Session
+from packgen.records.models import PlacementEnd, Session
 from packgen.records.whereabouts import whereabouts
 
 
@@ -66,6 +66,20 @@ def test_a_placement_without_a_timetable_or_past_its_end_is_unaccounted_for(demo
     assert find(whereabouts(no_timetable, TUESDAY_10AM), "p01").place == "unaccounted"
     ended = with_placement(demo, "p01", target_end_date=datetime(2026, 11, 20).date())
     assert "passed its end date" in find(whereabouts(ended, TUESDAY_10AM), "p01").location
+
+
+def test_a_pupil_whose_placement_ended_is_back_at_school_or_no_longer_expected(demo):
+    full_time = [session(day, "09:00", "15:00") for day in ("Mon", "Tue", "Wed", "Thu", "Fri")]
+    back = PlacementEnd(ended_on=date(2026, 11, 20), reason="Targets met", outcome="returned_to_school")
+    returned = with_placement(demo, "p01", sessions=full_time, hours_per_week=30, ended=back)
+    w = find(whereabouts(returned, TUESDAY_10AM), "p01")
+    assert (w.place, w.location) == ("school", demo.school.school.name) and "ended 20 Nov 2026" in w.reason
+    moved = back.model_copy(update={"outcome": "moved_school"})
+    gone = find(whereabouts(with_placement(demo, "p01", sessions=full_time, ended=moved), TUESDAY_10AM), "p01")
+    assert (gone.place, gone.contact) == ("not expected", None)
+    later = back.model_copy(update={"ended_on": date(2026, 12, 1)})  # ends next week: still there today
+    assert find(whereabouts(with_placement(demo, "p01", sessions=full_time, hours_per_week=30, ended=later),
+                            TUESDAY_10AM), "p01").place == "provider"
 
 
 def test_nobody_is_expected_at_weekends_evenings_or_in_the_holidays(demo):

@@ -24,10 +24,9 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as ready
 from selenium.webdriver.support.ui import WebDriverWait
 
-from tests.conftest import DEMO
 from packgen.records.read import load_school
 from packgen.web import Settings, create_app, start
-
+from tests.conftest import DEMO
 
 CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                   "--disable-component-update", "--disable-sync", "--no-first-run", "--window-size=1280,900")
@@ -87,6 +86,13 @@ def wait(driver, condition, seconds: float = 30):
     return WebDriverWait(driver, seconds).until(condition)
 
 
+def choose(driver, name: str, code: str) -> None:
+    """Pick a radio button by clicking its label, as a person does."""
+    radio = driver.find_element(By.CSS_SELECTOR, f"input[name='{name}'][value='{code}']")
+    driver.find_element(By.CSS_SELECTOR, f"label[for='{radio.get_attribute('id')}']").click()
+    assert radio.is_selected()
+
+
 def visible_rows(driver) -> list[str]:
     rows = driver.find_elements(By.CSS_SELECTOR, "#pupils-table tbody tr")
     return [r.find_element(By.TAG_NAME, "a").text for r in rows if r.is_displayed()]
@@ -95,8 +101,8 @@ def visible_rows(driver) -> list[str]:
 def test_the_pupils_page_lists_and_searches_the_pupils(browser, site, shots):
     browser.get(site["url"] + "/")
     assert browser.find_element(By.TAG_NAME, "h1").text == "Pupils in alternative provision"
-    assert browser.find_element(By.CLASS_NAME, "school").text == "Brookfield Academy"
-    assert "OFFICIAL-SENSITIVE" in browser.find_element(By.CLASS_NAME, "marking").text
+    assert browser.find_element(By.CLASS_NAME, "app-header__school").text == "Brookfield Academy"
+    assert "OFFICIAL-SENSITIVE" in browser.find_element(By.CLASS_NAME, "app-marking").text
     assert len(visible_rows(browser)) == len(load_school(site["school"]).pupils) == 18
     screenshot(browser, shots, "pupils")
     search = browser.find_element(By.ID, "search")
@@ -130,26 +136,32 @@ def test_a_bad_date_is_shown_beside_its_field_then_the_fixed_review_is_saved(bro
     before = path.read_text()
     browser.get(site["url"] + "/pupils/p01")
     browser.find_element(By.LINK_TEXT, "Add a review").click()
-    browser.find_element(By.ID, "date").send_keys("23/11/2026")
+    for part, typed in (("day", "31"), ("month", "11"), ("year", "2026")):  # November has 30 days
+        browser.find_element(By.ID, f"date-{part}").send_keys(typed)
     browser.find_element(By.ID, "attendees").send_keys("Joanna Russell (AP lead)\nChloé")
-    browser.find_element(By.CSS_SELECTOR, "#progress-1-rating option[value='achieved']").click()
-    browser.find_element(By.CSS_SELECTOR, "#decision option[value='continue']").click()
-    browser.find_element(By.CSS_SELECTOR, "form.record-form button[type=submit]").click()
+    choose(browser, "progress-1-rating", "achieved")
+    choose(browser, "decision", "continue")
+    browser.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
 
     error = wait(browser, ready.visibility_of_element_located((By.ID, "date-error")))
-    assert error.text.endswith("'23/11/2026' is not a date (use YYYY-MM-DD)")
-    field = browser.find_element(By.ID, "date")
-    assert field.get_attribute("aria-invalid") == "true" and "date-error" in field.get_attribute("aria-describedby")
-    assert error.find_element(By.XPATH, "..") == field.find_element(By.XPATH, "..")  # in the field's own box
+    assert error.text.endswith("Enter a real date, for example 7 9 2026 (day, month, year)")
+    day = browser.find_element(By.ID, "date-day")
+    group = browser.find_element(By.CSS_SELECTOR, "fieldset[aria-describedby~='date-error']")
+    assert "govuk-input--error" in day.get_attribute("class") and day in group.find_elements(By.TAG_NAME, "input")
+    summary = browser.find_element(By.CSS_SELECTOR, ".govuk-error-summary a[href='#date-day']")
+    assert summary.text.startswith("Date of the review: Enter a real date")
+    assert browser.switch_to.active_element == browser.find_element(By.CLASS_NAME, "govuk-error-summary")
     assert browser.find_element(By.ID, "attendees").get_attribute("value") == "Joanna Russell (AP lead)\nChloé"
     assert path.read_text() == before
     screenshot(browser, shots, "review-form-error")
 
-    field.clear()
-    field.send_keys("2026-11-23")
-    browser.find_element(By.CSS_SELECTOR, "form.record-form button[type=submit]").click()
+    summary.click()  # the summary's link takes the user to the day box
+    assert browser.switch_to.active_element == browser.find_element(By.ID, "date-day")
+    day.clear()
+    day.send_keys("23")
+    browser.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
     wait(browser, ready.url_to_be(site["url"] + "/pupils/p01"))
-    assert "Review added." in browser.find_element(By.CLASS_NAME, "notice").text
+    assert "Review added." in browser.find_element(By.CLASS_NAME, "govuk-notification-banner").text
     after = path.read_text()
     assert after.startswith("# Brookfield Academy demo data. Everything here is fictional")
     assert "  - date: 2026-11-23\n    attendees:\n      - Joanna Russell (AP lead)\n      - Chloé\n" in after
@@ -159,10 +171,10 @@ def test_a_bad_date_is_shown_beside_its_field_then_the_fixed_review_is_saved(bro
 
 def test_every_other_page_renders(browser, site, shots):
     for name, url, heading in (("providers", "/providers", "Providers"), ("pack", "/pack", "Evidence pack"),
-                               ("placement-form", "/pupils/p02/placement", "Edit the placement for Kacper Łukasiewicz"),
-                               ("visit-form", "/pupils/p02/visits/new", "Add a visit for Kacper Łukasiewicz"),
+                               ("placement-form", "/pupils/p02/placement", "Kacper Łukasiewicz\nPlacement"),
+                               ("visit-form", "/pupils/p02/visits/new", "Kacper Łukasiewicz\nAdd a visit"),
                                ("pupil-form", "/pupils/new", "Add a pupil")):
         browser.get(site["url"] + url)
         assert browser.find_element(By.TAG_NAME, "h1").text == heading
-        assert browser.find_element(By.CLASS_NAME, "school").text == "Brookfield Academy"
+        assert browser.find_element(By.CLASS_NAME, "app-header__school").text == "Brookfield Academy"
         screenshot(browser, shots, name)

@@ -8,7 +8,6 @@ browser does; one can be given its own loopback source address (127.0.0.2) to st
 
 from __future__ import annotations
 
-import html
 import os
 import re
 import signal
@@ -27,7 +26,7 @@ from urllib.parse import urlencode, urlsplit
 import pytest
 import yaml
 
-from tests.conftest import REPO
+from tests.conftest import REPO, date_fields, form_fields
 
 PASSWORD = "staffroom kettle whistles"
 
@@ -154,7 +153,7 @@ def test_two_servers_on_one_school_lose_none_of_ten_edits_made_at_once(serve, de
             "/pupils/p01/reviews/new",
             {
                 "csrf_token": tokens[n],
-                "date": "2026-11-23",
+                **date_fields("date", "2026-11-23"),
                 "attendees": f"Reviewer number {n}",
                 "decision": "continue",
             },
@@ -184,23 +183,7 @@ def test_a_form_opened_before_someone_else_saved_is_refused_with_what_was_typed_
     path = demo_copy / "pupils" / "p01.yaml"
     mine, theirs = Browser("127.0.0.1", first.port), Browser("127.0.0.1", second.port)
     _, _, form = mine.get("/pupils/p01/placement")
-    fields = {
-        name: html.unescape(value)
-        for name, value in re.findall(
-            r'<input type="(?:text|hidden)" (?:id="[^"]+" )?name="([^"]+)"[^>]*value="([^"]*)"', form
-        )
-    }
-    fields |= {
-        name: html.unescape(text)
-        for name, text in re.findall(r'<textarea id="[^"]+" name="([^"]+)"[^>]*>(.*?)</textarea>', form, re.S)
-    }
-    fields |= {
-        name: value
-        for name, value in re.findall(
-            r'<select id="[^"]+" name="([^"]+)".*?<option value="([^"]*)" selected', form, re.S
-        )
-    }
-    del fields["csrf_token"]  # each server signs its own
+    fields = form_fields(form)  # without the CSRF token: each server signs its own
     assert fields["version"]
 
     status, _, _ = theirs.send_form(
@@ -212,9 +195,9 @@ def test_a_form_opened_before_someone_else_saved_is_refused_with_what_was_typed_
         "POST", "/pupils/p01/placement", {**fields, "csrf_token": _csrf(form), "transport": "Walks with a parent."}
     )
     assert status == 422
-    summary = re.search(r'<div class="error-summary".*?</div>', body, re.S).group(0)
+    summary = re.search(r'<div class="govuk-error-summary".*?</ul>', body, re.S).group(0)
     assert "This record was changed by someone else since you opened it" in summary
-    assert 'value="Walks with a parent."' in body  # what was typed is still there to copy
+    assert ">Walks with a parent.</textarea>" in body  # what was typed is still there to copy
     assert path.read_bytes() == saved_by_them
     assert b"Minibus from the school gate." in saved_by_them
 
