@@ -76,37 +76,69 @@ def check(school: SchoolData, today: date | None = None) -> list[Finding]:
     return assess(school, today or date.today())
 
 
-def build(folders: str | Path | list[str | Path], out: str | Path = "output", *, templates: str | Path | None = None,
-          today: date | None = None, options: PackOptions | None = None) -> PackBuilt | list[PackBuilt]:
+def build(
+    folders: str | Path | list[str | Path],
+    out: str | Path = "output",
+    *,
+    templates: str | Path | None = None,
+    today: date | None = None,
+    options: PackOptions | None = None,
+) -> PackBuilt | list[PackBuilt]:
     """Build the evidence pack of one school folder (a ``PackBuilt``), or of several (a list, sharing one
     pool of LibreOffice workers). Only what changed since the last build is made again.
     ``options``: ``PackOptions`` (encrypt, redact, skip bad evidence)."""
     from packgen.build import pipeline
 
     many = isinstance(folders, list)
-    packs = pipeline.build_packs([Path(f) for f in (folders if many else [folders])], Path(out),
-                                 templates=Path(templates) if templates else pipeline.DEFAULT_TEMPLATES, today=today,
-                                 options=options or pipeline.PackOptions())
+    packs = pipeline.build_packs(
+        [Path(f) for f in (folders if many else [folders])],
+        Path(out),
+        templates=Path(templates) if templates else pipeline.DEFAULT_TEMPLATES,
+        today=today,
+        options=options or pipeline.PackOptions(),
+    )
     return packs if many else packs[0]
 
 
-def agreement(folder: str | Path, pupil_id: str, out: str | Path = "output", *, templates: str | Path | None = None,
-              now: datetime | None = None) -> Produced:
+def agreement(
+    folder: str | Path,
+    pupil_id: str,
+    out: str | Path = "output",
+    *,
+    templates: str | Path | None = None,
+    now: datetime | None = None,
+) -> Produced:
     """The commissioning agreement of one pupil, as .docx and .pdf under ``out/<school>/agreements/``."""
     from packgen.build import pipeline
 
-    return pipeline.build_agreement(Path(folder), pupil_id, Path(out), now=now,
-                                    templates=Path(templates) if templates else pipeline.DEFAULT_TEMPLATES)
+    return pipeline.build_agreement(
+        Path(folder),
+        pupil_id,
+        Path(out),
+        now=now,
+        templates=Path(templates) if templates else pipeline.DEFAULT_TEMPLATES,
+    )
 
 
-def letters(folder: str | Path, out: str | Path = "output", *, provider_id: str | None = None,
-            templates: str | Path | None = None, now: datetime | None = None) -> list[Produced]:
+def letters(
+    folder: str | Path,
+    out: str | Path = "output",
+    *,
+    provider_id: str | None = None,
+    templates: str | Path | None = None,
+    now: datetime | None = None,
+) -> list[Produced]:
     """The Appendix 4 assurance letter of every provider (or one), as .docx and .pdf under
     ``out/<school>/letters/``. Sending them is ``packgen.mail.send``'s job."""
     from packgen.build import pipeline
 
-    return pipeline.build_letters(Path(folder), Path(out), provider_id=provider_id, now=now,
-                                  templates=Path(templates) if templates else pipeline.DEFAULT_TEMPLATES)
+    return pipeline.build_letters(
+        Path(folder),
+        Path(out),
+        provider_id=provider_id,
+        now=now,
+        templates=Path(templates) if templates else pipeline.DEFAULT_TEMPLATES,
+    )
 
 
 def wording(templates: str | Path | None = None) -> Wording:

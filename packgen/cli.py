@@ -39,18 +39,27 @@ BROKEN_PIPE_EXIT = 141  # what a shell reports for a program stopped by SIGPIPE
 STOPPED_EXIT = 130  # what a shell reports for a program stopped by Ctrl-C
 
 out_option = click.option(
-    "--out", "out_root", type=click.Path(file_okay=False, path_type=Path), default=Path("output"),
-    show_default=True, help="Folder that receives output/<school>/...",
+    "--out",
+    "out_root",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("output"),
+    show_default=True,
+    help="Folder that receives output/<school>/...",
 )
 templates_option = click.option(
-    "--templates", type=click.Path(file_okay=False, exists=True, path_type=Path),
-    default=DEFAULT_TEMPLATES, show_default="the templates/ folder beside packgen",
+    "--templates",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    default=DEFAULT_TEMPLATES,
+    show_default="the templates/ folder beside packgen",
     help="Folder of Word templates to use instead of the standard ones.",
 )
 school_argument = click.argument("school", type=click.Path(file_okay=False, path_type=Path))
 today_option = click.option(
-    "--today", type=click.DateTime(["%Y-%m-%d"]), callback=lambda ctx, param, value: value.date() if value else None,
-    metavar="YYYY-MM-DD", help="Judge dates (overdue reviews, visits, replies) as on this day [default: today].",
+    "--today",
+    type=click.DateTime(["%Y-%m-%d"]),
+    callback=lambda ctx, param, value: value.date() if value else None,
+    metavar="YYYY-MM-DD",
+    help="Judge dates (overdue reviews, visits, replies) as on this day [default: today].",
 )
 
 
@@ -67,8 +76,9 @@ class PackgenGroup(click.Group):
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
         except KeyboardInterrupt:  # Ctrl-C, or TERM (see _stop_on_term): everything started is stopped by now
-            click.echo("\nStopped. Output being made was not put in place; what was there before is unchanged.",
-                       err=True)
+            click.echo(
+                "\nStopped. Output being made was not put in place; what was there before is unchanged.", err=True
+            )
             ctx.exit(STOPPED_EXIT)
         except BrokenPipeError:  # output piped into `head` and cut short: not an error worth a word
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
@@ -137,8 +147,14 @@ def main() -> None:
 @main.command()
 @school_argument
 @today_option
-@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True,
-              help="text for people; json for other tools.")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="text for people; json for other tools.",
+)
 @click.option("--strict", is_flag=True, help="Exit 3 when any critical readiness finding remains.")
 @templates_option
 def check(school: Path, today: date | None, output_format: str, strict: bool, templates: Path) -> None:
@@ -156,9 +172,9 @@ def check(school: Path, today: date | None, output_format: str, strict: bool, te
       packgen check data/brookfield-academy
       packgen check data/brookfield-academy --today 2026-11-23 --format json
     """
+    from packgen.documents import links
     from packgen.readiness import rules as readiness
     from packgen.records import evidence
-    from packgen.documents import links
     from packgen.records.read import load_school
     from packgen.records.redact import ids_naming_pupils
 
@@ -170,14 +186,26 @@ def check(school: Path, today: date | None, output_format: str, strict: bool, te
             raise DataError(unreadable)
     except DataError as error:
         if output_format == "json":
-            click.echo(json.dumps({"school": str(school), "buildable": False,
-                                   "problems": [asdict(p) for p in error.problems], "findings": []}, indent=2))
+            click.echo(
+                json.dumps(
+                    {
+                        "school": str(school),
+                        "buildable": False,
+                        "problems": [asdict(p) for p in error.problems],
+                        "findings": [],
+                    },
+                    indent=2,
+                )
+            )
         else:
             for problem in error.problems:
                 click.echo(str(problem))
             count = len(error.problems)
-            click.echo(f"\n{count} problem{'s' if count != 1 else ''} found in {school}: fix "
-                       f"{'them' if count != 1 else 'it'} and run packgen check again.", err=True)
+            click.echo(
+                f"\n{count} problem{'s' if count != 1 else ''} found in {school}: fix "
+                f"{'them' if count != 1 else 'it'} and run packgen check again.",
+                err=True,
+            )
         sys.exit(1)
     unsafe = links.unsafe_templates(templates)
     if unsafe:
@@ -185,12 +213,24 @@ def check(school: Path, today: date | None, output_format: str, strict: bool, te
     findings = readiness.assess(data, day)
     warnings = ids_naming_pupils(data)
     if output_format == "json":
-        click.echo(json.dumps({"school": str(school), "buildable": True, "today": day.isoformat(), "problems": [],
-                               "warnings": [asdict(w) for w in warnings],
-                               "findings": [asdict(f) for f in findings]}, indent=2, ensure_ascii=False))
+        click.echo(
+            json.dumps(
+                {
+                    "school": str(school),
+                    "buildable": True,
+                    "today": day.isoformat(),
+                    "problems": [],
+                    "warnings": [asdict(w) for w in warnings],
+                    "findings": [asdict(f) for f in findings],
+                },
+                indent=2,
+                ensure_ascii=False,
+            )
+        )
     else:
-        click.echo(f"{school}: {len(data.pupils)} pupils, {len(data.providers)} providers. "
-                   "No problems found: ready to build.")
+        click.echo(
+            f"{school}: {len(data.pupils)} pupils, {len(data.providers)} providers. No problems found: ready to build."
+        )
         for warning in warnings:
             click.echo(f"Warning: {warning}")
         _print_findings(findings, day)
@@ -204,10 +244,14 @@ def _print_findings(findings: list[readiness.Finding], day: date) -> None:
     if not findings:
         click.echo(f"Readiness on {day:%d %B %Y}: every rule is met.")
         return
-    severities = ", ".join(f"{n} {level}" for level in ("critical", "high", "advisory")
-                           if (n := sum(f.severity == level for f in findings)))
-    click.echo(f"\nReadiness on {day:%d %B %Y}: {len(findings)} finding{'s' if len(findings) != 1 else ''} "
-               f"({severities})")
+    severities = ", ".join(
+        f"{n} {level}"
+        for level in ("critical", "high", "advisory")
+        if (n := sum(f.severity == level for f in findings))
+    )
+    click.echo(
+        f"\nReadiness on {day:%d %B %Y}: {len(findings)} finding{'s' if len(findings) != 1 else ''} ({severities})"
+    )
     for group in readiness.by_area(findings):
         click.echo(f"\n{group.heading.upper()} ({len(group.findings)})")
         for f in group.findings:
@@ -217,8 +261,14 @@ def _print_findings(findings: list[readiness.Finding], day: date) -> None:
 
 
 @main.command("rules")
-@click.option("--format", "output_format", type=click.Choice(["text", "json", "markdown"]), default="text",
-              show_default=True, help="text for people; json for other tools; markdown for docs/rules.md.")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json", "markdown"]),
+    default="text",
+    show_default=True,
+    help="text for people; json for other tools; markdown for docs/rules.md.",
+)
 def rules_command(output_format: str) -> None:
     """List the readiness rules: what each checks, its severity, its evaluation area and its sources.
 
@@ -255,14 +305,18 @@ def provider_list(school: Path, out_root: Path, templates: Path) -> None:
     labels = load_wording(templates / "labels.yaml").labels
     for line in spec.context["providers"]:
         urn = f", URN {line.urn}" if line.urn else ""
-        click.echo(f"{line.name} ({labels.get(line.registration, line.registration)}{urn}): "
-                   f"{line.pupils} pupil{'s' if line.pupils != 1 else ''}")
+        click.echo(
+            f"{line.name} ({labels.get(line.registration, line.registration)}{urn}): "
+            f"{line.pupils} pupil{'s' if line.pupils != 1 else ''}"
+        )
         click.echo(f"  {line.address}")
         for p in line.placements:
             days = f" ({p.days})" if p.days else ""
-            click.echo(f"  from {p.start_date.day} {p.start_date:%b %Y}: {p.hours_per_week:g} hours a week{days}; "
-                       f"{labels.get(p.category, p.category)}; arranged by "
-                       f"{labels.get(p.arranged_by, p.arranged_by).lower()}")
+            click.echo(
+                f"  from {p.start_date.day} {p.start_date:%b %Y}: {p.hours_per_week:g} hours a week{days}; "
+                f"{labels.get(p.category, p.category)}; arranged by "
+                f"{labels.get(p.arranged_by, p.arranged_by).lower()}"
+            )
     click.echo(f"Wrote {made.docx}\nWrote {made.pdf}")
 
 
@@ -335,41 +389,104 @@ ACTIONS = {"send": "send", "resend": "send again", "skip": "skip", "post": "prin
 @click.option("--provider", "provider_id", metavar="ID", help="Only this provider (its file name without .yaml).")
 @out_option
 @templates_option
-@click.option("--send", "really_send", is_flag=True,
-              help="Send the e-mails through SMTP. Without it, packgen only shows what it would send.")
-@click.option("--resend", is_flag=True,
-              help="Send again letters already sent or already returned (with --chase: remind again now). "
-                   "Never a letter whose fate is unknown: see --resend-unknown.")
-@click.option("--resend-unknown", is_flag=True,
-              help="Send again letters whose fate is unknown (the connection broke after the server was handed "
-                   "the letter, before it said it took it). Check with the provider first: it may have arrived.")
-@click.option("--chase", is_flag=True,
-              help="Remind the providers whose reply is overdue (the letter attached again) instead.")
-@click.option("--every", "every_days", type=click.IntRange(min=1), default=CHASE_EVERY_DAYS,
-              show_default=True, metavar="DAYS", help="With --chase: least number of days between reminders.")
-@click.option("--status", "show_status", is_flag=True,
-              help="Only list each provider's reply: asked on, returned on, unconfirmed checks, days overdue.")
+@click.option(
+    "--send",
+    "really_send",
+    is_flag=True,
+    help="Send the e-mails through SMTP. Without it, packgen only shows what it would send.",
+)
+@click.option(
+    "--resend",
+    is_flag=True,
+    help="Send again letters already sent or already returned (with --chase: remind again now). "
+    "Never a letter whose fate is unknown: see --resend-unknown.",
+)
+@click.option(
+    "--resend-unknown",
+    is_flag=True,
+    help="Send again letters whose fate is unknown (the connection broke after the server was handed "
+    "the letter, before it said it took it). Check with the provider first: it may have arrived.",
+)
+@click.option(
+    "--chase", is_flag=True, help="Remind the providers whose reply is overdue (the letter attached again) instead."
+)
+@click.option(
+    "--every",
+    "every_days",
+    type=click.IntRange(min=1),
+    default=CHASE_EVERY_DAYS,
+    show_default=True,
+    metavar="DAYS",
+    help="With --chase: least number of days between reminders.",
+)
+@click.option(
+    "--status",
+    "show_status",
+    is_flag=True,
+    help="Only list each provider's reply: asked on, returned on, unconfirmed checks, days overdue.",
+)
 @today_option
-@click.option("--from", "sender", envvar="PACKGEN_MAIL_FROM", metavar="ADDRESS",
-              help="The e-mails' From address, as 'Name <address>' [default: letters.reply_to in school.yaml; "
-                   "env PACKGEN_MAIL_FROM].")
-@click.option("--smtp-host", envvar="PACKGEN_SMTP_HOST", metavar="HOST",
-              help="Mail server to send through [env PACKGEN_SMTP_HOST; else letters.smtp.host in school.yaml].")
-@click.option("--smtp-port", envvar="PACKGEN_SMTP_PORT", type=click.IntRange(1, 65535), metavar="PORT",
-              help="Its port [default: 587 for starttls, 465 for tls, 25 for none; env PACKGEN_SMTP_PORT].")
-@click.option("--smtp-security", envvar="PACKGEN_SMTP_SECURITY", type=click.Choice(["starttls", "tls", "none"]),
-              help="Encryption: STARTTLS, TLS from the start, or none (a local relay only; never with a login) "
-                   "[default: letters.smtp.security in school.yaml, else starttls].")
-@click.option("--smtp-user", envvar="PACKGEN_SMTP_USER", metavar="USER",
-              help="User name to log in with [env PACKGEN_SMTP_USER]. The password comes from "
-                   "PACKGEN_SMTP_PASSWORD, or packgen asks for it; it is never read from a file.")
-@click.option("--smtp-ca-file", envvar="PACKGEN_SMTP_CA_FILE", metavar="FILE",
-              type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Trust the server's certificate from this CA file (for a server with its own CA).")
-def letters(school: Path, provider_id: str | None, out_root: Path, templates: Path, really_send: bool,
-            resend: bool, resend_unknown: bool, chase: bool, every_days: int, show_status: bool, today,
-            sender: str | None, smtp_host: str | None, smtp_port: int | None, smtp_security: str, smtp_user: str | None,
-            smtp_ca_file: Path | None) -> None:
+@click.option(
+    "--from",
+    "sender",
+    envvar="PACKGEN_MAIL_FROM",
+    metavar="ADDRESS",
+    help="The e-mails' From address, as 'Name <address>' [default: letters.reply_to in school.yaml; "
+    "env PACKGEN_MAIL_FROM].",
+)
+@click.option(
+    "--smtp-host",
+    envvar="PACKGEN_SMTP_HOST",
+    metavar="HOST",
+    help="Mail server to send through [env PACKGEN_SMTP_HOST; else letters.smtp.host in school.yaml].",
+)
+@click.option(
+    "--smtp-port",
+    envvar="PACKGEN_SMTP_PORT",
+    type=click.IntRange(1, 65535),
+    metavar="PORT",
+    help="Its port [default: 587 for starttls, 465 for tls, 25 for none; env PACKGEN_SMTP_PORT].",
+)
+@click.option(
+    "--smtp-security",
+    envvar="PACKGEN_SMTP_SECURITY",
+    type=click.Choice(["starttls", "tls", "none"]),
+    help="Encryption: STARTTLS, TLS from the start, or none (a local relay only; never with a login) "
+    "[default: letters.smtp.security in school.yaml, else starttls].",
+)
+@click.option(
+    "--smtp-user",
+    envvar="PACKGEN_SMTP_USER",
+    metavar="USER",
+    help="User name to log in with [env PACKGEN_SMTP_USER]. The password comes from "
+    "PACKGEN_SMTP_PASSWORD, or packgen asks for it; it is never read from a file.",
+)
+@click.option(
+    "--smtp-ca-file",
+    envvar="PACKGEN_SMTP_CA_FILE",
+    metavar="FILE",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Trust the server's certificate from this CA file (for a server with its own CA).",
+)
+def letters(
+    school: Path,
+    provider_id: str | None,
+    out_root: Path,
+    templates: Path,
+    really_send: bool,
+    resend: bool,
+    resend_unknown: bool,
+    chase: bool,
+    every_days: int,
+    show_status: bool,
+    today,
+    sender: str | None,
+    smtp_host: str | None,
+    smtp_port: int | None,
+    smtp_security: str,
+    smtp_user: str | None,
+    smtp_ca_file: Path | None,
+) -> None:
     """Write each provider's Appendix 4 staff-check letter (.docx, .pdf) and its ready-to-send e-mail (.eml).
 
     Without --send nothing is sent: packgen lists who would get which letter, and why any is skipped.
@@ -401,15 +518,18 @@ def letters(school: Path, provider_id: str | None, out_root: Path, templates: Pa
         smtp_security, smtp_user = smtp_security or server.security, smtp_user or server.user
     sender = sender or data.school.letters.sender
     if really_send and not smtp_host:
-        raise click.UsageError("--send needs a mail server: --smtp-host, PACKGEN_SMTP_HOST, or letters.smtp.host "
-                               "in school.yaml")
+        raise click.UsageError(
+            "--send needs a mail server: --smtp-host, PACKGEN_SMTP_HOST, or letters.smtp.host in school.yaml"
+        )
     made = pipeline.build_letters(school, out_root, provider_id=provider_id, templates=templates)
     if chase:
-        planned = mail.prepare_chases(data, made, day, templates=templates, sender=sender, resend=resend,
-                                      every_days=every_days)
+        planned = mail.prepare_chases(
+            data, made, day, templates=templates, sender=sender, resend=resend, every_days=every_days
+        )
     else:
-        planned = mail.prepare_letters(data, made, templates=templates, sender=sender, resend=resend,
-                                       resend_unknown=resend_unknown)
+        planned = mail.prepare_letters(
+            data, made, templates=templates, sender=sender, resend=resend, resend_unknown=resend_unknown
+        )
     to_send = sum(item.action in mail.SENDING for item in planned)
     if not really_send:
         for item in planned:
@@ -433,33 +553,62 @@ def _print_status(states: list[mail.ProviderStatus], provider_id: str | None) ->
         if provider_id and s.provider_id != provider_id:
             continue
         asked = f"asked {s.requested_on:%Y-%m-%d}" if s.requested_on else "not asked yet"
-        back = (f"returned {s.returned_on:%Y-%m-%d}" if s.returned_on else
-                f"{s.days_overdue} days overdue (due {s.reply_due:%Y-%m-%d})" if s.overdue else
-                f"due {s.reply_due:%Y-%m-%d}" if s.reply_due else "")
+        back = (
+            f"returned {s.returned_on:%Y-%m-%d}"
+            if s.returned_on
+            else f"{s.days_overdue} days overdue (due {s.reply_due:%Y-%m-%d})"
+            if s.overdue
+            else f"due {s.reply_due:%Y-%m-%d}"
+            if s.reply_due
+            else ""
+        )
         click.echo(f"{s.provider_id}: {asked}; {back}".rstrip("; "))
         if s.returned_on and s.unconfirmed:
             click.echo(f"    not yet confirmed: {', '.join(s.unconfirmed)}")
 
 
 @main.command()
-@click.argument("schools", metavar="SCHOOL...", nargs=-1, required=True,
-                type=click.Path(file_okay=False, path_type=Path))
+@click.argument(
+    "schools", metavar="SCHOOL...", nargs=-1, required=True, type=click.Path(file_okay=False, path_type=Path)
+)
 @out_option
 @templates_option
 @today_option
-@click.option("--encrypt", is_flag=True,
-              help=f"Protect the pack with a password (AES-256). The password comes from {PACK_PASSWORD_ENV} "
-                   "or packgen asks for it; it is never given on the command line.")
-@click.option("--redact", is_flag=True,
-              help="For sharing beyond the school: initials instead of names; no dates of birth, ethnicity, "
-                   "contact details or scans. Written to output/<school>-redacted/.")
-@click.option("--skip-bad-evidence", is_flag=True,
-              help="Build without scans that cannot be read, and list them on a page of the pack.")
+@click.option(
+    "--encrypt",
+    is_flag=True,
+    help=f"Protect the pack with a password (AES-256). The password comes from {PACK_PASSWORD_ENV} "
+    "or packgen asks for it; it is never given on the command line.",
+)
+@click.option(
+    "--redact",
+    is_flag=True,
+    help="For sharing beyond the school: initials instead of names; no dates of birth, ethnicity, "
+    "contact details or scans. Written to output/<school>-redacted/.",
+)
+@click.option(
+    "--skip-bad-evidence",
+    is_flag=True,
+    help="Build without scans that cannot be read, and list them on a page of the pack.",
+)
 @click.option("--quiet", is_flag=True, help="Show no progress while building.")
-@click.option("--pupil", "pupil_id", metavar="ID",
-              help="Only this pupil's documents, in a small indexed PDF of their own (an inspector's case sample).")
-def build(schools: tuple[Path, ...], out_root: Path, templates: Path, today: date | None, encrypt: bool,
-          redact: bool, skip_bad_evidence: bool, quiet: bool, pupil_id: str | None) -> None:
+@click.option(
+    "--pupil",
+    "pupil_id",
+    metavar="ID",
+    help="Only this pupil's documents, in a small indexed PDF of their own (an inspector's case sample).",
+)
+def build(
+    schools: tuple[Path, ...],
+    out_root: Path,
+    templates: Path,
+    today: date | None,
+    encrypt: bool,
+    redact: bool,
+    skip_bad_evidence: bool,
+    quiet: bool,
+    pupil_id: str | None,
+) -> None:
     """Build each school's evidence pack: one indexed PDF, plus every document as .docx and .pdf.
 
     A rebuild redoes only what changed: documents whose records, template and packgen are unchanged
@@ -482,19 +631,23 @@ def build(schools: tuple[Path, ...], out_root: Path, templates: Path, today: dat
     password = None
     if encrypt:
         password = os.environ.get(PACK_PASSWORD_ENV) or click.prompt(
-            "Password for the pack", hide_input=True, confirmation_prompt=True)
+            "Password for the pack", hide_input=True, confirmation_prompt=True
+        )
     options = pipeline.PackOptions(password=password, redact=redact, skip_bad_evidence=skip_bad_evidence)
     with _ProgressReport(enabled=not quiet) as report:
-        packs = pipeline.build_packs(schools, out_root, templates=templates, today=today, on_progress=report,
-                                     options=options)
+        packs = pipeline.build_packs(
+            schools, out_root, templates=templates, today=today, on_progress=report, options=options
+        )
     for built in packs:
         if built.up_to_date:
             click.echo(f"Evidence pack: {built.path} (up to date: nothing it is made from has changed)")
             click.echo(f"{built.page_count} pages; {built.pupils} pupils, {built.providers} providers.")
         else:
             click.echo(f"Evidence pack: {built.path}" + (" (encrypted)" if password else ""))
-            click.echo(f"{built.page_count} pages; {built.pupils} pupils, {built.providers} providers, "
-                       f"{len(built.documents)} documents.")
+            click.echo(
+                f"{built.page_count} pages; {built.pupils} pupils, {built.providers} providers, "
+                f"{len(built.documents)} documents."
+            )
             click.echo(f"{built.made} documents made afresh, {built.reused} taken from the cache.")
         if built.findings:
             counts = ", ".join(f"{n} {level}" for level, n in built.findings.items())
@@ -533,8 +686,7 @@ class _ProgressReport:
             if total == 1:
                 click.echo(f"{label}...", err=True)
             elif self.terminal:
-                self.bar = click.progressbar(length=total, label=label, show_pos=True, show_eta=True,
-                                             file=sys.stderr)
+                self.bar = click.progressbar(length=total, label=label, show_pos=True, show_eta=True, file=sys.stderr)
                 self.bar.__enter__()
         if self.bar is not None:
             self.bar.update(done - self.bar.pos)
@@ -550,8 +702,13 @@ class _ProgressReport:
 
 @main.command(name="where")
 @school_argument
-@click.option("--at", "moment", type=click.DateTime(["%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M"]), metavar="'YYYY-MM-DD HH:MM'",
-              help="The moment to answer for [default: now].")
+@click.option(
+    "--at",
+    "moment",
+    type=click.DateTime(["%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M"]),
+    metavar="'YYYY-MM-DD HH:MM'",
+    help="The moment to answer for [default: now].",
+)
 def where_command(school: Path, moment: datetime | None) -> None:
     """Say where every pupil in AP should be right now, and who to ring; flag anyone unaccounted for.
 
@@ -574,24 +731,30 @@ def where_command(school: Path, moment: datetime | None) -> None:
         click.echo(f"{mark}{w.name}: {w.location} ({w.reason})" + (f"; {ring}" if ring else ""))
     missing = sum(w.place == "unaccounted" for w in rows)
     if missing:
-        click.echo(f"\n{missing} pupil{'s' if missing != 1 else ''} unaccounted for (marked !!): "
-                   "check with the school's attendance lead now.")
-
+        click.echo(
+            f"\n{missing} pupil{'s' if missing != 1 else ''} unaccounted for (marked !!): "
+            "check with the school's attendance lead now."
+        )
 
 
 @main.command()
 @school_argument
 @out_option
 @templates_option
-@click.option("--host", default="127.0.0.1", show_default=True,
-              help="Address to listen on. Only 127.0.0.1 or ::1 keeps the page on this computer; any other address "
-                   "reaches the network and needs a password of at least 12 characters (env PACKGEN_WEB_PASSWORD, "
-                   "or typed when asked).")
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on. Only 127.0.0.1 or ::1 keeps the page on this computer; any other address "
+    "reaches the network and needs a password of at least 12 characters (env PACKGEN_WEB_PASSWORD, "
+    "or typed when asked).",
+)
 @click.option("--port", type=click.IntRange(0, 65535), default=0, help="Port to listen on [default: a free one].")
 @click.option("--no-browser", is_flag=True, help="Do not open the page in the browser.")
 @today_option
-def serve(school: Path, out_root: Path, templates: Path, host: str, port: int, no_browser: bool,
-          today: date | None) -> None:
+def serve(
+    school: Path, out_root: Path, templates: Path, host: str, port: int, no_browser: bool, today: date | None
+) -> None:
     """Open the records as a web page for office staff: pupils, providers, the pack, and forms.
 
     The forms write the same YAML files you can edit by hand, checked as packgen check does. To send
@@ -612,24 +775,29 @@ def serve(school: Path, out_root: Path, templates: Path, host: str, port: int, n
     password_hash = None
     if not web.is_loopback(host):
         password = os.environ.get("PACKGEN_WEB_PASSWORD") or click.prompt(
-            "Password for the page (others on the network will need it)", hide_input=True, confirmation_prompt=True)
+            "Password for the page (others on the network will need it)", hide_input=True, confirmation_prompt=True
+        )
         password_hash = web.hash_password(password)
     from packgen.mail import send as mail
 
     # As packgen letters --send: the environment wins, school.yaml's letters.smtp fills in.
     smtp = mail.school_smtp(data, os.environ)
     if smtp and smtp.user and not os.environ.get(PASSWORD_ENV):
-        smtp = dataclasses.replace(smtp, password=click.prompt(f"Password for {smtp.user} on {smtp.host}",
-                                                                hide_input=True))
+        smtp = dataclasses.replace(
+            smtp, password=click.prompt(f"Password for {smtp.user} on {smtp.host}", hide_input=True)
+        )
     sender = os.environ.get("PACKGEN_MAIL_FROM") or (data.school.letters.sender if data else None)
-    app = web.create_app(web.Settings(school.resolve(), out_root.resolve(), templates, password_hash, host, smtp,
-                                      sender, today))
+    app = web.create_app(
+        web.Settings(school.resolve(), out_root.resolve(), templates, password_hash, host, smtp, sender, today)
+    )
     server = web.start(app, host, port)
     url = f"http://{_url_host(host)}:{server.server_port}/"
     click.echo(f"packgen is serving {school} at {url}")
     if password_hash:
-        click.echo("Listening beyond this computer: everyone needs the password. Traffic is not encrypted, so use "
-                   "it only on a network you trust.")
+        click.echo(
+            "Listening beyond this computer: everyone needs the password. Traffic is not encrypted, so use "
+            "it only on a network you trust."
+        )
     click.echo("OFFICIAL-SENSITIVE: the page shows personal data about children. Press Ctrl+C to stop.")
     if not no_browser:
         webbrowser.open(url)
@@ -649,12 +817,25 @@ def _url_host(host: str) -> str:
 @main.command(name="import")
 @school_argument
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--apply", "apply_changes", is_flag=True,
-              help="Write the changes. Without it, packgen only shows what would change, field by field.")
-@click.option("--add", "add_upns", multiple=True, metavar="UPN",
-              help="Also make a record for this pupil, who is in the file but not in packgen (repeat for more).")
-@click.option("--map", "make_map", is_flag=True,
-              help="For a CSV export: say which column holds what, and save it for every later import.")
+@click.option(
+    "--apply",
+    "apply_changes",
+    is_flag=True,
+    help="Write the changes. Without it, packgen only shows what would change, field by field.",
+)
+@click.option(
+    "--add",
+    "add_upns",
+    multiple=True,
+    metavar="UPN",
+    help="Also make a record for this pupil, who is in the file but not in packgen (repeat for more).",
+)
+@click.option(
+    "--map",
+    "make_map",
+    is_flag=True,
+    help="For a CSV export: say which column holds what, and save it for every later import.",
+)
 def import_command(school: Path, file: Path, apply_changes: bool, add_upns: tuple[str, ...], make_map: bool) -> None:
     """Update pupils' details from the MIS: a Common Transfer File (CTF, .xml) or a CSV export.
 
@@ -676,8 +857,10 @@ def import_command(school: Path, file: Path, apply_changes: bool, add_upns: tupl
     upns = [u for given in add_upns for u in given.replace(",", " ").split()]
     plan = merge.plan_import(school, merge.read_source(school, file), add=upns)
     source = plan.source
-    click.echo(f"{file.name}: {source.kind}{f' version {source.version}' if source.version else ''}, "
-               f"{len(source.pupils)} pupils.")
+    click.echo(
+        f"{file.name}: {source.kind}{f' version {source.version}' if source.version else ''}, "
+        f"{len(source.pupils)} pupils."
+    )
     for warning in source.warnings:
         click.echo(f"Warning: {warning}", err=True)
     for update in plan.changed + plan.added:
@@ -688,8 +871,10 @@ def import_command(school: Path, file: Path, apply_changes: bool, add_upns: tupl
     unchanged = len(plan.matched) - len(plan.changed)
     click.echo(f"\nMatched by UPN: {len(plan.matched)} ({len(plan.changed)} with changes, {unchanged} unchanged).")
     if plan.added:
-        click.echo(f"New records: {', '.join(u.file for u in plan.added)} (write each placement: packgen check "
-                   "lists them until then).")
+        click.echo(
+            f"New records: {', '.join(u.file for u in plan.added)} (write each placement: packgen check "
+            "lists them until then)."
+        )
     if plan.not_in_packgen:
         click.echo(f"In the file but not in packgen, left alone ({len(plan.not_in_packgen)}; add one with --add UPN):")
         for pupil in plan.not_in_packgen:
@@ -700,8 +885,10 @@ def import_command(school: Path, file: Path, apply_changes: bool, add_upns: tupl
         written = merge.apply_import(plan)
         click.echo(f"Written: {len(written)} record{'s' if len(written) != 1 else ''}.")
     else:
-        click.echo(f"Nothing written yet: run again with --apply to write these changes to {len(plan.writes)} "
-                   f"record{'s' if len(plan.writes) != 1 else ''}.")
+        click.echo(
+            f"Nothing written yet: run again with --apply to write these changes to {len(plan.writes)} "
+            f"record{'s' if len(plan.writes) != 1 else ''}."
+        )
 
 
 def _map_columns(school: Path, file: Path) -> None:
@@ -725,21 +912,34 @@ def _map_columns(school: Path, file: Path) -> None:
         click.echo(f"  contact {i}: " + ", ".join(f"{part} = {heading}" for part, heading in contact.items()))
     if mapping.contacts and not click.confirm("  Use these contact columns?", default=True):
         mapping.contacts = []
-    mapping.dates = click.prompt("  dates are written", type=click.Choice(list(mis_csv.DATE_FORMATS)),
-                                 default=mapping.dates)
+    mapping.dates = click.prompt(
+        "  dates are written", type=click.Choice(list(mis_csv.DATE_FORMATS)), default=mapping.dates
+    )
     click.echo(f"Saved the column mapping to {mis_csv.save_mapping(school, mapping)}\n")
 
 
 @main.command()
 @school_argument
-@click.option("--date", "day", required=True, type=click.DateTime(["%Y-%m-%d"]), metavar="YYYY-MM-DD",
-              callback=lambda ctx, param, value: value.date() if value else None, help="The census day.")
-@click.option("--previous", type=click.DateTime(["%Y-%m-%d"]), metavar="YYYY-MM-DD",
-              callback=lambda ctx, param, value: value.date() if value else None,
-              help="The previous census day [default: by the usual rule: first Thursday of October, third "
-                   "Thursday of January and of May].")
-@click.option("--out", "out_file", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="The CSV file to write.")
+@click.option(
+    "--date",
+    "day",
+    required=True,
+    type=click.DateTime(["%Y-%m-%d"]),
+    metavar="YYYY-MM-DD",
+    callback=lambda ctx, param, value: value.date() if value else None,
+    help="The census day.",
+)
+@click.option(
+    "--previous",
+    type=click.DateTime(["%Y-%m-%d"]),
+    metavar="YYYY-MM-DD",
+    callback=lambda ctx, param, value: value.date() if value else None,
+    help="The previous census day [default: by the usual rule: first Thursday of October, third "
+    "Thursday of January and of May].",
+)
+@click.option(
+    "--out", "out_file", required=True, type=click.Path(dir_okay=False, path_type=Path), help="The CSV file to write."
+)
 def census(school: Path, day: date, previous: date | None, out_file: Path) -> None:
     """Write the school census "AP placements arranged by schools" rows as CSV, to key into the MIS.
 
@@ -756,31 +956,42 @@ def census(school: Path, day: date, previous: date | None, out_file: Path) -> No
 
     result = school_census.census_return(load_school(school), day, previous)
     school_census.write_census(result, out_file)
-    click.echo(f"Census day {day:%d %B %Y} (previous {result.previous:%d %B %Y}): {len(result.rows)} placement"
-               f"{'s' if len(result.rows) != 1 else ''} written to {out_file}.")
+    click.echo(
+        f"Census day {day:%d %B %Y} (previous {result.previous:%d %B %Y}): {len(result.rows)} placement"
+        f"{'s' if len(result.rows) != 1 else ''} written to {out_file}."
+    )
     for warning in result.warnings:
         click.echo(f"Warning: {warning}", err=True)
     if result.warnings:
-        click.echo(f"{len(result.warnings)} warning{'s' if len(result.warnings) != 1 else ''}: the cells they name "
-                   "are blank. Fix the records (or packgen's census codes) before keying the return.", err=True)
+        click.echo(
+            f"{len(result.warnings)} warning{'s' if len(result.warnings) != 1 else ''}: the cells they name "
+            "are blank. Fix the records (or packgen's census codes) before keying the return.",
+            err=True,
+        )
 
 
-def _case_bundles(schools: tuple[Path, ...], pupil_id: str, out_root: Path, templates: Path, today: date | None,
-                  quiet: bool) -> None:
+def _case_bundles(
+    schools: tuple[Path, ...], pupil_id: str, out_root: Path, templates: Path, today: date | None, quiet: bool
+) -> None:
     from packgen.build import pipeline
 
     with _ProgressReport(enabled=not quiet) as report:
         for school in schools:
-            bundle = pipeline.build_case_bundle(school, pupil_id, out_root, templates=templates, today=today,
-                                                on_progress=report)
+            bundle = pipeline.build_case_bundle(
+                school, pupil_id, out_root, templates=templates, today=today, on_progress=report
+            )
             click.echo(f"Case sample: {bundle.path} ({bundle.page_count} pages)")
     click.echo("OFFICIAL-SENSITIVE: it contains personal data about a child. Share it securely.")
 
 
 @main.command()
 @school_argument
-@click.option("--term", required=True, metavar="TERM",
-              help="The term to report on, as school.yaml's term dates name it: 'Autumn term 2026' or 'autumn 2026'.")
+@click.option(
+    "--term",
+    required=True,
+    metavar="TERM",
+    help="The term to report on, as school.yaml's term dates name it: 'Autumn term 2026' or 'autumn 2026'.",
+)
 @out_option
 @templates_option
 @today_option

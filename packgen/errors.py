@@ -95,8 +95,11 @@ def storage_error(exc: OSError, path: str | PathLike[str] | None = None) -> Stor
     temporary = any(_WORKING_FOLDER.match(part) for part in Path(where).parts)
     room = exc.errno in (errno.ENOSPC, errno.EDQUOT)
     if temporary:
-        remedy = ("It is packgen's working copy in the temporary folder: "
-                  + ("make room there, or " if room else "") + "point TMPDIR at a folder on a disk with room")
+        remedy = (
+            "It is packgen's working copy in the temporary folder: "
+            + ("make room there, or " if room else "")
+            + "point TMPDIR at a folder on a disk with room"
+        )
     else:
         remedy = ("Make room on it, or choose" if room else "Choose") + " a folder on another disk (--out)"
     return StorageError(f"could not write {where}: {advice}. {remedy}; then run packgen again")
@@ -104,5 +107,7 @@ def storage_error(exc: OSError, path: str | PathLike[str] | None = None) -> Stor
 
 def vanished(path: str | PathLike[str]) -> InputError:
     """A file packgen was given, or found in a school's folder, that is not there when it is read."""
-    return InputError(f"{path}: not there any more (a link to a file that is missing, or a file moved or deleted "
-                      "while packgen ran): put it back, or remove it, then run packgen again")
+    return InputError(
+        f"{path}: not there any more (a link to a file that is missing, or a file moved or deleted "
+        "while packgen ran): put it back, or remove it, then run packgen again"
+    )

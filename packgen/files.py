@@ -12,9 +12,9 @@ killed outright leaves behind (documents full of pupils' details) is removed by 
 from __future__ import annotations
 
 import os
-import stat
 import re
 import shutil
+import stat
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager

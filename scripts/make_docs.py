@@ -20,9 +20,13 @@ DOCS = Path(__file__).resolve().parent.parent / "docs"
 
 def cli_markdown() -> str:
     """Every command's --help, as a user sees it, under a heading of its own."""
-    lines = ["# Command reference", "",
-             "Generated from `packgen --help` by `make docs`. What each command writes, its exit codes and",
-             "environment: [operations](operations.md).", ""]
+    lines = [
+        "# Command reference",
+        "",
+        "Generated from `packgen --help` by `make docs`. What each command writes, its exit codes and",
+        "environment: [operations](operations.md).",
+        "",
+    ]
     with click.Context(cli, info_name="packgen", terminal_width=100) as context:
         lines += ["```", cli.get_help(context), "```", ""]
         for name in cli.list_commands(context):

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import difflib
 import email
+import html
 import http.server
 import io
-import html
 import os
 import re
 import shlex
@@ -44,6 +44,8 @@ DEMO = REPO / "data" / "brookfield-academy"
 TEMPLATES = REPO / "packgen" / "templates"
 LABELS = TEMPLATES / "labels.yaml"
 MINI = REPO / "tests" / "fixtures" / "mini-school"
+
+
 def pytest_configure(config):
     """Give this test run its own temporary folder, so LibreOffice processes it starts can be told apart."""
     config.packgen_tmp = Path(tempfile.mkdtemp(prefix="packgen-tests-"))
@@ -55,10 +57,17 @@ def pytest_configure(config):
 
 # Tests that start LibreOffice or Chromium, build whole packs or send real signals: the full suite (CI,
 # `make test`) runs them; `make test-fast` (pytest -m "not slow") leaves them out.
-SLOW = ("tests/office/", "tests/pack/", "tests/build/", "tests/mail/", "tests/web/test_browser.py",
-        "tests/web/test_browser_forms.py",
-        "tests/web/test_server.py",
-        "tests/test_cli.py", "tests/test_hardening.py")
+SLOW = (
+    "tests/office/",
+    "tests/pack/",
+    "tests/build/",
+    "tests/mail/",
+    "tests/web/test_browser.py",
+    "tests/web/test_browser_forms.py",
+    "tests/web/test_server.py",
+    "tests/test_cli.py",
+    "tests/test_hardening.py",
+)
 
 
 def pytest_collection_modifyitems(config, items):
@@ -162,11 +171,15 @@ def logging_soffice(folder: Path, log: Path, keep: Path | None = None) -> Path:
     keep.mkdir(parents=True, exist_ok=True)
     where = shlex.quote(str(keep))
     # LibreOffice's output goes to convert's log file, which this script can read back as its own.
-    return fake_soffice(folder, run + f"""{REAL_SOFFICE} "$@"; status=$?
+    return fake_soffice(
+        folder,
+        run
+        + f"""{REAL_SOFFICE} "$@"; status=$?
 sed -n 's/^convert \\(.*\\) -> .* using filter.*/\\1/p' /proc/$$/fd/1 | while IFS= read -r doc; do
     cp "$doc" {where}/$$-"${{doc##*/}}" 2>/dev/null || : > {where}/$$-"${{doc##*/}}"
 done
-exit $status""")
+exit $status""",
+    )
 
 
 USER, PASSWORD = "ap@larkspur.example", "correct horse battery staple"
@@ -218,7 +231,9 @@ class Recorder:
 
 def check_login(server, session, envelope, mechanism, auth_data) -> AuthResult:
     ok = isinstance(auth_data, LoginPassword) and (auth_data.login, auth_data.password) == (
-        USER.encode(), PASSWORD.encode())
+        USER.encode(),
+        PASSWORD.encode(),
+    )
     return AuthResult(success=ok, handled=False)
 
 
@@ -239,18 +254,31 @@ def smtp_server():
     """Start real SMTP servers on 127.0.0.1 (plain, STARTTLS or implicit TLS); all stopped afterwards."""
     running: list[Controller] = []
 
-    def start(*, refuse: tuple[str, ...] = (), starttls: ssl.SSLContext | None = None,
-              implicit_tls: ssl.SSLContext | None = None, **failures) -> Server:
+    def start(
+        *,
+        refuse: tuple[str, ...] = (),
+        starttls: ssl.SSLContext | None = None,
+        implicit_tls: ssl.SSLContext | None = None,
+        **failures,
+    ) -> Server:
         recorder = Recorder(refuse=set(refuse), **failures)
         options: dict = {}
         if starttls:
-            options = {"tls_context": starttls, "require_starttls": True,
-                       "authenticator": check_login, "auth_required": True}
+            options = {
+                "tls_context": starttls,
+                "require_starttls": True,
+                "authenticator": check_login,
+                "auth_required": True,
+            }
         if implicit_tls:
             # aiosmtpd only counts STARTTLS as encryption when it guards AUTH; this connection is TLS
             # from its first byte, so the guard is lifted rather than letting passwords go in clear.
-            options = {"ssl_context": implicit_tls, "authenticator": check_login, "auth_required": True,
-                       "auth_require_tls": False}
+            options = {
+                "ssl_context": implicit_tls,
+                "authenticator": check_login,
+                "auth_required": True,
+                "auth_require_tls": False,
+            }
         controller = Controller(recorder, hostname="127.0.0.1", port=free_port(), **options)
         controller.start()
         running.append(controller)
@@ -303,8 +331,11 @@ def demo_gaps() -> set[tuple[str, str, str, str, str]]:
     """The findings GAPS.md promises, as (rule, subject, id, severity, status): for readiness tests to compare."""
     text = (DEMO / "GAPS.md").read_text(encoding="utf-8")
     table = text.split("## Findings", 1)[1].split("\n## ", 1)[0]
-    rows = [[cell.strip() for cell in line.strip().strip("|").split("|")]
-            for line in table.splitlines() if line.startswith("| R")]
+    rows = [
+        [cell.strip() for cell in line.strip().strip("|").split("|")]
+        for line in table.splitlines()
+        if line.startswith("| R")
+    ]
     return {tuple(row[:5]) for row in rows}
 
 
@@ -337,13 +368,17 @@ def submit(client, url: str, fields: dict):
 
 def changes(before: str, after: str) -> list[str]:
     """The lines removed (-) and added (+) between two versions of a file."""
-    return [line.rstrip("\n") for line in difflib.unified_diff(before.splitlines(), after.splitlines(), lineterm="")
-            if line[:1] in "+-" and not line.startswith(("+++", "---"))]
+    return [
+        line.rstrip("\n")
+        for line in difflib.unified_diff(before.splitlines(), after.splitlines(), lineterm="")
+        if line[:1] in "+-" and not line.startswith(("+++", "---"))
+    ]
 
 
 def form_fields(body: str) -> dict[str, str]:
     """What a browser would send for the form on a page, unchanged: text boxes, text areas, the chosen
     radio, select option and ticked box."""
+
     def attr(tag: str, name: str) -> str | None:
         found = re.search(rf'\s{name}="([^"]*)"', tag)
         return html.unescape(found.group(1)) if found else None
@@ -403,16 +438,28 @@ PROVIDER = {
     "assurance": {
         "requested_on": "2026-09-01",
         "received_on": "2026-09-10",
-        "checks": {"identity": True, "enhanced_dbs_barred_list": True, "right_to_work": True,
-                   "overseas": "not_applicable", "qualifications_qts": True, "prohibition": True,
-                   "section_128": "not_applicable"},
+        "checks": {
+            "identity": True,
+            "enhanced_dbs_barred_list": True,
+            "right_to_work": True,
+            "overseas": "not_applicable",
+            "qualifications_qts": True,
+            "prohibition": True,
+            "section_128": "not_applicable",
+        },
     },
     "pre_admission": {"absence_arrangement": "provider phones school by 09:30", "emergency_contacts_sent": True},
 }
 
 PUPIL = {
-    "pupil": {"upn": "B801200005001", "legal_forename": "Amir", "legal_surname": "Example", "dob": "2011-04-03",
-              "year_group": 10, "gender": "male"},
+    "pupil": {
+        "upn": "B801200005001",
+        "legal_forename": "Amir",
+        "legal_surname": "Example",
+        "dob": "2011-04-03",
+        "year_group": 10,
+        "gender": "male",
+    },
     "placement": {
         "provider": "canal",
         "arranged_by": "school",
@@ -425,8 +472,11 @@ PUPIL = {
         "purpose": "re-engage with learning",
         "baseline": {"attendance_percent": 61},
         "targets": [{"text": "attend every session"}],
-        "safeguarding": {"absence_arrangement": "provider phones school by 09:30",
-                         "emergency_details_sent_on": "2026-09-05", "dsl_contact_shared": True},
+        "safeguarding": {
+            "absence_arrangement": "provider phones school by 09:30",
+            "emergency_details_sent_on": "2026-09-05",
+            "dsl_contact_shared": True,
+        },
         "consent": {"parent_signed_on": "2026-09-04"},
         "agreement": {"signed_on": "2026-09-05", "signed_by_provider": "D. Khan", "signed_by_school": "B. Lead"},
         "la_notified_on": "2026-09-04",
@@ -446,8 +496,13 @@ def merged(base: dict, changes: dict) -> dict:
     return out
 
 
-def example(*, pupil: dict | None = None, provider: dict | None = None, school: dict | None = None,
-            more_pupils: dict[str, dict] | None = None) -> SchoolData:
+def example(
+    *,
+    pupil: dict | None = None,
+    provider: dict | None = None,
+    school: dict | None = None,
+    more_pupils: dict[str, dict] | None = None,
+) -> SchoolData:
     """Oak Lane School with pupil p1 at provider "canal", changed as given; ``more_pupils`` adds pupils
     (each the example pupil with its own changes). Unchanged, it meets every rule on TODAY."""
     pupils = {"p1": pupil or {}} | (more_pupils or {})
@@ -485,19 +540,27 @@ def pdf_bomb(path: Path, pages: int = 20, each: int = 70_000_000, images: bool =
     packed = zlib.compress(b" " * each, 9)
     first = 3  # object numbers: catalog 1, page tree 2, then each page and its drawing (and image)
     step = 3 if images else 2
-    objects = [b"<< /Type /Catalog /Pages 2 0 R >>",
-               b"<< /Type /Pages /Kids [%s] /Count %d >>"
-               % (b" ".join(b"%d 0 R" % (first + step * n) for n in range(pages)), pages)]
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [%s] /Count %d >>"
+        % (b" ".join(b"%d 0 R" % (first + step * n) for n in range(pages)), pages),
+    ]
     for n in range(pages):
         drawing = first + step * n + 1  # the page itself is first + step * n
         if images:
             shown = b"q 595 0 0 842 0 0 cm /Scan Do Q"
-            objects.append(b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents %d 0 R "
-                           b"/Resources << /XObject << /Scan %d 0 R >> >> >>" % (drawing, drawing + 1))
+            objects.append(
+                b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents %d 0 R "
+                b"/Resources << /XObject << /Scan %d 0 R >> >> >>" % (drawing, drawing + 1)
+            )
             objects.append(b"<< /Length %d >>\nstream\n" % len(shown) + shown + b"\nendstream")
-            objects.append(b"<< /Type /XObject /Subtype /Image /Width 1000 /Height %d /ColorSpace /DeviceGray "
-                           b"/BitsPerComponent 8 /Length %d /Filter /FlateDecode >>\nstream\n"
-                           % (each // 1000, len(packed)) + packed + b"\nendstream")
+            objects.append(
+                b"<< /Type /XObject /Subtype /Image /Width 1000 /Height %d /ColorSpace /DeviceGray "
+                b"/BitsPerComponent 8 /Length %d /Filter /FlateDecode >>\nstream\n"
+                % (each // 1000, len(packed))
+                + packed
+                + b"\nendstream"
+            )
         else:
             objects.append(b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents %d 0 R >>" % drawing)
             objects.append(b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(packed) + packed + b"\nendstream")
@@ -526,8 +589,9 @@ finally:
 
 def run_measured(*args: str | Path, timeout: float = 120) -> tuple[subprocess.CompletedProcess, int]:
     """packgen run in a process of its own: the outcome and the process's peak memory in MB."""
-    done = subprocess.run([sys.executable, "-c", PEAK_MEMORY, *map(str, args)], cwd=REPO, capture_output=True,
-                          text=True, timeout=timeout)
+    done = subprocess.run(
+        [sys.executable, "-c", PEAK_MEMORY, *map(str, args)], cwd=REPO, capture_output=True, text=True, timeout=timeout
+    )
     peak = re.search(r"peak-rss-kb=(\d+)", done.stderr)
     assert peak, done.stderr
     return done, int(peak[1]) // 1024
@@ -544,7 +608,7 @@ _LINKED_PICTURE = (
     'r:link="rIdOutside"/><a:stretch><a:fillRect/></a:stretch></pic:blipFill>'
     '<pic:spPr><a:xfrm><a:off x="0" y="0"/><a:ext cx="914400" cy="914400"/></a:xfrm>'
     '<a:prstGeom prst="rect"><a:avLst/></a:prstGeom></pic:spPr></pic:pic></a:graphicData></a:graphic>'
-    '</wp:inline></w:drawing></w:r></w:p>'
+    "</wp:inline></w:drawing></w:r></w:p>"
 )
 
 
@@ -555,9 +619,13 @@ def link_outside(docx: Path, target: str, kind: str = "image", body: str = _LINK
     with zipfile.ZipFile(docx) as package:
         parts = {name: package.read(name) for name in package.namelist()}
     rels = parts["word/_rels/document.xml.rels"].decode()
-    parts["word/_rels/document.xml.rels"] = rels.replace("</Relationships>", (
-        f'<Relationship Id="rIdOutside" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
-        f'{kind}" Target="{target}" TargetMode="External"/></Relationships>')).encode()
+    parts["word/_rels/document.xml.rels"] = rels.replace(
+        "</Relationships>",
+        (
+            f'<Relationship Id="rIdOutside" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+            f'{kind}" Target="{target}" TargetMode="External"/></Relationships>'
+        ),
+    ).encode()
     document = parts["word/document.xml"].decode()
     at = document.rindex("<w:sectPr")
     parts["word/document.xml"] = (document[:at] + body + document[at:]).encode()

@@ -72,7 +72,8 @@ def test_names_are_written_as_pdf_wants_them_each_worked_out_once(tmp_path):
     writer = PdfWriter()
     writer.add_blank_page(100, 100)
     writer.pages[0][NameObject("/PackgenTest")] = DictionaryObject(
-        {NameObject(name): NameObject(name) for name in names})
+        {NameObject(name): NameObject(name) for name in names}
+    )
     before = NameObject.renumber.cache_info()
     writer.write(tmp_path / "names.pdf")
     writer.write(tmp_path / "again.pdf")
@@ -126,8 +127,10 @@ def test_content_types_name_every_part():
 @pytest.mark.parametrize("method", ["init_docx", "map_tree", "patch_xml", "resolve_listing"])
 def test_the_docxtpl_methods_template_overrides_are_still_there(method):
     assert method in vars(DocxTemplate), f"docxtpl.DocxTemplate.{method} is gone"
-    assert list(inspect.signature(getattr(Template, method)).parameters)[:2] == \
-        list(inspect.signature(getattr(DocxTemplate, method)).parameters)[:2]
+    assert (
+        list(inspect.signature(getattr(Template, method)).parameters)[:2]
+        == list(inspect.signature(getattr(DocxTemplate, method)).parameters)[:2]
+    )
 
 
 def test_template_fills_as_docxtpl_does():

@@ -13,11 +13,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.conftest import DEMO, demo_gaps
-from packgen.records.read import load_school
-from packgen.records.models import Provider, PupilFile, SchoolFile
 from packgen.readiness.rules import RULE_BY_ID
-
+from packgen.records.models import Provider, PupilFile, SchoolFile
+from packgen.records.read import load_school
+from tests.conftest import DEMO, demo_gaps
 
 TODAY = date(2026, 11, 23)  # the demo's "today": GAPS.md lists the readiness findings on this date
 SCHOOL_FILE = DEMO / "school.yaml"
@@ -43,8 +42,6 @@ def providers() -> dict[str, Provider]:
 @pytest.fixture(scope="module")
 def pupils() -> dict[str, PupilFile]:
     return {path.stem: PupilFile.model_validate(read(path)) for path in PUPIL_FILES}
-
-
 
 
 # ---------------------------------------------------------------- every file is a valid record
@@ -113,8 +110,10 @@ def test_looked_after_ehcp_child_protection_and_child_in_need_pupils_are_present
 
 
 def test_a_part_time_placement_has_a_part_time_plan(pupils):
-    assert any(r.placement.part_time and r.placement.part_time_plan and r.placement.part_time_plan.review_on
-               for r in pupils.values())
+    assert any(
+        r.placement.part_time and r.placement.part_time_plan and r.placement.part_time_plan.review_on
+        for r in pupils.values()
+    )
 
 
 def test_an_off_site_direction_and_an_unregistered_provider_are_used(providers, pupils):
@@ -214,7 +213,8 @@ def test_gaps_name_real_rules_and_real_subjects(providers, pupils):
 def test_the_demo_shows_each_rule_added_with_the_current_guidance_exactly_once():
     shown = [rule for rule, *_ in demo_gaps()]
     assert {rule: shown.count(rule) for rule in ("R18", "R19", "R20", "R21", "R22")} == dict.fromkeys(
-        ("R18", "R19", "R20", "R21", "R22"), 1)
+        ("R18", "R19", "R20", "R21", "R22"), 1
+    )
 
 
 def test_the_demo_school_chooses_its_registration_test_and_the_optional_limits(school):
@@ -224,6 +224,9 @@ def test_the_demo_school_chooses_its_registration_test_and_the_optional_limits(s
 
 
 def test_each_gap_is_flagged_at_the_top_of_its_file_and_no_others_are():
-    flagged = {(rule, path.stem) for path in [*PROVIDER_FILES, *PUPIL_FILES]
-               for rule in GAP_COMMENT.findall(path.read_text(encoding="utf-8"))}
+    flagged = {
+        (rule, path.stem)
+        for path in [*PROVIDER_FILES, *PUPIL_FILES]
+        for rule in GAP_COMMENT.findall(path.read_text(encoding="utf-8"))
+    }
     assert flagged == {(rule, subject_id) for rule, _subject, subject_id, *_ in demo_gaps()}

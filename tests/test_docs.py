@@ -10,7 +10,8 @@ from tests.conftest import REPO
 
 def test_the_record_format_document_is_generated_from_the_models():
     assert (REPO / "docs" / "records.md").read_text(encoding="utf-8") == records_markdown(), (
-        "docs/records.md is out of date: run `make docs`")
+        "docs/records.md is out of date: run `make docs`"
+    )
 
 
 def test_the_command_reference_is_generated_from_the_commands():
@@ -20,7 +21,8 @@ def test_the_command_reference_is_generated_from_the_commands():
     make_docs = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(make_docs)
     assert (REPO / "docs" / "cli.md").read_text(encoding="utf-8") == make_docs.cli_markdown(), (
-        "docs/cli.md is out of date: run `make docs`")
+        "docs/cli.md is out of date: run `make docs`"
+    )
 
 
 def test_every_model_key_is_in_the_record_format_document():

@@ -23,13 +23,38 @@ def _build_on_a_small_disk(school: Path, disk: Path, size: str, **folders: str) 
     """``packgen build`` with ``disk`` a file system of ``size`` (tmpfs, mounted in a namespace of its own,
     so no privilege is needed and nothing is left mounted)."""
     disk.mkdir()
-    build = shlex.join([sys.executable, "-c", "from packgen.cli import main; main()", "build", str(school),
-                        "--out", folders.get("out", str(disk / "output")), "--today", DEMO_TODAY, "--quiet"])
+    build = shlex.join(
+        [
+            sys.executable,
+            "-c",
+            "from packgen.cli import main; main()",
+            "build",
+            str(school),
+            "--out",
+            folders.get("out", str(disk / "output")),
+            "--today",
+            DEMO_TODAY,
+            "--quiet",
+        ]
+    )
     env = {**os.environ, "PYTHONPATH": str(REPO), "TMPDIR": folders.get("temp", os.environ.get("TMPDIR", "/tmp"))}
     return subprocess.run(
-        ["unshare", "--user", "--map-root-user", "--mount", "sh", "-c",
-         f"mount -t tmpfs -o size={size} tmpfs {shlex.quote(str(disk))} && exec {build}"],
-        check=False, env=env, cwd=REPO, capture_output=True, text=True, timeout=600)
+        [
+            "unshare",
+            "--user",
+            "--map-root-user",
+            "--mount",
+            "sh",
+            "-c",
+            f"mount -t tmpfs -o size={size} tmpfs {shlex.quote(str(disk))} && exec {build}",
+        ],
+        check=False,
+        env=env,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
 
 
 @pytest.mark.parametrize("size", ["300k", "3m"])  # full while filling the documents; while converting them

@@ -32,10 +32,9 @@ def test_new_folders_and_files_are_the_owners_alone(tmp_path, open_umask):
 def test_a_write_that_fails_leaves_the_old_file_and_no_scraps(tmp_path, durable):
     target = tmp_path / "pack.pdf"
     target.write_bytes(b"the good pack")
-    with pytest.raises(RuntimeError):
-        with replacing(target, durable=durable) as stream:
-            stream.write(b"half a pa")
-            raise RuntimeError("the disk filled up")
+    with pytest.raises(RuntimeError), replacing(target, durable=durable) as stream:
+        stream.write(b"half a pa")
+        raise RuntimeError("the disk filled up")
     assert target.read_bytes() == b"the good pack"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["pack.pdf"]
 

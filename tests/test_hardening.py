@@ -14,9 +14,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pypdf import PdfReader
 
-from tests.conftest import edit_record, fill, run_cli
 from packgen.errors import TemplateProblem
-
+from tests.conftest import edit_record, fill, run_cli
 
 # ---------------------------------------------------------------- record text is data, never code
 
@@ -24,8 +23,7 @@ TEMPLATE_CODE = "{{ 7*7 }} {% for x in range(3) %}loop{% endfor %} {# note #} {_
 
 
 def test_template_code_in_a_record_is_printed_literally_in_the_agreement(demo_copy, tmp_path):
-    edit_record(demo_copy / "pupils" / "p01.yaml",
-                lambda r: r["placement"]["targets"][0].update(text=TEMPLATE_CODE))
+    edit_record(demo_copy / "pupils" / "p01.yaml", lambda r: r["placement"]["targets"][0].update(text=TEMPLATE_CODE))
     result = run_cli("agreement", demo_copy, "p01", "--out", tmp_path)
     assert result.exit_code == 0, result.output
 
@@ -38,14 +36,17 @@ def test_template_code_in_a_record_is_printed_literally_in_the_agreement(demo_co
     assert "looplooploop" not in pdf_text
 
 
-@pytest.mark.parametrize("expression", [
-    "{{ ''.__class__.__mro__[1].__subclasses__() }}",
-    "{{ lipsum.__globals__['os'].listdir('/') }}",
-    "{{ cycler.__init__.__globals__.os.popen('id').read() }}",
-    "{{ self._TemplateReference__context }}",
-    "{% set f = namespace.__init__.__globals__ %}{{ f }}",
-])
-def test_a_template_reaching_for_python_internals_fails_naming_the_template(folder, expression):  # noqa: F811
+@pytest.mark.parametrize(
+    "expression",
+    [
+        "{{ ''.__class__.__mro__[1].__subclasses__() }}",
+        "{{ lipsum.__globals__['os'].listdir('/') }}",
+        "{{ cycler.__init__.__globals__.os.popen('id').read() }}",
+        "{{ self._TemplateReference__context }}",
+        "{% set f = namespace.__init__.__globals__ %}{{ f }}",
+    ],
+)
+def test_a_template_reaching_for_python_internals_fails_naming_the_template(folder, expression):
     with pytest.raises(TemplateProblem, match=r"t\.docx"):
         fill(folder, expression)
 
@@ -55,16 +56,18 @@ def test_a_template_reaching_for_python_internals_fails_naming_the_template(fold
 PUPIL_FILE = st.one_of(
     st.binary(max_size=300),
     st.text(max_size=300),
-    st.sampled_from([
-        "\ufeffpupil: {upn: B801200005001}\n",          # a BOM
-        "pupil:\n\tupn: B801200005001\n",               # a tab
-        "pupil: {upn: 1}\npupil: {upn: 2}\n",           # a duplicate key
-        "- a list\n- not a record\n",                   # a list document
-        "just a scalar\n",
-        "a: &x [1, 2]\nb: *x\n",                        # an alias
-        "[" * 5000,                                     # deep nesting
-        "placement: {start_date: 2026-02-30}\n",        # an impossible date
-    ]),
+    st.sampled_from(
+        [
+            "\ufeffpupil: {upn: B801200005001}\n",  # a BOM
+            "pupil:\n\tupn: B801200005001\n",  # a tab
+            "pupil: {upn: 1}\npupil: {upn: 2}\n",  # a duplicate key
+            "- a list\n- not a record\n",  # a list document
+            "just a scalar\n",
+            "a: &x [1, 2]\nb: *x\n",  # an alias
+            "[" * 5000,  # deep nesting
+            "placement: {start_date: 2026-02-30}\n",  # an impossible date
+        ]
+    ),
 )
 
 
@@ -112,8 +115,12 @@ def test_paths_from_records_cannot_leave_the_school_folder(demo_copy, tmp_path):
     outside = tmp_path / "secret.pdf"
     outside.write_bytes(b"%PDF-1.4 not yours\n")
     (demo_copy / "evidence" / "link.pdf").symlink_to(outside)
-    cases = {"/etc/passwd": "absolute", "../secret.pdf": "..", "evidence/link.pdf": "outside",
-             "evidence/../../secret.pdf": ".."}
+    cases = {
+        "/etc/passwd": "absolute",
+        "../secret.pdf": "..",
+        "evidence/link.pdf": "outside",
+        "evidence/../../secret.pdf": "..",
+    }
     for evidence, word in cases.items():
         edit_record(demo_copy / "pupils" / "p01.yaml", lambda r: r["placement"]["agreement"].update(evidence=evidence))
         result = run_cli("check", demo_copy)
@@ -124,8 +131,9 @@ def test_paths_from_records_cannot_leave_the_school_folder(demo_copy, tmp_path):
 
 def test_a_device_given_as_evidence_is_refused_without_reading_it(demo_copy):
     (demo_copy / "evidence" / "zero.pdf").symlink_to("/dev/zero")
-    edit_record(demo_copy / "pupils" / "p01.yaml",
-                lambda r: r["placement"]["agreement"].update(evidence="evidence/zero.pdf"))
+    edit_record(
+        demo_copy / "pupils" / "p01.yaml", lambda r: r["placement"]["agreement"].update(evidence="evidence/zero.pdf")
+    )
     result = run_cli("check", demo_copy)
     assert result.exit_code == 1
     assert "placement.agreement.evidence" in result.output

@@ -55,8 +55,14 @@ class Template(DocxTemplate):
         """
         if not _LISTED.search(xml):
             return xml
-        return _PARAGRAPH.sub(lambda paragraph: super(Template, self).resolve_listing(paragraph.group())
-                              if _LISTED.search(paragraph.group()) else paragraph.group(), xml)
+        return _PARAGRAPH.sub(
+            lambda paragraph: (
+                super(Template, self).resolve_listing(paragraph.group())
+                if _LISTED.search(paragraph.group())
+                else paragraph.group()
+            ),
+            xml,
+        )
 
 
 def insert_image(inline: InlineImage) -> str:

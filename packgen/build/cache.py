@@ -49,9 +49,13 @@ class Keys:
     read here.
     """
 
-    def __init__(self, templates: Path, labels: str = "labels.yaml",
-                 data_read: Callable[[str, Mapping[str, Any]], Any] | None = None,
-                 template_digest: Callable[[str], str] | None = None):
+    def __init__(
+        self,
+        templates: Path,
+        labels: str = "labels.yaml",
+        data_read: Callable[[str, Mapping[str, Any]], Any] | None = None,
+        template_digest: Callable[[str], str] | None = None,
+    ):
         self.templates = Path(templates)
         self._labels = labels
         self._digests: dict[str, str] = {}
@@ -181,8 +185,10 @@ def documents_in_place(out: Path) -> dict[str, str]:
             found = [(Path(out) / f"{stem}{suffix}").stat() for suffix in (".docx", ".pdf")]
         except OSError:
             continue
-        if all(written.get(f"{stem}{suffix}") == (stat.st_size, stat.st_mtime_ns)
-               for suffix, stat in zip((".docx", ".pdf"), found)):
+        if all(
+            written.get(f"{stem}{suffix}") == (stat.st_size, stat.st_mtime_ns)
+            for suffix, stat in zip((".docx", ".pdf"), found)
+        ):
             placed[stem] = key
     return placed
 

@@ -29,7 +29,9 @@ def exclusive(folder: Path, what: str) -> Iterator[None]:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             holder = os.pread(fd, 200, 0).decode(errors="replace").strip() or "another packgen run"
-            raise BusyError(f"{what} is already being written by {holder}; wait for it to finish, then try again") from None
+            raise BusyError(
+                f"{what} is already being written by {holder}; wait for it to finish, then try again"
+            ) from None
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"packgen (process {os.getpid()})".encode(), 0)
         yield

@@ -7,20 +7,28 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from packgen.runtime.workers import forked_map
 from packgen.documents.fill import Renderer
+from packgen.runtime.workers import forked_map
 
 Job = tuple[str, Mapping[str, Any], Path]  # template, context, .docx to write
 
 
-def fill_documents(renderer: Renderer, jobs: Sequence[Job], on_progress: Callable[[int, int], None] | None = None,
-                   workers: int | None = None) -> None:
+def fill_documents(
+    renderer: Renderer,
+    jobs: Sequence[Job],
+    on_progress: Callable[[int, int], None] | None = None,
+    workers: int | None = None,
+) -> None:
     """Fill every (template, context, destination) job; TemplateProblem for the first that fails.
 
     ``renderer`` is made before the workers fork, so each starts with the wording and every template
     it has read already (the pipeline's has read them to work out their cache keys)."""
-    forked_map(lambda job: _fill(renderer, job), jobs, workers=workers,
-               on_done=on_progress and (lambda done: on_progress(done, len(jobs))))
+    forked_map(
+        lambda job: _fill(renderer, job),
+        jobs,
+        workers=workers,
+        on_done=on_progress and (lambda done: on_progress(done, len(jobs))),
+    )
 
 
 def _fill(renderer: Renderer, job: Job) -> None:

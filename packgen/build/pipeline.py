@@ -18,8 +18,16 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from packgen.build.cache import (DocumentCache, Keys, built_before, documents_in_place, forget_pack_state, load_pack_state,
-                    pack_inputs, save_pack_state)
+from packgen.build.cache import (
+    DocumentCache,
+    Keys,
+    built_before,
+    documents_in_place,
+    forget_pack_state,
+    load_pack_state,
+    pack_inputs,
+    save_pack_state,
+)
 from packgen.build.lock import exclusive
 from packgen.documents import DEFAULT_TEMPLATES
 from packgen.errors import DataError, InputError, ToolError
@@ -59,8 +67,8 @@ class Produced:
 class PackOptions:
     """How a pack is made beyond the records themselves."""
 
-    password: str | None = None      # encrypt the pack (AES-256); its documents beside it stay as they are
-    redact: bool = False             # initials for names; no DOB, ethnicity, contacts or scans; own folder
+    password: str | None = None  # encrypt the pack (AES-256); its documents beside it stay as they are
+    redact: bool = False  # initials for names; no DOB, ethnicity, contacts or scans; own folder
     skip_bad_evidence: bool = False  # build without unreadable scans, listing them on a page of the pack
 
 
@@ -84,8 +92,9 @@ class PackBuilt:
     left_out: list[evidence.BadEvidence] = field(default_factory=list)  # scans skipped by skip_bad_evidence
 
 
-def build_agreement(folder: Path, pupil_id: str, out_root: Path, *, templates: Path = DEFAULT_TEMPLATES,
-                    now: datetime | None = None) -> Produced:
+def build_agreement(
+    folder: Path, pupil_id: str, out_root: Path, *, templates: Path = DEFAULT_TEMPLATES, now: datetime | None = None
+) -> Produced:
     from packgen.documents import plan as documents
     from packgen.records.read import load_school
 
@@ -96,8 +105,9 @@ def build_agreement(folder: Path, pupil_id: str, out_root: Path, *, templates: P
     return produce([spec], _school_out(out_root, data), templates)[0]
 
 
-def build_provider_list(folder: Path, out_root: Path, *, templates: Path = DEFAULT_TEMPLATES,
-                        now: datetime | None = None) -> tuple[Produced, DocumentSpec]:
+def build_provider_list(
+    folder: Path, out_root: Path, *, templates: Path = DEFAULT_TEMPLATES, now: datetime | None = None
+) -> tuple[Produced, DocumentSpec]:
     """The list of providers the inspection planning call asks for, as .docx and .pdf (and its data)."""
     from packgen.documents import notices
     from packgen.records.read import load_school
@@ -107,8 +117,9 @@ def build_provider_list(folder: Path, out_root: Path, *, templates: Path = DEFAU
     return produce([spec], _school_out(out_root, data), templates)[0], spec
 
 
-def build_direction_notice(folder: Path, pupil_id: str, out_root: Path, *, templates: Path = DEFAULT_TEMPLATES,
-                           now: datetime | None = None) -> Produced:
+def build_direction_notice(
+    folder: Path, pupil_id: str, out_root: Path, *, templates: Path = DEFAULT_TEMPLATES, now: datetime | None = None
+) -> Produced:
     """The notice to parents of a pupil's off-site direction."""
     from packgen.documents import notices
     from packgen.records.read import load_school
@@ -117,14 +128,17 @@ def build_direction_notice(folder: Path, pupil_id: str, out_root: Path, *, templ
     if pupil_id not in data.pupils:
         raise InputError(_unknown("pupil", pupil_id, data.pupils, f"{folder}/pupils"))
     if not data.pupils[pupil_id].placement.off_site_direction.directed:
-        raise InputError(f"{folder}/pupils/{pupil_id}.yaml: placement.off_site_direction.directed is not true, so "
-                         "there is no direction to give notice of.")
+        raise InputError(
+            f"{folder}/pupils/{pupil_id}.yaml: placement.off_site_direction.directed is not true, so "
+            "there is no direction to give notice of."
+        )
     spec = notices.direction_notice(data, pupil_id, _now(now).date())
     return produce([spec], _school_out(out_root, data), templates)[0]
 
 
-def build_la_letter(folder: Path, pupil_id: str, out_root: Path, *, templates: Path = DEFAULT_TEMPLATES,
-                    now: datetime | None = None) -> Produced:
+def build_la_letter(
+    folder: Path, pupil_id: str, out_root: Path, *, templates: Path = DEFAULT_TEMPLATES, now: datetime | None = None
+) -> Produced:
     """The letter telling the local authority of a pupil's placement."""
     from packgen.documents import notices
     from packgen.records.read import load_school
@@ -136,8 +150,14 @@ def build_la_letter(folder: Path, pupil_id: str, out_root: Path, *, templates: P
     return produce([spec], _school_out(out_root, data), templates)[0]
 
 
-def build_letters(folder: Path, out_root: Path, *, provider_id: str | None = None,
-                  templates: Path = DEFAULT_TEMPLATES, now: datetime | None = None) -> list[Produced]:
+def build_letters(
+    folder: Path,
+    out_root: Path,
+    *,
+    provider_id: str | None = None,
+    templates: Path = DEFAULT_TEMPLATES,
+    now: datetime | None = None,
+) -> list[Produced]:
     from packgen.documents import plan as documents
     from packgen.records.read import load_school
 
@@ -149,8 +169,9 @@ def build_letters(folder: Path, out_root: Path, *, provider_id: str | None = Non
     return produce([documents.letter(data, i, today) for i in ids], _school_out(out_root, data), templates)
 
 
-def build_governors_report(folder: Path, term: str, out_root: Path, *, templates: Path = DEFAULT_TEMPLATES,
-                           today: date | None = None) -> Produced:
+def build_governors_report(
+    folder: Path, term: str, out_root: Path, *, templates: Path = DEFAULT_TEMPLATES, today: date | None = None
+) -> Produced:
     """The governors' termly report for ``term`` (compared with the term before), as .docx and .pdf."""
     from packgen.documents.governors import governors_report
     from packgen.records.read import load_school
@@ -160,8 +181,15 @@ def build_governors_report(folder: Path, term: str, out_root: Path, *, templates
     return produce([spec], _school_out(out_root, data), templates)[0]
 
 
-def build_case_bundle(folder: Path, pupil_id: str, out_root: Path, *, templates: Path = DEFAULT_TEMPLATES,
-                      today: date | None = None, on_progress: Progress | None = None) -> PackResult:
+def build_case_bundle(
+    folder: Path,
+    pupil_id: str,
+    out_root: Path,
+    *,
+    templates: Path = DEFAULT_TEMPLATES,
+    today: date | None = None,
+    on_progress: Progress | None = None,
+) -> PackResult:
     """One pupil's documents alone in a small indexed PDF, for an inspector sampling cases: the summary,
     agreement (with its signed scan), plan, reviews, visits and, once ended, the end-of-placement review."""
     from packgen.documents import plan as documents
@@ -174,8 +202,11 @@ def build_case_bundle(folder: Path, pupil_id: str, out_root: Path, *, templates:
         raise InputError(_unknown("pupil", pupil_id, data.pupils, f"{folder}/pupils"))
     day = today or _now(None).date()
     findings = readiness.assess(data, day)
-    specs = [documents.summary(data, pupil_id, day, findings), *documents.pupil_documents(data, pupil_id, day),
-             documents.cover(data, _now(None))]
+    specs = [
+        documents.summary(data, pupil_id, day, findings),
+        *documents.pupil_documents(data, pupil_id, day),
+        documents.cover(data, _now(None)),
+    ]
     out = _school_out(out_root, data)
     made = {p.spec.stem: p for p in produce(specs, out, templates, on_progress)}
     record = data.pupils[pupil_id]
@@ -183,26 +214,47 @@ def build_case_bundle(folder: Path, pupil_id: str, out_root: Path, *, templates:
     for spec in specs[:-1]:
         nodes.append(PackNode(spec.title, made[spec.stem].pdf))
         if spec.template == "agreement.docx" and record.placement.agreement.evidence:
-            nodes.append(PackNode("Signed agreement (evidence)", Path(data.folder) / record.placement.agreement.evidence))
+            nodes.append(
+                PackNode("Signed agreement (evidence)", Path(data.folder) / record.placement.agreement.evidence)
+            )
     name = documents.display_name(record)
-    return assemble_pack(made[specs[-1].stem].pdf, [PackNode(name, children=tuple(nodes))],
-                         out / "cases" / f"{pupil_id}.pdf", footer=f"{data.school.school.name}: {name}",
-                         title=f"Case sample: {name}")
+    return assemble_pack(
+        made[specs[-1].stem].pdf,
+        [PackNode(name, children=tuple(nodes))],
+        out / "cases" / f"{pupil_id}.pdf",
+        footer=f"{data.school.school.name}: {name}",
+        title=f"Case sample: {name}",
+    )
 
 
-def build_pack(folder: Path, out_root: Path, *, templates: Path = DEFAULT_TEMPLATES,
-               now: datetime | None = None, today: date | None = None,
-               on_progress: Progress | None = None, options: PackOptions = PackOptions()) -> PackBuilt:
+def build_pack(
+    folder: Path,
+    out_root: Path,
+    *,
+    templates: Path = DEFAULT_TEMPLATES,
+    now: datetime | None = None,
+    today: date | None = None,
+    on_progress: Progress | None = None,
+    options: PackOptions = PackOptions(),
+) -> PackBuilt:
     """The evidence pack. ``now`` stamps the cover and register; ``today`` (default: now's date) is the day
     the records are judged on, so a pack built for a given day always holds the same findings.
     What is redone on a rebuild, and ``on_progress``: see ``build_packs``."""
-    return build_packs([folder], out_root, templates=templates, now=now, today=today, on_progress=on_progress,
-                       options=options)[0]
+    return build_packs(
+        [folder], out_root, templates=templates, now=now, today=today, on_progress=on_progress, options=options
+    )[0]
 
 
-def build_packs(folders: Sequence[Path], out_root: Path, *, templates: Path = DEFAULT_TEMPLATES,
-                now: datetime | None = None, today: date | None = None,
-                on_progress: Progress | None = None, options: PackOptions = PackOptions()) -> list[PackBuilt]:
+def build_packs(
+    folders: Sequence[Path],
+    out_root: Path,
+    *,
+    templates: Path = DEFAULT_TEMPLATES,
+    now: datetime | None = None,
+    today: date | None = None,
+    on_progress: Progress | None = None,
+    options: PackOptions = PackOptions(),
+) -> list[PackBuilt]:
     """One evidence pack per school folder, in order; all their documents share one pool of LibreOffice
     workers.
 
@@ -217,13 +269,22 @@ def build_packs(folders: Sequence[Path], out_root: Path, *, templates: Path = DE
         return _build_packs(folders, out_root, templates, _now(now), today, on_progress or _quiet, options)
 
 
-def _build_packs(folders: Sequence[Path], out_root: Path, templates: Path, now: datetime, today: date | None,
-                 progress: Progress, options: PackOptions) -> list[PackBuilt]:
+def _build_packs(
+    folders: Sequence[Path],
+    out_root: Path,
+    templates: Path,
+    now: datetime,
+    today: date | None,
+    progress: Progress,
+    options: PackOptions,
+) -> list[PackBuilt]:
     today = today or now.date()
     names = [_out_name(Path(folder).resolve().name, options) for folder in folders]
     if len(set(names)) < len(names):
-        raise InputError("two of the school folders have the same name, so their packs would overwrite each "
-                         "other in the output folder; build them one at a time with different --out folders")
+        raise InputError(
+            "two of the school folders have the same name, so their packs would overwrite each "
+            "other in the output folder; build them one at a time with different --out folders"
+        )
     results: dict[int, PackBuilt] = {}
     to_build: list[tuple[int, Path, str]] = []
     for number, (folder, name) in enumerate(zip(folders, names)):
@@ -233,9 +294,16 @@ def _build_packs(folders: Sequence[Path], out_root: Path, templates: Path, now: 
         inputs += f"-redacted={options.redact}-skip={options.skip_bad_evidence}-encrypted={bool(options.password)}"
         state = None if options.password else load_pack_state(out, inputs)
         if state is not None:
-            results[number] = PackBuilt(out / PACK_NAME, state["page_count"], [], state["pupils"],
-                                        state["providers"], reused=state["documents"], up_to_date=True,
-                                        findings=state.get("findings", {}))
+            results[number] = PackBuilt(
+                out / PACK_NAME,
+                state["page_count"],
+                [],
+                state["pupils"],
+                state["providers"],
+                reused=state["documents"],
+                up_to_date=True,
+                findings=state.get("findings", {}),
+            )
         else:
             to_build.append((number, Path(folder), inputs))
 
@@ -246,21 +314,37 @@ def _build_packs(folders: Sequence[Path], out_root: Path, templates: Path, now: 
 
     with ExitStack() as stack:
         # A pack built before is most likely rebuilt after an edit: a few documents to make.
-        head_start = (_head_start(stack) if len(to_build) == 1
-                      and built_before(Path(out_root) / names[to_build[0][0]]) else None)
-        plans = [_Planned(number, inputs, _plan_pack(load_school(folder), Path(out_root), now, today, options))
-                 for number, folder, inputs in to_build]
+        head_start = (
+            _head_start(stack) if len(to_build) == 1 and built_before(Path(out_root) / names[to_build[0][0]]) else None
+        )
+        plans = [
+            _Planned(number, inputs, _plan_pack(load_school(folder), Path(out_root), now, today, options))
+            for number, folder, inputs in to_build
+        ]
         stages = [stack.enter_context(_staging(p.plan.out)) for p in plans]
         renderer = Renderer(templates)
-        made, to_make = _look_up([_Batch(p.plan.specs, stage, p.plan.out, documents_in_place(p.plan.out))
-                                  for p, stage in zip(plans, stages)], renderer)
+        made, to_make = _look_up(
+            [
+                _Batch(p.plan.specs, stage, p.plan.out, documents_in_place(p.plan.out))
+                for p, stage in zip(plans, stages)
+            ],
+            renderer,
+        )
         if len(plans) == 1 and to_make and len(to_make) * OVERLAP_SHARE <= len(plans[0].plan.specs):
             # A rebuild that makes a few documents: the pack reads the others while LibreOffice works.
             # Leaving the pool waits for its thread, so LibreOffice never writes into a removed folder.
             pool = stack.enter_context(ThreadPoolExecutor(1, thread_name_prefix="packgen-convert"))
             conversion = _fill_while_converting(pool, to_make, renderer, progress, head_start)
-            packs = [_assemble(plans[0].plan, made[0], stages[0], progress,
-                               pending={m.pdf for m in to_make}, wait=conversion.result)]
+            packs = [
+                _assemble(
+                    plans[0].plan,
+                    made[0],
+                    stages[0],
+                    progress,
+                    pending={m.pdf for m in to_make},
+                    wait=conversion.result,
+                )
+            ]
         else:
             _fill(to_make, renderer, progress)
             _convert(to_make, progress)
@@ -310,19 +394,43 @@ def _plan_pack(data: SchoolData, out_root: Path, now: datetime, today: date, opt
     provider_list = notices.provider_list(data, today)
     report = documents.readiness_report(data, today, findings, readiness.RULES)
     provider_docs = {pid: documents.provider_documents(data, pid, today, findings) for pid in data.providers}
-    pupil_docs = {pid: [documents.summary(data, pid, today, findings), *documents.pupil_documents(data, pid, today)]
-                  for pid in data.pupils}
+    pupil_docs = {
+        pid: [documents.summary(data, pid, today, findings), *documents.pupil_documents(data, pid, today)]
+        for pid in data.pupils
+    }
     pack_only = (cover, provider_list, register, report) + ((left_out_page,) if left_out_page else ())
-    specs = [*pack_only, *(d for docs in provider_docs.values() for d in docs),
-             *(d for docs in pupil_docs.values() for d in docs)]
+    specs = [
+        *pack_only,
+        *(d for docs in provider_docs.values() for d in docs),
+        *(d for docs in pupil_docs.values() for d in docs),
+    ]
     severities = {level: sum(f.severity == level for f in findings) for level in ("critical", "high", "advisory")}
-    return _PackPlan(data, out_root / _out_name(data.slug, options), specs, pack_only, cover, provider_list,
-                     register, report,
-                     provider_docs, pupil_docs, options, severities, left_out, left_out_page)
+    return _PackPlan(
+        data,
+        out_root / _out_name(data.slug, options),
+        specs,
+        pack_only,
+        cover,
+        provider_list,
+        register,
+        report,
+        provider_docs,
+        pupil_docs,
+        options,
+        severities,
+        left_out,
+        left_out_page,
+    )
 
 
-def _assemble(plan: _PackPlan, batch: _Made, stage: Path, progress: Progress, pending: set[Path] = frozenset(),
-              wait: Callable[[], None] | None = None) -> PackResult:
+def _assemble(
+    plan: _PackPlan,
+    batch: _Made,
+    stage: Path,
+    progress: Progress,
+    pending: set[Path] = frozenset(),
+    wait: Callable[[], None] | None = None,
+) -> PackResult:
     """The pack from its made documents, in the staging folder (those in ``pending`` once ``wait``
     has returned: they are still being made)."""
     from packgen.pack.assemble import PackNode, assemble_pack
@@ -340,9 +448,16 @@ def _assemble(plan: _PackPlan, batch: _Made, stage: Path, progress: Progress, pe
             wait()
         progress("assemble", 0, 1)  # only now, so it never interleaves with the conversion's reports
 
-    pack = assemble_pack(made[plan.cover.stem].pdf, tree, stage / PACK_NAME,
-                         footer=f"{plan.data.school.school.name} · {kind}", password=plan.options.password,
-                         pending=pending, wait=made_at_last, ours=[p.pdf for p in batch.produced])
+    pack = assemble_pack(
+        made[plan.cover.stem].pdf,
+        tree,
+        stage / PACK_NAME,
+        footer=f"{plan.data.school.school.name} · {kind}",
+        password=plan.options.password,
+        pending=pending,
+        wait=made_at_last,
+        ours=[p.pdf for p in batch.produced],
+    )
     progress("assemble", 1, 1)
     return pack
 
@@ -354,18 +469,34 @@ def _publish_pack(plan: _PackPlan, batch: _Made, stage: Path, pack: PackResult, 
     forget_pack_state(out)
     published = _publish([made[s.stem] for s in plan.specs if s not in plan.pack_only], stage, out)
     os.replace(stage / PACK_NAME, out / PACK_NAME)
-    save_pack_state(out, inputs, [out / PACK_NAME, *(f for p in published for f in (p.docx, p.pdf))],
-                    page_count=pack.page_count, pupils=len(data.pupils), providers=len(data.providers),
-                    documents=len(batch.produced), findings=plan.findings,
-                    keys={p.spec.stem: batch.keys[p.spec.stem] for p in published if p.spec.stem in batch.keys})
+    save_pack_state(
+        out,
+        inputs,
+        [out / PACK_NAME, *(f for p in published for f in (p.docx, p.pdf))],
+        page_count=pack.page_count,
+        pupils=len(data.pupils),
+        providers=len(data.providers),
+        documents=len(batch.produced),
+        findings=plan.findings,
+        keys={p.spec.stem: batch.keys[p.spec.stem] for p in published if p.spec.stem in batch.keys},
+    )
     DocumentCache(out).prune(batch.keys.values())
-    return PackBuilt(out / PACK_NAME, pack.page_count, published, len(data.pupils), len(data.providers),
-                     made=batch.made, reused=len(batch.produced) - batch.made, findings=plan.findings,
-                     left_out=plan.left_out)
+    return PackBuilt(
+        out / PACK_NAME,
+        pack.page_count,
+        published,
+        len(data.pupils),
+        len(data.providers),
+        made=batch.made,
+        reused=len(batch.produced) - batch.made,
+        findings=plan.findings,
+        left_out=plan.left_out,
+    )
 
 
-def produce(specs: Sequence[DocumentSpec], out: Path, templates: Path,
-            on_progress: Progress | None = None) -> list[Produced]:
+def produce(
+    specs: Sequence[DocumentSpec], out: Path, templates: Path, on_progress: Progress | None = None
+) -> list[Produced]:
     """Render and convert ``specs`` (reusing those in the cache), then move them into ``out`` only once all
     of them succeeded."""
     from packgen.documents.fill import Renderer
@@ -451,12 +582,20 @@ def _look_up(batches: Sequence[_Batch], renderer: Renderer) -> tuple[list[_Made]
 def _fill(to_make: Sequence[_ToMake], renderer: Renderer, progress: Progress) -> None:
     from packgen.build.parallel_fill import fill_documents
 
-    fill_documents(renderer, [(m.spec.template, m.spec.context, m.docx) for m in to_make],
-                   on_progress=lambda done, total: progress("render", done, total))
+    fill_documents(
+        renderer,
+        [(m.spec.template, m.spec.context, m.docx) for m in to_make],
+        on_progress=lambda done, total: progress("render", done, total),
+    )
 
 
-def _fill_while_converting(pool: ThreadPoolExecutor, to_make: Sequence[_ToMake], renderer: Renderer,
-                           progress: Progress, head_start: HeadStart | None = None) -> Future[None]:
+def _fill_while_converting(
+    pool: ThreadPoolExecutor,
+    to_make: Sequence[_ToMake],
+    renderer: Renderer,
+    progress: Progress,
+    head_start: HeadStart | None = None,
+) -> Future[None]:
     """Fill ``to_make``, and convert them in ``pool``'s thread: the conversion, to wait for.
 
     LibreOffice gets one core fewer than usual: the pack reads the other documents on the one left
@@ -475,8 +614,9 @@ def _fill_while_converting(pool: ThreadPoolExecutor, to_make: Sequence[_ToMake],
         if filled.done():
             progress(step, done, total)
 
-    conversion = pool.submit(_convert, to_make, after_filling, workers=workers, ready=filled.result,
-                             head_start=head_start)
+    conversion = pool.submit(
+        _convert, to_make, after_filling, workers=workers, ready=filled.result, head_start=head_start
+    )
     try:
         _fill(to_make, renderer, progress)
     except BaseException as exc:
@@ -486,16 +626,25 @@ def _fill_while_converting(pool: ThreadPoolExecutor, to_make: Sequence[_ToMake],
     return conversion
 
 
-def _convert(to_make: Sequence[_ToMake], progress: Progress, workers: int | None = None,
-             ready: Callable[[], None] | None = None, head_start: HeadStart | None = None) -> None:
+def _convert(
+    to_make: Sequence[_ToMake],
+    progress: Progress,
+    workers: int | None = None,
+    ready: Callable[[], None] | None = None,
+    head_start: HeadStart | None = None,
+) -> None:
     """Every document of every batch in one run of the LibreOffice workers, then into the cache
     (``ready`` and ``head_start``: see convert.convert)."""
     from packgen.office.batches import convert_documents
 
     # Joined only within a pack, so a pack's PDFs are the same whichever packs are built with it.
-    convert_documents([(f"{m.cache.out.name}/{m.spec.template}", m.docx, m.pdf) for m in to_make], workers=workers,
-                      on_progress=lambda done, total: progress("convert", done, total), ready=ready,
-                      head_start=head_start)
+    convert_documents(
+        [(f"{m.cache.out.name}/{m.spec.template}", m.docx, m.pdf) for m in to_make],
+        workers=workers,
+        on_progress=lambda done, total: progress("convert", done, total),
+        ready=ready,
+        head_start=head_start,
+    )
     for m in to_make:
         if m.key is not None:
             m.cache.store(m.key, m.docx, m.pdf)
@@ -528,9 +677,14 @@ def _publish(made: Sequence[Produced], stage: Path, out: Path) -> list[Produced]
     return published
 
 
-def _pack_tree(data: SchoolData, made: dict[str, Produced], provider_docs: dict[str, list[DocumentSpec]],
-               pupil_docs: dict[str, list[DocumentSpec]], register: DocumentSpec,
-               report: DocumentSpec) -> list[PackNode]:
+def _pack_tree(
+    data: SchoolData,
+    made: dict[str, Produced],
+    provider_docs: dict[str, list[DocumentSpec]],
+    pupil_docs: dict[str, list[DocumentSpec]],
+    register: DocumentSpec,
+    report: DocumentSpec,
+) -> list[PackNode]:
     from packgen.documents import plan as documents
     from packgen.pack.assemble import PackNode
 

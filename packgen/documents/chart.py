@@ -25,9 +25,9 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 
+from packgen.documents.pictures import Drawing
 from packgen.errors import ToolError
 from packgen.records.models import AttendancePeriod
-from packgen.documents.pictures import Drawing
 
 NAVY = "#1F3864"
 BASELINE = "#9C1C1C"
@@ -112,8 +112,9 @@ class AttendanceChart(Drawing):
         return png
 
 
-def attendance_chart(periods: Sequence[AttendancePeriod], baseline: float | None, *, width_mm: float = 80,
-                     height_mm: float = 27) -> bytes | None:
+def attendance_chart(
+    periods: Sequence[AttendancePeriod], baseline: float | None, *, width_mm: float = 80, height_mm: float = 27
+) -> bytes | None:
     """Bars of attendance per period (in date order), with ``baseline`` as a reference line.
 
     None when no period has any possible sessions: a chart of nothing would look like 0% attendance.
@@ -126,8 +127,9 @@ def attendance_chart(periods: Sequence[AttendancePeriod], baseline: float | None
     return out.getvalue()
 
 
-def layout(periods: Sequence[AttendancePeriod], baseline: float | None, *, width_mm: float = 80,
-           height_mm: float = 27) -> Layout | None:
+def layout(
+    periods: Sequence[AttendancePeriod], baseline: float | None, *, width_mm: float = 80, height_mm: float = 27
+) -> Layout | None:
     """Where ``attendance_chart`` puts each bar, line and label; None when it would draw nothing."""
     shown = _shown(periods)
     if not shown:
@@ -147,11 +149,14 @@ def layout(periods: Sequence[AttendancePeriod], baseline: float | None, *, width
     centres = [left + slot * (BAR_WIDTH + i) for i in range(len(shown))]
     half = slot * BAR_WIDTH / 2
     # On whole pixels, as the lines are, so their edges print crisp.
-    bars = tuple((round(x - half), round(_level(plot, p.percent)), round(x + half), bottom)
-                 for x, p in zip(centres, shown))
+    bars = tuple(
+        (round(x - half), round(_level(plot, p.percent)), round(x + half), bottom) for x, p in zip(centres, shown)
+    )
 
-    values = tuple(_label(_percent(p.percent), VALUE_SIZE, INK, x, bar[1] - LABEL_GAP, "ms")
-                   for x, p, bar in zip(centres, shown, bars))
+    values = tuple(
+        _label(_percent(p.percent), VALUE_SIZE, INK, x, bar[1] - LABEL_GAP, "ms")
+        for x, p, bar in zip(centres, shown, bars)
+    )
     if len(values) > LABELLED_BARS or not _apart(values, slot):
         values = ()
 
@@ -173,8 +178,9 @@ def _shown(periods: Sequence[AttendancePeriod]) -> tuple[AttendancePeriod, ...]:
     return tuple(sorted((p for p in periods if p.percent is not None), key=lambda p: p.start))
 
 
-def _period_labels(shown: Sequence[AttendancePeriod], centres: list[float], slot: float,
-                   top: float) -> tuple[Label, ...]:
+def _period_labels(
+    shown: Sequence[AttendancePeriod], centres: list[float], slot: float, top: float
+) -> tuple[Label, ...]:
     """Each period's first and last day when few periods and they fit; else the first day of every few."""
     if len(shown) <= SPANNED_BARS:
         spans = tuple(_label(_span(p), TICK_SIZE, INK, x, top, "mt") for p, x in zip(shown, centres))
@@ -220,8 +226,10 @@ def _font(path: Path, points: float) -> ImageFont.FreeTypeFont:
         with path.open("rb") as file:
             return ImageFont.truetype(file, points * PT * SUPERSAMPLE, layout_engine=ImageFont.Layout.BASIC)
     except OSError:
-        raise ToolError(f"The attendance charts need the font DejaVu Sans, which is not at {path}. Install it "
-                        "with `sudo apt-get install fonts-dejavu-core` (scripts/setup.sh does).") from None
+        raise ToolError(
+            f"The attendance charts need the font DejaVu Sans, which is not at {path}. Install it "
+            "with `sudo apt-get install fonts-dejavu-core` (scripts/setup.sh does)."
+        ) from None
 
 
 def _paint(plan: Layout) -> Image.Image:
@@ -257,8 +265,13 @@ def _paint(plan: Layout) -> Image.Image:
             start += DASH + DASH_GAP
         text(label)
     for value in plan.values:
-        box(value.box[0] - LABEL_PAD, value.box[1] - LABEL_PAD, value.box[2] + LABEL_PAD, value.box[3] + LABEL_PAD,
-            WHITE)
+        box(
+            value.box[0] - LABEL_PAD,
+            value.box[1] - LABEL_PAD,
+            value.box[2] + LABEL_PAD,
+            value.box[3] + LABEL_PAD,
+            WHITE,
+        )
         text(value)
     for label in plan.periods + plan.ticks:
         text(label)

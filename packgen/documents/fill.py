@@ -43,14 +43,15 @@ from lxml import etree
 
 from packgen._compat.docx import PackageSource, content_types_xml
 from packgen._compat.docxtpl import Template, insert_image, rendering_part
-from packgen.errors import TemplateProblem, ToolError
 from packgen.documents import reads as template_reads
 from packgen.documents.links import read_template
-from packgen.files import private_dirs, user_cache, write_private
-from packgen.runtime.store import DiskMemo, code_digest
 from packgen.documents.pictures import Drawing
 from packgen.documents.trim import trimmed
 from packgen.documents.wording import LABELS_FILE, Wording, filters, finalize, load_wording
+from packgen.errors import TemplateProblem, ToolError
+from packgen.files import private_dirs, user_cache, write_private
+from packgen.runtime.store import DiskMemo, code_digest
+
 
 class _Image:
     """What a template sees of a Picture: something that prints as the image and has nothing else to
@@ -148,14 +149,21 @@ class Renderer:
         self._prepared = DiskMemo(kept, _preparing_code())
         self._saved_files: dict[str, tuple[bytes, str]] = {}
         self._reads = template_reads.TemplateReads(
-            self.environment, sources=lambda template: jinja_sources(self._template(template)),
-            file_digest=self.template_digest, code=code_digest)
+            self.environment,
+            sources=lambda template: jinja_sources(self._template(template)),
+            file_digest=self.template_digest,
+            code=code_digest,
+        )
 
     def render(self, template: str, context: Mapping[str, Any], destination: Path) -> Path:
         """Write ``template`` filled with ``context`` to ``destination`` (atomically, owner-only)."""
         document = self._template(template)
-        values = {key: _Image(InlineImage(document, io.BytesIO(value.image()), width=Mm(value.width_mm)))
-                  if isinstance(value, Drawing) else value for key, value in context.items()}
+        values = {
+            key: _Image(InlineImage(document, io.BytesIO(value.image()), width=Mm(value.width_mm)))
+            if isinstance(value, Drawing)
+            else value
+            for key, value in context.items()
+        }
         self.environment.recording = compiled = []
         try:
             document.render(values, self.environment)
@@ -275,10 +283,16 @@ def jinja_sources(document: DocxTemplate) -> list[str]:
     DocxTemplate.render): the body, each page header and footer, the footnotes, and the document
     properties it fills. TemplateReads.check holds a fill to exactly these."""
     sources = [_source(document, element) for _, element in _parts(document)]
-    footnotes = {part.partname: part for section in document.docx.sections for part in section.part.package.parts
-                 if part.content_type == CT.WML_FOOTNOTES}
-    sources += [_numbered(document.patch_xml(part.blob.decode("utf-8") if isinstance(part.blob, bytes) else part.blob))
-                for part in footnotes.values()]
+    footnotes = {
+        part.partname: part
+        for section in document.docx.sections
+        for part in section.part.package.parts
+        if part.content_type == CT.WML_FOOTNOTES
+    }
+    sources += [
+        _numbered(document.patch_xml(part.blob.decode("utf-8") if isinstance(part.blob, bytes) else part.blob))
+        for part in footnotes.values()
+    ]
     properties = document.docx.core_properties
     return sources + [getattr(properties, name) for name in _FILLED_PROPERTIES]
 

@@ -37,9 +37,22 @@ TEMPLATE_CONTEXT: Mapping[str, tuple[str, ...]] = {
     "education_plan.docx": COMMON_KEYS + PUPIL_KEYS,
     "review.docx": COMMON_KEYS + PUPIL_KEYS + ("review", "review_number"),
     "visit.docx": COMMON_KEYS + PUPIL_KEYS + ("visit", "visit_number"),
-    "summary.docx": COMMON_KEYS + PUPIL_KEYS + (
-        "name", "assurance", "attendance", "attendance_chart", "targets", "review_count", "last_review",
-        "visit_count", "last_visit", "evaluated", "findings", "areas"),
+    "summary.docx": COMMON_KEYS
+    + PUPIL_KEYS
+    + (
+        "name",
+        "assurance",
+        "attendance",
+        "attendance_chart",
+        "targets",
+        "review_count",
+        "last_review",
+        "visit_count",
+        "last_visit",
+        "evaluated",
+        "findings",
+        "areas",
+    ),
     "readiness.docx": COMMON_KEYS + ("findings", "areas", "counts", "rules"),
     "assurance.docx": COMMON_KEYS + PROVIDER_KEYS + ("assurance", "pupils", "findings"),
     "checklist.docx": COMMON_KEYS + PROVIDER_KEYS + ("pre_admission",),
@@ -210,8 +223,14 @@ def pupil_context(data: SchoolData, pupil_id: str, today: date) -> dict[str, Any
 
 
 def agreement(data: SchoolData, pupil_id: str, today: date) -> DocumentSpec:
-    return DocumentSpec("agreements", pupil_id, "agreement.docx", "Commissioning agreement", pupil_id,
-                        pupil_context(data, pupil_id, today))
+    return DocumentSpec(
+        "agreements",
+        pupil_id,
+        "agreement.docx",
+        "Commissioning agreement",
+        pupil_id,
+        pupil_context(data, pupil_id, today),
+    )
 
 
 def letter(data: SchoolData, provider_id: str, today: date) -> DocumentSpec:
@@ -225,8 +244,9 @@ def letter(data: SchoolData, provider_id: str, today: date) -> DocumentSpec:
         "reply_by": reply_by,
         "pupil_count": pupil_count,
     }
-    return DocumentSpec("letters", provider_id, "letter.docx", "Appendix 4: staff-check assurance request",
-                        provider_id, context)
+    return DocumentSpec(
+        "letters", provider_id, "letter.docx", "Appendix 4: staff-check assurance request", provider_id, context
+    )
 
 
 def pupil_documents(data: SchoolData, pupil_id: str, today: date) -> list[DocumentSpec]:
@@ -238,13 +258,27 @@ def pupil_documents(data: SchoolData, pupil_id: str, today: date) -> list[Docume
         DocumentSpec("education-plans", pupil_id, "education_plan.docx", "Education plan", pupil_id, base),
     ]
     for number, review in enumerate(sorted(record.reviews, key=lambda r: r.date), start=1):
-        docs.append(DocumentSpec("reviews", f"{pupil_id}-{number:02d}", "review.docx",
-                                 f"Review {number}: {review.date:%d %b %Y}".replace(" 0", " "), pupil_id,
-                                 base | {"review": review, "review_number": number}))
+        docs.append(
+            DocumentSpec(
+                "reviews",
+                f"{pupil_id}-{number:02d}",
+                "review.docx",
+                f"Review {number}: {review.date:%d %b %Y}".replace(" 0", " "),
+                pupil_id,
+                base | {"review": review, "review_number": number},
+            )
+        )
     for number, visit in enumerate(sorted(record.visits, key=lambda v: v.date), start=1):
-        docs.append(DocumentSpec("visits", f"{pupil_id}-{number:02d}", "visit.docx",
-                                 f"Visit {number}: {visit.date:%d %b %Y}".replace(" 0", " "), pupil_id,
-                                 base | {"visit": visit, "visit_number": number}))
+        docs.append(
+            DocumentSpec(
+                "visits",
+                f"{pupil_id}-{number:02d}",
+                "visit.docx",
+                f"Visit {number}: {visit.date:%d %b %Y}".replace(" 0", " "),
+                pupil_id,
+                base | {"visit": visit, "visit_number": number},
+            )
+        )
     if record.placement.ended_on:
         docs.append(ending(data, pupil_id, today))
     return docs
@@ -272,8 +306,9 @@ def summary(data: SchoolData, pupil_id: str, today: date, findings: Sequence[Fin
         "name": display_name(record),
         "assurance": assurance_status(data.provider_of(pupil_id)),
         "attendance": attendance_summary(record),
-        "attendance_chart": AttendanceChart.of(record.attendance, placement.baseline.attendance_percent,
-                                               CHART_WIDTH_MM),
+        "attendance_chart": AttendanceChart.of(
+            record.attendance, placement.baseline.attendance_percent, CHART_WIDTH_MM
+        ),
         "targets": target_statuses(record),
         "review_count": len(record.reviews),
         "last_review": last_review,
@@ -286,8 +321,9 @@ def summary(data: SchoolData, pupil_id: str, today: date, findings: Sequence[Fin
     return DocumentSpec("summaries", pupil_id, "summary.docx", "Pupil summary", pupil_id, context)
 
 
-def provider_documents(data: SchoolData, provider_id: str, today: date,
-                       findings: Sequence[Finding]) -> list[DocumentSpec]:
+def provider_documents(
+    data: SchoolData, provider_id: str, today: date, findings: Sequence[Finding]
+) -> list[DocumentSpec]:
     """The letter, the Appendix 4 status, the pre-admission checklist and each QA visit, in pack order.
 
     A checklist not completed and a provider never evaluated still get their page, saying so: an
@@ -295,55 +331,90 @@ def provider_documents(data: SchoolData, provider_id: str, today: date,
     """
     provider = data.providers[provider_id]
     base = common_context(data, today) | {"provider_id": provider_id, "provider": provider}
-    placed = sorted((display_name(r) for r in data.pupils.values() if r.placement.provider == provider_id),
-                    key=str.casefold)
+    placed = sorted(
+        (display_name(r) for r in data.pupils.values() if r.placement.provider == provider_id), key=str.casefold
+    )
     about = [f for f in findings if (f.subject, f.subject_id) == ("provider", provider_id)]
     checklist = "Pre-admission checklist" if provider.pre_admission else "Pre-admission checklist: not completed"
     docs = [
         letter(data, provider_id, today),
-        DocumentSpec("assurance", provider_id, "assurance.docx", "Appendix 4: assurance status", provider_id,
-                     base | {"assurance": assurance_status(provider), "pupils": placed, "findings": about}),
-        DocumentSpec("checklists", provider_id, "checklist.docx", checklist, provider_id,
-                     base | {"pre_admission": provider.pre_admission}),
+        DocumentSpec(
+            "assurance",
+            provider_id,
+            "assurance.docx",
+            "Appendix 4: assurance status",
+            provider_id,
+            base | {"assurance": assurance_status(provider), "pupils": placed, "findings": about},
+        ),
+        DocumentSpec(
+            "checklists",
+            provider_id,
+            "checklist.docx",
+            checklist,
+            provider_id,
+            base | {"pre_admission": provider.pre_admission},
+        ),
     ]
     visits: list[QaVisit | None] = sorted(provider.qa_visits, key=lambda v: v.date) or [None]
     for number, visit in enumerate(visits, start=1):
-        title = (f"Quality evaluation {number}: {_day(visit.date)}" if visit
-                 else "Quality evaluations: none recorded")
-        docs.append(DocumentSpec("qa-visits", f"{provider_id}-{number:02d}" if visit else f"{provider_id}-none",
-                                 "qa_visit.docx", title, provider_id,
-                                 base | {"qa_visit": visit, "qa_number": number, "evaluated": evaluated(provider)}))
+        title = f"Quality evaluation {number}: {_day(visit.date)}" if visit else "Quality evaluations: none recorded"
+        docs.append(
+            DocumentSpec(
+                "qa-visits",
+                f"{provider_id}-{number:02d}" if visit else f"{provider_id}-none",
+                "qa_visit.docx",
+                title,
+                provider_id,
+                base | {"qa_visit": visit, "qa_number": number, "evaluated": evaluated(provider)},
+            )
+        )
     docs.append(briefing(data, provider_id, today))
     return docs
 
 
-KEY_ADULT_ROLES = {"head_of_year": "head of year", "attendance_manager": "attendance", "sen_keyworker": "SEN",
-                   "social_worker": "social worker", "virtual_school_rep": "virtual school"}
+KEY_ADULT_ROLES = {
+    "head_of_year": "head of year",
+    "attendance_manager": "attendance",
+    "sen_keyworker": "SEN",
+    "social_worker": "social worker",
+    "virtual_school_rep": "virtual school",
+}
 
 
 def briefing(data: SchoolData, provider_id: str, today: date) -> DocumentSpec:
     """The provider's one sheet: the school's pupils there, their key adults, whom to call, the dates."""
     pupils = []
-    for record in sorted((r for r in data.pupils.values() if r.placement.provider == provider_id),
-                         key=lambda r: display_name(r).casefold()):
+    for record in sorted(
+        (r for r in data.pupils.values() if r.placement.provider == provider_id),
+        key=lambda r: display_name(r).casefold(),
+    ):
         adults = record.pupil.key_adults
         last = max(record.reviews, key=lambda r: r.date, default=None)
-        pupils.append(BriefingPupil(
-            name=display_name(record), year_group=record.pupil.year_group,
-            sessions=[f"{s.day} {s.start}–{s.end}" for s in record.placement.sessions],
-            key_adults=[f"{getattr(adults, k)} ({role})" for k, role in KEY_ADULT_ROLES.items() if getattr(adults, k)]
-            + list(adults.others),
-            first_contact=record.pupil.parent_carers[0] if record.pupil.parent_carers else None,
-            absence_arrangement=record.placement.safeguarding.absence_arrangement,
-            visits=sorted(v.date for v in record.visits), reviews=sorted(r.date for r in record.reviews),
-            next_review=last.next_review if last else None))
-    context = common_context(data, today) | {"provider_id": provider_id, "provider": data.providers[provider_id],
-                                              "pupils": pupils}
+        pupils.append(
+            BriefingPupil(
+                name=display_name(record),
+                year_group=record.pupil.year_group,
+                sessions=[f"{s.day} {s.start}–{s.end}" for s in record.placement.sessions],
+                key_adults=[
+                    f"{getattr(adults, k)} ({role})" for k, role in KEY_ADULT_ROLES.items() if getattr(adults, k)
+                ]
+                + list(adults.others),
+                first_contact=record.pupil.parent_carers[0] if record.pupil.parent_carers else None,
+                absence_arrangement=record.placement.safeguarding.absence_arrangement,
+                visits=sorted(v.date for v in record.visits),
+                reviews=sorted(r.date for r in record.reviews),
+                next_review=last.next_review if last else None,
+            )
+        )
+    context = common_context(data, today) | {
+        "provider_id": provider_id,
+        "provider": data.providers[provider_id],
+        "pupils": pupils,
+    }
     return DocumentSpec("briefings", provider_id, "briefing.docx", "Briefing: our pupils here", provider_id, context)
 
 
-def readiness_report(data: SchoolData, today: date, findings: Sequence[Finding],
-                     rules: Sequence[Rule]) -> DocumentSpec:
+def readiness_report(data: SchoolData, today: date, findings: Sequence[Finding], rules: Sequence[Rule]) -> DocumentSpec:
     """Every finding under its evaluation area, worst first (as given); the headline counts; and every rule
     with its tally."""
     severities = [f.severity for f in findings]
@@ -355,11 +426,22 @@ def readiness_report(data: SchoolData, today: date, findings: Sequence[Finding],
         pupils=len({f.subject_id for f in findings if f.subject == "pupil"}),
         providers=len({f.subject_id for f in findings if f.subject == "provider"}),
     )
-    tallies = [RuleCount(rule.id, rule.title, rule.source,
-                         sum(f.rule == rule.id and f.status == "fail" for f in findings),
-                         sum(f.rule == rule.id and f.status == "unknown" for f in findings)) for rule in rules]
-    context = common_context(data, today) | {"findings": list(findings), "areas": by_area(findings), "counts": counts,
-                                             "rules": tallies}
+    tallies = [
+        RuleCount(
+            rule.id,
+            rule.title,
+            rule.source,
+            sum(f.rule == rule.id and f.status == "fail" for f in findings),
+            sum(f.rule == rule.id and f.status == "unknown" for f in findings),
+        )
+        for rule in rules
+    ]
+    context = common_context(data, today) | {
+        "findings": list(findings),
+        "areas": by_area(findings),
+        "counts": counts,
+        "rules": tallies,
+    }
     return DocumentSpec("pack", "readiness", "readiness.docx", "Readiness", data.slug, context)
 
 
@@ -418,8 +500,18 @@ def register_row(data: SchoolData, pupil_id: str) -> RegisterRow:
     pupil, placement = record.pupil, record.placement
     provider = data.provider_of(pupil_id)
     flags = pupil.flags
-    flag_names = [name for name, on in (("LAC", flags.lac), ("EHCP", flags.ehcp), ("SEN support", flags.sen_support),
-                                        ("CP", flags.cp), ("CIN", flags.cin), ("EHA", flags.eha)) if on]
+    flag_names = [
+        name
+        for name, on in (
+            ("LAC", flags.lac),
+            ("EHCP", flags.ehcp),
+            ("SEN support", flags.sen_support),
+            ("CP", flags.cp),
+            ("CIN", flags.cin),
+            ("EHA", flags.eha),
+        )
+        if on
+    ]
     last_review = max(record.reviews, key=lambda r: r.date, default=None)
     return RegisterRow(
         pupil_id=pupil_id,
@@ -527,5 +619,11 @@ def evidence_left_out(data: SchoolData, today: date, left_out: Sequence[Any]) ->
     """The page that lists scans a ``--skip-bad-evidence`` build could not put into the pack.
 
     ``left_out`` items have ``record``, ``key``, ``path`` and ``reason`` (evidence.BadEvidence)."""
-    return DocumentSpec("pack", "evidence-left-out", "evidence_left_out.docx", "Evidence left out", data.slug,
-                        common_context(data, today) | {"left_out": list(left_out)})
+    return DocumentSpec(
+        "pack",
+        "evidence-left-out",
+        "evidence_left_out.docx",
+        "Evidence left out",
+        data.slug,
+        common_context(data, today) | {"left_out": list(left_out)},
+    )

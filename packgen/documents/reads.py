@@ -38,8 +38,14 @@ from packgen.runtime.store import DigestStore
 Read = tuple[Any, ...]
 
 # Nodes through which a template can reach data by other ways than its names: count everything.
-_OPAQUE = (nodes.Include, nodes.Import, nodes.FromImport, nodes.Extends, nodes.ContextReference,
-           nodes.DerivedContextReference)
+_OPAQUE = (
+    nodes.Include,
+    nodes.Import,
+    nodes.FromImport,
+    nodes.Extends,
+    nodes.ContextReference,
+    nodes.DerivedContextReference,
+)
 _UNDEFINED = {"$undefined": True}
 
 
@@ -51,8 +57,15 @@ class TemplateReads:
     digest: reads are worked out once per template file and packgen, and kept (ReadsStore).
     """
 
-    def __init__(self, environment: Environment, *, sources: Callable[[str], list[str]],
-                 file_digest: Callable[[str], str], code: Callable[[], str], store: ReadsStore | None = None):
+    def __init__(
+        self,
+        environment: Environment,
+        *,
+        sources: Callable[[str], list[str]],
+        file_digest: Callable[[str], str],
+        code: Callable[[], str],
+        store: ReadsStore | None = None,
+    ):
         self.environment = environment
         self._sources = sources
         self._file_digest = file_digest
@@ -86,7 +99,8 @@ class TemplateReads:
         entry = self._entry(template)
         known = set(entry["sources"])
         if entry["reads"] is not None and not all(
-                isinstance(source, str) and source_digest(source) in known for source in compiled):
+            isinstance(source, str) and source_digest(source) in known for source in compiled
+        ):
             self._store.put(self._name(template), [], None)
             self._reads[template] = None
 
@@ -143,8 +157,13 @@ def _read_from(name: nodes.Name, parents: dict[int, nodes.Node]) -> Read:
         parent = parents.get(id(node))
         if isinstance(parent, nodes.Getattr) and parent.node is node:
             read.append(("attr", parent.attr))
-        elif (isinstance(parent, nodes.Getitem) and parent.node is node and isinstance(parent.arg, nodes.Const)
-              and isinstance(parent.arg.value, (str, int)) and not isinstance(parent.arg.value, bool)):
+        elif (
+            isinstance(parent, nodes.Getitem)
+            and parent.node is node
+            and isinstance(parent.arg, nodes.Const)
+            and isinstance(parent.arg.value, (str, int))
+            and not isinstance(parent.arg.value, bool)
+        ):
             read.append(("item", parent.arg.value))
         else:
             return tuple(read)
@@ -188,8 +207,10 @@ class ReadsStore:
         return self._known[name]
 
     def put(self, name: str, sources: Iterable[str], reads: list[Read] | None) -> dict[str, Any]:
-        entry = {"sources": sorted(source_digest(s) for s in sources),
-                 "reads": None if reads is None else [list(r[:1]) + [list(s) for s in r[1:]] for r in reads]}
+        entry = {
+            "sources": sorted(source_digest(s) for s in sources),
+            "reads": None if reads is None else [list(r[:1]) + [list(s) for s in r[1:]] for r in reads],
+        }
         self._known[name] = entry
         self._store.put(f"{name}.json", json.dumps(entry).encode())  # if it cannot, the next run works them out again
         return entry
@@ -209,9 +230,16 @@ def _well_formed(entry: Any) -> bool:
     if not isinstance(entry, dict) or not isinstance(entry.get("sources"), list):
         return False
     reads = entry.get("reads")
-    return reads is None or (isinstance(reads, list) and all(
-        isinstance(r, list) and r and isinstance(r[0], str)
-        and all(isinstance(s, list) and len(s) == 2 and s[0] in ("attr", "item") for s in r[1:]) for r in reads))
+    return reads is None or (
+        isinstance(reads, list)
+        and all(
+            isinstance(r, list)
+            and r
+            and isinstance(r[0], str)
+            and all(isinstance(s, list) and len(s) == 2 and s[0] in ("attr", "item") for s in r[1:])
+            for r in reads
+        )
+    )
 
 
 def _text(read: Read) -> str:

@@ -22,10 +22,12 @@ _VALUE = re.compile(rb'w:val="([^"]*)"')
 # Parts no step after filling reads: Word 2010's second copy of the styles with its text effects
 # (newer Word neither needs nor writes it) and the preview picture of the first page that file
 # browsers show. Both are optional in a .docx.
-_LEFTOVERS = frozenset({
-    "http://schemas.microsoft.com/office/2007/relationships/stylesWithEffects",
-    "http://schemas.openxmlformats.org/package/2006/relationships/metadata/thumbnail",
-})
+_LEFTOVERS = frozenset(
+    {
+        "http://schemas.microsoft.com/office/2007/relationships/stylesWithEffects",
+        "http://schemas.openxmlformats.org/package/2006/relationships/metadata/thumbnail",
+    }
+)
 
 
 def trimmed(docx: bytes) -> bytes:
@@ -77,8 +79,9 @@ def _without_leftovers(parts: dict[str, bytes]) -> dict[str, bytes]:
                 leftovers.setdefault(target, []).append((name, rel))
             else:
                 needed.add(target)
-    dropped = {target for target in leftovers
-               if target in parts and target not in needed and _rels_of(target) not in parts}
+    dropped = {
+        target for target in leftovers if target in parts and target not in needed and _rels_of(target) not in parts
+    }
     if not dropped or _CONTENT_TYPES not in parts:
         return parts
     changed: set[str] = set()
@@ -91,8 +94,11 @@ def _without_leftovers(parts: dict[str, bytes]) -> dict[str, bytes]:
     for override in list(types.iter(_OVERRIDE)):
         if override.get("PartName", "").lstrip("/").lower() in names:
             types.remove(override)
-    return ({name: data for name, data in parts.items() if name not in dropped}
-            | {name: _xml_bytes(rels[name]) for name in changed} | {_CONTENT_TYPES: _xml_bytes(types)})
+    return (
+        {name: data for name, data in parts.items() if name not in dropped}
+        | {name: _xml_bytes(rels[name]) for name in changed}
+        | {_CONTENT_TYPES: _xml_bytes(types)}
+    )
 
 
 def _target(rels_name: str, target: str) -> str:
@@ -118,16 +124,24 @@ def _without_unused_styles(parts: dict[str, bytes]) -> dict[str, bytes]:
     """
     if _STYLE_PART not in parts:
         return parts
-    named = {value for name, data in parts.items() if name != _STYLE_PART and name.endswith(".xml")
-             for value in _VALUE.findall(data)}
+    named = {
+        value
+        for name, data in parts.items()
+        if name != _STYLE_PART and name.endswith(".xml")
+        for value in _VALUE.findall(data)
+    }
     if any(b"{" in value for value in named):
         return parts
     root = etree.fromstring(parts[_STYLE_PART])
     styles = {style.get(f"{_W}styleId"): style for style in root.iter(f"{_W}style")}
     wanted = [name.decode() for name in named] + [i for i, s in styles.items() if s.get(f"{_W}default") == "1"]
-    kept = styles_reached(wanted, {name: [ref.get(f"{_W}val") for tag in ("basedOn", "link", "next")
-                                          for ref in style.iter(f"{_W}{tag}")]
-                                   for name, style in styles.items()})
+    kept = styles_reached(
+        wanted,
+        {
+            name: [ref.get(f"{_W}val") for tag in ("basedOn", "link", "next") for ref in style.iter(f"{_W}{tag}")]
+            for name, style in styles.items()
+        },
+    )
     for name, style in styles.items():
         if name not in kept:
             style.getparent().remove(style)

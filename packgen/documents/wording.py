@@ -151,7 +151,16 @@ def filters(words: Wording) -> dict[str, Callable[..., Any]]:
         return ", ".join(part for part in (name, person.email, person.phone) if part)
 
     def recorded(value: Any) -> Any:
-        return missing if value is None or isinstance(value, (str, list, tuple)) and not value else value
+        return missing if value is None or (isinstance(value, (str, list, tuple)) and not value) else value
 
-    return {"date": as_date, "datetime": as_datetime, "yesno": yesno, "label": label,
-            "money": money, "percent": percent, "number": number, "contact": contact, "recorded": recorded}
+    return {
+        "date": as_date,
+        "datetime": as_datetime,
+        "yesno": yesno,
+        "label": label,
+        "money": money,
+        "percent": percent,
+        "number": number,
+        "contact": contact,
+        "recorded": recorded,
+    }

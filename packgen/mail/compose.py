@@ -25,10 +25,10 @@ from pypdf import PdfReader
 from pypdf.errors import PyPdfError
 
 from packgen.documents.plan import DocumentSpec
+from packgen.documents.wording import LABELS_FILE, load_wording
 from packgen.errors import DataError, Problem, TemplateProblem
 from packgen.files import write_private
 from packgen.records.models import Person, PupilFile, SchoolData
-from packgen.documents.wording import LABELS_FILE, load_wording
 
 MARKING = "OFFICIAL-SENSITIVE"
 
@@ -47,13 +47,21 @@ def check_addresses(data: SchoolData, letters: Sequence[LetterMade], sender: str
     """Every address the e-mails need, checked at once; returns provider id → lead's address."""
     problems = []
     if sender is not None and _address(sender) is None:
-        problems.append(Problem("school.yaml", "letters.reply_to.email",
-                                f"the sender '{sender}' given instead is not an e-mail address"))
+        problems.append(
+            Problem(
+                "school.yaml", "letters.reply_to.email", f"the sender '{sender}' given instead is not an e-mail address"
+            )
+        )
     reply_to = data.school.letters.reply_to
     if _person_address(reply_to) is None and letters:
-        problems.append(Problem("school.yaml", "letters.reply_to.email",
-                                f"'{reply_to.email or ''}' is not an e-mail address; providers reply to it "
-                                "(write it as name@school.example)"))
+        problems.append(
+            Problem(
+                "school.yaml",
+                "letters.reply_to.email",
+                f"'{reply_to.email or ''}' is not an e-mail address; providers reply to it "
+                "(write it as name@school.example)",
+            )
+        )
     emailed = {}
     for made in letters:
         pid = made.spec.owner
@@ -61,9 +69,14 @@ def check_addresses(data: SchoolData, letters: Sequence[LetterMade], sender: str
         if not lead.email:
             continue
         if _person_address(lead) is None:
-            problems.append(Problem(f"providers/{pid}.yaml", "contacts.lead.email",
-                                    f"'{lead.email}' is not an e-mail address (write it as name@provider.example, "
-                                    "or leave it empty to post the letter)"))
+            problems.append(
+                Problem(
+                    f"providers/{pid}.yaml",
+                    "contacts.lead.email",
+                    f"'{lead.email}' is not an e-mail address (write it as name@provider.example, "
+                    "or leave it empty to post the letter)",
+                )
+            )
         else:
             emailed[pid] = lead.email.strip()
     if problems:
@@ -97,13 +110,27 @@ def _make_address(name: str, spec: str) -> Address | None:
 def base_context(data: SchoolData, pid: str) -> dict[str, Any]:
     """What an e-mail template may use. It holds no pupil records: an e-mail must never name a pupil."""
     school = data.school
-    return {"school": school.school, "staff": school.staff, "letters": school.letters,
-            "provider": data.providers[pid], "provider_id": pid,
-            "pupil_count": sum(p.placement.provider == pid for p in data.pupils.values())}
+    return {
+        "school": school.school,
+        "staff": school.staff,
+        "letters": school.letters,
+        "provider": data.providers[pid],
+        "provider_id": pid,
+        "pupil_count": sum(p.placement.provider == pid for p in data.pupils.values()),
+    }
 
 
-def compose(env: jinja2.Environment, name: str, context: Mapping[str, Any], data: SchoolData, pid: str,
-            sender: str | None, pdf: Path, marking: str | None, now: datetime) -> EmailMessage:
+def compose(
+    env: jinja2.Environment,
+    name: str,
+    context: Mapping[str, Any],
+    data: SchoolData,
+    pid: str,
+    sender: str | None,
+    pdf: Path,
+    marking: str | None,
+    now: datetime,
+) -> EmailMessage:
     """Provider ``pid``'s e-mail from templates ``name``.txt and .html, the letter ``pdf`` attached and
     its ``marking`` (if any) before the subject."""
     reply_to = _person_address(data.school.letters.reply_to)
@@ -120,8 +147,9 @@ def compose(env: jinja2.Environment, name: str, context: Mapping[str, Any], data
     message["Message-ID"] = make_msgid(domain=from_.domain)
     message.set_content(text)
     message.add_alternative(html, subtype="html")
-    message.add_attachment(pdf.read_bytes(), maintype="application", subtype="pdf",
-                           filename=f"{data.slug}-staff-check-request.pdf")
+    message.add_attachment(
+        pdf.read_bytes(), maintype="application", subtype="pdf", filename=f"{data.slug}-staff-check-request.pdf"
+    )
     return message
 
 
@@ -142,8 +170,11 @@ def email_environment(templates: Path) -> jinja2.Environment:
     ``labels.yaml``: the Word templates' environment cannot be shared, as it escapes for XML.
     """
     env = SandboxedEnvironment(
-        loader=jinja2.FileSystemLoader(templates), undefined=jinja2.StrictUndefined,
-        autoescape=jinja2.select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True,
+        loader=jinja2.FileSystemLoader(templates),
+        undefined=jinja2.StrictUndefined,
+        autoescape=jinja2.select_autoescape(["html"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
         keep_trailing_newline=True,
     )
     words = load_wording(templates / LABELS_FILE)
@@ -164,8 +195,9 @@ def _render_text(env: jinja2.Environment, name: str, context: Mapping[str, Any])
     module = _load(env, name, lambda t: t.make_module(dict(context)))
     subject = " ".join(str(getattr(module, "subject", "")).split())
     if not subject:
-        raise TemplateProblem(f"{name} must set the e-mail's subject, as its first line: "
-                              "{% set subject %}The subject{% endset %}")
+        raise TemplateProblem(
+            f"{name} must set the e-mail's subject, as its first line: {{% set subject %}}The subject{{% endset %}}"
+        )
     return subject, str(module).strip() + "\n"
 
 
@@ -181,10 +213,12 @@ def _load(env: jinja2.Environment, name: str, use):
     except jinja2.TemplateSyntaxError as error:
         raise TemplateProblem(f"{name}, line {error.lineno}: {error.message}") from None
     except jinja2.UndefinedError as error:
-        raise TemplateProblem(f"{name} uses something an e-mail does not have ({error.message}); "
-                              "it may use: school, staff, letters, provider, provider_id, pupil_count, reply_by "
-                              "(reminders also requested_on, days_overdue). Pupils are never available: "
-                              "an e-mail to a provider must not name a pupil.") from None
+        raise TemplateProblem(
+            f"{name} uses something an e-mail does not have ({error.message}); "
+            "it may use: school, staff, letters, provider, provider_id, pupil_count, reply_by "
+            "(reminders also requested_on, days_overdue). Pupils are never available: "
+            "an e-mail to a provider must not name a pupil."
+        ) from None
     # Anything else going wrong while filling comes from the template staff edited, whatever Python
     # type it surfaces as (the context is fixed); the original stays chained for a developer.
     except Exception as error:
@@ -210,10 +244,11 @@ def letter_markings(data: SchoolData, letters: Sequence[LetterMade]) -> dict[str
         if named:
             problems.append(f"  {made.pdf}: names {', '.join(f'pupils/{p}.yaml' for p in named)}")
     if problems:
-        raise TemplateProblem("these letters name pupils, so packgen will not e-mail them: a letter to a "
-                              "provider is about its staff checks and must hold no pupil's personal data. "
-                              "Take the pupils' details out of the letter template (letter.docx).\n"
-                              + "\n".join(problems))
+        raise TemplateProblem(
+            "these letters name pupils, so packgen will not e-mail them: a letter to a "
+            "provider is about its staff checks and must hold no pupil's personal data. "
+            "Take the pupils' details out of the letter template (letter.docx).\n" + "\n".join(problems)
+        )
     return markings
 
 

@@ -47,7 +47,7 @@ import ssl
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any, Literal
@@ -57,10 +57,17 @@ from pydantic_core import to_jsonable_python
 
 from packgen.documents.plan import DocumentSpec
 from packgen.errors import BusyError, DataError, PackgenError, Problem, TemplateProblem, ToolError
-from packgen.records.models import Provider, Record, SchoolData, Text
 from packgen.mail import CHASE_EVERY_DAYS, PASSWORD_ENV
-from packgen.mail.compose import (LetterMade, base_context, check_addresses, compose, email_environment, letter_markings,
-                           write_eml)
+from packgen.mail.compose import (
+    LetterMade,
+    base_context,
+    check_addresses,
+    compose,
+    email_environment,
+    letter_markings,
+    write_eml,
+)
+from packgen.records.models import Provider, Record, SchoolData, Text
 
 LOG_NAME = "letters-sent.jsonl"
 DEFAULT_PORTS = {"starttls": 587, "tls": 465, "none": 25}
@@ -164,9 +171,16 @@ class ProviderStatus:
 # ---------------------------------------------------------------- planning (the dry run)
 
 
-def prepare_letters(data: SchoolData, letters: Sequence[LetterMade], *, templates: Path,
-                    sender: str | None = None, resend: bool = False, resend_unknown: bool = False,
-                    now: datetime | None = None) -> list[Planned]:
+def prepare_letters(
+    data: SchoolData,
+    letters: Sequence[LetterMade],
+    *,
+    templates: Path,
+    sender: str | None = None,
+    resend: bool = False,
+    resend_unknown: bool = False,
+    now: datetime | None = None,
+) -> list[Planned]:
     """Write ``<provider>.eml`` beside each letter's PDF and plan which to send.
 
     A letter already sent in this version, or already returned, is skipped unless ``resend``; one whose
@@ -184,26 +198,54 @@ def prepare_letters(data: SchoolData, letters: Sequence[LetterMade], *, template
         provider = data.providers[pid]
         version = letter_version(made.spec, templates)
         if pid not in emailed:
-            plans.append(Planned("letter", pid, provider.name, None, "post",
-                                 "no e-mail address (contacts.lead.email): print the letter and post it",
-                                 None, made.pdf, version))
+            plans.append(
+                Planned(
+                    "letter",
+                    pid,
+                    provider.name,
+                    None,
+                    "post",
+                    "no e-mail address (contacts.lead.email): print the letter and post it",
+                    None,
+                    made.pdf,
+                    version,
+                )
+            )
             continue
         # The e-mail is the request: the reply is due counting from the day it goes, never from an
         # older request date in the record, which would ask for a reply by a day already past.
         reply_by = _reply_due(data, now.date())
-        message = compose(env, "letter_email", base_context(data, pid) | {"reply_by": reply_by},
-                           data, pid, sender, made.pdf, markings[pid], now)
+        message = compose(
+            env,
+            "letter_email",
+            base_context(data, pid) | {"reply_by": reply_by},
+            data,
+            pid,
+            sender,
+            made.pdf,
+            markings[pid],
+            now,
+        )
         eml = write_eml(made.pdf.with_suffix(".eml"), message)
         returned = _returned_on(provider, _requested_on(provider, log, pid))
         action, reason = _letter_decision(log, pid, version, returned, resend, resend_unknown)
-        plans.append(Planned("letter", pid, provider.name, emailed[pid], action, reason, eml, made.pdf,
-                             version, message))
+        plans.append(
+            Planned("letter", pid, provider.name, emailed[pid], action, reason, eml, made.pdf, version, message)
+        )
     return plans
 
 
-def prepare_chases(data: SchoolData, letters: Sequence[LetterMade], today: date, *, templates: Path,
-                   sender: str | None = None, resend: bool = False, every_days: int = CHASE_EVERY_DAYS,
-                   now: datetime | None = None) -> list[Planned]:
+def prepare_chases(
+    data: SchoolData,
+    letters: Sequence[LetterMade],
+    today: date,
+    *,
+    templates: Path,
+    sender: str | None = None,
+    resend: bool = False,
+    every_days: int = CHASE_EVERY_DAYS,
+    now: datetime | None = None,
+) -> list[Planned]:
     """Plan a reminder to each provider whose reply is overdue, the letter attached again.
 
     Each reminder is written as ``<provider>-reminder.eml`` beside the letter. A provider reminded in
@@ -220,19 +262,31 @@ def prepare_chases(data: SchoolData, letters: Sequence[LetterMade], today: date,
         pid, state = made.spec.owner, states[made.spec.owner]
         version = letter_version(made.spec, templates)
 
-        def plan(action: Action, reason: str, to: str | None = None, eml: Path | None = None,
-                 message: EmailMessage | None = None) -> Planned:
+        def plan(
+            action: Action,
+            reason: str,
+            to: str | None = None,
+            eml: Path | None = None,
+            message: EmailMessage | None = None,
+        ) -> Planned:
             return Planned("chase", pid, state.name, to, action, reason, eml, made.pdf, version, message)
 
         if not state.overdue:
             plans.append(plan("skip", _not_overdue_reason(state)))
         elif pid not in emailed:
-            plans.append(plan("post", f"reply {_overdue_words(state)}; no e-mail address "
-                                      "(contacts.lead.email): print a reminder and post it"))
+            plans.append(
+                plan(
+                    "post",
+                    f"reply {_overdue_words(state)}; no e-mail address "
+                    "(contacts.lead.email): print a reminder and post it",
+                )
+            )
         else:
-            context = base_context(data, pid) | {"requested_on": state.requested_on,
-                                                  "reply_by": state.reply_due,
-                                                  "days_overdue": state.days_overdue}
+            context = base_context(data, pid) | {
+                "requested_on": state.requested_on,
+                "reply_by": state.reply_due,
+                "days_overdue": state.days_overdue,
+            }
             message = compose(env, "chase_email", context, data, pid, sender, made.pdf, markings[pid], now)
             eml = write_eml(made.pdf.with_name(f"{made.pdf.stem}-reminder.eml"), message)
             action, reason = _chase_decision(state, today, every_days, resend)
@@ -247,8 +301,9 @@ def letter_version(spec: DocumentSpec, templates: Path) -> str:
     and the reply-by date counted from it, the provider's answers, and the school's later records
     about the provider.
     """
-    inputs = {key: _request_part(value) for key, value in spec.context.items()
-              if key not in ("generated_on", "reply_by")}
+    inputs = {
+        key: _request_part(value) for key, value in spec.context.items() if key not in ("generated_on", "reply_by")
+    }
     digest = hashlib.sha256(_read_template(templates, spec.template))
     digest.update(json.dumps(to_jsonable_python(inputs), sort_keys=True, ensure_ascii=False).encode())
     return digest.hexdigest()
@@ -263,21 +318,29 @@ def _read_template(templates: Path, name: str) -> bytes:
 
 def _request_part(value: object) -> object:
     if isinstance(value, Provider):
-        return value.model_dump(mode="json", exclude={
-            "assurance": {"received_on", "checks", "practice", "staff_named", "evidence"},
-            "pre_admission": True, "qa_visits": True, "la_approved": True,
-        })
+        return value.model_dump(
+            mode="json",
+            exclude={
+                "assurance": {"received_on", "checks", "practice", "staff_named", "evidence"},
+                "pre_admission": True,
+                "qa_visits": True,
+                "la_approved": True,
+            },
+        )
     return value
 
 
-def _letter_decision(log: list[Sent], pid: str, version: str, returned_on: date | None,
-                     resend: bool, resend_unknown: bool = False) -> tuple[Action, str]:
+def _letter_decision(
+    log: list[Sent], pid: str, version: str, returned_on: date | None, resend: bool, resend_unknown: bool = False
+) -> tuple[Action, str]:
     letters = [e for e in log if e.kind == "letter" and e.provider == pid]
     same = [e for e in letters if e.version == version]
     if same and same[-1].fate == "unknown":
-        said = (f"unknown: the connection broke as this letter was handed to the server for {same[-1].to} on "
-                f"{_local_day(same[-1].sent_at):%Y-%m-%d}, so it may have arrived; check with the provider "
-                "before sending again")
+        said = (
+            f"unknown: the connection broke as this letter was handed to the server for {same[-1].to} on "
+            f"{_local_day(same[-1].sent_at):%Y-%m-%d}, so it may have arrived; check with the provider "
+            "before sending again"
+        )
         return ("resend", f"{said}; sending it again as asked") if resend_unknown else ("skip", said)
     if same:
         last = same[-1]
@@ -320,9 +383,13 @@ def school_smtp(data: SchoolData | None, environ: Mapping[str, str]) -> SmtpSett
     The password is never read here."""
     if environ.get("PACKGEN_SMTP_HOST"):
         port, ca_file = environ.get("PACKGEN_SMTP_PORT"), environ.get("PACKGEN_SMTP_CA_FILE")
-        return SmtpSettings(environ["PACKGEN_SMTP_HOST"], int(port) if port else None,
-                            environ.get("PACKGEN_SMTP_SECURITY", "starttls"), environ.get("PACKGEN_SMTP_USER"),
-                            cafile=Path(ca_file) if ca_file else None)
+        return SmtpSettings(
+            environ["PACKGEN_SMTP_HOST"],
+            int(port) if port else None,
+            environ.get("PACKGEN_SMTP_SECURITY", "starttls"),
+            environ.get("PACKGEN_SMTP_USER"),
+            cafile=Path(ca_file) if ca_file else None,
+        )
     server = data and data.school.letters.smtp
     if server is None:
         return None
@@ -360,13 +427,16 @@ def raise_for_failures(outcomes: Sequence[Outcome]) -> None:
     if failed:
         lines = "\n".join(f"  {o.planned.provider_id} ({o.planned.to}): {o.detail}" for o in failed)
         sent = sum(o.status == "sent" for o in outcomes)
-        raise MailError(f"{len(failed)} e-mail{'s' if len(failed) != 1 else ''} not sent ({sent} sent "
-                        f"and recorded):\n{lines}\nPut the cause right and run the same command again: "
-                        "what was sent will not be sent twice.")
+        raise MailError(
+            f"{len(failed)} e-mail{'s' if len(failed) != 1 else ''} not sent ({sent} sent "
+            f"and recorded):\n{lines}\nPut the cause right and run the same command again: "
+            "what was sent will not be sent twice."
+        )
 
 
-def _send_all(settings: SmtpSettings, password: str | None, pending: list[tuple[int, Planned]],
-              already: list[Sent], append) -> dict[int, Outcome]:
+def _send_all(
+    settings: SmtpSettings, password: str | None, pending: list[tuple[int, Planned]], already: list[Sent], append
+) -> dict[int, Outcome]:
     outcomes: dict[int, Outcome] = {}
     for index, item in pending:
         if item.action == "send" and _sent_meanwhile(already, item):
@@ -387,21 +457,30 @@ def _send_all(settings: SmtpSettings, password: str | None, pending: list[tuple[
                 refusals = "; ".join(f"{code} {_text(msg)}" for code, msg in error.recipients.values())
                 outcomes[index] = Outcome(item, "failed", f"the server refused the address {item.to}: {refusals}")
             except smtplib.SMTPSenderRefused as error:
-                outcomes[index] = Outcome(item, "failed", f"the server refused the sender {_text(error.sender)}: "
-                                          f"{error.smtp_code} {_text(error.smtp_error)}")
+                outcomes[index] = Outcome(
+                    item,
+                    "failed",
+                    f"the server refused the sender {_text(error.sender)}: {error.smtp_code} {_text(error.smtp_error)}",
+                )
             except smtplib.SMTPResponseException as error:
-                outcomes[index] = Outcome(item, "failed", f"the server refused the message: "
-                                          f"{error.smtp_code} {_text(error.smtp_error)}")
+                outcomes[index] = Outcome(
+                    item, "failed", f"the server refused the message: {error.smtp_code} {_text(error.smtp_error)}"
+                )
             # Last, as every SMTP error is an OSError too: what is left is the connection itself failing.
             except OSError as error:
                 if smtp.handed_over:  # all of it went: the server may have taken it before the line dropped
                     entry = _record(item, append, already, "unknown")
-                    outcomes[index] = Outcome(item, "unknown", UNKNOWN_FATE.format(to=item.to, error=_describe(error)),
-                                              entry.message_id)
+                    outcomes[index] = Outcome(
+                        item, "unknown", UNKNOWN_FATE.format(to=item.to, error=_describe(error)), entry.message_id
+                    )
                 else:
-                    outcomes[index] = Outcome(item, "failed", f"the connection to the server broke before the "
-                                              f"message was handed over ({_describe(error)}); it was not sent")
-                for later, rest in pending[position + 1:]:
+                    outcomes[index] = Outcome(
+                        item,
+                        "failed",
+                        f"the connection to the server broke before the "
+                        f"message was handed over ({_describe(error)}); it was not sent",
+                    )
+                for later, rest in pending[position + 1 :]:
                     outcomes[later] = Outcome(rest, "failed", "not tried: the connection to the server broke")
                 break
             else:
@@ -412,16 +491,25 @@ def _send_all(settings: SmtpSettings, password: str | None, pending: list[tuple[
     return outcomes
 
 
-UNKNOWN_FATE = ("unknown: the connection broke after the message was handed to the server for {to}, before it "
-                "said whether it took it ({error}); it may have arrived: check with the provider before sending "
-                "again (packgen letters sends it again only with --resend-unknown)")
+UNKNOWN_FATE = (
+    "unknown: the connection broke after the message was handed to the server for {to}, before it "
+    "said whether it took it ({error}); it may have arrived: check with the provider before sending "
+    "again (packgen letters sends it again only with --resend-unknown)"
+)
 
 
 def _record(item: Planned, append, already: list[Sent], fate: Literal["sent", "unknown"]) -> Sent:
     assert item.message is not None and item.to is not None
-    entry = Sent(sent_at=datetime.now(timezone.utc).replace(microsecond=0), kind=item.kind,
-                 provider=item.provider_id, to=item.to, message_id=item.message["Message-ID"],
-                 version=item.version, subject=item.message["Subject"], fate=fate)
+    entry = Sent(
+        sent_at=datetime.now(UTC).replace(microsecond=0),
+        kind=item.kind,
+        provider=item.provider_id,
+        to=item.to,
+        message_id=item.message["Message-ID"],
+        version=item.version,
+        subject=item.message["Subject"],
+        fate=fate,
+    )
     append(entry)
     already.append(entry)
     return entry
@@ -462,7 +550,7 @@ def _sent_meanwhile(log: list[Sent], item: Planned) -> bool:
     # An unknown fate counts as sent here: only resend_unknown, planned in so many words, sends it again.
     if item.kind == "letter":
         return any(e.kind == "letter" and e.provider == item.provider_id and e.version == item.version for e in log)
-    today = datetime.now(timezone.utc).date()
+    today = datetime.now(UTC).date()
     return any(e.kind == "chase" and e.provider == item.provider_id and e.sent_at.date() == today for e in log)
 
 
@@ -475,19 +563,23 @@ def _password(settings: SmtpSettings) -> str | None:
     if not settings.user:
         return None
     if settings.security == "none":
-        raise MailError("packgen will not send a password over an unencrypted connection: "
-                        "use security starttls (port 587) or tls (port 465)")
+        raise MailError(
+            "packgen will not send a password over an unencrypted connection: "
+            "use security starttls (port 587) or tls (port 465)"
+        )
     password = settings.password or os.environ.get(PASSWORD_ENV)
     if not password:
-        raise MailError(f"no password for the SMTP user '{settings.user}': set {PASSWORD_ENV} "
-                        "or type it when packgen asks")
+        raise MailError(
+            f"no password for the SMTP user '{settings.user}': set {PASSWORD_ENV} or type it when packgen asks"
+        )
     return password
 
 
 def _connect(settings: SmtpSettings, password: str | None) -> _SMTP | _SMTP_SSL:
     port = settings.port or DEFAULT_PORTS[settings.security]
     context = settings.ssl_context or ssl.create_default_context(
-        cafile=str(settings.cafile) if settings.cafile else None)
+        cafile=str(settings.cafile) if settings.cafile else None
+    )
     if settings.security == "tls":
         smtp: _SMTP | _SMTP_SSL = _SMTP_SSL(settings.host, port, timeout=settings.timeout, context=context)
     else:
@@ -507,16 +599,22 @@ def _connection_problem(settings: SmtpSettings, error: BaseException) -> str:
     """Say what went wrong reaching the server in terms of the settings the user gave."""
     where = f"{settings.host}:{settings.port or DEFAULT_PORTS[settings.security]}"
     if isinstance(error, smtplib.SMTPAuthenticationError):
-        return (f"the server {where} refused the user name or password for '{settings.user}' "
-                f"({error.smtp_code} {_text(error.smtp_error)})")
+        return (
+            f"the server {where} refused the user name or password for '{settings.user}' "
+            f"({error.smtp_code} {_text(error.smtp_error)})"
+        )
     if isinstance(error, smtplib.SMTPNotSupportedError):
         return f"the server {where} does not offer what was asked ({error}): check the security setting and port"
     if isinstance(error, ssl.SSLCertVerificationError):
-        return (f"the certificate of {where} could not be trusted ({error.verify_message}): "
-                "give the server's CA file if it uses its own")
+        return (
+            f"the certificate of {where} could not be trusted ({error.verify_message}): "
+            "give the server's CA file if it uses its own"
+        )
     if isinstance(error, ssl.SSLError):
-        return (f"no secure connection with {where} ({error.reason}): "
-                "port 465 usually needs security tls, port 587 starttls")
+        return (
+            f"no secure connection with {where} ({error.reason}): "
+            "port 465 usually needs security tls, port 587 starttls"
+        )
     if isinstance(error, socket.gaierror):
         return f"there is no mail server called '{settings.host}' (check the host name)"
     if isinstance(error, ConnectionRefusedError):
@@ -572,8 +670,9 @@ def _log_writer(data: SchoolData) -> Iterator[Any]:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise BusyError(f"another packgen run is sending e-mail for this school ({path} is locked); "
-                            "wait for it to finish") from None
+            raise BusyError(
+                f"another packgen run is sending e-mail for this school ({path} is locked); wait for it to finish"
+            ) from None
 
         def append(entry: Sent) -> None:
             line = json.dumps(entry.model_dump(mode="json"), ensure_ascii=False) + "\n"
@@ -581,8 +680,10 @@ def _log_writer(data: SchoolData) -> Iterator[Any]:
                 os.write(fd, line.encode("utf-8"))
                 os.fsync(fd)  # on disk before the next message goes, so a crash cannot lead to a resend
             except OSError as error:
-                raise ToolError(f"the e-mail to {entry.to} ({entry.provider}) was sent but could not be recorded "
-                                f"in {path} ({error}); add it to the log by hand, or it will be sent again") from error
+                raise ToolError(
+                    f"the e-mail to {entry.to} ({entry.provider}) was sent but could not be recorded "
+                    f"in {path} ({error}); add it to the log by hand, or it will be sent again"
+                ) from error
 
         yield append
     finally:
@@ -603,12 +704,20 @@ def status(data: SchoolData, today: date) -> list[ProviderStatus]:
         overdue = (today - due).days if due and not returned and today > due else 0
         chases = [_local_day(e.sent_at) for e in log if e.kind == "chase" and e.provider == pid]
         sent = [_local_day(e.sent_at) for e in log if e.kind == "letter" and e.provider == pid]
-        states.append(ProviderStatus(
-            provider_id=pid, name=provider.name, email=provider.contacts.lead.email,
-            requested_on=requested, letter_sent_on=max(sent, default=None), returned_on=returned,
-            unconfirmed=_unconfirmed(provider), reply_due=due, days_overdue=overdue,
-            reminded_on=max((d for d in chases if requested is None or d >= requested), default=None),
-        ))
+        states.append(
+            ProviderStatus(
+                provider_id=pid,
+                name=provider.name,
+                email=provider.contacts.lead.email,
+                requested_on=requested,
+                letter_sent_on=max(sent, default=None),
+                returned_on=returned,
+                unconfirmed=_unconfirmed(provider),
+                reply_due=due,
+                days_overdue=overdue,
+                reminded_on=max((d for d in chases if requested is None or d >= requested), default=None),
+            )
+        )
     return states
 
 
@@ -631,9 +740,12 @@ def _reply_due(data: SchoolData, requested: date) -> date:
 
 def _unconfirmed(provider: Provider) -> tuple[str, ...]:
     assurance = provider.assurance
-    return tuple(f"assurance.{part}.{name}"
-                 for part, record in (("checks", assurance.checks), ("practice", assurance.practice))
-                 for name, value in record if value is None or value is False)
+    return tuple(
+        f"assurance.{part}.{name}"
+        for part, record in (("checks", assurance.checks), ("practice", assurance.practice))
+        for name, value in record
+        if value is None or value is False
+    )
 
 
 def _local_day(moment: datetime) -> date:
@@ -641,4 +753,4 @@ def _local_day(moment: datetime) -> date:
 
 
 def _now(now: datetime | None) -> datetime:
-    return (now or datetime.now(timezone.utc)).astimezone().replace(microsecond=0)
+    return (now or datetime.now(UTC)).astimezone().replace(microsecond=0)

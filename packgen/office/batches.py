@@ -27,12 +27,11 @@ from pathlib import Path
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import DictionaryObject, NameObject
 
-from packgen.office.convert import HeadStart, convert
-from packgen.runtime.workers import default_workers
-from packgen.office.join import MARK, NotJoinable, Package, check, join_packages
 from packgen.errors import ToolError
 from packgen.files import private_dirs, replacing, run_folder
-from packgen.runtime.workers import forked_map
+from packgen.office.convert import HeadStart, convert
+from packgen.office.join import MARK, NotJoinable, Package, check, join_packages
+from packgen.runtime.workers import default_workers, forked_map
 
 # Members per joined document: enough to spread LibreOffice's cost per document thin, few enough
 # that a long document does not swell LibreOffice's memory or leave one worker with all the work.
@@ -126,9 +125,14 @@ def _add_outline(writer: PdfWriter, headings: list[_Heading], start: int, end: i
             _add_outline(writer, heading.children, start, end, item)
 
 
-def convert_documents(documents: Sequence[tuple[str, Path, Path]], *, workers: int | None = None,
-                      on_progress: Callable[[int, int], None] | None = None,
-                      ready: Callable[[], None] | None = None, head_start: HeadStart | None = None) -> None:
+def convert_documents(
+    documents: Sequence[tuple[str, Path, Path]],
+    *,
+    workers: int | None = None,
+    on_progress: Callable[[int, int], None] | None = None,
+    ready: Callable[[], None] | None = None,
+    head_start: HeadStart | None = None,
+) -> None:
     """Convert (kind, .docx, .pdf to write) documents, joining those of one kind where they can be.
 
     A kind is a template's file name, or ``<pack>/<template>`` to keep packs apart (see above).
@@ -141,8 +145,13 @@ def convert_documents(documents: Sequence[tuple[str, Path, Path]], *, workers: i
     if len(documents) < JOIN_FROM:
         # So few that LibreOffice's start, not its cost per document, is what they wait for.
         count = min(workers or default_workers(), max(len(documents), 1))
-        convert([(docx, pdf) for _, docx, pdf in documents], workers=count, on_progress=on_progress, ready=ready,
-                head_start=head_start)
+        convert(
+            [(docx, pdf) for _, docx, pdf in documents],
+            workers=count,
+            on_progress=on_progress,
+            ready=ready,
+            head_start=head_start,
+        )
         return
     if ready is not None:
         ready()  # joined, they must all be there first
@@ -153,8 +162,11 @@ def convert_documents(documents: Sequence[tuple[str, Path, Path]], *, workers: i
         made = {docx: work / "pdf" / f"{number:05d}.pdf" for number, (_, docx, _) in enumerate(documents)}
         joined = {docx: work / f"{docx.stem}.pdf" for docx, members in jobs.items() if len(members) > 1}
         try:
-            convert([(docx, joined.get(docx) or made[docx]) for docx in jobs], workers=count,
-                    on_progress=on_progress and _in_documents(len(documents), on_progress))
+            convert(
+                [(docx, joined.get(docx) or made[docx]) for docx in jobs],
+                workers=count,
+                on_progress=on_progress and _in_documents(len(documents), on_progress),
+            )
             cuts = [(joined[docx], members) for docx, members in jobs.items() if docx in joined]
             whole = forked_map(lambda cut: split(cut[0], [made[member] for member, _ in cut[1]]), cuts, minimum=4)
             again = [member for (_, members), ok in zip(cuts, whole) if not ok for member, _ in members]
@@ -189,8 +201,9 @@ def _jobs(documents: Sequence[tuple[str, Path, Path]], work: Path, workers: int)
             singles |= {docx: [(docx, pdf)] for docx, pdf in of_template}
             continue
         count = max(-(-len(of_template) // MAX_MEMBERS), min(workers, len(of_template) // 2), 1)
-        pieces += [(of_template[n::count], work / f"{len(pieces) + n:04d}-{Path(kind).stem}.docx")
-                   for n in range(count)]
+        pieces += [
+            (of_template[n::count], work / f"{len(pieces) + n:04d}-{Path(kind).stem}.docx") for n in range(count)
+        ]
     return singles | {docx: members for piece in forked_map(_piece, pieces, minimum=4) for docx, members in piece}
 
 

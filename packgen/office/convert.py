@@ -32,9 +32,9 @@ from pathlib import Path
 
 from packgen.errors import InputError, ToolError, storage_error
 from packgen.files import private_dirs, run_folder
-from packgen.runtime.workers import MAX_WORKERS, default_workers
 from packgen.office.profiles import Profiles
 from packgen.runtime.orphans import owned
+from packgen.runtime.workers import MAX_WORKERS, default_workers
 
 INSTALL_HINT = (
     "LibreOffice is not installed (or not where packgen looked). On Debian or Ubuntu install it with "
@@ -62,9 +62,11 @@ _OUTPUT = re.compile(r"[0-9]{5}\.pdf")
 # Options given this way start from built-in defaults rather than the user's settings. Pictures (the
 # charts: lines and text) are kept at their resolution and never turned into JPEG, which by default
 # LibreOffice does to some and not others.
-PDF_EXPORT = ('pdf:writer_pdf_Export:{"ExportBookmarksToPDFDestination":{"type":"boolean","value":"true"},'
-              '"ReduceImageResolution":{"type":"boolean","value":"false"},'
-              '"UseLosslessCompression":{"type":"boolean","value":"true"}}')
+PDF_EXPORT = (
+    'pdf:writer_pdf_Export:{"ExportBookmarksToPDFDestination":{"type":"boolean","value":"true"},'
+    '"ReduceImageResolution":{"type":"boolean","value":"false"},'
+    '"UseLosslessCompression":{"type":"boolean","value":"true"}}'
+)
 
 Progress = Callable[[int, int], None]
 
@@ -290,7 +292,7 @@ class _Pool:
         """The head start's LibreOffice as the run of slot 0, given the first documents: the ones it
         was told of before they were known are linked to them now (see HeadStart)."""
         taken = []
-        for index, doc in enumerate(self.docs[:len(head_start.places)]):
+        for index, doc in enumerate(self.docs[: len(head_start.places)]):
             if doc.suffix.lower() != head_start.places[index].suffix:
                 break
             head_start.places[index].symlink_to(doc.resolve())
@@ -298,8 +300,9 @@ class _Pool:
         head_start.adopted = True
         self.runs += 1
         # None counted as written when it started: whatever it missed goes back to the queue, unblamed.
-        self.running[0] = _Run(0, head_start.folder, taken, head_start.process, time.monotonic(), frozenset(),
-                               closes_alone=True)
+        self.running[0] = _Run(
+            0, head_start.folder, taken, head_start.process, time.monotonic(), frozenset(), closes_alone=True
+        )
         return taken
 
     def _wait_ready(self) -> None:
@@ -385,18 +388,32 @@ def _launch(program: str, profile: Path, folder: Path, files: Sequence[Path]) ->
     # A LibreOffice that was killed leaves its lock behind, and the next would take the profile
     # for one in use. It is ours alone (see office_profiles), so a lock in it is always stale.
     (profile / "user" / ".lock").unlink(missing_ok=True)
-    command = [program, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--norestore",
-               "--convert-to", PDF_EXPORT, "--outdir", str(folder / "out"), *map(str, files)]
+    command = [
+        program,
+        f"-env:UserInstallation={profile.as_uri()}",
+        "--headless",
+        "--norestore",
+        "--convert-to",
+        PDF_EXPORT,
+        "--outdir",
+        str(folder / "out"),
+        *map(str, files),
+    ]
     # A log file, not a pipe: LibreOffice writes a line per document, and a full pipe that
     # nobody reads would stall it.
     with (folder / "soffice.log").open("wb") as log:
         try:
             return subprocess.Popen(
-                command, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, cwd=folder,
+                command,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                cwd=folder,
                 # Its own process group, so a hung run can be killed with every helper
                 # process it started (soffice -> oosplash -> soffice.bin).
                 # Marked as ours: killed with us if we are killed before we can kill it (kill -9).
-                start_new_session=True, env=owned(office_environment()),
+                start_new_session=True,
+                env=owned(office_environment()),
             )
         except OSError as exc:
             raise ToolError(f"cannot start LibreOffice ({program}): {exc}. {INSTALL_HINT}") from exc
@@ -404,16 +421,35 @@ def _launch(program: str, profile: Path, folder: Path, files: Sequence[Path]) ->
 
 # What LibreOffice is given of our environment: where programs and its profile's home are, language and
 # fonts, the temporary folder, its own settings. Never the rest: passwords for mail or the pack among it.
-OFFICE_ENVIRONMENT = ("PATH", "HOME", "USER", "LOGNAME", "LANG", "LANGUAGE", "TZ", "TMPDIR", "TMP", "TEMP",
-                      "FONTCONFIG_FILE", "FONTCONFIG_PATH", "XDG_CACHE_HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME",
-                      "XDG_DATA_DIRS", "XDG_RUNTIME_DIR")
+OFFICE_ENVIRONMENT = (
+    "PATH",
+    "HOME",
+    "USER",
+    "LOGNAME",
+    "LANG",
+    "LANGUAGE",
+    "TZ",
+    "TMPDIR",
+    "TMP",
+    "TEMP",
+    "FONTCONFIG_FILE",
+    "FONTCONFIG_PATH",
+    "XDG_CACHE_HOME",
+    "XDG_CONFIG_HOME",
+    "XDG_DATA_HOME",
+    "XDG_DATA_DIRS",
+    "XDG_RUNTIME_DIR",
+)
 OFFICE_ENVIRONMENT_PREFIXES = ("LC_", "SAL_")
 
 
 def office_environment() -> dict[str, str]:
     """The environment a LibreOffice is started with (see OFFICE_ENVIRONMENT)."""
-    return {name: value for name, value in os.environ.items()
-            if name in OFFICE_ENVIRONMENT or name.startswith(OFFICE_ENVIRONMENT_PREFIXES)}
+    return {
+        name: value
+        for name, value in os.environ.items()
+        if name in OFFICE_ENVIRONMENT or name.startswith(OFFICE_ENVIRONMENT_PREFIXES)
+    }
 
 
 class HeadStart:
@@ -473,25 +509,22 @@ def _warm_up_document() -> bytes:
 
 
 _WARM_UP_PARTS = {
-    "[Content_Types].xml":
-        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
-        '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
-        '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
-        '<Default Extension="xml" ContentType="application/xml"/>'
-        '<Override PartName="/word/document.xml" '
-        'ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>',
-    "_rels/.rels":
-        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
-        '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-        '<Relationship Id="rId1" Target="word/document.xml" '
-        'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument"/>'
-        '</Relationships>',
-    "word/document.xml":
-        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
-        '<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body><w:p>'
-        '<w:r><w:rPr><w:rFonts w:ascii="Liberation Sans" w:hAnsi="Liberation Sans"/></w:rPr><w:t>Aa</w:t></w:r>'
-        '<w:r><w:rPr><w:rFonts w:ascii="Liberation Sans" w:hAnsi="Liberation Sans"/><w:b/></w:rPr>'
-        '<w:t>Bb</w:t></w:r></w:p></w:body></w:document>',
+    "[Content_Types].xml": '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+    '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+    '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+    '<Default Extension="xml" ContentType="application/xml"/>'
+    '<Override PartName="/word/document.xml" '
+    'ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>',
+    "_rels/.rels": '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+    '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+    '<Relationship Id="rId1" Target="word/document.xml" '
+    'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument"/>'
+    "</Relationships>",
+    "word/document.xml": '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+    '<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body><w:p>'
+    '<w:r><w:rPr><w:rFonts w:ascii="Liberation Sans" w:hAnsi="Liberation Sans"/></w:rPr><w:t>Aa</w:t></w:r>'
+    '<w:r><w:rPr><w:rFonts w:ascii="Liberation Sans" w:hAnsi="Liberation Sans"/><w:b/></w:rPr>'
+    "<w:t>Bb</w:t></w:r></w:p></w:body></w:document>",
 }
 
 

@@ -122,20 +122,30 @@ def _numbered_styles(package: Package) -> bool:
 def _style_tree(styles: bytes) -> dict[str, tuple[list[str], bool, list[str]]]:
     """Each style's (styles it is based on, whether it is a default, numberings it uses); the
     documents of one template share their styles part, so it is read once."""
-    return {style.get(w("styleId")): (style.xpath("w:basedOn/@w:val", namespaces=_NS),
-                                      style.get(w("default")) == "1",
-                                      style.xpath(".//w:numId/@w:val", namespaces=_NS))
-            for style in _xml(styles).iter(w("style"))}
+    return {
+        style.get(w("styleId")): (
+            style.xpath("w:basedOn/@w:val", namespaces=_NS),
+            style.get(w("default")) == "1",
+            style.xpath(".//w:numId/@w:val", namespaces=_NS),
+        )
+        for style in _xml(styles).iter(w("style"))
+    }
 
 
 @functools.lru_cache(maxsize=64)
 def _counting_numbers(numbering: bytes) -> frozenset[str]:
     """The numberings (w:num ids) that count, rather than show bullets."""
     root = _xml(numbering)
-    counting = {a.get(w("abstractNumId")) for a in root.iter(w("abstractNum"))
-                if any(f.get(w("val")) not in ("bullet", "none") for f in a.iter(w("numFmt")))}
-    return frozenset(num.get(w("numId")) for num in root.iter(w("num"))
-                     if num.xpath("string(w:abstractNumId/@w:val)", namespaces=_NS) in counting)
+    counting = {
+        a.get(w("abstractNumId"))
+        for a in root.iter(w("abstractNum"))
+        if any(f.get(w("val")) not in ("bullet", "none") for f in a.iter(w("numFmt")))
+    }
+    return frozenset(
+        num.get(w("numId"))
+        for num in root.iter(w("num"))
+        if num.xpath("string(w:abstractNumId/@w:val)", namespaces=_NS) in counting
+    )
 
 
 def join(members: Sequence[Path], dest: Path) -> None:
@@ -199,8 +209,9 @@ def _bring_over(package: Package, number: int, parts: dict[str, bytes], base: Pa
         added = etree.SubElement(base.rels, f"{{{_PR}}}Relationship", rel.attrib)
         added.set("Id", new_id)
         if rel.get("TargetMode") != "External":
-            added.set("Target", posixpath.relpath(_copy_part(package, package.target(rel), number, parts, base),
-                                                  "word"))
+            added.set(
+                "Target", posixpath.relpath(_copy_part(package, package.target(rel), number, parts, base), "word")
+            )
     for value in package.document.xpath("//@*[namespace-uri() = $r]", r=_R):
         if value in renamed:
             value.getparent().set(value.attrname, renamed[value])
@@ -228,8 +239,9 @@ def _copy_part(package: Package, name: str, number: int, parts: dict[str, bytes]
 def _add_content_type(package: Package, name: str, new_name: str, base: Package) -> None:
     for override in package.types.iter(f"{{{_CT}}}Override"):
         if override.get("PartName") == "/" + name:
-            etree.SubElement(base.types, f"{{{_CT}}}Override", PartName="/" + new_name,
-                             ContentType=override.get("ContentType"))
+            etree.SubElement(
+                base.types, f"{{{_CT}}}Override", PartName="/" + new_name, ContentType=override.get("ContentType")
+            )
             return
     extension = posixpath.splitext(name)[1].lstrip(".").lower()
     known = {d.get("Extension").lower() for d in base.types.iter(f"{{{_CT}}}Default")}

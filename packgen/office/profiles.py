@@ -37,10 +37,12 @@ SAFE_SETTINGS = (
     ("/org.openoffice.Office.Common/Security/Scripting", "MacroSecurityLevel", "3"),
     ("/org.openoffice.Office.Writer/Content/Update", "Link", "0"),  # 0: never (sw/inc/linkenum.hxx)
 )
-EMPTY_SETTINGS = (b'<?xml version="1.0" encoding="UTF-8"?>\n'
-                  b'<oor:items xmlns:oor="http://openoffice.org/2001/registry" '
-                  b'xmlns:xs="http://www.w3.org/2001/XMLSchema" '
-                  b'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">\n</oor:items>\n')
+EMPTY_SETTINGS = (
+    b'<?xml version="1.0" encoding="UTF-8"?>\n'
+    b'<oor:items xmlns:oor="http://openoffice.org/2001/registry" '
+    b'xmlns:xs="http://www.w3.org/2001/XMLSchema" '
+    b'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">\n</oor:items>\n'
+)
 
 
 class Profiles:

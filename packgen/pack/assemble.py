@@ -39,11 +39,11 @@ from reportlab.lib.units import cm
 from reportlab.pdfgen.canvas import Canvas
 
 from packgen._compat.pypdf import add_object, write_names_once
-from packgen.runtime.collection import fewer_collections
 from packgen.errors import InputError, PackgenError, ToolError
 from packgen.files import replacing
 from packgen.pack.typeface import Runs, Typeface, typeface
 from packgen.records.evidence import open_pdf
+from packgen.runtime.collection import fewer_collections
 
 CLASSIFICATION = "OFFICIAL-SENSITIVE"
 
@@ -101,13 +101,33 @@ def assemble_pack(
     """
     write_names_once()
     with fewer_collections():
-        return _assemble(cover, nodes, Path(dest), footer=footer, contents_title=contents_title, title=title,
-                         password=password, pending=pending, wait=wait, ours=ours)
+        return _assemble(
+            cover,
+            nodes,
+            Path(dest),
+            footer=footer,
+            contents_title=contents_title,
+            title=title,
+            password=password,
+            pending=pending,
+            wait=wait,
+            ours=ours,
+        )
 
 
-def _assemble(cover: Path, nodes: Sequence[PackNode], dest: Path, *, footer: str, contents_title: str,
-              title: str | None, password: str | None, pending: Collection[Path],
-              wait: Callable[[], None] | None, ours: Collection[Path]) -> PackResult:
+def _assemble(
+    cover: Path,
+    nodes: Sequence[PackNode],
+    dest: Path,
+    *,
+    footer: str,
+    contents_title: str,
+    title: str | None,
+    password: str | None,
+    pending: Collection[Path],
+    wait: Callable[[], None] | None,
+    ours: Collection[Path],
+) -> PackResult:
     face = typeface()
     face.check([footer, contents_title, *_titles(nodes)])  # before the slow part, not after it
     writer = PdfWriter()
@@ -115,8 +135,9 @@ def _assemble(cover: Path, nodes: Sequence[PackNode], dest: Path, *, footer: str
     later = {Path(pdf) for pdf in pending}
     own = {Path(pdf) for pdf in ours}
     checked = [pdf not in own for pdf in documents]
-    pages = {index: _append(writer, pdf, check=checked[index])
-             for index, pdf in enumerate(documents) if pdf not in later}
+    pages = {
+        index: _append(writer, pdf, check=checked[index]) for index, pdf in enumerate(documents) if pdf not in later
+    }
     if wait is not None:
         wait()
     for index, pdf in enumerate(documents):

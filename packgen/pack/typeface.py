@@ -28,12 +28,15 @@ Runs = list[tuple[str, bytes]]  # text as (reportlab font name, character codes)
 # (regular, bold) in order of preference; Debian's fonts-liberation2 (a superset of the older
 # fonts-liberation, which has the same font name), then fonts-dejavu-core.
 _FONT_FILES = (
-    ("/usr/share/fonts/truetype/liberation2/LiberationSans-Regular.ttf",
-     "/usr/share/fonts/truetype/liberation2/LiberationSans-Bold.ttf"),
-    ("/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf",
-     "/usr/share/fonts/truetype/liberation/LiberationSans-Bold.ttf"),
-    ("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
-     "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"),
+    (
+        "/usr/share/fonts/truetype/liberation2/LiberationSans-Regular.ttf",
+        "/usr/share/fonts/truetype/liberation2/LiberationSans-Bold.ttf",
+    ),
+    (
+        "/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf",
+        "/usr/share/fonts/truetype/liberation/LiberationSans-Bold.ttf",
+    ),
+    ("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"),
 )
 
 
@@ -200,9 +203,16 @@ def _installed_font(char: str, bold: bool) -> TTFont | None:
     """
     try:
         listed = subprocess.run(
-            ["fc-list", "--format", r"%{file}\t%{index}\t%{family}\t%{weight}\t%{slant}\n",
-             f":charset={ord(char):x}:fontformat=TrueType"],
-            capture_output=True, text=True, timeout=30, check=False,
+            [
+                "fc-list",
+                "--format",
+                r"%{file}\t%{index}\t%{family}\t%{weight}\t%{slant}\n",
+                f":charset={ord(char):x}:fontformat=TrueType",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
         ).stdout
     except (OSError, subprocess.SubprocessError):
         return None
@@ -248,8 +258,10 @@ def _missing(char: str, text: str) -> PackgenError:
 
 
 def _is_cjk(char: str) -> bool:
-    return any(start <= ord(char) <= end for start, end in (
-        (0x2E80, 0x9FFF), (0xAC00, 0xD7AF), (0xF900, 0xFAFF), (0xFF00, 0xFFEF), (0x20000, 0x3FFFF)))
+    return any(
+        start <= ord(char) <= end
+        for start, end in ((0x2E80, 0x9FFF), (0xAC00, 0xD7AF), (0xF900, 0xFAFF), (0xFF00, 0xFFEF), (0x20000, 0x3FFFF))
+    )
 
 
 @functools.cache

@@ -99,8 +99,11 @@ def school_finding(rule_id: str, data: SchoolData, status: Status, message: str)
 
 
 def pupils_at(data: SchoolData, provider_id: str) -> list[str]:
-    return [pid for pid, record in data.pupils.items()
-            if record.placement.provider == provider_id and record.placement.ended is None]
+    return [
+        pid
+        for pid, record in data.pupils.items()
+        if record.placement.provider == provider_id and record.placement.ended is None
+    ]
 
 
 def days_of(record: PupilFile) -> set[str]:

@@ -286,8 +286,13 @@ def r23_placement_to_write(data: SchoolData, school_id: str, today: date) -> Fin
     if not data.unplaced:
         return None
     waiting = ", ".join(f"{display_name(record)} (pupils/{pid}.yaml)" for pid, record in data.unplaced.items())
-    return school_finding("R23", data, "fail", f"No placement is recorded yet for {waiting}, made from the MIS: "
-                          "write each placement so the pupil is in the pack.")
+    return school_finding(
+        "R23",
+        data,
+        "fail",
+        f"No placement is recorded yet for {waiting}, made from the MIS: "
+        "write each placement so the pupil is in the pack.",
+    )
 
 
 def r17_governance(data: SchoolData, school_id: str, today: date) -> Finding | None:

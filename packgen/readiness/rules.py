@@ -124,8 +124,12 @@ def assess(data: SchoolData, today: date) -> list[Finding]:
     """Every rule over every pupil, provider and the school; worst first."""
     subjects = {"pupil": list(data.pupils), "provider": list(data.providers), "school": [data.slug]}
     ended = {pid for pid, record in data.pupils.items() if record.placement.ended_by(today)}
-    findings = [f for rule in RULES for sid in subjects[rule.subject]
-                if not (rule.id in ONGOING and sid in ended) and (f := rule.check(data, sid, today))]
+    findings = [
+        f
+        for rule in RULES
+        for sid in subjects[rule.subject]
+        if not (rule.id in ONGOING and sid in ended) and (f := rule.check(data, sid, today))
+    ]
     return sorted(findings, key=worst_first)
 
 

@@ -73,8 +73,11 @@ def english_half_terms(year: int) -> tuple[HalfTerm, ...]:
     february_break = _monday_on_or_after(date(year + 1, 2, 12))
     easter = easter_sunday(year + 1)
     # An early Easter puts the fortnight's break after it, a later one around it.
-    spring_ends, summer_starts = ((easter - timedelta(days=3), easter + timedelta(days=15)) if easter.month == 3
-                                  else (easter - timedelta(days=9), easter + timedelta(days=8)))
+    spring_ends, summer_starts = (
+        (easter - timedelta(days=3), easter + timedelta(days=15))
+        if easter.month == 3
+        else (easter - timedelta(days=9), easter + timedelta(days=8))
+    )
     may_break = _last_monday(year + 1, 5)
     week = timedelta(days=7)
     spans = (

@@ -37,9 +37,9 @@ _FLATE = {"/FlateDecode", "/Fl"}
 
 @dataclass(frozen=True)
 class BadEvidence:
-    record: str   # the record file that attaches it, relative to the school folder
-    key: str      # the key holding the path
-    path: str     # the evidence path as written in the record
+    record: str  # the record file that attaches it, relative to the school folder
+    key: str  # the key holding the path
+    path: str  # the evidence path as written in the record
     reason: str
 
 
@@ -55,8 +55,11 @@ def attached(data: SchoolData) -> Iterator[tuple[str, str, str]]:
 
 def bad_evidence(data: SchoolData) -> list[BadEvidence]:
     folder = Path(data.folder)
-    return [BadEvidence(record, key, path, reason) for record, key, path in attached(data)
-            if (reason := unreadable(folder / path))]
+    return [
+        BadEvidence(record, key, path, reason)
+        for record, key, path in attached(data)
+        if (reason := unreadable(folder / path))
+    ]
 
 
 def problems(bad: list[BadEvidence]) -> list[Problem]:
@@ -95,8 +98,13 @@ def open_pdf(pdf: Path, limit: int = MAX_BYTES) -> PdfReader:
     """A reader of ``pdf``, once it is known to be an ordinary file of at most ``limit`` bytes that
     inflates to no more than MAX_DECODED; UnusablePdf otherwise. Damage is pypdf's to find."""
     try:
-        data = read_regular(pdf, limit, lambda size: f"is {size / 1024 / 1024:.0f} MB, too big for a pack "
-                                                     f"(save a copy under {limit // 1024 // 1024} MB)")
+        data = read_regular(
+            pdf,
+            limit,
+            lambda size: (
+                f"is {size / 1024 / 1024:.0f} MB, too big for a pack (save a copy under {limit // 1024 // 1024} MB)"
+            ),
+        )
     except NotReadable as exc:
         raise UnusablePdf(pdf, exc.reason) from None
     if not data.startswith(b"%PDF-"):
@@ -106,11 +114,14 @@ def open_pdf(pdf: Path, limit: int = MAX_BYTES) -> PdfReader:
     # Many PDFs are "protected" only against editing, with an empty password to open them.
     if reader.is_encrypted and not reader.decrypt(""):
         raise UnusablePdf(pdf, "needs a password to open (save an unprotected copy)")
-    objects = [IndirectObject(number, generation, reader)
-               for generation, numbers in reader.xref.items() for number in numbers]
+    objects = [
+        IndirectObject(number, generation, reader) for generation, numbers in reader.xref.items() for number in numbers
+    ]
     if len(objects) + len(reader.xref_objStm) > MAX_OBJECTS:
-        raise UnusablePdf(pdf, f"has more than {MAX_OBJECTS:,} objects, far more than a scan or document: "
-                               "save or print it to a new PDF")
+        raise UnusablePdf(
+            pdf,
+            f"has more than {MAX_OBJECTS:,} objects, far more than a scan or document: save or print it to a new PDF",
+        )
     # The streams holding other objects first: reading any object may make pypdf decode one of them.
     holders = {number for number, _ in reader.xref_objStm.values()}
     objects.sort(key=lambda ref: ref.idnum not in holders)
@@ -120,9 +131,12 @@ def open_pdf(pdf: Path, limit: int = MAX_BYTES) -> PdfReader:
         if isinstance(obj, StreamObject):
             left -= _decoded_size(obj, left)
             if left < 0:
-                raise UnusablePdf(pdf, f"inflates to more than {MAX_DECODED // 1024 // 1024} MB when opened, "
-                                       "far more than a scan or document (a damaged or hostile file): "
-                                       "print it to a new PDF, or ask for another copy")
+                raise UnusablePdf(
+                    pdf,
+                    f"inflates to more than {MAX_DECODED // 1024 // 1024} MB when opened, "
+                    "far more than a scan or document (a damaged or hostile file): "
+                    "print it to a new PDF, or ask for another copy",
+                )
     return reader
 
 
@@ -182,14 +196,17 @@ def without(data: SchoolData, bad: list[BadEvidence]) -> SchoolData:
     paths = {b.path for b in bad}
     providers = {
         pid: p.model_copy(update={"assurance": p.assurance.model_copy(update={"evidence": None})})
-        if p.assurance.evidence in paths else p
+        if p.assurance.evidence in paths
+        else p
         for pid, p in data.providers.items()
     }
     pupils = {}
     for pid, record in data.pupils.items():
         agreement = record.placement.agreement
         if agreement.evidence in paths:
-            placement = record.placement.model_copy(update={"agreement": agreement.model_copy(update={"evidence": None})})
+            placement = record.placement.model_copy(
+                update={"agreement": agreement.model_copy(update={"evidence": None})}
+            )
             record = record.model_copy(update={"placement": placement})
         pupils[pid] = record
     return data.model_copy(update={"providers": providers, "pupils": pupils})

@@ -209,7 +209,9 @@ class Registration(Record):
     ukprn: Annotated[str, Field(pattern=r"^1\d{7}$")] | None = None  # UK register of learning providers
     # The school census's type of setting, for a provider with neither URN nor UKPRN (codes/census.yaml).
     census_setting_type: CensusSetting | None = None
-    ofsted_grade: Literal["outstanding", "good", "requires_improvement", "inadequate", "not_yet_inspected"] | None = None
+    ofsted_grade: Literal["outstanding", "good", "requires_improvement", "inadequate", "not_yet_inspected"] | None = (
+        None
+    )
     last_inspected: IsoDate | None = None
 
 
@@ -455,8 +457,9 @@ class Agreement(Record):
     evidence: RelativePath | None = None
 
 
-EndOutcome = Literal["returned_to_school", "moved_provider", "moved_school", "permanently_excluded",
-                     "left_education", "other"]
+EndOutcome = Literal[
+    "returned_to_school", "moved_provider", "moved_school", "permanently_excluded", "left_education", "other"
+]
 
 
 class PlacementEnd(Record):

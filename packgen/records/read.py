@@ -25,7 +25,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from packgen.errors import DataError, InputError, Problem
 from packgen.files import NotReadable, read_regular
-from packgen.records.models import PupilFile, Provider, RelativePath, SchoolData, SchoolFile, UnplacedPupilFile
+from packgen.records.models import Provider, PupilFile, RelativePath, SchoolData, SchoolFile, UnplacedPupilFile
 from packgen.records.yaml_tree import Tree, key_text, parse
 
 MAX_BYTES = 1_000_000  # records are a few kilobytes; anything bigger is the wrong file
@@ -135,8 +135,12 @@ def _suggest(wanted: str, known: list[str], listing: str) -> str:
     return f"did you mean '{close[0]}'?" if close else f"{listing}: {', '.join(known)}"
 
 
-_BOUNDS = {"greater_than": ("gt", "more than"), "greater_than_equal": ("ge", "at least"),
-           "less_than": ("lt", "less than"), "less_than_equal": ("le", "at most")}
+_BOUNDS = {
+    "greater_than": ("gt", "more than"),
+    "greater_than_equal": ("ge", "at least"),
+    "less_than": ("lt", "less than"),
+    "less_than_equal": ("le", "at most"),
+}
 _PATTERNS = {r"^\d{6,7}$": "6 or 7 digits", r"^1\d{7}$": "8 digits starting with 1"}
 
 
@@ -235,8 +239,10 @@ def _partial_value(annotation: Any, value: Any, errors: list[tuple]) -> Any:
     if typing.get_origin(annotation) is list and isinstance(value, list):
         item = _bare(typing.get_args(annotation)[0])
         if _is_model(item):
-            return [_partial(item, v, [loc[1:] for loc in errors if loc[:1] == (i,)]) if isinstance(v, dict) else None
-                    for i, v in enumerate(value)]
+            return [
+                _partial(item, v, [loc[1:] for loc in errors if loc[:1] == (i,)]) if isinstance(v, dict) else None
+                for i, v in enumerate(value)
+            ]
     return None
 
 
@@ -263,16 +269,23 @@ def _read(root: Path, relative: str) -> tuple[str | None, Problem | None]:
     if path is None:
         return None, Problem(relative, "", problem)
     try:
-        data = read_regular(path, MAX_BYTES, lambda size: f"is over {MAX_BYTES // 1_000_000} MB, far bigger than a "
-                                                          "record: is it the right file?")
+        data = read_regular(
+            path,
+            MAX_BYTES,
+            lambda size: f"is over {MAX_BYTES // 1_000_000} MB, far bigger than a record: is it the right file?",
+        )
     except NotReadable as exc:
         return None, Problem(relative, "", exc.reason)
     try:
         return data.decode("utf-8-sig"), None
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
-        return None, Problem(relative, "", f"is not saved as UTF-8 text (byte 0x{data[exc.start]:02X} cannot be "
-                             "read): save it again as UTF-8", line)
+        return None, Problem(
+            relative,
+            "",
+            f"is not saved as UTF-8 text (byte 0x{data[exc.start]:02X} cannot be read): save it again as UTF-8",
+            line,
+        )
 
 
 def read_record(root: Path, relative: str, model: type[BaseModel]) -> tuple[_Record, list[Problem]]:
@@ -299,8 +312,14 @@ def _record_from_text(relative: str, text: str, model: type[BaseModel]) -> tuple
     if not isinstance(tree.data, dict):
         found = "nothing" if tree.data is None else "a list" if isinstance(tree.data, list) else "a single value"
         required = [f"'{info.alias or name}:'" for name, info in model.model_fields.items() if info.is_required()]
-        problems.append(Problem(relative, "", f"should hold keys such as {' and '.join(required[:2])}, "
-                                f"but holds {found}", tree.lines.get(())))
+        problems.append(
+            Problem(
+                relative,
+                "",
+                f"should hold keys such as {' and '.join(required[:2])}, but holds {found}",
+                tree.lines.get(()),
+            )
+        )
         return record, problems
     if model is PupilFile and "placement" not in tree.data and not set(tree.data) - {"pupil"}:
         # Made by an import, its placement to be written later (a readiness finding). With mistakes in it,
@@ -327,6 +346,7 @@ def _record_from_text(relative: str, text: str, model: type[BaseModel]) -> tuple
 def _evidence_fields(model: type[BaseModel]) -> tuple[tuple[str, str, bool], ...]:
     """(attribute, key, is the path itself) for each field that is, or may hold, an evidence path:
     wherever a model declares a RelativePath, found once per model so the walk skips everything else."""
+
     def may_hold(annotation: Any) -> bool:
         annotation = _bare(annotation)
         if _is_model(annotation):
@@ -378,8 +398,14 @@ def _each(items: list | None) -> list[tuple[int, Any]]:
     return [(i, item) for i, item in enumerate(items or []) if item is not None]
 
 
-def _in_order(record: _Record, earlier: tuple[tuple, Any], later: tuple[tuple, Any], *, strictly: bool = False,
-              blame_later: bool = True) -> Iterator[Problem]:
+def _in_order(
+    record: _Record,
+    earlier: tuple[tuple, Any],
+    later: tuple[tuple, Any],
+    *,
+    strictly: bool = False,
+    blame_later: bool = True,
+) -> Iterator[Problem]:
     """A problem when two dates (or times) come the wrong way round; ``strictly`` forbids them being equal."""
     (first_path, first), (second_path, second) = earlier, later
     if first is None or second is None or second > first or (second == first and not strictly):
@@ -395,36 +421,57 @@ def _in_order(record: _Record, earlier: tuple[tuple, Any], later: tuple[tuple, A
 def _school_checks(record: _Record) -> Iterator[Problem]:
     pack = record.view.pack
     for i, term in _each(pack and pack.term_dates):
-        yield from _in_order(record, (("pack", "term_dates", i, "starts"), term.starts),
-                             (("pack", "term_dates", i, "ends"), term.ends))
+        yield from _in_order(
+            record, (("pack", "term_dates", i, "starts"), term.starts), (("pack", "term_dates", i, "ends"), term.ends)
+        )
 
 
 def _provider_checks(record: _Record) -> Iterator[Problem]:
     if assurance := record.view.assurance:
-        yield from _in_order(record, (("assurance", "requested_on"), assurance.requested_on),
-                             (("assurance", "received_on"), assurance.received_on))
+        yield from _in_order(
+            record,
+            (("assurance", "requested_on"), assurance.requested_on),
+            (("assurance", "received_on"), assurance.received_on),
+        )
 
 
 def _pupil_checks(record: _Record) -> Iterator[Problem]:
     pupil, placement = record.view.pupil, record.view.placement
     if pupil and placement:
-        yield from _in_order(record, (("pupil", "dob"), pupil.dob), (("placement", "start_date"), placement.start_date),
-                             strictly=True, blame_later=False)
-    if pupil and placement and None not in (pupil.dob, pupil.year_group, placement.start_date) and \
-            pupil.dob < placement.start_date:  # a birth after the start is reported already
+        yield from _in_order(
+            record,
+            (("pupil", "dob"), pupil.dob),
+            (("placement", "start_date"), placement.start_date),
+            strictly=True,
+            blame_later=False,
+        )
+    if (
+        pupil
+        and placement
+        and None not in (pupil.dob, pupil.year_group, placement.start_date)
+        and pupil.dob < placement.start_date
+    ):  # a birth after the start is reported already
         yield from _year_group_check(record, pupil.dob, pupil.year_group, placement.start_date)
     if placement:
         yield from _placement_checks(record, placement)
     for i, review in _each(record.view.reviews):
-        yield from _in_order(record, (("reviews", i, "date"), review.date),
-                             (("reviews", i, "next_review"), review.next_review), strictly=True)
+        yield from _in_order(
+            record,
+            (("reviews", i, "date"), review.date),
+            (("reviews", i, "next_review"), review.next_review),
+            strictly=True,
+        )
     for i, period in _each(record.view.attendance):
         yield from _in_order(record, (("attendance", i, "from"), period.start), (("attendance", i, "to"), period.end))
-        if None not in (period.attended_sessions, period.possible_sessions) and \
-                period.attended_sessions > period.possible_sessions:
+        if (
+            None not in (period.attended_sessions, period.possible_sessions)
+            and period.attended_sessions > period.possible_sessions
+        ):
             possible = key_text(("attendance", i, "possible_sessions"))
-            yield record.problem(("attendance", i, "attended_sessions"), f"{_quote(period.attended_sessions)} is "
-                                 f"more than {possible} ({period.possible_sessions})")
+            yield record.problem(
+                ("attendance", i, "attended_sessions"),
+                f"{_quote(period.attended_sessions)} is more than {possible} ({period.possible_sessions})",
+            )
     if placement and placement.targets is not None:
         count = len(placement.targets)
         have = f"placement.targets has {count}: number them 1 to {count}" if count else "placement.targets is empty"
@@ -432,8 +479,10 @@ def _pupil_checks(record: _Record) -> Iterator[Problem]:
             for i, entry in _each(getattr(record.view, section)):
                 for j, progress in _each(entry.progress):
                     if progress.target is not None and progress.target > count:
-                        yield record.problem((section, i, "progress", j, "target"),
-                                             f"{_quote(progress.target)} is not a target number ({have})")
+                        yield record.problem(
+                            (section, i, "progress", j, "target"),
+                            f"{_quote(progress.target)} is not a target number ({have})",
+                        )
 
 
 def _year_group_check(record: _Record, dob: date, year_group: int, start: date) -> Iterator[Problem]:
@@ -443,8 +492,11 @@ def _year_group_check(record: _Record, dob: date, year_group: int, start: date) 
     born_year = dob.year if dob.month >= 9 else dob.year - 1
     expected = school_year - born_year - 5
     if abs(year_group - expected) > 1:
-        yield record.problem(("pupil", "year_group"), f"'{year_group}' does not fit the date of birth "
-                             f"({dob.isoformat()}): a pupil born then is in Year {expected} when the placement starts")
+        yield record.problem(
+            ("pupil", "year_group"),
+            f"'{year_group}' does not fit the date of birth "
+            f"({dob.isoformat()}): a pupil born then is in Year {expected} when the placement starts",
+        )
 
 
 def _session_times(pupils: list[_Record], school: _Record) -> Iterator[Problem]:
@@ -459,38 +511,68 @@ def _session_times(pupils: list[_Record], school: _Record) -> Iterator[Problem]:
         for i, session in _each(placement and placement.sessions):
             for key, value in (("from", session.start), ("to", session.end)):
                 if value and not earliest <= minutes(value) <= latest:
-                    yield record.problem(("placement", "sessions", i, key), f"'{value}' is outside the school day "
-                                         f"({day.starts} to {day.ends}, give or take an hour): check the time")
+                    yield record.problem(
+                        ("placement", "sessions", i, key),
+                        f"'{value}' is outside the school day "
+                        f"({day.starts} to {day.ends}, give or take an hour): check the time",
+                    )
 
 
 def _placement_checks(record: _Record, placement: Any) -> Iterator[Problem]:
     at = ("placement",)
-    yield from _in_order(record, (at + ("start_date",), placement.start_date),
-                         (at + ("target_end_date",), placement.target_end_date))
+    yield from _in_order(
+        record, (at + ("start_date",), placement.start_date), (at + ("target_end_date",), placement.target_end_date)
+    )
     yield from _in_order(record, (at + ("start_date",), placement.start_date), (at + ("ended_on",), placement.ended_on))
-    yield from _in_order(record, (at + ("agreed_at_meeting",), placement.agreed_at_meeting),
-                         (at + ("start_date",), placement.start_date), blame_later=False)
+    yield from _in_order(
+        record,
+        (at + ("agreed_at_meeting",), placement.agreed_at_meeting),
+        (at + ("start_date",), placement.start_date),
+        blame_later=False,
+    )
     if ended := placement.ended:
-        yield from _in_order(record, (at + ("start_date",), placement.start_date),
-                             (at + ("ended", "ended_on"), ended.ended_on))
+        yield from _in_order(
+            record, (at + ("start_date",), placement.start_date), (at + ("ended", "ended_on"), ended.ended_on)
+        )
     if direction := placement.off_site_direction:
-        yield from _in_order(record, (at + ("off_site_direction", "directed_on"), direction.directed_on),
-                             (at + ("off_site_direction", "ends_on"), direction.ends_on))
+        yield from _in_order(
+            record,
+            (at + ("off_site_direction", "directed_on"), direction.directed_on),
+            (at + ("off_site_direction", "ends_on"), direction.ends_on),
+        )
     if plan := placement.part_time_plan:
-        yield from _in_order(record, (at + ("part_time_plan", "review_on"), plan.review_on),
-                             (at + ("part_time_plan", "ends_on"), plan.ends_on))
+        yield from _in_order(
+            record,
+            (at + ("part_time_plan", "review_on"), plan.review_on),
+            (at + ("part_time_plan", "ends_on"), plan.ends_on),
+        )
     sessions = _each(placement.sessions)
-    wrong_way = [problem for i, session in sessions
-                 for problem in _in_order(record, (at + ("sessions", i, "from"), session.start),
-                                          (at + ("sessions", i, "to"), session.end), strictly=True)]
+    wrong_way = [
+        problem
+        for i, session in sessions
+        for problem in _in_order(
+            record,
+            (at + ("sessions", i, "from"), session.start),
+            (at + ("sessions", i, "to"), session.end),
+            strictly=True,
+        )
+    ]
     yield from wrong_way
-    known = sessions and len(sessions) == len(placement.sessions) and not wrong_way and \
-        placement.hours_per_week is not None and all(s.start and s.end for _, s in sessions)
+    known = (
+        sessions
+        and len(sessions) == len(placement.sessions)
+        and not wrong_way
+        and placement.hours_per_week is not None
+        and all(s.start and s.end for _, s in sessions)
+    )
     if known:
         total = sum(session.hours for _, session in sessions)
         if abs(total - placement.hours_per_week) > 0.5:
-            yield record.problem(at + ("hours_per_week",), f"{_quote(f'{placement.hours_per_week:g}')} does not "
-                                 f"match the sessions, which add up to {total:.4g} hours a week")
+            yield record.problem(
+                at + ("hours_per_week",),
+                f"{_quote(f'{placement.hours_per_week:g}')} does not "
+                f"match the sessions, which add up to {total:.4g} hours a week",
+            )
 
 
 _CHECKS = {SchoolFile: _school_checks, Provider: _provider_checks, PupilFile: _pupil_checks}
@@ -503,8 +585,14 @@ def _record_files(root: Path, folder: str, problems: list[Problem]) -> list[tupl
     locks) are left alone, except .yml, which is surely a record saved under the wrong name."""
     directory = root / folder
     if not directory.is_dir():
-        problems.append(Problem(f"{folder}/", "", f"is missing: make a {folder} folder holding one file per "
-                                f"{folder[:-1]}, like {folder}/{EXAMPLE_NAME[folder]}"))
+        problems.append(
+            Problem(
+                f"{folder}/",
+                "",
+                f"is missing: make a {folder} folder holding one file per "
+                f"{folder[:-1]}, like {folder}/{EXAMPLE_NAME[folder]}",
+            )
+        )
         return []
     found = []
     for path in sorted(directory.iterdir()):
@@ -518,12 +606,18 @@ def _record_files(root: Path, folder: str, problems: list[Problem]) -> list[tupl
         if not SLUG.fullmatch(stem):
             wrong.append("the name should use only lowercase letters, digits and hyphens")
         if wrong:
-            problems.append(Problem(relative, "", f"is not a usable record name: {'; '.join(wrong)} "
-                                    f"(like {EXAMPLE_NAME[folder]})"))
+            problems.append(
+                Problem(relative, "", f"is not a usable record name: {'; '.join(wrong)} (like {EXAMPLE_NAME[folder]})")
+            )
         found.append((stem, relative))
     if not found:
-        problems.append(Problem(f"{folder}/", "", f"has no records: add one file per {folder[:-1]}, "
-                                f"like {folder}/{EXAMPLE_NAME[folder]}"))
+        problems.append(
+            Problem(
+                f"{folder}/",
+                "",
+                f"has no records: add one file per {folder[:-1]}, like {folder}/{EXAMPLE_NAME[folder]}",
+            )
+        )
     return found
 
 
@@ -531,13 +625,19 @@ def _provider_references(pupils: list[_Record], provider_ids: list[str]) -> Iter
     for record in pupils:
         view = record.view
         placements = [(("placement",), view and view.placement)] + [
-            (("past_placements", i), past) for i, past in _each(view and view.past_placements)]
+            (("past_placements", i), past) for i, past in _each(view and view.past_placements)
+        ]
         for at, placement in placements:
             if placement and placement.provider is not None and placement.provider not in provider_ids:
-                hint = _suggest(placement.provider, provider_ids, "the providers are") if provider_ids \
+                hint = (
+                    _suggest(placement.provider, provider_ids, "the providers are")
+                    if provider_ids
                     else "there are none"
-                yield record.problem(at + ("provider",), f"{_quote(placement.provider)} has no file "
-                                     f"providers/{placement.provider}.yaml ({hint})")
+                )
+                yield record.problem(
+                    at + ("provider",),
+                    f"{_quote(placement.provider)} has no file providers/{placement.provider}.yaml ({hint})",
+                )
 
 
 def _shared_upns(pupils: list[_Record]) -> Iterator[Problem]:
@@ -549,8 +649,9 @@ def _shared_upns(pupils: list[_Record]) -> Iterator[Problem]:
     for upn, records in holders.items():
         for record in records if len(records) > 1 else []:
             others = ", ".join(r.file for r in records if r is not record)
-            yield record.problem(("pupil", "upn"), f"{_quote(upn)} is also the UPN in {others}: "
-                                 "each pupil has their own")
+            yield record.problem(
+                ("pupil", "upn"), f"{_quote(upn)} is also the UPN in {others}: each pupil has their own"
+            )
 
 
 def _fresh(root: Path, relative: str, model: type[BaseModel]) -> tuple[_Record, list[Problem]]:
@@ -595,11 +696,14 @@ def school_from(folder: Path, source: RecordSource) -> SchoolData:
     if problems:
         raise DataError(problems)
     placed = [(i, r) for i, r in pupils if not isinstance(r.model, UnplacedPupilFile)]
-    return SchoolData(slug=root.name, folder=str(root), school=typing.cast(SchoolFile, school.model),
-                      providers={i: r.model for i, r in sorted(providers, key=lambda p: p[0])},
-                      pupils={i: r.model for i, r in sorted(placed, key=lambda p: p[0])},
-                      unplaced={i: r.model for i, r in sorted(pupils, key=lambda p: p[0])
-                                if isinstance(r.model, UnplacedPupilFile)})
+    return SchoolData(
+        slug=root.name,
+        folder=str(root),
+        school=typing.cast(SchoolFile, school.model),
+        providers={i: r.model for i, r in sorted(providers, key=lambda p: p[0])},
+        pupils={i: r.model for i, r in sorted(placed, key=lambda p: p[0])},
+        unplaced={i: r.model for i, r in sorted(pupils, key=lambda p: p[0]) if isinstance(r.model, UnplacedPupilFile)},
+    )
 
 
 def load_healthy(folder: Path, source: RecordSource = _fresh) -> tuple[SchoolData | None, list[Problem]]:
@@ -618,6 +722,11 @@ def load_healthy(folder: Path, source: RecordSource = _fresh) -> tuple[SchoolDat
         if record.placement.provider not in healthy:
             del placed[pid]
             problems.append(Problem(f"pupils/{pid}.yaml", "", LEFT_OUT))
-    return SchoolData(slug=root.name, folder=str(root), school=typing.cast(SchoolFile, school.model),
-                      providers=dict(sorted(healthy.items())), pupils=dict(sorted(placed.items())),
-                      unplaced=dict(sorted(unplaced.items()))), problems
+    return SchoolData(
+        slug=root.name,
+        folder=str(root),
+        school=typing.cast(SchoolFile, school.model),
+        providers=dict(sorted(healthy.items())),
+        pupils=dict(sorted(placed.items())),
+        unplaced=dict(sorted(unplaced.items())),
+    ), problems

@@ -38,26 +38,33 @@ def _redact_pupil(record: PupilFile) -> PupilFile:
     forename, surname = initials(details.legal_forename), initials(details.legal_surname)
     # Staff write the child's name into free text ("Chlo said she feels safe"): replace it there too.
     # Case-sensitive, because a name is written with its capital and "Will" must not eat "will".
-    replacement = {details.full_name: f"{forename} {surname}", details.legal_surname: surname,
-                   details.legal_forename: forename}
+    replacement = {
+        details.full_name: f"{forename} {surname}",
+        details.legal_surname: surname,
+        details.legal_forename: forename,
+    }
     if details.preferred_name:
         replacement.setdefault(details.preferred_name, forename)
     names = sorted(replacement, key=len, reverse=True)
     pattern = re.compile(r"\b(" + "|".join(re.escape(n) for n in names) + r")\b")
     record = PupilFile.model_validate(_scrub(record.model_dump(mode="json", by_alias=True), pattern, replacement))
-    pupil = record.pupil.model_copy(update={
-        "legal_forename": forename,
-        "legal_surname": surname,
-        "preferred_name": None,
-        "dob": None,
-        "ethnicity": None,
-        "parent_carers": [],
-        "key_adults": KeyAdults(),
-        "flags": record.pupil.flags.model_copy(update={"lac_la": None}),
-    })
-    placement = record.placement.model_copy(update={
-        "agreement": record.placement.agreement.model_copy(update={"evidence": None}),
-    })
+    pupil = record.pupil.model_copy(
+        update={
+            "legal_forename": forename,
+            "legal_surname": surname,
+            "preferred_name": None,
+            "dob": None,
+            "ethnicity": None,
+            "parent_carers": [],
+            "key_adults": KeyAdults(),
+            "flags": record.pupil.flags.model_copy(update={"lac_la": None}),
+        }
+    )
+    placement = record.placement.model_copy(
+        update={
+            "agreement": record.placement.agreement.model_copy(update={"evidence": None}),
+        }
+    )
     return record.model_copy(update={"pupil": pupil, "placement": placement})
 
 
@@ -78,17 +85,29 @@ def ids_naming_pupils(data: SchoolData) -> list[Problem]:
     for pupil_id, record in data.pupils.items():
         pupil = record.pupil
         words = set(_words(pupil_id))
-        named = [name for name in (pupil.legal_forename, pupil.legal_surname, pupil.preferred_name)
-                 if name and any(len(word) > 1 and word in words for word in _words(name))]
+        named = [
+            name
+            for name in (pupil.legal_forename, pupil.legal_surname, pupil.preferred_name)
+            if name and any(len(word) > 1 and word in words for word in _words(name))
+        ]
         if named:
-            warnings.append(Problem(
-                f"pupils/{pupil_id}.yaml", "",
-                f"the file's name (the pupil's id, '{pupil_id}') contains the pupil's name, and so does every "
-                f"file name and web address made from it: rename the file to an id that names nobody, such as "
-                f"{next(f'p{n:02d}' for n in range(1, len(data.pupils) + 2) if f'p{n:02d}' not in data.pupils)}"))
+            warnings.append(
+                Problem(
+                    f"pupils/{pupil_id}.yaml",
+                    "",
+                    f"the file's name (the pupil's id, '{pupil_id}') contains the pupil's name, and so does every "
+                    f"file name and web address made from it: rename the file to an id that names nobody, such as "
+                    f"{next(f'p{n:02d}' for n in range(1, len(data.pupils) + 2) if f'p{n:02d}' not in data.pupils)}",
+                )
+            )
     return warnings
 
 
 def _words(text: str) -> list[str]:
-    return [word for word in re.split(r"[^a-z0-9]+", unicodedata.normalize("NFKD", text).encode("ascii", "ignore")
-                                      .decode().lower()) if word]
+    return [
+        word
+        for word in re.split(
+            r"[^a-z0-9]+", unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+        )
+        if word
+    ]

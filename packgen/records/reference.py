@@ -42,8 +42,11 @@ This page is generated from `packgen/records/models.py` by `make docs`. Each sec
 mapping; a key's type names the section that describes it.
 """
 
-ROOTS = (("school.yaml", models.SchoolFile), ("providers/<provider>.yaml", models.Provider),
-         ("pupils/<pupil>.yaml", models.PupilFile))
+ROOTS = (
+    ("school.yaml", models.SchoolFile),
+    ("providers/<provider>.yaml", models.Provider),
+    ("pupils/<pupil>.yaml", models.PupilFile),
+)
 
 
 def records_markdown() -> str:
@@ -123,6 +126,11 @@ def _type(annotation: Any) -> str:
     if isinstance(annotation, type):
         if issubclass(annotation, BaseModel):
             return f"`{annotation.__name__}`"
-        return {str: "text", int: "whole number", float: "number", bool: "yes/no (`true`/`false`)",
-                date: "date (YYYY-MM-DD)"}.get(annotation, annotation.__name__)
+        return {
+            str: "text",
+            int: "whole number",
+            float: "number",
+            bool: "yes/no (`true`/`false`)",
+            date: "date (YYYY-MM-DD)",
+        }.get(annotation, annotation.__name__)
     return str(annotation)

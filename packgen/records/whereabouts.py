@@ -11,9 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from packgen.records.models import display_name
-from packgen.records.models import Person, SchoolData
 from packgen.records.calendar import Calendar
+from packgen.records.models import Person, SchoolData, display_name
 
 Place = Literal["provider", "school", "unaccounted", "not expected"]
 DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -24,10 +23,10 @@ class Whereabouts:
     pupil_id: str
     name: str
     place: Place
-    location: str        # provider name and address, the school, or why nobody is expected
-    until: str | None    # when the current session ends ("14:30"), if in one
+    location: str  # provider name and address, the school, or why nobody is expected
+    until: str | None  # when the current session ends ("14:30"), if in one
     contact: Person | None
-    reason: str          # why we think so, in a few words
+    reason: str  # why we think so, in a few words
 
 
 def whereabouts(data: SchoolData, at: datetime) -> list[Whereabouts]:
@@ -62,22 +61,41 @@ def _one(data: SchoolData, pupil_id: str, at: datetime, school_time: bool, clock
     if at.date() < placement.start_date:
         return row("school", school.school.name, school_contact, f"placement starts {placement.start_date:%d %b %Y}")
     if placement.target_end_date and at.date() > placement.target_end_date:
-        return row("unaccounted", f"placement at {provider.name} passed its end date", school_contact,
-                   f"target end date {placement.target_end_date:%d %b %Y} has passed: confirm where the pupil is")
+        return row(
+            "unaccounted",
+            f"placement at {provider.name} passed its end date",
+            school_contact,
+            f"target end date {placement.target_end_date:%d %b %Y} has passed: confirm where the pupil is",
+        )
     todays = sorted((s for s in placement.sessions if s.day == DAYS[at.weekday()]), key=lambda s: s.start)
     provider_contact = provider.contacts.attendance or provider.contacts.lead
     at_provider = f"{provider.name}, {provider.address}"
     for session in todays:
         if session.start <= clock < session.end:
-            return row("provider", at_provider, provider_contact, f"timetabled {session.start}–{session.end}",
-                       until=session.end)
+            return row(
+                "provider",
+                at_provider,
+                provider_contact,
+                f"timetabled {session.start}–{session.end}",
+                until=session.end,
+            )
     if todays:  # a provider day, but between the school day's edges and the session: travelling or just left
         hours = ", ".join(f"{s.start}–{s.end}" for s in todays)
         return row("provider", at_provider, provider_contact, f"timetabled there today {hours}, not in session now")
     if not placement.sessions:
-        return row("unaccounted", f"{provider.name} (no timetable recorded)", school_contact,
-                   "no sessions recorded for this placement")
+        return row(
+            "unaccounted",
+            f"{provider.name} (no timetable recorded)",
+            school_contact,
+            "no sessions recorded for this placement",
+        )
     if placement.part_time:
-        return row("school", school.school.name, school_contact, "part-time placement: not timetabled at the provider now")
-    return row("unaccounted", "no session now at the provider", school_contact,
-               "full-time placement with no session at this time")
+        return row(
+            "school", school.school.name, school_contact, "part-time placement: not timetabled at the provider now"
+        )
+    return row(
+        "unaccounted",
+        "no session now at the provider",
+        school_contact,
+        "full-time placement with no session at this time",
+    )

@@ -26,12 +26,20 @@ MAX_DEPTH = 32  # records nest about five deep
 # Only the parser is used: its events are turned into data here, so no constructor or resolver runs.
 _Parser = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _CORE = "tag:yaml.org,2002:"
-_PLAIN = re.compile(r"""(?P<null>~|null|Null|NULL|)
+_PLAIN = re.compile(
+    r"""(?P<null>~|null|Null|NULL|)
     | (?P<bool>true|True|TRUE|false|False|FALSE)
     | (?P<int>[-+]?(?:0|[1-9][0-9]*))
-    | (?P<float>[-+]?(?:(?:0|[1-9][0-9]*)(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?)""", re.VERBOSE)
-_CONVERT = {"str": str, "null": lambda _: None, "bool": lambda v: {"true": True, "false": False}[v.lower()],
-            "int": int, "float": float}
+    | (?P<float>[-+]?(?:(?:0|[1-9][0-9]*)(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?)""",
+    re.VERBOSE,
+)
+_CONVERT = {
+    "str": str,
+    "null": lambda _: None,
+    "bool": lambda v: {"true": True, "false": False}[v.lower()],
+    "int": int,
+    "float": float,
+}
 _NO_KEY, _BAD_KEY, _REFUSED = object(), object(), object()
 
 
@@ -43,8 +51,8 @@ def _scalar(event: yaml.ScalarEvent) -> Any:
         kind = match.lastgroup if match else "str"
     elif tag == "!":
         kind = "str"
-    elif tag.startswith(_CORE) and tag[len(_CORE):] in _CONVERT:
-        kind = tag[len(_CORE):]
+    elif tag.startswith(_CORE) and tag[len(_CORE) :] in _CONVERT:
+        kind = tag[len(_CORE) :]
     else:
         return _REFUSED
     try:
@@ -98,8 +106,14 @@ class Tree:
             return None
         path = frame.path + (key,)
         if key in frame.container:
-            self.problems.append(Problem(self.file, key_text(path), f"is given twice (lines {self.lines[path]} and "
-                                         f"{frame.key_line}): keep one", frame.key_line))
+            self.problems.append(
+                Problem(
+                    self.file,
+                    key_text(path),
+                    f"is given twice (lines {self.lines[path]} and {frame.key_line}): keep one",
+                    frame.key_line,
+                )
+            )
             return None
         frame.container[key] = value
         self.lines[path] = frame.key_line
@@ -120,8 +134,9 @@ def parse(text: str, file: str) -> Tree:
                 if wants_key:
                     top.key, top.key_line = event.value, line  # keys stay as written: `1:` is the key '1'
                 elif (value := _scalar(event)) is _REFUSED:
-                    tree.refuse(tree.attach(stack, None, line), f"uses the YAML tag {_tag_name(event.tag)}: "
-                                "remove it", line)
+                    tree.refuse(
+                        tree.attach(stack, None, line), f"uses the YAML tag {_tag_name(event.tag)}: remove it", line
+                    )
                 else:
                     tree.attach(stack, value, line)
             elif kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
@@ -152,8 +167,11 @@ def parse(text: str, file: str) -> Tree:
             elif kind is yaml.DocumentStartEvent:
                 documents += 1
                 if documents > 1:
-                    tree.refuse(None, "holds more than one YAML document (a line '---' or '...' splits it): "
-                                "keep one record per file", line)
+                    tree.refuse(
+                        None,
+                        "holds more than one YAML document (a line '---' or '...' splits it): keep one record per file",
+                        line,
+                    )
                     break
     except yaml.YAMLError as exc:
         tree.problems.append(_syntax_problem(exc, text, file))
@@ -190,12 +208,19 @@ def _syntax_problem(exc: yaml.YAMLError, text: str, file: str) -> Problem:
     # An unclosed bracket or quote is noticed lines later; point at where it was opened.
     if start is not None and "flow" in context:
         pair = "[]" if "sequence" in context else "{}"
-        return Problem(file, "", f"has a '{pair[0]}' at column {start.column + 1} with no matching '{pair[1]}' "
-                       "(or items not separated by commas)", start.line + 1)
+        return Problem(
+            file,
+            "",
+            f"has a '{pair[0]}' at column {start.column + 1} with no matching '{pair[1]}' "
+            "(or items not separated by commas)",
+            start.line + 1,
+        )
     if start is not None and "quoted scalar" in context and "end of stream" in what:
         return Problem(file, "", f"has a quote at column {start.column + 1} that is never closed", start.line + 1)
-    hint = next((h for words, h in _SYNTAX_HINTS.items() if words in what),
-                f"{what} (check the indentation, and put any value holding ': ' or ' #' in quotes)")
+    hint = next(
+        (h for words, h in _SYNTAX_HINTS.items() if words in what),
+        f"{what} (check the indentation, and put any value holding ': ' or ' #' in quotes)",
+    )
     return Problem(file, "", f"is not valid YAML at column {mark.column + 1}: {hint}", mark.line + 1)
 
 

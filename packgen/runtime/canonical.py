@@ -38,8 +38,10 @@ def canonical(value: Any) -> Any:
     if pydantic is not None and isinstance(value, pydantic.BaseModel):
         return {"$model": type(value).__qualname__, "fields": value.model_dump(mode="json")}
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {"$data": type(value).__qualname__,
-                "fields": {f.name: canonical(getattr(value, f.name)) for f in dataclasses.fields(value)}}
+        return {
+            "$data": type(value).__qualname__,
+            "fields": {f.name: canonical(getattr(value, f.name)) for f in dataclasses.fields(value)},
+        }
     if isinstance(value, datetime):
         return {"$datetime": value.isoformat()}
     if isinstance(value, date):

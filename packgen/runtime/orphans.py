@@ -74,8 +74,12 @@ def owned(environment: Mapping[str, str]) -> dict[str, str]:
     with _lock:
         if _watchdog is None or _watchdog.poll() is not None:
             # Its own session: Ctrl-C at the terminal is ours to handle, and must not end it first.
-            _watchdog = subprocess.Popen([sys.executable, "-I", "-S", "-c", _WATCHDOG, mark], stdin=subprocess.PIPE,
-                                         stdout=subprocess.DEVNULL, start_new_session=True)
+            _watchdog = subprocess.Popen(
+                [sys.executable, "-I", "-S", "-c", _WATCHDOG, mark],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.DEVNULL,
+                start_new_session=True,
+            )
     name, value = mark.split("=", 1)
     return {**environment, name: value}
 

@@ -24,9 +24,9 @@ from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
 
+from packgen.errors import ToolError
 from packgen.runtime.collection import usual_collections
 from packgen.runtime.orphans import die_with_parent
-from packgen.errors import ToolError
 
 # A LibreOffice worker needs its own memory (~200 MB a process); beyond a few processes the disk and
 # the memory, not the cores, are what run out. Python workers follow the same count.
@@ -42,8 +42,14 @@ PARALLEL_FROM = 16
 _work: tuple[Callable[[Any], Any], Sequence[Any]] | None = None  # what forked workers run, by index
 
 
-def forked_map(function: Callable[[Item], Result], items: Sequence[Item], *, workers: int | None = None,
-               minimum: int = PARALLEL_FROM, on_done: Callable[[int], None] | None = None) -> list[Result]:
+def forked_map(
+    function: Callable[[Item], Result],
+    items: Sequence[Item],
+    *,
+    workers: int | None = None,
+    minimum: int = PARALLEL_FROM,
+    on_done: Callable[[int], None] | None = None,
+) -> list[Result]:
     """``[function(item) for item in items]``, shared among ``workers`` forked processes when there
     are at least ``minimum`` items (fewer, larger items are worth forking for sooner).
 
@@ -65,8 +71,9 @@ def forked_map(function: Callable[[Item], Result], items: Sequence[Item], *, wor
     shares = [range(start, min(start + size, len(items))) for start in range(0, len(items), size)]
     results_by_share: dict[int, list[Any]] = {}
     try:
-        with ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("fork"),
-                                 initializer=_start_worker, initargs=(os.getpid(),)) as pool:
+        with ProcessPoolExecutor(
+            count, mp_context=multiprocessing.get_context("fork"), initializer=_start_worker, initargs=(os.getpid(),)
+        ) as pool:
             pending = {pool.submit(_run, share): share.start for share in shares}
             try:
                 while pending:

@@ -64,8 +64,10 @@ def is_loopback(host: str) -> bool:
 
 def create_app(settings: Settings, *, secret_key: bytes | None = None) -> Flask:
     if not is_loopback(settings.host) and not settings.password_hash:
-        raise InputError(f"serving on {settings.host} reaches other computers: set a password first "
-                         "(PACKGEN_WEB_PASSWORD, or type one when packgen asks)")
+        raise InputError(
+            f"serving on {settings.host} reaches other computers: set a password first "
+            "(PACKGEN_WEB_PASSWORD, or type one when packgen asks)"
+        )
     app = security.QuietFlask(__name__)
     app.config.update(
         SECRET_KEY=secret_key or secrets.token_bytes(32),  # a new key each run: old sessions end with it
@@ -73,18 +75,28 @@ def create_app(settings: Settings, *, secret_key: bytes | None = None) -> Flask:
         MAX_CONTENT_LENGTH=1_000_000,  # forms are a few kilobytes
     )
     # GOV.UK Frontend's components as Jinja macros: {% from "govuk_frontend_jinja/components/..." %}.
-    app.jinja_loader = ChoiceLoader([
-        PackageLoader("packgen.web"),
-        PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja")}),
-    ])
+    app.jinja_loader = ChoiceLoader(
+        [
+            PackageLoader("packgen.web"),
+            PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja")}),
+        ]
+    )
     app.jinja_env.trim_blocks = app.jinja_env.lstrip_blocks = True
     security.install(app, settings)
     app.extensions["packgen_pack"] = PackJob()
     app.extensions["packgen_words"] = packgen.wording(settings.templates)
 
     # the views use current_app, so they come after the app exists
-    from packgen.web import edit_views, flows, imports, letters_views, repair_views, settings_views, views, \
-        whereabouts_views
+    from packgen.web import (
+        edit_views,
+        flows,
+        imports,
+        letters_views,
+        repair_views,
+        settings_views,
+        views,
+        whereabouts_views,
+    )
     from packgen.web.school import KeptSchool
 
     app.extensions["packgen_school"] = KeptSchool(settings.school)
@@ -117,9 +129,15 @@ def _page_helpers(app: Flask) -> None:
     def every_page() -> dict:
         from packgen.web.settings_views import logo_version
 
-        return {"school_name": _school_name(), "marking": MARKING, "packgen_version": __version__, "today": today(),
-                "has_logo": logo_version(), "navigation": _navigation,
-                "broken_files": len({p.file for p in g.get("problems") or []})}
+        return {
+            "school_name": _school_name(),
+            "marking": MARKING,
+            "packgen_version": __version__,
+            "today": today(),
+            "has_logo": logo_version(),
+            "navigation": _navigation,
+            "broken_files": len({p.file for p in g.get("problems") or []}),
+        }
 
     @app.template_filter("day")
     def day(value: date | None) -> str:
@@ -146,8 +164,13 @@ def _navigation() -> list[dict]:
     for endpoint, words in NAVIGATION:
         if endpoint in current_app.view_functions:
             href = url_for(endpoint)
-            items.append({"href": href, "text": words,
-                          "active": request.path == href or request.path.startswith(href.rstrip("/") + "/")})
+            items.append(
+                {
+                    "href": href,
+                    "text": words,
+                    "active": request.path == href or request.path.startswith(href.rstrip("/") + "/"),
+                }
+            )
     return items
 
 
@@ -174,8 +197,9 @@ def _error_pages(app: Flask) -> None:
 
     @app.errorhandler(404)
     def not_found(error):
-        return render_template("message.html", title="Page not found",
-                               message="There is no such page, pupil or provider here."), 404
+        return render_template(
+            "message.html", title="Page not found", message="There is no such page, pupil or provider here."
+        ), 404
 
     @app.errorhandler(ToolError)
     def broken_environment(error: ToolError):

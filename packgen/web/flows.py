@@ -77,8 +77,11 @@ def _gap(finding: Finding, pupil_id: str, provider_id: str) -> Gap:
     endpoint, words = FIX.get(finding.rule, (None, None))
     url = None
     if endpoint:
-        url = url_for(endpoint, provider_id=provider_id) if finding.subject == "provider" else \
-            url_for(endpoint, pupil_id=pupil_id)
+        url = (
+            url_for(endpoint, provider_id=provider_id)
+            if finding.subject == "provider"
+            else url_for(endpoint, pupil_id=pupil_id)
+        )
     return Gap(URGENCY[finding.severity], finding.severity, finding.message, finding.status == "unknown", url, words)
 
 
@@ -93,8 +96,7 @@ def _pupil(pupil_id: str) -> tuple[SchoolData, PupilFile]:
 def start():
     """Where a new placement begins: a pupil new to alternative provision, or one moving provider."""
     data = school_data()
-    pupils = sorted(((pid, documents.display_name(r)) for pid, r in data.pupils.items()),
-                    key=lambda p: p[1].casefold())
+    pupils = sorted(((pid, documents.display_name(r)) for pid, r in data.pupils.items()), key=lambda p: p[1].casefold())
     providers = sorted(data.providers.values(), key=lambda p: p.name.casefold())
     return render_template("placement_start.html", pupils=pupils, providers=providers)
 
@@ -115,13 +117,21 @@ def steps(pupil_id: str):
     placement = record.placement
     provider = data.providers[placement.provider]
     state = next(s for s in mail.status(data, today()) if s.provider_id == placement.provider)
-    agreement = next((d for d in documents.pupil_documents(data, pupil_id, today()) if d.folder == "agreements"),
-                     None)
+    agreement = next((d for d in documents.pupil_documents(data, pupil_id, today()) if d.folder == "agreements"), None)
     return render_template(
-        "placement_steps.html", pupil_id=pupil_id, record=record, name=documents.display_name(record),
-        placement=placement, provider=provider, provider_id=placement.provider, assurance=state,
-        agreement=agreement, gaps=gaps(data, pupil_id), ended=placement.ended_by(today()),
-        providers={pid: p.name for pid, p in data.providers.items()})
+        "placement_steps.html",
+        pupil_id=pupil_id,
+        record=record,
+        name=documents.display_name(record),
+        placement=placement,
+        provider=provider,
+        provider_id=placement.provider,
+        assurance=state,
+        agreement=agreement,
+        gaps=gaps(data, pupil_id),
+        ended=placement.ended_by(today()),
+        providers={pid: p.name for pid, p in data.providers.items()},
+    )
 
 
 @placement_pages.route("/pupils/<pupil_id>/end", methods=["GET", "POST"])
@@ -131,15 +141,19 @@ def end(pupil_id: str):
         flash("This placement has already ended.", "info")
         return redirect(url_for(".steps", pupil_id=pupil_id))
     spec = placement_changes.end_form(edit_views.words())
-    back, name, relative = url_for(".steps", pupil_id=pupil_id), documents.display_name(record), \
-        f"pupils/{pupil_id}.yaml"
+    back, name, relative = (
+        url_for(".steps", pupil_id=pupil_id),
+        documents.display_name(record),
+        f"pupils/{pupil_id}.yaml",
+    )
     if request.method == "GET":  # the record has no end yet: an empty form, with the file's version
         version = edits.form_values(edit_views.space(), relative, spec)[1]
         return edit_views.show(spec, {}, version=version, back=back, name=name)
     values = forms.raw_values(spec, request.form)
     version = request.form.get("version", "")
-    outcome = edits.save(edit_views.space(), relative, PupilFile, spec, values, version=version,
-                         prefix=("placement", "ended"))
+    outcome = edits.save(
+        edit_views.space(), relative, PupilFile, spec, values, version=version, prefix=("placement", "ended")
+    )
     if not outcome.saved:
         return edit_views.show(spec, values, outcome, relative, version=version, back=back, name=name)
     flash("The placement has ended. It stays in the pupil's record.", "success")
@@ -149,8 +163,11 @@ def end(pupil_id: str):
 @placement_pages.route("/pupils/<pupil_id>/move", methods=["GET", "POST"])
 def move(pupil_id: str):
     data, record = _pupil(pupil_id)
-    others = {pid: p.name for pid, p in sorted(data.providers.items(), key=lambda kv: kv[1].name.casefold())
-              if pid != record.placement.provider}
+    others = {
+        pid: p.name
+        for pid, p in sorted(data.providers.items(), key=lambda kv: kv[1].name.casefold())
+        if pid != record.placement.provider
+    }
     spec = placement_changes.move_form(others, edit_views.words())
     back, name = url_for(".steps", pupil_id=pupil_id), documents.display_name(record)
     relative = f"pupils/{pupil_id}.yaml"
@@ -162,6 +179,5 @@ def move(pupil_id: str):
     outcome = placement_changes.move_placement(edit_views.space(), pupil_id, spec, values, version)
     if not outcome.saved:
         return edit_views.show(spec, values, outcome, relative, version=version, back=back, name=name)
-    flash(f"{name} has moved provider. Next, fill in the new placement: timetable, agreement and consent.",
-          "success")
+    flash(f"{name} has moved provider. Next, fill in the new placement: timetable, agreement and consent.", "success")
     return redirect(back)

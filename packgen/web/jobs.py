@@ -14,8 +14,9 @@ import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from packgen.build.pipeline import PackBuilt
+from packgen.build.pipeline import Progress as StepProgress
 from packgen.errors import DataError, PackgenError
-from packgen.build.pipeline import PackBuilt, Progress as StepProgress
 
 # Where each step of a build starts and ends on the bar (percent): converting is most of the time.
 STEPS = {"render": (2, 20), "convert": (20, 85), "assemble": (85, 95)}
@@ -71,19 +72,23 @@ class PackJob:
         try:
             built = build(self._report)
         except DataError as error:
-            self._finish(error="The records have problems: fix them and build again.",
-                         problems=tuple(str(p) for p in error.problems))
+            self._finish(
+                error="The records have problems: fix them and build again.",
+                problems=tuple(str(p) for p in error.problems),
+            )
         except PackgenError as error:
             self._finish(error=str(error))
         except Exception as error:  # a bug: said on the page; logged without its message, which may quote a record
-            _log.error("the pack build stopped because of a bug (%s):\n%s", type(error).__name__,
-                       "".join(traceback.format_tb(error.__traceback__)))
+            _log.error(
+                "the pack build stopped because of a bug (%s):\n%s",
+                type(error).__name__,
+                "".join(traceback.format_tb(error.__traceback__)),
+            )
             self._finish(error=f"packgen stopped because of a bug ({type(error).__name__}). Please report it.")
         else:
             self._finish(built=built)
 
-    def _finish(self, built: PackBuilt | None = None, error: str | None = None,
-                problems: tuple[str, ...] = ()) -> None:
+    def _finish(self, built: PackBuilt | None = None, error: str | None = None, problems: tuple[str, ...] = ()) -> None:
         with self._lock:
             if built:
                 self._built = built

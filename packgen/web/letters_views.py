@@ -41,12 +41,20 @@ def _now() -> datetime | None:
 @letter_pages.get("/letters")
 def letters():
     data = school_data()
-    states = sorted(mail.status(data, today()), key=lambda s: (not s.overdue, s.returned_on is not None,
-                                                                s.name.casefold()))
-    placed = {pid: sum(1 for r in data.pupils.values() if r.placement.provider == pid and not r.placement.ended)
-              for pid in data.providers}
-    return render_template("letters.html", states=states, placed=placed, can_send=settings().smtp is not None,
-                           overdue=[s for s in states if s.overdue])
+    states = sorted(
+        mail.status(data, today()), key=lambda s: (not s.overdue, s.returned_on is not None, s.name.casefold())
+    )
+    placed = {
+        pid: sum(1 for r in data.pupils.values() if r.placement.provider == pid and not r.placement.ended)
+        for pid in data.providers
+    }
+    return render_template(
+        "letters.html",
+        states=states,
+        placed=placed,
+        can_send=settings().smtp is not None,
+        overdue=[s for s in states if s.overdue],
+    )
 
 
 def _chosen() -> list[str]:
@@ -62,21 +70,28 @@ def preview():
         flash("Choose at least one provider to write to.", "error")
         return redirect(url_for(".letters"))
     kind = "chase" if request.form.get("kind") == "chase" else "letter"
-    return render_template("letters_preview.html", planned=_plan(chosen, kind), kind=kind,
-                           smtp=settings().smtp, sending=mail.SENDING)
+    return render_template(
+        "letters_preview.html", planned=_plan(chosen, kind), kind=kind, smtp=settings().smtp, sending=mail.SENDING
+    )
 
 
 def _plan(chosen: list[str], kind: str) -> list[mail.Planned]:
-    made = [p for pid in chosen for p in pipeline.build_letters(settings().school, settings().out_root,
-                                                                  provider_id=pid, templates=settings().templates,
-                                                                  now=_now())]
+    made = [
+        p
+        for pid in chosen
+        for p in pipeline.build_letters(
+            settings().school, settings().out_root, provider_id=pid, templates=settings().templates, now=_now()
+        )
+    ]
     data = school_data()
     if kind == "chase":
-        return mail.prepare_chases(data, made, today(), templates=settings().templates, sender=settings().sender,
-                                   resend=True)
+        return mail.prepare_chases(
+            data, made, today(), templates=settings().templates, sender=settings().sender, resend=True
+        )
     # Chosen by hand: a letter sent before in the same words goes again, as asked.
-    return mail.prepare_letters(data, made, templates=settings().templates, sender=settings().sender, resend=True,
-                                now=_now())
+    return mail.prepare_letters(
+        data, made, templates=settings().templates, sender=settings().sender, resend=True, now=_now()
+    )
 
 
 @letter_pages.post("/letters/send")
@@ -99,15 +114,20 @@ def send():
             continue
         letters.append(_Letter(spec, pdf))
     if changed:
-        flash("Nothing was sent: the records changed since you checked these e-mails "
-              f"({', '.join(changed)}). Choose the providers again to see the new letters.", "error")
+        flash(
+            "Nothing was sent: the records changed since you checked these e-mails "
+            f"({', '.join(changed)}). Choose the providers again to see the new letters.",
+            "error",
+        )
         return redirect(url_for(".letters"))
     if kind == "chase":
-        planned = mail.prepare_chases(data, letters, today(), templates=settings().templates,
-                                      sender=settings().sender, resend=True)
+        planned = mail.prepare_chases(
+            data, letters, today(), templates=settings().templates, sender=settings().sender, resend=True
+        )
     else:
-        planned = mail.prepare_letters(data, letters, templates=settings().templates, sender=settings().sender,
-                                       resend=True, now=_now())
+        planned = mail.prepare_letters(
+            data, letters, templates=settings().templates, sender=settings().sender, resend=True, now=_now()
+        )
     outcomes = mail.send(data, [p for p in planned if p.action in mail.SENDING], settings().smtp)
     sent = [o.planned.provider_name for o in outcomes if o.status == "sent"]
     failed = [f"{o.planned.provider_name} ({o.detail})" for o in outcomes if o.status == "failed"]

@@ -16,16 +16,28 @@ from collections.abc import Mapping
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
+from packgen.errors import Problem
 from packgen.records.models import Placement, PlacementEnd, PupilFile
 from packgen.web import records
-from packgen.errors import Problem
 from packgen.web.edits import Outcome, Workspace
 from packgen.web.forms import Field, FormSpec, Section, build, choices_of, place
 
 Words = Mapping[str, str]
 # What a new placement with another provider takes over from the one it replaces, in the record's order.
-CARRIED_OVER = ("arranged_by", "category", "off_site_direction", "attendance_code", "purpose", "desired_outcome",
-                "why_ap", "curriculum", "reintegration", "part_time_plan", "baseline", "targets")
+CARRIED_OVER = (
+    "arranged_by",
+    "category",
+    "off_site_direction",
+    "attendance_code",
+    "purpose",
+    "desired_outcome",
+    "why_ap",
+    "curriculum",
+    "reintegration",
+    "part_time_plan",
+    "baseline",
+    "targets",
+)
 
 
 def _end_fields(words: Words, moving: bool) -> tuple[Field, ...]:
@@ -33,39 +45,75 @@ def _end_fields(words: Words, moving: bool) -> tuple[Field, ...]:
     if moving:
         outcomes = tuple(c for c in outcomes if c[0] == "moved_provider")
     return (
-        Field("ended_on", "Last day at this provider", ("ended_on",), "date", required=True,
-              hint="For example, 16 10 2026"),
-        Field("reason", "Why the placement ended", ("reason",), "long", required=True,
-              hint="For example, targets met, or the provider could not meet the pupil's needs."),
-        *(() if moving else (Field("outcome", "What happens next", ("outcome",), "choice", outcomes,
-                                   required=True),)),
-        Field("reintegration", "How the return (or the move) is supported", ("reintegration",), "long",
-              hint="For example, a phased return with a mentor for the first two weeks."),
+        Field(
+            "ended_on",
+            "Last day at this provider",
+            ("ended_on",),
+            "date",
+            required=True,
+            hint="For example, 16 10 2026",
+        ),
+        Field(
+            "reason",
+            "Why the placement ended",
+            ("reason",),
+            "long",
+            required=True,
+            hint="For example, targets met, or the provider could not meet the pupil's needs.",
+        ),
+        *(() if moving else (Field("outcome", "What happens next", ("outcome",), "choice", outcomes, required=True),)),
+        Field(
+            "reintegration",
+            "How the return (or the move) is supported",
+            ("reintegration",),
+            "long",
+            hint="For example, a phased return with a mentor for the first two weeks.",
+        ),
     )
 
 
 def end_form(words: Words) -> FormSpec:
-    return FormSpec("End the placement", (Section("How the placement ended", _end_fields(words, False)),),
-                    intro="The placement stays in the pupil's record, with what you write here, as evidence "
-                          "for inspection.")
+    return FormSpec(
+        "End the placement",
+        (Section("How the placement ended", _end_fields(words, False)),),
+        intro="The placement stays in the pupil's record, with what you write here, as evidence for inspection.",
+    )
 
 
 def move_form(providers: Mapping[str, str], words: Words) -> FormSpec:
-    return FormSpec("Move to another provider", (
-        Section("The placement ending now", _end_fields(words, True)),
-        Section("The new placement", (
-            Field("provider", "New provider", ("provider",), "choice", tuple(providers.items()), required=True),
-            Field("start_date", "First day at the new provider", ("start_date",), "date", required=True,
-                  hint="For example, 19 10 2026"),
-            Field("hours_per_week", "Hours a week at the new provider", ("hours_per_week",), "number",
-                  required=True, width="govuk-input--width-4"),
-        )),
-    ), intro="The current placement is ended and kept in the pupil's record. The plan and targets carry over "
-             "to the new placement; the agreement, consent and timetable are agreed again with the new provider.")
+    return FormSpec(
+        "Move to another provider",
+        (
+            Section("The placement ending now", _end_fields(words, True)),
+            Section(
+                "The new placement",
+                (
+                    Field("provider", "New provider", ("provider",), "choice", tuple(providers.items()), required=True),
+                    Field(
+                        "start_date",
+                        "First day at the new provider",
+                        ("start_date",),
+                        "date",
+                        required=True,
+                        hint="For example, 19 10 2026",
+                    ),
+                    Field(
+                        "hours_per_week",
+                        "Hours a week at the new provider",
+                        ("hours_per_week",),
+                        "number",
+                        required=True,
+                        width="govuk-input--width-4",
+                    ),
+                ),
+            ),
+        ),
+        intro="The current placement is ended and kept in the pupil's record. The plan and targets carry over "
+        "to the new placement; the agreement, consent and timetable are agreed again with the new provider.",
+    )
 
 
-def move_placement(space: Workspace, pupil_id: str, spec: FormSpec, raw: Mapping[str, str],
-                   version: str) -> Outcome:
+def move_placement(space: Workspace, pupil_id: str, spec: FormSpec, raw: Mapping[str, str], version: str) -> Outcome:
     """End the current placement, keep it in ``past_placements``, start one with the chosen provider."""
     built = build(spec, raw)
     starting = (("provider",), ("start_date",), ("hours_per_week",))
@@ -89,8 +137,9 @@ def move_placement(space: Workspace, pupil_id: str, spec: FormSpec, raw: Mapping
         inputs = {("past_placements", index, "ended") + path: built.inputs[path] for path in ending}
         inputs |= {("placement",) + path: built.inputs[path] for path in starting}
         candidate = records.updated_text(text, tree)
-        problems = [p for p in records.problems_with(space.school, relative, candidate, space.scratch)
-                    if p.file == relative]
+        problems = [
+            p for p in records.problems_with(space.school, relative, candidate, space.scratch) if p.file == relative
+        ]
         if problems:
             outcome.saved = False
             outcome.beside, outcome.general = place(problems, relative, inputs)

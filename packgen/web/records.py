@@ -68,16 +68,20 @@ class StaleEdit(PackgenError):
     """The record changed after the form was opened; the form's values were not saved."""
 
     def __init__(self) -> None:
-        super().__init__("This record was changed by someone else since you opened it. What you typed is "
-                         "still below: open the record again in another tab to see their change, then make yours.")
+        super().__init__(
+            "This record was changed by someone else since you opened it. What you typed is "
+            "still below: open the record again in another tab to see their change, then make yours."
+        )
 
 
 class SaveBusy(PackgenError):
     """Another save on this school held the lock for longer than a save takes."""
 
     def __init__(self) -> None:
-        super().__init__("Someone else is saving a record of this school and it is taking a long time. "
-                         "Nothing was saved: send the form again in a minute.")
+        super().__init__(
+            "Someone else is saving a record of this school and it is taking a long time. "
+            "Nothing was saved: send the form again in a minute."
+        )
 
 
 def _yaml() -> YAML:
@@ -86,8 +90,7 @@ def _yaml() -> YAML:
     yaml.indent(mapping=2, sequence=4, offset=2)
     # Long lines stay as the office wrote them; ruamel would otherwise re-wrap every long value.
     yaml.width = 4096
-    yaml.representer.add_representer(
-        type(None), lambda rep, _: rep.represent_scalar("tag:yaml.org,2002:null", "null"))
+    yaml.representer.add_representer(type(None), lambda rep, _: rep.represent_scalar("tag:yaml.org,2002:null", "null"))
     return yaml
 
 
@@ -140,10 +143,15 @@ def updated_text(original: str, tree: CommentedMap) -> str:
 
 def _merge(base: list[str], ours: list[str], theirs: list[str]) -> list[str]:
     """Three-way merge by lines: ``ours`` (layout) and ``theirs`` (the edit) both changed ``base``."""
-    hunks = sorted([(i1, i2, side, lines[j1:j2])
-                    for side, lines in (("ours", ours), ("theirs", theirs))
-                    for tag, i1, i2, j1, j2 in SequenceMatcher(None, base, lines, autojunk=False).get_opcodes()
-                    if tag != "equal"], key=lambda h: (h[0], h[1]))
+    hunks = sorted(
+        [
+            (i1, i2, side, lines[j1:j2])
+            for side, lines in (("ours", ours), ("theirs", theirs))
+            for tag, i1, i2, j1, j2 in SequenceMatcher(None, base, lines, autojunk=False).get_opcodes()
+            if tag != "equal"
+        ],
+        key=lambda h: (h[0], h[1]),
+    )
     merged, position, k = [], 0, 0
     while k < len(hunks):
         group, start, end = [hunks[k]], hunks[k][0], hunks[k][1]
@@ -232,8 +240,9 @@ def to_node(value: Any) -> Any:
 def flow(mapping: Mapping[str, Any], quoted: tuple[str, ...] = ()) -> CommentedMap:
     """A short mapping written on one line (``{day: Mon, from: "09:30", to: "14:30"}``), as the demo writes
     sessions; the ``quoted`` keys in double quotes, as times must be."""
-    node = CommentedMap((k, DoubleQuotedScalarString(v) if k in quoted and isinstance(v, str) else v)
-                        for k, v in mapping.items())
+    node = CommentedMap(
+        (k, DoubleQuotedScalarString(v) if k in quoted and isinstance(v, str) else v) for k, v in mapping.items()
+    )
     node.fa.set_flow_style()
     return node
 
@@ -266,8 +275,9 @@ def _same(existing: Any, value: Any) -> bool:
         return existing.strip() == value.strip()
     if isinstance(existing, bool) or isinstance(value, bool):
         return existing is value
-    return (type(existing) is type(value) and existing == value) or \
-        (isinstance(existing, (int, float)) and isinstance(value, (int, float)) and existing == value)
+    return (type(existing) is type(value) and existing == value) or (
+        isinstance(existing, (int, float)) and isinstance(value, (int, float)) and existing == value
+    )
 
 
 def _insert(node: CommentedMap, key: str, value: Any, model: type[BaseModel] | None) -> None:
@@ -378,8 +388,9 @@ def edit_lock(school: Path) -> Iterator[None]:
     try:
         handle = os.open(school / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o600)
     except OSError as error:
-        raise ToolError(f"cannot save in {school}: {error.strerror} (the page needs to write to the "
-                        "school folder)") from None
+        raise ToolError(
+            f"cannot save in {school}: {error.strerror} (the page needs to write to the school folder)"
+        ) from None
     try:
         deadline = time.monotonic() + LOCK_WAIT
         while True:

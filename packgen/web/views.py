@@ -57,8 +57,11 @@ def school_data() -> SchoolData:
         g.problems = list(g.problems)
         if g.data is not None:
             broken = {p.file for p in g.problems}
-            healthy = ["school.yaml", *(f"providers/{i}.yaml" for i in g.data.providers),
-                       *(f"pupils/{i}.yaml" for i in g.data.pupils)]
+            healthy = [
+                "school.yaml",
+                *(f"providers/{i}.yaml" for i in g.data.providers),
+                *(f"pupils/{i}.yaml" for i in g.data.pupils),
+            ]
             good_copies.keep(settings().school, settings().out, (f for f in healthy if f not in broken))
     if g.data is None:
         raise DataError(g.problems)
@@ -119,16 +122,18 @@ def home():
 def pupils():
     data = school_data()
     findings = _findings_by_subject(data)
-    rows = [PupilRow(documents.register_row(data, pid), Readiness(tuple(findings["pupil", pid])))
-            for pid in data.pupils]
+    rows = [
+        PupilRow(documents.register_row(data, pid), Readiness(tuple(findings["pupil", pid]))) for pid in data.pupils
+    ]
     sort = request.args.get("sort") if request.args.get("sort") in SORTS else "name"
     descending = request.args.get("order") == "desc"
     key = SORTS[sort]
     known = sorted((r for r in rows if key(r) is not None), key=key, reverse=descending)
     rows = known + [r for r in rows if key(r) is None]  # nothing recorded sorts last either way
     counts = {s: sum(f.severity == s for fs in findings.values() for f in fs) for s in SEVERITIES}
-    return render_template("pupils.html", rows=rows, sort=sort, descending=descending, counts=counts,
-                           providers=len(data.providers))
+    return render_template(
+        "pupils.html", rows=rows, sort=sort, descending=descending, counts=counts, providers=len(data.providers)
+    )
 
 
 @pages.get("/pupils/<pupil_id>")
@@ -139,11 +144,18 @@ def pupil(pupil_id: str):
     provider_id = record.placement.provider
     docs = documents.pupil_documents(data, pupil_id, today())
     return render_template(
-        "pupil.html", pupil_id=pupil_id, record=record, name=documents.display_name(record),
-        provider=data.providers[provider_id], provider_id=provider_id,
-        row=documents.register_row(data, pupil_id), readiness=Readiness(tuple(findings["pupil", pupil_id])),
-        provider_findings=findings["provider", provider_id], documents=docs,
-        attendance=documents.attendance_percent(record))
+        "pupil.html",
+        pupil_id=pupil_id,
+        record=record,
+        name=documents.display_name(record),
+        provider=data.providers[provider_id],
+        provider_id=provider_id,
+        row=documents.register_row(data, pupil_id),
+        readiness=Readiness(tuple(findings["pupil", pupil_id])),
+        provider_findings=findings["provider", provider_id],
+        documents=docs,
+        attendance=documents.attendance_percent(record),
+    )
 
 
 @pages.post("/pupils/<pupil_id>/documents/<folder>/<name>.<any(pdf, docx):fmt>")
@@ -151,8 +163,9 @@ def pupil_document(pupil_id: str, folder: str, name: str, fmt: str):
     """Make one of the pupil's documents (unless it is up to date) and download it."""
     data = school_data()
     _pupil_record(data, pupil_id)
-    spec = next((s for s in documents.pupil_documents(data, pupil_id, today())
-                 if (s.folder, s.name) == (folder, name)), None)
+    spec = next(
+        (s for s in documents.pupil_documents(data, pupil_id, today()) if (s.folder, s.name) == (folder, name)), None
+    )
     if spec is None:
         abort(404)
     if not _up_to_date(spec):
@@ -166,8 +179,7 @@ def _up_to_date(spec: DocumentSpec) -> bool:
     if not all(p.is_file() for p in made):
         return False
     oldest = min(p.stat().st_mtime for p in made)
-    sources = [settings().school / "school.yaml", *settings().school.glob("*/*.yaml"),
-               *settings().templates.iterdir()]
+    sources = [settings().school / "school.yaml", *settings().school.glob("*/*.yaml"), *settings().templates.iterdir()]
     newest = max(p.stat().st_mtime for p in sources if p.is_file())
     return oldest >= newest and date.fromtimestamp(oldest) == date.today()
 
@@ -187,8 +199,9 @@ def _findings_by_subject(data: SchoolData) -> dict[tuple[str, str], list[Finding
 
 def _download(relative: str):
     """A file from the school's output folder; ``send_from_directory`` refuses any path that leaves it."""
-    return send_from_directory(settings().out, relative, as_attachment=True,
-                               download_name=relative.replace("/", "-"), max_age=0)
+    return send_from_directory(
+        settings().out, relative, as_attachment=True, download_name=relative.replace("/", "-"), max_age=0
+    )
 
 
 # ---------------------------------------------------------------- providers and letters
@@ -212,14 +225,20 @@ def providers():
         placed[record.placement.provider] += 1
     letters = {pid: _made_at(settings().out / "letters" / f"{pid}.pdf") for pid in data.providers}
     rows = sorted(data.providers.items(), key=lambda kv: kv[1].name.casefold())
-    return render_template("providers.html", rows=rows, states=states, placed=placed, letters=letters,
-                           findings=findings, can_send=settings().smtp is not None)
+    return render_template(
+        "providers.html",
+        rows=rows,
+        states=states,
+        placed=placed,
+        letters=letters,
+        findings=findings,
+        can_send=settings().smtp is not None,
+    )
 
 
 @pages.post("/providers/letters")
 def make_letters():
-    made = pipeline.build_letters(settings().school, settings().out_root, templates=settings().templates,
-                                  now=_now())
+    made = pipeline.build_letters(settings().school, settings().out_root, templates=settings().templates, now=_now())
     flash(f"Letters made for {len(made)} provider{'s' if len(made) != 1 else ''}.", "success")
     return redirect(url_for(".providers"))
 
@@ -238,8 +257,7 @@ def letter(provider_id: str, fmt: str):
 def confirm_send():
     """Step one of two: make the letters, and show who would get which e-mail. Nothing is sent yet."""
     smtp = _smtp()
-    made = pipeline.build_letters(settings().school, settings().out_root, templates=settings().templates,
-                                  now=_now())
+    made = pipeline.build_letters(settings().school, settings().out_root, templates=settings().templates, now=_now())
     planned = mail.prepare_letters(school_data(), made, templates=settings().templates, sender=settings().sender)
     return render_template("send_confirm.html", planned=planned, smtp=smtp, sending=mail.SENDING)
 
@@ -262,9 +280,14 @@ def send():
             continue
         letters.append(_Letter(spec, pdf))
     if changed:
-        return render_template("message.html", title="Nothing was sent", message=(
-            "The records changed since you confirmed, so these letters are not the ones you saw: "
-            f"{', '.join(changed)}. Go back to Providers and send again to see the new letters.")), 409
+        return render_template(
+            "message.html",
+            title="Nothing was sent",
+            message=(
+                "The records changed since you confirmed, so these letters are not the ones you saw: "
+                f"{', '.join(changed)}. Go back to Providers and send again to see the new letters."
+            ),
+        ), 409
     planned = mail.prepare_letters(data, letters, templates=settings().templates, sender=settings().sender)
     outcomes = mail.send(data, [p for p in planned if p.action in mail.SENDING], smtp)
     return render_template("send_done.html", outcomes=outcomes)
@@ -286,8 +309,9 @@ def _made_at(path: Path) -> datetime | None:
 @pages.get("/pack")
 def pack():
     progress = _job().progress()
-    return render_template("pack.html", progress=progress, last=_last_pack(), redacted=_last_pack(redacted=True),
-                           min_password=MIN_PASSWORD)
+    return render_template(
+        "pack.html", progress=progress, last=_last_pack(), redacted=_last_pack(redacted=True), min_password=MIN_PASSWORD
+    )
 
 
 MIN_PASSWORD = 10  # the pack travels by e-mail or memory stick: a short password is guessed offline
@@ -299,18 +323,25 @@ def build_pack():
     school, out_root, templates, now = settings().school, settings().out_root, settings().templates, _now()
     password = request.form.get("password", "") if request.form.get("encrypt") else ""
     if request.form.get("encrypt") and len(password) < MIN_PASSWORD:
-        flash(f"To encrypt the pack, enter a password of at least {MIN_PASSWORD} characters. Nothing was built.",
-              "error")
+        flash(
+            f"To encrypt the pack, enter a password of at least {MIN_PASSWORD} characters. Nothing was built.", "error"
+        )
         return redirect(url_for(".pack"))
     redact = bool(request.form.get("redact"))
 
     def build(on_progress):
         options = pipeline.PackOptions(password=password or None)
-        built = pipeline.build_pack(school, out_root, templates=templates, now=now, on_progress=on_progress,
-                                    options=options)
+        built = pipeline.build_pack(
+            school, out_root, templates=templates, now=now, on_progress=on_progress, options=options
+        )
         if redact:  # the bar stays near its end while the shorter copy is made
-            pipeline.build_pack(school, out_root, templates=templates, now=now,
-                                options=pipeline.PackOptions(password=password or None, redact=True))
+            pipeline.build_pack(
+                school,
+                out_root,
+                templates=templates,
+                now=now,
+                options=pipeline.PackOptions(password=password or None, redact=True),
+            )
         return built
 
     started = _job().start(build)
@@ -322,8 +353,12 @@ def build_pack():
 @pages.get("/pack/progress")
 def pack_progress():
     progress = _job().progress()
-    return jsonify(running=progress.running, percent=progress.percent, remaining=progress.remaining,
-                   failed=progress.error is not None)
+    return jsonify(
+        running=progress.running,
+        percent=progress.percent,
+        remaining=progress.remaining,
+        failed=progress.error is not None,
+    )
 
 
 @pages.get("/pack/evidence-pack.pdf")
@@ -338,8 +373,9 @@ def redacted_download():
     """The shortened copy, from its own folder beside the school's (``<school>-redacted``)."""
     if _last_pack(redacted=True) is None:
         abort(404)
-    return send_from_directory(_redacted_out(), pipeline.PACK_NAME, as_attachment=True,
-                               download_name="evidence-pack-redacted.pdf", max_age=0)
+    return send_from_directory(
+        _redacted_out(), pipeline.PACK_NAME, as_attachment=True, download_name="evidence-pack-redacted.pdf", max_age=0
+    )
 
 
 def _redacted_out() -> Path:

@@ -8,8 +8,8 @@ given, so a test can tell whether it ran at all.
 
 from __future__ import annotations
 
-import hashlib
 import dataclasses
+import hashlib
 import os
 import re
 import shutil
@@ -23,17 +23,16 @@ from docx import Document
 from pypdf import PdfReader
 
 import packgen
-from tests.conftest import MINI, edit_record, logging_soffice, make_docx, run_cli
-from packgen.documents import plan as documents
 from packgen.build.cache import CACHE_DIR, DocumentCache, Keys, forget_pack_state
-from packgen.runtime.canonical import canonical
-from packgen.office.convert import WARM_UP
-from packgen.runtime.workers import MAX_WORKERS
-from packgen.errors import InputError, TemplateProblem
-from packgen.records.read import load_school
 from packgen.build.pipeline import DEFAULT_TEMPLATES, PACK_NAME, PackOptions, build_pack, build_packs
+from packgen.documents import plan as documents
 from packgen.documents.fill import Renderer
-
+from packgen.errors import InputError, TemplateProblem
+from packgen.office.convert import WARM_UP
+from packgen.records.read import load_school
+from packgen.runtime.canonical import canonical
+from packgen.runtime.workers import MAX_WORKERS
+from tests.conftest import MINI, edit_record, logging_soffice, make_docx, run_cli
 
 JOINED_MARK = re.compile(rb"packgenDoc[0-9]+")  # combine.py's bookmark at the start of each joined document
 
@@ -83,9 +82,13 @@ def rebuild(cold, tmp_path, monkeypatch):
             not the small document of its own a LibreOffice started ahead converts first)."""
             if not given.exists():
                 return 0
-            return sum(max(1, len(set(JOINED_MARK.findall(ZipFile(docx).read("word/document.xml")))))
-                       if docx.stat().st_size else 1  # moved on before it could be copied: not joined
-                       for docx in given.glob("*.docx") if not docx.name.endswith(f"-{WARM_UP}"))
+            return sum(
+                max(1, len(set(JOINED_MARK.findall(ZipFile(docx).read("word/document.xml")))))
+                if docx.stat().st_size
+                else 1  # moved on before it could be copied: not joined
+                for docx in given.glob("*.docx")
+                if not docx.name.endswith(f"-{WARM_UP}")
+            )
 
     return Rebuild()
 
@@ -118,8 +121,7 @@ def test_a_rebuild_with_nothing_changed_leaves_the_pack_alone_and_starts_no_libr
 def test_editing_one_pupil_redoes_their_documents_and_the_pack_pages_only(rebuild):
     others = {**published_pdfs(rebuild.out, "p01"), **published_pdfs(rebuild.out, "p03")}
     theirs = published_pdfs(rebuild.out, "p02")
-    edit_record(rebuild.school / "pupils" / "p02.yaml",
-                lambda r: r["pupil"].update(legal_surname="Marlowe"))
+    edit_record(rebuild.school / "pupils" / "p02.yaml", lambda r: r["pupil"].update(legal_surname="Marlowe"))
 
     built = rebuild()
 
@@ -137,8 +139,10 @@ def test_an_edit_remakes_only_the_documents_that_print_what_changed(rebuild):
     # Transport is printed in the commissioning agreement and the education plan, nowhere else: the
     # reviews, visits and summary of the same pupil read other parts of the record (reads.py).
     theirs = published_pdfs(rebuild.out, "p02")
-    edit_record(rebuild.school / "pupils" / "p02.yaml",
-                lambda r: r["placement"].update(transport="Minibus from the school gates at 8.15."))
+    edit_record(
+        rebuild.school / "pupils" / "p02.yaml",
+        lambda r: r["placement"].update(transport="Minibus from the school gates at 8.15."),
+    )
 
     built = rebuild()
 
@@ -240,8 +244,7 @@ def test_a_damaged_cache_entry_is_made_again_never_served(rebuild):
     p01, p03 = data.pupils["p01"].pupil, data.pupils["p03"].pupil
     assert p01.legal_surname in agreement and p03.legal_surname not in agreement
     served = rebuild.out / "served.docx"
-    assert DocumentCache(rebuild.out).fetch(keys.key(mine.template, mine.context), served,
-                                            rebuild.out / "served.pdf")
+    assert DocumentCache(rebuild.out).fetch(keys.key(mine.template, mine.context), served, rebuild.out / "served.pdf")
     assert p01.legal_surname in pdf_text(rebuild.out / "served.pdf")
 
 

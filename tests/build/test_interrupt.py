@@ -57,16 +57,29 @@ def school_and_env(tmp_path: Path):
     temp = tmp_path / "temp"
     temp.mkdir()
     # Its own temporary and cache folders: every LibreOffice it starts names its profile there.
-    env = {**os.environ, "TMPDIR": str(temp), "XDG_CACHE_HOME": str(tmp_path / "cache"),
-           "PYTHONPATH": str(REPO)}
+    env = {**os.environ, "TMPDIR": str(temp), "XDG_CACHE_HOME": str(tmp_path / "cache"), "PYTHONPATH": str(REPO)}
     return school, tmp_path / "output", temp, env
 
 
 def _build(school: Path, out: Path, env: dict) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "-c", "from packgen.cli import main; main()", "build", str(school), "--out", str(out),
-         "--today", DEMO_TODAY, "--quiet"],
-        env=env, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        [
+            sys.executable,
+            "-c",
+            "from packgen.cli import main; main()",
+            "build",
+            str(school),
+            "--out",
+            str(out),
+            "--today",
+            DEMO_TODAY,
+            "--quiet",
+        ],
+        env=env,
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
 
 
 def _wait_for(build: subprocess.Popen, phase: str, tmp_path: Path) -> list[int]:
@@ -76,23 +89,36 @@ def _wait_for(build: subprocess.Popen, phase: str, tmp_path: Path) -> list[int]:
         assert build.poll() is None, build.communicate()
         children = _children(build.pid)
         if phase == "workers":
-            workers = [pid for pid in children
-                       if Path(f"/proc/{pid}/cmdline").read_bytes() == Path(f"/proc/{build.pid}/cmdline").read_bytes()]
+            workers = [
+                pid
+                for pid in children
+                if Path(f"/proc/{pid}/cmdline").read_bytes() == Path(f"/proc/{build.pid}/cmdline").read_bytes()
+            ]
             if len(workers) >= 2:
                 return workers
         else:
             offices = [pid for pid in _mentioning(str(tmp_path / "cache")) if pid != build.pid]
-            if len(offices) >= 2 and any(b"soffice.bin" in Path(f"/proc/{p}/cmdline").read_bytes()
-                                         for p in offices if _alive(p)):
+            if len(offices) >= 2 and any(
+                b"soffice.bin" in Path(f"/proc/{p}/cmdline").read_bytes() for p in offices if _alive(p)
+            ):
                 return offices + children
         time.sleep(0.005)
     raise AssertionError(f"the build never reached its {phase}")
 
 
-@pytest.mark.parametrize("how, phase", [
-    pytest.param(how, phase, id=f"{how.name}-{phase}")
-    for how, phase in [(signal.SIGKILL, "libreoffice"), (signal.SIGKILL, "workers"), (signal.SIGTERM, "libreoffice"),
-                       (signal.SIGINT, "libreoffice"), (signal.SIGTERM, "workers")]])
+@pytest.mark.parametrize(
+    "how, phase",
+    [
+        pytest.param(how, phase, id=f"{how.name}-{phase}")
+        for how, phase in [
+            (signal.SIGKILL, "libreoffice"),
+            (signal.SIGKILL, "workers"),
+            (signal.SIGTERM, "libreoffice"),
+            (signal.SIGINT, "libreoffice"),
+            (signal.SIGTERM, "workers"),
+        ]
+    ],
+)
 def test_a_stopped_build_leaves_no_process_and_the_next_build_runs(school_and_env, tmp_path, how, phase):
     school, out, temp, env = school_and_env
     build = _build(school, out, env)
@@ -101,8 +127,7 @@ def test_a_stopped_build_leaves_no_process_and_the_next_build_runs(school_and_en
     stopped = time.monotonic()
     _, err = build.communicate(timeout=STOP_WITHIN)
     # Every process it started ends with it, however it ended.
-    while time.monotonic() - stopped < STOP_WITHIN and (
-            any(_alive(pid) for pid in seen) or _mentioning(str(tmp_path))):
+    while time.monotonic() - stopped < STOP_WITHIN and (any(_alive(pid) for pid in seen) or _mentioning(str(tmp_path))):
         time.sleep(0.05)
     assert [pid for pid in seen if _alive(pid)] == []
     assert _mentioning(str(tmp_path)) == []

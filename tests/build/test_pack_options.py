@@ -11,11 +11,10 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from tests.conftest import MINI, run_cli
-from packgen.records.read import load_school
 from packgen.build.lock import exclusive
+from packgen.records.read import load_school
 from packgen.records.redact import initials
-
+from tests.conftest import MINI, run_cli
 
 TODAY = "2026-11-23"
 
@@ -38,8 +37,7 @@ def bookmarks(pdf: Path) -> list[str]:
     return [item.title for item in PdfReader(pdf).outline if not isinstance(item, list)]
 
 
-def test_an_encrypted_pack_opens_only_with_its_password_and_is_never_taken_as_up_to_date(
-        school, tmp_path, monkeypatch):
+def test_an_encrypted_pack_opens_only_with_its_password_and_is_never_taken_as_up_to_date(school, tmp_path, monkeypatch):
     monkeypatch.setenv("PACKGEN_PACK_PASSWORD", "Brookfield-2026!")
     for _ in range(2):
         result = run_cli("build", school, "--out", tmp_path / "out", "--today", TODAY, "--encrypt", "--quiet")
@@ -58,8 +56,12 @@ def test_the_pack_password_is_asked_for_twice_when_not_in_the_environment(school
     from click.testing import CliRunner
 
     from packgen.cli import main
-    result = CliRunner().invoke(main, ["build", str(school), "--out", str(tmp_path / "out"), "--encrypt", "--quiet"],
-                                input="s3cret-pass\ns3cret-pass\n")
+
+    result = CliRunner().invoke(
+        main,
+        ["build", str(school), "--out", str(tmp_path / "out"), "--encrypt", "--quiet"],
+        input="s3cret-pass\ns3cret-pass\n",
+    )
     assert result.exit_code == 0, result.output
     assert "s3cret-pass" not in result.output
     reader = PdfReader(tmp_path / "out" / MINI.name / "evidence-pack.pdf")
@@ -117,6 +119,7 @@ def _all_titles(pdf: Path) -> list[str]:
                 yield from walk(item)
             else:
                 yield item.title
+
     return list(walk(PdfReader(pdf).outline))
 
 
@@ -132,12 +135,16 @@ def test_a_second_run_on_the_same_school_stops_with_a_clear_message(school, tmp_
     assert run_cli("build", school, "--out", tmp_path / "out", "--quiet").exit_code == 0
 
 
-@pytest.mark.parametrize("soffice, words", [
-    ("/nonexistent/soffice", "LibreOffice"),
-    ("hangs", "did not finish"),
-])
-def test_a_broken_libreoffice_is_reported_and_leaves_the_earlier_pack_whole(school, tmp_path, monkeypatch,
-                                                                             soffice, words):
+@pytest.mark.parametrize(
+    "soffice, words",
+    [
+        ("/nonexistent/soffice", "LibreOffice"),
+        ("hangs", "did not finish"),
+    ],
+)
+def test_a_broken_libreoffice_is_reported_and_leaves_the_earlier_pack_whole(
+    school, tmp_path, monkeypatch, soffice, words
+):
     out = tmp_path / "out"
     assert run_cli("build", school, "--out", out, "--quiet").exit_code == 0
     pack = out / MINI.name / "evidence-pack.pdf"

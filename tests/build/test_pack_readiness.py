@@ -19,16 +19,15 @@ import pytest
 from docx import Document
 from pypdf import PdfReader
 
-from tests.conftest import DEMO, REPO, outline_tree
 from packgen.documents import plan as documents
 from packgen.documents.chart import attendance_chart
-from packgen.errors import TemplateProblem
-from packgen.records.read import load_school
-from packgen.records.models import AttendancePeriod
-from packgen.readiness.rules import RULES, assess, by_area
 from packgen.documents.fill import Renderer
 from packgen.documents.pictures import Picture
-
+from packgen.errors import TemplateProblem
+from packgen.readiness.rules import RULES, assess, by_area
+from packgen.records.models import AttendancePeriod
+from packgen.records.read import load_school
+from tests.conftest import DEMO, REPO, outline_tree
 
 TODAY = date(2026, 11, 23)
 
@@ -43,13 +42,19 @@ def pack(demo_build) -> SimpleNamespace:
     data = load_school(DEMO)
     texts = [page.extract_text() for page in reader.pages]
     tree = outline_tree(reader)
-    return SimpleNamespace(reader=reader, texts=texts, tree=tree, sections={t: (p, c) for t, p, c in tree},
-                           data=data, findings=assess(data, TODAY))
+    return SimpleNamespace(
+        reader=reader,
+        texts=texts,
+        tree=tree,
+        sections={t: (p, c) for t, p, c in tree},
+        data=data,
+        findings=assess(data, TODAY),
+    )
 
 
 def pages_of(pack, first: int, end: int) -> str:
     """The text of pages first .. end - 1 (1-based), squashed."""
-    return squash(" ".join(pack.texts[first - 1:end - 1]))
+    return squash(" ".join(pack.texts[first - 1 : end - 1]))
 
 
 def section_text(pack, title: str) -> str:
@@ -68,8 +73,14 @@ def children(pack, section: str) -> dict[str, list[tuple[str, int, list]]]:
 
 
 def test_the_planning_call_list_opens_the_pack_and_readiness_comes_right_after_the_register(pack):
-    assert [t for t, _, _ in pack.tree] == ["Contents", "Providers used (planning call list)", "AP register",
-                                             "Readiness", "Providers", "Pupils"]
+    assert [t for t, _, _ in pack.tree] == [
+        "Contents",
+        "Providers used (planning call list)",
+        "AP register",
+        "Readiness",
+        "Providers",
+        "Pupils",
+    ]
 
 
 def test_the_planning_call_list_gives_each_providers_address_registration_urn_and_placements(pack):
@@ -86,7 +97,7 @@ def test_the_planning_call_list_gives_each_providers_address_registration_urn_an
 def test_readiness_shows_every_finding_under_its_area_worst_first_naming_rule_and_subject(pack):
     assert len(pack.findings) == 21, "the demo's deliberate gaps (GAPS.md)"
     text = section_text(pack, "Readiness")
-    findings_part = text[:text.index(squash("Every rule"))]
+    findings_part = text[: text.index(squash("Every rule"))]
     position = 0
     for group in by_area(pack.findings):  # the toolkit's order; within each, worst first
         position = findings_part.index(squash(group.heading), position)
@@ -99,15 +110,17 @@ def test_readiness_shows_every_finding_under_its_area_worst_first_naming_rule_an
 
 def test_readiness_headline_counts_findings_by_severity(pack):
     severities = [f.severity for f in pack.findings]
-    headline = (f"{severities.count('critical')} critical, {severities.count('high')} high, "
-                f"{severities.count('advisory')} advisory")
+    headline = (
+        f"{severities.count('critical')} critical, {severities.count('high')} high, "
+        f"{severities.count('advisory')} advisory"
+    )
     assert headline == "2 critical, 16 high, 3 advisory"
     assert squash(headline) in section_text(pack, "Readiness")
 
 
 def test_readiness_lists_every_rule_with_its_counts_and_met_when_none(pack):
     text = section_text(pack, "Readiness")
-    rules_part = text[text.index(squash("Every rule")):]
+    rules_part = text[text.index(squash("Every rule")) :]
     for rule in RULES:
         mine = [f for f in pack.findings if f.rule == rule.id]
         fail, unknown = sum(f.status == "fail" for f in mine), sum(f.status == "unknown" for f in mine)
@@ -144,8 +157,9 @@ def test_each_pupil_starts_with_a_one_page_summary_naming_them_with_the_chart(pa
         page = pack.reader.pages[first_page - 1]
         assert squash(name) in squash(pack.texts[first_page - 1])
         assert record.pupil.upn in pack.texts[first_page - 1]
-        chart = attendance_chart(record.attendance, record.placement.baseline.attendance_percent,
-                                 width_mm=documents.CHART_WIDTH_MM)
+        chart = attendance_chart(
+            record.attendance, record.placement.baseline.attendance_percent, width_mm=documents.CHART_WIDTH_MM
+        )
         width, height = struct.unpack(">II", chart[16:24])  # the PNG header
         assert [(i.image.width, i.image.height) for i in page.images] == [(width, height)], name
 
@@ -179,9 +193,10 @@ def test_each_provider_has_letter_assurance_evidence_checklist_and_evaluations_i
         expected = ["Appendix 4: staff-check assurance request", "Appendix 4: assurance status"]
         expected += ["Returned assurance (evidence)"] if provider.assurance.evidence else []
         expected += ["Pre-admission checklist" if provider.pre_admission else "Pre-admission checklist: not completed"]
-        expected += ([f"Quality evaluation {n}: {v.date.day} {v.date:%b %Y}"
-                      for n, v in enumerate(sorted(provider.qa_visits, key=lambda v: v.date), start=1)]
-                     or ["Quality evaluations: none recorded"])
+        expected += [
+            f"Quality evaluation {n}: {v.date.day} {v.date:%b %Y}"
+            for n, v in enumerate(sorted(provider.qa_visits, key=lambda v: v.date), start=1)
+        ] or ["Quality evaluations: none recorded"]
         expected += ["Briefing: our pupils here"]
         assert titles == expected, provider.name
 
@@ -189,7 +204,7 @@ def test_each_provider_has_letter_assurance_evidence_checklist_and_evaluations_i
 def document_pages(pack, provider_name: str, title: str) -> str:
     docs = children(pack, "Providers")[provider_name]
     index = [t for t, _, _ in docs].index(title)
-    following = [p for _, p, _ in docs[index + 1:]]
+    following = [p for _, p, _ in docs[index + 1 :]]
     later = [p for t, p, _ in pack.sections["Providers"][1] if p > docs[index][1]]
     end = (following or later or [pack.sections["Pupils"][0]])[0]
     return pages_of(pack, docs[index][1], end)
@@ -207,8 +222,12 @@ def test_provider_pages_state_assurance_checklist_and_evaluations_from_the_recor
         assert provider.pre_admission, "every demo provider has one; a missing one is in test_templates"
         checklist = document_pages(pack, provider.name, "Pre-admission checklist")
         assert squash(f"completed on {provider.pre_admission.completed_on.day}") in checklist, provider.name
-        assert squash(f"{provider.pre_admission.monitoring_visits.by}, "
-                      f"{provider.pre_admission.monitoring_visits.frequency}") in checklist
+        assert (
+            squash(
+                f"{provider.pre_admission.monitoring_visits.by}, {provider.pre_admission.monitoring_visits.frequency}"
+            )
+            in checklist
+        )
 
         if not provider.qa_visits:
             missing_qa += 1
@@ -226,8 +245,9 @@ def test_provider_pages_state_assurance_checklist_and_evaluations_from_the_recor
 
 
 def period(start: str, end: str, possible: int, attended: int) -> AttendancePeriod:
-    return AttendancePeriod.model_validate({"from": start, "to": end, "possible_sessions": possible,
-                                            "attended_sessions": attended})
+    return AttendancePeriod.model_validate(
+        {"from": start, "to": end, "possible_sessions": possible, "attended_sessions": attended}
+    )
 
 
 WEEKS = [period("2026-09-07", "2026-10-23", 60, 47), period("2026-11-02", "2026-11-20", 30, 28)]
@@ -236,6 +256,7 @@ WEEKS = [period("2026-09-07", "2026-10-23", 60, 47), period("2026-11-02", "2026-
 @pytest.fixture
 def one_tag(tmp_path):
     """A templates folder with one template, tag.docx, whose only paragraph is the given tag."""
+
     def make(tag: str) -> Renderer:
         folder = tmp_path / "templates"
         folder.mkdir(exist_ok=True)
@@ -244,20 +265,24 @@ def one_tag(tmp_path):
         document.add_paragraph(tag)
         document.save(folder / "tag.docx")
         return Renderer(folder)
+
     return make
 
 
 def test_a_picture_prints_as_an_image(one_tag, tmp_path):
-    out = one_tag("Chart: {{ chart }}").render("tag.docx", {"chart": Picture(attendance_chart(WEEKS, 61), 60)},
-                                               tmp_path / "out.docx")
+    out = one_tag("Chart: {{ chart }}").render(
+        "tag.docx", {"chart": Picture(attendance_chart(WEEKS, 61), 60)}, tmp_path / "out.docx"
+    )
     with zipfile.ZipFile(out) as package:
         media = [n for n in package.namelist() if n.startswith("word/media/")]
         assert len(media) == 1 and package.read(media[0]) == attendance_chart(WEEKS, 61)
     assert Document(out).inline_shapes[0].width.mm == pytest.approx(60, abs=0.1)
 
 
-@pytest.mark.parametrize("tag", ["{{ chart._inline.tpl.save('stolen.docx') }}", "{{ chart.tpl }}",
-                                 "{{ chart.__html__() }}", "{{ chart.png }}"])
+@pytest.mark.parametrize(
+    "tag",
+    ["{{ chart._inline.tpl.save('stolen.docx') }}", "{{ chart.tpl }}", "{{ chart.__html__() }}", "{{ chart.png }}"],
+)
 def test_a_template_cannot_reach_through_a_picture(one_tag, tmp_path, tag, monkeypatch):
     monkeypatch.chdir(tmp_path)
     with pytest.raises(TemplateProblem, match="tag.docx"):

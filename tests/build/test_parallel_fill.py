@@ -10,15 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import DEMO
-from packgen.documents import plan as documents
-from packgen.errors import TemplateProblem
 from packgen.build.parallel_fill import fill_documents
-from packgen.documents.fill import Renderer
-from packgen.runtime.workers import PARALLEL_FROM
-from packgen.records.read import load_school
 from packgen.build.pipeline import DEFAULT_TEMPLATES
-
+from packgen.documents import plan as documents
+from packgen.documents.fill import Renderer
+from packgen.errors import TemplateProblem
+from packgen.records.read import load_school
+from packgen.runtime.workers import PARALLEL_FROM
+from tests.conftest import DEMO
 
 TODAY = date(2026, 11, 23)
 
@@ -40,7 +39,9 @@ def test_documents_filled_by_workers_are_those_filled_one_by_one(jobs, tmp_path)
     together = [(spec.template, spec.context, tmp_path / "together" / f"{n}.docx") for n, spec in enumerate(jobs)]
     alone = [(spec.template, spec.context, tmp_path / "alone" / f"{n}.docx") for n, spec in enumerate(jobs)]
     reports = []
-    fill_documents(Renderer(DEFAULT_TEMPLATES), together, workers=2, on_progress=lambda done, total: reports.append((done, total)))
+    fill_documents(
+        Renderer(DEFAULT_TEMPLATES), together, workers=2, on_progress=lambda done, total: reports.append((done, total))
+    )
     fill_documents(Renderer(DEFAULT_TEMPLATES), alone, workers=1)
     for (_, _, a), (_, _, b) in zip(together, alone):
         assert parts(a) == parts(b), a

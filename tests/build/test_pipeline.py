@@ -14,10 +14,9 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from tests.conftest import DEMO, TEMPLATES, edit_record, outline_tree, run_cli
 from packgen.records.models import display_name
 from packgen.records.read import load_school
-
+from tests.conftest import DEMO, TEMPLATES, edit_record, outline_tree, run_cli
 
 
 @pytest.fixture(scope="module")
@@ -29,8 +28,6 @@ def built(demo_build) -> dict:
         "texts": [page.extract_text() for page in reader.pages],
         "data": load_school(demo_build["school"]),
     }
-
-
 
 
 def flatten(tree, depth=0):
@@ -57,8 +54,14 @@ def test_pack_is_private_to_its_owner(built):
 def test_sections_come_in_order_with_a_node_per_provider_and_pupil(built):
     tree = outline_tree(built["reader"])
     titles = [title for title, _, _ in tree]
-    assert titles == ["Contents", "Providers used (planning call list)", "AP register", "Readiness", "Providers",
-                      "Pupils"]
+    assert titles == [
+        "Contents",
+        "Providers used (planning call list)",
+        "AP register",
+        "Readiness",
+        "Providers",
+        "Pupils",
+    ]
     sections = {title: children for title, _, children in tree}
     data = built["data"]
     assert sorted(t for t, _, _ in sections["Providers"]) == sorted(p.name for p in data.providers.values())
@@ -82,10 +85,12 @@ def test_contents_page_numbers_are_the_real_pages(built):
     tree = outline_tree(reader)
     contents_first = tree[0][1]
     contents_last = tree[1][1] - 1
-    contents_text = "\n".join(texts[contents_first - 1:contents_last])
-    listed = [(m.group(1).strip(" ."), int(m.group(2)))
-              for m in re.finditer(r"^(.+?)[ .]*?(\d+)\s*$", contents_text, flags=re.M)
-              if "page" not in m.group(1) and "OFFICIAL" not in m.group(1)]
+    contents_text = "\n".join(texts[contents_first - 1 : contents_last])
+    listed = [
+        (m.group(1).strip(" ."), int(m.group(2)))
+        for m in re.finditer(r"^(.+?)[ .]*?(\d+)\s*$", contents_text, flags=re.M)
+        if "page" not in m.group(1) and "OFFICIAL" not in m.group(1)
+    ]
     bookmarks = [(title, page) for _, title, page in flatten(tree[1:])]
     assert listed == bookmarks
 
@@ -106,14 +111,14 @@ def test_every_pupil_name_appears_exactly_in_their_pages(built):
     by_name = {display_name(r): r for r in built["data"].pupils.values()}
     for (title, first, _), end in zip(pupils, ends):
         record = by_name[title]
-        text = " ".join(texts[first - 1:end - 1])
+        text = " ".join(texts[first - 1 : end - 1])
         assert record.pupil.legal_surname in text and record.pupil.legal_forename in text, title
         assert record.pupil.upn in text, title
 
 
 def test_register_lists_every_pupil_with_upn(built):
     tree = outline_tree(built["reader"])
-    register = " ".join(built["texts"][tree[2][1] - 1:tree[3][1] - 1])
+    register = " ".join(built["texts"][tree[2][1] - 1 : tree[3][1] - 1])
     for record in built["data"].pupils.values():
         assert record.pupil.upn in register
         assert record.pupil.legal_surname in register
@@ -150,18 +155,30 @@ def first_pupil(school: Path) -> str:
 
 
 BAD_INPUTS = {
-    "impossible date": (lambda p: p["placement"].update(start_date="2026-13-01"), "placement.start_date",
-                        "is not a date"),
+    "impossible date": (
+        lambda p: p["placement"].update(start_date="2026-13-01"),
+        "placement.start_date",
+        "is not a date",
+    ),
     "unknown key": (lambda p: p["placement"].update(strat_date="2026-09-08"), "strat_date", "start_date"),
     "missing key": (lambda p: p["placement"].pop("arranged_by"), "placement.arranged_by", "required"),
     "wrong type": (lambda p: p["placement"].update(hours_per_week="lots"), "placement.hours_per_week", "number"),
-    "end before start": (lambda p: p["placement"].update(start_date="2026-09-08", target_end_date="2026-09-01"),
-                         "placement.target_end_date", ""),
-    "unknown provider": (lambda p: p["placement"].update(provider="no-such-provider"), "placement.provider",
-                         "no-such-provider"),
+    "end before start": (
+        lambda p: p["placement"].update(start_date="2026-09-08", target_end_date="2026-09-01"),
+        "placement.target_end_date",
+        "",
+    ),
+    "unknown provider": (
+        lambda p: p["placement"].update(provider="no-such-provider"),
+        "placement.provider",
+        "no-such-provider",
+    ),
     "bad UPN": (lambda p: p["pupil"].update(upn="C801200005001"), "pupil.upn", "check letter"),
-    "evidence outside the folder": (lambda p: p["placement"]["agreement"].update(evidence="../../etc/passwd"),
-                                    "placement.agreement.evidence", ".."),
+    "evidence outside the folder": (
+        lambda p: p["placement"]["agreement"].update(evidence="../../etc/passwd"),
+        "placement.agreement.evidence",
+        "..",
+    ),
 }
 
 

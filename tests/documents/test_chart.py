@@ -23,8 +23,9 @@ NAVY, BASELINE, GRID = (ImageColor.getrgb(c) for c in (chart.NAVY, chart.BASELIN
 
 
 def period(start: str, end: str, possible: int, attended: int) -> AttendancePeriod:
-    return AttendancePeriod.model_validate({"from": start, "to": end, "possible_sessions": possible,
-                                            "attended_sessions": attended})
+    return AttendancePeriod.model_validate(
+        {"from": start, "to": end, "possible_sessions": possible, "attended_sessions": attended}
+    )
 
 
 def weeks(count: int) -> list[AttendancePeriod]:
@@ -43,7 +44,7 @@ def picture(png: bytes) -> Image.Image:
 def png_chunks(png: bytes) -> list[bytes]:
     chunks, at = [], 8
     while at < len(png):
-        length, kind = struct.unpack(">I4s", png[at:at + 8])
+        length, kind = struct.unpack(">I4s", png[at : at + 8])
         chunks.append(kind)
         at += 12 + length
     return chunks
@@ -107,8 +108,11 @@ def test_the_chart_is_drawn_at_the_width_and_height_the_document_gives_it():
 
 
 def test_each_bar_is_as_tall_as_its_percentage_of_the_100_percent_line():
-    records = [period("2026-09-07", "2026-10-23", 60, 15), period("2026-11-02", "2026-11-20", 30, 28),
-               period("2026-11-23", "2026-11-27", 10, 10)]  # 25%, 93.3%, 100%
+    records = [
+        period("2026-09-07", "2026-10-23", 60, 15),
+        period("2026-11-02", "2026-11-20", 30, 28),
+        period("2026-11-23", "2026-11-27", 10, 10),
+    ]  # 25%, 93.3%, 100%
     image = picture(attendance_chart(records, None, width_mm=95))
     left_of_bars = layout(records, None, width_mm=95).plot[0] + 2
     grid = [y for y in range(image.height) if image.getpixel((left_of_bars, y)) == GRID]
@@ -133,7 +137,7 @@ def test_a_full_bar_has_room_for_its_value_above_it():
     plan = layout(full, 100)
     (value,), (bar,) = plan.values, plan.bars
     assert value.text == "100%"
-    assert 0 < value.box[1] and value.box[3] < bar[1], "inside the picture and clear of the bar"
+    assert value.box[1] > 0 and value.box[3] < bar[1], "inside the picture and clear of the bar"
     digits = picture(attendance_chart(full, 100)).convert("L").crop(tuple(round(v) for v in value.box))
     assert digits.getextrema()[0] < 100, "the digits are drawn where the layout says"
     assert not overlap(value.box, plan.baseline[1].box)
@@ -168,11 +172,11 @@ def test_weekly_records_are_labelled_with_the_first_day_of_every_few_weeks():
     records = weeks(30)
     plan = layout(records, 61, width_mm=80)
     centres = [(bar[0] + bar[2]) / 2 for bar in plan.bars]
-    under = [min(range(30), key=lambda n: abs(centres[n] - (label.box[0] + label.box[2]) / 2))
-             for label in plan.periods]  # which week's bar each label is centred on
+    under = [
+        min(range(30), key=lambda n: abs(centres[n] - (label.box[0] + label.box[2]) / 2)) for label in plan.periods
+    ]  # which week's bar each label is centred on
     assert under[1] > 1 and under == list(range(0, 30, under[1])), "the first week, then every few"
-    assert [label.text for label in plan.periods] == [f"{records[n].start.day}/{records[n].start.month}"
-                                                      for n in under]
+    assert [label.text for label in plan.periods] == [f"{records[n].start.day}/{records[n].start.month}" for n in under]
     assert plan.values == (), "thirty values would be unreadable: the bars and the grid carry them"
 
 
@@ -183,7 +187,7 @@ def test_no_label_runs_into_another_or_off_the_picture(count, width_mm):
     labels = every_label(plan)
     for label in labels:
         left, top, right, bottom = label.box
-        assert 0 <= left and right <= plan.width and 0 <= top and bottom <= plan.height, label.text
+        assert left >= 0 and right <= plan.width and top >= 0 and bottom <= plan.height, label.text
     for a, b in itertools.combinations(labels, 2):
         assert not overlap(a.box, b.box), (a.text, b.text)
     assert plan.periods, "the weeks are always dated"

@@ -18,20 +18,14 @@ from docx import Document
 from docx.oxml.ns import qn
 from lxml import etree
 
-from tests.conftest import TEMPLATES, fill, make_template
-from packgen.records import models
-from packgen.errors import TemplateProblem, ToolError
 from packgen.documents.fill import Renderer, template_variable_problems
 from packgen.documents.pictures import Picture
 from packgen.documents.trim import trimmed
+from packgen.errors import TemplateProblem, ToolError
+from packgen.records import models
+from tests.conftest import TEMPLATES, fill, make_template
 
 LABELS = TEMPLATES / "labels.yaml"
-
-
-
-
-
-
 
 
 def body_texts(path: Path) -> list[str]:
@@ -102,39 +96,47 @@ def test_a_tag_word_split_into_runs_still_fills(folder):
 def test_models_fill_templates_directly(folder):
     person = models.Person(name="A. Khan", role="Lead", email="lead@bridge.example", phone="01234 222333")
     session = models.Session.model_validate({"day": "Mon", "from": "09:30", "to": "14:00"})
-    out = fill(folder, "{{ lead|contact }}", "{{ s.day|label }} {{ s.start }}–{{ s.end }} ({{ s.hours|number }} h)",
-               lead=person, s=session)
+    out = fill(
+        folder,
+        "{{ lead|contact }}",
+        "{{ s.day|label }} {{ s.start }}–{{ s.end }} ({{ s.hours|number }} h)",
+        lead=person,
+        s=session,
+    )
     assert body_texts(out) == ["A. Khan (Lead), lead@bridge.example, 01234 222333", "Monday 09:30–14:00 (4.5 h)"]
 
 
 # ---------------------------------------------------------------- filters print the words in labels.yaml
 
 
-@pytest.mark.parametrize(("expression", "value", "printed"), [
-    ("{{ v|date }}", date(2026, 9, 7), "7 September 2026"),
-    ("{{ v|date('short') }}", date(2026, 9, 7), "7 Sep 2026"),
-    ("{{ v|date }}", None, "Not recorded"),
-    ("{{ v|datetime }}", datetime(2026, 9, 7, 14, 5), "7 September 2026 at 14:05"),
-    ("{{ v|yesno }}", True, "Yes"),
-    ("{{ v|yesno }}", False, "No"),
-    ("{{ v|yesno }}", None, "Not recorded"),
-    ("{{ v|yesno }}", "not_applicable", "Not applicable"),
-    ("{{ v|label }}", "at_risk_full_time", "At risk of permanent exclusion: full-time programme"),
-    ("{{ v|label }}", "half_term", "per half term"),
-    ("{{ v|label }}", "no_such_code", "no_such_code"),
-    ("{{ v|money }}", 1200, "£1,200.00"),
-    ("{{ v|money }}", 87.5, "£87.50"),
-    ("{{ v|percent }}", 61, "61%"),
-    ("{{ v|percent }}", 78.5, "79%"),
-    ("{{ v|percent }}", None, "Not recorded"),
-    ("{{ v|number }}", 15.0, "15"),
-    ("{{ v|number }}", 12.5, "12.5"),
-    ("{{ v|contact }}", models.Person(name="R. Patel"), "R. Patel"),
-    ("{{ v|contact }}", None, "Not recorded"),
-    ("{{ v|recorded }}", "", "Not recorded"),
-    ("{{ v|join(', ')|recorded }}", [], "Not recorded"),
-    ("{{ v|join(', ')|recorded }}", ["CAMHS", "Youth & Family"], "CAMHS, Youth & Family"),
-])
+@pytest.mark.parametrize(
+    ("expression", "value", "printed"),
+    [
+        ("{{ v|date }}", date(2026, 9, 7), "7 September 2026"),
+        ("{{ v|date('short') }}", date(2026, 9, 7), "7 Sep 2026"),
+        ("{{ v|date }}", None, "Not recorded"),
+        ("{{ v|datetime }}", datetime(2026, 9, 7, 14, 5), "7 September 2026 at 14:05"),
+        ("{{ v|yesno }}", True, "Yes"),
+        ("{{ v|yesno }}", False, "No"),
+        ("{{ v|yesno }}", None, "Not recorded"),
+        ("{{ v|yesno }}", "not_applicable", "Not applicable"),
+        ("{{ v|label }}", "at_risk_full_time", "At risk of permanent exclusion: full-time programme"),
+        ("{{ v|label }}", "half_term", "per half term"),
+        ("{{ v|label }}", "no_such_code", "no_such_code"),
+        ("{{ v|money }}", 1200, "£1,200.00"),
+        ("{{ v|money }}", 87.5, "£87.50"),
+        ("{{ v|percent }}", 61, "61%"),
+        ("{{ v|percent }}", 78.5, "79%"),
+        ("{{ v|percent }}", None, "Not recorded"),
+        ("{{ v|number }}", 15.0, "15"),
+        ("{{ v|number }}", 12.5, "12.5"),
+        ("{{ v|contact }}", models.Person(name="R. Patel"), "R. Patel"),
+        ("{{ v|contact }}", None, "Not recorded"),
+        ("{{ v|recorded }}", "", "Not recorded"),
+        ("{{ v|join(', ')|recorded }}", [], "Not recorded"),
+        ("{{ v|join(', ')|recorded }}", ["CAMHS", "Youth & Family"], "CAMHS, Youth & Family"),
+    ],
+)
 def test_filters(folder, expression, value, printed):
     assert body_texts(fill(folder, expression, v=value)) == [printed]
 
@@ -251,7 +253,8 @@ def test_a_renderer_reads_each_template_once(folder):
 STYLES_WITH_EFFECTS = "word/stylesWithEffects.xml"
 THUMBNAIL = "docProps/thumbnail.jpeg"
 PNG = base64.b64decode(  # one pixel
-    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==")
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
+)
 CT = "{http://schemas.openxmlformats.org/package/2006/content-types}"
 
 
@@ -269,8 +272,13 @@ def package_problems(path: Path) -> list[str]:
     defaults = {default.get("Extension").lower() for default in types.iter(f"{CT}Default")}
     overrides = {override.get("PartName").lstrip("/").lower() for override in types.iter(f"{CT}Override")}
     problems = [f"a content type for /{name}, which is not there" for name in sorted(overrides - names)]
-    problems += [f"no content type for {name}" for name in sorted(parts) if name != "[Content_Types].xml"
-                 and name.lower() not in overrides and name.rsplit(".", 1)[-1].lower() not in defaults]
+    problems += [
+        f"no content type for {name}"
+        for name in sorted(parts)
+        if name != "[Content_Types].xml"
+        and name.lower() not in overrides
+        and name.rsplit(".", 1)[-1].lower() not in defaults
+    ]
     for name in sorted(name for name in parts if name.endswith(".rels")):
         source_folder = posixpath.dirname(posixpath.dirname(name))
         for rel in etree.fromstring(parts[name]):
@@ -324,10 +332,15 @@ def test_the_template_as_trimmed_is_a_whole_package_itself(folder):
 
 def test_a_leftover_part_that_something_else_uses_is_kept(folder):
     name = make_template(folder, "{{ name }}")
-    picture = (b'<Relationship Id="rId99" Target="../docProps/thumbnail.jpeg" '
-               b'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/image"/>')
-    edit_package(folder / name, "word/_rels/document.xml.rels",
-                 lambda xml: xml.replace(b"</Relationships>", picture + b"</Relationships>"))
+    picture = (
+        b'<Relationship Id="rId99" Target="../docProps/thumbnail.jpeg" '
+        b'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/image"/>'
+    )
+    edit_package(
+        folder / name,
+        "word/_rels/document.xml.rels",
+        lambda xml: xml.replace(b"</Relationships>", picture + b"</Relationships>"),
+    )
     out = Renderer(folder).render(name, {"name": "R. Patel"}, folder.parent / "out.docx")
     assert THUMBNAIL in members(out) and STYLES_WITH_EFFECTS not in members(out)
     assert package_problems(out) == []
@@ -393,7 +406,8 @@ def test_every_part_of_a_filled_document_is_compressed(folder):
 def test_the_check_reports_names_a_template_is_not_given(folder):
     make_template(folder, "{{ school.name }} and {{ pupil.name }}", header="{{ partnership }}")
     assert template_variable_problems(folder, {"t.docx": ["school", "partnership"]}) == [
-        "t.docx: uses 'pupil', which is not given to this template (it is given: partnership, school)"]
+        "t.docx: uses 'pupil', which is not given to this template (it is given: partnership, school)"
+    ]
 
 
 def test_the_check_accepts_loop_variables_and_docxtpl_row_tags(folder):
@@ -424,7 +438,8 @@ def test_the_check_reports_syntax_errors_and_unknown_filters_with_their_paragrap
 
 def test_the_check_reports_a_missing_template(folder):
     assert template_variable_problems(folder, {"gone.docx": []}) == [
-        f"{folder / 'gone.docx'}: the template cannot be read (No such file or directory)"]
+        f"{folder / 'gone.docx'}: the template cannot be read (No such file or directory)"
+    ]
 
 
 # ---------------------------------------------------------------- compiled templates kept between runs

@@ -15,15 +15,15 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.conftest import DEMO, MINI
-from packgen.documents import reads
-from packgen.documents import fill as render
 from packgen.build.cache import Keys
-from packgen.runtime.canonical import canonical
+from packgen.build.pipeline import DEFAULT_TEMPLATES, PackOptions, _plan_pack
+from packgen.documents import fill as render
+from packgen.documents import reads
+from packgen.documents.fill import Renderer
 from packgen.errors import DataError
 from packgen.records.read import load_school
-from packgen.build.pipeline import DEFAULT_TEMPLATES, PackOptions, _plan_pack
-from packgen.documents.fill import Renderer
+from packgen.runtime.canonical import canonical
+from tests.conftest import DEMO, MINI
 
 NOW = datetime(2026, 9, 2, 9, 30)
 
@@ -49,13 +49,15 @@ def test_a_read_follows_attributes_and_fixed_items(renderer):
 
 
 def test_what_is_looped_over_filtered_tested_or_assigned_counts_whole(renderer):
-    found = reads_in(renderer,
-                     "{% for r in placement.reviews %}{{ r.date }}{% endfor %}",
-                     "{{ staff.dsl|contact }}",
-                     "{% if provider.address is defined %}{% endif %}",
-                     "{% set p = pupil %}{{ p.upn }}",
-                     "{{ rows[index] }}",
-                     "{{ visit.outcome(1) }}")
+    found = reads_in(
+        renderer,
+        "{% for r in placement.reviews %}{{ r.date }}{% endfor %}",
+        "{{ staff.dsl|contact }}",
+        "{% if provider.address is defined %}{% endif %}",
+        "{% set p = pupil %}{{ p.upn }}",
+        "{{ rows[index] }}",
+        "{{ visit.outcome(1) }}",
+    )
     assert ("placement", ("attr", "reviews")) in found
     assert ("staff", ("attr", "dsl")) in found
     assert ("provider", ("attr", "address")) in found
@@ -152,10 +154,16 @@ def school(tmp_path) -> Path:
 
 @pytest.mark.slow
 # Every n-th value of each record is edited: all of them would take a minute.
-@pytest.mark.parametrize("record, every", [("pupils/p01.yaml", 3), ("pupils/p04.yaml", 5),
-                                           ("providers/hart-and-field-vocational.yaml", 3), ("school.yaml", 4)])
-def test_a_document_whose_key_stays_the_same_after_an_edit_is_filled_exactly_as_before(school, tmp_path, record,
-                                                                                        every):
+@pytest.mark.parametrize(
+    "record, every",
+    [
+        ("pupils/p01.yaml", 3),
+        ("pupils/p04.yaml", 5),
+        ("providers/hart-and-field-vocational.yaml", 3),
+        ("school.yaml", 4),
+    ],
+)
+def test_a_document_whose_key_stays_the_same_after_an_edit_is_filled_exactly_as_before(school, tmp_path, record, every):
     renderer = Renderer(DEFAULT_TEMPLATES)
     keys = Keys(DEFAULT_TEMPLATES, data_read=renderer.data_read)
     before = {spec.stem: spec for spec in plan(school).specs}
@@ -167,8 +175,7 @@ def test_a_document_whose_key_stays_the_same_after_an_edit_is_filled_exactly_as_
         new = changed(value)
         if new is None:
             continue
-        (school / record).write_text(yaml.safe_dump(with_value(original, path, new), sort_keys=False),
-                                     encoding="utf-8")
+        (school / record).write_text(yaml.safe_dump(with_value(original, path, new), sort_keys=False), encoding="utf-8")
         try:
             after = plan(school).specs
         except DataError:
@@ -198,8 +205,7 @@ def test_filling_the_same_data_twice_gives_the_same_bytes(tmp_path):
 # ---------------------------------------------------------------- filling holds to the sources read
 
 
-def test_a_fill_that_compiles_a_source_the_reads_were_not_worked_out_from_keys_by_everything(tmp_path,
-                                                                                                monkeypatch):
+def test_a_fill_that_compiles_a_source_the_reads_were_not_worked_out_from_keys_by_everything(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     spec = next(s for s in plan(MINI).specs if s.template == "visit.docx")
     # As if docxtpl had begun to fill a part of the document jinja_sources does not know of.

@@ -15,7 +15,7 @@ import shutil
 import ssl
 import stat
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from email import policy
 from io import BytesIO
 from pathlib import Path
@@ -29,20 +29,20 @@ from cryptography.x509.oid import NameOID
 from pypdf import PdfReader
 from reportlab.pdfgen import canvas
 
-from tests.conftest import MINI, PASSWORD, Server, TEMPLATES, USER, free_port
-from packgen.documents import plan as documents
-from packgen.mail import send as mail
 from packgen.build import pipeline
+from packgen.documents import plan as documents
 from packgen.documents.plan import DocumentSpec
 from packgen.errors import BusyError, DataError, TemplateProblem
-from packgen.records.read import load_school
+from packgen.mail import send as mail
 from packgen.mail.send import MailError, SmtpSettings
 from packgen.records.models import SafeguardingPractice, SchoolData
+from packgen.records.read import load_school
+from tests.conftest import MINI, PASSWORD, TEMPLATES, USER, Server, free_port
 
 REPO_TEMPLATES = TEMPLATES
 FIXTURE = MINI
 TODAY = date(2026, 9, 2)
-NOW = datetime(2026, 9, 2, 9, 30, tzinfo=timezone.utc)
+NOW = datetime(2026, 9, 2, 9, 30, tzinfo=UTC)
 
 # ---------------------------------------------------------------- the school: tests/fixtures/mini-school
 
@@ -51,13 +51,20 @@ NOW = datetime(2026, 9, 2, 9, 30, tzinfo=timezone.utc)
 
 
 def provider(name: str, lead: dict, **assurance) -> dict:
-    return {"name": name, "kind": "registered_ap", "registration": {"status": "registered", "urn": "148888"},
-            "address": "5 Canal Street, Westtown", "contacts": {"lead": lead}, "assurance": assurance}
+    return {
+        "name": name,
+        "kind": "registered_ap",
+        "registration": {"status": "registered", "urn": "148888"},
+        "address": "5 Canal Street, Westtown",
+        "contacts": {"lead": lead},
+        "assurance": assurance,
+    }
 
 
 ADDED = {
-    "farm-skills": provider("Farm Skills <Outdoors>", {"name": "Zoë Ørsted", "email": "zoe@farm.example"},
-                            requested_on="2026-09-02"),
+    "farm-skills": provider(
+        "Farm Skills <Outdoors>", {"name": "Zoë Ørsted", "email": "zoe@farm.example"}, requested_on="2026-09-02"
+    ),
     "road-tutors": provider("Road Tutors", {"name": "P. Okafor", "phone": "01632 960300"}),  # no e-mail
 }
 
@@ -67,8 +74,7 @@ def school_copy(where: Path, providers: dict | None = None) -> SchoolData:
     folder = where / "data" / "mini-school"
     shutil.copytree(FIXTURE, folder)
     for pid, record in (ADDED if providers is None else providers).items():
-        (folder / "providers" / f"{pid}.yaml").write_text(yaml.safe_dump(record, allow_unicode=True),
-                                                          encoding="utf-8")
+        (folder / "providers" / f"{pid}.yaml").write_text(yaml.safe_dump(record, allow_unicode=True), encoding="utf-8")
     return load_school(folder)
 
 
@@ -93,8 +99,12 @@ def render_letters(data: SchoolData, out: Path, today: date = TODAY) -> list[Let
     """Stand-ins for pipeline.build_letters: the real spec, and a PDF that names the provider."""
     letters = []
     for pid, record in data.providers.items():
-        pdf = make_pdf(out / data.slug / "letters" / f"{pid}.pdf", "Request for staff-check assurance",
-                       f"To: {record.name}", f"From: {data.school.school.name}")
+        pdf = make_pdf(
+            out / data.slug / "letters" / f"{pid}.pdf",
+            "Request for staff-check assurance",
+            f"To: {record.name}",
+            f"From: {data.school.school.name}",
+        )
         letters.append(Letter(documents.letter(data, pid, today), pdf))
     return letters
 
@@ -123,16 +133,6 @@ def letters(school: SchoolData, tmp_path: Path) -> list[Letter]:
 # ---------------------------------------------------------------- a real SMTP server
 
 
-
-
-
-
-
-
-
-
-
-
 @dataclass(frozen=True)
 class Certificate:
     cert: Path
@@ -149,20 +149,27 @@ def certificate(tmp_path_factory) -> Certificate:
     """A self-signed certificate for 127.0.0.1, which no client trusts unless told to."""
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "packgen test mail server")])
-    now = datetime.now(timezone.utc)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(now - timedelta(minutes=5)).not_valid_after(now + timedelta(days=1))
-            .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost"),
-                                                        x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-                           critical=False)
-            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-            .sign(key, hashes.SHA256()))
+    now = datetime.now(UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=5))
+        .not_valid_after(now + timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
     folder = tmp_path_factory.mktemp("tls")
     (folder / "cert.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    (folder / "key.pem").write_bytes(key.private_bytes(serialization.Encoding.PEM,
-                                                       serialization.PrivateFormat.PKCS8,
-                                                       serialization.NoEncryption()))
+    (folder / "key.pem").write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
     return Certificate(folder / "cert.pem", folder / "key.pem")
 
 
@@ -228,7 +235,9 @@ def test_each_provider_with_an_address_gets_a_ready_to_send_eml_beside_its_lette
     assert "To: Oak Street Tutors" in pdf_text(attachment)
 
     assert (plans["hart-vale"].action, plans["hart-vale"].reason) == (
-        "skip", "the provider returned its assurance on 2026-09-10")
+        "skip",
+        "the provider returned its assurance on 2026-09-10",
+    )
     assert plans["hart-vale"].eml.exists()  # ready for whoever wants to send it by hand all the same
     road = plans["road-tutors"]
     assert (road.action, road.to, road.eml) == ("post", None, None)
@@ -271,8 +280,10 @@ def test_a_sender_can_be_given_and_replies_still_go_to_the_school(school, letter
 
 
 def test_addresses_that_are_not_addresses_are_all_reported_with_their_file_and_key(tmp_path, templates):
-    data = school_copy(tmp_path, ADDED | {
-        "oak-tutors": provider("Oak Street Tutors", {"name": "K. Byrne", "email": "oaktutors.example"})})
+    data = school_copy(
+        tmp_path,
+        ADDED | {"oak-tutors": provider("Oak Street Tutors", {"name": "K. Byrne", "email": "oaktutors.example"})},
+    )
     letters = render_letters(data, tmp_path / "output")
 
     with pytest.raises(DataError) as caught:
@@ -323,14 +334,21 @@ def version_of(data: SchoolData, pid: str, templates: Path, today: date = TODAY)
 
 
 def test_a_letter_keeps_its_version_however_often_or_late_it_is_rendered(school, templates):
-    assert version_of(school, "oak-tutors", templates) == version_of(school, "oak-tutors", templates,
-                                                                      TODAY + timedelta(days=7))
+    assert version_of(school, "oak-tutors", templates) == version_of(
+        school, "oak-tutors", templates, TODAY + timedelta(days=7)
+    )
 
 
 def test_the_providers_answers_and_later_records_do_not_make_a_new_letter(tmp_path, templates):
     lead = {"name": "Zoë Ørsted", "email": "zoe@farm.example"}
-    answered = provider("Farm Skills <Outdoors>", lead, requested_on="2026-09-02", received_on="2026-09-10",
-                        checks={"identity": True}, staff_named=["M. Lee"])
+    answered = provider(
+        "Farm Skills <Outdoors>",
+        lead,
+        requested_on="2026-09-02",
+        received_on="2026-09-10",
+        checks={"identity": True},
+        staff_named=["M. Lee"],
+    )
     answered["qa_visits"] = [{"date": "2026-10-08", "by": "S. Cope", "focus": "progress"}]
     before = school_copy(tmp_path / "before")
     after = school_copy(tmp_path / "after", ADDED | {"farm-skills": answered})
@@ -341,10 +359,12 @@ def test_a_new_request_contact_or_template_makes_a_new_letter(tmp_path, template
     data = school_copy(tmp_path / "original")
     original = version_of(data, "farm-skills", templates)
 
-    next_year = provider("Farm Skills <Outdoors>", {"name": "Zoë Ørsted", "email": "zoe@farm.example"},
-                         requested_on="2027-09-01")
-    new_lead = provider("Farm Skills <Outdoors>", {"name": "B. Shah", "email": "shah@farm.example"},
-                        requested_on="2026-09-02")
+    next_year = provider(
+        "Farm Skills <Outdoors>", {"name": "Zoë Ørsted", "email": "zoe@farm.example"}, requested_on="2027-09-01"
+    )
+    new_lead = provider(
+        "Farm Skills <Outdoors>", {"name": "B. Shah", "email": "shah@farm.example"}, requested_on="2026-09-02"
+    )
     for name, changed in (("next-year", next_year), ("new-lead", new_lead)):
         other = school_copy(tmp_path / name, ADDED | {"farm-skills": changed})
         assert version_of(other, "farm-skills", templates) != original, name
@@ -371,8 +391,10 @@ def test_send_delivers_each_letter_and_records_it(school, letters, templates, sm
     received = {m["To"].addresses[0].addr_spec: m for m in server.recorder.messages()}
     oak = received["k.byrne@oaktutors.example"]
     assert "X-Unsent" not in oak  # only the .eml for Outlook carries it
-    assert (who(oak["To"]), who(oak["Reply-To"])) == ("K. Byrne <k.byrne@oaktutors.example>",
-                                                      "P. Quinn <ap@larkspur.example>")
+    assert (who(oak["To"]), who(oak["Reply-To"])) == (
+        "K. Byrne <k.byrne@oaktutors.example>",
+        "P. Quinn <ap@larkspur.example>",
+    )
     assert "staff-check assurance" in oak["Subject"].lower() and "Larkspur Community School" in oak["Subject"]
     assert "Dear K. Byrne," in oak.get_body(("plain",)).get_content()
     assert "<p>Dear K. Byrne,</p>" in oak.get_body(("html",)).get_content()
@@ -386,7 +408,7 @@ def test_send_delivers_each_letter_and_records_it(school, letters, templates, sm
     assert entry["message_id"] == oak["Message-ID"] == by_provider(outcomes)["oak-tutors"].message_id
     assert entry["version"] == by_provider(plans)["oak-tutors"].version
     sent_at = datetime.fromisoformat(entry["sent_at"])
-    assert sent_at.utcoffset() == timedelta(0) and abs(datetime.now(timezone.utc) - sent_at) < timedelta(minutes=1)
+    assert sent_at.utcoffset() == timedelta(0) and abs(datetime.now(UTC) - sent_at) < timedelta(minutes=1)
     assert stat.S_IMODE(mail.log_path(school).stat().st_mode) == 0o600
 
 
@@ -404,7 +426,11 @@ def test_sending_again_sends_nothing_unless_asked_to_resend(school, letters, tem
 
     resend = by_provider(mail.prepare_letters(school, letters, templates=templates, resend=True))
     assert {pid: p.action for pid, p in resend.items()} == {
-        "farm-skills": "resend", "hart-vale": "resend", "oak-tutors": "resend", "road-tutors": "post"}
+        "farm-skills": "resend",
+        "hart-vale": "resend",
+        "oak-tutors": "resend",
+        "road-tutors": "post",
+    }
     mail.send(school, list(resend.values()), plain(server))
     assert len(server.recorder.received) == 5 and len(log_lines(school)) == 5
 
@@ -438,18 +464,20 @@ def test_a_refused_recipient_fails_alone_and_only_what_was_sent_is_logged(school
 
 
 def test_a_letter_lost_in_a_dropped_connection_is_unknown_and_never_resent_without_being_asked(
-        school, letters, templates, smtp_server):
+    school, letters, templates, smtp_server
+):
     # The server takes the first letter, then the line drops before it says so.
     server = smtp_server(hang_up_after_data=1)
-    outcomes = by_provider(mail.send(school, mail.prepare_letters(school, letters, templates=templates),
-                                     plain(server)))
+    outcomes = by_provider(mail.send(school, mail.prepare_letters(school, letters, templates=templates), plain(server)))
     assert len(server.recorder.received) == 1
     first = server.recorder.received[0].rcpt_tos[0]
     assert first == "zoe@farm.example"
     assert outcomes["farm-skills"].status == "unknown"
     assert "check with the provider before sending again" in outcomes["farm-skills"].detail
     assert (outcomes["oak-tutors"].status, outcomes["oak-tutors"].detail) == (
-        "failed", "not tried: the connection to the server broke")
+        "failed",
+        "not tried: the connection to the server broke",
+    )
     # Written to the log, flushed, before anything else happened.
     assert [(line["provider"], line["fate"]) for line in log_lines(school)] == [("farm-skills", "unknown")]
     with pytest.raises(MailError, match="farm-skills") as caught:
@@ -460,8 +488,9 @@ def test_a_letter_lost_in_a_dropped_connection_is_unknown_and_never_resent_witho
     retry = smtp_server()
     again = by_provider(mail.prepare_letters(school, letters, templates=templates, resend=True))
     assert again["farm-skills"].action == "skip"
-    assert again["farm-skills"].reason.startswith("unknown: the connection broke as this letter was handed to "
-                                                  "the server for zoe@farm.example on ")
+    assert again["farm-skills"].reason.startswith(
+        "unknown: the connection broke as this letter was handed to the server for zoe@farm.example on "
+    )
     assert again["oak-tutors"].action == "send"
     mail.send(school, list(again.values()), plain(retry))
     resent = [e.rcpt_tos[0] for e in retry.recorder.received]
@@ -477,10 +506,10 @@ def test_a_letter_lost_in_a_dropped_connection_is_unknown_and_never_resent_witho
 
 
 def test_a_connection_dropped_before_the_letter_went_fails_it_and_a_retry_sends_it(
-        school, letters, templates, smtp_server):
+    school, letters, templates, smtp_server
+):
     server = smtp_server(hang_up_at_rcpt="zoe@farm.example")
-    outcomes = by_provider(mail.send(school, mail.prepare_letters(school, letters, templates=templates),
-                                     plain(server)))
+    outcomes = by_provider(mail.send(school, mail.prepare_letters(school, letters, templates=templates), plain(server)))
     assert outcomes["farm-skills"].status == "failed"
     assert "before the message was handed over" in outcomes["farm-skills"].detail
     assert server.recorder.received == [] and not mail.log_path(school).read_text()
@@ -491,7 +520,8 @@ def test_a_connection_dropped_before_the_letter_went_fails_it_and_a_retry_sends_
 
 
 def test_a_server_that_fails_to_say_goodbye_after_taking_the_letters_changes_nothing(
-        school, letters, templates, smtp_server):
+    school, letters, templates, smtp_server
+):
     server = smtp_server(quit_reply="500 5.0.0 Something went wrong on our side")
     outcomes = mail.send(school, mail.prepare_letters(school, letters, templates=templates), plain(server))
     assert statuses(outcomes) == SENT_TWO
@@ -507,17 +537,20 @@ def test_a_sender_the_server_will_not_send_for_is_reported_for_each_letter(schoo
     outcomes = by_provider(mail.send(school, plans, plain(server)))
 
     assert outcomes["oak-tutors"].status == outcomes["farm-skills"].status == "failed"
-    assert outcomes["oak-tutors"].detail == ("the server refused the sender noreply@larkspur.example: "
-                                             "553 5.7.1 Sender not allowed")
+    assert outcomes["oak-tutors"].detail == (
+        "the server refused the sender noreply@larkspur.example: 553 5.7.1 Sender not allowed"
+    )
     assert server.recorder.received == [] and not mail.read_log(school)
 
 
 def test_starttls_with_a_login_and_the_password_from_the_environment(
-        school, letters, templates, smtp_server, certificate, monkeypatch):
+    school, letters, templates, smtp_server, certificate, monkeypatch
+):
     server = smtp_server(starttls=certificate.server_context())
     monkeypatch.setenv(mail.PASSWORD_ENV, PASSWORD)
-    settings = SmtpSettings("127.0.0.1", server.port, security="starttls", user=USER,
-                            cafile=certificate.cert, timeout=5)
+    settings = SmtpSettings(
+        "127.0.0.1", server.port, security="starttls", user=USER, cafile=certificate.cert, timeout=5
+    )
 
     outcomes = mail.send(school, mail.prepare_letters(school, letters, templates=templates), settings)
 
@@ -529,8 +562,9 @@ def test_starttls_with_a_login_and_the_password_from_the_environment(
 def test_implicit_tls_with_the_callers_ssl_context_and_password(school, letters, templates, smtp_server, certificate):
     server = smtp_server(implicit_tls=certificate.server_context())
     trusting = ssl.create_default_context(cafile=certificate.cert)
-    settings = SmtpSettings("127.0.0.1", server.port, security="tls", user=USER, password=PASSWORD,
-                            ssl_context=trusting, timeout=5)
+    settings = SmtpSettings(
+        "127.0.0.1", server.port, security="tls", user=USER, password=PASSWORD, ssl_context=trusting, timeout=5
+    )
 
     outcomes = mail.send(school, mail.prepare_letters(school, letters, templates=templates), settings)
 
@@ -539,17 +573,18 @@ def test_implicit_tls_with_the_callers_ssl_context_and_password(school, letters,
 
 
 def test_a_wrong_password_fails_every_letter_clearly_and_logs_nothing(
-        school, letters, templates, smtp_server, certificate):
+    school, letters, templates, smtp_server, certificate
+):
     server = smtp_server(starttls=certificate.server_context())
-    settings = SmtpSettings("127.0.0.1", server.port, user=USER, password="wrong", cafile=certificate.cert,
-                            timeout=5)
+    settings = SmtpSettings("127.0.0.1", server.port, user=USER, password="wrong", cafile=certificate.cert, timeout=5)
 
     outcomes = mail.send(school, mail.prepare_letters(school, letters, templates=templates), settings)
 
     failed = by_provider(o for o in outcomes if o.status == "failed")
     assert failed.keys() == {"farm-skills", "oak-tutors"}
     assert failed["oak-tutors"].detail.startswith(
-        f"the server 127.0.0.1:{server.port} refused the user name or password for '{USER}' (535")
+        f"the server 127.0.0.1:{server.port} refused the user name or password for '{USER}' (535"
+    )
     assert server.recorder.received == [] and not mail.read_log(school)
     with pytest.raises(MailError, match="2 e-mails not sent"):
         mail.raise_for_failures(outcomes)
@@ -578,8 +613,7 @@ def test_settings_that_cannot_work_are_refused_before_connecting(school, letters
     with pytest.raises(MailError, match=f"no password for the SMTP user '{USER}': set {mail.PASSWORD_ENV}"):
         mail.send(school, plans, SmtpSettings("127.0.0.1", free_port(), user=USER))
     with pytest.raises(MailError, match="will not send a password over an unencrypted connection"):
-        mail.send(school, plans, SmtpSettings("127.0.0.1", free_port(), security="none", user=USER,
-                                              password=PASSWORD))
+        mail.send(school, plans, SmtpSettings("127.0.0.1", free_port(), security="none", user=USER, password=PASSWORD))
     assert not mail.log_path(school).exists()
 
 
@@ -638,12 +672,17 @@ def test_the_real_letters_go_out_as_the_command_line_sends_them(tmp_path, smtp_s
 def later_providers() -> dict:
     """Added to the mini school (whose hart-vale returned on 2026-09-10, and oak-tutors was asked nothing)."""
     return {
-        "farm-skills": provider("Farm Skills", {"name": "Zoë Ørsted", "email": "zoe@farm.example"},
-                                requested_on="2026-09-02", received_on="2026-09-12",
-                                checks={"identity": True, "right_to_work": False, "overseas": "not_applicable"}),
+        "farm-skills": provider(
+            "Farm Skills",
+            {"name": "Zoë Ørsted", "email": "zoe@farm.example"},
+            requested_on="2026-09-02",
+            received_on="2026-09-12",
+            checks={"identity": True, "right_to_work": False, "overseas": "not_applicable"},
+        ),
         "road-tutors": provider("Road Tutors", {"name": "P. Okafor"}, requested_on="2026-09-01"),
-        "dale-college": provider("Dale College", {"name": "T. Ng", "email": "ng@dale.example"},
-                                 requested_on="2026-09-15"),
+        "dale-college": provider(
+            "Dale College", {"name": "T. Ng", "email": "ng@dale.example"}, requested_on="2026-09-15"
+        ),
     }
 
 
@@ -654,7 +693,11 @@ def test_status_shows_what_came_back_what_is_unconfirmed_and_what_is_overdue(tmp
 
     hart = states["hart-vale"]
     assert (hart.requested_on, hart.returned_on, hart.reply_due, hart.days_overdue) == (
-        date(2026, 9, 1), date(2026, 9, 10), date(2026, 9, 11), 0)
+        date(2026, 9, 1),
+        date(2026, 9, 10),
+        date(2026, 9, 11),
+        0,
+    )
     # every staff check confirmed (two not applicable), but no policy confirmed yet
     assert hart.unconfirmed == tuple(f"assurance.practice.{name}" for name in SafeguardingPractice.model_fields)
 
@@ -673,8 +716,9 @@ def test_status_shows_what_came_back_what_is_unconfirmed_and_what_is_overdue(tmp
 
 
 def test_without_a_request_date_the_letter_e_mailed_is_the_request(tmp_path, templates, smtp_server):
-    last_year = provider("Oak Street Tutors", {"name": "K. Byrne", "email": "k.byrne@oaktutors.example"},
-                         received_on="2025-09-20")
+    last_year = provider(
+        "Oak Street Tutors", {"name": "K. Byrne", "email": "k.byrne@oaktutors.example"}, received_on="2025-09-20"
+    )
     data = school_copy(tmp_path, {"oak-tutors": last_year})
     oak = [letter_for(render_letters(data, tmp_path / "output"), "oak-tutors")]
     (plan,) = mail.prepare_letters(data, oak, templates=templates)
@@ -682,7 +726,7 @@ def test_without_a_request_date_the_letter_e_mailed_is_the_request(tmp_path, tem
 
     mail.send(data, mail.prepare_letters(data, oak, templates=templates, resend=True), plain(smtp_server()))
 
-    sent_on = datetime.now(timezone.utc).astimezone().date()
+    sent_on = datetime.now(UTC).astimezone().date()
     state = by_provider(mail.status(data, sent_on + timedelta(days=15)))["oak-tutors"]
     assert (state.requested_on, state.letter_sent_on) == (sent_on, sent_on)
     assert state.returned_on is None  # last year's reply does not answer this request
@@ -698,7 +742,12 @@ def test_overdue_providers_are_reminded_once_with_the_letter_attached(tmp_path, 
     plans = by_provider(mail.prepare_chases(data, letters, today, templates=templates, now=NOW))
 
     assert {pid: p.action for pid, p in plans.items()} == {
-        "dale-college": "send", "farm-skills": "skip", "hart-vale": "skip", "oak-tutors": "skip", "road-tutors": "post"}
+        "dale-college": "send",
+        "farm-skills": "skip",
+        "hart-vale": "skip",
+        "oak-tutors": "skip",
+        "road-tutors": "post",
+    }
     assert plans["dale-college"].reason == "reply was due on 2026-09-25, 5 days overdue"
     assert plans["dale-college"].eml.name == "dale-college-reminder.eml"
     assert plans["hart-vale"].reason == "returned on 2026-09-10"
@@ -715,24 +764,25 @@ def test_overdue_providers_are_reminded_once_with_the_letter_attached(tmp_path, 
     assert "To: Dale College" in pdf_text(next(reminder.iter_attachments()))
     assert [(e["kind"], e["provider"]) for e in log_lines(data)] == [("chase", "dale-college")]
 
-    reminded_on = datetime.now(timezone.utc).astimezone().date()
+    reminded_on = datetime.now(UTC).astimezone().date()
     assert by_provider(mail.status(data, today))["dale-college"].reminded_on == reminded_on
     again = by_provider(mail.prepare_chases(data, letters, reminded_on + timedelta(days=3), templates=templates))
     assert again["dale-college"].action == "skip"
     assert f"next reminder from {reminded_on + timedelta(days=7):%Y-%m-%d}" in again["dale-college"].reason
-    a_week_later = by_provider(mail.prepare_chases(data, letters, reminded_on + timedelta(days=7),
-                                                   templates=templates))
+    a_week_later = by_provider(mail.prepare_chases(data, letters, reminded_on + timedelta(days=7), templates=templates))
     assert a_week_later["dale-college"].action == "send"
     asked = by_provider(mail.prepare_chases(data, letters, reminded_on, templates=templates, resend=True))
     assert asked["dale-college"].action == "resend" and "reminding again as asked" in asked["dale-college"].reason
 
 
 def test_a_letter_sent_long_after_an_old_request_asks_for_a_reply_counted_from_the_day_it_goes(
-        tmp_path, templates, smtp_server):
-    asked_in_spring = provider("Oak Street Tutors", {"name": "K. Byrne", "email": "k.byrne@oaktutors.example"},
-                               requested_on="2026-03-02")
+    tmp_path, templates, smtp_server
+):
+    asked_in_spring = provider(
+        "Oak Street Tutors", {"name": "K. Byrne", "email": "k.byrne@oaktutors.example"}, requested_on="2026-03-02"
+    )
     data = school_copy(tmp_path, {"oak-tutors": asked_in_spring})
-    sent_on = datetime.now(timezone.utc).astimezone().date()
+    sent_on = datetime.now(UTC).astimezone().date()
     oak = [letter_for(render_letters(data, tmp_path / "output", today=sent_on), "oak-tutors")]
     due = sent_on + timedelta(days=10)
     assert oak[0].spec.context["reply_by"] == due  # the printed letter agrees with the e-mail
@@ -742,20 +792,24 @@ def test_a_letter_sent_long_after_an_old_request_asks_for_a_reply_counted_from_t
     mail.send(data, [plan], plain(smtp_server()))
 
     state = by_provider(mail.status(data, sent_on))["oak-tutors"]
-    assert (state.requested_on, state.letter_sent_on, state.reply_due, state.overdue) == (
-        sent_on, sent_on, due, False)
+    assert (state.requested_on, state.letter_sent_on, state.reply_due, state.overdue) == (sent_on, sent_on, due, False)
 
 
 def test_the_mail_server_comes_from_the_environment_or_else_from_school_yaml(tmp_path):
     data = school_copy(tmp_path)
     assert mail.school_smtp(data, {}) is None  # the mini school names no server
     path = Path(data.folder) / "school.yaml"
-    path.write_text(path.read_text(encoding="utf-8").replace(
-        "letters:\n", "letters:\n  smtp: {host: mail.larkspur.example, port: 2525, security: tls, user: ap}\n", 1),
-        encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace(
+            "letters:\n", "letters:\n  smtp: {host: mail.larkspur.example, port: 2525, security: tls, user: ap}\n", 1
+        ),
+        encoding="utf-8",
+    )
     data = load_school(Path(data.folder))
     assert mail.school_smtp(data, {"PACKGEN_SMTP_PASSWORD": "never read here"}) == SmtpSettings(
-        "mail.larkspur.example", 2525, "tls", "ap")
-    assert mail.school_smtp(data, {"PACKGEN_SMTP_HOST": "relay.example", "PACKGEN_SMTP_PORT": "25",
-                                   "PACKGEN_SMTP_SECURITY": "none"}) == SmtpSettings("relay.example", 25, "none")
+        "mail.larkspur.example", 2525, "tls", "ap"
+    )
+    assert mail.school_smtp(
+        data, {"PACKGEN_SMTP_HOST": "relay.example", "PACKGEN_SMTP_PORT": "25", "PACKGEN_SMTP_SECURITY": "none"}
+    ) == SmtpSettings("relay.example", 25, "none")
     assert mail.school_smtp(None, {}) is None  # school.yaml did not load: only the environment can say

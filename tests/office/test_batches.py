@@ -17,25 +17,37 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from pypdf import PdfReader
 
-from tests.conftest import logging_soffice
 from packgen.office import batches as combine
 from packgen.office.batches import convert_documents, split
-from packgen.office.join import NotJoinable, join, joinable
 from packgen.office.convert import convert
+from packgen.office.join import NotJoinable, join, joinable
 from packgen.records.models import display_name
 from packgen.records.read import load_school
+from tests.conftest import logging_soffice
 
 # Folders of the demo's output and the template each holds documents of.
-KINDS = {"agreements": "agreement.docx", "education-plans": "education_plan.docx", "reviews": "review.docx",
-         "visits": "visit.docx", "summaries": "summary.docx", "letters": "letter.docx",
-         "assurance": "assurance.docx", "checklists": "checklist.docx", "qa-visits": "qa_visit.docx"}
+KINDS = {
+    "agreements": "agreement.docx",
+    "education-plans": "education_plan.docx",
+    "reviews": "review.docx",
+    "visits": "visit.docx",
+    "summaries": "summary.docx",
+    "letters": "letter.docx",
+    "assurance": "assurance.docx",
+    "checklists": "checklist.docx",
+    "qa-visits": "qa_visit.docx",
+}
 
 
 def pixels(pdf: Path) -> list[bytes]:
     """Each page as a small grey image, to compare what a reader sees."""
     pages = len(PdfReader(pdf).pages)
-    return [subprocess.run(["pdftoppm", "-r", "40", "-gray", "-f", str(n), "-l", str(n), str(pdf)],
-                           check=True, capture_output=True).stdout for n in range(1, pages + 1)]
+    return [
+        subprocess.run(
+            ["pdftoppm", "-r", "40", "-gray", "-f", str(n), "-l", str(n), str(pdf)], check=True, capture_output=True
+        ).stdout
+        for n in range(1, pages + 1)
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -83,8 +95,9 @@ def test_a_joined_document_carries_nothing_of_the_others(both_ways, demo_build):
     assert len(summaries) == 3
     for pupil, pdf in summaries.items():
         reader = PdfReader(pdf)
-        pictures = {name for page in reader.pages
-                    for name in page["/Resources"].get_object().get("/XObject", {}).keys()}
+        pictures = {
+            name for page in reader.pages for name in page["/Resources"].get_object().get("/XObject", {}).keys()
+        }
         assert len(pictures) == 1, f"{pdf}: pictures of other pupils travel with it: {pictures}"
         text = " ".join("\n".join(page.extract_text() for page in reader.pages).split())
         assert display_name(data.pupils[pupil]) in text
@@ -155,8 +168,10 @@ def test_documents_whose_shared_parts_differ_are_not_joined(tmp_path):
 
 def test_documents_that_cannot_be_joined_are_converted_alone_and_all_come_out(tmp_path):
     log = tmp_path / "starts.log"
-    plain_ones = [("plain.docx", plain(tmp_path / "in" / f"{n:02d}.docx", f"Plain number {n}"),
-                   tmp_path / "out" / f"{n:02d}.pdf") for n in range(combine.JOIN_FROM)]
+    plain_ones = [
+        ("plain.docx", plain(tmp_path / "in" / f"{n:02d}.docx", f"Plain number {n}"), tmp_path / "out" / f"{n:02d}.pdf")
+        for n in range(combine.JOIN_FROM)
+    ]
     counting = ("plain.docx", with_page_field(tmp_path / "in" / "counting.docx"), tmp_path / "out" / "counting.pdf")
     mp = pytest.MonkeyPatch()
     mp.setenv("PACKGEN_SOFFICE", str(logging_soffice(tmp_path, log)))
@@ -174,8 +189,10 @@ def test_documents_that_cannot_be_joined_are_converted_alone_and_all_come_out(tm
 
 def test_a_few_documents_are_converted_as_they_are(tmp_path):
     log = tmp_path / "starts.log"
-    documents = [("plain.docx", plain(tmp_path / "in" / f"{n}.docx", f"Only {n}"), tmp_path / "out" / f"{n}.pdf")
-                 for n in range(3)]
+    documents = [
+        ("plain.docx", plain(tmp_path / "in" / f"{n}.docx", f"Only {n}"), tmp_path / "out" / f"{n}.pdf")
+        for n in range(3)
+    ]
     mp = pytest.MonkeyPatch()
     mp.setenv("PACKGEN_SOFFICE", str(logging_soffice(tmp_path, log)))
     try:

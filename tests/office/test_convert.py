@@ -17,23 +17,16 @@ import pytest
 from PIL import Image
 from pypdf import PdfReader
 
-from tests.conftest import REAL_SOFFICE, fake_soffice, link_outside, logging_soffice, make_docx
+from packgen.errors import InputError, TemplateProblem, ToolError
 from packgen.office import convert
 from packgen.office import profiles as office_profiles
 from packgen.office.convert import convert_to_pdf
 from packgen.runtime.orphans import MARK
-from packgen.errors import InputError, TemplateProblem, ToolError
-
-
-
+from tests.conftest import REAL_SOFFICE, fake_soffice, link_outside, logging_soffice, make_docx
 
 
 def pdf_text(path: Path) -> str:
     return "\n".join(page.extract_text() for page in PdfReader(path).pages)
-
-
-
-
 
 
 def live_processes_in_group(group: int) -> list[str]:
@@ -61,9 +54,7 @@ def test_documents_are_converted_in_two_batches_and_keep_their_folders(tmp_path)
     log = tmp_path / "soffice-starts.log"
     out = tmp_path / "out"
 
-    pdfs = convert_to_pdf(
-        inputs, out, base=docs, workers=2, soffice=str(logging_soffice(tmp_path, log))
-    )
+    pdfs = convert_to_pdf(inputs, out, base=docs, workers=2, soffice=str(logging_soffice(tmp_path, log)))
 
     assert pdfs == [
         out / "letters" / "p01.pdf",
@@ -180,7 +171,9 @@ def test_a_bad_timeout_setting_is_reported(tmp_path, monkeypatch):
 def test_a_worker_that_hangs_is_killed_and_its_documents_tried_again(tmp_path, monkeypatch):
     """The first start hangs (a broken environment); the documents are then converted by real LibreOffice."""
     group_file, marker = tmp_path / "group", tmp_path / "hung-once"
-    soffice = fake_soffice(tmp_path, f"""
+    soffice = fake_soffice(
+        tmp_path,
+        f"""
 if [ ! -e {shlex.quote(str(marker))} ]; then
     touch {shlex.quote(str(marker))}
     echo $$ > {shlex.quote(str(group_file))}
@@ -188,13 +181,19 @@ if [ ! -e {shlex.quote(str(marker))} ]; then
     wait
 fi
 exec {REAL_SOFFICE} "$@"
-""")
+""",
+    )
     docs = [make_docx(tmp_path / "docs" / f"plan-{n}.docx", f"Education plan number {n}") for n in range(3)]
     monkeypatch.setenv("PACKGEN_SOFFICE_TIMEOUT", "10")  # a real start and a document fit easily
     seen = []
 
-    pdfs = convert_to_pdf(docs, tmp_path / "out", workers=1, soffice=str(soffice),
-                          on_progress=lambda done, total: seen.append((done, total)))
+    pdfs = convert_to_pdf(
+        docs,
+        tmp_path / "out",
+        workers=1,
+        soffice=str(soffice),
+        on_progress=lambda done, total: seen.append((done, total)),
+    )
 
     for n, pdf in enumerate(pdfs):
         assert f"Education plan number {n}" in pdf_text(pdf)
@@ -205,7 +204,9 @@ exec {REAL_SOFFICE} "$@"
 def test_a_worker_that_crashes_loses_only_the_document_it_was_on(tmp_path):
     """LibreOffice converts the first document, then dies: the next is tried alone, the rest queued again."""
     log, marker = tmp_path / "starts.log", tmp_path / "crashed-once"
-    soffice = fake_soffice(tmp_path, f"""
+    soffice = fake_soffice(
+        tmp_path,
+        f"""
 echo "$*" >> {shlex.quote(str(log))}
 if [ ! -e {shlex.quote(str(marker))} ]; then
     touch {shlex.quote(str(marker))}
@@ -215,18 +216,23 @@ if [ ! -e {shlex.quote(str(marker))} ]; then
     kill -SEGV $$
 fi
 exec {REAL_SOFFICE} "$@"
-""")
+""",
+    )
     docs = [make_docx(tmp_path / "docs" / f"visit-{n}.docx", f"Visit note {n}") for n in range(4)]
 
     pdfs = convert_to_pdf(docs, tmp_path / "out", workers=1, soffice=str(soffice))
 
     for n, pdf in enumerate(pdfs):
         assert f"Visit note {n}" in pdf_text(pdf)
-    given = [[arg.rsplit("/", 1)[1] for arg in line.split() if arg.endswith(".docx")]
-             for line in log.read_text().splitlines()]
-    assert given == [["00000.docx", "00001.docx", "00002.docx", "00003.docx"],  # dies after the first
-                     ["00001.docx"],  # the one it died on, alone
-                     ["00002.docx", "00003.docx"]]  # the ones it never reached
+    given = [
+        [arg.rsplit("/", 1)[1] for arg in line.split() if arg.endswith(".docx")]
+        for line in log.read_text().splitlines()
+    ]
+    assert given == [
+        ["00000.docx", "00001.docx", "00002.docx", "00003.docx"],  # dies after the first
+        ["00001.docx"],  # the one it died on, alone
+        ["00002.docx", "00003.docx"],
+    ]  # the ones it never reached
 
 
 def test_a_document_that_fails_twice_stops_the_run_and_nothing_is_written(tmp_path):
@@ -259,7 +265,9 @@ def test_many_documents_are_split_into_batches_of_at_most_max_batch(tmp_path, mo
 def test_documents_libreoffice_silently_drops_are_converted_after_all(tmp_path):
     """LibreOffice ignores arguments past its ~253rd and exits 0; here it keeps only two documents."""
     log = tmp_path / "starts.log"
-    soffice = fake_soffice(tmp_path, f"""
+    soffice = fake_soffice(
+        tmp_path,
+        f"""
 echo "$*" >> {shlex.quote(str(log))}
 kept=0
 for arg in "$@"; do
@@ -268,7 +276,8 @@ for arg in "$@"; do
     set -- "$@" "$arg"
 done
 exec {REAL_SOFFICE} "$@"
-""")
+""",
+    )
     docs = [make_docx(tmp_path / "docs" / f"v{n}.docx", f"Visit {n}") for n in range(5)]
 
     pdfs = convert_to_pdf(docs, tmp_path / "out", workers=1, soffice=str(soffice))
@@ -290,8 +299,12 @@ def test_documents_still_being_written_when_libreoffice_starts_are_converted(tmp
         calls.append(second.exists())
         make_docx(second, "Written while LibreOffice worked")
 
-    convert.convert([(first, tmp_path / "first.pdf"), (second, tmp_path / "second.pdf")], workers=1,
-                    soffice=str(logging_soffice(tmp_path, log)), ready=ready)
+    convert.convert(
+        [(first, tmp_path / "first.pdf"), (second, tmp_path / "second.pdf")],
+        workers=1,
+        soffice=str(logging_soffice(tmp_path, log)),
+        ready=ready,
+    )
 
     assert calls == [False]  # once, and before the document was there
     assert "Written before the start" in pdf_text(tmp_path / "first.pdf")
@@ -303,8 +316,12 @@ def test_documents_still_being_written_when_libreoffice_starts_are_converted(tmp
 def test_documents_written_in_time_need_one_start(tmp_path):
     log = tmp_path / "starts.log"
     docs = [make_docx(tmp_path / f"{n}.docx", f"Document {n}") for n in range(3)]
-    convert.convert([(doc, tmp_path / f"{n}.pdf") for n, doc in enumerate(docs)], workers=1,
-                    soffice=str(logging_soffice(tmp_path, log)), ready=lambda: None)
+    convert.convert(
+        [(doc, tmp_path / f"{n}.pdf") for n, doc in enumerate(docs)],
+        workers=1,
+        soffice=str(logging_soffice(tmp_path, log)),
+        ready=lambda: None,
+    )
     assert [f"Document {n}" in pdf_text(tmp_path / f"{n}.pdf") for n in range(3)] == [True] * 3
     assert len(log.read_text().splitlines()) == 1
 
@@ -318,15 +335,23 @@ def test_documents_that_will_never_be_written_stop_the_conversion_with_the_write
         raise TemplateProblem("visit.docx: the tag around '{{' does not close")
 
     with pytest.raises(TemplateProblem, match="does not close"):
-        convert.convert([(first, tmp_path / "first.pdf"), (tmp_path / "never.docx", tmp_path / "never.pdf")],
-                        workers=1, soffice=str(soffice), ready=ready)
+        convert.convert(
+            [(first, tmp_path / "first.pdf"), (tmp_path / "never.docx", tmp_path / "never.pdf")],
+            workers=1,
+            soffice=str(soffice),
+            ready=ready,
+        )
     assert not (tmp_path / "first.pdf").exists() and not (tmp_path / "never.pdf").exists()
     assert live_processes_in_group(int(group_file.read_text())) == []
 
 
 def profiles_used(log: Path) -> list[str]:
-    return [arg.split("=", 1)[1] for line in log.read_text().splitlines() for arg in line.split()
-            if arg.startswith("-env:UserInstallation=")]
+    return [
+        arg.split("=", 1)[1]
+        for line in log.read_text().splitlines()
+        for arg in line.split()
+        if arg.startswith("-env:UserInstallation=")
+    ]
 
 
 def test_libreoffice_profiles_are_kept_for_the_next_run(tmp_path, monkeypatch):
@@ -364,8 +389,7 @@ def test_a_profile_in_use_by_another_run_is_left_alone(tmp_path, monkeypatch):
     assert "Beside a busy profile" in pdf_text(tmp_path / "a.pdf")
 
 
-def test_a_profile_records_the_libreoffice_it_ran_so_no_start_repeats_the_graphics_self_test(tmp_path,
-                                                                                               monkeypatch):
+def test_a_profile_records_the_libreoffice_it_ran_so_no_start_repeats_the_graphics_self_test(tmp_path, monkeypatch):
     # LibreOffice tests its graphics backend at a start when the profile's last version is older than
     # its own (GraphicsRenderTests.log in the profile shows it ran); headless, it never records one.
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
@@ -385,11 +409,17 @@ def test_a_profile_records_the_libreoffice_it_ran_so_no_start_repeats_the_graphi
 def test_settling_a_profile_keeps_its_other_settings_and_replaces_an_old_version(tmp_path):
     settings = tmp_path / "profile" / "user" / "registrymodifications.xcu"
     settings.parent.mkdir(parents=True)
-    settings.write_bytes(office_profiles.EMPTY_SETTINGS.replace(b"</oor:items>", (
-        b'<item oor:path="/org.openoffice.Office.Common/Misc"><prop oor:name="FirstRun" oor:op="fuse">'
-        b'<value>false</value></prop></item>\n'
-        b'<item oor:path="/org.openoffice.Setup/Product"><prop oor:name="ooSetupLastVersion" oor:op="fuse">'
-        b'<value>6.0</value></prop></item>\n</oor:items>')))
+    settings.write_bytes(
+        office_profiles.EMPTY_SETTINGS.replace(
+            b"</oor:items>",
+            (
+                b'<item oor:path="/org.openoffice.Office.Common/Misc"><prop oor:name="FirstRun" oor:op="fuse">'
+                b"<value>false</value></prop></item>\n"
+                b'<item oor:path="/org.openoffice.Setup/Product"><prop oor:name="ooSetupLastVersion" oor:op="fuse">'
+                b"<value>6.0</value></prop></item>\n</oor:items>"
+            ),
+        )
+    )
     office_profiles.settle(tmp_path / "profile", REAL_SOFFICE)
     text = settings.read_text(encoding="utf-8")
     version = office_profiles.installed_version(str(Path(REAL_SOFFICE).resolve()))
@@ -444,8 +474,9 @@ def test_a_document_libreoffice_cannot_open_is_named_after_a_head_start_too(tmp_
     damaged.write_bytes(b"PK\x03\x04" + b"this is not really a zip archive")
 
     with pytest.raises(ToolError) as caught, convert.HeadStart() as head_start:
-        convert.convert([(damaged, tmp_path / "damaged.pdf"), (good, tmp_path / "good.pdf")], workers=1,
-                        head_start=head_start)
+        convert.convert(
+            [(damaged, tmp_path / "damaged.pdf"), (good, tmp_path / "good.pdf")], workers=1, head_start=head_start
+        )
 
     assert str(damaged) in str(caught.value) and str(good) not in str(caught.value)
     assert not (tmp_path / "damaged.pdf").exists() and not (tmp_path / "good.pdf").exists()
@@ -455,10 +486,9 @@ def test_a_document_libreoffice_cannot_open_is_named_after_a_head_start_too(tmp_
 def test_leaving_a_head_start_ends_its_libreoffice_and_removes_its_folder(tmp_path, leaving):
     # Unused: the build had nothing to convert, failed (the records could not be read, say) or was
     # stopped. LibreOffice ends by itself once it has looked at its places; Ctrl-C stops it at once.
-    with pytest.raises(leaving) if leaving else contextlib.nullcontext():
-        with convert.HeadStart() as head_start:
-            if leaving:
-                raise leaving()
+    with pytest.raises(leaving) if leaving else contextlib.nullcontext(), convert.HeadStart() as head_start:
+        if leaving:
+            raise leaving()
 
     stopped = head_start.process.returncode == -signal.SIGKILL
     assert stopped == (leaving is KeyboardInterrupt)
@@ -472,8 +502,9 @@ def test_a_head_start_is_spent_once_its_libreoffice_has_had_documents(tmp_path):
 
     with convert.HeadStart(str(logging_soffice(tmp_path, log))) as head_start:
         convert.convert([(first, tmp_path / "1.pdf")], head_start=head_start)
-        convert.convert([(second, tmp_path / "2.pdf")], head_start=head_start,
-                        soffice=str(logging_soffice(tmp_path, log)))
+        convert.convert(
+            [(second, tmp_path / "2.pdf")], head_start=head_start, soffice=str(logging_soffice(tmp_path, log))
+        )
 
     assert pdf_text(tmp_path / "2.pdf").strip() == "Second"
     starts = log.read_text().splitlines()
@@ -487,8 +518,10 @@ def test_converting_never_fetches_a_picture_a_document_links_to(tmp_path, web_se
     # Templates with such links are refused before filling; this is what LibreOffice does if one gets by.
     secret = tmp_path / "private.png"
     Image.new("RGB", (30, 30), "blue").save(secret)
-    by_address = link_outside(make_docx(tmp_path / "web.docx", "Picture from a web address"),
-                              f"http://127.0.0.1:{web_server.server_port}/logo.png")
+    by_address = link_outside(
+        make_docx(tmp_path / "web.docx", "Picture from a web address"),
+        f"http://127.0.0.1:{web_server.server_port}/logo.png",
+    )
     from_disk = link_outside(make_docx(tmp_path / "disk.docx", "Picture from a file"), secret.as_uri())
 
     pdfs = convert_to_pdf([by_address, from_disk], tmp_path / "out")
@@ -508,7 +541,7 @@ def test_libreoffice_is_given_what_it_needs_of_the_environment_and_no_secrets(tm
     monkeypatch.setenv("LC_PAPER", "en_GB.UTF-8")
     seen = tmp_path / "environment"
     # The real LibreOffice, behind a script that writes down the environment it was started with.
-    soffice = fake_soffice(tmp_path, f"env > {shlex.quote(str(seen))}\nexec {REAL_SOFFICE} \"$@\"")
+    soffice = fake_soffice(tmp_path, f'env > {shlex.quote(str(seen))}\nexec {REAL_SOFFICE} "$@"')
     doc = make_docx(tmp_path / "docs" / "p01.docx", "Fictional pupil record")
 
     [pdf] = convert_to_pdf([doc], tmp_path / "out", soffice=str(soffice))

@@ -15,9 +15,9 @@ from pypdf.generic import RectangleObject
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.pdfgen.canvas import Canvas
 
-from tests.conftest import REPO, pdf_bomb
-from packgen.pack.assemble import PackNode, assemble_pack
 from packgen.errors import InputError
+from packgen.pack.assemble import PackNode, assemble_pack
+from tests.conftest import REPO, pdf_bomb
 
 FOOTER = "Szkoła Şişli & Brookfield Academy · Evidence pack"
 PUPIL = "Zoë O'Brien-Łukasz <Jr> 😀 שלום"
@@ -102,7 +102,9 @@ def footer_box(pdf: Path, page_number: int) -> tuple[float, float, float, float]
     """Where poppler sees the word "page" of the footer, in the page's visible area: (x0, y0, x1, y1), y down."""
     out = subprocess.run(
         ["pdftotext", "-bbox", "-cropbox", "-f", str(page_number), "-l", str(page_number), str(pdf), "-"],
-        check=True, capture_output=True, text=True,
+        check=True,
+        capture_output=True,
+        text=True,
     ).stdout
     words = re.findall(r'xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">page<', out)
     assert len(words) == 1, out
@@ -141,13 +143,19 @@ def school_nodes(pdfs: dict[str, Path]) -> list[PackNode]:
         PackNode("AP register", pdfs["register"]),
         PackNode("Readiness", pdfs["readiness"]),
         PackNode("Providers", children=(PackNode("Provider with nothing yet"),)),
-        PackNode("Pupils", children=(
-            PackNode(PUPIL, children=(
-                PackNode("Commissioning agreement", pdfs["agreement"]),
-                PackNode("Education plan", pdfs["plan"]),
-            )),
-            PackNode("Sam Smith", children=(PackNode("Commissioning agreement", pdfs["agreement2"]),)),
-        )),
+        PackNode(
+            "Pupils",
+            children=(
+                PackNode(
+                    PUPIL,
+                    children=(
+                        PackNode("Commissioning agreement", pdfs["agreement"]),
+                        PackNode("Education plan", pdfs["plan"]),
+                    ),
+                ),
+                PackNode("Sam Smith", children=(PackNode("Commissioning agreement", pdfs["agreement2"]),)),
+            ),
+        ),
     ]
 
 
@@ -160,19 +168,33 @@ def test_pack_order_bookmarks_contents_and_links_agree(tmp_path, school):
         ("Contents", 2, []),
         ("AP register", 3, []),
         ("Readiness", 5, []),
-        ("Pupils", 6, [
-            (PUPIL, 6, [("Commissioning agreement", 6, []), ("Education plan", 9, [])]),
-            ("Sam Smith", 10, [("Commissioning agreement", 10, [])]),
-        ]),
+        (
+            "Pupils",
+            6,
+            [
+                (PUPIL, 6, [("Commissioning agreement", 6, []), ("Education plan", 9, [])]),
+                ("Sam Smith", 10, [("Commissioning agreement", 10, [])]),
+            ],
+        ),
     ]  # "Providers" has no pages anywhere below it, so it is left out
     bookmarks = flatten(outline_tree(reader))[1:]
     assert printed_contents(reader) == bookmarks
     assert link_targets(reader) == [page for _, page in bookmarks]
 
     # Every document's own pages are where the contents says, with their content intact.
-    expected_first_words = ["COVER PAGE", "Contents", "REGISTER ONE", "REGISTER TWO", "READINESS TURNED",
-                            "AGREEMENT A1", "AGREEMENT A2", "AGREEMENT A3", "PLAN P1",
-                            "SECOND AGREEMENT 1", "SECOND AGREEMENT 2"]
+    expected_first_words = [
+        "COVER PAGE",
+        "Contents",
+        "REGISTER ONE",
+        "REGISTER TWO",
+        "READINESS TURNED",
+        "AGREEMENT A1",
+        "AGREEMENT A2",
+        "AGREEMENT A3",
+        "PLAN P1",
+        "SECOND AGREEMENT 1",
+        "SECOND AGREEMENT 2",
+    ]
     for page, words in zip(reader.pages, expected_first_words):
         assert words in page.extract_text()
 
@@ -191,8 +213,14 @@ def test_documents_still_being_made_go_in_at_their_places(tmp_path, school):
         for pdf in late.values():
             (made_later / pdf.name).rename(pdf)
 
-    together = assemble_pack(school["cover"], school_nodes(school), tmp_path / "pack.pdf", footer=FOOTER,
-                             pending=set(late.values()), wait=finish_making)
+    together = assemble_pack(
+        school["cover"],
+        school_nodes(school),
+        tmp_path / "pack.pdf",
+        footer=FOOTER,
+        pending=set(late.values()),
+        wait=finish_making,
+    )
     in_order = assemble_pack(school["cover"], school_nodes(school), tmp_path / "in-order.pdf", footer=FOOTER)
 
     assert waited == [True]
@@ -206,8 +234,14 @@ def test_a_failure_while_waiting_leaves_no_pack(tmp_path, school):
         raise InputError("the plan could not be made")
 
     with pytest.raises(InputError, match="could not be made"):
-        assemble_pack(school["cover"], school_nodes(school), tmp_path / "pack.pdf", footer=FOOTER,
-                      pending={school["plan"]}, wait=broken)
+        assemble_pack(
+            school["cover"],
+            school_nodes(school),
+            tmp_path / "pack.pdf",
+            footer=FOOTER,
+            pending={school["plan"]},
+            wait=broken,
+        )
     assert not (tmp_path / "pack.pdf").exists()
 
 
@@ -221,11 +255,14 @@ def test_every_page_has_the_footer_with_pack_wide_numbers(tmp_path, school):
         assert f"{FOOTER} OFFICIAL-SENSITIVE page {number} of {total}" in text
 
 
-@pytest.mark.parametrize(("page_number", "view_width", "view_height"), [
-    (1, A4[0], A4[1]),  # the cover, portrait
-    (3, A4[1], A4[0]),  # the register, a landscape page
-    (5, A4[1], A4[0]),  # readiness: a portrait page shown turned by /Rotate 90
-])
+@pytest.mark.parametrize(
+    ("page_number", "view_width", "view_height"),
+    [
+        (1, A4[0], A4[1]),  # the cover, portrait
+        (3, A4[1], A4[0]),  # the register, a landscape page
+        (5, A4[1], A4[0]),  # readiness: a portrait page shown turned by /Rotate 90
+    ],
+)
 def test_the_footer_sits_upright_at_the_bottom_of_the_page_as_seen(
     tmp_path, school, page_number, view_width, view_height
 ):
@@ -237,12 +274,15 @@ def test_the_footer_sits_upright_at_the_bottom_of_the_page_as_seen(
     assert view_width * 0.75 < x0 < view_width  # bottom right
 
 
-@pytest.mark.parametrize(("source", "page_view"), [
-    (lambda pdf: rotated(pdf, 180), (700, 500)),  # upside down
-    (lambda pdf: rotated(pdf, 270), (500, 700)),  # turned left
-    # An odd size whose visible area does not start at the page's origin, turned right.
-    (lambda pdf: rotated(cropped(pdf, (50, 40, 650, 460)), 90), (420, 600)),
-])
+@pytest.mark.parametrize(
+    ("source", "page_view"),
+    [
+        (lambda pdf: rotated(pdf, 180), (700, 500)),  # upside down
+        (lambda pdf: rotated(pdf, 270), (500, 700)),  # turned left
+        # An odd size whose visible area does not start at the page's origin, turned right.
+        (lambda pdf: rotated(cropped(pdf, (50, 40, 650, 460)), 90), (420, 600)),
+    ],
+)
 def test_the_footer_follows_any_turn_and_visible_area(tmp_path, school, source, page_view):
     evidence = source(make_pdf(tmp_path / "evidence.pdf", "EVIDENCE", size=(700, 500)))
 
@@ -365,8 +405,9 @@ def test_a_page_whose_drawing_cannot_be_decoded_is_named(tmp_path, school):
     with pytest.raises(InputError, match=re.escape(str(evidence)) + ".*damaged"):
         assemble_pack(school["cover"], [PackNode("Evidence", evidence)], tmp_path / "pack.pdf", footer=FOOTER)
     # packgen's own documents are LibreOffice's output: their drawing is not decoded to look.
-    pack = assemble_pack(school["cover"], [PackNode("Evidence", evidence)], tmp_path / "pack.pdf", footer=FOOTER,
-                         ours=[evidence])
+    pack = assemble_pack(
+        school["cover"], [PackNode("Evidence", evidence)], tmp_path / "pack.pdf", footer=FOOTER, ours=[evidence]
+    )
     assert pack.page_count == PdfReader(school["cover"]).get_num_pages() + 2
 
 
@@ -418,8 +459,9 @@ def test_the_pack_is_private_and_labelled(tmp_path, school):
 
 def test_a_pack_with_a_password_is_encrypted_with_aes_256(tmp_path, school):
     dest = tmp_path / "pack.pdf"
-    assemble_pack(school["cover"], school_nodes(school), dest, footer="Brookfield · Evidence pack",
-                  password="correct horse")
+    assemble_pack(
+        school["cover"], school_nodes(school), dest, footer="Brookfield · Evidence pack", password="correct horse"
+    )
     reader = PdfReader(dest)
     assert reader.is_encrypted
     assert reader.decrypt("wrong") == 0
@@ -476,8 +518,13 @@ def test_a_pdf_that_inflates_without_end_is_refused_by_name_in_bounded_memory(tm
     bomb = pdf_bomb(tmp_path / "visit-record.pdf")  # 1 MB that inflates to 1.4 GB
     dest = tmp_path / "pack.pdf"
 
-    done = subprocess.run([sys.executable, "-c", ASSEMBLE_MEASURED, school["cover"], bomb, dest],
-                          cwd=REPO, capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-c", ASSEMBLE_MEASURED, school["cover"], bomb, dest],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
     assert done.returncode == 0, done.stderr
     assert f"{bomb}: inflates to more than" in done.stdout

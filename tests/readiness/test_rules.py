@@ -8,11 +8,6 @@ from __future__ import annotations
 
 from datetime import date
 
-from tests.conftest import (DEMO, UNREGISTERED, assert_finding, demo_gaps, example, full_time_pupils, merged,
-                            placement, week)
-from packgen.records.read import load_school
-from packgen.records.models import SchoolData
-from packgen.readiness.table import rule_table
 from packgen.readiness.rules import (
     RULES,
     assess,
@@ -34,10 +29,22 @@ from packgen.readiness.rules import (
     r16_upn,
     r17_governance,
 )
-
+from packgen.readiness.table import rule_table
+from packgen.records.models import SchoolData
+from packgen.records.read import load_school
+from tests.conftest import (
+    DEMO,
+    UNREGISTERED,
+    assert_finding,
+    demo_gaps,
+    example,
+    full_time_pupils,
+    merged,
+    placement,
+    week,
+)
 
 TODAY = date(2026, 11, 23)  # a Monday, three weeks into the default Autumn 2 (2 Nov to 18 Dec 2026)
-
 
 
 # ---------------------------------------------------------------- the example school
@@ -56,15 +63,17 @@ def test_r1_a_registered_provider_raises_nothing():
 
 def test_r1_an_unregistered_provider_with_five_full_time_pupils_may_be_an_illegal_school():
     data = example(provider=UNREGISTERED, more_pupils=full_time_pupils(5))
-    assert_finding(r1_registration(data, "canal", TODAY), "fail", "critical", "5 of our pupils full time",
-                   "illegal school")
+    assert_finding(
+        r1_registration(data, "canal", TODAY), "fail", "critical", "5 of our pupils full time", "illegal school"
+    )
 
 
 def test_r1_one_full_time_looked_after_or_ehcp_pupil_is_enough_for_an_illegal_school():
     for flag in ("lac", "ehcp"):
         data = example(provider=UNREGISTERED, pupil={"pupil": {"flags": {flag: True}}})
-        assert_finding(r1_registration(data, "canal", TODAY), "fail", "critical", "looked after or has an EHC plan",
-                       "Amir Example")
+        assert_finding(
+            r1_registration(data, "canal", TODAY), "fail", "critical", "looked after or has an EHC plan", "Amir Example"
+        )
 
 
 def test_r1_four_full_time_pupils_are_warned_about_but_not_called_an_illegal_school():
@@ -104,14 +113,16 @@ def test_r2_a_returned_letter_confirming_every_check_passes():
 
 def test_r2_fails_when_the_letter_has_not_come_back():
     data = example(provider={"assurance": {"received_on": None}})
-    assert_finding(r2_staff_checks(data, "canal", TODAY), "fail", "critical", "requested on 1 Sep 2026",
-                   "Chase D. Khan")
+    assert_finding(
+        r2_staff_checks(data, "canal", TODAY), "fail", "critical", "requested on 1 Sep 2026", "Chase D. Khan"
+    )
 
 
 def test_r2_fails_when_a_check_is_not_confirmed_or_wrongly_called_not_applicable():
     data = example(provider={"assurance": {"checks": {"prohibition": False, "identity": "not_applicable"}}})
-    assert_finding(r2_staff_checks(data, "canal", TODAY), "fail", "critical",
-                   "identity checks, prohibition from teaching")
+    assert_finding(
+        r2_staff_checks(data, "canal", TODAY), "fail", "critical", "identity checks, prohibition from teaching"
+    )
 
 
 def test_r2_unknown_when_a_returned_letter_leaves_a_check_blank():
@@ -153,12 +164,16 @@ def test_r4_fails_when_the_planned_review_date_has_passed():
 
 
 def test_an_ended_placement_needs_no_more_reviews_visits_or_end_decision_but_keeps_its_other_evidence():
-    overdue = {"reviews": [{"date": "2026-10-19", "decision": "continue", "next_review": "2026-11-16"}],
-               "visits": [], "placement": {"target_end_date": "2026-11-13", "consent": {"parent_signed_on": None}}}
+    overdue = {
+        "reviews": [{"date": "2026-10-19", "decision": "continue", "next_review": "2026-11-16"}],
+        "visits": [],
+        "placement": {"target_end_date": "2026-11-13", "consent": {"parent_signed_on": None}},
+    }
     running = {f.rule for f in assess(example(pupil=overdue), TODAY)}
     assert {"R4", "R5", "R13", "R15"} <= running
-    ended = merged(overdue, placement(ended={"ended_on": "2026-11-13", "reason": "Targets met",
-                                             "outcome": "returned_to_school"}))
+    ended = merged(
+        overdue, placement(ended={"ended_on": "2026-11-13", "reason": "Targets met", "outcome": "returned_to_school"})
+    )
     assert {f.rule for f in assess(example(pupil=ended), TODAY)} == running - {"R4", "R5", "R15"}
     next_week = merged(ended, placement(ended={"ended_on": "2026-11-30"}))  # still running today
     assert {f.rule for f in assess(example(pupil=next_week), TODAY)} == running
@@ -184,8 +199,14 @@ def test_r4_unknown_when_the_schools_term_dates_do_not_reach_back_to_the_last_re
 
 
 def test_r4_fails_even_with_term_dates_missing_when_the_known_ones_already_hold_a_half_term():
-    autumn = {"pack": {"term_dates": [{"name": "Autumn 1", "starts": "2026-09-01", "ends": "2026-10-23"},
-                                      {"name": "Autumn 2", "starts": "2026-11-02", "ends": "2026-12-18"}]}}
+    autumn = {
+        "pack": {
+            "term_dates": [
+                {"name": "Autumn 1", "starts": "2026-09-01", "ends": "2026-10-23"},
+                {"name": "Autumn 2", "starts": "2026-11-02", "ends": "2026-12-18"},
+            ]
+        }
+    }
     data = example(school=autumn, pupil={"reviews": [{"date": "2026-06-15", "decision": "continue"}]})
     assert_finding(r4_reviews(data, "p1", TODAY), "fail", "high")
 
@@ -203,15 +224,20 @@ def test_r5_a_visit_this_half_term_passes():
 
 def test_r5_fails_when_the_last_visit_was_last_half_term():
     data = example(pupil={"visits": [{"date": "2026-10-20", "by": "B. Lead", "purpose": "visit"}]})
-    assert_finding(r5_visits(data, "p1", TODAY), "fail", "high", "since Autumn 2 began on 2 Nov 2026",
-                   "once a half term")
+    assert_finding(
+        r5_visits(data, "p1", TODAY), "fail", "high", "since Autumn 2 began on 2 Nov 2026", "once a half term"
+    )
 
 
 def test_r5_in_the_first_two_weeks_of_a_half_term_last_half_terms_visit_still_counts():
     data = example(pupil={"visits": [{"date": "2026-10-20", "by": "B. Lead", "purpose": "visit"}]})
     assert r5_visits(data, "p1", date(2026, 11, 10)) is None
-    assert_finding(r5_visits(example(pupil={"visits": []}), "p1", date(2026, 11, 10)), "fail", "high",
-                   "since the placement started on 7 Sep 2026")
+    assert_finding(
+        r5_visits(example(pupil={"visits": []}), "p1", date(2026, 11, 10)),
+        "fail",
+        "high",
+        "since the placement started on 7 Sep 2026",
+    )
 
 
 def test_r5_a_partnership_or_la_placement_needs_a_visit_each_term_not_each_half_term():
@@ -249,10 +275,16 @@ def test_r6_a_direction_with_an_end_date_and_the_la_told_passes():
 
 
 def test_r6_fails_without_an_end_date_or_without_telling_the_la_that_maintains_an_ehc_plan():
-    data = example(pupil={"pupil": {"flags": {"ehcp": True}}}
-                   | placement(off_site_direction=DIRECTED | {"ends_on": None, "la_notified_on": None}))
-    assert_finding(r6_off_site_direction(data, "p1", TODAY), "fail", "high",
-                   "the date it ends and when the local authority that maintains the EHC plan was told")
+    data = example(
+        pupil={"pupil": {"flags": {"ehcp": True}}}
+        | placement(off_site_direction=DIRECTED | {"ends_on": None, "la_notified_on": None})
+    )
+    assert_finding(
+        r6_off_site_direction(data, "p1", TODAY),
+        "fail",
+        "high",
+        "the date it ends and when the local authority that maintains the EHC plan was told",
+    )
 
 
 def test_r6_needs_no_direction_notice_to_the_la_without_an_ehc_plan():
@@ -266,8 +298,9 @@ def test_r6_fails_when_the_direction_is_longer_than_the_school_allows_and_passes
     on_the_day = example(school=allowed, pupil=placement(off_site_direction=DIRECTED | {"ends_on": "2026-11-01"}))
     a_day_over = example(school=allowed, pupil=placement(off_site_direction=DIRECTED | {"ends_on": "2026-11-02"}))
     assert r6_off_site_direction(on_the_day, "p1", TODAY) is None
-    assert_finding(r6_off_site_direction(a_day_over, "p1", TODAY), "fail", "high", "longer than the 8 weeks",
-                   "about 9 weeks")
+    assert_finding(
+        r6_off_site_direction(a_day_over, "p1", TODAY), "fail", "high", "longer than the 8 weeks", "about 9 weeks"
+    )
 
 
 def test_r6_unknown_when_the_record_says_not_directed_but_gives_direction_dates():
@@ -293,8 +326,9 @@ def test_r7_fails_part_time_without_a_plan():
 
 def test_r7_fails_when_the_plan_has_no_review_date_or_has_ended():
     no_review = example(pupil=placement(**PART_TIME, part_time_plan={"reason": "r", "ends_on": "2027-01-29"}))
-    ended = example(pupil=placement(**PART_TIME, part_time_plan={"reason": "r", "review_on": "2026-10-01",
-                                                                 "ends_on": "2026-11-06"}))
+    ended = example(
+        pupil=placement(**PART_TIME, part_time_plan={"reason": "r", "review_on": "2026-10-01", "ends_on": "2026-11-06"})
+    )
     assert_finding(r7_part_time_plan(no_review, "p1", TODAY), "fail", "high", "no review date")
     assert_finding(r7_part_time_plan(ended, "p1", TODAY), "fail", "high", "ended on 6 Nov 2026")
 
@@ -309,8 +343,10 @@ def test_r7_unknown_when_the_hours_and_the_timetable_disagree():
 
 def test_r8_codes_that_fit_who_arranged_the_placement_pass():
     assert r8_attendance_code(example(), "p1", TODAY) is None
-    assert r8_attendance_code(example(pupil=placement(arranged_by="local_authority", attendance_code="K")),
-                              "p1", TODAY) is None
+    assert (
+        r8_attendance_code(example(pupil=placement(arranged_by="local_authority", attendance_code="K")), "p1", TODAY)
+        is None
+    )
     assert r8_attendance_code(example(pupil=placement(attendance_code="D")), "p1", TODAY) is None
 
 
@@ -352,8 +388,9 @@ def test_r9_fails_with_no_arrangement_anywhere_and_no_record_of_contacts_sent():
         provider={"pre_admission": {"absence_arrangement": None, "emergency_contacts_sent": False}},
         pupil=placement(safeguarding={"absence_arrangement": None, "emergency_details_sent_on": None}),
     )
-    assert_finding(r9_absence_and_emergency(data, "p1", TODAY), "fail", "high", "who contacts whom",
-                   "emergency contacts")
+    assert_finding(
+        r9_absence_and_emergency(data, "p1", TODAY), "fail", "high", "who contacts whom", "emergency contacts"
+    )
 
 
 def test_r9_unknown_when_only_the_providers_checklist_says_contacts_were_sent():
@@ -389,14 +426,26 @@ def pupil_with(flags: dict, **adults) -> dict:
 
 def test_r11_vulnerable_pupils_with_their_agencies_named_pass():
     assert r11_agencies(example(pupil=pupil_with({"lac": True}, virtual_school_rep="F. Virtual")), "p1", TODAY) is None
-    assert r11_agencies(example(pupil=pupil_with({"ehcp": True, "cin": True}, sen_keyworker="G. Sen",
-                                                 social_worker="H. Social")), "p1", TODAY) is None
+    assert (
+        r11_agencies(
+            example(pupil=pupil_with({"ehcp": True, "cin": True}, sen_keyworker="G. Sen", social_worker="H. Social")),
+            "p1",
+            TODAY,
+        )
+        is None
+    )
 
 
 def test_r11_fails_critically_for_each_agency_missing():
     data = example(pupil=pupil_with({"lac": True, "lac_la": "Eastshire", "ehcp": True, "cin": True}))
-    assert_finding(r11_agencies(data, "p1", TODAY), "fail", "critical", "virtual school (Eastshire)",
-                   "SEN caseworker", "child in need")
+    assert_finding(
+        r11_agencies(data, "p1", TODAY),
+        "fail",
+        "critical",
+        "virtual school (Eastshire)",
+        "SEN caseworker",
+        "child in need",
+    )
 
 
 def test_r11_a_child_protection_pupils_part_time_timetable_needs_a_core_group_meeting():
@@ -408,8 +457,9 @@ def test_r11_a_child_protection_pupils_part_time_timetable_needs_a_core_group_me
 
 
 def test_r11_has_no_unknown_an_agency_not_recorded_is_a_fail():
-    assert_finding(r11_agencies(example(pupil=pupil_with({"cp": True})), "p1", TODAY), "fail", "critical",
-                   "social worker")
+    assert_finding(
+        r11_agencies(example(pupil=pupil_with({"cp": True})), "p1", TODAY), "fail", "critical", "social worker"
+    )
 
 
 # ---------------------------------------------------------------- R12 commissioning agreement
@@ -424,8 +474,9 @@ def test_r12_a_dated_agreement_signed_by_both_sides_passes():
 
 def test_r12_fails_with_no_agreement():
     data = example(pupil=placement(agreement=NO_AGREEMENT))
-    assert_finding(r12_agreement(data, "p1", TODAY), "fail", "high", "no signed commissioning agreement",
-                   "Canal Street Centre")
+    assert_finding(
+        r12_agreement(data, "p1", TODAY), "fail", "high", "no signed commissioning agreement", "Canal Street Centre"
+    )
 
 
 def test_r12_unknown_when_the_date_or_a_signatory_is_missing():
@@ -447,8 +498,12 @@ def test_r13_consent_given_or_a_direction_passes():
 
 
 def test_r13_fails_without_consent_when_not_directed():
-    assert_finding(r13_consent(example(pupil=placement(consent=NO_CONSENT)), "p1", TODAY), "fail", "high",
-                   "Amir Example is not directed")
+    assert_finding(
+        r13_consent(example(pupil=placement(consent=NO_CONSENT)), "p1", TODAY),
+        "fail",
+        "high",
+        "Amir Example is not directed",
+    )
 
 
 def test_r13_unknown_when_it_is_unclear_whether_the_pupil_is_directed():
@@ -494,8 +549,12 @@ def test_r15_fails_past_the_end_date_with_no_decision():
 
 def test_r15_a_review_at_or_after_the_end_date_or_a_decision_to_end_passes():
     continued = example(pupil=placement(target_end_date="2026-10-16"))  # the review of 19 Oct came after it
-    ending = example(pupil={"placement": {"target_end_date": "2026-11-13"},
-                            "reviews": [{"date": "2026-10-19", "decision": "reintegrate"}]})
+    ending = example(
+        pupil={
+            "placement": {"target_end_date": "2026-11-13"},
+            "reviews": [{"date": "2026-10-19", "decision": "reintegrate"}],
+        }
+    )
     assert r15_end_decision(continued, "p1", TODAY) is None
     assert r15_end_decision(ending, "p1", TODAY) is None
 
@@ -520,8 +579,7 @@ def test_r16_a_permanent_upn_with_the_right_check_letter_passes():
 
 
 def test_r16_fails_a_wrong_check_letter():
-    assert_finding(r16_upn(with_upn(example(), "A801200005001"), "p1", TODAY), "fail", "advisory",
-                   "wrong check letter")
+    assert_finding(r16_upn(with_upn(example(), "A801200005001"), "p1", TODAY), "fail", "advisory", "wrong check letter")
 
 
 def test_r16_unknown_for_a_temporary_upn():
@@ -573,14 +631,23 @@ def test_assess_lists_findings_worst_first_each_naming_its_subject_and_source():
     ]
     by_rule = {f.rule: f for f in findings}
     assert (by_rule["R2"].subject, by_rule["R2"].subject_id, by_rule["R2"].subject_name) == (
-        "provider", "canal", "Canal Street Centre")
+        "provider",
+        "canal",
+        "Canal Street Centre",
+    )
     assert (by_rule["R7"].subject, by_rule["R7"].subject_id, by_rule["R7"].subject_name) == (
-        "pupil", "p1", "Amir Example")
+        "pupil",
+        "p1",
+        "Amir Example",
+    )
     assert (by_rule["R17"].subject, by_rule["R17"].subject_id) == ("school", "oak-lane")
     assert by_rule["R2"].source == rule_table().source(rule_table().rule("R2"))
     assert by_rule["R2"].source.startswith("Keeping children safe in education 2025 (Department for Education, 2025)")
     assert (by_rule["R2"].area, by_rule["R7"].area, by_rule["R17"].area) == (
-        "safeguarding", "attendance_and_behaviour", "leadership_and_governance")
+        "safeguarding",
+        "attendance_and_behaviour",
+        "leadership_and_governance",
+    )
 
 
 def test_assess_orders_rule_numbers_as_numbers_and_then_pupils_by_name():
@@ -590,7 +657,10 @@ def test_assess_orders_rule_numbers_as_numbers_and_then_pupils_by_name():
         more_pupils={"p2": {"pupil": {"legal_forename": "Bea"}} | placement(consent=NO_CONSENT)},
     )
     assert [(f.rule, f.subject_name) for f in assess(data, TODAY)] == [
-        ("R13", "Bea Example"), ("R13", "Zak Example"), ("R10", "Zak Example")]
+        ("R13", "Bea Example"),
+        ("R13", "Zak Example"),
+        ("R10", "Zak Example"),
+    ]
 
 
 # ---------------------------------------------------------------- the demo school

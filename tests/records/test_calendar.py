@@ -6,8 +6,8 @@ from datetime import date, timedelta
 
 import pytest
 
-from packgen.records.models import TermDate
 from packgen.records.calendar import Calendar, easter_sunday, english_half_terms, period_at
+from packgen.records.models import TermDate
 
 
 def term_dates(*rows: tuple[str, str, str]) -> list[TermDate]:
@@ -25,9 +25,16 @@ def test_the_default_half_terms_of_2026_to_2027():
     ]
 
 
-@pytest.mark.parametrize("year, easter", [(2008, date(2008, 3, 23)), (2024, date(2024, 3, 31)),
-                                          (2025, date(2025, 4, 20)), (2026, date(2026, 4, 5)),
-                                          (2038, date(2038, 4, 25))])
+@pytest.mark.parametrize(
+    "year, easter",
+    [
+        (2008, date(2008, 3, 23)),
+        (2024, date(2024, 3, 31)),
+        (2025, date(2025, 4, 20)),
+        (2026, date(2026, 4, 5)),
+        (2038, date(2038, 4, 25)),
+    ],
+)
 def test_easter_sunday_including_the_earliest_and_latest_of_the_century(year, easter):
     assert easter_sunday(year) == easter
 
@@ -59,7 +66,9 @@ def test_a_holiday_belongs_to_the_half_term_just_ended():
 def test_a_schools_own_dates_replace_the_default_and_cover_only_themselves():
     calendar = Calendar.for_school(
         term_dates(("Autumn 2 2026", "2026-11-02", "2026-12-18"), ("Autumn 1 2026", "2026-09-02", "2026-10-23")),
-        date(2026, 9, 7), date(2026, 11, 23))
+        date(2026, 9, 7),
+        date(2026, 11, 23),
+    )
     assert [h.name for h in calendar.half_terms] == ["Autumn 1 2026", "Autumn 2 2026"]
     assert calendar.covers(date(2026, 10, 28))
     assert not calendar.covers(date(2026, 9, 1)) and not calendar.covers(date(2027, 1, 5))
@@ -67,10 +76,16 @@ def test_a_schools_own_dates_replace_the_default_and_cover_only_themselves():
 
 
 def test_half_terms_are_grouped_into_terms_by_name_or_else_by_the_month_they_start():
-    calendar = Calendar.for_school(term_dates(
-        ("HT1", "2026-09-02", "2026-10-23"), ("HT2", "2026-11-02", "2026-12-18"),
-        ("HT3", "2027-01-05", "2027-02-12"), ("Summer 1", "2027-03-29", "2027-05-28"),
-    ), date(2026, 9, 2), date(2027, 5, 1))
+    calendar = Calendar.for_school(
+        term_dates(
+            ("HT1", "2026-09-02", "2026-10-23"),
+            ("HT2", "2026-11-02", "2026-12-18"),
+            ("HT3", "2027-01-05", "2027-02-12"),
+            ("Summer 1", "2027-03-29", "2027-05-28"),
+        ),
+        date(2026, 9, 2),
+        date(2027, 5, 1),
+    )
     assert [(t.name, t.starts, t.ends) for t in calendar.terms()] == [
         ("Autumn term 2026", date(2026, 9, 2), date(2026, 12, 18)),
         ("Spring term 2027", date(2027, 1, 5), date(2027, 2, 12)),
@@ -85,6 +100,7 @@ def test_term_days_count_only_days_inside_half_terms():
 
 
 def test_term_days_say_when_the_schools_dates_do_not_cover_the_stretch():
-    calendar = Calendar.for_school(term_dates(("Autumn 2", "2026-11-02", "2026-12-18")),
-                                   date(2026, 10, 19), date(2026, 11, 6))
+    calendar = Calendar.for_school(
+        term_dates(("Autumn 2", "2026-11-02", "2026-12-18")), date(2026, 10, 19), date(2026, 11, 6)
+    )
     assert calendar.term_days(date(2026, 10, 19), date(2026, 11, 6)) == (5, False)

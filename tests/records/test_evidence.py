@@ -10,9 +10,8 @@ from pathlib import Path
 import pytest
 from pypdf import PdfWriter
 
-from tests.conftest import MINI, pdf_bomb, run_cli, run_measured
 from packgen.records.evidence import UnusablePdf, open_pdf, unreadable
-
+from tests.conftest import MINI, pdf_bomb, run_cli, run_measured
 
 SCAN = MINI / "evidence" / "agreement-p01.pdf"
 
@@ -65,9 +64,13 @@ def test_check_reports_every_unreadable_scan_with_record_and_key(tmp_path):
     BROKEN["not a PDF"][0](school / "evidence" / "hart-vale-assurance.pdf")
     result = run_cli("check", school)
     assert result.exit_code == 1
-    assert ("pupils/p01.yaml: placement.agreement.evidence: 'evidence/agreement-p01.pdf' needs a password to open"
-            in result.output)
-    assert "providers/hart-vale.yaml: assurance.evidence: 'evidence/hart-vale-assurance.pdf' is not a PDF" in result.output
+    assert (
+        "pupils/p01.yaml: placement.agreement.evidence: 'evidence/agreement-p01.pdf' needs a password to open"
+        in result.output
+    )
+    assert (
+        "providers/hart-vale.yaml: assurance.evidence: 'evidence/hart-vale-assurance.pdf' is not a PDF" in result.output
+    )
     assert "2 problems" in result.output
 
 
@@ -80,8 +83,10 @@ def test_a_scan_that_inflates_without_end_is_refused_by_name_in_bounded_memory(t
     done, peak_mb = run_measured("check", school, timeout=120)
 
     assert done.returncode == 1, done.stdout + done.stderr
-    assert ("pupils/p01.yaml: placement.agreement.evidence: 'evidence/agreement-p01.pdf' inflates to more than"
-            in done.stdout)
+    assert (
+        "pupils/p01.yaml: placement.agreement.evidence: 'evidence/agreement-p01.pdf' inflates to more than"
+        in done.stdout
+    )
     assert "Traceback" not in done.stderr
     assert peak_mb < 300, f"checking a 1 MB scan took {peak_mb} MB"
 

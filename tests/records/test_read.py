@@ -18,12 +18,11 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import MINI, run_measured
 from packgen.errors import DataError, InputError, Problem
-from packgen.records.read import load_school
 from packgen.records.models import SchoolData
+from packgen.records.read import load_school
 from packgen.records.upn import check_letter, upn_problem
-
+from tests.conftest import MINI, run_measured
 
 
 @pytest.fixture
@@ -80,8 +79,11 @@ def test_the_mini_school_loads_into_typed_records():
 def test_times_stay_times_whether_quoted_or_not():
     # YAML 1.1 would read an unquoted 09:30 as the number 570 (base 60).
     sessions = load_school(MINI).pupils["p01"].placement.sessions
-    assert [(s.day, s.start, s.end) for s in sessions] == [("Mon", "09:30", "14:30"), ("Tue", "09:30", "14:30"),
-                                                           ("Wed", "09:30", "14:30")]
+    assert [(s.day, s.start, s.end) for s in sessions] == [
+        ("Mon", "09:30", "14:30"),
+        ("Tue", "09:30", "14:30"),
+        ("Wed", "09:30", "14:30"),
+    ]
 
 
 def test_yes_no_read_as_booleans_where_one_is_expected_and_as_text_elsewhere(school):
@@ -119,160 +121,456 @@ P01, P02, HART, SCHOOL = "pupils/p01.yaml", "pupils/p02.yaml", "providers/hart-v
 
 # case: (file, text to replace, replacement, the problem expected: key, message, line)
 MISTAKES = {
-    "impossible date": (P01, "start_date: 2026-09-07", "start_date: 2026-13-01",
-                        "placement.start_date", "'2026-13-01' is not a date (use YYYY-MM-DD)", 15),
-    "date written the British way": (P01, "dob: 2011-05-17", "dob: 17/05/2011",
-                                     "pupil.dob", "'17/05/2011' is not a date (use YYYY-MM-DD)", 5),
-    "unknown key, close to a real one": (P01, "target_end_date:", "target_end_dte:",
-                                         "placement.target_end_dte", "is not a known key (did you mean "
-                                         "'target_end_date'?)", 16),
-    "unknown key in an aliased record": (P01, '{day: Mon, from: "09:30", to: "14:30"}',
-                                         '{day: Mon, from: "09:30", too: "14:30", to: "14:30"}',
-                                         "placement.sessions[1].too", "is not a known key (did you mean 'to'?)", 19),
-    "unknown key, like nothing known": (HART, "address:", "colour: green\naddress:",
-                                        "colour", "is not a known key (the keys here are: name, kind, registration, "
-                                        "la_approved, address, contacts, assurance, pre_admission, qa_visits, national_standards)", 5),
-    "missing required key": (P01, "  arranged_by: school\n", "",
-                             "placement.arranged_by", "is required", 10),
-    "missing required record": (SCHOOL, "  dsl: {name: P. Quinn, email: dsl@larkspur.example}\n", "",
-                                "staff.dsl", "is required", 9),
-    "not one of the choices": (P01, "category: short_term_part_time", "category: short term",
-                               "placement.category", "'short term' is not one of: pex_on_roll, at_risk_full_time, "
-                               "short_term_part_time", 13),
-    "not true or false": (P01, "sen_support: true", "sen_support: sometimes",
-                          "pupil.flags.sen_support", "'sometimes' should be true or false", 8),
-    "true, false or not applicable": (HART, "identity: true", "identity: unsure",
-                                      "assurance.checks.identity", "'unsure' should be true, false or not_applicable",
-                                      12),
-    "not a number": (P01, "hours_per_week: 15", "hours_per_week: fifteen",
-                     "placement.hours_per_week", "'fifteen' should be a number", 17),
-    "not a whole number": (P01, "year_group: 10", "year_group: 10.5",
-                           "pupil.year_group", "'10.5' should be a whole number", 6),
-    "out of range": (P01, "hours_per_week: 15", "hours_per_week: 0",
-                     "placement.hours_per_week", "'0' should be more than 0", 17),
-    "a list where one value belongs": (P01, "gender: female", "gender: [female]",
-                                       "pupil.gender", "should be text, not a list", 7),
-    "one value where a list belongs": (P01, "attendees: [P. Quinn, F. Adeyemi, Zoë]", "attendees: P. Quinn",
-                                       "reviews[1].attendees", "'P. Quinn' should be a list", 36),
-    "one value where a set of keys belongs": (SCHOOL, "headteacher: {name: D. Okafor, email: head@larkspur.example}",
-                                              "headteacher: D. Okafor", "staff.headteacher",
-                                              "'D. Okafor' should be a set of keys", 10),
-    "a number where text belongs": (HART, 'urn: "147777"', "urn: 147777",
-                                    "registration.urn", "'147777' should be text (put it in quotes)", 3),
-    "empty where text is required": (P01, "legal_forename: Zoë", "legal_forename:",
-                                     "pupil.legal_forename", "is empty (it should be text)", 3),
+    "impossible date": (
+        P01,
+        "start_date: 2026-09-07",
+        "start_date: 2026-13-01",
+        "placement.start_date",
+        "'2026-13-01' is not a date (use YYYY-MM-DD)",
+        15,
+    ),
+    "date written the British way": (
+        P01,
+        "dob: 2011-05-17",
+        "dob: 17/05/2011",
+        "pupil.dob",
+        "'17/05/2011' is not a date (use YYYY-MM-DD)",
+        5,
+    ),
+    "unknown key, close to a real one": (
+        P01,
+        "target_end_date:",
+        "target_end_dte:",
+        "placement.target_end_dte",
+        "is not a known key (did you mean 'target_end_date'?)",
+        16,
+    ),
+    "unknown key in an aliased record": (
+        P01,
+        '{day: Mon, from: "09:30", to: "14:30"}',
+        '{day: Mon, from: "09:30", too: "14:30", to: "14:30"}',
+        "placement.sessions[1].too",
+        "is not a known key (did you mean 'to'?)",
+        19,
+    ),
+    "unknown key, like nothing known": (
+        HART,
+        "address:",
+        "colour: green\naddress:",
+        "colour",
+        "is not a known key (the keys here are: name, kind, registration, "
+        "la_approved, address, contacts, assurance, pre_admission, qa_visits, national_standards)",
+        5,
+    ),
+    "missing required key": (P01, "  arranged_by: school\n", "", "placement.arranged_by", "is required", 10),
+    "missing required record": (
+        SCHOOL,
+        "  dsl: {name: P. Quinn, email: dsl@larkspur.example}\n",
+        "",
+        "staff.dsl",
+        "is required",
+        9,
+    ),
+    "not one of the choices": (
+        P01,
+        "category: short_term_part_time",
+        "category: short term",
+        "placement.category",
+        "'short term' is not one of: pex_on_roll, at_risk_full_time, short_term_part_time",
+        13,
+    ),
+    "not true or false": (
+        P01,
+        "sen_support: true",
+        "sen_support: sometimes",
+        "pupil.flags.sen_support",
+        "'sometimes' should be true or false",
+        8,
+    ),
+    "true, false or not applicable": (
+        HART,
+        "identity: true",
+        "identity: unsure",
+        "assurance.checks.identity",
+        "'unsure' should be true, false or not_applicable",
+        12,
+    ),
+    "not a number": (
+        P01,
+        "hours_per_week: 15",
+        "hours_per_week: fifteen",
+        "placement.hours_per_week",
+        "'fifteen' should be a number",
+        17,
+    ),
+    "not a whole number": (
+        P01,
+        "year_group: 10",
+        "year_group: 10.5",
+        "pupil.year_group",
+        "'10.5' should be a whole number",
+        6,
+    ),
+    "out of range": (
+        P01,
+        "hours_per_week: 15",
+        "hours_per_week: 0",
+        "placement.hours_per_week",
+        "'0' should be more than 0",
+        17,
+    ),
+    "a list where one value belongs": (
+        P01,
+        "gender: female",
+        "gender: [female]",
+        "pupil.gender",
+        "should be text, not a list",
+        7,
+    ),
+    "one value where a list belongs": (
+        P01,
+        "attendees: [P. Quinn, F. Adeyemi, Zoë]",
+        "attendees: P. Quinn",
+        "reviews[1].attendees",
+        "'P. Quinn' should be a list",
+        36,
+    ),
+    "one value where a set of keys belongs": (
+        SCHOOL,
+        "headteacher: {name: D. Okafor, email: head@larkspur.example}",
+        "headteacher: D. Okafor",
+        "staff.headteacher",
+        "'D. Okafor' should be a set of keys",
+        10,
+    ),
+    "a number where text belongs": (
+        HART,
+        'urn: "147777"',
+        "urn: 147777",
+        "registration.urn",
+        "'147777' should be text (put it in quotes)",
+        3,
+    ),
+    "empty where text is required": (
+        P01,
+        "legal_forename: Zoë",
+        "legal_forename:",
+        "pupil.legal_forename",
+        "is empty (it should be text)",
+        3,
+    ),
     "blank text": (P01, "legal_forename: Zoë", "legal_forename: '  '", "pupil.legal_forename", "is empty", 3),
-    "URN in the wrong form": (SCHOOL, 'urn: "149997"', 'urn: "14999"',
-                              "school.urn", "'14999' is not in the right form (6 or 7 digits)", 4),
-    "time of day out of range": (P01, '{day: Wed, from: "09:30", to: "14:30"}',
-                                 '{day: Wed, from: "09:30", to: "24:30"}',
-                                 "placement.sessions[3].to",
-                                 "'24:30' is not a time of day (use HH:MM, 24-hour, in quotes)", 21),
-    "UPN check letter wrong": (P01, "upn: B801200005001", "upn: C801200005001",
-                               "pupil.upn", "'C801200005001' has the wrong check letter (the digits give 'B'; "
-                               "check the UPN was copied correctly)", 2),
-    "UPN too short": (P01, "upn: B801200005001", "upn: B80120000500",
-                      "pupil.upn", "'B80120000500' is not a UPN (13 characters: a check letter, 11 digits, "
-                      "then a digit or, for a temporary UPN, a letter)", 2),
-    "email address without a domain": (SCHOOL, "email: office@larkspur.example", "email: office@larkspur",
-                                       "school.email", "'office@larkspur' is not an email address "
-                                       "(like name@school.example)", 8),
-    "phone number too short": (P01, "phone: 07700 900201", "phone: 0770 0900", "pupil.parent_carers[1].phone",
-                               "'0770 0900' is not a phone number (like 01632 960101 or 07700 900121)", 9),
-    "year group that does not fit the date of birth": (P01, "year_group: 10", "year_group: 7", "pupil.year_group",
-                                                       "'7' does not fit the date of birth (2011-05-17): a pupil "
-                                                       "born then is in Year 11 when the placement starts", 6),
-    "session before dawn": (P01, '{day: Wed, from: "09:30", to: "14:30"}', '{day: Wed, from: "04:30", to: "09:30"}',
-                            "placement.sessions[3].from", "'04:30' is outside the school day (08:40 to 15:20, give "
-                            "or take an hour): check the time", 21),
+    "URN in the wrong form": (
+        SCHOOL,
+        'urn: "149997"',
+        'urn: "14999"',
+        "school.urn",
+        "'14999' is not in the right form (6 or 7 digits)",
+        4,
+    ),
+    "time of day out of range": (
+        P01,
+        '{day: Wed, from: "09:30", to: "14:30"}',
+        '{day: Wed, from: "09:30", to: "24:30"}',
+        "placement.sessions[3].to",
+        "'24:30' is not a time of day (use HH:MM, 24-hour, in quotes)",
+        21,
+    ),
+    "UPN check letter wrong": (
+        P01,
+        "upn: B801200005001",
+        "upn: C801200005001",
+        "pupil.upn",
+        "'C801200005001' has the wrong check letter (the digits give 'B'; check the UPN was copied correctly)",
+        2,
+    ),
+    "UPN too short": (
+        P01,
+        "upn: B801200005001",
+        "upn: B80120000500",
+        "pupil.upn",
+        "'B80120000500' is not a UPN (13 characters: a check letter, 11 digits, "
+        "then a digit or, for a temporary UPN, a letter)",
+        2,
+    ),
+    "email address without a domain": (
+        SCHOOL,
+        "email: office@larkspur.example",
+        "email: office@larkspur",
+        "school.email",
+        "'office@larkspur' is not an email address (like name@school.example)",
+        8,
+    ),
+    "phone number too short": (
+        P01,
+        "phone: 07700 900201",
+        "phone: 0770 0900",
+        "pupil.parent_carers[1].phone",
+        "'0770 0900' is not a phone number (like 01632 960101 or 07700 900121)",
+        9,
+    ),
+    "year group that does not fit the date of birth": (
+        P01,
+        "year_group: 10",
+        "year_group: 7",
+        "pupil.year_group",
+        "'7' does not fit the date of birth (2011-05-17): a pupil born then is in Year 11 when the placement starts",
+        6,
+    ),
+    "session before dawn": (
+        P01,
+        '{day: Wed, from: "09:30", to: "14:30"}',
+        '{day: Wed, from: "04:30", to: "09:30"}',
+        "placement.sessions[3].from",
+        "'04:30' is outside the school day (08:40 to 15:20, give or take an hour): check the time",
+        21,
+    ),
     # dates and numbers that cannot all be true at once
-    "target end before start": (P01, "target_end_date: 2027-02-12", "target_end_date: 2026-09-01",
-                                "placement.target_end_date",
-                                "'2026-09-01' is before placement.start_date (2026-09-07)", 16),
-    "meeting after the start": (P01, "agreed_at_meeting: 2026-09-03", "agreed_at_meeting: 2026-09-10",
-                                "placement.agreed_at_meeting",
-                                "'2026-09-10' is after placement.start_date (2026-09-07)", 14),
-    "born after the placement starts": (P01, "dob: 2011-05-17", "dob: 2026-09-07",
-                                        "pupil.dob", "'2026-09-07' is on or after placement.start_date (2026-09-07)",
-                                        5),
-    "part-time plan ends before its review": (P01, "review_on: 2026-10-19, ends_on: 2027-02-12",
-                                              "review_on: 2026-10-19, ends_on: 2026-10-01",
-                                              "placement.part_time_plan.ends_on", "'2026-10-01' is before "
-                                              "placement.part_time_plan.review_on (2026-10-19)", 24),
-    "off-site direction ends before it begins": (P02, "  attendance_code: K\n", "  attendance_code: K\n"
-                                                 "  off_site_direction: {directed: true, directed_on: 2026-09-14,\n"
-                                                 "                       ends_on: 2026-09-11}\n",
-                                                 "placement.off_site_direction.ends_on", "'2026-09-11' is before "
-                                                 "placement.off_site_direction.directed_on (2026-09-14)", 16),
-    "session ends before it starts": (P01, '{day: Mon, from: "09:30", to: "14:30"}',
-                                      '{day: Mon, from: "14:30", to: "09:30"}', "placement.sessions[1].to",
-                                      "'09:30' is before placement.sessions[1].from (14:30)", 19),
-    "hours do not match the sessions": (P01, "hours_per_week: 15", "hours_per_week: 16",
-                                        "placement.hours_per_week",
-                                        "'16' does not match the sessions, which add up to 15 hours a week", 17),
-    "next review not after the review": (P01, "next_review: 2026-12-07", "next_review: 2026-10-19",
-                                         "reviews[1].next_review",
-                                         "'2026-10-19' is on or before reviews[1].date (2026-10-19)", 40),
-    "attendance period ends before it starts": (P01, "to: 2026-10-23", "to: 2026-09-01", "attendance[1].to",
-                                                "'2026-09-01' is before attendance[1].from (2026-09-07)", 44),
-    "more sessions attended than possible": (P01, "attended_sessions: 37", "attended_sessions: 43",
-                                             "attendance[1].attended_sessions",
-                                             "'43' is more than attendance[1].possible_sessions (42)", 44),
-    "progress against a target that does not exist": (P01, "{target: 2, rating: on_track}]}",
-                                                      "{target: 3, rating: on_track}]}", "visits[1].progress[1].target",
-                                                      "'3' is not a target number (placement.targets has 2: number "
-                                                      "them 1 to 2)", 42),
-    "assurance received before it was asked for": (HART, "received_on: 2026-09-10", "received_on: 2026-08-10",
-                                                    "assurance.received_on",
-                                                    "'2026-08-10' is before assurance.requested_on (2026-09-01)", 11),
+    "target end before start": (
+        P01,
+        "target_end_date: 2027-02-12",
+        "target_end_date: 2026-09-01",
+        "placement.target_end_date",
+        "'2026-09-01' is before placement.start_date (2026-09-07)",
+        16,
+    ),
+    "meeting after the start": (
+        P01,
+        "agreed_at_meeting: 2026-09-03",
+        "agreed_at_meeting: 2026-09-10",
+        "placement.agreed_at_meeting",
+        "'2026-09-10' is after placement.start_date (2026-09-07)",
+        14,
+    ),
+    "born after the placement starts": (
+        P01,
+        "dob: 2011-05-17",
+        "dob: 2026-09-07",
+        "pupil.dob",
+        "'2026-09-07' is on or after placement.start_date (2026-09-07)",
+        5,
+    ),
+    "part-time plan ends before its review": (
+        P01,
+        "review_on: 2026-10-19, ends_on: 2027-02-12",
+        "review_on: 2026-10-19, ends_on: 2026-10-01",
+        "placement.part_time_plan.ends_on",
+        "'2026-10-01' is before placement.part_time_plan.review_on (2026-10-19)",
+        24,
+    ),
+    "off-site direction ends before it begins": (
+        P02,
+        "  attendance_code: K\n",
+        "  attendance_code: K\n"
+        "  off_site_direction: {directed: true, directed_on: 2026-09-14,\n"
+        "                       ends_on: 2026-09-11}\n",
+        "placement.off_site_direction.ends_on",
+        "'2026-09-11' is before placement.off_site_direction.directed_on (2026-09-14)",
+        16,
+    ),
+    "session ends before it starts": (
+        P01,
+        '{day: Mon, from: "09:30", to: "14:30"}',
+        '{day: Mon, from: "14:30", to: "09:30"}',
+        "placement.sessions[1].to",
+        "'09:30' is before placement.sessions[1].from (14:30)",
+        19,
+    ),
+    "hours do not match the sessions": (
+        P01,
+        "hours_per_week: 15",
+        "hours_per_week: 16",
+        "placement.hours_per_week",
+        "'16' does not match the sessions, which add up to 15 hours a week",
+        17,
+    ),
+    "next review not after the review": (
+        P01,
+        "next_review: 2026-12-07",
+        "next_review: 2026-10-19",
+        "reviews[1].next_review",
+        "'2026-10-19' is on or before reviews[1].date (2026-10-19)",
+        40,
+    ),
+    "attendance period ends before it starts": (
+        P01,
+        "to: 2026-10-23",
+        "to: 2026-09-01",
+        "attendance[1].to",
+        "'2026-09-01' is before attendance[1].from (2026-09-07)",
+        44,
+    ),
+    "more sessions attended than possible": (
+        P01,
+        "attended_sessions: 37",
+        "attended_sessions: 43",
+        "attendance[1].attended_sessions",
+        "'43' is more than attendance[1].possible_sessions (42)",
+        44,
+    ),
+    "progress against a target that does not exist": (
+        P01,
+        "{target: 2, rating: on_track}]}",
+        "{target: 3, rating: on_track}]}",
+        "visits[1].progress[1].target",
+        "'3' is not a target number (placement.targets has 2: number them 1 to 2)",
+        42,
+    ),
+    "assurance received before it was asked for": (
+        HART,
+        "received_on: 2026-09-10",
+        "received_on: 2026-08-10",
+        "assurance.received_on",
+        "'2026-08-10' is before assurance.requested_on (2026-09-01)",
+        11,
+    ),
     # references to other files
-    "provider with no file, close to one": (P01, "provider: hart-vale", "provider: hart-vail",
-                                            "placement.provider", "'hart-vail' has no file providers/hart-vail.yaml "
-                                            "(did you mean 'hart-vale'?)", 11),
-    "provider with no file, like none": (P02, "provider: oak-tutors", "provider: riverside",
-                                         "placement.provider", "'riverside' has no file providers/riverside.yaml "
-                                         "(the providers are: hart-vale, oak-tutors)", 9),
-    "evidence that is not there": (P01, "evidence/agreement-p01.pdf", "evidence/agreement-p1.pdf",
-                                   "placement.agreement.evidence",
-                                   "'evidence/agreement-p1.pdf' does not exist in the school folder", 33),
-    "evidence by absolute path": (P01, "evidence/agreement-p01.pdf", "/home/office/agreement.pdf",
-                                  "placement.agreement.evidence", "'/home/office/agreement.pdf' must be a path "
-                                  "inside the school folder, not an absolute path", 33),
-    "evidence that climbs out": (HART, "evidence/hart-vale-assurance.pdf", "../other-school/evidence/a.pdf",
-                                 "assurance.evidence", "'../other-school/evidence/a.pdf' must not use '..' to leave "
-                                 "the school folder", 15),
-    "evidence that is a folder": (P01, "evidence/agreement-p01.pdf", "evidence",
-                                  "placement.agreement.evidence", "'evidence' is a folder, not a file", 33),
+    "provider with no file, close to one": (
+        P01,
+        "provider: hart-vale",
+        "provider: hart-vail",
+        "placement.provider",
+        "'hart-vail' has no file providers/hart-vail.yaml (did you mean 'hart-vale'?)",
+        11,
+    ),
+    "provider with no file, like none": (
+        P02,
+        "provider: oak-tutors",
+        "provider: riverside",
+        "placement.provider",
+        "'riverside' has no file providers/riverside.yaml (the providers are: hart-vale, oak-tutors)",
+        9,
+    ),
+    "evidence that is not there": (
+        P01,
+        "evidence/agreement-p01.pdf",
+        "evidence/agreement-p1.pdf",
+        "placement.agreement.evidence",
+        "'evidence/agreement-p1.pdf' does not exist in the school folder",
+        33,
+    ),
+    "evidence by absolute path": (
+        P01,
+        "evidence/agreement-p01.pdf",
+        "/home/office/agreement.pdf",
+        "placement.agreement.evidence",
+        "'/home/office/agreement.pdf' must be a path inside the school folder, not an absolute path",
+        33,
+    ),
+    "evidence that climbs out": (
+        HART,
+        "evidence/hart-vale-assurance.pdf",
+        "../other-school/evidence/a.pdf",
+        "assurance.evidence",
+        "'../other-school/evidence/a.pdf' must not use '..' to leave the school folder",
+        15,
+    ),
+    "evidence that is a folder": (
+        P01,
+        "evidence/agreement-p01.pdf",
+        "evidence",
+        "placement.agreement.evidence",
+        "'evidence' is a folder, not a file",
+        33,
+    ),
     # the YAML itself
-    "duplicate key": (P01, "  year_group: 10\n", "  year_group: 10\n  year_group: 11\n",
-                      "pupil.year_group", "is given twice (lines 6 and 7): keep one", 7),
-    "tab for indentation": (P01, "  gender: female", "\tgender: female",
-                            "", "is indented with a tab: indent with spaces only", 7),
+    "duplicate key": (
+        P01,
+        "  year_group: 10\n",
+        "  year_group: 10\n  year_group: 11\n",
+        "pupil.year_group",
+        "is given twice (lines 6 and 7): keep one",
+        7,
+    ),
+    "tab for indentation": (
+        P01,
+        "  gender: female",
+        "\tgender: female",
+        "",
+        "is indented with a tab: indent with spaces only",
+        7,
+    ),
     # an unclosed bracket or quote is noticed on a later line, but reported where it opens
-    "unclosed bracket": (P01, "attendees: [P. Quinn, F. Adeyemi, Zoë]", "attendees: [P. Quinn, F. Adeyemi, Zoë",
-                         "", "has a '[' at column 16 with no matching ']' (or items not separated by commas)", 36),
-    "unclosed quote": (P01, 'two at school.",', "two at school.,", "", "has a quote at column 28 that is never "
-                       "closed", 24),
-    "colon inside an unquoted value": (P01, "purpose: Time away", "purpose: Aim: time away",
-                                       "", "is not valid YAML at column 15: a ': ' inside a value (put the value in "
-                                       "quotes), or a key indented too far", 23),
-    "key indented out of line": (P01, "  gender: female", " gender: female", "", "is not valid YAML at column 2: "
-                                 "this line is indented differently from the keys above it", 7),
-    "backslash in double quotes": (P01, "evidence: evidence/agreement-p01.pdf", r'evidence: "evidence\scans.pdf"',
-                                   "", "is not valid YAML at column 24: a backslash inside double quotes (use single "
-                                   "quotes instead)", 33),
-    "value starting with a reserved character": (P01, "gender: female", "gender: @female", "", "is not valid YAML "
-                                                 "at column 11: a value starts with a character YAML reserves (put "
-                                                 "the value in quotes)", 7),
-    "alias": (P01, "  dob: 2011-05-17\n", "  dob: &born 2011-05-17\n  preferred_name: *born\n",
-              "pupil.preferred_name", "uses a YAML alias (*born): write the value out in full", 6),
-    "YAML tag": (P01, "dob: 2011-05-17", "dob: !!timestamp 2011-05-17",
-                 "pupil.dob", "uses the YAML tag !!timestamp: remove it", 5),
-    "a key that is a list": (P01, "  gender: female\n", "  [gender, sex]: female\n",
-                             "", "has a list or a set of keys where a key name should be", 7),
-    "two documents in one file": (P02, "  attendance_code: K\n", "  attendance_code: K\n---\nnotes: extra\n",
-                                  "", "holds more than one YAML document (a line '---' or '...' splits it): keep "
-                                  "one record per file", 15),
+    "unclosed bracket": (
+        P01,
+        "attendees: [P. Quinn, F. Adeyemi, Zoë]",
+        "attendees: [P. Quinn, F. Adeyemi, Zoë",
+        "",
+        "has a '[' at column 16 with no matching ']' (or items not separated by commas)",
+        36,
+    ),
+    "unclosed quote": (
+        P01,
+        'two at school.",',
+        "two at school.,",
+        "",
+        "has a quote at column 28 that is never closed",
+        24,
+    ),
+    "colon inside an unquoted value": (
+        P01,
+        "purpose: Time away",
+        "purpose: Aim: time away",
+        "",
+        "is not valid YAML at column 15: a ': ' inside a value (put the value in quotes), or a key indented too far",
+        23,
+    ),
+    "key indented out of line": (
+        P01,
+        "  gender: female",
+        " gender: female",
+        "",
+        "is not valid YAML at column 2: this line is indented differently from the keys above it",
+        7,
+    ),
+    "backslash in double quotes": (
+        P01,
+        "evidence: evidence/agreement-p01.pdf",
+        r'evidence: "evidence\scans.pdf"',
+        "",
+        "is not valid YAML at column 24: a backslash inside double quotes (use single quotes instead)",
+        33,
+    ),
+    "value starting with a reserved character": (
+        P01,
+        "gender: female",
+        "gender: @female",
+        "",
+        "is not valid YAML at column 11: a value starts with a character YAML reserves (put the value in quotes)",
+        7,
+    ),
+    "alias": (
+        P01,
+        "  dob: 2011-05-17\n",
+        "  dob: &born 2011-05-17\n  preferred_name: *born\n",
+        "pupil.preferred_name",
+        "uses a YAML alias (*born): write the value out in full",
+        6,
+    ),
+    "YAML tag": (
+        P01,
+        "dob: 2011-05-17",
+        "dob: !!timestamp 2011-05-17",
+        "pupil.dob",
+        "uses the YAML tag !!timestamp: remove it",
+        5,
+    ),
+    "a key that is a list": (
+        P01,
+        "  gender: female\n",
+        "  [gender, sex]: female\n",
+        "",
+        "has a list or a set of keys where a key name should be",
+        7,
+    ),
+    "two documents in one file": (
+        P02,
+        "  attendance_code: K\n",
+        "  attendance_code: K\n---\nnotes: extra\n",
+        "",
+        "holds more than one YAML document (a line '---' or '...' splits it): keep one record per file",
+        15,
+    ),
 }
 
 
@@ -303,17 +601,25 @@ def test_evidence_linked_from_outside_the_folder_is_refused(school, tmp_path):
     link = school / "evidence" / "agreement-p01.pdf"
     link.unlink()
     link.symlink_to(outside)
-    assert problems_of(school) == [Problem(P01, "placement.agreement.evidence", "'evidence/agreement-p01.pdf' leads "
-                                           "outside the school folder (it is a link): put the file itself in the "
-                                           "folder", 33)]
+    assert problems_of(school) == [
+        Problem(
+            P01,
+            "placement.agreement.evidence",
+            "'evidence/agreement-p01.pdf' leads "
+            "outside the school folder (it is a link): put the file itself in the "
+            "folder",
+            33,
+        )
+    ]
 
 
 def test_evidence_that_is_a_device_or_pipe_is_refused_without_reading_it(school):
     pipe = school / "evidence" / "agreement-p01.pdf"
     pipe.unlink()
     os.mkfifo(pipe)  # opening a pipe to read its header would wait for ever
-    assert problems_of(school) == [Problem(P01, "placement.agreement.evidence",
-                                           "'evidence/agreement-p01.pdf' is not an ordinary file", 33)]
+    assert problems_of(school) == [
+        Problem(P01, "placement.agreement.evidence", "'evidence/agreement-p01.pdf' is not an ordinary file", 33)
+    ]
 
 
 def test_record_file_names_must_be_plain_ids(school):
@@ -324,12 +630,19 @@ def test_record_file_names_must_be_plain_ids(school):
     edit(school, P01, "provider: hart-vale", "provider: Hart_Vale")
     edit(school, "pupils/p03.yaml", "provider: hart-vale", "provider: Hart_Vale")
     assert problems_of(school) == [
-        Problem("providers/Hart_Vale.YAML", "", "is not a usable record name: it should end in .yaml, not .YAML; "
-                "the name should use only lowercase letters, digits and hyphens (like bridge-learning.yaml)"),
-        Problem("pupils/Pupil 4.yaml", "", "is not a usable record name: the name should use only lowercase "
-                "letters, digits and hyphens (like p07.yaml)"),
-        Problem("pupils/p05.yml", "", "is not a usable record name: it should end in .yaml, not .yml "
-                "(like p07.yaml)"),
+        Problem(
+            "providers/Hart_Vale.YAML",
+            "",
+            "is not a usable record name: it should end in .yaml, not .YAML; "
+            "the name should use only lowercase letters, digits and hyphens (like bridge-learning.yaml)",
+        ),
+        Problem(
+            "pupils/Pupil 4.yaml",
+            "",
+            "is not a usable record name: the name should use only lowercase "
+            "letters, digits and hyphens (like p07.yaml)",
+        ),
+        Problem("pupils/p05.yml", "", "is not a usable record name: it should end in .yaml, not .yml (like p07.yaml)"),
     ]
 
 
@@ -339,24 +652,33 @@ def test_a_school_without_school_yaml_or_providers_or_pupils(school):
     for pupil in (school / "pupils").glob("*.yaml"):
         pupil.unlink()
     assert problems_of(school) == [
-        Problem("providers/", "", "is missing: make a providers folder holding one file per provider, like "
-                "providers/bridge-learning.yaml"),
+        Problem(
+            "providers/",
+            "",
+            "is missing: make a providers folder holding one file per provider, like providers/bridge-learning.yaml",
+        ),
         Problem("pupils/", "", "has no records: add one file per pupil, like pupils/p07.yaml"),
         Problem("school.yaml", "", "does not exist in the school folder"),
     ]
 
 
-@pytest.mark.parametrize("content, message, line", [
-    (b"", "should hold keys such as 'pupil:' and 'placement:', but holds nothing", None),
-    (b"# just a comment\n", "should hold keys such as 'pupil:' and 'placement:', but holds nothing", None),
-    (b"- pupil\n- placement\n", "should hold keys such as 'pupil:' and 'placement:', but holds a list", 1),
-    (b"Zoe's record\n", "should hold keys such as 'pupil:' and 'placement:', but holds a single value", 1),
-    (b"pupil:\n  legal_forename: Zo\xeb\n", "is not saved as UTF-8 text (byte 0xEB cannot be read): save it "
-     "again as UTF-8", 2),
-    (b"pupil:\n  gender: \x07\n", "holds a character YAML does not allow (#x0007): delete it", 2),
-    (b"[" * 200_000, "is nested more than 32 levels deep: is it the right file?", 1),
-    (b"#" * 1_000_001, "is over 1 MB, far bigger than a record: is it the right file?", None),
-])
+@pytest.mark.parametrize(
+    "content, message, line",
+    [
+        (b"", "should hold keys such as 'pupil:' and 'placement:', but holds nothing", None),
+        (b"# just a comment\n", "should hold keys such as 'pupil:' and 'placement:', but holds nothing", None),
+        (b"- pupil\n- placement\n", "should hold keys such as 'pupil:' and 'placement:', but holds a list", 1),
+        (b"Zoe's record\n", "should hold keys such as 'pupil:' and 'placement:', but holds a single value", 1),
+        (
+            b"pupil:\n  legal_forename: Zo\xeb\n",
+            "is not saved as UTF-8 text (byte 0xEB cannot be read): save it again as UTF-8",
+            2,
+        ),
+        (b"pupil:\n  gender: \x07\n", "holds a character YAML does not allow (#x0007): delete it", 2),
+        (b"[" * 200_000, "is nested more than 32 levels deep: is it the right file?", 1),
+        (b"#" * 1_000_001, "is over 1 MB, far bigger than a record: is it the right file?", None),
+    ],
+)
 def test_a_file_that_is_not_a_record_at_all(school, content, message, line):
     (school / P01).write_bytes(content)
     assert problems_of(school) == [Problem(P01, "", message, line)]
@@ -409,8 +731,11 @@ def test_a_mistake_in_one_part_does_not_hide_mistakes_in_another(school):
     edit(school, P01, "provider: hart-vale", "provider: ' hart-vail '")
     edit(school, P01, "{target: 2, rating: on_track}]}", "{target: 3, rating: on_track}]}")
     assert [(p.key, p.line) for p in problems_of(school)] == [
-        ("pupil.gender", 7), ("placement.provider", 11), ("reviews[1].decision", 39),
-        ("visits[1].progress[1].target", 42)]
+        ("pupil.gender", 7),
+        ("placement.provider", 11),
+        ("reviews[1].decision", 39),
+        ("visits[1].progress[1].target", 42),
+    ]
 
 
 def test_text_is_trimmed_alike_whether_or_not_the_rest_is_valid(school):
@@ -462,10 +787,16 @@ def test_any_content_in_a_pupil_file_gives_records_or_a_data_error(shared_school
 
 
 ANY_VALUE = st.recursive(
-    st.none() | st.booleans() | st.integers(-3, 50) | st.floats() | st.text(max_size=6)
+    st.none()
+    | st.booleans()
+    | st.integers(-3, 50)
+    | st.floats()
+    | st.text(max_size=6)
     | st.sampled_from(["2026-13-01", "2026-09-01", "09:30", "yes", "not_applicable", "../x.pdf", "evidence"]),
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.sampled_from(["date", "from", "to", "target"]),
-                                                                inner, max_size=3),
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(st.sampled_from(["date", "from", "to", "target"]), inner, max_size=3)
+    ),
     max_leaves=6,
 )
 
@@ -528,8 +859,9 @@ def test_valid_upns_pass(upn):
 
 
 def test_a_upn_with_the_wrong_check_letter_says_which_letter_the_digits_give():
-    assert upn_problem("C801200005001") == ("'C801200005001' has the wrong check letter (the digits give 'B'; "
-                                            "check the UPN was copied correctly)")
+    assert upn_problem("C801200005001") == (
+        "'C801200005001' has the wrong check letter (the digits give 'B'; check the UPN was copied correctly)"
+    )
 
 
 @pytest.mark.parametrize("upn", ["B80120000500", "B8012000050011", "B80120000500I", "I801200005001", ""])
@@ -543,16 +875,21 @@ def test_a_upn_of_the_wrong_shape_is_not_a_upn(upn):
 def test_an_ended_placement_stays_in_the_record_as_history(school):
     path = school / P02
     record = yaml.safe_load(path.read_text(encoding="utf-8"))
-    first = dict(copy.deepcopy(record["placement"]), ended={"ended_on": "2026-10-16", "reason": "Moved nearer home",
-                                             "outcome": "moved_provider"})
+    first = dict(
+        copy.deepcopy(record["placement"]),
+        ended={"ended_on": "2026-10-16", "reason": "Moved nearer home", "outcome": "moved_provider"},
+    )
     record["past_placements"] = [first]
     record["placement"] = dict(record["placement"], provider="hart-vale", start_date="2026-10-19")
     path.write_text(yaml.safe_dump(record, allow_unicode=True), encoding="utf-8")
 
     pupil = load_school(school).pupils["p02"]
     (past,) = pupil.past_placements
-    assert (past.provider, past.ended.ended_on, past.ended.outcome) == ("oak-tutors", date(2026, 10, 16),
-                                                                       "moved_provider")
+    assert (past.provider, past.ended.ended_on, past.ended.outcome) == (
+        "oak-tutors",
+        date(2026, 10, 16),
+        "moved_provider",
+    )
     assert past.ended_by(date(2026, 10, 16)) and not pupil.placement.ended_by(date(2027, 1, 1))
 
 
@@ -560,14 +897,17 @@ def test_a_past_placement_must_say_when_it_ended_and_name_a_provider_on_file(sch
     path = school / P02
     record = yaml.safe_load(path.read_text(encoding="utf-8"))
     record["past_placements"] = [dict(copy.deepcopy(record["placement"]), provider="oak-tutor")]
-    record["placement"] = dict(record["placement"], ended={"ended_on": "2026-09-01", "reason": "Back at school",
-                                                           "outcome": "returned_to_school"})
+    record["placement"] = dict(
+        record["placement"],
+        ended={"ended_on": "2026-09-01", "reason": "Back at school", "outcome": "returned_to_school"},
+    )
     path.write_text(yaml.safe_dump(record, allow_unicode=True), encoding="utf-8")
 
     messages = {(p.key, p.message) for p in problems_of(school)}
     assert any(key == "past_placements[1]" and "needs 'ended'" in message for key, message in messages)
-    assert any(key == "placement.ended.ended_on" and "is before placement.start_date" in message
-               for key, message in messages)
+    assert any(
+        key == "placement.ended.ended_on" and "is before placement.start_date" in message for key, message in messages
+    )
 
 
 def test_a_pipe_among_the_records_is_refused_without_waiting_for_it(tmp_path):

@@ -6,10 +6,9 @@ import json
 
 import pytest
 
-from tests.conftest import DEMO
 from packgen.records.read import load_school
 from packgen.records.redact import initials, redact
-
+from tests.conftest import DEMO
 
 
 @pytest.fixture(scope="module")
@@ -17,9 +16,15 @@ def demo():
     return load_school(DEMO)
 
 
-@pytest.mark.parametrize("name, expected", [
-    ("Chloé", "C."), ("O'Brien-Nowak", "O.-N."), ("Mateo Méndez-Ruiz", "M.M.-R."), ("Łucja", "Ł."),
-])
+@pytest.mark.parametrize(
+    "name, expected",
+    [
+        ("Chloé", "C."),
+        ("O'Brien-Nowak", "O.-N."),
+        ("Mateo Méndez-Ruiz", "M.M.-R."),
+        ("Łucja", "Ł."),
+    ],
+)
 def test_initials_keep_one_letter_per_part(name, expected):
     assert initials(name) == expected
 
@@ -56,5 +61,7 @@ def test_a_name_that_is_also_a_word_is_only_replaced_with_its_capital(demo):
     record = demo.pupils["p01"]
     pupil = record.pupil.model_copy(update={"preferred_name": "Will"})
     placement = record.placement.model_copy(update={"purpose": "Will will attend three days a week."})
-    data = demo.model_copy(update={"pupils": {"p01": record.model_copy(update={"pupil": pupil, "placement": placement})}})
+    data = demo.model_copy(
+        update={"pupils": {"p01": record.model_copy(update={"pupil": pupil, "placement": placement})}}
+    )
     assert redact(data).pupils["p01"].placement.purpose == "C. will attend three days a week."

@@ -6,11 +6,10 @@ from datetime import date, datetime
 
 import pytest
 
-from tests.conftest import DEMO, run_cli
-from packgen.records.read import load_school
 from packgen.records.models import PlacementEnd, Session
+from packgen.records.read import load_school
 from packgen.records.whereabouts import whereabouts
-
+from tests.conftest import DEMO, run_cli
 
 TUESDAY_10AM = datetime(2026, 11, 24, 10, 0)
 
@@ -37,8 +36,9 @@ def session(day, start, end):
 
 
 def test_a_pupil_in_a_session_is_at_the_provider_with_its_attendance_contact(demo):
-    data = with_placement(demo, "p01", sessions=[session("Tue", "09:30", "14:30")], hours_per_week=5,
-                          target_end_date=None)
+    data = with_placement(
+        demo, "p01", sessions=[session("Tue", "09:30", "14:30")], hours_per_week=5, target_end_date=None
+    )
     w = find(whereabouts(data, TUESDAY_10AM), "p01")
     provider = data.provider_of("p01")
     assert w.place == "provider" and provider.name in w.location and provider.address in w.location
@@ -47,8 +47,9 @@ def test_a_pupil_in_a_session_is_at_the_provider_with_its_attendance_contact(dem
 
 
 def test_a_part_time_pupil_with_no_session_today_is_expected_at_school(demo):
-    data = with_placement(demo, "p01", sessions=[session("Mon", "09:30", "14:30")], hours_per_week=5,
-                          target_end_date=None)
+    data = with_placement(
+        demo, "p01", sessions=[session("Mon", "09:30", "14:30")], hours_per_week=5, target_end_date=None
+    )
     w = find(whereabouts(data, TUESDAY_10AM), "p01")
     assert w.place == "school" and w.location == demo.school.school.name
 
@@ -78,8 +79,13 @@ def test_a_pupil_whose_placement_ended_is_back_at_school_or_no_longer_expected(d
     gone = find(whereabouts(with_placement(demo, "p01", sessions=full_time, ended=moved), TUESDAY_10AM), "p01")
     assert (gone.place, gone.contact) == ("not expected", None)
     later = back.model_copy(update={"ended_on": date(2026, 12, 1)})  # ends next week: still there today
-    assert find(whereabouts(with_placement(demo, "p01", sessions=full_time, hours_per_week=30, ended=later),
-                            TUESDAY_10AM), "p01").place == "provider"
+    assert (
+        find(
+            whereabouts(with_placement(demo, "p01", sessions=full_time, hours_per_week=30, ended=later), TUESDAY_10AM),
+            "p01",
+        ).place
+        == "provider"
+    )
 
 
 def test_nobody_is_expected_at_weekends_evenings_or_in_the_holidays(demo):

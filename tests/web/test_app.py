@@ -39,7 +39,9 @@ def client(demo_copy: Path):
 
 
 def rows_in_order(body: str) -> list[str]:
-    return [html.unescape(name) for name in re.findall(r'<tr data-search-row>\s*<td><a href="/pupils/[^"]+">([^<]+)<', body)]
+    return [
+        html.unescape(name) for name in re.findall(r'<tr data-search-row>\s*<td><a href="/pupils/[^"]+">([^<]+)<', body)
+    ]
 
 
 # ---------------------------------------------------------------- the pages
@@ -50,7 +52,7 @@ def test_pupils_page_lists_every_pupil_with_provider_reviews_visits_and_readines
     body = page(client, "/pupils")
     assert "Brookfield Academy" in body and "OFFICIAL-SENSITIVE" in body
     assert sorted(rows_in_order(body)) == sorted(display_name(p) for p in data.pupils.values())
-    elif_row = re.search(r'<tr data-search-row>.*?Elif .*?</tr>', body, re.S).group(0)  # p03: R11, critical
+    elif_row = re.search(r"<tr data-search-row>.*?Elif .*?</tr>", body, re.S).group(0)  # p03: R11, critical
     assert "Riverside Centre" in elif_row and "1 critical" in elif_row and "26 November 2026" in elif_row
     chloe_row = re.search(r"<tr data-search-row>.*?Chlo.*?</tr>", body, re.S).group(0)
     assert "Ready" in chloe_row and "14 December 2026" in chloe_row and "11 November 2026" in chloe_row
@@ -87,8 +89,12 @@ def test_providers_page_shows_registration_and_appendix_4_status(client):
 
 def test_an_unknown_pupil_or_document_is_not_found(client):
     assert client.get("/pupils/p99").status_code == 404
-    assert client.post("/pupils/p01/documents/agreements/p02.pdf",
-                       data={"csrf_token": token(client, "/pupils/p01")}).status_code == 404
+    assert (
+        client.post(
+            "/pupils/p01/documents/agreements/p02.pdf", data={"csrf_token": token(client, "/pupils/p01")}
+        ).status_code
+        == 404
+    )
 
 
 # ---------------------------------------------------------------- personal data stays out of URLs
@@ -96,9 +102,12 @@ def test_an_unknown_pupil_or_document_is_not_found(client):
 
 def test_no_link_or_form_on_any_page_carries_a_name_or_upn(client, demo_copy):
     data = load_school(demo_copy)
-    personal = {w.casefold() for p in data.pupils.values()
-                for w in (p.pupil.legal_forename, p.pupil.legal_surname, p.pupil.preferred_name or "", p.pupil.upn)
-                if len(w) > 2}
+    personal = {
+        w.casefold()
+        for p in data.pupils.values()
+        for w in (p.pupil.legal_forename, p.pupil.legal_surname, p.pupil.preferred_name or "", p.pupil.upn)
+        if len(w) > 2
+    }
     urls = ["/pupils", "/providers", "/pack", "/pupils/new"]
     for pid in data.pupils:
         urls += [f"/pupils/{pid}", f"/pupils/{pid}/placement", f"/pupils/{pid}/reviews/new"]
@@ -126,7 +135,7 @@ def test_a_document_is_made_once_and_downloaded_in_either_format(client, demo_co
     csrf = token(client, "/pupils/p05")
     word = client.post("/pupils/p05/documents/education-plans/p05.docx", data={"csrf_token": csrf})
     assert word.status_code == 200 and word.data[:2] == b"PK"
-    assert 'attachment; filename=education-plans-p05.docx' in word.headers["Content-Disposition"]
+    assert "attachment; filename=education-plans-p05.docx" in word.headers["Content-Disposition"]
     made = demo_copy.parent.parent / "output" / DEMO.name / "education-plans" / "p05.pdf"
     first = made.stat().st_mtime_ns
     pdf = client.post("/pupils/p05/documents/education-plans/p05.pdf", data={"csrf_token": csrf})
@@ -198,13 +207,15 @@ def test_letters_are_sent_only_after_the_user_confirms(tmp_path):
         assert "k.byrne@oaktutors.example" in body and "returned its assurance" in body
         assert inbox.messages == []
         confirm = re.findall(r'name="letter" value="([^"]+)"', body)
-        done = client.post("/providers/send/confirm", data={"csrf_token": token(client, "/providers"),
-                                                            "letter": confirm})
+        done = client.post(
+            "/providers/send/confirm", data={"csrf_token": token(client, "/providers"), "letter": confirm}
+        )
         assert "Letters sent" in done.get_data(as_text=True)
         assert [m["To"].addresses[0].addr_spec for m in inbox.messages] == ["k.byrne@oaktutors.example"]
         assert [e.provider for e in mail.read_log(load_school(school))] == ["oak-tutors"]
-        again = client.post("/providers/send/confirm", data={"csrf_token": token(client, "/providers"),
-                                                             "letter": confirm})
+        again = client.post(
+            "/providers/send/confirm", data={"csrf_token": token(client, "/providers"), "letter": confirm}
+        )
         assert again.status_code == 200 and len(inbox.messages) == 1  # recorded as sent: never twice
     finally:
         controller.stop()
@@ -215,8 +226,9 @@ def test_a_letter_changed_since_confirming_is_not_sent(tmp_path):
     shutil.copytree(MINI, school)
     client = make_client(school, smtp=mail.SmtpSettings("127.0.0.1", 9, "none"))
     stale = "oak-tutors:" + "0" * 64
-    response = client.post("/providers/send/confirm", data={"csrf_token": token(client, "/providers"),
-                                                            "letter": [stale]})
+    response = client.post(
+        "/providers/send/confirm", data={"csrf_token": token(client, "/providers"), "letter": [stale]}
+    )
     assert response.status_code == 409 and "Nothing was sent" in response.get_data(as_text=True)
 
 
@@ -311,8 +323,12 @@ def test_folders_the_page_makes_are_the_owners_alone_whatever_the_umask(demo_cop
         out = demo_copy.parent.parent / "output"
         assert not out.exists()
         client = make_client(demo_copy)
-        response = submit(client, "/pupils/p01/reviews/new", form_fields(page(client, "/pupils/p01/reviews/new")) | {
-            "date-day": "23", "date-month": "11", "date-year": "2026", "decision": "continue"})
+        response = submit(
+            client,
+            "/pupils/p01/reviews/new",
+            form_fields(page(client, "/pupils/p01/reviews/new"))
+            | {"date-day": "23", "date-month": "11", "date-year": "2026", "decision": "continue"},
+        )
         assert response.status_code == 302  # checked on a scratch copy under the output folder, then saved
         for folder in (out, out / DEMO.name, out / DEMO.name / ".checking"):
             assert stat.S_IMODE(folder.stat().st_mode) == 0o700, folder

@@ -28,8 +28,16 @@ from packgen.records.read import load_school
 from packgen.web import Settings, create_app, start
 from tests.conftest import DEMO
 
-CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run", "--window-size=1280,900")
+CHROMIUM_FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--window-size=1280,900",
+)
 
 
 @pytest.fixture(scope="module")
@@ -55,8 +63,9 @@ def browser(site):
     for flag in CHROMIUM_FLAGS:
         options.add_argument(flag)
     options.add_argument(f"--user-data-dir={site['root'] / 'chromium-profile'}")  # fresh: nothing of anyone's
-    options.add_experimental_option("prefs", {"download.default_directory": str(downloads),
-                                              "download.prompt_for_download": False})
+    options.add_experimental_option(
+        "prefs", {"download.default_directory": str(downloads), "download.prompt_for_download": False}
+    )
     driver = webdriver.Chrome(service=Service(shutil.which("chromedriver")), options=options)
     driver.execute_cdp_cmd("Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads)})
     driver.downloads = downloads
@@ -170,10 +179,13 @@ def test_a_bad_date_is_shown_beside_its_field_then_the_fixed_review_is_saved(bro
 
 
 def test_every_other_page_renders(browser, site, shots):
-    for name, url, heading in (("providers", "/providers", "Providers"), ("pack", "/pack", "Evidence pack"),
-                               ("placement-form", "/pupils/p02/placement", "Kacper Łukasiewicz\nPlacement"),
-                               ("visit-form", "/pupils/p02/visits/new", "Kacper Łukasiewicz\nAdd a visit"),
-                               ("pupil-form", "/pupils/new", "Add a pupil")):
+    for name, url, heading in (
+        ("providers", "/providers", "Providers"),
+        ("pack", "/pack", "Evidence pack"),
+        ("placement-form", "/pupils/p02/placement", "Kacper Łukasiewicz\nPlacement"),
+        ("visit-form", "/pupils/p02/visits/new", "Kacper Łukasiewicz\nAdd a visit"),
+        ("pupil-form", "/pupils/new", "Add a pupil"),
+    ):
         browser.get(site["url"] + url)
         assert browser.find_element(By.TAG_NAME, "h1").text == heading
         assert browser.find_element(By.CLASS_NAME, "app-header__school").text == "Brookfield Academy"

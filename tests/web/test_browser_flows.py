@@ -36,8 +36,16 @@ from tests.conftest import DEMO, MINI, run_cli
 TODAY = date(2026, 11, 23)
 AXE = Path(__file__).parent / "axe" / "axe.min.js"
 WCAG_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
-FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run", "--window-size=1280,900")
+FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--window-size=1280,900",
+)
 SCAN = MINI / "evidence" / "agreement-p01.pdf"
 REPLY_SCAN = MINI / "evidence" / "hart-vale-assurance.pdf"
 
@@ -69,8 +77,9 @@ def browser(site):
     for flag in FLAGS:
         options.add_argument(flag)
     options.add_argument(f"--user-data-dir={site['root'] / 'chromium-profile'}")
-    options.add_experimental_option("prefs", {"download.default_directory": str(downloads),
-                                              "download.prompt_for_download": False})
+    options.add_experimental_option(
+        "prefs", {"download.default_directory": str(downloads), "download.prompt_for_download": False}
+    )
     driver = webdriver.Chrome(service=Service(shutil.which("chromedriver")), options=options)
     driver.execute_cdp_cmd("Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads)})
     driver.downloads = downloads
@@ -96,9 +105,11 @@ def screenshot(driver, folder: Path, name: str, width: int = 1280) -> None:
 def accessibility_problems(driver) -> list[str]:
     driver.execute_script(AXE.read_text(encoding="utf-8"))
     result = driver.execute_async_script(
-        "axe.run(document, {runOnly: {type: 'tag', values: arguments[0]}}).then(arguments[1])", WCAG_AA)
-    return [f"{v['id']}: {v['help']} ({', '.join(n['target'][0] for n in v['nodes'][:3])})"
-            for v in result["violations"]]
+        "axe.run(document, {runOnly: {type: 'tag', values: arguments[0]}}).then(arguments[1])", WCAG_AA
+    )
+    return [
+        f"{v['id']}: {v['help']} ({', '.join(n['target'][0] for n in v['nodes'][:3])})" for v in result["violations"]
+    ]
 
 
 def wait(driver, condition, seconds: float = 60):
@@ -113,8 +124,11 @@ def fill(driver, values: dict[str, str]) -> None:
             continue
         first = driver.find_element(By.CSS_SELECTOR, f"[name='{name}']")
         if first.get_attribute("type") == "radio":
-            radio = next(r for r in driver.find_elements(By.CSS_SELECTOR, f"input[name='{name}']")
-                         if r.get_attribute("value") == value)
+            radio = next(
+                r
+                for r in driver.find_elements(By.CSS_SELECTOR, f"input[name='{name}']")
+                if r.get_attribute("value") == value
+            )
             driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", radio)
             driver.find_element(By.CSS_SELECTOR, f"label[for='{radio.get_attribute('id')}']").click()
         elif first.tag_name == "select":
@@ -139,8 +153,11 @@ def save(driver) -> None:
 def saved(driver, site, path: str | None = None) -> None:
     """The form was accepted: the page moved on to ``path`` (or to a pupil's page). On a refusal, say
     what the page said."""
-    arrived = ready.url_to_be(site["url"] + path) if path else \
-        (lambda d: "/pupils/p" in d.current_url and "/new" not in d.current_url)
+    arrived = (
+        ready.url_to_be(site["url"] + path)
+        if path
+        else (lambda d: "/pupils/p" in d.current_url and "/new" not in d.current_url)
+    )
     try:
         wait(driver, arrived, 30)
     except Exception:
@@ -172,26 +189,54 @@ def test_a_new_user_records_a_whole_placement_from_nothing_without_touching_a_fi
 
     # The provider, new to the school: checked and asked for its staff checks.
     browser.find_element(By.ID, "add-provider").click()
-    fill(browser, {"name": "Meadow Bank Learning", "kind": "registered_ap",
-                   "address": "Meadow Bank Farm\nMill Lane\nNorthtown NT6 2MB",
-                   "registration_status": "registered", "registration_urn": "148123", "ofsted_grade": "good",
-                   "lead_name": "Priya Shah", "lead_role": "Centre manager", "lead_email": "priya@meadowbank.example",
-                   "lead_phone": "01632 960777", "dsl_name": "Owen Price", "dsl_phone": "01632 960778",
-                   "la_approved": "yes", "la_directory": "Northshire AP directory"}
-         | day("last_inspected", "14 3 2025") | day("la_audited_on", "1 9 2026") | day("requested_on", "2 11 2026"))
+    fill(
+        browser,
+        {
+            "name": "Meadow Bank Learning",
+            "kind": "registered_ap",
+            "address": "Meadow Bank Farm\nMill Lane\nNorthtown NT6 2MB",
+            "registration_status": "registered",
+            "registration_urn": "148123",
+            "ofsted_grade": "good",
+            "lead_name": "Priya Shah",
+            "lead_role": "Centre manager",
+            "lead_email": "priya@meadowbank.example",
+            "lead_phone": "01632 960777",
+            "dsl_name": "Owen Price",
+            "dsl_phone": "01632 960778",
+            "la_approved": "yes",
+            "la_directory": "Northshire AP directory",
+        }
+        | day("last_inspected", "14 3 2025")
+        | day("la_audited_on", "1 9 2026")
+        | day("requested_on", "2 11 2026"),
+    )
     save(browser)
     saved(browser, site, "/providers")
-    provider_id = next(pid for pid, p in load_school(site["school"]).providers.items()
-                       if p.name == "Meadow Bank Learning")
+    provider_id = next(
+        pid for pid, p in load_school(site["school"]).providers.items() if p.name == "Meadow Bank Learning"
+    )
 
     # The pupil and the placement's essentials.
     link(browser, "New placement")
     browser.find_element(By.ID, "add-pupil").click()
     body = "999499915299"
-    fill(browser, {"upn": check_letter(body) + body, "legal_forename": "Jordan", "legal_surname": "Ellery-Mbeki",
-                   "year_group": "9", "gender": "male", "provider": provider_id, "category": "short_term_part_time",
-                   "arranged_by": "school", "hours_per_week": "10"}
-         | day("dob", "3 5 2012") | day("start_date", "2 11 2026"))
+    fill(
+        browser,
+        {
+            "upn": check_letter(body) + body,
+            "legal_forename": "Jordan",
+            "legal_surname": "Ellery-Mbeki",
+            "year_group": "9",
+            "gender": "male",
+            "provider": provider_id,
+            "category": "short_term_part_time",
+            "arranged_by": "school",
+            "hours_per_week": "10",
+        }
+        | day("dob", "3 5 2012")
+        | day("start_date", "2 11 2026"),
+    )
     save(browser)
     saved(browser, site)
     pupil_id = browser.current_url.rstrip("/").rsplit("/", 1)[1]
@@ -212,41 +257,87 @@ def test_a_new_user_records_a_whole_placement_from_nothing_without_touching_a_fi
 
     # The placement's details, with the signed agreement's scan.
     link(browser, "Placement details")
-    fill(browser, {"attendance_code": "B", "sessions-1-day": "Mon", "sessions-1-from": "09:00",
-                   "sessions-1-to": "14:00", "sessions-2-day": "Wed", "sessions-2-from": "09:00",
-                   "sessions-2-to": "14:00", "purpose": "Time away from triggers while keeping his GCSE options.",
-                   "part_time_reason": "Two days at Meadow Bank, three at school.", "baseline_attendance": "71",
-                   "targets-1-text": "Attend every timetabled session.", "targets-1-measure": "Provider register",
-                   "absence_arrangement": "Provider rings the school office by 09:30.", "dsl_contact_shared": "yes",
-                   "reintegration": "Back to Brookfield full time after February half term.",
-                   "agreement_signed_by_provider": "Priya Shah", "agreement_signed_by_school": "Joanna Russell",
-                   "agreement_scan": SCAN}
-         | day("target_end_date", "12 2 2027") | day("part_time_review_on", "7 12 2026")
-         | day("part_time_ends_on", "12 2 2027") | day("emergency_details_sent_on", "30 10 2026")
-         | day("parent_signed_on", "29 10 2026") | day("school_signed_on", "29 10 2026")
-         | day("agreement_signed_on", "30 10 2026") | day("la_notified_on", "30 10 2026"))
+    fill(
+        browser,
+        {
+            "attendance_code": "B",
+            "sessions-1-day": "Mon",
+            "sessions-1-from": "09:00",
+            "sessions-1-to": "14:00",
+            "sessions-2-day": "Wed",
+            "sessions-2-from": "09:00",
+            "sessions-2-to": "14:00",
+            "purpose": "Time away from triggers while keeping his GCSE options.",
+            "part_time_reason": "Two days at Meadow Bank, three at school.",
+            "baseline_attendance": "71",
+            "targets-1-text": "Attend every timetabled session.",
+            "targets-1-measure": "Provider register",
+            "absence_arrangement": "Provider rings the school office by 09:30.",
+            "dsl_contact_shared": "yes",
+            "reintegration": "Back to Brookfield full time after February half term.",
+            "agreement_signed_by_provider": "Priya Shah",
+            "agreement_signed_by_school": "Joanna Russell",
+            "agreement_scan": SCAN,
+        }
+        | day("target_end_date", "12 2 2027")
+        | day("part_time_review_on", "7 12 2026")
+        | day("part_time_ends_on", "12 2 2027")
+        | day("emergency_details_sent_on", "30 10 2026")
+        | day("parent_signed_on", "29 10 2026")
+        | day("school_signed_on", "29 10 2026")
+        | day("agreement_signed_on", "30 10 2026")
+        | day("la_notified_on", "30 10 2026"),
+    )
     save(browser)
     saved(browser, site, f"/pupils/{pupil_id}")
 
     # The provider's staff-check form came back: its answers, and its scan.
     browser.get(site["url"] + steps)
     link(browser, "Provider's staff-check reply")
-    fill(browser, {f"check_{name}": "yes" for name in ("identity", "enhanced_dbs_barred_list", "right_to_work",
-                                                      "qualifications_qts", "prohibition", "section_128")}
-         | {"check_overseas": "not_applicable", "staff_named": "Priya Shah\nOwen Price", "assurance_scan": REPLY_SCAN}
-         | {f"practice_{name}": "yes" for name in (
-             "safeguarding_training", "annual_safeguarding_update", "safer_recruitment_panel", "safeguarding_policy",
-             "attendance_policy", "code_of_conduct", "whistleblowing_policy", "online_safety_policy", "prevent_duty",
-             "equality_statement", "complaints_policy")}
-         | day("received_on", "13 11 2026"))
+    fill(
+        browser,
+        {
+            f"check_{name}": "yes"
+            for name in (
+                "identity",
+                "enhanced_dbs_barred_list",
+                "right_to_work",
+                "qualifications_qts",
+                "prohibition",
+                "section_128",
+            )
+        }
+        | {"check_overseas": "not_applicable", "staff_named": "Priya Shah\nOwen Price", "assurance_scan": REPLY_SCAN}
+        | {
+            f"practice_{name}": "yes"
+            for name in (
+                "safeguarding_training",
+                "annual_safeguarding_update",
+                "safer_recruitment_panel",
+                "safeguarding_policy",
+                "attendance_policy",
+                "code_of_conduct",
+                "whistleblowing_policy",
+                "online_safety_policy",
+                "prevent_duty",
+                "equality_statement",
+                "complaints_policy",
+            )
+        }
+        | day("received_on", "13 11 2026"),
+    )
     save(browser)
     saved(browser, site, "/providers")
 
     # A review and a visit.
     browser.get(site["url"] + steps)
     link(browser, "Record a review")
-    fill(browser, {"attendees": "Joanna Russell\nPriya Shah\nJordan", "decision": "continue",
-                   "progress-1-rating": "on_track"} | day("date", "20 11 2026") | day("next_review", "18 12 2026"))
+    fill(
+        browser,
+        {"attendees": "Joanna Russell\nPriya Shah\nJordan", "decision": "continue", "progress-1-rating": "on_track"}
+        | day("date", "20 11 2026")
+        | day("next_review", "18 12 2026"),
+    )
     save(browser)
     saved(browser, site, f"/pupils/{pupil_id}")
     browser.get(site["url"] + steps)
@@ -257,8 +348,11 @@ def test_a_new_user_records_a_whole_placement_from_nothing_without_touching_a_fi
 
     browser.get(site["url"] + steps)
     # All but one thing: the page has no form yet for the reintegration plan's dated steps.
-    left = [(f.rule, f.message) for f in assess(load_school(site["school"]), TODAY)
-            if (f.subject_id, f.subject) in ((pupil_id, "pupil"), (provider_id, "provider"))]
+    left = [
+        (f.rule, f.message)
+        for f in assess(load_school(site["school"]), TODAY)
+        if (f.subject_id, f.subject) in ((pupil_id, "pupil"), (provider_id, "provider"))
+    ]
     assert [rule for rule, _ in left] == ["R20"] and "no timeline (dated steps towards it)" in left[0][1]
     still = browser.find_element(By.ID, "still-needed").find_element(By.XPATH, "..").text
     assert "1 thing an inspector would find missing" in still and "timeline" in still
@@ -274,9 +368,15 @@ def test_a_new_user_records_a_whole_placement_from_nothing_without_touching_a_fi
     assert "Last day at this provider" in summary and "yaml" not in summary
     assert accessibility_problems(browser) == []
     screenshot(browser, shots, "flow-4-end-errors")
-    fill(browser, {"reason": "Targets met: attendance above 95% for four weeks.", "outcome": "returned_to_school",
-                   "reintegration": "Mentor meets him daily for the first two weeks back."}
-         | day("ended_on", "23 11 2026"))
+    fill(
+        browser,
+        {
+            "reason": "Targets met: attendance above 95% for four weeks.",
+            "outcome": "returned_to_school",
+            "reintegration": "Mentor meets him daily for the first two weeks back.",
+        }
+        | day("ended_on", "23 11 2026"),
+    )
     save(browser)
     saved(browser, site, steps)
     page = browser.find_element(By.TAG_NAME, "main").text
@@ -291,8 +391,11 @@ def test_a_new_user_records_a_whole_placement_from_nothing_without_touching_a_fi
 
     result = run_cli("check", site["school"], "--today", TODAY.isoformat(), "--format", "json")
     report = json.loads(result.output)
-    about_them = [f for f in report["findings"] if (f["subject"], f["subject_id"]) in
-                  (("pupil", pupil_id), ("provider", provider_id))]
+    about_them = [
+        f
+        for f in report["findings"]
+        if (f["subject"], f["subject_id"]) in (("pupil", pupil_id), ("provider", provider_id))
+    ]
     assert report["problems"] == [] and [f["rule"] for f in about_them] == ["R20"]  # the timeline, as above
 
 
@@ -304,8 +407,12 @@ def test_moving_a_pupil_to_another_provider_keeps_the_first_placement(browser, s
     saved(browser, site, "/pupils/p03/move")
     assert accessibility_problems(browser) == []
     other = next(pid for pid in load_school(site["school"]).providers if pid != before.provider)
-    fill(browser, {"reason": "Closer to home.", "provider": other, "hours_per_week": "25"}
-         | day("ended_on", "20 11 2026") | day("start_date", "23 11 2026"))
+    fill(
+        browser,
+        {"reason": "Closer to home.", "provider": other, "hours_per_week": "25"}
+        | day("ended_on", "20 11 2026")
+        | day("start_date", "23 11 2026"),
+    )
     screenshot(browser, shots, "flow-move-form")
     save(browser)
     saved(browser, site, "/pupils/p03/steps")
@@ -315,8 +422,7 @@ def test_moving_a_pupil_to_another_provider_keeps_the_first_placement(browser, s
     assert record.past_placements[-1].ended.ended_on == date(2026, 11, 20)
 
 
-@pytest.mark.parametrize("url", ["/where-now", "/overdue", "/letters", "/placements/new", "/pupils/p01/steps",
-                                 "/pack"])
+@pytest.mark.parametrize("url", ["/where-now", "/overdue", "/letters", "/placements/new", "/pupils/p01/steps", "/pack"])
 def test_the_heads_pages_meet_wcag_22_aa_and_fit_a_phone(browser, site, shots, url):
     browser.get(site["url"] + url)
     assert accessibility_problems(browser) == []

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import MINI
 from packgen.records.models import PupilFile
 from packgen.records.read import load_school
 from packgen.web import edits, records
 from packgen.web.placement_changes import end_form, move_form, move_placement
+from tests.conftest import MINI
 
 WORDS = {"returned_to_school": "Returned to school full time", "moved_provider": "Moved to another provider"}
 
@@ -34,15 +34,28 @@ def day(name: str, value: str) -> dict[str, str]:
 
 
 def end(space, typed: dict, pupil_id: str = "p02", stale: str | None = None) -> edits.Outcome:
-    return edits.save(space, f"pupils/{pupil_id}.yaml", PupilFile, end_form(WORDS), typed,
-                      version=stale or version(space, pupil_id), prefix=("placement", "ended"))
+    return edits.save(
+        space,
+        f"pupils/{pupil_id}.yaml",
+        PupilFile,
+        end_form(WORDS),
+        typed,
+        version=stale or version(space, pupil_id),
+        prefix=("placement", "ended"),
+    )
 
 
 def test_ending_a_placement_keeps_it_and_records_when_why_and_what_next(space):
     before = space.file("pupils/p02.yaml").read_text(encoding="utf-8")
-    outcome = end(space, day("ended_on", "16 10 2026") | {
-        "reason": "Targets met early", "outcome": "returned_to_school",
-        "reintegration": "Phased return with a mentor\nfor two weeks"})
+    outcome = end(
+        space,
+        day("ended_on", "16 10 2026")
+        | {
+            "reason": "Targets met early",
+            "outcome": "returned_to_school",
+            "reintegration": "Phased return with a mentor\nfor two weeks",
+        },
+    )
     assert outcome.saved, outcome
     placement = load_school(space.school).pupils["p02"].placement
     assert placement.provider == "oak-tutors"  # the placement itself is still there
@@ -64,8 +77,9 @@ def test_a_record_changed_since_the_page_opened_is_not_overwritten(space):
     stale = version(space, "p02")
     path = space.file("pupils/p02.yaml")
     path.write_text(path.read_text(encoding="utf-8") + "# edited by hand\n", encoding="utf-8")
-    outcome = end(space, day("ended_on", "16 10 2026") | {"reason": "Moved away", "outcome": "moved_school"},
-                  stale=stale)
+    outcome = end(
+        space, day("ended_on", "16 10 2026") | {"reason": "Moved away", "outcome": "moved_school"}, stale=stale
+    )
     assert not outcome.saved and outcome.stale
 
 
@@ -76,14 +90,21 @@ def move(space, typed: dict) -> edits.Outcome:
 
 def test_moving_to_another_provider_ends_the_placement_and_starts_one_keeping_the_plan(space):
     old = load_school(space.school).pupils["p02"].placement
-    outcome = move(space, day("ended_on", "16 10 2026") | day("start_date", "19 10 2026") | {
-        "reason": "Closer to home", "provider": "hart-vale", "hours_per_week": "25"})
+    outcome = move(
+        space,
+        day("ended_on", "16 10 2026")
+        | day("start_date", "19 10 2026")
+        | {"reason": "Closer to home", "provider": "hart-vale", "hours_per_week": "25"},
+    )
     assert outcome.saved, outcome
     pupil = load_school(space.school).pupils["p02"]
     (past,) = pupil.past_placements
     assert past.model_dump(exclude={"ended"}) == old.model_dump(exclude={"ended"})
     assert (past.ended.ended_on, past.ended.reason, past.ended.outcome) == (
-        date(2026, 10, 16), "Closer to home", "moved_provider")
+        date(2026, 10, 16),
+        "Closer to home",
+        "moved_provider",
+    )
     new = pupil.placement
     assert (new.provider, new.start_date, new.hours_per_week, new.ended) == ("hart-vale", date(2026, 10, 19), 25, None)
     assert (new.arranged_by, new.category, new.attendance_code) == (old.arranged_by, old.category, old.attendance_code)
