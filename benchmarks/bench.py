@@ -40,11 +40,11 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from benchmarks.schools import edit_one_record, make_school  # noqa: E402
 import packgen  # noqa: E402
+from benchmarks.schools import edit_one_record, make_school  # noqa: E402
+from packgen.build.pipeline import build_packs  # noqa: E402
 from packgen.office.convert import find_soffice  # noqa: E402
 from packgen.office.profiles import settle  # noqa: E402
-from packgen.build.pipeline import build_packs  # noqa: E402
 
 TARGETS = {
     "cold_vs_naive": 12.0,  # cold 30-pupil build at least 12x faster than the naive way
@@ -59,9 +59,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", type=int, nargs="+", default=[30, 100, 300], help="pupils per school")
     parser.add_argument("--quick", action="store_true", help="30 pupils only, the naive way timed on 10 documents")
-    parser.add_argument("--naive-sample", type=int, default=None, metavar="N",
-                        help="time the naive way on N documents and scale up (0: every document; "
-                             "default: every document for up to 50 pupils, else 30)")
+    parser.add_argument(
+        "--naive-sample",
+        type=int,
+        default=None,
+        metavar="N",
+        help="time the naive way on N documents and scale up (0: every document; "
+        "default: every document for up to 50 pupils, else 30)",
+    )
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)  # one size, in a process of its own
     parser.add_argument("--sample", type=int, help=argparse.SUPPRESS)  # the memory of this process's tree
     parser.add_argument("--work", type=Path, help=argparse.SUPPRESS)
@@ -147,9 +152,16 @@ def _timed(school: Path, out: Path) -> dict:
         steps.setdefault(step, time.perf_counter() - started)
 
     built = build_packs([school], out, on_progress=progress)[0]
-    return {"seconds": time.perf_counter() - started, "cpu": _cpu() - cpu, "load": (load + os.getloadavg()[0]) / 2,
-            "made": built.made, "reused": built.reused, "up_to_date": built.up_to_date,
-            "pages": built.page_count, "steps": steps}
+    return {
+        "seconds": time.perf_counter() - started,
+        "cpu": _cpu() - cpu,
+        "load": (load + os.getloadavg()[0]) / 2,
+        "made": built.made,
+        "reused": built.reused,
+        "up_to_date": built.up_to_date,
+        "pages": built.page_count,
+        "steps": steps,
+    }
 
 
 def naive(docs: list[Path], work: Path, sample: int) -> dict:
@@ -163,8 +175,15 @@ def naive(docs: list[Path], work: Path, sample: int) -> dict:
     profile = work / "profile"
     outdir = work / "out"
     soffice = find_soffice()
-    command = [soffice, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--convert-to", "pdf",
-               "--outdir", str(outdir)]
+    command = [
+        soffice,
+        f"-env:UserInstallation={profile.as_uri()}",
+        "--headless",
+        "--convert-to",
+        "pdf",
+        "--outdir",
+        str(outdir),
+    ]
     subprocess.run(command + [str(chosen[0])], check=True, capture_output=True)  # makes the profile, untimed
 
     def per_document(these: list[Path]) -> tuple[float, float]:
@@ -178,8 +197,14 @@ def naive(docs: list[Path], work: Path, sample: int) -> dict:
     few = chosen[:: max(1, len(chosen) // 20)][:20]
     settled, _ = per_document(few)
     shutil.rmtree(work, ignore_errors=True)
-    return {"timed": len(chosen), "of": len(docs), "per_document": seconds, "cpu_per_document": cpu,
-            "settled_per_document": settled, "settled_timed": len(few)}
+    return {
+        "timed": len(chosen),
+        "of": len(docs),
+        "per_document": seconds,
+        "cpu_per_document": cpu,
+        "settled_per_document": settled,
+        "settled_timed": len(few),
+    }
 
 
 def report(r: dict) -> None:
@@ -188,29 +213,43 @@ def report(r: dict) -> None:
     print(f"\n{r['pupils']} pupils: {docs} documents, {r['pages']} pages (code measured: {r['code']})")
     for name, label in (("cold", "cold build"), ("no_change", "no-change rebuild"), ("one_edit", "one-edit rebuild")):
         m = r[name]
-        print(f"  {label:<19}{m['seconds']:8.2f} s  ({m['cpu']:6.1f} s processor, load {m['load']:.1f}; "
-              f"{m['made']} made, {m['reused']} from cache{', up to date' if m['up_to_date'] else ''})")
+        print(
+            f"  {label:<19}{m['seconds']:8.2f} s  ({m['cpu']:6.1f} s processor, load {m['load']:.1f}; "
+            f"{m['made']} made, {m['reused']} from cache{', up to date' if m['up_to_date'] else ''})"
+        )
         if not m["up_to_date"]:
             print(f"  {'':<19}{_steps(m)}")
     n = r["naive"]
     scaled = "" if n["timed"] == n["of"] else f"; timed on {n['timed']} of {n['of']}, scaled up per document"
-    print(f"  naive conversion {naive_seconds:10.1f} s  ({n['per_document']:.2f} s a document, "
-          f"{n['cpu_per_document']:.2f} s processor{scaled})")
+    print(
+        f"  naive conversion {naive_seconds:10.1f} s  ({n['per_document']:.2f} s a document, "
+        f"{n['cpu_per_document']:.2f} s processor{scaled})"
+    )
     settled_seconds = n["settled_per_document"] * docs
-    print(f"  naive, settled    {settled_seconds:9.1f} s  ({n['settled_per_document']:.2f} s a document with a "
-          f"profile settled as packgen's are, timed on {n['settled_timed']}; cold build "
-          f"{settled_seconds / cold['seconds']:.1f}x faster)")
+    print(
+        f"  naive, settled    {settled_seconds:9.1f} s  ({n['settled_per_document']:.2f} s a document with a "
+        f"profile settled as packgen's are, timed on {n['settled_timed']}; cold build "
+        f"{settled_seconds / cold['seconds']:.1f}x faster)"
+    )
     convert_seconds = _step_seconds(cold)["convert"]
-    print(f"  cold build is {naive_seconds / cold['seconds']:.1f}x faster than the naive conversion alone, "
-          f"{(cold['seconds'] - convert_seconds + naive_seconds) / cold['seconds']:.1f}x faster than the same "
-          "build converting the naive way")
-    print(f"  one-edit rebuild = {100 * r['one_edit']['seconds'] / cold['seconds']:.1f}% of cold; "
-          f"{docs / cold['seconds']:.1f} documents a second cold")
-    print(f"  from the command line: one-edit rebuild {r['one_edit_cli']:.2f} s = "
-          f"{100 * r['one_edit_cli'] / cold['seconds']:.1f}% of cold; nothing changed {r['no_change_cli']:.2f} s; "
-          f"packgen --help {r['help']:.2f} s; Python starting and doing nothing {r['python_start']:.2f} s")
-    print(f"  peak memory: {r['peak_mb_rusage']:.0f} MB (getrusage: this process + its largest child), "
-          f"{r['peak_mb_sampled']:.0f} MB (every process at once, proportional share, sampled)")
+    print(
+        f"  cold build is {naive_seconds / cold['seconds']:.1f}x faster than the naive conversion alone, "
+        f"{(cold['seconds'] - convert_seconds + naive_seconds) / cold['seconds']:.1f}x faster than the same "
+        "build converting the naive way"
+    )
+    print(
+        f"  one-edit rebuild = {100 * r['one_edit']['seconds'] / cold['seconds']:.1f}% of cold; "
+        f"{docs / cold['seconds']:.1f} documents a second cold"
+    )
+    print(
+        f"  from the command line: one-edit rebuild {r['one_edit_cli']:.2f} s = "
+        f"{100 * r['one_edit_cli'] / cold['seconds']:.1f}% of cold; nothing changed {r['no_change_cli']:.2f} s; "
+        f"packgen --help {r['help']:.2f} s; Python starting and doing nothing {r['python_start']:.2f} s"
+    )
+    print(
+        f"  peak memory: {r['peak_mb_rusage']:.0f} MB (getrusage: this process + its largest child), "
+        f"{r['peak_mb_sampled']:.0f} MB (every process at once, proportional share, sampled)"
+    )
 
 
 def _step_seconds(m: dict) -> dict[str, float]:
@@ -224,8 +263,10 @@ def _step_seconds(m: dict) -> dict[str, float]:
 
 def _steps(m: dict) -> str:
     s = _step_seconds(m)
-    return (f"load and plan {s['before']:.1f} s, render {s['render']:.1f} s, convert and cache "
-            f"{s['convert']:.1f} s, assemble and publish {s['assemble']:.1f} s")
+    return (
+        f"load and plan {s['before']:.1f} s, render {s['render']:.1f} s, convert and cache "
+        f"{s['convert']:.1f} s, assemble and publish {s['assemble']:.1f} s"
+    )
 
 
 def summary(results: list[dict]) -> None:
@@ -233,19 +274,36 @@ def summary(results: list[dict]) -> None:
     for r in results:
         if r["pupils"] == 30:
             ratio = r["naive"]["per_document"] * r["documents"] / r["cold"]["seconds"]
-            _verdict(f"cold 30-pupil build >= {TARGETS['cold_vs_naive']:g}x faster than naive", ratio,
-                     ratio >= TARGETS["cold_vs_naive"], "x")
+            _verdict(
+                f"cold 30-pupil build >= {TARGETS['cold_vs_naive']:g}x faster than naive",
+                ratio,
+                ratio >= TARGETS["cold_vs_naive"],
+                "x",
+            )
         share = r["one_edit"]["seconds"] / r["cold"]["seconds"]
-        _verdict(f"{r['pupils']} pupils: one-edit rebuild <= 15% of cold", 100 * share,
-                 share <= TARGETS["edit_share"], "%")
+        _verdict(
+            f"{r['pupils']} pupils: one-edit rebuild <= 15% of cold", 100 * share, share <= TARGETS["edit_share"], "%"
+        )
         share = r["one_edit_cli"] / r["cold"]["seconds"]
-        _verdict(f"{r['pupils']} pupils: one-edit rebuild from the command line <= 10% of cold", 100 * share,
-                 share <= TARGETS["edit_share_cli"], "%")
-        _verdict(f"{r['pupils']} pupils: no-change rebuild < 2 s", r["no_change"]["seconds"],
-                 r["no_change"]["seconds"] < TARGETS["no_change_seconds"], " s")
+        _verdict(
+            f"{r['pupils']} pupils: one-edit rebuild from the command line <= 10% of cold",
+            100 * share,
+            share <= TARGETS["edit_share_cli"],
+            "%",
+        )
+        _verdict(
+            f"{r['pupils']} pupils: no-change rebuild < 2 s",
+            r["no_change"]["seconds"],
+            r["no_change"]["seconds"] < TARGETS["no_change_seconds"],
+            " s",
+        )
         if r["pupils"] == 300:
-            _verdict("300 pupils: peak memory < 600 MB", r["peak_mb_sampled"],
-                     r["peak_mb_sampled"] < TARGETS["peak_mb_300"], " MB (sampled, all processes)")
+            _verdict(
+                "300 pupils: peak memory < 600 MB",
+                r["peak_mb_sampled"],
+                r["peak_mb_sampled"] < TARGETS["peak_mb_300"],
+                " MB (sampled, all processes)",
+            )
     if len(results) >= 2:
         xs = [r["pupils"] for r in results]
         ys = [r["cold"]["seconds"] for r in results]
@@ -253,8 +311,10 @@ def summary(results: list[dict]) -> None:
         slope = sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys)) / sum((x - mean_x) ** 2 for x in xs)
         intercept = mean_y - slope * mean_x
         worst = max(abs(y - (intercept + slope * x)) / y for x, y in zip(xs, ys))
-        print(f"  cold time against pupils: {slope:.2f} s a pupil + {intercept:.1f} s "
-              f"(the fit is within {100 * worst:.0f}% of every size measured)")
+        print(
+            f"  cold time against pupils: {slope:.2f} s a pupil + {intercept:.1f} s "
+            f"(the fit is within {100 * worst:.0f}% of every size measured)"
+        )
 
 
 def _verdict(what: str, value: float, met: bool, unit: str) -> None:
@@ -262,12 +322,20 @@ def _verdict(what: str, value: float, met: bool, unit: str) -> None:
 
 
 def machine() -> str:
-    model = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                  if line.startswith("model name")), platform.processor())
+    model = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
     memory = int(Path("/proc/meminfo").read_text().split()[1]) // 1024
     office = subprocess.run([find_soffice(), "--version"], capture_output=True, text=True).stdout.strip()
-    return (f"Machine: {model}, {len(os.sched_getaffinity(0))} cores, {memory} MB memory; "
-            f"{platform.system()} {platform.release()}; Python {platform.python_version()}; {office}")
+    return (
+        f"Machine: {model}, {len(os.sched_getaffinity(0))} cores, {memory} MB memory; "
+        f"{platform.system()} {platform.release()}; Python {platform.python_version()}; {office}"
+    )
 
 
 def _cpu() -> float:
@@ -287,8 +355,12 @@ class _Sampler:
         self._process: subprocess.Popen[str] | None = None
 
     def start(self) -> None:
-        self._process = subprocess.Popen([sys.executable, __file__, "--sample", str(os.getpid())],
-                                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        self._process = subprocess.Popen(
+            [sys.executable, __file__, "--sample", str(os.getpid())],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
 
     def stop(self) -> None:
         assert self._process is not None

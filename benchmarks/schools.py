@@ -15,12 +15,61 @@ from packgen.records.upn import check_letter
 
 DEMO = Path(__file__).resolve().parent.parent / "data" / "brookfield-academy"
 
-FORENAMES = ["Amara", "Bartek", "Cerys", "Dev", "Elif", "Finn", "Grace", "Hamza", "Isla", "Jonah", "Kezia",
-             "Leon", "Maya", "Nikolai", "Orla", "Priya", "Quinn", "Rhys", "Sana", "Tomas", "Uma", "Viktor",
-             "Wren", "Xavier", "Yusuf", "Zara"]
-SURNAMES = ["Adebayo", "Brennan", "Chowdhury", "Dlamini", "Evans", "Fitzgerald", "Gallagher", "Horvat",
-            "Iqbal", "Jankowski", "Kowalczyk", "Lindqvist", "Mbeki", "Nakamura", "Okafor", "Petrova",
-            "Quinlan", "Rossi", "Sandhu", "Thornton", "Ustinov", "Vasquez", "Whitfield", "Yilmaz", "Zielinski"]
+FORENAMES = [
+    "Amara",
+    "Bartek",
+    "Cerys",
+    "Dev",
+    "Elif",
+    "Finn",
+    "Grace",
+    "Hamza",
+    "Isla",
+    "Jonah",
+    "Kezia",
+    "Leon",
+    "Maya",
+    "Nikolai",
+    "Orla",
+    "Priya",
+    "Quinn",
+    "Rhys",
+    "Sana",
+    "Tomas",
+    "Uma",
+    "Viktor",
+    "Wren",
+    "Xavier",
+    "Yusuf",
+    "Zara",
+]
+SURNAMES = [
+    "Adebayo",
+    "Brennan",
+    "Chowdhury",
+    "Dlamini",
+    "Evans",
+    "Fitzgerald",
+    "Gallagher",
+    "Horvat",
+    "Iqbal",
+    "Jankowski",
+    "Kowalczyk",
+    "Lindqvist",
+    "Mbeki",
+    "Nakamura",
+    "Okafor",
+    "Petrova",
+    "Quinlan",
+    "Rossi",
+    "Sandhu",
+    "Thornton",
+    "Ustinov",
+    "Vasquez",
+    "Whitfield",
+    "Yilmaz",
+    "Zielinski",
+]
 
 
 def make_school(dest: Path, pupils: int) -> Path:
