@@ -280,17 +280,22 @@ def test_a_sender_can_be_given_and_replies_still_go_to_the_school(school, letter
 
 
 def test_addresses_that_are_not_addresses_are_all_reported_with_their_file_and_key(tmp_path, templates):
-    data = school_copy(
-        tmp_path,
-        ADDED | {"oak-tutors": provider("Oak Street Tutors", {"name": "K. Byrne", "email": "oaktutors.example"})},
-    )
-    letters = render_letters(data, tmp_path / "output")
+    # A provider's address in its record is checked when the records are read, as packgen check does.
+    with pytest.raises(DataError) as caught:
+        school_copy(
+            tmp_path / "bad",
+            ADDED | {"oak-tutors": provider("Oak Street Tutors", {"name": "K. Byrne", "email": "oaktutors.example"})},
+        )
+    assert [(p.file, p.key) for p in caught.value.problems] == [("providers/oak-tutors.yaml", "contacts.lead.email")]
+    assert "'oaktutors.example' is not an email address" in str(caught.value)
 
+    data = school_copy(tmp_path)
+    letters = render_letters(data, tmp_path / "output")
     with pytest.raises(DataError) as caught:
         mail.prepare_letters(data, letters, templates=templates, sender="not an address")
     where = [(p.file, p.key) for p in caught.value.problems]
-    assert where == [("providers/oak-tutors.yaml", "contacts.lead.email"), ("school.yaml", "letters.reply_to.email")]
-    assert "'oaktutors.example' is not an e-mail address" in str(caught.value)
+    assert where == [("school.yaml", "letters.reply_to.email")]
+    assert "the sender 'not an address' given instead is not an e-mail address" in str(caught.value)
     assert not list((tmp_path / "output").rglob("*.eml"))
 
 
