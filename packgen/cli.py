@@ -23,7 +23,7 @@ import click
 
 from packgen import __version__
 from packgen.documents import DEFAULT_TEMPLATES
-from packgen.errors import DataError, PackgenError, TemplateProblem, storage_error, vanished
+from packgen.errors import DataError, InputError, PackgenError, TemplateProblem, storage_error, vanished
 from packgen.mail import CHASE_EVERY_DAYS, PASSWORD_ENV
 
 # Each command imports what it needs when it runs: the whole library (pydantic, docxtpl, pypdf,
@@ -622,6 +622,10 @@ def build(
       packgen build data/*/ --quiet
       PACKGEN_PACK_PASSWORD=... packgen build data/brookfield-academy --encrypt --redact
       packgen build data/brookfield-academy --pupil p07
+
+    The cover and register show when the pack was made. With SOURCE_DATE_EPOCH set (seconds since
+    1970, the reproducible-builds convention) that moment is used instead of the clock, so two builds
+    of the same records give the same pages.
     """
     if pupil_id:
         _case_bundles(schools, pupil_id, out_root, templates, today, quiet)
@@ -636,7 +640,7 @@ def build(
     options = pipeline.PackOptions(password=password, redact=redact, skip_bad_evidence=skip_bad_evidence)
     with _ProgressReport(enabled=not quiet) as report:
         packs = pipeline.build_packs(
-            schools, out_root, templates=templates, today=today, on_progress=report, options=options
+            schools, out_root, templates=templates, now=_source_date(), today=today, on_progress=report, options=options
         )
     for built in packs:
         if built.up_to_date:
@@ -655,6 +659,19 @@ def build(
         for bad in built.left_out:
             click.echo(f"Left out: {bad.path} ({bad.record}: {bad.key}) {bad.reason}", err=True)
     click.echo("OFFICIAL-SENSITIVE: the pack contains personal data about children. Share it securely.")
+
+
+def _source_date() -> datetime | None:
+    """The moment SOURCE_DATE_EPOCH names, in local time; None (the clock) when it is not set."""
+    value = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if not value:
+        return None
+    try:
+        return datetime.fromtimestamp(int(value))
+    except (ValueError, OverflowError, OSError):
+        raise InputError(
+            f"SOURCE_DATE_EPOCH is '{value}': it must be a whole number of seconds since 1 January 1970"
+        ) from None
 
 
 class _ProgressReport:

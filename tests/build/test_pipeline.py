@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import shutil
 import stat
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -16,7 +17,7 @@ from pypdf import PdfReader
 
 from packgen.records.models import display_name
 from packgen.records.read import load_school
-from tests.conftest import DEMO, TEMPLATES, edit_record, outline_tree, run_cli
+from tests.conftest import DEMO, MINI, TEMPLATES, edit_record, outline_tree, run_cli
 
 
 @pytest.fixture(scope="module")
@@ -261,3 +262,21 @@ def test_check_passes_on_the_demo_school():
     result = run_cli("check", DEMO)
     assert result.exit_code == 0, result.output
     assert "No problems found" in result.output
+
+
+def test_source_date_epoch_stamps_the_cover_instead_of_the_clock(tmp_path, monkeypatch):
+    moment = 1795000000
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", str(moment))
+    result = run_cli("build", MINI, "--out", tmp_path, "--quiet")
+    assert result.exit_code == 0, result.output
+    cover = PdfReader(tmp_path / MINI.name / "evidence-pack.pdf").pages[0].extract_text()
+    stamped = datetime.fromtimestamp(moment)
+    assert f"Generated {stamped.day} {stamped:%B %Y} at {stamped:%H:%M}" in cover
+
+
+def test_a_source_date_epoch_that_is_not_a_number_is_a_user_mistake(tmp_path, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "yesterday")
+    result = run_cli("build", MINI, "--out", tmp_path, "--quiet")
+    assert result.exit_code == 1
+    assert "SOURCE_DATE_EPOCH is 'yesterday': it must be a whole number of seconds" in result.output
+    assert not (tmp_path / MINI.name).exists()

@@ -3,6 +3,8 @@
 Documents of one template are joined for LibreOffice and the PDF cut apart again; each part keeps
 the font subsets LibreOffice embedded for the whole joined document. Joined across schools, each
 school's pack carried other schools' subsets. Read back with pypdf: the same fonts, the same size.
+The builds are stamped with one moment (SOURCE_DATE_EPOCH): the cover's time is drawn in the same
+font, and a minute turning between two builds would change that subset.
 """
 
 from __future__ import annotations
@@ -66,6 +68,12 @@ def _entries(resources, key: str) -> list:
 @pytest.fixture(scope="module")
 def built(tmp_path_factory) -> dict[str, dict[str, Path]]:
     root = tmp_path_factory.mktemp("trust")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SOURCE_DATE_EPOCH", "1795000000")
+        return _build(root)
+
+
+def _build(root: Path) -> dict[str, dict[str, Path]]:
     schools = [school(root / "data", "north-school", "N"), school(root / "data", "south-school", "S")]
     packs: dict[str, dict[str, Path]] = {"together": {}, "alone": {}}
     result = run_cli("build", *schools, "--out", root / "together", "--today", TODAY, "--quiet")

@@ -88,7 +88,7 @@ def test_a_scan_that_inflates_without_end_is_refused_by_name_in_bounded_memory(t
         in done.stdout
     )
     assert "Traceback" not in done.stderr
-    assert peak_mb < 300, f"checking a 1 MB scan took {peak_mb} MB"
+    assert peak_mb < 150, f"checking a 1 MB scan took {peak_mb} MB"
 
 
 def test_scans_whose_images_are_large_when_shown_are_fine(tmp_path):
@@ -100,7 +100,7 @@ def test_scans_whose_images_are_large_when_shown_are_fine(tmp_path):
 
     assert done.returncode == 0, done.stdout + done.stderr
     assert "No problems found" in done.stdout
-    assert peak_mb < 300, f"checking a 1 MB scan took {peak_mb} MB"
+    assert peak_mb < 150, f"checking a 1 MB scan took {peak_mb} MB"
 
 
 @pytest.mark.parametrize("make", ["pipe", "link to /dev/zero"])
