@@ -13,7 +13,7 @@ import os
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -40,7 +40,7 @@ from packgen.runtime.workers import PARALLEL_FROM, default_workers
 if TYPE_CHECKING:
     from packgen.documents.fill import Renderer
     from packgen.documents.plan import DocumentSpec
-    from packgen.office.convert import HeadStart
+    from packgen.office.convert import ConvertSettings, HeadStart
     from packgen.pack.assemble import PackNode, PackResult
     from packgen.records import evidence
     from packgen.records.models import SchoolData
@@ -602,21 +602,22 @@ def _fill_while_converting(
     (measured at 30 pupils: 1.1 s for the rebuild against 1.35 s with every core converting).
     Fewer documents than it is worth forking for are filled here, one by one, while LibreOffice
     starts: its start (0.2 s) is as long as filling four, and it takes each as it is written (see
-    convert's ``ready``). More are filled first, on every core: forking needs no other thread running.
+    ConvertSettings' ``ready``). More are filled first, on every core: forking needs no other thread
+    running.
     """
-    workers = max(1, default_workers() - 1)
+    from packgen.office.convert import ConvertSettings
+
+    settings = ConvertSettings(workers=max(1, default_workers() - 1), head_start=head_start)
     if len(to_make) >= PARALLEL_FROM:
         _fill(to_make, renderer, progress)
-        return pool.submit(_convert, to_make, progress, workers=workers, head_start=head_start)
+        return pool.submit(_convert, to_make, progress, settings)
     filled: Future[None] = Future()
 
     def after_filling(step: str, done: int, total: int) -> None:  # one step at a time for the progress bar
         if filled.done():
             progress(step, done, total)
 
-    conversion = pool.submit(
-        _convert, to_make, after_filling, workers=workers, ready=filled.result, head_start=head_start
-    )
+    conversion = pool.submit(_convert, to_make, after_filling, replace(settings, ready=filled.result))
     try:
         _fill(to_make, renderer, progress)
     except BaseException as exc:
@@ -626,24 +627,16 @@ def _fill_while_converting(
     return conversion
 
 
-def _convert(
-    to_make: Sequence[_ToMake],
-    progress: Progress,
-    workers: int | None = None,
-    ready: Callable[[], None] | None = None,
-    head_start: HeadStart | None = None,
-) -> None:
-    """Every document of every batch in one run of the LibreOffice workers, then into the cache
-    (``ready`` and ``head_start``: see convert.convert)."""
+def _convert(to_make: Sequence[_ToMake], progress: Progress, settings: ConvertSettings | None = None) -> None:
+    """Every document of every batch in one run of the LibreOffice workers, then into the cache."""
     from packgen.office.batches import convert_documents
+    from packgen.office.convert import DEFAULT_SETTINGS
 
     # Joined only within a pack, so a pack's PDFs are the same whichever packs are built with it.
     convert_documents(
         [(f"{m.cache.out.name}/{m.spec.template}", m.docx, m.pdf) for m in to_make],
-        workers=workers,
+        settings or DEFAULT_SETTINGS,
         on_progress=lambda done, total: progress("convert", done, total),
-        ready=ready,
-        head_start=head_start,
     )
     for m in to_make:
         if m.key is not None:

@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 import shutil
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from pypdf import PdfReader, PdfWriter
@@ -29,7 +29,7 @@ from pypdf.generic import DictionaryObject, NameObject
 
 from packgen.errors import ToolError
 from packgen.files import private_dirs, replacing, run_folder
-from packgen.office.convert import HeadStart, convert
+from packgen.office.convert import DEFAULT_SETTINGS, ConvertSettings, convert
 from packgen.office.join import MARK, NotJoinable, Package, check, join_packages
 from packgen.runtime.workers import default_workers, forked_map
 
@@ -127,35 +127,30 @@ def _add_outline(writer: PdfWriter, headings: list[_Heading], start: int, end: i
 
 def convert_documents(
     documents: Sequence[tuple[str, Path, Path]],
+    settings: ConvertSettings = DEFAULT_SETTINGS,
     *,
-    workers: int | None = None,
     on_progress: Callable[[int, int], None] | None = None,
-    ready: Callable[[], None] | None = None,
-    head_start: HeadStart | None = None,
 ) -> None:
     """Convert (kind, .docx, .pdf to write) documents, joining those of one kind where they can be.
 
     A kind is a template's file name, or ``<pack>/<template>`` to keep packs apart (see above).
 
     As ``convert.convert`` otherwise: all or nothing, PDFs owner-only, ToolError naming a document that
-    failed, ``ready`` for documents still being written, ``head_start`` (used only for too few to join).
+    failed, ``settings.ready`` for documents still being written, ``settings.head_start`` (used only for
+    too few to join).
     Joining can cost time but never a document: if LibreOffice fails on a joined document, or its PDF
     cannot be cut at every member, those members are converted one by one.
     """
     if len(documents) < JOIN_FROM:
         # So few that LibreOffice's start, not its cost per document, is what they wait for.
-        count = min(workers or default_workers(), max(len(documents), 1))
-        convert(
-            [(docx, pdf) for _, docx, pdf in documents],
-            workers=count,
-            on_progress=on_progress,
-            ready=ready,
-            head_start=head_start,
-        )
+        count = min(settings.workers or default_workers(), max(len(documents), 1))
+        convert([(docx, pdf) for _, docx, pdf in documents], replace(settings, workers=count), on_progress=on_progress)
         return
-    if ready is not None:
-        ready()  # joined, they must all be there first
-    count = min(workers or default_workers(), len(documents))
+    if settings.ready is not None:
+        settings.ready()  # joined, they must all be there first
+    count = min(settings.workers or default_workers(), len(documents))
+    # Written and joined by now, and too many for the head start's few places.
+    joining = replace(settings, workers=count, ready=None, head_start=None)
     with run_folder("packgen-join-") as work:
         jobs = _jobs(documents, work, count)
         # Everything is made in the work folder and moved into place only once all of it is made.
@@ -164,7 +159,7 @@ def convert_documents(
         try:
             convert(
                 [(docx, joined.get(docx) or made[docx]) for docx in jobs],
-                workers=count,
+                joining,
                 on_progress=on_progress and _in_documents(len(documents), on_progress),
             )
             cuts = [(joined[docx], members) for docx, members in jobs.items() if docx in joined]
@@ -176,7 +171,7 @@ def convert_documents(
             # Whatever LibreOffice failed on, the documents alone will show: either they convert, or the
             # error names the very document it cannot take.
             again = [docx for _, docx, _ in documents]
-        convert([(docx, made[docx]) for docx in again], workers=count)
+        convert([(docx, made[docx]) for docx in again], joining)
         for _, docx, pdf in documents:
             private_dirs(Path(pdf).parent)
             shutil.move(made[docx], pdf)

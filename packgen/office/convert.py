@@ -90,14 +90,41 @@ def find_soffice(soffice: str | None = None) -> str:
     raise ToolError(INSTALL_HINT)
 
 
+@dataclass(frozen=True)
+class ConvertSettings:
+    """How a conversion runs, as opposed to what it converts: made once by the caller and handed down
+    unchanged through every layer that converts (the build, batches.convert_documents, convert).
+
+    ``workers``: LibreOffice processes side by side (default: one per core, at most MAX_WORKERS,
+    never more than there are documents). ``timeout``: seconds a worker may go without finishing a
+    document before it is killed (default: $PACKGEN_SOFFICE_TIMEOUT, else DEFAULT_TIMEOUT).
+    ``soffice``: the LibreOffice program (see find_soffice). ``ready`` and ``head_start``: see convert.
+
+    Progress is not among them: it is the caller's reporting, not a setting of the conversion, and each
+    layer reports it in its own terms (batches turns joined documents back into documents, the build
+    names its step), so it is passed beside the settings as a callback each layer wraps.
+    """
+
+    workers: int | None = None
+    timeout: float | None = None
+    soffice: str | None = None
+    ready: Callable[[], None] | None = None
+    head_start: HeadStart | None = None
+
+    def __post_init__(self) -> None:
+        if self.workers is not None and self.workers < 1:
+            raise InputError(f"workers must be at least 1, not {self.workers}")
+
+
+DEFAULT_SETTINGS = ConvertSettings()
+
+
 def convert_to_pdf(
     docx_files: Sequence[Path],
     out_dir: Path,
     *,
     base: Path | None = None,
-    workers: int | None = None,
-    timeout: float | None = None,
-    soffice: str | None = None,
+    settings: ConvertSettings = DEFAULT_SETTINGS,
     on_progress: Progress | None = None,
 ) -> list[Path]:
     """Convert Word documents to PDF; return the PDFs' paths in the order of ``docx_files``.
@@ -113,39 +140,35 @@ def convert_to_pdf(
     """
     docs = [Path(p) for p in docx_files]
     targets = _targets(docs, Path(out_dir), base)
-    convert(list(zip(docs, targets)), workers=workers, timeout=timeout, soffice=soffice, on_progress=on_progress)
+    convert(list(zip(docs, targets)), settings, on_progress=on_progress)
     return targets
 
 
 def convert(
     pairs: Sequence[tuple[Path, Path]],
+    settings: ConvertSettings = DEFAULT_SETTINGS,
     *,
-    workers: int | None = None,
-    timeout: float | None = None,
-    soffice: str | None = None,
     on_progress: Progress | None = None,
-    ready: Callable[[], None] | None = None,
-    head_start: HeadStart | None = None,
 ) -> None:
-    """Convert each (Word document, PDF to write) pair, the documents shared among the workers.
+    """Convert each (Word document, PDF to write) pair, the documents shared among the workers
+    (how many, how long each may take, which LibreOffice: ``settings``).
 
-    ``workers`` LibreOffice processes run side by side (default: one per core, at most
-    MAX_WORKERS, never more than there are documents). One that finishes no document within
-    ``timeout`` seconds (default: $PACKGEN_SOFFICE_TIMEOUT, else DEFAULT_TIMEOUT) is killed.
     ``on_progress(done, total)`` is called from this thread as documents are finished.
 
     All or nothing: if a document fails twice, ToolError names it with the end of LibreOffice's
     own log, and no PDF is written. PDFs are written mode 0600 and new folders 0700: they hold
     children's personal data.
 
-    With ``ready``, the documents are still being written, each in one step (files.replacing),
+    With ``settings.ready``, the documents are still being written, each in one step (files.replacing),
     in the order given: one LibreOffice starts at once, its start (0.2 s) overlapping their
     writing, and takes them in that order. ``ready()`` returns once all are written, or raises
     why they will not be; it is called before any other start and before this returns. A document
     not yet there when LibreOffice reached it is simply given to it again, not counted as a failure.
 
-    With ``head_start`` (see HeadStart), its LibreOffice, started earlier, takes the first documents.
+    With ``settings.head_start`` (see HeadStart), its LibreOffice, started earlier, takes the first
+    documents.
     """
+    ready, head_start = settings.ready, settings.head_start
     docs = [Path(doc) for doc, _ in pairs]
     if not docs:
         if ready is not None:
@@ -157,13 +180,11 @@ def convert(
     targets = Counter(Path(target) for _, target in pairs)
     if max(targets.values()) > 1:
         raise InputError(f"two documents would both become {targets.most_common(1)[0][0]}")
-    if workers is not None and workers < 1:
-        raise InputError(f"workers must be at least 1, not {workers}")
     if head_start is not None and head_start.adopted:
         head_start = None  # spent: its LibreOffice has had its documents
-    program = head_start.program if head_start is not None else find_soffice(soffice)
-    limit = _document_timeout(timeout)
-    count = min(workers or default_workers(), len(docs))
+    program = head_start.program if head_start is not None else find_soffice(settings.soffice)
+    limit = _document_timeout(settings.timeout)
+    count = min(settings.workers or default_workers(), len(docs))
     try:
         with ExitStack() as stack:
             if head_start is None:

@@ -20,7 +20,7 @@ from pypdf import PdfReader
 from packgen.errors import InputError, TemplateProblem, ToolError
 from packgen.office import convert
 from packgen.office import profiles as office_profiles
-from packgen.office.convert import convert_to_pdf
+from packgen.office.convert import ConvertSettings, convert_to_pdf
 from packgen.runtime.orphans import MARK
 from tests.conftest import REAL_SOFFICE, fake_soffice, link_outside, logging_soffice, make_docx
 
@@ -54,7 +54,9 @@ def test_documents_are_converted_in_two_batches_and_keep_their_folders(tmp_path)
     log = tmp_path / "soffice-starts.log"
     out = tmp_path / "out"
 
-    pdfs = convert_to_pdf(inputs, out, base=docs, workers=2, soffice=str(logging_soffice(tmp_path, log)))
+    pdfs = convert_to_pdf(
+        inputs, out, settings=ConvertSettings(workers=2, soffice=str(logging_soffice(tmp_path, log))), base=docs
+    )
 
     assert pdfs == [
         out / "letters" / "p01.pdf",
@@ -103,7 +105,7 @@ def test_a_document_libreoffice_cannot_open_is_named_and_nothing_is_written(tmp_
     out = tmp_path / "out"
 
     with pytest.raises(ToolError) as caught:
-        convert_to_pdf([good, damaged], out, workers=1)
+        convert_to_pdf([good, damaged], out, settings=ConvertSettings(workers=1))
 
     message = str(caught.value)
     assert str(damaged) in message
@@ -116,7 +118,7 @@ def test_missing_libreoffice_says_how_to_install_it(tmp_path, monkeypatch):
     doc = make_docx(tmp_path / "a.docx", "text")
 
     with pytest.raises(ToolError, match="apt-get install libreoffice-writer-nogui fonts-liberation"):
-        convert_to_pdf([doc], tmp_path / "out", soffice="/nonexistent/soffice")
+        convert_to_pdf([doc], tmp_path / "out", settings=ConvertSettings(soffice="/nonexistent/soffice"))
 
     monkeypatch.setenv("PACKGEN_SOFFICE", "/nonexistent/soffice")
     with pytest.raises(ToolError, match="LibreOffice is not installed"):
@@ -124,7 +126,7 @@ def test_missing_libreoffice_says_how_to_install_it(tmp_path, monkeypatch):
 
 
 def test_no_documents_need_no_libreoffice(tmp_path):
-    assert convert_to_pdf([], tmp_path / "out", soffice="/nonexistent/soffice") == []
+    assert convert_to_pdf([], tmp_path / "out", settings=ConvertSettings(soffice="/nonexistent/soffice")) == []
 
 
 def test_a_hung_libreoffice_is_killed_with_every_process_it_started(tmp_path, monkeypatch):
@@ -135,7 +137,7 @@ def test_a_hung_libreoffice_is_killed_with_every_process_it_started(tmp_path, mo
 
     started = time.monotonic()
     with pytest.raises(ToolError, match="did not finish .* within 1 s"):
-        convert_to_pdf([doc], tmp_path / "out", soffice=str(hanging))
+        convert_to_pdf([doc], tmp_path / "out", settings=ConvertSettings(soffice=str(hanging)))
     assert time.monotonic() - started < 10
 
     group = int(group_file.read_text())
@@ -150,7 +152,7 @@ def test_a_libreoffice_that_fails_is_reported_with_its_exit_code(tmp_path):
     doc = make_docx(tmp_path / "a.docx", "text")
 
     with pytest.raises(ToolError) as caught:
-        convert_to_pdf([doc], tmp_path / "out", soffice=str(failing))
+        convert_to_pdf([doc], tmp_path / "out", settings=ConvertSettings(soffice=str(failing)))
 
     assert "exit code 3" in str(caught.value)
     assert "something broke" in str(caught.value)
@@ -162,7 +164,7 @@ def test_a_bad_timeout_setting_is_reported(tmp_path, monkeypatch):
     monkeypatch.setenv("PACKGEN_SOFFICE_TIMEOUT", "soon")
 
     with pytest.raises(ToolError, match="PACKGEN_SOFFICE_TIMEOUT"):
-        convert_to_pdf([doc], tmp_path / "out", soffice=str(fake_soffice(tmp_path, "exit 0")))
+        convert_to_pdf([doc], tmp_path / "out", settings=ConvertSettings(soffice=str(fake_soffice(tmp_path, "exit 0"))))
 
 
 # ---------------------------------------------------------------- the pool when LibreOffice misbehaves
@@ -190,8 +192,7 @@ exec {REAL_SOFFICE} "$@"
     pdfs = convert_to_pdf(
         docs,
         tmp_path / "out",
-        workers=1,
-        soffice=str(soffice),
+        settings=ConvertSettings(workers=1, soffice=str(soffice)),
         on_progress=lambda done, total: seen.append((done, total)),
     )
 
@@ -220,7 +221,7 @@ exec {REAL_SOFFICE} "$@"
     )
     docs = [make_docx(tmp_path / "docs" / f"visit-{n}.docx", f"Visit note {n}") for n in range(4)]
 
-    pdfs = convert_to_pdf(docs, tmp_path / "out", workers=1, soffice=str(soffice))
+    pdfs = convert_to_pdf(docs, tmp_path / "out", settings=ConvertSettings(workers=1, soffice=str(soffice)))
 
     for n, pdf in enumerate(pdfs):
         assert f"Visit note {n}" in pdf_text(pdf)
@@ -242,7 +243,7 @@ def test_a_document_that_fails_twice_stops_the_run_and_nothing_is_written(tmp_pa
 
     started = time.monotonic()
     with pytest.raises(ToolError) as caught:
-        convert_to_pdf(docs, out, workers=2, soffice=str(soffice))
+        convert_to_pdf(docs, out, settings=ConvertSettings(workers=2, soffice=str(soffice)))
 
     message = str(caught.value)
     assert "no usable PDF, twice" in message and "Signal 6" in message
@@ -255,7 +256,9 @@ def test_many_documents_are_split_into_batches_of_at_most_max_batch(tmp_path, mo
     log = tmp_path / "starts.log"
     docs = [make_docx(tmp_path / "docs" / f"r{n}.docx", f"Review {n}") for n in range(5)]
 
-    pdfs = convert_to_pdf(docs, tmp_path / "out", workers=1, soffice=str(logging_soffice(tmp_path, log)))
+    pdfs = convert_to_pdf(
+        docs, tmp_path / "out", settings=ConvertSettings(workers=1, soffice=str(logging_soffice(tmp_path, log)))
+    )
 
     assert [f"Review {n}" in pdf_text(pdf) for n, pdf in enumerate(pdfs)] == [True] * 5
     per_start = [sum(arg.endswith(".docx") for arg in line.split()) for line in log.read_text().splitlines()]
@@ -280,7 +283,7 @@ exec {REAL_SOFFICE} "$@"
     )
     docs = [make_docx(tmp_path / "docs" / f"v{n}.docx", f"Visit {n}") for n in range(5)]
 
-    pdfs = convert_to_pdf(docs, tmp_path / "out", workers=1, soffice=str(soffice))
+    pdfs = convert_to_pdf(docs, tmp_path / "out", settings=ConvertSettings(workers=1, soffice=str(soffice)))
 
     assert [f"Visit {n}" in pdf_text(pdf) for n, pdf in enumerate(pdfs)] == [True] * 5
     assert len(log.read_text().splitlines()) == 3  # all five; the two it kept; the one tried again alone
@@ -301,9 +304,7 @@ def test_documents_still_being_written_when_libreoffice_starts_are_converted(tmp
 
     convert.convert(
         [(first, tmp_path / "first.pdf"), (second, tmp_path / "second.pdf")],
-        workers=1,
-        soffice=str(logging_soffice(tmp_path, log)),
-        ready=ready,
+        ConvertSettings(workers=1, soffice=str(logging_soffice(tmp_path, log)), ready=ready),
     )
 
     assert calls == [False]  # once, and before the document was there
@@ -318,9 +319,7 @@ def test_documents_written_in_time_need_one_start(tmp_path):
     docs = [make_docx(tmp_path / f"{n}.docx", f"Document {n}") for n in range(3)]
     convert.convert(
         [(doc, tmp_path / f"{n}.pdf") for n, doc in enumerate(docs)],
-        workers=1,
-        soffice=str(logging_soffice(tmp_path, log)),
-        ready=lambda: None,
+        ConvertSettings(workers=1, soffice=str(logging_soffice(tmp_path, log)), ready=lambda: None),
     )
     assert [f"Document {n}" in pdf_text(tmp_path / f"{n}.pdf") for n in range(3)] == [True] * 3
     assert len(log.read_text().splitlines()) == 1
@@ -337,9 +336,7 @@ def test_documents_that_will_never_be_written_stop_the_conversion_with_the_write
     with pytest.raises(TemplateProblem, match="does not close"):
         convert.convert(
             [(first, tmp_path / "first.pdf"), (tmp_path / "never.docx", tmp_path / "never.pdf")],
-            workers=1,
-            soffice=str(soffice),
-            ready=ready,
+            ConvertSettings(workers=1, soffice=str(soffice), ready=ready),
         )
     assert not (tmp_path / "first.pdf").exists() and not (tmp_path / "never.pdf").exists()
     assert live_processes_in_group(int(group_file.read_text())) == []
@@ -361,8 +358,8 @@ def test_libreoffice_profiles_are_kept_for_the_next_run(tmp_path, monkeypatch):
     first = make_docx(tmp_path / "a.docx", "First run")
     second = make_docx(tmp_path / "b.docx", "Second run")
 
-    convert.convert([(first, tmp_path / "a.pdf")], soffice=soffice)
-    convert.convert([(second, tmp_path / "b.pdf")], soffice=soffice)
+    convert.convert([(first, tmp_path / "a.pdf")], ConvertSettings(soffice=soffice))
+    convert.convert([(second, tmp_path / "b.pdf")], ConvertSettings(soffice=soffice))
 
     used = profiles_used(log)
     assert len(used) == 2 and used[0] == used[1]
@@ -382,7 +379,7 @@ def test_a_profile_in_use_by_another_run_is_left_alone(tmp_path, monkeypatch):
     try:
         log = tmp_path / "starts.log"
         doc = make_docx(tmp_path / "a.docx", "Beside a busy profile")
-        convert.convert([(doc, tmp_path / "a.pdf")], soffice=str(logging_soffice(tmp_path, log)))
+        convert.convert([(doc, tmp_path / "a.pdf")], ConvertSettings(soffice=str(logging_soffice(tmp_path, log))))
     finally:
         os.close(busy)
     assert profiles_used(log) == [(home / "profile1").as_uri()]
@@ -395,7 +392,7 @@ def test_a_profile_records_the_libreoffice_it_ran_so_no_start_repeats_the_graphi
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     for number in range(2):
         doc = make_docx(tmp_path / f"{number}.docx", f"Start {number}")
-        convert.convert([(doc, tmp_path / f"{number}.pdf")], workers=1, soffice=REAL_SOFFICE)
+        convert.convert([(doc, tmp_path / f"{number}.pdf")], ConvertSettings(workers=1, soffice=REAL_SOFFICE))
         assert f"Start {number}" in pdf_text(tmp_path / f"{number}.pdf")
     profile = tmp_path / "cache" / "packgen" / "libreoffice" / "profile0"
     version = office_profiles.installed_version(str(Path(REAL_SOFFICE).resolve()))
@@ -446,7 +443,9 @@ def test_a_head_start_converts_documents_it_is_given_after_it_started_in_that_on
     docs = [make_docx(tmp_path / f"{n}.docx", f"Document {n}") for n in range(3)]
 
     with convert.HeadStart(str(logging_soffice(tmp_path, log))) as head_start:
-        convert.convert([(doc, tmp_path / f"{n}.pdf") for n, doc in enumerate(docs)], head_start=head_start)
+        convert.convert(
+            [(doc, tmp_path / f"{n}.pdf") for n, doc in enumerate(docs)], ConvertSettings(head_start=head_start)
+        )
         work = head_start.work
 
     assert [pdf_text(tmp_path / f"{n}.pdf").strip() for n in range(3)] == [f"Document {n}" for n in range(3)]
@@ -461,7 +460,9 @@ def test_documents_a_head_start_passed_before_they_were_given_are_converted_by_a
 
     with convert.HeadStart(str(logging_soffice(tmp_path, log))) as head_start:
         head_start.process.wait(60)  # it found nothing at its places, and ended
-        convert.convert([(doc, tmp_path / f"{n}.pdf") for n, doc in enumerate(docs)], head_start=head_start)
+        convert.convert(
+            [(doc, tmp_path / f"{n}.pdf") for n, doc in enumerate(docs)], ConvertSettings(head_start=head_start)
+        )
 
     assert [pdf_text(tmp_path / f"{n}.pdf").strip() for n in range(2)] == ["Document 0", "Document 1"]
     starts = log.read_text().splitlines()
@@ -475,7 +476,8 @@ def test_a_document_libreoffice_cannot_open_is_named_after_a_head_start_too(tmp_
 
     with pytest.raises(ToolError) as caught, convert.HeadStart() as head_start:
         convert.convert(
-            [(damaged, tmp_path / "damaged.pdf"), (good, tmp_path / "good.pdf")], workers=1, head_start=head_start
+            [(damaged, tmp_path / "damaged.pdf"), (good, tmp_path / "good.pdf")],
+            ConvertSettings(workers=1, head_start=head_start),
         )
 
     assert str(damaged) in str(caught.value) and str(good) not in str(caught.value)
@@ -501,9 +503,10 @@ def test_a_head_start_is_spent_once_its_libreoffice_has_had_documents(tmp_path):
     first, second = make_docx(tmp_path / "1.docx", "First"), make_docx(tmp_path / "2.docx", "Second")
 
     with convert.HeadStart(str(logging_soffice(tmp_path, log))) as head_start:
-        convert.convert([(first, tmp_path / "1.pdf")], head_start=head_start)
+        convert.convert([(first, tmp_path / "1.pdf")], ConvertSettings(head_start=head_start))
         convert.convert(
-            [(second, tmp_path / "2.pdf")], head_start=head_start, soffice=str(logging_soffice(tmp_path, log))
+            [(second, tmp_path / "2.pdf")],
+            ConvertSettings(head_start=head_start, soffice=str(logging_soffice(tmp_path, log))),
         )
 
     assert pdf_text(tmp_path / "2.pdf").strip() == "Second"
@@ -544,7 +547,7 @@ def test_libreoffice_is_given_what_it_needs_of_the_environment_and_no_secrets(tm
     soffice = fake_soffice(tmp_path, f'env > {shlex.quote(str(seen))}\nexec {REAL_SOFFICE} "$@"')
     doc = make_docx(tmp_path / "docs" / "p01.docx", "Fictional pupil record")
 
-    [pdf] = convert_to_pdf([doc], tmp_path / "out", soffice=str(soffice))
+    [pdf] = convert_to_pdf([doc], tmp_path / "out", settings=ConvertSettings(soffice=str(soffice)))
 
     assert "Fictional pupil record" in PdfReader(pdf).pages[0].extract_text()
     given = dict(line.split("=", 1) for line in seen.read_text().splitlines() if "=" in line)
