@@ -43,8 +43,8 @@ sys.path.insert(0, str(REPO))
 import packgen  # noqa: E402
 from benchmarks.schools import edit_one_record, make_school  # noqa: E402
 from packgen.build.pipeline import build_packs  # noqa: E402
-from packgen.office.convert import find_soffice  # noqa: E402
 from packgen.office.profiles import settle  # noqa: E402
+from packgen.office.soffice import find_soffice  # noqa: E402
 
 TARGETS = {
     "cold_vs_naive": 12.0,  # cold 30-pupil build at least 12x faster than the naive way

@@ -28,7 +28,9 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:
-    from packgen.build.pipeline import PackBuilt, PackOptions, Produced
+    from packgen.build.making import Produced
+    from packgen.build.planning import PackOptions
+    from packgen.build.publishing import PackBuilt
     from packgen.documents.wording import Wording
     from packgen.readiness.rules import Finding
     from packgen.records.models import SchoolData
@@ -42,9 +44,9 @@ _LAZY = {
     "Problem": "packgen.errors",
     "SchoolData": "packgen.records.models",
     "Finding": "packgen.readiness.rules",
-    "PackOptions": "packgen.build.pipeline",
-    "PackBuilt": "packgen.build.pipeline",
-    "Produced": "packgen.build.pipeline",
+    "PackOptions": "packgen.build.planning",
+    "PackBuilt": "packgen.build.publishing",
+    "Produced": "packgen.build.making",
     "DEFAULT_TEMPLATES": "packgen.documents",
 }
 
@@ -109,14 +111,15 @@ def agreement(
     now: datetime | None = None,
 ) -> Produced:
     """The commissioning agreement of one pupil, as .docx and .pdf under ``out/<school>/agreements/``."""
-    from packgen.build import pipeline
+    from packgen.build import single
+    from packgen.documents import DEFAULT_TEMPLATES
 
-    return pipeline.build_agreement(
+    return single.build_agreement(
         Path(folder),
         pupil_id,
         Path(out),
         now=now,
-        templates=Path(templates) if templates else pipeline.DEFAULT_TEMPLATES,
+        templates=Path(templates) if templates else DEFAULT_TEMPLATES,
     )
 
 
@@ -130,14 +133,15 @@ def letters(
 ) -> list[Produced]:
     """The Appendix 4 assurance letter of every provider (or one), as .docx and .pdf under
     ``out/<school>/letters/``. Sending them is ``packgen.mail.send``'s job."""
-    from packgen.build import pipeline
+    from packgen.build import single
+    from packgen.documents import DEFAULT_TEMPLATES
 
-    return pipeline.build_letters(
+    return single.build_letters(
         Path(folder),
         Path(out),
         provider_id=provider_id,
         now=now,
-        templates=Path(templates) if templates else pipeline.DEFAULT_TEMPLATES,
+        templates=Path(templates) if templates else DEFAULT_TEMPLATES,
     )
 
 

@@ -298,10 +298,10 @@ def provider_list(school: Path, out_root: Path, templates: Path) -> None:
     Example:
       packgen list data/brookfield-academy
     """
-    from packgen.build import pipeline
+    from packgen.build import single
     from packgen.documents.wording import load_wording
 
-    made, spec = pipeline.build_provider_list(school, out_root, templates=templates)
+    made, spec = single.build_provider_list(school, out_root, templates=templates)
     labels = load_wording(templates / "labels.yaml").labels
     for line in spec.context["providers"]:
         urn = f", URN {line.urn}" if line.urn else ""
@@ -335,9 +335,9 @@ def notice(school: Path, pupil: str, out_root: Path, templates: Path) -> None:
     Example:
       packgen notice data/brookfield-academy p10
     """
-    from packgen.build import pipeline
+    from packgen.build import single
 
-    made = pipeline.build_direction_notice(school, pupil, out_root, templates=templates)
+    made = single.build_direction_notice(school, pupil, out_root, templates=templates)
     click.echo(f"Wrote {made.docx}\nWrote {made.pdf}")
 
 
@@ -355,9 +355,9 @@ def la_letter(school: Path, pupil: str, out_root: Path, templates: Path) -> None
     Example:
       packgen la-letter data/brookfield-academy p11
     """
-    from packgen.build import pipeline
+    from packgen.build import single
 
-    made = pipeline.build_la_letter(school, pupil, out_root, templates=templates)
+    made = single.build_la_letter(school, pupil, out_root, templates=templates)
     click.echo(f"Wrote {made.docx}\nWrote {made.pdf}")
 
 
@@ -375,9 +375,9 @@ def agreement(school: Path, pupil: str, out_root: Path, templates: Path) -> None
     Example:
       packgen agreement data/brookfield-academy p01
     """
-    from packgen.build import pipeline
+    from packgen.build import single
 
-    made = pipeline.build_agreement(school, pupil, out_root, templates=templates)
+    made = single.build_agreement(school, pupil, out_root, templates=templates)
     click.echo(f"Wrote {made.docx}\nWrote {made.pdf}")
 
 
@@ -502,7 +502,7 @@ def letters(
       packgen letters data/brookfield-academy --status
       packgen letters data/brookfield-academy --chase --send --smtp-host smtp.example.org
     """
-    from packgen.build import pipeline
+    from packgen.build import single
     from packgen.mail import send as mail
     from packgen.records.read import load_school
 
@@ -521,7 +521,7 @@ def letters(
         raise click.UsageError(
             "--send needs a mail server: --smtp-host, PACKGEN_SMTP_HOST, or letters.smtp.host in school.yaml"
         )
-    made = pipeline.build_letters(school, out_root, provider_id=provider_id, templates=templates)
+    made = single.build_letters(school, out_root, provider_id=provider_id, templates=templates)
     if chase:
         planned = mail.prepare_chases(
             data, made, day, templates=templates, sender=sender, resend=resend, every_days=every_days
@@ -990,11 +990,11 @@ def census(school: Path, day: date, previous: date | None, out_file: Path) -> No
 def _case_bundles(
     schools: tuple[Path, ...], pupil_id: str, out_root: Path, templates: Path, today: date | None, quiet: bool
 ) -> None:
-    from packgen.build import pipeline
+    from packgen.build import single
 
     with _ProgressReport(enabled=not quiet) as report:
         for school in schools:
-            bundle = pipeline.build_case_bundle(
+            bundle = single.build_case_bundle(
                 school, pupil_id, out_root, templates=templates, today=today, on_progress=report
             )
             click.echo(f"Case sample: {bundle.path} ({bundle.page_count} pages)")
@@ -1022,7 +1022,7 @@ def report(school: Path, term: str, out_root: Path, templates: Path, today: date
     Example:
       packgen report data/brookfield-academy --term 'autumn 2026'
     """
-    from packgen.build import pipeline
+    from packgen.build import single
 
-    made = pipeline.build_governors_report(school, term, out_root, templates=templates, today=today)
+    made = single.build_governors_report(school, term, out_root, templates=templates, today=today)
     click.echo(f"Wrote {made.docx}\nWrote {made.pdf}")

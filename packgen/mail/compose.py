@@ -34,7 +34,7 @@ MARKING = "OFFICIAL-SENSITIVE"
 
 
 class LetterMade(Protocol):
-    """What the pipeline hands over for each letter (``pipeline.Produced``): its spec and its PDF."""
+    """What the pipeline hands over for each letter (``making.Produced``): its spec and its PDF."""
 
     @property
     def spec(self) -> DocumentSpec: ...

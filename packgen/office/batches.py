@@ -12,7 +12,7 @@ of one pack only, joined as they would be if that pack were built alone, make a 
 however many schools are built at once (joined across schools, each school's pack carried other
 schools' font subsets and grew by half).
 
-Every document is converted with the same export options, joined or not (``convert.PDF_EXPORT``), so the
+Every document is converted with the same export options, joined or not (``soffice.PDF_EXPORT``), so the
 two ways give the same pages: tests compare them as images for every template that is joined.
 """
 

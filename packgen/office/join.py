@@ -4,7 +4,7 @@ Documents filled from one template share their styles, settings, numbering, them
 byte, so each member, joined as sections of one document, lays out as it would alone. A member starts
 on a new page (its first section starts on the next page), keeps its own headers and pictures (copied
 under names of its own), and nothing flows from one member into the next. Each member begins with the
-bookmark ``packgenDoc<k>``, which LibreOffice exports as a named destination (``convert.PDF_EXPORT``):
+bookmark ``packgenDoc<k>``, which LibreOffice exports as a named destination (``soffice.PDF_EXPORT``):
 combine.py cuts the PDF there.
 
 What could lay out differently is never joined (NotJoinable): fields (a footer's "page 2 of 4" would

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
-from packgen.build import pipeline
+from packgen.build import single
 from packgen.documents import plan as documents
 from packgen.documents.plan import DocumentSpec
 from packgen.mail import send as mail
@@ -79,7 +79,7 @@ def _plan(chosen: list[str], kind: str) -> list[mail.Planned]:
     made = [
         p
         for pid in chosen
-        for p in pipeline.build_letters(
+        for p in single.build_letters(
             settings().school, settings().out_root, provider_id=pid, templates=settings().templates, now=_now()
         )
     ]

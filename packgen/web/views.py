@@ -30,7 +30,7 @@ from flask import (
 )
 from pypdf import PdfReader
 
-from packgen.build import pipeline
+from packgen.build import making, pipeline, single
 from packgen.documents import plan as documents
 from packgen.documents.plan import DocumentSpec, RegisterRow
 from packgen.errors import DataError
@@ -169,7 +169,7 @@ def pupil_document(pupil_id: str, folder: str, name: str, fmt: str):
     if spec is None:
         abort(404)
     if not _up_to_date(spec):
-        pipeline.produce([spec], settings().out, settings().templates)
+        making.produce([spec], settings().out, settings().templates)
     return _download(f"{spec.stem}.{fmt}")
 
 
@@ -238,7 +238,7 @@ def providers():
 
 @pages.post("/providers/letters")
 def make_letters():
-    made = pipeline.build_letters(settings().school, settings().out_root, templates=settings().templates, now=_now())
+    made = single.build_letters(settings().school, settings().out_root, templates=settings().templates, now=_now())
     flash(f"Letters made for {len(made)} provider{'s' if len(made) != 1 else ''}.", "success")
     return redirect(url_for(".providers"))
 
@@ -257,7 +257,7 @@ def letter(provider_id: str, fmt: str):
 def confirm_send():
     """Step one of two: make the letters, and show who would get which e-mail. Nothing is sent yet."""
     smtp = _smtp()
-    made = pipeline.build_letters(settings().school, settings().out_root, templates=settings().templates, now=_now())
+    made = single.build_letters(settings().school, settings().out_root, templates=settings().templates, now=_now())
     planned = mail.prepare_letters(school_data(), made, templates=settings().templates, sender=settings().sender)
     return render_template("send_confirm.html", planned=planned, smtp=smtp, sending=mail.SENDING)
 

@@ -28,7 +28,7 @@ from packgen.build.pipeline import DEFAULT_TEMPLATES, PACK_NAME, PackOptions, bu
 from packgen.documents import plan as documents
 from packgen.documents.fill import Renderer
 from packgen.errors import InputError, TemplateProblem
-from packgen.office.convert import WARM_UP
+from packgen.office.head_start import WARM_UP
 from packgen.records.read import load_school
 from packgen.runtime.canonical import canonical
 from packgen.runtime.workers import MAX_WORKERS

@@ -6,7 +6,7 @@ from datetime import date
 
 from pypdf import PdfReader
 
-from packgen.build.pipeline import produce
+from packgen.build.making import produce
 from packgen.documents import plan
 from packgen.records.read import load_school
 from tests.conftest import DEMO, TEMPLATES, edit_record

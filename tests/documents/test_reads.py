@@ -16,7 +16,8 @@ import pytest
 import yaml
 
 from packgen.build.cache import Keys
-from packgen.build.pipeline import DEFAULT_TEMPLATES, PackOptions, _plan_pack
+from packgen.build.pipeline import DEFAULT_TEMPLATES
+from packgen.build.planning import PackOptions, plan_pack
 from packgen.documents import fill as render
 from packgen.documents import reads
 from packgen.documents.fill import Renderer
@@ -138,7 +139,7 @@ def filled(renderer: Renderer, spec, folder: Path) -> dict[str, bytes]:
 
 
 def plan(school: Path):
-    return _plan_pack(load_school(school), school.parent / "out", NOW, NOW.date(), PackOptions())
+    return plan_pack(load_school(school), school.parent / "out", NOW, NOW.date(), PackOptions())
 
 
 @pytest.fixture

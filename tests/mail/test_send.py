@@ -29,7 +29,8 @@ from cryptography.x509.oid import NameOID
 from pypdf import PdfReader
 from reportlab.pdfgen import canvas
 
-from packgen.build import pipeline
+from packgen.build import single
+from packgen.documents import DEFAULT_TEMPLATES
 from packgen.documents import plan as documents
 from packgen.documents.plan import DocumentSpec
 from packgen.errors import BusyError, DataError, TemplateProblem
@@ -80,7 +81,7 @@ def school_copy(where: Path, providers: dict | None = None) -> SchoolData:
 
 @dataclass(frozen=True)
 class Letter:
-    """A rendered letter as the pipeline hands it over (pipeline.Produced has the same spec and pdf)."""
+    """A rendered letter as the pipeline hands it over (making.Produced has the same spec and pdf)."""
 
     spec: DocumentSpec
     pdf: Path
@@ -96,7 +97,7 @@ def make_pdf(path: Path, *lines: str) -> Path:
 
 
 def render_letters(data: SchoolData, out: Path, today: date = TODAY) -> list[Letter]:
-    """Stand-ins for pipeline.build_letters: the real spec, and a PDF that names the provider."""
+    """Stand-ins for single.build_letters: the real spec, and a PDF that names the provider."""
     letters = []
     for pid, record in data.providers.items():
         pdf = make_pdf(
@@ -659,8 +660,8 @@ def test_the_real_letters_go_out_as_the_command_line_sends_them(tmp_path, smtp_s
     shutil.copytree(FIXTURE, folder)
     server = smtp_server()
 
-    made = pipeline.build_letters(folder, tmp_path / "output")
-    plans = mail.prepare_letters(load_school(folder), made, templates=pipeline.DEFAULT_TEMPLATES)
+    made = single.build_letters(folder, tmp_path / "output")
+    plans = mail.prepare_letters(load_school(folder), made, templates=DEFAULT_TEMPLATES)
     outcomes = by_provider(mail.send(load_school(folder), plans, plain(server)))
 
     assert (outcomes["oak-tutors"].status, outcomes["hart-vale"].status) == ("sent", "skipped")

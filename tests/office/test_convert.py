@@ -18,9 +18,10 @@ from PIL import Image
 from pypdf import PdfReader
 
 from packgen.errors import InputError, TemplateProblem, ToolError
-from packgen.office import convert
+from packgen.office import convert, pool
 from packgen.office import profiles as office_profiles
 from packgen.office.convert import ConvertSettings, convert_to_pdf
+from packgen.office.head_start import WARM_UP, HeadStart
 from packgen.runtime.orphans import MARK
 from tests.conftest import REAL_SOFFICE, fake_soffice, link_outside, logging_soffice, make_docx
 
@@ -252,7 +253,7 @@ def test_a_document_that_fails_twice_stops_the_run_and_nothing_is_written(tmp_pa
 
 
 def test_many_documents_are_split_into_batches_of_at_most_max_batch(tmp_path, monkeypatch):
-    monkeypatch.setattr(convert, "MAX_BATCH", 2)
+    monkeypatch.setattr(pool, "MAX_BATCH", 2)
     log = tmp_path / "starts.log"
     docs = [make_docx(tmp_path / "docs" / f"r{n}.docx", f"Review {n}") for n in range(5)]
 
@@ -442,7 +443,7 @@ def test_a_head_start_converts_documents_it_is_given_after_it_started_in_that_on
     log = tmp_path / "starts.log"
     docs = [make_docx(tmp_path / f"{n}.docx", f"Document {n}") for n in range(3)]
 
-    with convert.HeadStart(str(logging_soffice(tmp_path, log))) as head_start:
+    with HeadStart(str(logging_soffice(tmp_path, log))) as head_start:
         convert.convert(
             [(doc, tmp_path / f"{n}.pdf") for n, doc in enumerate(docs)], ConvertSettings(head_start=head_start)
         )
@@ -450,7 +451,7 @@ def test_a_head_start_converts_documents_it_is_given_after_it_started_in_that_on
 
     assert [pdf_text(tmp_path / f"{n}.pdf").strip() for n in range(3)] == [f"Document {n}" for n in range(3)]
     (start,) = log.read_text().splitlines()
-    assert convert.WARM_UP in start and str(docs[0]) not in start  # told of places, not of documents
+    assert WARM_UP in start and str(docs[0]) not in start  # told of places, not of documents
     assert not work.exists()
 
 
@@ -458,7 +459,7 @@ def test_documents_a_head_start_passed_before_they_were_given_are_converted_by_a
     log = tmp_path / "starts.log"
     docs = [make_docx(tmp_path / f"{n}.docx", f"Document {n}") for n in range(2)]
 
-    with convert.HeadStart(str(logging_soffice(tmp_path, log))) as head_start:
+    with HeadStart(str(logging_soffice(tmp_path, log))) as head_start:
         head_start.process.wait(60)  # it found nothing at its places, and ended
         convert.convert(
             [(doc, tmp_path / f"{n}.pdf") for n, doc in enumerate(docs)], ConvertSettings(head_start=head_start)
@@ -474,7 +475,7 @@ def test_a_document_libreoffice_cannot_open_is_named_after_a_head_start_too(tmp_
     damaged = tmp_path / "damaged.docx"
     damaged.write_bytes(b"PK\x03\x04" + b"this is not really a zip archive")
 
-    with pytest.raises(ToolError) as caught, convert.HeadStart() as head_start:
+    with pytest.raises(ToolError) as caught, HeadStart() as head_start:
         convert.convert(
             [(damaged, tmp_path / "damaged.pdf"), (good, tmp_path / "good.pdf")],
             ConvertSettings(workers=1, head_start=head_start),
@@ -488,7 +489,7 @@ def test_a_document_libreoffice_cannot_open_is_named_after_a_head_start_too(tmp_
 def test_leaving_a_head_start_ends_its_libreoffice_and_removes_its_folder(tmp_path, leaving):
     # Unused: the build had nothing to convert, failed (the records could not be read, say) or was
     # stopped. LibreOffice ends by itself once it has looked at its places; Ctrl-C stops it at once.
-    with pytest.raises(leaving) if leaving else contextlib.nullcontext(), convert.HeadStart() as head_start:
+    with pytest.raises(leaving) if leaving else contextlib.nullcontext(), HeadStart() as head_start:
         if leaving:
             raise leaving()
 
@@ -502,7 +503,7 @@ def test_a_head_start_is_spent_once_its_libreoffice_has_had_documents(tmp_path):
     log = tmp_path / "starts.log"
     first, second = make_docx(tmp_path / "1.docx", "First"), make_docx(tmp_path / "2.docx", "Second")
 
-    with convert.HeadStart(str(logging_soffice(tmp_path, log))) as head_start:
+    with HeadStart(str(logging_soffice(tmp_path, log))) as head_start:
         convert.convert([(first, tmp_path / "1.pdf")], ConvertSettings(head_start=head_start))
         convert.convert(
             [(second, tmp_path / "2.pdf")],
@@ -511,7 +512,7 @@ def test_a_head_start_is_spent_once_its_libreoffice_has_had_documents(tmp_path):
 
     assert pdf_text(tmp_path / "2.pdf").strip() == "Second"
     starts = log.read_text().splitlines()
-    assert len(starts) == 2 and convert.WARM_UP not in starts[1]
+    assert len(starts) == 2 and WARM_UP not in starts[1]
 
 
 # ---------------------------------------------------------------- nothing a document links to is fetched
