@@ -48,12 +48,13 @@ def split(joined: Path, targets: Sequence[Path]) -> bool:
     """
     reader = PdfReader(joined)
     destinations = reader.named_destinations
-    starts = []
+    starts: list[int] = []
     for number in range(len(targets)):
         found = destinations.get(f"/{MARK}{number}")
-        if found is None:
+        page_number = None if found is None else reader.get_destination_page_number(found)
+        if page_number is None:  # no such mark, or one on no page of the document
             return False
-        starts.append(reader.get_destination_page_number(found))
+        starts.append(page_number)
     ends = [*starts[1:], len(reader.pages)]
     if starts[0] != 0 or any(end <= start for start, end in zip(starts, ends)):
         return False
@@ -65,7 +66,7 @@ def split(joined: Path, targets: Sequence[Path]) -> bool:
             # LibreOffice gives every page of a document the same resources: each member's pictures
             # would travel in every other member's PDF (another pupil's chart in this one's).
             resources = page["/Resources"] if "/Resources" in page else None
-            if resources is not None and "/XObject" in resources:  # only then is the drawing read
+            if isinstance(resources, DictionaryObject) and "/XObject" in resources:  # only then is the drawing read
                 page[NameObject("/Resources")] = _used(resources, page.get_contents())
             writer.add_page(page)
         _add_outline(writer, outline, start, end, None)
@@ -189,7 +190,7 @@ def _jobs(documents: Sequence[tuple[str, Path, Path]], work: Path, workers: int)
     per_pack: dict[str, int] = {}
     for kind, of_kind in by_kind.items():
         per_pack[_pack(kind)] = per_pack.get(_pack(kind), 0) + len(of_kind)
-    pieces = []
+    pieces: list[tuple[list[tuple[Path, Path]], Path]] = []
     singles: dict[Path, list[tuple[Path, Path]]] = {}
     for kind, of_template in by_kind.items():
         if per_pack[_pack(kind)] < JOIN_FROM:  # as that pack alone would be converted
