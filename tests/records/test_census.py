@@ -23,8 +23,8 @@ from tests.conftest import DEMO, edit_record, run_cli
 
 AUTUMN, SPRING = date(2026, 10, 1), date(2027, 1, 21)
 
-# Census days as the DfE published them, repeated by local authorities (Kent, Slough, Warwickshire, Norfolk,
-# East Sussex, Bradford) and school MIS suppliers.
+# Census days as the DfE published them, repeated by local authorities (Kent, Slough, North Yorkshire,
+# Warwickshire, Norfolk, East Sussex, Bradford) and MIS suppliers and school data services.
 PUBLISHED_CENSUS_DAYS = {
     2020: {"spring": date(2020, 1, 16), "autumn": date(2020, 10, 1)},
     2021: {"spring": date(2021, 1, 21)},
