@@ -25,7 +25,7 @@ sys.path.insert(0, str(REPO))
 
 from benchmarks.schools import edit_one_record, make_school  # noqa: E402
 from packgen.readiness.kept import KeptFindings  # noqa: E402
-from packgen.records.read import load_school  # noqa: E402
+from packgen.records.read import load_healthy, load_school  # noqa: E402
 from packgen.web import Settings, create_app  # noqa: E402
 from packgen.web.school import KeptSchool  # noqa: E402
 
@@ -59,6 +59,9 @@ class _Reader:
 
     def load(self):
         return load_school(self.folder)
+
+    def load_healthy(self):
+        return load_healthy(self.folder)
 
 
 def timed(client, url: str) -> float:
