@@ -13,7 +13,7 @@ from packgen.cli.options import out_option, school_argument, templates_option, t
 from packgen.mail import CHASE_EVERY_DAYS, PASSWORD_ENV
 
 if TYPE_CHECKING:
-    from packgen.mail import send as mail
+    from packgen.mail.replies import ProviderStatus
 
 
 ACTIONS = {"send": "send", "resend": "send again", "skip": "skip", "post": "print and post"}
@@ -138,13 +138,13 @@ def letters(
       packgen letters data/brookfield-academy --chase --send --smtp-host smtp.example.org
     """
     from packgen.build import pipeline
-    from packgen.mail import send as mail
+    from packgen.mail import planning, replies, send, smtp
     from packgen.records.read import load_school
 
     day = today or date.today()
     data = load_school(school)
     if show_status:
-        _print_status(mail.status(data, day), provider_id)
+        _print_status(replies.status(data, day), provider_id)
         return
     # Options and the environment win; school.yaml's letters.smtp and letters.sender fill the gaps.
     server = data.school.letters.smtp
@@ -158,14 +158,14 @@ def letters(
         )
     made = pipeline.build_letters(school, out_root, provider_id=provider_id, templates=templates)
     if chase:
-        planned = mail.prepare_chases(
+        planned = planning.prepare_chases(
             data, made, day, templates=templates, sender=sender, resend=resend, every_days=every_days
         )
     else:
-        planned = mail.prepare_letters(
+        planned = planning.prepare_letters(
             data, made, templates=templates, sender=sender, resend=resend, resend_unknown=resend_unknown
         )
-    to_send = sum(item.action in mail.SENDING for item in planned)
+    to_send = sum(item.action in planning.SENDING for item in planned)
     if not really_send:
         for item in planned:
             click.echo(f"{ACTIONS[item.action]:>14}  {item.provider_id}  {item.to or ''}  ({item.reason})")
@@ -176,14 +176,14 @@ def letters(
     password = None
     if smtp_user and not os.environ.get(PASSWORD_ENV) and to_send:
         password = click.prompt(f"Password for {smtp_user} on {smtp_host}", hide_input=True)
-    settings = mail.SmtpSettings(smtp_host, smtp_port, smtp_security or "starttls", smtp_user, password, smtp_ca_file)
-    outcomes = mail.send(data, planned, settings)
+    settings = smtp.SmtpSettings(smtp_host, smtp_port, smtp_security or "starttls", smtp_user, password, smtp_ca_file)
+    outcomes = send.send(data, planned, settings)
     for outcome in outcomes:
         click.echo(f"{outcome.status:>14}  {outcome.planned.provider_id}  {outcome.detail}")
-    mail.raise_for_failures(outcomes)
+    send.raise_for_failures(outcomes)
 
 
-def _print_status(states: list[mail.ProviderStatus], provider_id: str | None) -> None:
+def _print_status(states: list[ProviderStatus], provider_id: str | None) -> None:
     for s in states:
         if provider_id and s.provider_id != provider_id:
             continue

@@ -54,10 +54,10 @@ def serve(
             "Password for the page (others on the network will need it)", hide_input=True, confirmation_prompt=True
         )
         password_hash = web.hash_password(password)
-    from packgen.mail import send as mail
+    from packgen.mail.smtp import school_smtp
 
     # As packgen letters --send: the environment wins, school.yaml's letters.smtp fills in.
-    smtp = mail.school_smtp(data, os.environ)
+    smtp = school_smtp(data, os.environ)
     if smtp and smtp.user and not os.environ.get(PASSWORD_ENV):
         smtp = dataclasses.replace(
             smtp, password=click.prompt(f"Password for {smtp.user} on {smtp.host}", hide_input=True)

@@ -15,7 +15,7 @@ import packgen
 from packgen import __version__
 from packgen.build.pipeline import DEFAULT_TEMPLATES
 from packgen.errors import DataError, InputError, PackgenError, ToolError
-from packgen.mail.send import SmtpSettings
+from packgen.mail.smtp import SmtpSettings
 from packgen.web import security
 from packgen.web.jobs import PackJob
 

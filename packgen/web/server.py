@@ -19,7 +19,7 @@ from flask import Flask
 
 from packgen._compat.waitress import StoppableServer
 from packgen.errors import ToolError
-from packgen.mail.send import SmtpSettings
+from packgen.mail.smtp import SmtpSettings
 
 THREADS = 8  # requests answered at once; a document made with LibreOffice keeps one busy a while
 IDLE_TIMEOUT = 20  # seconds

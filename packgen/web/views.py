@@ -34,7 +34,9 @@ from packgen.build import pipeline
 from packgen.documents import plan as documents
 from packgen.documents.plan import DocumentSpec, RegisterRow
 from packgen.errors import DataError
+from packgen.mail import planning, replies
 from packgen.mail import send as mail
+from packgen.mail.smtp import SmtpSettings
 from packgen.readiness.rules import Finding
 from packgen.records.models import SchoolData
 from packgen.web import good_copies
@@ -209,7 +211,7 @@ def _download(relative: str):
 
 @dataclass(frozen=True)
 class _Letter:
-    """A letter already on disk, as ``mail.prepare_letters`` takes it."""
+    """A letter already on disk, as ``planning.prepare_letters`` takes it."""
 
     spec: DocumentSpec
     pdf: Path
@@ -219,7 +221,7 @@ class _Letter:
 def providers():
     data = school_data()
     findings = _findings_by_subject(data)
-    states = {s.provider_id: s for s in mail.status(data, today())}
+    states = {s.provider_id: s for s in replies.status(data, today())}
     placed = defaultdict(int)
     for record in data.pupils.values():
         placed[record.placement.provider] += 1
@@ -258,8 +260,8 @@ def confirm_send():
     """Step one of two: make the letters, and show who would get which e-mail. Nothing is sent yet."""
     smtp = _smtp()
     made = pipeline.build_letters(settings().school, settings().out_root, templates=settings().templates, now=_now())
-    planned = mail.prepare_letters(school_data(), made, templates=settings().templates, sender=settings().sender)
-    return render_template("send_confirm.html", planned=planned, smtp=smtp, sending=mail.SENDING)
+    planned = planning.prepare_letters(school_data(), made, templates=settings().templates, sender=settings().sender)
+    return render_template("send_confirm.html", planned=planned, smtp=smtp, sending=planning.SENDING)
 
 
 @pages.post("/providers/send/confirm")
@@ -275,7 +277,7 @@ def send():
             changed.append(provider_id)
             continue
         spec = documents.letter(data, provider_id, today())
-        if mail.letter_version(spec, settings().templates) != version:
+        if planning.letter_version(spec, settings().templates) != version:
             changed.append(data.providers[provider_id].name)
             continue
         letters.append(_Letter(spec, pdf))
@@ -288,12 +290,12 @@ def send():
                 f"{', '.join(changed)}. Go back to Providers and send again to see the new letters."
             ),
         ), 409
-    planned = mail.prepare_letters(data, letters, templates=settings().templates, sender=settings().sender)
-    outcomes = mail.send(data, [p for p in planned if p.action in mail.SENDING], smtp)
+    planned = planning.prepare_letters(data, letters, templates=settings().templates, sender=settings().sender)
+    outcomes = mail.send(data, [p for p in planned if p.action in planning.SENDING], smtp)
     return render_template("send_done.html", outcomes=outcomes)
 
 
-def _smtp() -> mail.SmtpSettings:
+def _smtp() -> SmtpSettings:
     if settings().smtp is None:
         abort(404)
     return settings().smtp

@@ -25,7 +25,8 @@ from aiosmtpd.controller import Controller
 from pypdf import PdfReader
 
 from packgen.errors import InputError
-from packgen.mail import send as mail
+from packgen.mail.sent_log import read_log
+from packgen.mail.smtp import SmtpSettings
 from packgen.records.models import display_name
 from packgen.records.read import load_school
 from packgen.web import Settings, create_app, hash_password, records
@@ -200,7 +201,7 @@ def test_letters_are_sent_only_after_the_user_confirms(tmp_path):
     controller = Controller(inbox, hostname="127.0.0.1", port=port)
     controller.start()
     try:
-        client = make_client(school, smtp=mail.SmtpSettings("127.0.0.1", port, "none"))
+        client = make_client(school, smtp=SmtpSettings("127.0.0.1", port, "none"))
         response = client.post("/providers/send", data={"csrf_token": token(client, "/providers")})
         body = html.unescape(response.get_data(as_text=True))
         assert "Nothing has been sent yet" in body and "Send 1 e-mail" in body
@@ -212,7 +213,7 @@ def test_letters_are_sent_only_after_the_user_confirms(tmp_path):
         )
         assert "Letters sent" in done.get_data(as_text=True)
         assert [m["To"].addresses[0].addr_spec for m in inbox.messages] == ["k.byrne@oaktutors.example"]
-        assert [e.provider for e in mail.read_log(load_school(school))] == ["oak-tutors"]
+        assert [e.provider for e in read_log(load_school(school))] == ["oak-tutors"]
         again = client.post(
             "/providers/send/confirm", data={"csrf_token": token(client, "/providers"), "letter": confirm}
         )
@@ -224,7 +225,7 @@ def test_letters_are_sent_only_after_the_user_confirms(tmp_path):
 def test_a_letter_changed_since_confirming_is_not_sent(tmp_path):
     school = tmp_path / "data" / "mini-school"
     shutil.copytree(MINI, school)
-    client = make_client(school, smtp=mail.SmtpSettings("127.0.0.1", 9, "none"))
+    client = make_client(school, smtp=SmtpSettings("127.0.0.1", 9, "none"))
     stale = "oak-tutors:" + "0" * 64
     response = client.post(
         "/providers/send/confirm", data={"csrf_token": token(client, "/providers"), "letter": [stale]}

@@ -26,7 +26,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as ready
 from selenium.webdriver.support.ui import WebDriverWait
 
-from packgen.mail.send import SmtpSettings
+from packgen.mail.smtp import SmtpSettings
 from packgen.readiness.rules import assess
 from packgen.records.read import load_school
 from packgen.records.upn import check_letter
