@@ -24,7 +24,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from pypdf import PdfReader
 from pypdf.errors import PyPdfError
 
-from packgen.documents.plan import DocumentSpec
+from packgen.documents.spec import DocumentSpec
 from packgen.documents.wording import LABELS_FILE, load_wording
 from packgen.errors import DataError, Problem, TemplateProblem
 from packgen.files import write_private

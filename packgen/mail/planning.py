@@ -28,7 +28,7 @@ from typing import Literal
 
 from pydantic_core import to_jsonable_python
 
-from packgen.documents.plan import DocumentSpec
+from packgen.documents.spec import DocumentSpec
 from packgen.errors import TemplateProblem
 from packgen.mail import CHASE_EVERY_DAYS
 from packgen.mail.compose import (

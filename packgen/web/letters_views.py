@@ -16,7 +16,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from packgen.build import pipeline
 from packgen.documents import plan as documents
-from packgen.documents.plan import DocumentSpec
+from packgen.documents.spec import DocumentSpec
 from packgen.mail import planning, replies
 from packgen.mail import send as mail
 from packgen.web import wording

@@ -32,7 +32,9 @@ from pypdf import PdfReader
 
 from packgen.build import pipeline
 from packgen.documents import plan as documents
-from packgen.documents.plan import DocumentSpec, RegisterRow
+from packgen.documents.figures import attendance_percent
+from packgen.documents.pack_pages import RegisterRow, register_row
+from packgen.documents.spec import DocumentSpec
 from packgen.errors import DataError
 from packgen.mail import planning, replies
 from packgen.mail import send as mail
@@ -124,9 +126,7 @@ def home():
 def pupils():
     data = school_data()
     findings = _findings_by_subject(data)
-    rows = [
-        PupilRow(documents.register_row(data, pid), Readiness(tuple(findings["pupil", pid]))) for pid in data.pupils
-    ]
+    rows = [PupilRow(register_row(data, pid), Readiness(tuple(findings["pupil", pid]))) for pid in data.pupils]
     sort = request.args.get("sort") if request.args.get("sort") in SORTS else "name"
     descending = request.args.get("order") == "desc"
     key = SORTS[sort]
@@ -152,11 +152,11 @@ def pupil(pupil_id: str):
         name=documents.display_name(record),
         provider=data.providers[provider_id],
         provider_id=provider_id,
-        row=documents.register_row(data, pupil_id),
+        row=register_row(data, pupil_id),
         readiness=Readiness(tuple(findings["pupil", pupil_id])),
         provider_findings=findings["provider", provider_id],
         documents=docs,
-        attendance=documents.attendance_percent(record),
+        attendance=attendance_percent(record),
     )
 
 

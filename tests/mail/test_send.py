@@ -31,7 +31,7 @@ from reportlab.pdfgen import canvas
 
 from packgen.build import pipeline
 from packgen.documents import plan as documents
-from packgen.documents.plan import DocumentSpec
+from packgen.documents.spec import DocumentSpec
 from packgen.errors import BusyError, DataError, TemplateProblem
 from packgen.mail import PASSWORD_ENV, planning, replies, sent_log
 from packgen.mail import send as mail
