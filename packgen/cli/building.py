@@ -6,11 +6,15 @@ import os
 import sys
 from datetime import date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from packgen.cli.options import out_option, templates_option, today_option
 from packgen.errors import InputError
+
+if TYPE_CHECKING:
+    from click._termui_impl import ProgressBar  # what click.progressbar returns
 
 PACK_PASSWORD_ENV = "PACKGEN_PACK_PASSWORD"
 
@@ -132,7 +136,7 @@ class _ProgressReport:
         self.enabled = enabled
         self.terminal = sys.stderr.isatty()
         self.step: str | None = None
-        self.bar = None
+        self.bar: ProgressBar[int] | None = None
         self.shown = -1
 
     def __enter__(self) -> _ProgressReport:

@@ -114,11 +114,11 @@ def letters(
     chase: bool,
     every_days: int,
     show_status: bool,
-    today,
+    today: date | None,
     sender: str | None,
     smtp_host: str | None,
     smtp_port: int | None,
-    smtp_security: str,
+    smtp_security: str | None,
     smtp_user: str | None,
     smtp_ca_file: Path | None,
 ) -> None:
@@ -173,6 +173,7 @@ def letters(
                 click.echo(f"{'':>14}  {item.eml}")
         click.echo(f"Dry run: nothing sent. {to_send} e-mail{'s' if to_send != 1 else ''} would go with --send.")
         return
+    assert smtp_host  # --send without a mail server was refused above
     password = None
     if smtp_user and not os.environ.get(PASSWORD_ENV) and to_send:
         password = click.prompt(f"Password for {smtp_user} on {smtp_host}", hide_input=True)

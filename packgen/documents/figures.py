@@ -99,8 +99,9 @@ def target_statuses(record: PupilFile) -> list[TargetStatus]:
                 rated[entry.target] = (day, rank, entry.rating)
     statuses = []
     for number, target in enumerate(record.placement.targets, start=1):
-        day, _, rating = rated.get(number, (None, 0, None))
-        statuses.append(TargetStatus(number, target.text, rating, day))
+        latest: tuple[date | None, int, str | None] = rated.get(number, (None, 0, None))
+        rated_on, _, rating = latest
+        statuses.append(TargetStatus(number, target.text, rating, rated_on))
     return statuses
 
 

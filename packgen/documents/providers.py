@@ -82,7 +82,8 @@ def provider_documents(
             base | {"pre_admission": provider.pre_admission},
         ),
     ]
-    visits: list[QaVisit | None] = sorted(provider.qa_visits, key=lambda v: v.date) or [None]
+    recorded = sorted(provider.qa_visits, key=lambda v: v.date)
+    visits: list[QaVisit | None] = [*recorded] or [None]
     for number, visit in enumerate(visits, start=1):
         title = f"Quality evaluation {number}: {_day(visit.date)}" if visit else "Quality evaluations: none recorded"
         docs.append(

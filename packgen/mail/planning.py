@@ -26,6 +26,7 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Literal
 
+from jinja2 import Environment
 from pydantic_core import to_jsonable_python
 
 from packgen.documents.spec import DocumentSpec
@@ -149,7 +150,7 @@ def prepare_chases(
     overdue = [m for m in letters if states[m.spec.owner].overdue]
     emailed = check_addresses(data, overdue, sender)
     markings = letter_markings(data, [m for m in overdue if m.spec.owner in emailed])
-    env = email_environment(templates) if emailed else None
+    env: Environment | None = None  # read at the first reminder: reminding nobody needs no e-mail templates
     plans = []
     for made in letters:
         pid, state = made.spec.owner, states[made.spec.owner]
@@ -180,6 +181,7 @@ def prepare_chases(
                 "reply_by": state.reply_due,
                 "days_overdue": state.days_overdue,
             }
+            env = env or email_environment(templates)
             message = compose(env, "chase_email", context, data, pid, sender, made.pdf, markings[pid], now)
             eml = write_eml(made.pdf.with_name(f"{made.pdf.stem}-reminder.eml"), message)
             action, reason = _chase_decision(state, today, every_days, resend)

@@ -35,10 +35,10 @@ from packgen.mail.smtp import (
     MailError,
     SmtpSettings,
     as_text,
+    check_login,
     connect,
     connection_problem,
     describe,
-    login_password,
     say_goodbye,
 )
 from packgen.records.models import SchoolData
@@ -67,10 +67,10 @@ def send(data: SchoolData, planned: Sequence[Planned], settings: SmtpSettings) -
             outcomes[index] = Outcome(item, "skipped", item.reason)
     pending = [(i, item) for i, item in enumerate(planned) if item.action in SENDING]
     if pending:
-        password = login_password(settings)
+        login = check_login(settings)
         with log_writer(data) as append:
             already = read_log(data)  # read under the lock: another run may have sent since planning
-            outcomes |= _send_all(settings, password, pending, already, append)
+            outcomes |= _send_all(settings, login, pending, already, append)
     return [outcomes[i] for i in range(len(planned))]
 
 
@@ -88,7 +88,11 @@ def raise_for_failures(outcomes: Sequence[Outcome]) -> None:
 
 
 def _send_all(
-    settings: SmtpSettings, password: str | None, pending: list[tuple[int, Planned]], already: list[Sent], append
+    settings: SmtpSettings,
+    login: tuple[str, str] | None,
+    pending: list[tuple[int, Planned]],
+    already: list[Sent],
+    append,
 ) -> dict[int, Outcome]:
     outcomes: dict[int, Outcome] = {}
     for index, item in pending:
@@ -98,12 +102,13 @@ def _send_all(
     if not pending:
         return outcomes
     try:
-        smtp = connect(settings, password)
+        smtp = connect(settings, login)
     except (smtplib.SMTPException, OSError) as error:
         reason = connection_problem(settings, error)
         return outcomes | {i: Outcome(item, "failed", reason) for i, item in pending}
     try:
         for position, (index, item) in enumerate(pending):
+            assert item.message is not None and item.to is not None  # planned to send: composed and addressed
             try:
                 smtp.send_message(item.message, to_addrs=[item.to])
             except smtplib.SMTPRecipientsRefused as error:

@@ -11,7 +11,6 @@ import ssl
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
 
 from packgen.errors import PackgenError
 from packgen.mail import PASSWORD_ENV
@@ -33,13 +32,14 @@ class SmtpSettings:
     """How to reach the mail server. The password comes from the caller or ``PACKGEN_SMTP_PASSWORD``.
 
     ``security``: ``starttls`` (port 587), ``tls`` (implicit TLS, port 465) or ``none`` (a local relay
-    only; a login is refused without encryption). ``cafile`` or ``ssl_context`` let the caller trust a
+    only; a login is refused without encryption); a setting from the environment may say anything, so it
+    is checked, with the rest, before any connection (``check_login``). ``cafile`` or ``ssl_context`` let the caller trust a
     server whose certificate is not signed by a public authority.
     """
 
     host: str
     port: int | None = None
-    security: Literal["starttls", "tls", "none"] = "starttls"
+    security: str = "starttls"
     user: str | None = None
     password: str | None = field(default=None, repr=False)
     cafile: Path | None = None
@@ -60,7 +60,7 @@ def school_smtp(data: SchoolData | None, environ: Mapping[str, str]) -> SmtpSett
             environ.get("PACKGEN_SMTP_USER"),
             cafile=Path(ca_file) if ca_file else None,
         )
-    server = data and data.school.letters.smtp
+    server = data.school.letters.smtp if data is not None else None
     if server is None:
         return None
     return SmtpSettings(server.host, server.port, server.security, server.user)
@@ -97,8 +97,9 @@ class _SMTP_SSL(_SMTP, smtplib.SMTP_SSL):
     pass
 
 
-def login_password(settings: SmtpSettings) -> str | None:
-    """Check the settings before any connection, and find the password: given, or from the environment."""
+def check_login(settings: SmtpSettings) -> tuple[str, str] | None:
+    """Check the settings before any connection, and find the login: the user and the password (given, or
+    from the environment); None when no user is given."""
     if settings.security not in DEFAULT_PORTS:
         raise MailError(f"unknown SMTP security '{settings.security}' (use starttls, tls or none)")
     if not settings.host:
@@ -115,10 +116,10 @@ def login_password(settings: SmtpSettings) -> str | None:
         raise MailError(
             f"no password for the SMTP user '{settings.user}': set {PASSWORD_ENV} or type it when packgen asks"
         )
-    return password
+    return settings.user, password
 
 
-def connect(settings: SmtpSettings, password: str | None) -> _SMTP | _SMTP_SSL:
+def connect(settings: SmtpSettings, login: tuple[str, str] | None) -> _SMTP | _SMTP_SSL:
     port = settings.port or DEFAULT_PORTS[settings.security]
     context = settings.ssl_context or ssl.create_default_context(
         cafile=str(settings.cafile) if settings.cafile else None
@@ -130,8 +131,8 @@ def connect(settings: SmtpSettings, password: str | None) -> _SMTP | _SMTP_SSL:
     try:
         if settings.security == "starttls":
             smtp.starttls(context=context)
-        if settings.user:
-            smtp.login(settings.user, password)
+        if login is not None:
+            smtp.login(*login)
     except BaseException:
         smtp.close()
         raise

@@ -85,7 +85,9 @@ def draw(
     contents = _reportlab_pages(buffer)
     used = {name for texts in common.values() for _, runs in texts for name, _ in runs}
     used |= {name for f in footers for name, _ in f.number}
-    fonts = contents[0]["/Resources"]["/Font"]  # reportlab gives every page all the document's fonts
+    resources = contents[0]["/Resources"]
+    fonts = resources["/Font"] if isinstance(resources, DictionaryObject) else None
+    assert isinstance(fonts, DictionaryObject)  # reportlab gives every page all the document's fonts
     return Drawn(contents, links, {name: fonts.raw_get(name) for name in used}, common, footers)
 
 
@@ -135,7 +137,8 @@ def _add_fonts(
     writer: PdfWriter, own: IndirectObject | DictionaryObject | None, fonts: dict[str, IndirectObject]
 ) -> tuple[IndirectObject, dict[str, NameObject]]:
     """A copy of a page's resources with the footer's fonts added, under names the page does not use."""
-    resources = DictionaryObject(own.get_object() if own is not None else {})
+    found = own.get_object() if own is not None else None
+    resources = DictionaryObject(found if isinstance(found, DictionaryObject) else {})
     in_use = DictionaryObject(resources.get(NameObject("/Font"), DictionaryObject()).get_object())
     names = {}
     for name, font in fonts.items():
@@ -190,7 +193,9 @@ def _reportlab_pages(buffer: io.BytesIO) -> list[PageObject]:
     reader = PdfReader(buffer)
     mended: set[int] = set()
     for page in reader.pages:
-        for font in page["/Resources"].get("/Font", {}).values():
+        resources = page["/Resources"]
+        assert isinstance(resources, DictionaryObject)  # reportlab writes every page's resources
+        for font in resources.get("/Font", {}).values():
             cmap = font.get_object().get("/ToUnicode")
             if cmap is None or cmap.indirect_reference.idnum in mended:
                 continue
