@@ -131,8 +131,15 @@ def pupils():
     known = sorted((r for r in rows if key(r) is not None), key=key, reverse=descending)
     rows = known + [r for r in rows if key(r) is None]  # nothing recorded sorts last either way
     counts = {s: sum(f.severity == s for fs in findings.values() for f in fs) for s in SEVERITIES}
+    unplaced = sorted(((pid, documents.display_name(r)) for pid, r in data.unplaced.items()), key=lambda p: p[1])
     return render_template(
-        "pupils.html", rows=rows, sort=sort, descending=descending, counts=counts, providers=len(data.providers)
+        "pupils.html",
+        rows=rows,
+        sort=sort,
+        descending=descending,
+        counts=counts,
+        providers=len(data.providers),
+        unplaced=unplaced,
     )
 
 
