@@ -94,6 +94,7 @@ def create_app(settings: Settings, *, secret_key: bytes | None = None) -> Flask:
         flows,
         imports,
         letters_views,
+        pack_views,  # noqa: F401 (its routes join the pages blueprint before it is registered)
         repair_views,
         scan_views,
         settings_views,

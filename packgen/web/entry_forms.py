@@ -165,7 +165,7 @@ def reintegration_form(count: int) -> FormSpec:
                             Field("by", "By", ("by",), "date"),
                             Field("step", "What happens", ("step",), "long"),
                         ),
-                        numbered("Step", count + 1),
+                        numbered("Step", count + 2),
                     ),
                 ),
                 hint="One row per step, in order. Leave a row empty to remove it.",

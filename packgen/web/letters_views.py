@@ -97,7 +97,8 @@ def _plan(chosen: list[str], kind: str) -> list[mail.Planned]:
 @letter_pages.post("/letters/send")
 def send():
     """Step two: send exactly the e-mails previewed, unless the records changed them since."""
-    if settings().smtp is None:
+    smtp = settings().smtp
+    if smtp is None:
         flash("E-mail is not set up, so nothing was sent. Print the letters and post them instead.", "error")
         return redirect(url_for(".letters"))
     data = school_data()
@@ -128,7 +129,7 @@ def send():
         planned = mail.prepare_letters(
             data, letters, templates=settings().templates, sender=settings().sender, resend=True, now=_now()
         )
-    outcomes = mail.send(data, [p for p in planned if p.action in mail.SENDING], settings().smtp)
+    outcomes = mail.send(data, [p for p in planned if p.action in mail.SENDING], smtp)
     sent = [o.planned.provider_name for o in outcomes if o.status == "sent"]
     failed = [f"{o.planned.provider_name} ({o.detail})" for o in outcomes if o.status == "failed"]
     if sent:
@@ -151,4 +152,5 @@ def plan_words(item: mail.Planned) -> str:
 
 @letter_pages.app_template_filter("email_text")
 def email_text(item: mail.Planned) -> str:
-    return item.message.get_body(("plain",)).get_content() if item.message is not None else ""
+    body = item.message.get_body(("plain",)) if item.message is not None else None
+    return body.get_content() if body is not None else ""

@@ -31,10 +31,10 @@ def _send(attached: str | None, download_name: str):
 @scan_pages.get("/pupils/<pupil_id>/agreement-scan.pdf")
 def agreement(pupil_id: str):
     record = school_data().pupils.get(pupil_id)
-    return _send(record and record.placement.agreement.evidence, f"signed-agreement-{pupil_id}.pdf")
+    return _send(record.placement.agreement.evidence if record else None, f"signed-agreement-{pupil_id}.pdf")
 
 
 @scan_pages.get("/providers/<provider_id>/appendix-4-scan.pdf")
 def appendix_4(provider_id: str):
     provider = school_data().providers.get(provider_id)
-    return _send(provider and provider.assurance.evidence, f"appendix-4-{provider_id}.pdf")
+    return _send(provider.assurance.evidence if provider else None, f"appendix-4-{provider_id}.pdf")
