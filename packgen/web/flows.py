@@ -41,7 +41,7 @@ FIX = {
     "R16": ("forms.edit_pupil", "Correct the UPN"),
     "R18": ("forms.edit_placement", "Record when the local authority was told"),
     "R19": ("forms.edit_placement", "Record the direction notice"),
-    "R20": ("forms.edit_placement", "Record the reintegration plan"),
+    "R20": ("forms.edit_reintegration", "Record the return to school and its dated steps"),
     "R22": ("forms.edit_placement", "Change the placement's hours"),
     "R1": ("forms.edit_provider", "Update the provider's registration"),
     "R2": ("forms.edit_provider", "Record the provider's staff-check reply"),

@@ -98,7 +98,8 @@ def _plan(chosen: list[str], kind: str) -> list[planning.Planned]:
 @letter_pages.post("/letters/send")
 def send():
     """Step two: send exactly the e-mails previewed, unless the records changed them since."""
-    if settings().smtp is None:
+    smtp = settings().smtp
+    if smtp is None:
         flash("E-mail is not set up, so nothing was sent. Print the letters and post them instead.", "error")
         return redirect(url_for(".letters"))
     data = school_data()
@@ -129,7 +130,7 @@ def send():
         planned = planning.prepare_letters(
             data, letters, templates=settings().templates, sender=settings().sender, resend=True, now=_now()
         )
-    outcomes = mail.send(data, [p for p in planned if p.action in planning.SENDING], settings().smtp)
+    outcomes = mail.send(data, [p for p in planned if p.action in planning.SENDING], smtp)
     sent = [o.planned.provider_name for o in outcomes if o.status == "sent"]
     failed = [f"{o.planned.provider_name} ({o.detail})" for o in outcomes if o.status == "failed"]
     if sent:
@@ -152,4 +153,5 @@ def plan_words(item: planning.Planned) -> str:
 
 @letter_pages.app_template_filter("email_text")
 def email_text(item: planning.Planned) -> str:
-    return item.message.get_body(("plain",)).get_content() if item.message is not None else ""
+    body = item.message.get_body(("plain",)) if item.message is not None else None
+    return body.get_content() if body is not None else ""

@@ -73,7 +73,8 @@ def test_pupils_sort_by_any_column_and_either_way(client, demo_copy):
 def test_pupil_page_shows_the_record_its_documents_and_its_findings(client):
     body = html.unescape(page(client, "/pupils/p03"))
     assert "Elif" in body and "Riverside Centre" in body
-    assert "R11" in body and "social worker" in body  # the pupil's own finding, with its rule
+    # the pupil's own finding, with what its rule is about in words, never the rule's id
+    assert "Agencies for vulnerable pupils" in body and "social worker" in body and "R11" not in body
     for title in ("Commissioning agreement", "Education plan", "Review 1", "Visit 1"):
         assert title in body
     assert 'action="/pupils/p03/documents/agreements/p03.pdf"' in body
@@ -82,7 +83,7 @@ def test_pupil_page_shows_the_record_its_documents_and_its_findings(client):
 def test_providers_page_shows_registration_and_appendix_4_status(client):
     body = html.unescape(page(client, "/providers"))
     willow = re.search(r"<strong>Willow Tree Tuition</strong>.*?</tr>", body, re.S).group(0)
-    assert "Unregistered" in willow and "days overdue" in willow and "R2 critical" in willow
+    assert "Unregistered" in willow and "days overdue" in willow and "Staff-check assurance: critical" in willow
     bridge = re.search(r"<strong>Bridge Learning Centre</strong>.*?</tr>", body, re.S).group(0)
     assert "Returned 24 July 2026" in bridge and "URN 148812" in bridge
     assert "PACKGEN_SMTP_HOST" in body  # no mail server given: the page says how to send
