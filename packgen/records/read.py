@@ -26,6 +26,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from packgen.errors import DataError, InputError, Problem
 from packgen.files import NotReadable, read_regular
 from packgen.records.models import Provider, PupilFile, RelativePath, SchoolData, SchoolFile, UnplacedPupilFile
+from packgen.records.older import old_placement_ends
 from packgen.records.yaml_tree import Tree, key_text, parse
 
 MAX_BYTES = 1_000_000  # records are a few kilobytes; anything bigger is the wrong file
@@ -329,6 +330,8 @@ def _record_from_text(relative: str, text: str, model: type[BaseModel]) -> tuple
             return record, problems
         except ValidationError:
             pass
+    if model is PupilFile:
+        problems += old_placement_ends(tree)
     try:
         record.model = record.view = model.model_validate(tree.data)
     except ValidationError as exc:
@@ -523,7 +526,6 @@ def _placement_checks(record: _Record, placement: Any) -> Iterator[Problem]:
     yield from _in_order(
         record, (at + ("start_date",), placement.start_date), (at + ("target_end_date",), placement.target_end_date)
     )
-    yield from _in_order(record, (at + ("start_date",), placement.start_date), (at + ("ended_on",), placement.ended_on))
     yield from _in_order(
         record,
         (at + ("agreed_at_meeting",), placement.agreed_at_meeting),
