@@ -262,9 +262,11 @@ def test_add_makes_a_record_awaiting_its_placement(demo_copy):
     assert list(data.unplaced) == ["p19"] and "p19" not in data.pupils
     assert data.unplaced["p19"].pupil.parent_carers[0].name == "Pauline Barnes"
     findings = [f for f in assess(data, data.unplaced["p19"].pupil.dob) if f.rule == "R23"]
-    assert len(findings) == 1 and "Ellie-Mae Barnes (pupils/p19.yaml)" in findings[0].message
+    assert len(findings) == 1 and "Ellie-Mae Barnes" in findings[0].message
+    assert findings[0].record_key == "placement in pupils/p19.yaml"  # for the command line, not the sentence
     check = run_cli("check", demo_copy)
-    assert check.exit_code == 0 and "R23" in check.output and "Ellie-Mae Barnes (pupils/p19.yaml)" in check.output
+    assert check.exit_code == 0 and "R23" in check.output and "Ellie-Mae Barnes" in check.output
+    assert "record: placement in pupils/p19.yaml" in check.output
 
 
 def test_add_refuses_a_pupil_already_in_packgen_or_not_in_the_file(demo_copy):
