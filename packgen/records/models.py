@@ -623,7 +623,7 @@ class SchoolData(BaseModel):
         return self.providers[self.pupils[pupil_id].placement.provider]
 
 
-def display_name(record: PupilFile) -> str:
+def display_name(record: PupilFile | UnplacedPupilFile) -> str:
     """Legal name as recorded, with the preferred name in brackets when the pupil uses another."""
     pupil = record.pupil
     if pupil.preferred_name and pupil.preferred_name != pupil.legal_forename:

@@ -9,26 +9,23 @@ The old keys are then taken out of what is validated, so the same lines are not 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, get_args
 
 from packgen.errors import Problem
 from packgen.records.models import EndOutcome
 from packgen.records.yaml_tree import Tree, key_text
 
 OLD_END_KEYS = ("ended_on", "destination")
-OUTCOMES = ", ".join(EndOutcome.__args__)
+OUTCOMES = ", ".join(get_args(EndOutcome))
 
 
 def old_placement_ends(tree: Tree) -> list[Problem]:
     """A problem for each placement (current or past) that says it ended the old way."""
-    data = tree.data
-    past = data.get("past_placements")
-    places = [("placement",), *(("past_placements", i) for i in range(len(past) if isinstance(past, list) else 0))]
+    past = tree.data.get("past_placements")
+    places: list[tuple[tuple, Any]] = [(("placement",), tree.data.get("placement"))]
+    places += [(("past_placements", i), entry) for i, entry in enumerate(past if isinstance(past, list) else [])]
     problems = []
-    for at in places:
-        node: Any = data
-        for key in at:
-            node = node[key] if isinstance(node, (dict, list)) and (isinstance(key, int) or key in node) else None
+    for at, node in places:
         if not isinstance(node, dict):
             continue
         old = {key: node.pop(key) for key in OLD_END_KEYS if key in node}
