@@ -948,15 +948,16 @@ def _map_columns(school: Path, file: Path) -> None:
     type=click.DateTime(["%Y-%m-%d"]),
     metavar="YYYY-MM-DD",
     callback=lambda ctx, param, value: value.date() if value else None,
-    help="The census day.",
+    help="The census day: autumn the first Thursday of October, spring and summer the third Thursday of "
+    "January and of May.",
 )
 @click.option(
     "--previous",
     type=click.DateTime(["%Y-%m-%d"]),
     metavar="YYYY-MM-DD",
     callback=lambda ctx, param, value: value.date() if value else None,
-    help="The previous census day [default: by the usual rule: first Thursday of October, third "
-    "Thursday of January and of May].",
+    help="The previous census day, where the census period starts [default: the census day before --date "
+    "by the same rule].",
 )
 @click.option(
     "--out", "out_file", required=True, type=click.Path(dir_okay=False, path_type=Path), help="The CSV file to write."
@@ -966,7 +967,8 @@ def census(school: Path, day: date, previous: date | None, out_file: Path) -> No
 
     One row per placement open on census day or ended since the previous census day: UPN, the
     provider's URN (or UKPRN, or type of setting), reason, entry and leaving dates, attendance pattern
-    and sessions per week. Anything missing or without a known DfE code is left blank and listed.
+    and sessions per week. Anything missing or without a checked DfE code is left blank and listed; a
+    record naming a census reason code packgen's list lacks is an error.
 
     \b
     Example:

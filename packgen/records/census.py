@@ -3,8 +3,9 @@
 One row per placement the census asks about: open on census day, or ended since the previous census
 day, whether it is the pupil's current placement or one in ``past_placements`` (a pupil who moved
 provider in the period has a row for each). The leaving date is ``placement.ended.ended_on``, the one
-place a record says a placement ended. Codes come from codes/census.yaml (package data), never from a guess: where a code or a fact is
-missing, the cell is left blank and a warning says what to record.
+place a record says a placement ended. Codes come from codes/census.yaml (package data), never from a
+guess: where a code or a fact is missing, the cell is left blank and a warning says what to record; a
+record that names a code the list lacks is an error.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from pathlib import Path
 
 import yaml
 
+from packgen.errors import DataError, InputError, Problem
 from packgen.files import write_private
 from packgen.records.models import Placement, SchoolData
 
@@ -58,16 +60,18 @@ class CensusReturn:
         return out.getvalue()
 
 
+def census_days(year: int) -> dict[str, date]:
+    """The census days of calendar ``year`` by term, by the DfE's rule (codes/census.yaml census_days)."""
+    days = {}
+    for rule in census_codes()["census_days"]:
+        first = date(year, rule["month"], 1)
+        days[rule["term"]] = first + timedelta(days=(3 - first.weekday()) % 7 + 7 * (rule["thursday"] - 1))
+    return days
+
+
 def previous_census_day(day: date) -> date:
-    """The census day before ``day`` by the usual rule (codes/census.yaml census_days)."""
-    candidates = []
-    for year in (day.year - 1, day.year):
-        for rule in census_codes()["census_days"]:
-            first = date(year, rule["month"], 1)
-            thursday = first + timedelta(days=(3 - first.weekday()) % 7 + 7 * (rule["thursday"] - 1))
-            if thursday < day:
-                candidates.append(thursday)
-    return max(candidates)
+    """The census day before ``day``: the start of the period whose ended placements are returned."""
+    return max(d for year in (day.year - 1, day.year) for d in census_days(year).values() if d < day)
 
 
 def sessions_per_week(placement: Placement) -> int:
@@ -87,10 +91,19 @@ def in_scope(placement: Placement, day: date, previous: date) -> bool:
     return placement.ended_on is None or placement.ended_on > previous
 
 
-def census_return(data: SchoolData, day: date, previous: date | None = None) -> CensusReturn:
-    codes = census_codes()
+def census_return(data: SchoolData, day: date, previous: date | None = None, codes: dict | None = None) -> CensusReturn:
+    """The rows for census ``day``; ``codes`` are the code lists (packgen's own, codes/census.yaml, unless given)."""
+    codes = codes or census_codes()
+    if previous is not None and previous >= day:
+        raise InputError(f"the previous census day ({previous}) must be before the census day ({day})")
     result = CensusReturn(day, previous or previous_census_day(day))
+    if day not in census_days(day.year).values():
+        result.warnings.append(
+            f"{day} is not a census day by the DfE's rule (first Thursday of October, third Thursday of January "
+            "and of May): check the date against the DfE's guide for the year"
+        )
     uncoded: dict[str, int] = {}  # a missing code is said once, with how many rows it leaves blank
+    unknown: list[Problem] = []
     placements = [(pid, r, p) for pid, r in data.pupils.items() for p in (*r.past_placements, r.placement)]
     for pupil_id, record, placement in placements:
         pupil = record.pupil
@@ -125,7 +138,18 @@ def census_return(data: SchoolData, day: date, previous: date | None = None) -> 
                 f"providers/{placement.provider}.yaml (registration.urn, ukprn or census_setting_type)"
             )
         reason = placement.census_reason or codes["reason_by_category"].get(placement.category)
-        if reason:
+        if placement.census_reason and placement.census_reason not in codes["reasons"]:
+            known = ", ".join(codes["reasons"]) or "none yet: the DfE's code set is not checked"
+            unknown.append(
+                Problem(
+                    f"pupils/{pupil_id}.yaml",
+                    "placement.census_reason",
+                    f"the school census reason for the placement, {placement.census_reason!r}, is not in "
+                    f"packgen's list of AP placement reason codes (known: {known}); remove it, or correct it "
+                    "to a code from the DfE's guide for the year",
+                )
+            )
+        elif reason:
             row["AP placement reason"] = reason
         else:
             key = (
@@ -149,6 +173,8 @@ def census_return(data: SchoolData, day: date, previous: date | None = None) -> 
                 "recorded: returned as still open (if it has ended, record when in placement.ended)"
             )
         result.rows.append(row)
+    if unknown:
+        raise DataError(unknown)
     result.warnings += [
         f"{key}: {count} row{'s' if count != 1 else ''} left blank (fill the code in from the DfE guide for the year)"
         for key, count in uncoded.items()
