@@ -91,7 +91,7 @@ def build(
 
     many = isinstance(folders, list)
     packs = pipeline.build_packs(
-        [Path(f) for f in (folders if many else [folders])],
+        [Path(f) for f in folders] if isinstance(folders, list) else [Path(folders)],
         Path(out),
         templates=Path(templates) if templates else pipeline.DEFAULT_TEMPLATES,
         today=today,

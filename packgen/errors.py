@@ -1,6 +1,6 @@
 """packgen's one exception family.
 
-The library raises only these; ``cli.py`` turns them into a message and an exit code, so a user's
+The library raises only these; the command line (``packgen.cli``) turns them into a message and an exit code, so a user's
 mistake never shows a traceback. Exit codes (docs/operations.md): 1 for wrong input, anything else
 for a broken environment or a bug.
 """

@@ -674,3 +674,26 @@ def web_server():
     server.shutdown()
     server.server_close()
     thread.join()
+
+
+# ---------------------------------------------------------------- pages in a real browser
+
+AXE = REPO / "tests" / "web" / "axe" / "axe.min.js"
+WCAG_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+
+
+def accessibility_problems(driver) -> list[str]:
+    """axe-core's WCAG 2.2 AA violations on the page as it is now, one line each."""
+    driver.execute_script(AXE.read_text(encoding="utf-8"))
+    result = driver.execute_async_script(
+        "axe.run(document, {runOnly: {type: 'tag', values: arguments[0]}}).then(arguments[1])", WCAG_AA
+    )
+    return [
+        f"{v['id']}: {v['help']} ({', '.join(n['target'][0] for n in v['nodes'][:3])})" for v in result["violations"]
+    ]
+
+
+def page_fits(driver, width: int = 375) -> bool:
+    """Nothing on the page wider than a screen ``width`` pixels wide: no sideways scrolling."""
+    driver.set_window_size(width, 900)
+    return driver.execute_script("return document.documentElement.scrollWidth <= window.innerWidth")

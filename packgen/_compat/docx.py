@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterable
+from typing import cast
 
 from docx.document import Document
 from docx.opc.constants import CONTENT_TYPE as CT
@@ -53,7 +54,8 @@ def _part(partname: PackURI, content_type: str, reltype: str, blob: bytes, packa
     """python-docx's PartFactory, but _UNTOUCHED parts stay bytes."""
     if content_type in _UNTOUCHED:
         return Part.load(partname, content_type, blob, package)
-    return PartFactory(partname, content_type, reltype, blob, package)
+    # PartFactory is a class only in name: its __new__ returns the Part it makes, which checkers cannot see.
+    return cast(Part, PartFactory(partname, content_type, reltype, blob, package))
 
 
 def content_types_xml(parts: Iterable[Part]) -> bytes:

@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from docx.document import Document
 from docxtpl import DocxTemplate, InlineImage
 from lxml import etree
 
@@ -26,6 +27,10 @@ _LISTED = re.compile("[\t\a\n\f]")
 class Template(DocxTemplate):
     """A DocxTemplate that shares the reading of its template, and docxtpl's clean-up of the XML,
     between fills of the same file, and skips docxtpl's work that would change nothing."""
+
+    # docxtpl's __init__ sets these without saying what they hold.
+    docx: Document | None
+    is_rendered: bool
 
     def __init__(self, source: PackageSource, patched: Callable[[str, Callable[[str], str]], str]):
         super().__init__(io.BytesIO(source.data))
@@ -41,6 +46,7 @@ class Template(DocxTemplate):
         # docxtpl swaps the filled body in for the template's. lxml keeps a removed element usable
         # by walking everything in it (5 ms for a long template); emptied first, the old body's
         # content is freed at once.
+        assert self.docx is not None  # docxtpl reads the template (init_docx) before it maps the tree
         self.docx.element.body.clear()
         super().map_tree(tree)
 

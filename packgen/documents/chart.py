@@ -148,14 +148,15 @@ def layout(
     slot = (right - left) / (len(shown) - 1 + 2 * BAR_WIDTH)  # the bars' outer gaps are half a bar wide
     centres = [left + slot * (BAR_WIDTH + i) for i in range(len(shown))]
     half = slot * BAR_WIDTH / 2
+    rates = [rate for p in shown if (rate := p.percent) is not None]  # every shown period has one
     # On whole pixels, as the lines are, so their edges print crisp.
     bars = tuple(
-        (round(x - half), round(_level(plot, p.percent)), round(x + half), bottom) for x, p in zip(centres, shown)
+        (round(x - half), round(_level(plot, rate)), round(x + half), bottom) for x, rate in zip(centres, rates)
     )
 
     values = tuple(
-        _label(_percent(p.percent), VALUE_SIZE, INK, x, bar[1] - LABEL_GAP, "ms")
-        for x, p, bar in zip(centres, shown, bars)
+        _label(_percent(rate), VALUE_SIZE, INK, x, bar[1] - LABEL_GAP, "ms")
+        for x, rate, bar in zip(centres, rates, bars)
     )
     if len(values) > LABELLED_BARS or not _apart(values, slot):
         values = ()
@@ -213,7 +214,8 @@ def _label(text: str, points: float, colour: str, x: float, y: float, anchor: st
 
 def _ink(text: str, font: ImageFont.FreeTypeFont) -> tuple[float, float, float, float]:
     """The box text's ink fills, in the PNG's pixels, from the start of its baseline."""
-    return tuple(edge / SUPERSAMPLE for edge in font.getbbox(text, anchor="ls"))
+    left, top, right, bottom = font.getbbox(text, anchor="ls")
+    return left / SUPERSAMPLE, top / SUPERSAMPLE, right / SUPERSAMPLE, bottom / SUPERSAMPLE
 
 
 @lru_cache(maxsize=4)
@@ -248,8 +250,14 @@ def _paint(plan: Layout) -> Image.Image:
         box(start, top, end, top + pixels, colour)
 
     def text(label: Label) -> None:
-        origin = tuple(round(v * SUPERSAMPLE) for v in label.origin)
-        draw.text(origin, label.text, font=_font(FONT, label.points), fill=label.colour, anchor="ls")
+        x, y = label.origin
+        draw.text(
+            (round(x * SUPERSAMPLE), round(y * SUPERSAMPLE)),
+            label.text,
+            font=_font(FONT, label.points),
+            fill=label.colour,
+            anchor="ls",
+        )
 
     left, _, right, bottom = plan.plot
     for percent in (25, 50, 75, 100):  # the 0% line is the axis, drawn over the bars below
@@ -259,7 +267,7 @@ def _paint(plan: Layout) -> Image.Image:
     rule(bottom, 0.6 * PT, INK, left, right)
     if plan.baseline is not None:
         level, label = plan.baseline
-        start = left
+        start: float = left
         while start < right:
             rule(level, 1 * PT, BASELINE, start, min(start + DASH, right))
             start += DASH + DASH_GAP

@@ -124,7 +124,7 @@ def _compiled_folder() -> Path | None:
     return folder
 
 
-def make_environment(words: Wording, compiled: Path | None = None) -> SandboxedEnvironment:
+def make_environment(words: Wording, compiled: Path | None = None) -> _Environment:
     """The one Jinja environment every template is filled in (see the module docstring for why);
     ``compiled``: a folder to keep compiled templates in between runs."""
     env = _Environment(compiled, autoescape=True, undefined=StrictUndefined, finalize=finalize)
@@ -164,7 +164,8 @@ class Renderer:
             else value
             for key, value in context.items()
         }
-        self.environment.recording = compiled = []
+        compiled: list[Any] = []
+        self.environment.recording = compiled
         try:
             document.render(values, self.environment)
         # Anything that goes wrong while filling comes from the template staff edited, whatever

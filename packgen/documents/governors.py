@@ -11,11 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from packgen.documents.plan import DocumentSpec, common_context, display_name
+from packgen.documents.context import common_context
+from packgen.documents.spec import DocumentSpec
 from packgen.errors import InputError
 from packgen.readiness.rules import assess
 from packgen.records.calendar import Calendar, Period
-from packgen.records.models import PupilFile, SchoolData
+from packgen.records.models import PupilFile, SchoolData, display_name
 
 RATINGS = ("achieved", "on_track", "some_progress", "not_yet", "not_assessed")
 HALF_TERMS_A_YEAR, TERMS_A_YEAR = 6, 3

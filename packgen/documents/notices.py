@@ -1,6 +1,6 @@
 """Documents that tell others about placements: the list of providers the inspection planning call asks
 for, the notice to parents of an off-site direction, and the letter telling the local authority of a new
-placement. Like plan.py, this only decides what data each template sees; the wording is in the templates.
+placement. Like the rest of the documents layer, this only decides what data each template sees; the wording is in the templates.
 """
 
 from __future__ import annotations
@@ -8,7 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from packgen.documents.plan import DocumentSpec, common_context, pupil_context
+from packgen.documents.context import common_context, pupil_context
+from packgen.documents.spec import DocumentSpec
 from packgen.records.models import SchoolData, Session, display_name
 
 DAY_ORDER = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")

@@ -25,7 +25,7 @@ import hashlib
 import json
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 from jinja2 import Environment, TemplateSyntaxError, Undefined, nodes
 from pydantic import BaseModel
@@ -226,7 +226,7 @@ def source_digest(source: str) -> str:
     return hashlib.sha256(source.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def _well_formed(entry: Any) -> bool:
+def _well_formed(entry: Any) -> TypeGuard[dict[str, Any]]:
     if not isinstance(entry, dict) or not isinstance(entry.get("sources"), list):
         return False
     reads = entry.get("reads")

@@ -24,7 +24,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from pypdf import PdfReader
 from pypdf.errors import PyPdfError
 
-from packgen.documents.plan import DocumentSpec
+from packgen.documents.spec import DocumentSpec
 from packgen.documents.wording import LABELS_FILE, load_wording
 from packgen.errors import DataError, Problem, TemplateProblem
 from packgen.files import write_private
@@ -135,6 +135,7 @@ def compose(
     its ``marking`` (if any) before the subject."""
     reply_to = _person_address(data.school.letters.reply_to)
     from_ = _address(sender) if sender is not None else reply_to
+    assert from_ is not None  # check_addresses refused an unusable sender or reply-to before anything was composed
     subject, text = _render_text(env, f"{name}.txt", context)
     html = _render(env, f"{name}.html", context)
 
@@ -209,7 +210,9 @@ def _load(env: jinja2.Environment, name: str, use):
     try:
         return use(env.get_template(name))
     except jinja2.TemplateNotFound:
-        raise TemplateProblem(f"the e-mail template {name} is missing from {env.loader.searchpath[0]}") from None
+        loader = env.loader
+        assert isinstance(loader, jinja2.FileSystemLoader)  # email_environment reads the templates from a folder
+        raise TemplateProblem(f"the e-mail template {name} is missing from {loader.searchpath[0]}") from None
     except jinja2.TemplateSyntaxError as error:
         raise TemplateProblem(f"{name}, line {error.lineno}: {error.message}") from None
     except jinja2.UndefinedError as error:
@@ -271,5 +274,5 @@ def _pdf_text(pdf: Path) -> str:
 def _normalise(text: str) -> str:
     """Compare text as a reader would: accents composed, case and curly quotes ignored, spaces collapsed."""
     text = unicodedata.normalize("NFC", text).casefold()
-    text = text.translate(str.maketrans({"\u2019": "'", "\u2018": "'", "\u2010": "-", "\u2011": "-"}))
+    text = text.translate(str.maketrans("\u2019\u2018\u2010\u2011", "''--"))
     return " ".join(text.split())

@@ -15,7 +15,8 @@ import packgen
 from packgen import __version__
 from packgen.build.pipeline import DEFAULT_TEMPLATES
 from packgen.errors import DataError, InputError, PackgenError, ToolError
-from packgen.mail.send import SmtpSettings
+from packgen.mail.smtp import SmtpSettings
+from packgen.readiness.table import rule_table
 from packgen.web import security
 from packgen.web.jobs import PackJob
 
@@ -89,10 +90,13 @@ def create_app(settings: Settings, *, secret_key: bytes | None = None) -> Flask:
     # the views use current_app, so they come after the app exists
     from packgen.web import (
         edit_views,
+        evaluation_views,
         flows,
         imports,
         letters_views,
+        pack_views,  # noqa: F401 (its routes join the pages blueprint before it is registered)
         repair_views,
+        scan_views,
         settings_views,
         views,
         whereabouts_views,
@@ -109,6 +113,8 @@ def create_app(settings: Settings, *, secret_key: bytes | None = None) -> Flask:
     app.register_blueprint(flows.placement_pages)
     app.register_blueprint(letters_views.letter_pages)
     app.register_blueprint(whereabouts_views.where_pages)
+    app.register_blueprint(evaluation_views.evaluation_pages)
+    app.register_blueprint(scan_views.scan_pages)
     _error_pages(app)
     _page_helpers(app)
     return app
@@ -152,6 +158,11 @@ def _page_helpers(app: Flask) -> None:
     @app.template_filter("label")
     def label(code: object) -> str:
         return words.labels.get(str(code), str(code)) if code is not None else ""
+
+    @app.template_filter("rule_title")
+    def rule_title(rule_id: str) -> str:
+        """What a rule is about in words (``Staff-check assurance``): pages never show a rule's id."""
+        return rule_table().rule(rule_id).title
 
     @app.template_filter("number")
     def number(value: float | None) -> str:

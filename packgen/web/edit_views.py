@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 
 from packgen.errors import Problem
-from packgen.records.models import Provider, PupilFile, display_name
+from packgen.records.models import Provider, PupilFile, UnplacedPupilFile, display_name
 from packgen.web import edits, entry_forms, forms, provider_forms, pupil_forms, records, wording
 from packgen.web.app import settings
 from packgen.web.views import school_data
@@ -92,32 +92,26 @@ def edit(
     stem: str = "scan",
     after: Callable[[], str] | None = None,
     title: str = "",
+    **context,
 ):
-    """One form page over one record: GET shows it filled in, POST saves it or shows why not."""
+    """One form page over one record: GET shows it filled in, POST saves it or shows why not. ``context``
+    goes to the page as it is (the links to saved scans, a provider's evaluations)."""
+    context |= {"back": back, "name": name, "title": title}
     new = append_to is None and not (settings().school / relative).exists()
     if request.method == "GET":
         # An entry added to a list needs no version: it goes on the end of the record as it is then.
         values, version = ({}, "") if new or append_to else edits.form_values(space(), relative, spec, prefix)
-        return show(spec, values, version=version, back=back, name=name, title=title)
+        return show(spec, values, version=version, **context)
     values = forms.raw_values(spec, request.form)
     sent_version: str | None = records.NEW if new else None if append_to else request.form.get("version", "")
     sent, too_big = uploads(spec, stem, relative)
     if too_big:
-        return show(
-            spec,
-            values,
-            edits.Outcome(False, general=too_big),
-            relative,
-            version=sent_version,
-            back=back,
-            name=name,
-            title=title,
-        )
+        return show(spec, values, edits.Outcome(False, general=too_big), relative, version=sent_version, **context)
     outcome = edits.save(
         space(), relative, model, spec, values, version=sent_version, prefix=prefix, append_to=append_to, uploads=sent
     )
     if not outcome.saved:
-        return show(spec, values, outcome, relative, version=sent_version, back=back, name=name, title=title)
+        return show(spec, values, outcome, relative, version=sent_version, **context)
     flash(done, "success")
     return redirect(after() if after else back)
 
@@ -158,7 +152,9 @@ def add_pupil():
 
 @form_pages.route("/pupils/<pupil_id>/details", methods=["GET", "POST"])
 def edit_pupil(pupil_id: str):
-    record = _pupil(pupil_id)
+    # A pupil made from the school's MIS has details before any placement: those can be kept too.
+    unplaced = school_data().unplaced.get(pupil_id)
+    record: PupilFile | UnplacedPupilFile = unplaced or _pupil(pupil_id)
     counts = {
         "parent_carers": _count(record.pupil.parent_carers, "parents"),
         "emergency_contacts": _count(record.pupil.emergency_contacts, "emergency"),
@@ -167,7 +163,7 @@ def edit_pupil(pupil_id: str):
         pupil_forms.pupil_details_form(counts),
         f"pupils/{pupil_id}.yaml",
         PupilFile,
-        url_for("pages.pupil", pupil_id=pupil_id),
+        url_for("pages.pupils") + "#not-placed" if unplaced else url_for("pages.pupil", pupil_id=pupil_id),
         prefix=("pupil",),
         done="Pupil details saved.",
         name=display_name(record),
@@ -179,8 +175,9 @@ def edit_placement(pupil_id: str):
     record = _pupil(pupil_id)
     placement = record.placement
     counts = {"sessions": _count(placement.sessions, "sessions"), "targets": _count(placement.targets, "targets")}
+    scan = url_for("scans.agreement", pupil_id=pupil_id) if placement.agreement.evidence else None
     return edit(
-        pupil_forms.placement_form(_providers(), words(), counts, bool(placement.agreement.evidence)),
+        pupil_forms.placement_form(_providers(), words(), counts, bool(scan)),
         f"pupils/{pupil_id}.yaml",
         PupilFile,
         url_for("pages.pupil", pupil_id=pupil_id),
@@ -188,69 +185,76 @@ def edit_placement(pupil_id: str):
         done="Placement saved.",
         name=display_name(record),
         stem=f"agreement-{pupil_id}",
+        scans={"agreement_scan": scan},
     )
 
 
-@form_pages.route("/pupils/<pupil_id>/reviews/new", methods=["GET", "POST"])
-def add_review(pupil_id: str):
-    record = _pupil(pupil_id)
-    spec = entry_forms.review_form([t.text for t in record.placement.targets], words())
-    return edit(
-        spec,
-        f"pupils/{pupil_id}.yaml",
-        PupilFile,
-        url_for("pages.pupil", pupil_id=pupil_id),
-        append_to="reviews",
-        done="Review added.",
-        name=display_name(record),
-    )
+# Entries added one at a time to a list in a record: a pupil's reviews and visits, a provider's quality
+# evaluations. Each has one page to add one and one page per entry to change it, in the same shape.
+ENTRIES = {
+    "reviews": (entry_forms.review_form, "Review"),
+    "visits": (entry_forms.visit_form, "Visit"),
+}
 
 
-@form_pages.route("/pupils/<pupil_id>/reviews/<int:number>", methods=["GET", "POST"])
-def edit_review(pupil_id: str, number: int):
-    record = _pupil(pupil_id)
-    if not 1 <= number <= len(record.reviews):
+def entry(
+    spec: forms.FormSpec,
+    relative: str,
+    model: type,
+    key: str,
+    count: int,
+    number: int | None,
+    back: str,
+    noun: str,
+    name: str,
+):
+    """Add an entry to the list ``key`` (``number`` None), or change entry ``number`` (counted from 1)."""
+    if number is None:
+        return edit(spec, relative, model, back, append_to=key, done=f"{noun} added.", name=name)
+    if not 1 <= number <= count:
         abort(404)
-    spec = entry_forms.review_form([t.text for t in record.placement.targets], words(), "Review")
-    return edit(
-        spec,
-        f"pupils/{pupil_id}.yaml",
-        PupilFile,
-        url_for("pages.pupil", pupil_id=pupil_id),
-        prefix=("reviews", number - 1),
-        done="Review saved.",
-        name=display_name(record),
+    return edit(spec, relative, model, back, prefix=(key, number - 1), done=f"{noun} saved.", name=name)
+
+
+def pupil_entry(pupil_id: str, kind: str, number: int | None = None):
+    record = _pupil(pupil_id)
+    make, noun = ENTRIES[kind]
+    targets = [t.text for t in record.placement.targets]
+    spec = make(targets, words()) if number is None else make(targets, words(), noun)
+    back = url_for("pages.pupil", pupil_id=pupil_id)
+    entries = getattr(record, kind)
+    return entry(
+        spec, f"pupils/{pupil_id}.yaml", PupilFile, kind, len(entries), number, back, noun, display_name(record)
     )
 
 
-@form_pages.route("/pupils/<pupil_id>/visits/new", methods=["GET", "POST"])
-def add_visit(pupil_id: str):
-    record = _pupil(pupil_id)
-    spec = entry_forms.visit_form([t.text for t in record.placement.targets], words())
-    return edit(
-        spec,
-        f"pupils/{pupil_id}.yaml",
-        PupilFile,
-        url_for("pages.pupil", pupil_id=pupil_id),
-        append_to="visits",
-        done="Visit added.",
-        name=display_name(record),
+for _kind, _noun in (("reviews", "review"), ("visits", "visit")):
+    form_pages.add_url_rule(
+        f"/pupils/<pupil_id>/{_kind}/new",
+        f"add_{_noun}",
+        pupil_entry,
+        defaults={"kind": _kind},
+        methods=["GET", "POST"],
+    )
+    form_pages.add_url_rule(
+        f"/pupils/<pupil_id>/{_kind}/<int:number>",
+        f"edit_{_noun}",
+        pupil_entry,
+        defaults={"kind": _kind},
+        methods=["GET", "POST"],
     )
 
 
-@form_pages.route("/pupils/<pupil_id>/visits/<int:number>", methods=["GET", "POST"])
-def edit_visit(pupil_id: str, number: int):
+@form_pages.route("/pupils/<pupil_id>/reintegration", methods=["GET", "POST"])
+def edit_reintegration(pupil_id: str):
     record = _pupil(pupil_id)
-    if not 1 <= number <= len(record.visits):
-        abort(404)
-    spec = entry_forms.visit_form([t.text for t in record.placement.targets], words(), "Visit")
     return edit(
-        spec,
+        entry_forms.reintegration_form(_count(record.placement.reintegration_timeline, "steps")),
         f"pupils/{pupil_id}.yaml",
         PupilFile,
         url_for("pages.pupil", pupil_id=pupil_id),
-        prefix=("visits", number - 1),
-        done="Visit saved.",
+        prefix=("placement",),
+        done="Return to school plan saved.",
         name=display_name(record),
     )
 
@@ -276,7 +280,7 @@ def edit_attendance(pupil_id: str):
 def add_provider():
     taken = set(school_data().providers)
     provider_id = edits.new_id(taken, request.form.get("name", "") or "provider")
-    spec = provider_forms.provider_form(words(), {})
+    spec = provider_forms.provider_form(words())
     return edit(
         spec,
         f"providers/{provider_id}.yaml",
@@ -293,13 +297,16 @@ def edit_provider(provider_id: str):
     provider = school_data().providers.get(provider_id)
     if provider is None:
         abort(404)
-    counts = {"qa_visits": _count(provider.qa_visits, "qa")}
+    scan = url_for("scans.appendix_4", provider_id=provider_id) if provider.assurance.evidence else None
     return edit(
-        provider_forms.provider_form(words(), counts, bool(provider.assurance.evidence)),
+        provider_forms.provider_form(words(), bool(scan)),
         f"providers/{provider_id}.yaml",
         Provider,
         url_for("pages.providers"),
         done="Provider saved.",
         name=provider.name,
         stem=f"{provider_id}-appendix-4",
+        scans={"assurance_scan": scan},
+        evaluations=list(enumerate(provider.qa_visits, start=1)),
+        provider_id=provider_id,
     )

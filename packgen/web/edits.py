@@ -100,7 +100,7 @@ def save(
         at = (append_to, records.append(tree, append_to, CommentedMap(), model)) if append_to else prefix
         owner, node = _owner(model, tree, at)
         for key_path, value in built.values.items():
-            if not _unchanged_null(node, key_path, value):
+            if not _unchanged(node, key_path, value, key_path in built.checks):
                 records.set_value(node, key_path, value, owner)
         for key_path, rows in built.lists.items():
             _update_list(node, key_path, rows, owner, key_path in built.flow)
@@ -152,6 +152,39 @@ def write(
     return outcome
 
 
+def remove(space: Workspace, relative: str, key: str, index: int, version: str) -> Outcome:
+    """Take entry ``index`` out of the list ``key`` of a record (the key goes with its last entry), if
+    the record still loads without it and nobody changed the file since the page was opened."""
+    outcome = Outcome(True)
+
+    def change(text: str | None) -> str | None:
+        tree = records.parse(text or "")
+        entries = tree.get(key)
+        if not isinstance(entries, CommentedSeq) or not 0 <= index < len(entries):
+            outcome.saved = False
+            outcome.general = [Problem(relative, "", "That entry is no longer in the record: nothing was removed.")]
+            return None
+        del entries[index]
+        if not entries:
+            del tree[key]
+        candidate = records.updated_text(text or "", tree)
+        problems = [
+            p for p in records.problems_with(space.school, relative, candidate, space.scratch) if p.file == relative
+        ]
+        if problems:
+            outcome.saved, outcome.general = False, problems
+            return None
+        return candidate
+
+    try:
+        records.save(space.school, relative, version, change)
+    except records.StaleEdit:
+        return Outcome(False, stale=True)
+    except records.SaveBusy as busy:
+        return Outcome(False, general=[Problem(relative, "", str(busy))])
+    return outcome
+
+
 def _owner(model: type[BaseModel], tree: CommentedMap, prefix: tuple) -> tuple[type[BaseModel], CommentedMap]:
     """The mapping at ``prefix`` (made if missing) and the record type it holds."""
     node: Any = tree
@@ -176,11 +209,12 @@ def _record_type(owner: type[BaseModel], key: str) -> type[BaseModel]:
     return found
 
 
-def _unchanged_null(node: CommentedMap, path: tuple, value: object) -> bool:
-    """An empty answer where the file says ``null`` on purpose: the line stays."""
+def _unchanged(node: CommentedMap, path: tuple, value: object, tick_box: bool = False) -> bool:
+    """An answer that changes nothing: empty where the file says ``null`` on purpose, or an unticked
+    box for a key the file leaves out (a tick box's key means false when left out)."""
     for key in path:
         if not isinstance(node, CommentedMap) or key not in node:
-            return False
+            return tick_box and value is False
         node = node[key]
     return value is None and node is None
 
@@ -203,7 +237,7 @@ def _update_list(node: CommentedMap, key_path: tuple, rows: list, owner: type[Ba
             if flow:
                 entry.fa.set_flow_style()
         for row_path, value in values.items():
-            if not _unchanged_null(entry, row_path, value):
+            if not _unchanged(entry, row_path, value):
                 records.set_value(entry, row_path, value, row_model)
         kept.append(entry)
     if len(kept) == len(entries) and all(a is b for a, b in zip(kept, entries)):

@@ -1,13 +1,15 @@
-"""The forms for what happens during a placement, declared as data: reviews, visits, attendance.
+"""The forms for what happens during a placement, declared as data: reviews, visits, attendance, the
+plan for the return to school; and a provider's quality evaluations.
 
-Paths are relative to the entry a form edits (one review, one visit) or to the pupil's record.
+Paths are relative to the entry a form edits (one review, one visit, one evaluation), to the pupil's
+placement, or to the pupil's record.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from packgen.records.models import Review, TargetProgress
+from packgen.records.models import QaVisit, Review, TargetProgress
 from packgen.web.forms import LINES_HINT, Field, FormSpec, Rows, Section, choices_of, numbered
 
 Words = Mapping[str, str]  # labels.yaml's words for the records' codes
@@ -130,6 +132,69 @@ def attendance_form(count: int) -> FormSpec:
                     ),
                 ),
                 hint="One row per period, as the provider reports it.",
+            ),
+        ),
+    )
+
+
+def reintegration_form(count: int) -> FormSpec:
+    """What the readiness rules look for in a plan's ending: how the pupil returns, and dated steps."""
+    return FormSpec(
+        "Return to school",
+        (
+            Section(
+                "The plan",
+                (
+                    Field(
+                        "reintegration",
+                        "How the placement ends",
+                        ("reintegration",),
+                        "long",
+                        hint="Back to school full time, or the next step after Year 11, and how it is supported.",
+                    ),
+                ),
+            ),
+            Section(
+                "Steps and their dates",
+                (
+                    Rows(
+                        "steps",
+                        "Step",
+                        ("reintegration_timeline",),
+                        (
+                            Field("by", "By", ("by",), "date"),
+                            Field("step", "What happens", ("step",), "long"),
+                        ),
+                        numbered("Step", count + 2),
+                    ),
+                ),
+                hint="One row per step, in order. Leave a row empty to remove it.",
+            ),
+        ),
+        intro="Agree this with the provider, the pupil and their parents or carers.",
+    )
+
+
+def evaluation_form(words: Words, title: str = "Add a quality evaluation") -> FormSpec:
+    return FormSpec(
+        title,
+        (
+            Section(
+                "Evaluation",
+                (
+                    Field("date", "Date of the evaluation", ("date",), "date", required=True),
+                    Field("by", "Carried out by", ("by",), required=True),
+                    Field(
+                        "focus",
+                        "What it looked at",
+                        ("focus",),
+                        "choice",
+                        choices_of(QaVisit, "focus", words),
+                        required=True,
+                    ),
+                    Field("notes", "What was found", ("notes",), "long"),
+                    Field("actions", "Actions agreed", ("actions",), "lines", hint=LINES_HINT),
+                ),
             ),
         ),
     )

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
 from packgen.documents import plan as documents
-from packgen.mail import send as mail
+from packgen.mail.replies import status as reply_states
 from packgen.readiness import rules as readiness
 from packgen.readiness.rules import Finding
 from packgen.records.models import PupilFile, SchoolData
@@ -41,7 +41,7 @@ FIX = {
     "R16": ("forms.edit_pupil", "Correct the UPN"),
     "R18": ("forms.edit_placement", "Record when the local authority was told"),
     "R19": ("forms.edit_placement", "Record the direction notice"),
-    "R20": ("forms.edit_placement", "Record the reintegration plan"),
+    "R20": ("forms.edit_reintegration", "Record the return to school and its dated steps"),
     "R22": ("forms.edit_placement", "Change the placement's hours"),
     "R1": ("forms.edit_provider", "Update the provider's registration"),
     "R2": ("forms.edit_provider", "Record the provider's staff-check reply"),
@@ -116,7 +116,7 @@ def steps(pupil_id: str):
     data, record = _pupil(pupil_id)
     placement = record.placement
     provider = data.providers[placement.provider]
-    state = next(s for s in mail.status(data, today()) if s.provider_id == placement.provider)
+    state = next(s for s in reply_states(data, today()) if s.provider_id == placement.provider)
     agreement = next((d for d in documents.pupil_documents(data, pupil_id, today()) if d.folder == "agreements"), None)
     return render_template(
         "placement_steps.html",

@@ -114,6 +114,7 @@ class Built:
     lists: dict[tuple, list[tuple[int, Mapping[str, Any], dict[tuple, Any]]]] = field(default_factory=dict)
     inputs: dict[tuple, str] = field(default_factory=dict)  # key path → field name
     flow: set[tuple] = field(default_factory=set)  # list paths written one entry a line
+    checks: set[tuple] = field(default_factory=set)  # key paths of tick boxes
 
 
 def choices_of(model: type[BaseModel], key: str, words: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
@@ -208,6 +209,8 @@ def build(spec: FormSpec, raw: Mapping[str, str]) -> Built:
             elif item.kind != "file":
                 built.values[item.path] = convert(item, raw, item.name)
                 built.inputs[item.path] = item.name
+                if item.kind == "check":
+                    built.checks.add(item.path)
     return built
 
 

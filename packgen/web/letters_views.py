@@ -16,7 +16,8 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from packgen.build import pipeline
 from packgen.documents import plan as documents
-from packgen.documents.plan import DocumentSpec
+from packgen.documents.spec import DocumentSpec
+from packgen.mail import planning, replies
 from packgen.mail import send as mail
 from packgen.web import wording
 from packgen.web.app import settings, today
@@ -27,7 +28,7 @@ letter_pages = Blueprint("letters", __name__)
 
 @dataclass(frozen=True)
 class _Letter:
-    """A letter already on disk, as ``mail.prepare_letters`` takes it."""
+    """A letter already on disk, as ``planning.prepare_letters`` takes it."""
 
     spec: DocumentSpec
     pdf: Path
@@ -42,7 +43,7 @@ def _now() -> datetime | None:
 def letters():
     data = school_data()
     states = sorted(
-        mail.status(data, today()), key=lambda s: (not s.overdue, s.returned_on is not None, s.name.casefold())
+        replies.status(data, today()), key=lambda s: (not s.overdue, s.returned_on is not None, s.name.casefold())
     )
     placed = {
         pid: sum(1 for r in data.pupils.values() if r.placement.provider == pid and not r.placement.ended)
@@ -71,11 +72,11 @@ def preview():
         return redirect(url_for(".letters"))
     kind = "chase" if request.form.get("kind") == "chase" else "letter"
     return render_template(
-        "letters_preview.html", planned=_plan(chosen, kind), kind=kind, smtp=settings().smtp, sending=mail.SENDING
+        "letters_preview.html", planned=_plan(chosen, kind), kind=kind, smtp=settings().smtp, sending=planning.SENDING
     )
 
 
-def _plan(chosen: list[str], kind: str) -> list[mail.Planned]:
+def _plan(chosen: list[str], kind: str) -> list[planning.Planned]:
     made = [
         p
         for pid in chosen
@@ -85,11 +86,11 @@ def _plan(chosen: list[str], kind: str) -> list[mail.Planned]:
     ]
     data = school_data()
     if kind == "chase":
-        return mail.prepare_chases(
+        return planning.prepare_chases(
             data, made, today(), templates=settings().templates, sender=settings().sender, resend=True
         )
     # Chosen by hand: a letter sent before in the same words goes again, as asked.
-    return mail.prepare_letters(
+    return planning.prepare_letters(
         data, made, templates=settings().templates, sender=settings().sender, resend=True, now=_now()
     )
 
@@ -97,7 +98,8 @@ def _plan(chosen: list[str], kind: str) -> list[mail.Planned]:
 @letter_pages.post("/letters/send")
 def send():
     """Step two: send exactly the e-mails previewed, unless the records changed them since."""
-    if settings().smtp is None:
+    smtp = settings().smtp
+    if smtp is None:
         flash("E-mail is not set up, so nothing was sent. Print the letters and post them instead.", "error")
         return redirect(url_for(".letters"))
     data = school_data()
@@ -109,7 +111,7 @@ def send():
         if provider_id not in data.providers or not pdf.is_file():
             continue
         spec = documents.letter(data, provider_id, today())
-        if mail.letter_version(spec, settings().templates) != version:
+        if planning.letter_version(spec, settings().templates) != version:
             changed.append(data.providers[provider_id].name)
             continue
         letters.append(_Letter(spec, pdf))
@@ -121,14 +123,14 @@ def send():
         )
         return redirect(url_for(".letters"))
     if kind == "chase":
-        planned = mail.prepare_chases(
+        planned = planning.prepare_chases(
             data, letters, today(), templates=settings().templates, sender=settings().sender, resend=True
         )
     else:
-        planned = mail.prepare_letters(
+        planned = planning.prepare_letters(
             data, letters, templates=settings().templates, sender=settings().sender, resend=True, now=_now()
         )
-    outcomes = mail.send(data, [p for p in planned if p.action in mail.SENDING], settings().smtp)
+    outcomes = mail.send(data, [p for p in planned if p.action in planning.SENDING], smtp)
     sent = [o.planned.provider_name for o in outcomes if o.status == "sent"]
     failed = [f"{o.planned.provider_name} ({o.detail})" for o in outcomes if o.status == "failed"]
     if sent:
@@ -139,9 +141,9 @@ def send():
 
 
 @letter_pages.app_template_filter("plan_words")
-def plan_words(item: mail.Planned) -> str:
+def plan_words(item: planning.Planned) -> str:
     """What will happen to one e-mail, in the office's words."""
-    if item.action in mail.SENDING:
+    if item.action in planning.SENDING:
         return f"Will be e-mailed to {item.to}"
     if item.action == "post":
         return "No e-mail address is recorded for this provider: print the letter and post it"
@@ -150,5 +152,6 @@ def plan_words(item: mail.Planned) -> str:
 
 
 @letter_pages.app_template_filter("email_text")
-def email_text(item: mail.Planned) -> str:
-    return item.message.get_body(("plain",)).get_content() if item.message is not None else ""
+def email_text(item: planning.Planned) -> str:
+    body = item.message.get_body(("plain",)) if item.message is not None else None
+    return body.get_content() if body is not None else ""

@@ -12,7 +12,7 @@ from packgen.records.models import (
     MailServer,
     PreAdmissionItems,
     Provider,
-    QaVisit,
+    ReadinessSettings,
     Registration,
     SafeguardingPractice,
     StaffChecks,
@@ -36,7 +36,7 @@ def _words_for(key: str, words: Words) -> str:
     return words.get(key, key.replace("_", " ").capitalize())
 
 
-def provider_form(words: Words, counts: Mapping[str, int], scan_saved: bool = False) -> FormSpec:
+def provider_form(words: Words, scan_saved: bool = False) -> FormSpec:
     return FormSpec(
         "Provider",
         (
@@ -164,22 +164,17 @@ def provider_form(words: Words, counts: Mapping[str, int], scan_saved: bool = Fa
                 ),
             ),
             Section(
-                "Quality evaluations",
+                "National standards for unregistered providers",
                 (
-                    Rows(
-                        "qa",
-                        "Evaluation",
-                        ("qa_visits",),
-                        (
-                            Field("date", "Date", ("date",), "date"),
-                            Field("by", "By", ("by",)),
-                            Field("focus", "Focus", ("focus",), "choice", choices_of(QaVisit, "focus", words)),
-                            Field("notes", "Notes", ("notes",), "long"),
-                            Field("actions", "Actions", ("actions",), "lines", hint=LINES_HINT),
-                        ),
-                        numbered("Evaluation", counts.get("qa_visits", 0) + 1),
+                    Field(
+                        "standards_meets",
+                        "The provider says it meets the national standards",
+                        ("national_standards", "meets"),
+                        "yesno",
                     ),
+                    Field("standards_stated_on", "Said on", ("national_standards", "stated_on"), "date"),
                 ),
+                hint="Only for a provider that is not registered.",
             ),
         ),
     )
@@ -257,6 +252,42 @@ def school_form(words: Words, counts: Mapping[str, int]) -> FormSpec:
                         choices_of(MailServer, "security", words),
                     ),
                     Field("smtp_user", "Mail server user name", ("letters", "smtp", "user")),
+                ),
+            ),
+            Section(
+                "How the readiness rules are applied",
+                (
+                    Field(
+                        "registration_law",
+                        "Which law decides whether a provider must register",
+                        ("readiness", "registration_law"),
+                        "choice",
+                        choices_of(ReadinessSettings, "registration_law", words),
+                    ),
+                    Field(
+                        "cws_act_commenced_on",
+                        "Children's Wellbeing and Schools Act test in force from",
+                        ("readiness", "cws_act_commenced_on"),
+                        "date",
+                    ),
+                    Field(
+                        "full_time_hours",
+                        "Hours a week that count as full time",
+                        ("readiness", "full_time_hours"),
+                        "number",
+                    ),
+                    Field(
+                        "direction_max_weeks",
+                        "Longest off-site direction the behaviour policy allows (weeks)",
+                        ("readiness", "direction_max_weeks"),
+                        "number",
+                    ),
+                    Field(
+                        "unregistered_limits",
+                        "Check unregistered placements against the proposed limits",
+                        ("readiness", "unregistered_limits"),
+                        "check",
+                    ),
                 ),
             ),
             Section(

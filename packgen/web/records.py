@@ -183,7 +183,7 @@ def set_value(tree: CommentedMap, path: tuple, value: Any, model: type[BaseModel
     the record's model declares them, not at the end.
     """
     *parents, last = path
-    node, models = tree, [model]
+    node, models = tree, list[type[BaseModel] | None]([model])  # a key may hold no record: None
     trail: list[tuple[CommentedMap, str]] = []
     for key in parents:
         child = node.get(key)

@@ -14,12 +14,13 @@ from __future__ import annotations
 import os
 import resource
 from pathlib import Path
+from typing import Literal, cast
 
 from flask import Flask
 
 from packgen._compat.waitress import StoppableServer
 from packgen.errors import ToolError
-from packgen.mail.send import SmtpSettings
+from packgen.mail.smtp import SmtpSettings
 
 THREADS = 8  # requests answered at once; a document made with LibreOffice keeps one busy a while
 IDLE_TIMEOUT = 20  # seconds
@@ -70,7 +71,8 @@ def smtp_from_environment(password: str | None = None) -> SmtpSettings | None:
     return SmtpSettings(
         host,
         int(port) if port else None,
-        os.environ.get("PACKGEN_SMTP_SECURITY", "starttls"),
+        # An unknown word is refused, with the words it takes, before anything is sent (mail.send).
+        cast(Literal["starttls", "tls", "none"], os.environ.get("PACKGEN_SMTP_SECURITY", "starttls")),
         os.environ.get("PACKGEN_SMTP_USER"),
         password,
         Path(ca_file) if ca_file else None,

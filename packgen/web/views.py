@@ -18,28 +18,28 @@ from typing import Any
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     g,
-    jsonify,
     redirect,
     render_template,
     request,
     send_from_directory,
     url_for,
 )
-from pypdf import PdfReader
 
 from packgen.build import pipeline
 from packgen.documents import plan as documents
-from packgen.documents.plan import DocumentSpec, RegisterRow
+from packgen.documents.figures import attendance_percent
+from packgen.documents.pack_pages import RegisterRow, register_row
+from packgen.documents.spec import DocumentSpec
 from packgen.errors import DataError
+from packgen.mail import planning, replies
 from packgen.mail import send as mail
+from packgen.mail.smtp import SmtpSettings
 from packgen.readiness.rules import Finding
 from packgen.records.models import SchoolData
 from packgen.web import good_copies
 from packgen.web.app import settings, today
-from packgen.web.jobs import PackJob
 from packgen.web.school import kept_school, school_findings
 
 pages = Blueprint("pages", __name__)
@@ -68,7 +68,7 @@ def school_data() -> SchoolData:
     return g.data
 
 
-def _now() -> datetime | None:
+def document_time() -> datetime | None:
     """The moment documents are dated with: now, or now on the fixed day the page was started with."""
     fixed = settings().today
     return datetime.combine(fixed, datetime.now().time()) if fixed else None
@@ -122,17 +122,24 @@ def home():
 def pupils():
     data = school_data()
     findings = _findings_by_subject(data)
-    rows = [
-        PupilRow(documents.register_row(data, pid), Readiness(tuple(findings["pupil", pid]))) for pid in data.pupils
-    ]
-    sort = request.args.get("sort") if request.args.get("sort") in SORTS else "name"
+    rows = [PupilRow(register_row(data, pid), Readiness(tuple(findings["pupil", pid]))) for pid in data.pupils]
+    sort = request.args.get("sort", "name")
+    if sort not in SORTS:
+        sort = "name"
     descending = request.args.get("order") == "desc"
     key = SORTS[sort]
     known = sorted((r for r in rows if key(r) is not None), key=key, reverse=descending)
     rows = known + [r for r in rows if key(r) is None]  # nothing recorded sorts last either way
     counts = {s: sum(f.severity == s for fs in findings.values() for f in fs) for s in SEVERITIES}
+    unplaced = sorted(((pid, documents.display_name(r)) for pid, r in data.unplaced.items()), key=lambda p: p[1])
     return render_template(
-        "pupils.html", rows=rows, sort=sort, descending=descending, counts=counts, providers=len(data.providers)
+        "pupils.html",
+        rows=rows,
+        sort=sort,
+        descending=descending,
+        counts=counts,
+        providers=len(data.providers),
+        unplaced=unplaced,
     )
 
 
@@ -150,11 +157,11 @@ def pupil(pupil_id: str):
         name=documents.display_name(record),
         provider=data.providers[provider_id],
         provider_id=provider_id,
-        row=documents.register_row(data, pupil_id),
+        row=register_row(data, pupil_id),
         readiness=Readiness(tuple(findings["pupil", pupil_id])),
         provider_findings=findings["provider", provider_id],
         documents=docs,
-        attendance=documents.attendance_percent(record),
+        attendance=attendance_percent(record),
     )
 
 
@@ -170,7 +177,7 @@ def pupil_document(pupil_id: str, folder: str, name: str, fmt: str):
         abort(404)
     if not _up_to_date(spec):
         pipeline.produce([spec], settings().out, settings().templates)
-    return _download(f"{spec.stem}.{fmt}")
+    return download(f"{spec.stem}.{fmt}")
 
 
 def _up_to_date(spec: DocumentSpec) -> bool:
@@ -197,7 +204,7 @@ def _findings_by_subject(data: SchoolData) -> dict[tuple[str, str], list[Finding
     return grouped
 
 
-def _download(relative: str):
+def download(relative: str):
     """A file from the school's output folder; ``send_from_directory`` refuses any path that leaves it."""
     return send_from_directory(
         settings().out, relative, as_attachment=True, download_name=relative.replace("/", "-"), max_age=0
@@ -209,7 +216,7 @@ def _download(relative: str):
 
 @dataclass(frozen=True)
 class _Letter:
-    """A letter already on disk, as ``mail.prepare_letters`` takes it."""
+    """A letter already on disk, as ``planning.prepare_letters`` takes it."""
 
     spec: DocumentSpec
     pdf: Path
@@ -219,8 +226,8 @@ class _Letter:
 def providers():
     data = school_data()
     findings = _findings_by_subject(data)
-    states = {s.provider_id: s for s in mail.status(data, today())}
-    placed = defaultdict(int)
+    states = {s.provider_id: s for s in replies.status(data, today())}
+    placed: defaultdict[str, int] = defaultdict(int)
     for record in data.pupils.values():
         placed[record.placement.provider] += 1
     letters = {pid: _made_at(settings().out / "letters" / f"{pid}.pdf") for pid in data.providers}
@@ -238,7 +245,9 @@ def providers():
 
 @pages.post("/providers/letters")
 def make_letters():
-    made = pipeline.build_letters(settings().school, settings().out_root, templates=settings().templates, now=_now())
+    made = pipeline.build_letters(
+        settings().school, settings().out_root, templates=settings().templates, now=document_time()
+    )
     flash(f"Letters made for {len(made)} provider{'s' if len(made) != 1 else ''}.", "success")
     return redirect(url_for(".providers"))
 
@@ -250,16 +259,18 @@ def letter(provider_id: str, fmt: str):
     if not (settings().out / "letters" / f"{provider_id}.{fmt}").is_file():
         flash("Make the letters first.", "error")
         return redirect(url_for(".providers"))
-    return _download(f"letters/{provider_id}.{fmt}")
+    return download(f"letters/{provider_id}.{fmt}")
 
 
 @pages.post("/providers/send")
 def confirm_send():
     """Step one of two: make the letters, and show who would get which e-mail. Nothing is sent yet."""
     smtp = _smtp()
-    made = pipeline.build_letters(settings().school, settings().out_root, templates=settings().templates, now=_now())
-    planned = mail.prepare_letters(school_data(), made, templates=settings().templates, sender=settings().sender)
-    return render_template("send_confirm.html", planned=planned, smtp=smtp, sending=mail.SENDING)
+    made = pipeline.build_letters(
+        settings().school, settings().out_root, templates=settings().templates, now=document_time()
+    )
+    planned = planning.prepare_letters(school_data(), made, templates=settings().templates, sender=settings().sender)
+    return render_template("send_confirm.html", planned=planned, smtp=smtp, sending=planning.SENDING)
 
 
 @pages.post("/providers/send/confirm")
@@ -275,7 +286,7 @@ def send():
             changed.append(provider_id)
             continue
         spec = documents.letter(data, provider_id, today())
-        if mail.letter_version(spec, settings().templates) != version:
+        if planning.letter_version(spec, settings().templates) != version:
             changed.append(data.providers[provider_id].name)
             continue
         letters.append(_Letter(spec, pdf))
@@ -288,118 +299,17 @@ def send():
                 f"{', '.join(changed)}. Go back to Providers and send again to see the new letters."
             ),
         ), 409
-    planned = mail.prepare_letters(data, letters, templates=settings().templates, sender=settings().sender)
-    outcomes = mail.send(data, [p for p in planned if p.action in mail.SENDING], smtp)
+    planned = planning.prepare_letters(data, letters, templates=settings().templates, sender=settings().sender)
+    outcomes = mail.send(data, [p for p in planned if p.action in planning.SENDING], smtp)
     return render_template("send_done.html", outcomes=outcomes)
 
 
-def _smtp() -> mail.SmtpSettings:
-    if settings().smtp is None:
+def _smtp() -> SmtpSettings:
+    smtp = settings().smtp
+    if smtp is None:
         abort(404)
-    return settings().smtp
+    return smtp
 
 
 def _made_at(path: Path) -> datetime | None:
     return datetime.fromtimestamp(path.stat().st_mtime) if path.is_file() else None
-
-
-# ---------------------------------------------------------------- the pack
-
-
-@pages.get("/pack")
-def pack():
-    progress = _job().progress()
-    return render_template(
-        "pack.html", progress=progress, last=_last_pack(), redacted=_last_pack(redacted=True), min_password=MIN_PASSWORD
-    )
-
-
-MIN_PASSWORD = 10  # the pack travels by e-mail or memory stick: a short password is guessed offline
-
-
-@pages.post("/pack/build")
-def build_pack():
-    school_data()  # records with problems are shown at once, not after a wait
-    school, out_root, templates, now = settings().school, settings().out_root, settings().templates, _now()
-    password = request.form.get("password", "") if request.form.get("encrypt") else ""
-    if request.form.get("encrypt") and len(password) < MIN_PASSWORD:
-        flash(
-            f"To encrypt the pack, enter a password of at least {MIN_PASSWORD} characters. Nothing was built.", "error"
-        )
-        return redirect(url_for(".pack"))
-    redact = bool(request.form.get("redact"))
-
-    def build(on_progress):
-        options = pipeline.PackOptions(password=password or None)
-        built = pipeline.build_pack(
-            school, out_root, templates=templates, now=now, on_progress=on_progress, options=options
-        )
-        if redact:  # the bar stays near its end while the shorter copy is made
-            pipeline.build_pack(
-                school,
-                out_root,
-                templates=templates,
-                now=now,
-                options=pipeline.PackOptions(password=password or None, redact=True),
-            )
-        return built
-
-    started = _job().start(build)
-    if not started:
-        flash("The pack is already being built.", "info")
-    return redirect(url_for(".pack"))
-
-
-@pages.get("/pack/progress")
-def pack_progress():
-    progress = _job().progress()
-    return jsonify(
-        running=progress.running,
-        percent=progress.percent,
-        remaining=progress.remaining,
-        failed=progress.error is not None,
-    )
-
-
-@pages.get("/pack/evidence-pack.pdf")
-def pack_download():
-    if _last_pack() is None:
-        abort(404)
-    return _download(pipeline.PACK_NAME)
-
-
-@pages.get("/pack/evidence-pack-redacted.pdf")
-def redacted_download():
-    """The shortened copy, from its own folder beside the school's (``<school>-redacted``)."""
-    if _last_pack(redacted=True) is None:
-        abort(404)
-    return send_from_directory(
-        _redacted_out(), pipeline.PACK_NAME, as_attachment=True, download_name="evidence-pack-redacted.pdf", max_age=0
-    )
-
-
-def _redacted_out() -> Path:
-    return settings().out_root / f"{settings().school.name}-redacted"
-
-
-@dataclass(frozen=True)
-class LastPack:
-    built_at: datetime
-    pages: int | None  # None: encrypted, so not counted without the password
-    megabytes: float
-
-
-def _last_pack(redacted: bool = False) -> LastPack | None:
-    path = (_redacted_out() if redacted else settings().out) / pipeline.PACK_NAME
-    if not path.is_file():
-        return None
-    stat = path.stat()
-    cache = current_app.extensions.setdefault("packgen_pack_pages", {})
-    if cache.get(path) is None or cache[path][0] != stat.st_mtime_ns:  # counting a big pack takes a moment
-        reader = PdfReader(path)
-        cache[path] = (stat.st_mtime_ns, None if reader.is_encrypted else len(reader.pages))
-    return LastPack(datetime.fromtimestamp(stat.st_mtime), cache[path][1], stat.st_size / 1_000_000)
-
-
-def _job() -> PackJob:
-    return current_app.extensions["packgen_pack"]

@@ -7,9 +7,9 @@ from datetime import datetime, time
 
 from flask import Blueprint, render_template
 
-from packgen.documents.plan import display_name
-from packgen.mail import send as mail
+from packgen.mail.replies import status as reply_states
 from packgen.readiness import rules as readiness
+from packgen.records.models import display_name
 from packgen.records.whereabouts import whereabouts
 from packgen.web.app import settings, today
 from packgen.web.views import school_data
@@ -56,7 +56,7 @@ def overdue():
         for f in readiness.assess(data, today())
         if f.rule in OVERDUE_RULES and f.status == "fail"
     ]
-    replies = [s for s in mail.status(data, today()) if s.overdue]
+    replies = [s for s in reply_states(data, today()) if s.overdue]
     names = {pid: display_name(r) for pid, r in data.pupils.items()}
     return render_template(
         "overdue.html", late=late, replies=replies, names=names, can_send=settings().smtp is not None

@@ -21,8 +21,11 @@ from pypdf import PdfReader
 
 from packgen.documents import plan as documents
 from packgen.documents.chart import attendance_chart
+from packgen.documents.figures import assurance_status
 from packgen.documents.fill import Renderer
+from packgen.documents.pack_pages import register_row
 from packgen.documents.pictures import Picture
+from packgen.documents.pupils import CHART_WIDTH_MM
 from packgen.errors import TemplateProblem
 from packgen.readiness.rules import RULES, assess, by_area
 from packgen.records.models import AttendancePeriod
@@ -136,7 +139,7 @@ def test_readiness_lists_every_rule_with_its_counts_and_met_when_none(pack):
 def test_register_has_a_row_for_each_pupil_with_name_upn_and_where(pack):
     register = section_text(pack, "AP register")
     for pupil_id, record in pack.data.pupils.items():
-        row = documents.register_row(pack.data, pupil_id)
+        row = register_row(pack.data, pupil_id)
         assert squash(f"{row.name} {row.upn} {row.year_group}") in register, row.name
         assert squash(f"{row.provider} {row.registration.capitalize()}") in register, row.name
 
@@ -158,7 +161,7 @@ def test_each_pupil_starts_with_a_one_page_summary_naming_them_with_the_chart(pa
         assert squash(name) in squash(pack.texts[first_page - 1])
         assert record.pupil.upn in pack.texts[first_page - 1]
         chart = attendance_chart(
-            record.attendance, record.placement.baseline.attendance_percent, width_mm=documents.CHART_WIDTH_MM
+            record.attendance, record.placement.baseline.attendance_percent, width_mm=CHART_WIDTH_MM
         )
         width, height = struct.unpack(">II", chart[16:24])  # the PNG header
         assert [(i.image.width, i.image.height) for i in page.images] == [(width, height)], name
@@ -214,7 +217,7 @@ def test_provider_pages_state_assurance_checklist_and_evaluations_from_the_recor
     missing_qa = 0
     for provider in pack.data.providers.values():
         assurance = document_pages(pack, provider.name, "Appendix 4: assurance status")
-        status = documents.assurance_status(provider)
+        status = assurance_status(provider)
         assert squash(f"Staff checks {status.confirmed} of {status.checks} confirmed") in assurance
         returned = provider.assurance.received_on is not None
         assert (squash("Written assurance has not been returned.") in assurance) == (not returned), provider.name

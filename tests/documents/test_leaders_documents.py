@@ -8,6 +8,7 @@ from pypdf import PdfReader
 
 from packgen.build.pipeline import produce
 from packgen.documents import plan
+from packgen.documents.figures import target_statuses
 from packgen.records.read import load_school
 from tests.conftest import DEMO, TEMPLATES, edit_record
 
@@ -41,7 +42,7 @@ def test_an_ended_placement_gets_its_review_in_the_pack_and_it_reads_back(demo_c
     ):
         assert words in text, words
     record = data.pupils["p01"]
-    for status in plan.target_statuses(record):  # each target's outcome is its latest rating
+    for status in target_statuses(record):  # each target's outcome is its latest rating
         assert status.rating is not None
 
 

@@ -1,6 +1,6 @@
-"""The Word templates in templates/: each fits the data documents.py gives it, and fills cleanly.
+"""The Word templates in templates/: each fits the data the documents layer gives it, and fills cleanly.
 
-Each template is filled twice, with the context documents.py builds from a fictional school: once
+Each template is filled twice, with the context the documents layer builds from a fictional school: once
 from rich records (awkward characters, every optional field set) and once from sparse ones (every
 optional field left out). The filled document must open, and its text must hold the record's values
 exactly as written.
@@ -18,13 +18,15 @@ from lxml import etree
 
 from packgen.documents import governors, notices
 from packgen.documents import plan as documents
+from packgen.documents.context import LOGO_FILE
 from packgen.documents.fill import Renderer, template_variable_problems
+from packgen.documents.spec import TEMPLATE_CONTEXT
 from packgen.readiness import rules as readiness
 from packgen.records import models
 from packgen.records.evidence import BadEvidence
 from tests.conftest import TEMPLATES
 
-CONTRACT = documents.TEMPLATE_CONTEXT  # the top-level names documents.py gives each template
+CONTRACT = TEMPLATE_CONTEXT  # the top-level names the documents layer gives each template
 
 # ---------------------------------------------------------------- fictional records
 
@@ -331,7 +333,7 @@ def school_data(
 
 
 def specs(data: models.SchoolData) -> dict[str, documents.DocumentSpec]:
-    """The first document documents.py makes from each template for this school."""
+    """The first document the documents layer makes from each template for this school."""
     findings = readiness.assess(data, NOW.date())
     made = [
         documents.cover(data, NOW),
@@ -875,7 +877,7 @@ def test_the_cover_shows_the_schools_logo_where_one_was_uploaded_and_no_placehol
             )
         assert "logo" not in text.lower() and "dashed" not in text  # no empty box where a logo would go
 
-    Image.new("RGB", (400, 100), (29, 79, 145)).save(school / documents.LOGO_FILE)
+    Image.new("RGB", (400, 100), (29, 79, 145)).save(school / LOGO_FILE)
     cover = documents.cover(data, NOW).context
     assert cover["cover_logo"].width_mm == 60  # four times as wide as high: as wide as the cover allows
     assert cover["logo"].width_mm == 28  # and as wide as the box in each page heading allows

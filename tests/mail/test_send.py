@@ -31,10 +31,11 @@ from reportlab.pdfgen import canvas
 
 from packgen.build import pipeline
 from packgen.documents import plan as documents
-from packgen.documents.plan import DocumentSpec
+from packgen.documents.spec import DocumentSpec
 from packgen.errors import BusyError, DataError, TemplateProblem
+from packgen.mail import PASSWORD_ENV, planning, replies, sent_log
 from packgen.mail import send as mail
-from packgen.mail.send import MailError, SmtpSettings
+from packgen.mail.smtp import MailError, SmtpSettings, school_smtp
 from packgen.records.models import SafeguardingPractice, SchoolData
 from packgen.records.read import load_school
 from tests.conftest import MINI, PASSWORD, TEMPLATES, USER, Server, free_port
@@ -178,7 +179,7 @@ def plain(server: Server) -> SmtpSettings:
 
 
 def log_lines(school: SchoolData) -> list[dict]:
-    return [json.loads(line) for line in mail.log_path(school).read_text().splitlines()]
+    return [json.loads(line) for line in sent_log.log_path(school).read_text().splitlines()]
 
 
 def by_provider(items) -> dict:
@@ -210,7 +211,7 @@ def pdf_text(part) -> str:
 
 
 def test_each_provider_with_an_address_gets_a_ready_to_send_eml_beside_its_letter(school, letters, templates):
-    plans = by_provider(mail.prepare_letters(school, letters, templates=templates, now=NOW))
+    plans = by_provider(planning.prepare_letters(school, letters, templates=templates, now=NOW))
 
     oak = plans["oak-tutors"]
     assert (oak.action, oak.to, oak.reason) == ("send", "k.byrne@oaktutors.example", "not sent before")
@@ -247,7 +248,7 @@ def test_each_provider_with_an_address_gets_a_ready_to_send_eml_beside_its_lette
 
 def test_the_e_mail_names_no_pupil_and_is_marked_as_its_letter_is(school, letters, templates):
     make_pdf(letter_for(letters, "oak-tutors").pdf, "OFFICIAL-SENSITIVE", "Request for staff-check assurance")
-    plans = by_provider(mail.prepare_letters(school, letters, templates=templates, now=NOW))
+    plans = by_provider(planning.prepare_letters(school, letters, templates=templates, now=NOW))
 
     marked = email.message_from_bytes(plans["oak-tutors"].eml.read_bytes(), policy=policy.default)
     assert marked["Subject"] == "OFFICIAL-SENSITIVE: Staff-check assurance request from Larkspur Community School"
@@ -260,7 +261,7 @@ def test_the_e_mail_names_no_pupil_and_is_marked_as_its_letter_is(school, letter
 
 
 def test_provider_names_with_markup_are_escaped_in_html_and_kept_in_text(school, letters, templates):
-    plans = by_provider(mail.prepare_letters(school, letters, templates=templates, now=NOW))
+    plans = by_provider(planning.prepare_letters(school, letters, templates=templates, now=NOW))
 
     farm = email.message_from_bytes(plans["farm-skills"].eml.read_bytes(), policy=policy.default)
     assert who(farm["To"]) == "Zoë Ørsted <zoe@farm.example>"
@@ -273,7 +274,7 @@ def test_provider_names_with_markup_are_escaped_in_html_and_kept_in_text(school,
 
 
 def test_a_sender_can_be_given_and_replies_still_go_to_the_school(school, letters, templates):
-    plans = mail.prepare_letters(school, letters, templates=templates, sender="Office <office@larkspur.example>")
+    plans = planning.prepare_letters(school, letters, templates=templates, sender="Office <office@larkspur.example>")
     message = email.message_from_bytes(plans[0].eml.read_bytes(), policy=policy.default)
     assert who(message["From"]) == "Office <office@larkspur.example>"
     assert who(message["Reply-To"]) == "P. Quinn <ap@larkspur.example>"
@@ -292,7 +293,7 @@ def test_addresses_that_are_not_addresses_are_all_reported_with_their_file_and_k
     data = school_copy(tmp_path)
     letters = render_letters(data, tmp_path / "output")
     with pytest.raises(DataError) as caught:
-        mail.prepare_letters(data, letters, templates=templates, sender="not an address")
+        planning.prepare_letters(data, letters, templates=templates, sender="not an address")
     where = [(p.file, p.key) for p in caught.value.problems]
     assert where == [("school.yaml", "letters.reply_to.email")]
     assert "the sender 'not an address' given instead is not an e-mail address" in str(caught.value)
@@ -302,13 +303,13 @@ def test_addresses_that_are_not_addresses_are_all_reported_with_their_file_and_k
 def test_a_letter_that_names_a_pupil_is_not_e_mailed(school, letters, templates):
     hart = letter_for(letters, "hart-vale")
     make_pdf(hart.pdf, "Request for staff-check assurance", "Your tutor: M. D'Souza-Müller")
-    mail.prepare_letters(school, letters, templates=templates)  # a shared surname alone names no pupil
+    planning.prepare_letters(school, letters, templates=templates)  # a shared surname alone names no pupil
     for eml in hart.pdf.parent.glob("*.eml"):
         eml.unlink()
 
     make_pdf(hart.pdf, "Request for staff-check assurance", "Our pupil: Zoë D\u2019Souza-Müller")
     with pytest.raises(TemplateProblem) as caught:
-        mail.prepare_letters(school, letters, templates=templates)
+        planning.prepare_letters(school, letters, templates=templates)
     message = str(caught.value)
     assert "hart-vale.pdf: names pupils/p01.yaml" in message and "oak-tutors" not in message
     assert "Zoë" not in message  # the error itself names the record, never the child
@@ -318,24 +319,24 @@ def test_a_letter_that_names_a_pupil_is_not_e_mailed(school, letters, templates)
 def test_a_letter_that_gives_a_pupils_upn_is_not_e_mailed(school, letters, templates):
     make_pdf(letter_for(letters, "oak-tutors").pdf, "Request for staff-check assurance", "UPN q801200005002")
     with pytest.raises(TemplateProblem, match="oak-tutors.pdf: names pupils/p02.yaml"):
-        mail.prepare_letters(school, letters, templates=templates)
+        planning.prepare_letters(school, letters, templates=templates)
 
 
 def test_an_e_mail_template_cannot_reach_pupils_or_forget_its_subject(school, letters, templates):
     (templates / "letter_email.html").write_text("<p>{{ pupil.legal_forename }}</p>")
     with pytest.raises(TemplateProblem, match="letter_email.html uses something an e-mail does not have"):
-        mail.prepare_letters(school, letters, templates=templates)
+        planning.prepare_letters(school, letters, templates=templates)
 
     (templates / "letter_email.txt").write_text("Dear {{ provider.contacts.lead.name }},\n")
     with pytest.raises(TemplateProblem, match="letter_email.txt must set the e-mail's subject"):
-        mail.prepare_letters(school, letters, templates=templates)
+        planning.prepare_letters(school, letters, templates=templates)
 
 
 # ---------------------------------------------------------------- the letter's version
 
 
 def version_of(data: SchoolData, pid: str, templates: Path, today: date = TODAY) -> str:
-    return mail.letter_version(documents.letter(data, pid, today), templates)
+    return planning.letter_version(documents.letter(data, pid, today), templates)
 
 
 def test_a_letter_keeps_its_version_however_often_or_late_it_is_rendered(school, templates):
@@ -383,7 +384,7 @@ def test_a_new_request_contact_or_template_makes_a_new_letter(tmp_path, template
 
 def test_send_delivers_each_letter_and_records_it(school, letters, templates, smtp_server):
     server = smtp_server()
-    plans = mail.prepare_letters(school, letters, templates=templates, now=NOW)
+    plans = planning.prepare_letters(school, letters, templates=templates, now=NOW)
 
     outcomes = mail.send(school, plans, plain(server))
 
@@ -414,22 +415,22 @@ def test_send_delivers_each_letter_and_records_it(school, letters, templates, sm
     assert entry["version"] == by_provider(plans)["oak-tutors"].version
     sent_at = datetime.fromisoformat(entry["sent_at"])
     assert sent_at.utcoffset() == timedelta(0) and abs(datetime.now(UTC) - sent_at) < timedelta(minutes=1)
-    assert stat.S_IMODE(mail.log_path(school).stat().st_mode) == 0o600
+    assert stat.S_IMODE(sent_log.log_path(school).stat().st_mode) == 0o600
 
 
 def test_sending_again_sends_nothing_unless_asked_to_resend(school, letters, templates, smtp_server):
     server = smtp_server()
-    mail.send(school, mail.prepare_letters(school, letters, templates=templates), plain(server))
+    mail.send(school, planning.prepare_letters(school, letters, templates=templates), plain(server))
     assert len(server.recorder.received) == 2
 
-    again = by_provider(mail.prepare_letters(school, letters, templates=templates))
+    again = by_provider(planning.prepare_letters(school, letters, templates=templates))
     assert again["oak-tutors"].action == "skip"
     assert again["oak-tutors"].reason.startswith("this letter was sent to k.byrne@oaktutors.example on ")
     outcomes = mail.send(school, list(again.values()), plain(server))
     assert set(statuses(outcomes).values()) == {"skipped", "post"}
     assert len(server.recorder.received) == 2 and len(log_lines(school)) == 2
 
-    resend = by_provider(mail.prepare_letters(school, letters, templates=templates, resend=True))
+    resend = by_provider(planning.prepare_letters(school, letters, templates=templates, resend=True))
     assert {pid: p.action for pid, p in resend.items()} == {
         "farm-skills": "resend",
         "hart-vale": "resend",
@@ -441,17 +442,17 @@ def test_sending_again_sends_nothing_unless_asked_to_resend(school, letters, tem
 
 
 def test_a_changed_letter_is_sent_again(school, letters, templates, smtp_server):
-    mail.send(school, mail.prepare_letters(school, letters, templates=templates), plain(smtp_server()))
+    mail.send(school, planning.prepare_letters(school, letters, templates=templates), plain(smtp_server()))
 
     (templates / "letter.docx").write_bytes(b"stand-in for the letter's Word template, version 2")
-    plans = by_provider(mail.prepare_letters(school, letters, templates=templates))
+    plans = by_provider(planning.prepare_letters(school, letters, templates=templates))
     assert plans["oak-tutors"].action == "send"
     assert plans["oak-tutors"].reason.startswith("the letter has changed since it was last sent on ")
 
 
 def test_a_refused_recipient_fails_alone_and_only_what_was_sent_is_logged(school, letters, templates, smtp_server):
     server = smtp_server(refuse=("k.byrne@oaktutors.example",))
-    plans = mail.prepare_letters(school, letters, templates=templates)
+    plans = planning.prepare_letters(school, letters, templates=templates)
 
     outcomes = by_provider(mail.send(school, plans, plain(server)))
 
@@ -464,7 +465,7 @@ def test_a_refused_recipient_fails_alone_and_only_what_was_sent_is_logged(school
     assert "oak-tutors (k.byrne@oaktutors.example): the server refused" in str(caught.value)
     assert caught.value.exit_code == 1
 
-    retry = by_provider(mail.prepare_letters(school, letters, templates=templates))
+    retry = by_provider(planning.prepare_letters(school, letters, templates=templates))
     assert (retry["oak-tutors"].action, retry["farm-skills"].action) == ("send", "skip")
 
 
@@ -473,7 +474,9 @@ def test_a_letter_lost_in_a_dropped_connection_is_unknown_and_never_resent_witho
 ):
     # The server takes the first letter, then the line drops before it says so.
     server = smtp_server(hang_up_after_data=1)
-    outcomes = by_provider(mail.send(school, mail.prepare_letters(school, letters, templates=templates), plain(server)))
+    outcomes = by_provider(
+        mail.send(school, planning.prepare_letters(school, letters, templates=templates), plain(server))
+    )
     assert len(server.recorder.received) == 1
     first = server.recorder.received[0].rcpt_tos[0]
     assert first == "zoe@farm.example"
@@ -491,7 +494,7 @@ def test_a_letter_lost_in_a_dropped_connection_is_unknown_and_never_resent_witho
 
     # --resend after the failure sends what never went, and not the letter that may have arrived.
     retry = smtp_server()
-    again = by_provider(mail.prepare_letters(school, letters, templates=templates, resend=True))
+    again = by_provider(planning.prepare_letters(school, letters, templates=templates, resend=True))
     assert again["farm-skills"].action == "skip"
     assert again["farm-skills"].reason.startswith(
         "unknown: the connection broke as this letter was handed to the server for zoe@farm.example on "
@@ -502,24 +505,26 @@ def test_a_letter_lost_in_a_dropped_connection_is_unknown_and_never_resent_witho
     assert "zoe@farm.example" not in resent and "k.byrne@oaktutors.example" in resent
 
     # Only when asked in so many words (after checking with the provider).
-    asked = by_provider(mail.prepare_letters(school, letters, templates=templates, resend_unknown=True))
+    asked = by_provider(planning.prepare_letters(school, letters, templates=templates, resend_unknown=True))
     assert (asked["farm-skills"].action, asked["oak-tutors"].action) == ("resend", "skip")
     outcomes = by_provider(mail.send(school, list(asked.values()), plain(retry)))
     assert outcomes["farm-skills"].status == "sent"
     assert [e.rcpt_tos[0] for e in retry.recorder.received].count("zoe@farm.example") == 1
-    assert by_provider(mail.prepare_letters(school, letters, templates=templates))["farm-skills"].action == "skip"
+    assert by_provider(planning.prepare_letters(school, letters, templates=templates))["farm-skills"].action == "skip"
 
 
 def test_a_connection_dropped_before_the_letter_went_fails_it_and_a_retry_sends_it(
     school, letters, templates, smtp_server
 ):
     server = smtp_server(hang_up_at_rcpt="zoe@farm.example")
-    outcomes = by_provider(mail.send(school, mail.prepare_letters(school, letters, templates=templates), plain(server)))
+    outcomes = by_provider(
+        mail.send(school, planning.prepare_letters(school, letters, templates=templates), plain(server))
+    )
     assert outcomes["farm-skills"].status == "failed"
     assert "before the message was handed over" in outcomes["farm-skills"].detail
-    assert server.recorder.received == [] and not mail.log_path(school).read_text()
+    assert server.recorder.received == [] and not sent_log.log_path(school).read_text()
     retry = smtp_server()
-    plans = mail.prepare_letters(school, letters, templates=templates)
+    plans = planning.prepare_letters(school, letters, templates=templates)
     assert by_provider(plans)["farm-skills"].action == "send"
     assert statuses(mail.send(school, plans, plain(retry))) == SENT_TWO
 
@@ -528,16 +533,16 @@ def test_a_server_that_fails_to_say_goodbye_after_taking_the_letters_changes_not
     school, letters, templates, smtp_server
 ):
     server = smtp_server(quit_reply="500 5.0.0 Something went wrong on our side")
-    outcomes = mail.send(school, mail.prepare_letters(school, letters, templates=templates), plain(server))
+    outcomes = mail.send(school, planning.prepare_letters(school, letters, templates=templates), plain(server))
     assert statuses(outcomes) == SENT_TWO
     mail.raise_for_failures(outcomes)
     assert {line["provider"] for line in log_lines(school)} == {"oak-tutors", "farm-skills"}
-    assert by_provider(mail.prepare_letters(school, letters, templates=templates))["oak-tutors"].action == "skip"
+    assert by_provider(planning.prepare_letters(school, letters, templates=templates))["oak-tutors"].action == "skip"
 
 
 def test_a_sender_the_server_will_not_send_for_is_reported_for_each_letter(school, letters, templates, smtp_server):
     server = smtp_server(refuse=("noreply@larkspur.example",))
-    plans = mail.prepare_letters(school, letters, templates=templates, sender="noreply@larkspur.example")
+    plans = planning.prepare_letters(school, letters, templates=templates, sender="noreply@larkspur.example")
 
     outcomes = by_provider(mail.send(school, plans, plain(server)))
 
@@ -545,19 +550,19 @@ def test_a_sender_the_server_will_not_send_for_is_reported_for_each_letter(schoo
     assert outcomes["oak-tutors"].detail == (
         "the server refused the sender noreply@larkspur.example: 553 5.7.1 Sender not allowed"
     )
-    assert server.recorder.received == [] and not mail.read_log(school)
+    assert server.recorder.received == [] and not sent_log.read_log(school)
 
 
 def test_starttls_with_a_login_and_the_password_from_the_environment(
     school, letters, templates, smtp_server, certificate, monkeypatch
 ):
     server = smtp_server(starttls=certificate.server_context())
-    monkeypatch.setenv(mail.PASSWORD_ENV, PASSWORD)
+    monkeypatch.setenv(PASSWORD_ENV, PASSWORD)
     settings = SmtpSettings(
         "127.0.0.1", server.port, security="starttls", user=USER, cafile=certificate.cert, timeout=5
     )
 
-    outcomes = mail.send(school, mail.prepare_letters(school, letters, templates=templates), settings)
+    outcomes = mail.send(school, planning.prepare_letters(school, letters, templates=templates), settings)
 
     assert statuses(outcomes) == SENT_TWO
     assert len(server.recorder.received) == 2
@@ -571,7 +576,7 @@ def test_implicit_tls_with_the_callers_ssl_context_and_password(school, letters,
         "127.0.0.1", server.port, security="tls", user=USER, password=PASSWORD, ssl_context=trusting, timeout=5
     )
 
-    outcomes = mail.send(school, mail.prepare_letters(school, letters, templates=templates), settings)
+    outcomes = mail.send(school, planning.prepare_letters(school, letters, templates=templates), settings)
 
     assert statuses(outcomes) == SENT_TWO
     assert {e.rcpt_tos[0] for e in server.recorder.received} == {"k.byrne@oaktutors.example", "zoe@farm.example"}
@@ -583,14 +588,14 @@ def test_a_wrong_password_fails_every_letter_clearly_and_logs_nothing(
     server = smtp_server(starttls=certificate.server_context())
     settings = SmtpSettings("127.0.0.1", server.port, user=USER, password="wrong", cafile=certificate.cert, timeout=5)
 
-    outcomes = mail.send(school, mail.prepare_letters(school, letters, templates=templates), settings)
+    outcomes = mail.send(school, planning.prepare_letters(school, letters, templates=templates), settings)
 
     failed = by_provider(o for o in outcomes if o.status == "failed")
     assert failed.keys() == {"farm-skills", "oak-tutors"}
     assert failed["oak-tutors"].detail.startswith(
         f"the server 127.0.0.1:{server.port} refused the user name or password for '{USER}' (535"
     )
-    assert server.recorder.received == [] and not mail.read_log(school)
+    assert server.recorder.received == [] and not sent_log.read_log(school)
     with pytest.raises(MailError, match="2 e-mails not sent"):
         mail.raise_for_failures(outcomes)
 
@@ -599,7 +604,7 @@ def test_a_server_whose_certificate_is_not_trusted_is_not_used(school, letters, 
     server = smtp_server(starttls=certificate.server_context())
     settings = SmtpSettings("127.0.0.1", server.port, user=USER, password=PASSWORD, timeout=5)
 
-    outcomes = by_provider(mail.send(school, mail.prepare_letters(school, letters, templates=templates), settings))
+    outcomes = by_provider(mail.send(school, planning.prepare_letters(school, letters, templates=templates), settings))
 
     assert "could not be trusted" in outcomes["oak-tutors"].detail and "CA file" in outcomes["oak-tutors"].detail
     assert server.recorder.received == []
@@ -607,25 +612,25 @@ def test_a_server_whose_certificate_is_not_trusted_is_not_used(school, letters, 
 
 def test_a_server_that_is_not_there_is_reported_for_each_letter(school, letters, templates):
     settings = SmtpSettings("127.0.0.1", free_port(), security="none", timeout=5)
-    outcomes = mail.send(school, mail.prepare_letters(school, letters, templates=templates), settings)
+    outcomes = mail.send(school, planning.prepare_letters(school, letters, templates=templates), settings)
     assert statuses(outcomes) == SENT_TWO | {"farm-skills": "failed", "oak-tutors": "failed"}
     assert "refused the connection (check the host and port)" in by_provider(outcomes)["oak-tutors"].detail
 
 
 def test_settings_that_cannot_work_are_refused_before_connecting(school, letters, templates, monkeypatch):
-    plans = mail.prepare_letters(school, letters, templates=templates)
-    monkeypatch.delenv(mail.PASSWORD_ENV, raising=False)
-    with pytest.raises(MailError, match=f"no password for the SMTP user '{USER}': set {mail.PASSWORD_ENV}"):
+    plans = planning.prepare_letters(school, letters, templates=templates)
+    monkeypatch.delenv(PASSWORD_ENV, raising=False)
+    with pytest.raises(MailError, match=f"no password for the SMTP user '{USER}': set {PASSWORD_ENV}"):
         mail.send(school, plans, SmtpSettings("127.0.0.1", free_port(), user=USER))
     with pytest.raises(MailError, match="will not send a password over an unencrypted connection"):
         mail.send(school, plans, SmtpSettings("127.0.0.1", free_port(), security="none", user=USER, password=PASSWORD))
-    assert not mail.log_path(school).exists()
+    assert not sent_log.log_path(school).exists()
 
 
 def test_a_second_run_cannot_send_while_another_holds_the_log(school, letters, templates, smtp_server):
     server = smtp_server()
-    plans = mail.prepare_letters(school, letters, templates=templates)
-    with open(mail.log_path(school), "a") as held:
+    plans = planning.prepare_letters(school, letters, templates=templates)
+    with open(sent_log.log_path(school), "a") as held:
         fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
         with pytest.raises(BusyError, match="another packgen run is sending e-mail for this school"):
             mail.send(school, plans, plain(server))
@@ -634,8 +639,8 @@ def test_a_second_run_cannot_send_while_another_holds_the_log(school, letters, t
 
 def test_a_run_planned_before_another_sent_does_not_send_twice(school, letters, templates, smtp_server):
     server = smtp_server()
-    first = mail.prepare_letters(school, letters, templates=templates)
-    second = mail.prepare_letters(school, letters, templates=templates)
+    first = planning.prepare_letters(school, letters, templates=templates)
+    second = planning.prepare_letters(school, letters, templates=templates)
     mail.send(school, first, plain(server))
 
     outcomes = by_provider(mail.send(school, second, plain(server)))
@@ -646,9 +651,9 @@ def test_a_run_planned_before_another_sent_does_not_send_twice(school, letters, 
 
 
 def test_a_damaged_log_line_is_reported_with_its_line_number(school):
-    mail.log_path(school).write_text('{"kind": "letter"}\nnot json\n')
+    sent_log.log_path(school).write_text('{"kind": "letter"}\nnot json\n')
     with pytest.raises(DataError) as caught:
-        mail.read_log(school)
+        sent_log.read_log(school)
     assert {(p.file, p.line) for p in caught.value.problems} == {("letters-sent.jsonl", 1), ("letters-sent.jsonl", 2)}
     assert "letters-sent.jsonl:2: is not a JSON record" in str(caught.value)
 
@@ -660,7 +665,7 @@ def test_the_real_letters_go_out_as_the_command_line_sends_them(tmp_path, smtp_s
     server = smtp_server()
 
     made = pipeline.build_letters(folder, tmp_path / "output")
-    plans = mail.prepare_letters(load_school(folder), made, templates=pipeline.DEFAULT_TEMPLATES)
+    plans = planning.prepare_letters(load_school(folder), made, templates=pipeline.DEFAULT_TEMPLATES)
     outcomes = by_provider(mail.send(load_school(folder), plans, plain(server)))
 
     assert (outcomes["oak-tutors"].status, outcomes["hart-vale"].status) == ("sent", "skipped")
@@ -694,7 +699,7 @@ def later_providers() -> dict:
 def test_status_shows_what_came_back_what_is_unconfirmed_and_what_is_overdue(tmp_path):
     data = school_copy(tmp_path, later_providers())
 
-    states = by_provider(mail.status(data, date(2026, 9, 30)))
+    states = by_provider(replies.status(data, date(2026, 9, 30)))
 
     hart = states["hart-vale"]
     assert (hart.requested_on, hart.returned_on, hart.reply_due, hart.days_overdue) == (
@@ -726,13 +731,13 @@ def test_without_a_request_date_the_letter_e_mailed_is_the_request(tmp_path, tem
     )
     data = school_copy(tmp_path, {"oak-tutors": last_year})
     oak = [letter_for(render_letters(data, tmp_path / "output"), "oak-tutors")]
-    (plan,) = mail.prepare_letters(data, oak, templates=templates)
+    (plan,) = planning.prepare_letters(data, oak, templates=templates)
     assert (plan.action, plan.reason) == ("skip", "the provider returned its assurance on 2025-09-20")
 
-    mail.send(data, mail.prepare_letters(data, oak, templates=templates, resend=True), plain(smtp_server()))
+    mail.send(data, planning.prepare_letters(data, oak, templates=templates, resend=True), plain(smtp_server()))
 
     sent_on = datetime.now(UTC).astimezone().date()
-    state = by_provider(mail.status(data, sent_on + timedelta(days=15)))["oak-tutors"]
+    state = by_provider(replies.status(data, sent_on + timedelta(days=15)))["oak-tutors"]
     assert (state.requested_on, state.letter_sent_on) == (sent_on, sent_on)
     assert state.returned_on is None  # last year's reply does not answer this request
     assert (state.reply_due, state.days_overdue) == (sent_on + timedelta(days=10), 5)
@@ -744,7 +749,7 @@ def test_overdue_providers_are_reminded_once_with_the_letter_attached(tmp_path, 
     server = smtp_server()
     today = date(2026, 9, 30)
 
-    plans = by_provider(mail.prepare_chases(data, letters, today, templates=templates, now=NOW))
+    plans = by_provider(planning.prepare_chases(data, letters, today, templates=templates, now=NOW))
 
     assert {pid: p.action for pid, p in plans.items()} == {
         "dale-college": "send",
@@ -770,13 +775,15 @@ def test_overdue_providers_are_reminded_once_with_the_letter_attached(tmp_path, 
     assert [(e["kind"], e["provider"]) for e in log_lines(data)] == [("chase", "dale-college")]
 
     reminded_on = datetime.now(UTC).astimezone().date()
-    assert by_provider(mail.status(data, today))["dale-college"].reminded_on == reminded_on
-    again = by_provider(mail.prepare_chases(data, letters, reminded_on + timedelta(days=3), templates=templates))
+    assert by_provider(replies.status(data, today))["dale-college"].reminded_on == reminded_on
+    again = by_provider(planning.prepare_chases(data, letters, reminded_on + timedelta(days=3), templates=templates))
     assert again["dale-college"].action == "skip"
     assert f"next reminder from {reminded_on + timedelta(days=7):%Y-%m-%d}" in again["dale-college"].reason
-    a_week_later = by_provider(mail.prepare_chases(data, letters, reminded_on + timedelta(days=7), templates=templates))
+    a_week_later = by_provider(
+        planning.prepare_chases(data, letters, reminded_on + timedelta(days=7), templates=templates)
+    )
     assert a_week_later["dale-college"].action == "send"
-    asked = by_provider(mail.prepare_chases(data, letters, reminded_on, templates=templates, resend=True))
+    asked = by_provider(planning.prepare_chases(data, letters, reminded_on, templates=templates, resend=True))
     assert asked["dale-college"].action == "resend" and "reminding again as asked" in asked["dale-college"].reason
 
 
@@ -792,17 +799,17 @@ def test_a_letter_sent_long_after_an_old_request_asks_for_a_reply_counted_from_t
     due = sent_on + timedelta(days=10)
     assert oak[0].spec.context["reply_by"] == due  # the printed letter agrees with the e-mail
 
-    (plan,) = mail.prepare_letters(data, oak, templates=templates)
+    (plan,) = planning.prepare_letters(data, oak, templates=templates)
     assert f"by {due.day} {due:%B %Y}" in plan.message.get_body(("plain",)).get_content()
     mail.send(data, [plan], plain(smtp_server()))
 
-    state = by_provider(mail.status(data, sent_on))["oak-tutors"]
+    state = by_provider(replies.status(data, sent_on))["oak-tutors"]
     assert (state.requested_on, state.letter_sent_on, state.reply_due, state.overdue) == (sent_on, sent_on, due, False)
 
 
 def test_the_mail_server_comes_from_the_environment_or_else_from_school_yaml(tmp_path):
     data = school_copy(tmp_path)
-    assert mail.school_smtp(data, {}) is None  # the mini school names no server
+    assert school_smtp(data, {}) is None  # the mini school names no server
     path = Path(data.folder) / "school.yaml"
     path.write_text(
         path.read_text(encoding="utf-8").replace(
@@ -811,10 +818,10 @@ def test_the_mail_server_comes_from_the_environment_or_else_from_school_yaml(tmp
         encoding="utf-8",
     )
     data = load_school(Path(data.folder))
-    assert mail.school_smtp(data, {"PACKGEN_SMTP_PASSWORD": "never read here"}) == SmtpSettings(
+    assert school_smtp(data, {"PACKGEN_SMTP_PASSWORD": "never read here"}) == SmtpSettings(
         "mail.larkspur.example", 2525, "tls", "ap"
     )
-    assert mail.school_smtp(
+    assert school_smtp(
         data, {"PACKGEN_SMTP_HOST": "relay.example", "PACKGEN_SMTP_PORT": "25", "PACKGEN_SMTP_SECURITY": "none"}
     ) == SmtpSettings("relay.example", 25, "none")
-    assert mail.school_smtp(None, {}) is None  # school.yaml did not load: only the environment can say
+    assert school_smtp(None, {}) is None  # school.yaml did not load: only the environment can say

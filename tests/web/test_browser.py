@@ -9,7 +9,6 @@ screenshot (to PACKGEN_SCREENSHOTS when set, to look at; otherwise to a temporar
 from __future__ import annotations
 
 import difflib
-import os
 import shutil
 import threading
 import time
@@ -18,8 +17,6 @@ from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as ready
 from selenium.webdriver.support.ui import WebDriverWait
@@ -27,17 +24,6 @@ from selenium.webdriver.support.ui import WebDriverWait
 from packgen.records.read import load_school
 from packgen.web import Settings, create_app, start
 from tests.conftest import DEMO
-
-CHROMIUM_FLAGS = (
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--window-size=1280,900",
-)
 
 
 @pytest.fixture(scope="module")
@@ -52,32 +38,6 @@ def site(tmp_path_factory):
     yield {"url": f"http://127.0.0.1:{server.server_port}", "school": school, "root": root}
     server.shutdown()
     thread.join()
-
-
-@pytest.fixture(scope="module")
-def browser(site):
-    downloads = site["root"] / "downloads"
-    downloads.mkdir()
-    options = webdriver.ChromeOptions()
-    options.binary_location = shutil.which("chromium")
-    for flag in CHROMIUM_FLAGS:
-        options.add_argument(flag)
-    options.add_argument(f"--user-data-dir={site['root'] / 'chromium-profile'}")  # fresh: nothing of anyone's
-    options.add_experimental_option(
-        "prefs", {"download.default_directory": str(downloads), "download.prompt_for_download": False}
-    )
-    driver = webdriver.Chrome(service=Service(shutil.which("chromedriver")), options=options)
-    driver.execute_cdp_cmd("Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads)})
-    driver.downloads = downloads
-    yield driver
-    driver.quit()
-
-
-@pytest.fixture(scope="module")
-def shots(tmp_path_factory) -> Path:
-    folder = Path(os.environ.get("PACKGEN_SCREENSHOTS") or tmp_path_factory.mktemp("screenshots"))
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
 
 
 def screenshot(driver, folder: Path, name: str) -> Path:

@@ -8,35 +8,19 @@ leaves the page usable. Screenshots go to PACKGEN_SCREENSHOTS when set, else a t
 
 from __future__ import annotations
 
-import os
 import shutil
 import threading
 from datetime import date
 from pathlib import Path
 
 import pytest
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as ready
 from selenium.webdriver.support.ui import WebDriverWait
 
 from packgen.records.read import load_school
 from packgen.web import Settings, create_app, start
-from tests.conftest import DEMO
-
-AXE = Path(__file__).parent / "axe" / "axe.min.js"
-WCAG_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
-FLAGS = (
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--window-size=1280,900",
-)
+from tests.conftest import DEMO, accessibility_problems
 
 
 @pytest.fixture(scope="module")
@@ -52,25 +36,6 @@ def site(tmp_path_factory):
     thread.join()
 
 
-@pytest.fixture(scope="module")
-def browser(site):
-    options = webdriver.ChromeOptions()
-    options.binary_location = shutil.which("chromium")
-    for flag in FLAGS:
-        options.add_argument(flag)
-    options.add_argument(f"--user-data-dir={site['root'] / 'chromium-profile'}")
-    driver = webdriver.Chrome(service=Service(shutil.which("chromedriver")), options=options)
-    yield driver
-    driver.quit()
-
-
-@pytest.fixture(scope="module")
-def shots(tmp_path_factory) -> Path:
-    folder = Path(os.environ.get("PACKGEN_SCREENSHOTS") or tmp_path_factory.mktemp("screenshots"))
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
 def screenshot(driver, folder: Path, name: str, width: int = 1280) -> Path:
     driver.set_window_size(width, 900)
     height = driver.execute_script("return document.documentElement.scrollHeight")
@@ -79,17 +44,6 @@ def screenshot(driver, folder: Path, name: str, width: int = 1280) -> Path:
     assert driver.save_screenshot(str(path))
     driver.set_window_size(1280, 900)
     return path
-
-
-def accessibility_problems(driver) -> list[str]:
-    """axe-core's WCAG 2.2 AA violations on the page as it is now, one line each."""
-    driver.execute_script(AXE.read_text(encoding="utf-8"))
-    result = driver.execute_async_script(
-        "axe.run(document, {runOnly: {type: 'tag', values: arguments[0]}}).then(arguments[1])", WCAG_AA
-    )
-    return [
-        f"{v['id']}: {v['help']} ({', '.join(n['target'][0] for n in v['nodes'][:3])})" for v in result["violations"]
-    ]
 
 
 def wait(driver, condition, seconds: float = 30):

@@ -192,6 +192,7 @@ def test_a_provider_is_added_and_its_appendix_4_marked_returned_with_the_scan(cl
         "kind": "unregistered",
         "address": "Larch Farm, Northshire",
         "registration_status": "unregistered",
+        "standards_meets": "yes",
         "lead_name": "R. Okafor",
         "lead_email": "r@larch.example",
         **date_fields("requested_on", "2026-11-02"),
@@ -200,6 +201,7 @@ def test_a_provider_is_added_and_its_appendix_4_marked_returned_with_the_scan(cl
     assert response.status_code == 302, summary(response.get_data(as_text=True))
     provider = load_school(demo_copy).providers["larch-farm-learning"]
     assert (provider.name, provider.registration.status) == ("Larch Farm Learning", "unregistered")
+    assert provider.national_standards.meets is True
     url = "/providers/larch-farm-learning/edit"
     fields = (
         form_fields(page(client, url))
@@ -220,9 +222,20 @@ def test_school_settings_never_hold_a_password_and_the_logo_shows_in_the_header(
     picture = io.BytesIO()
     Image.new("RGB", (300, 120), "navy").save(picture, "JPEG")
     picture.seek(0)
-    fields = form_fields(body) | {"approved_by": "Full governing board", "logo": (picture, "crest.jpg")}
+    fields = form_fields(body)
+    row = next(n for n in range(1, 30) if not fields[f"terms-{n}-name"])  # the empty row after the terms
+    fields |= {
+        "approved_by": "Full governing board",
+        "logo": (picture, "crest.jpg"),
+        "full_time_hours": "20",
+        f"terms-{row}-name": "Autumn 1 2027",
+        **date_fields(f"terms-{row}-starts", "2027-09-02"),
+        **date_fields(f"terms-{row}-ends", "2027-10-22"),
+    }
     assert submit(client, "/school", fields).status_code == 302
-    assert load_school(demo_copy).school.governance.ap_use_approved_by == "Full governing board"
+    settings = load_school(demo_copy).school
+    assert settings.governance.ap_use_approved_by == "Full governing board"
+    assert settings.readiness.full_time_hours == 20 and settings.pack.term_dates[-1].name == "Autumn 1 2027"
     header = page(client, "/pupils").split("</header>")[0]
     assert re.search(r'<img class="app-header__logo" src="/school/logo.png\?v=\d+" alt="">', header)
     with Image.open(io.BytesIO(client.get("/school/logo.png").data)) as logo:
