@@ -103,6 +103,20 @@ def read_regular(path: Path, limit: int, too_big: Callable[[int], str]) -> bytes
     A FIFO, a device (a link to /dev/zero) or a socket would block or never end; the file is opened
     without blocking and checked on the open descriptor, so it cannot be swapped after the check.
     """
+    with open_regular(path, limit, too_big) as stream:
+        try:
+            data = stream.read(limit + 1)
+        except OSError as exc:
+            raise NotReadable(path, f"cannot be read ({exc.strerror or exc})") from None
+    if len(data) > limit:  # it grew while being read
+        raise NotReadable(path, too_big(len(data)))
+    return data
+
+
+@contextmanager
+def open_regular(path: Path, limit: int, too_big: Callable[[int], str]) -> Iterator[BinaryIO]:
+    """``path`` open for reading once it is known to be an ordinary file of at most ``limit`` bytes
+    (checked as ``read_regular`` checks), for a reader that streams a large file rather than holding it."""
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY)
     except OSError as exc:
@@ -115,17 +129,14 @@ def read_regular(path: Path, limit: int, too_big: Callable[[int], str]) -> bytes
             raise NotReadable(path, "is not an ordinary file (a device, pipe or socket): give the file itself")
         if mode.st_size > limit:
             raise NotReadable(path, too_big(mode.st_size))
-        chunks, size = [], 0
-        while size <= limit and (chunk := os.read(fd, min(limit + 1 - size, 1 << 20))):
-            chunks.append(chunk)
-            size += len(chunk)
     except OSError as exc:
-        raise NotReadable(path, f"cannot be read ({exc.strerror or exc})") from None
-    finally:
         os.close(fd)
-    if size > limit:  # it grew while being read
-        raise NotReadable(path, too_big(size))
-    return b"".join(chunks)
+        raise NotReadable(path, f"cannot be read ({exc.strerror or exc})") from None
+    except BaseException:
+        os.close(fd)
+        raise
+    with os.fdopen(fd, "rb") as stream:
+        yield stream
 
 
 @contextmanager

@@ -133,6 +133,10 @@ def _print_findings(findings: list[readiness.Finding], day: date) -> None:
         for f in group.findings:
             status = " (unknown: not enough recorded to decide)" if f.status == "unknown" else ""
             click.echo(f"  {f.rule:>3}  [{f.severity}] {f.message}{status}")
+            if f.record_key:
+                click.echo(f"       record: {f.record_key}")
+            if f.command:
+                click.echo(f"       help: {f.command}")
             click.echo(f"       source: {f.source}")
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from packgen.readiness.findings import Finding
+from packgen.readiness.findings import Finding, Pupil, absent, term_dates_short
 from packgen.readiness.findings import and_ as _and
 from packgen.readiness.findings import arranged as _arranged
 from packgen.readiness.findings import contradiction as _contradiction
@@ -16,9 +16,8 @@ from packgen.readiness.findings import day as _day
 from packgen.readiness.findings import days_of as _days
 from packgen.readiness.findings import direction_contradicts as _direction_contradicts
 from packgen.readiness.findings import hours as _hours
-from packgen.readiness.findings import pupil_finding as _finding
 from packgen.records.calendar import Calendar
-from packgen.records.models import SchoolData, display_name
+from packgen.records.models import SchoolData
 
 FULL_TIME_HOURS = 18  # the hours a week below which a placement is recorded as part time
 NOTICE_SCHOOL_DAYS = 2  # SI 2010/1156 reg 3: notice at least two school days before the first day
@@ -29,50 +28,36 @@ SCHOOL_KINDS = ("registered_ap", "pupil_referral_unit", "independent_school")
 def r6_off_site_direction(data: SchoolData, pupil_id: str, today: date) -> Finding | None:
     """A direction off site has an end date within the longest period the school allows, and the local
     authority that maintains the pupil's EHC plan has been told."""
-    record = data.pupils[pupil_id]
-    direction = record.placement.off_site_direction
-    name = display_name(record)
+    pupil = Pupil(data, pupil_id)
+    direction = pupil.placement.off_site_direction
     if not direction.directed:
-        if _direction_contradicts(record):
-            return _finding("R6", data, pupil_id, "unknown", _contradiction(name))
+        if _direction_contradicts(pupil.record):
+            return pupil.unknown("R6", _contradiction(pupil.name))
         return None
-    missing = [
-        part
-        for part, present in (
-            ("the date it ends", direction.ends_on),
-            (
-                "when the local authority that maintains the EHC plan was told",
-                direction.la_notified_on or not record.pupil.flags.ehcp,
-            ),
-        )
-        if not present
-    ]
+    missing = absent(
+        ("the date it ends", direction.ends_on),
+        (
+            "when the local authority that maintains the EHC plan was told",
+            direction.la_notified_on or not pupil.record.pupil.flags.ehcp,
+        ),
+    )
     if missing:
-        return _finding(
+        return pupil.fail(
             "R6",
-            data,
-            pupil_id,
-            "fail",
-            (
-                f"{name} is directed off site, but the record does not give {_and(missing)}. A direction must be "
-                "time-limited, and the local authority that maintains a pupil's EHC plan must be given notice of "
-                "it: put this right and record the dates."
-            ),
+            f"{pupil.name} is directed off site, but the record does not give {_and(missing)}. A direction must "
+            "be time-limited, and the local authority that maintains a pupil's EHC plan must be given notice of "
+            "it: put this right and record the dates.",
         )
     limit = data.school.readiness.direction_max_weeks
-    starts, ends = record.placement.start_date, direction.ends_on
+    starts, ends = pupil.placement.start_date, direction.ends_on
     if limit and ends is not None and ends > starts + timedelta(weeks=limit, days=-1):
         weeks = -(-((ends - starts).days + 1) // 7)
-        return _finding(
+        return pupil.fail(
             "R6",
-            data,
-            pupil_id,
-            "fail",
-            (
-                f"{name} is directed off site from {_day(starts)} to {_day(ends)}, about {weeks} weeks: "
-                f"longer than the {limit} weeks the school allows (readiness.direction_max_weeks in school.yaml). "
-                "Review the direction and end it sooner, or record the decision to extend it."
-            ),
+            f"{pupil.name} is directed off site from {_day(starts)} to {_day(ends)}, about {weeks} weeks: "
+            f"longer than the {limit} weeks the school allows (set in School settings). Review the direction "
+            "and end it sooner, or record the decision to extend it.",
+            record_key="readiness.direction_max_weeks in school.yaml",
         )
     return None
 
@@ -80,30 +65,22 @@ def r6_off_site_direction(data: SchoolData, pupil_id: str, today: date) -> Findi
 def r7_part_time_plan(data: SchoolData, pupil_id: str, today: date) -> Finding | None:
     """A part-time timetable (under 18 hours a week, or sessions marked C2) has a current, time-limited
     plan with a review date."""
-    record = data.pupils[pupil_id]
-    placement = record.placement
-    name = display_name(record)
+    pupil = Pupil(data, pupil_id)
+    placement = pupil.placement
     hours = placement.hours_per_week
     if placement.sessions:
         timetabled = sum(s.hours for s in placement.sessions)
         if (timetabled < FULL_TIME_HOURS) != placement.part_time:
-            return _finding(
+            return pupil.unknown(
                 "R7",
-                data,
-                pupil_id,
-                "unknown",
-                (
-                    f"{name}: the placement is recorded as {_hours(hours)} a week but the sessions add up to "
-                    f"{_hours(timetabled)}, so it is not known whether it is part time. Correct one of them."
-                ),
+                f"{pupil.name}: the placement is recorded as {_hours(hours)} a week but the sessions add up to "
+                f"{_hours(timetabled)}, so it is not known whether it is part time. Correct one of them.",
             )
     marked_c2 = placement.sessions_not_at_provider == "C2"
     if not placement.part_time and not marked_c2:
         return None
     plan = placement.part_time_plan
-    undated = plan and [
-        part for part, when in (("review date", plan.review_on), ("end date", plan.ends_on)) if not when
-    ]
+    undated = plan and absent(("review date", plan.review_on), ("end date", plan.ends_on))
     if plan is None:
         problem = "there is no part-time plan"
     elif undated:
@@ -121,15 +98,10 @@ def r7_part_time_plan(data: SchoolData, pupil_id: str, today: date) -> Finding |
         if marked_c2
         else ""
     )
-    return _finding(
+    return pupil.fail(
         "R7",
-        data,
-        pupil_id,
-        "fail",
-        (
-            f"{name} {why} and {problem}.{code} Agree a time-limited plan with a review date that moves towards "
-            "full-time education, and record it."
-        ),
+        f"{pupil.name} {why} and {problem}.{code} Agree a time-limited plan with a review date that moves towards "
+        "full-time education, and record it.",
     )
 
 
@@ -137,152 +109,109 @@ def r8_attendance_code(data: SchoolData, pupil_id: str, today: date) -> Finding 
     """The register code fits the placement (2024 regulations): K for provision the local authority
     arranged, B for a supervised approved educational activity, D for dual registration at another school;
     online provision is B only when supervised; C2 only with a part-time timetable."""
-    record = data.pupils[pupil_id]
-    placement = record.placement
-    provider = data.provider_of(pupil_id)
-    name = display_name(record)
+    pupil = Pupil(data, pupil_id)
+    placement, provider, name = pupil.placement, pupil.provider, pupil.name
     code = placement.attendance_code
     expected = "K" if placement.arranged_by == "local_authority" else "B"
     right = f"{expected}{' (or D if dual registered there)' if provider.kind in SCHOOL_KINDS else ''}"
     if code is None:
-        return _finding(
+        return pupil.unknown(
             "R8",
-            data,
-            pupil_id,
-            "unknown",
-            (
-                f"{name}: the attendance code used for sessions at {provider.name} is not recorded. "
-                f"Record it (it should be {right})."
-            ),
+            f"{name}: the attendance code used for sessions at {provider.name} is not recorded. "
+            f"Record it (it should be {right}).",
+            record_key="placement.attendance_code",
         )
     fits = code == expected or (code == "D" and provider.kind in SCHOOL_KINDS)
     if not fits:
-        return _finding(
+        return pupil.fail(
             "R8",
-            data,
-            pupil_id,
-            "fail",
-            (
-                f"{name}: sessions at {provider.name} are marked '{code}', which does not fit a placement "
-                f"arranged by the {_arranged(placement.arranged_by)}. Use {right}, and correct past marks."
-            ),
+            f"{name}: sessions at {provider.name} are marked '{code}', which does not fit a placement "
+            f"arranged by the {_arranged(placement.arranged_by)}. Use {right}, and correct past marks.",
+            record_key="placement.attendance_code",
         )
     if code == "B" and provider.kind == "online" and not placement.supervised_by:
-        return _finding(
+        return pupil.unknown(
             "R8",
-            data,
-            pupil_id,
-            "unknown",
-            (
-                f"{name}: online sessions with {provider.name} are marked B, which is right only if someone the "
-                "school has approved supervises them. Record who does; if nobody does, B cannot be used."
-            ),
+            f"{name}: online sessions with {provider.name} are marked B, which is right only if someone the "
+            "school has approved supervises them. Record who does; if nobody does, B cannot be used.",
+            record_key="placement.supervised_by",
         )
     if placement.sessions_not_at_provider == "C2" and not placement.part_time:
-        return _finding(
+        return pupil.unknown(
             "R8",
-            data,
-            pupil_id,
-            "unknown",
-            (
-                f"{name}: sessions away from {provider.name} are marked C2 (part-time timetable), but the placement "
-                f"is recorded as full time ({_hours(placement.hours_per_week)} a week). Correct the hours or the code."
-            ),
+            f"{name}: sessions away from {provider.name} are marked C2 (part-time timetable), but the placement "
+            f"is recorded as full time ({_hours(placement.hours_per_week)} a week). Correct the hours or the code.",
         )
     return None
 
 
 def r18_la_told(data: SchoolData, pupil_id: str, today: date) -> Finding | None:
     """The local authority has been told of a placement the school or its partnership commissioned."""
-    record = data.pupils[pupil_id]
-    placement = record.placement
+    pupil = Pupil(data, pupil_id)
+    placement = pupil.placement
     if placement.arranged_by == "local_authority":
         return None
     if placement.la_notified_on or placement.off_site_direction.la_notified_on:
         return None
-    provider = data.provider_of(pupil_id)
-    return _finding(
+    return pupil.fail(
         "R18",
-        data,
-        pupil_id,
-        "fail",
-        (
-            f"{display_name(record)}: there is no record that the local authority ({data.school.school.la}) was told "
-            f"of this placement at {provider.name}, commissioned by the {_arranged(placement.arranged_by)}. Tell it "
-            "(packgen la-letter makes the letter from the record) and record the date in placement.la_notified_on."
-        ),
+        f"{pupil.name}: there is no record that the local authority ({data.school.school.la}) was told of this "
+        f"placement at {pupil.provider.name}, commissioned by the {_arranged(placement.arranged_by)}. Write to "
+        "tell it of the placement, and record the date the letter was sent.",
+        record_key="placement.la_notified_on",
+        command="packgen la-letter",
     )
 
 
 def r19_direction_notice(data: SchoolData, pupil_id: str, today: date) -> Finding | None:
     """Written notice of a direction reached parents at least two school days before it began, and said
     what the regulations ask: address, who to report to, days and times, reasons and objectives."""
-    record = data.pupils[pupil_id]
-    placement = record.placement
+    pupil = Pupil(data, pupil_id)
+    placement = pupil.placement
     direction = placement.off_site_direction
     if not direction.directed:
         return None
-    name = display_name(record)
+    name = pupil.name
     notice, starts = direction.notice_given_on, placement.start_date
     if notice is None:
-        return _finding(
+        return pupil.fail(
             "R19",
-            data,
-            pupil_id,
-            "fail",
-            (
-                f"{name} is directed off site, and there is no record of the written notice to parents. Give it "
-                f"(packgen notice makes it from the record) at least {NOTICE_SCHOOL_DAYS} school days before the "
-                "placement starts, and record the date in off_site_direction.notice_given_on."
-            ),
+            f"{name} is directed off site, and there is no record of the written notice to parents. Give it at "
+            f"least {NOTICE_SCHOOL_DAYS} school days before the placement starts, and record the date it was given.",
+            record_key="placement.off_site_direction.notice_given_on",
+            command="packgen notice",
         )
     calendar = Calendar.for_school(data.school.pack.term_dates, min(notice, starts), max(notice, starts))
     school_days, complete = calendar.school_days(notice, starts)
     if school_days < NOTICE_SCHOOL_DAYS and not complete:
-        return _finding(
+        return pupil.unknown(
             "R19",
-            data,
-            pupil_id,
-            "unknown",
-            (
-                f"{name}: the term dates in school.yaml do not cover {_day(notice)} to {_day(starts)}, so it is not "
-                "known whether the notice to parents came two school days before the placement. Add the missing "
-                "half terms."
+            term_dates_short(
+                name,
+                f"do not cover {_day(notice)} to {_day(starts)}",
+                "whether the notice to parents came two school days before the placement",
             ),
+            record_key="pack.term_dates in school.yaml",
         )
     if school_days < NOTICE_SCHOOL_DAYS:
         counted = f"{school_days} school day{'s' if school_days != 1 else ''}"
-        return _finding(
+        return pupil.fail(
             "R19",
-            data,
-            pupil_id,
-            "fail",
-            (
-                f"{name}: the notice of the direction was given to parents on {_day(notice)}, {counted} before the "
-                f"placement began on {_day(starts)}; the regulations ask for at least {NOTICE_SCHOOL_DAYS}. For the "
-                "next direction give notice earlier; for this one, record why it could not wait."
-            ),
+            f"{name}: the notice of the direction was given to parents on {_day(notice)}, {counted} before the "
+            f"placement began on {_day(starts)}; the regulations ask for at least {NOTICE_SCHOOL_DAYS}. For the "
+            "next direction give notice earlier; for this one, record why it could not wait.",
         )
-    missing = [
-        part
-        for part, present in (
-            ("who the pupil reports to on the first day", direction.report_to),
-            ("the days and times", placement.sessions),
-            ("the reasons", direction.reasons),
-            ("the objectives", direction.objectives),
-        )
-        if not present
-    ]
+    missing = absent(
+        ("who the pupil reports to on the first day", direction.report_to),
+        ("the days and times", placement.sessions),
+        ("the reasons", direction.reasons),
+        ("the objectives", direction.objectives),
+    )
     if missing:
-        return _finding(
+        return pupil.fail(
             "R19",
-            data,
-            pupil_id,
-            "fail",
-            (
-                f"{name}: the record of the notice to parents does not give {_and(missing)}. The notice must say "
-                "them: record them, and send parents a corrected notice if theirs left them out."
-            ),
+            f"{name}: the record of the notice to parents does not give {_and(missing)}. The notice must say "
+            "them: record them, and send parents a corrected notice if theirs left them out.",
         )
     return None
 
@@ -291,12 +220,10 @@ def r22_unregistered_limits(data: SchoolData, pupil_id: str, today: date) -> Fin
     """Optional: the DfE's proposed limits on unregistered provision (12 weeks full time, or two days a week
     part time), for schools that choose to follow them before they become law."""
     settings = data.school.readiness
-    record = data.pupils[pupil_id]
-    placement = record.placement
-    provider = data.provider_of(pupil_id)
+    pupil = Pupil(data, pupil_id)
+    placement, provider, name = pupil.placement, pupil.provider, pupil.name
     if not settings.unregistered_limits or provider.registration.status == "registered":
         return None
-    name = display_name(record)
     proposed = (
         "The DfE has proposed this limit for unregistered provision (it is not yet law); the school has "
         "chosen to check it."
@@ -304,38 +231,23 @@ def r22_unregistered_limits(data: SchoolData, pupil_id: str, today: date) -> Fin
     if placement.hours_per_week >= settings.full_time_hours:
         ends = placement.target_end_date
         if ends is None:
-            return _finding(
+            return pupil.unknown(
                 "R22",
-                data,
-                pupil_id,
-                "unknown",
-                (
-                    f"{name} is full time at {provider.name}, which is unregistered, and the placement has no target "
-                    f"end date, so it is not known whether it stays within 12 weeks. {proposed}"
-                ),
+                f"{name} is full time at {provider.name}, which is unregistered, and the placement has no target "
+                f"end date, so it is not known whether it stays within 12 weeks. {proposed}",
             )
         if ends > placement.start_date + timedelta(weeks=12, days=-1):
-            return _finding(
+            return pupil.fail(
                 "R22",
-                data,
-                pupil_id,
-                "fail",
-                (
-                    f"{name} is full time at {provider.name}, which is unregistered, from {_day(placement.start_date)} "
-                    f"to {_day(ends)}: longer than 12 weeks. {proposed}"
-                ),
+                f"{name} is full time at {provider.name}, which is unregistered, from {_day(placement.start_date)} "
+                f"to {_day(ends)}: longer than 12 weeks. {proposed}",
             )
         return None
-    days = _days(record)
+    days = _days(pupil.record)
     if len(days) > 2:
-        return _finding(
+        return pupil.fail(
             "R22",
-            data,
-            pupil_id,
-            "fail",
-            (
-                f"{name} is at {provider.name}, which is unregistered, {len(days)} days a week: more than two days "
-                f"a week part time. {proposed}"
-            ),
+            f"{name} is at {provider.name}, which is unregistered, {len(days)} days a week: more than two days "
+            f"a week part time. {proposed}",
         )
     return None

@@ -21,7 +21,7 @@ from datetime import date
 from typing import Literal
 
 from packgen.readiness.table import Severity, Subject, rule_table
-from packgen.records.models import PupilFile, SchoolData, display_name
+from packgen.records.models import Placement, Provider, PupilFile, SchoolData, display_name
 
 Status = Literal["fail", "unknown"]
 
@@ -40,6 +40,11 @@ class Finding:
     message: str
     source: str
     area: str  # the toolkit evaluation area's id (see rules.yaml)
+    # For the command line and people who edit the files: where the answer goes in the records, and the
+    # packgen command that makes the document the finding asks for. The message never names either: it
+    # is read by office staff on the web page and by inspectors in the pack.
+    record_key: str = ""
+    command: str = ""
 
 
 def worst_first(f: Finding) -> tuple:
@@ -63,6 +68,8 @@ def finding(
     status: Status,
     message: str,
     severity: Severity | None,
+    record_key: str = "",
+    command: str = "",
 ) -> Finding:
     table = rule_table()
     rule = table.rule(rule_id)
@@ -76,13 +83,9 @@ def finding(
         message,
         table.source(rule),
         rule.area,
+        record_key,
+        command,
     )
-
-
-def pupil_finding(
-    rule_id: str, data: SchoolData, pupil_id: str, status: Status, message: str, severity: Severity | None = None
-) -> Finding:
-    return finding(rule_id, "pupil", pupil_id, display_name(data.pupils[pupil_id]), status, message, severity)
 
 
 def provider_finding(
@@ -91,8 +94,42 @@ def provider_finding(
     return finding(rule_id, "provider", provider_id, data.providers[provider_id].name, status, message, severity)
 
 
-def school_finding(rule_id: str, data: SchoolData, status: Status, message: str) -> Finding:
-    return finding(rule_id, "school", data.slug, data.school.school.name, status, message, None)
+def school_finding(rule_id: str, data: SchoolData, status: Status, message: str, record_key: str = "") -> Finding:
+    return finding(rule_id, "school", data.slug, data.school.school.name, status, message, None, record_key)
+
+
+@dataclass(frozen=True)
+class Pupil:
+    """One pupil as a pupil rule judges them, and the findings a rule gives about them:
+    ``pupil.fail("R3", message)``, ``pupil.unknown("R8", message, record_key="placement.attendance_code")``."""
+
+    data: SchoolData
+    pupil_id: str
+
+    @property
+    def record(self) -> PupilFile:
+        return self.data.pupils[self.pupil_id]
+
+    @property
+    def placement(self) -> Placement:
+        return self.record.placement
+
+    @property
+    def provider(self) -> Provider:
+        return self.data.provider_of(self.pupil_id)
+
+    @property
+    def name(self) -> str:
+        return display_name(self.record)
+
+    def fail(self, rule_id: str, message: str, severity: Severity | None = None, **cli: str) -> Finding:
+        return self._finding(rule_id, "fail", message, severity, **cli)
+
+    def unknown(self, rule_id: str, message: str, severity: Severity | None = None, **cli: str) -> Finding:
+        return self._finding(rule_id, "unknown", message, severity, **cli)
+
+    def _finding(self, rule_id: str, status: Status, message: str, severity: Severity | None, **cli: str) -> Finding:
+        return finding(rule_id, "pupil", self.pupil_id, self.name, status, message, severity, **cli)
 
 
 # ---------------------------------------------------------------- small helpers
@@ -104,6 +141,19 @@ def pupils_at(data: SchoolData, provider_id: str) -> list[str]:
         for pid, record in data.pupils.items()
         if record.placement.provider == provider_id and record.placement.ended is None
     ]
+
+
+def absent(*parts: tuple[str, object]) -> list[str]:
+    """The names of the parts (name, value) whose value is empty: what a record leaves out."""
+    return [part for part, present in parts if not present]
+
+
+def term_dates_short(name: str, gap: str, question: str) -> str:
+    """A finding's words when the school's term dates do not reach the days a rule counts."""
+    return (
+        f"{name}: the school's term dates {gap}, so it is not known {question}. Add the missing half terms in "
+        "School settings."
+    )
 
 
 def days_of(record: PupilFile) -> set[str]:

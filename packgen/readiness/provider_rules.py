@@ -52,7 +52,7 @@ class RegistrationTest:
             return cls("Education Act 1996 s463", settings.full_time_hours, False, "in force")
         commenced = settings.cws_act_commenced_on
         if commenced is None:
-            status = "not yet in force: no commencement date is set in school.yaml"
+            status = "not yet in force: no commencement date is set in School settings"
         elif commenced > today:
             status = f"not yet in force: it commences on {day(commenced)}"
         else:
@@ -285,13 +285,14 @@ def r23_placement_to_write(data: SchoolData, school_id: str, today: date) -> Fin
     pack builds; each stays out of it until its placement is written."""
     if not data.unplaced:
         return None
-    waiting = ", ".join(f"{display_name(record)} (pupils/{pid}.yaml)" for pid, record in data.unplaced.items())
+    waiting = ", ".join(display_name(record) for record in data.unplaced.values())
     return school_finding(
         "R23",
         data,
         "fail",
-        f"No placement is recorded yet for {waiting}, made from the MIS: "
-        "write each placement so the pupil is in the pack.",
+        f"No placement is recorded yet for {waiting}, added from the school's MIS: fill in each one's placement "
+        "on the pupil's page so the pupil is in the pack.",
+        record_key=", ".join(f"placement in pupils/{pid}.yaml" for pid in data.unplaced),
     )
 
 

@@ -22,6 +22,13 @@ from packgen.readiness.attendance_rules import (
     r22_unregistered_limits,
 )
 from packgen.readiness.findings import Finding, Status, worst_first
+from packgen.readiness.plan_rules import (
+    r3_written_plan,
+    r4_reviews,
+    r5_visits,
+    r15_end_decision,
+    r20_reintegration,
+)
 from packgen.readiness.provider_rules import (
     r1_registration,
     r2_staff_checks,
@@ -31,17 +38,12 @@ from packgen.readiness.provider_rules import (
     r23_placement_to_write,
 )
 from packgen.readiness.pupil_rules import (
-    r3_written_plan,
-    r4_reviews,
-    r5_visits,
     r9_absence_and_emergency,
     r10_dsl_contacts,
     r11_agencies,
     r12_agreement,
     r13_consent,
-    r15_end_decision,
     r16_upn,
-    r20_reintegration,
 )
 from packgen.readiness.table import AreaGroup, RuleEntry, Severity, Subject, TableError, by_area, rule_table
 from packgen.records.models import SchoolData

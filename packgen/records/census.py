@@ -1,9 +1,11 @@
 """The school census module "alternative provision placements arranged by schools", from the records.
 
 One row per placement the census asks about: open on census day, or ended since the previous census
-day. Codes come from codes/census.yaml (package data), never from a guess: where a code or a fact is
-missing, the cell is left blank and a warning says what to record; a record that names a code the list
-lacks is an error.
+day, whether it is the pupil's current placement or one in ``past_placements`` (a pupil who moved
+provider in the period has a row for each). The leaving date is ``placement.ended.ended_on``, the one
+place a record says a placement ended. Codes come from codes/census.yaml (package data), never from a
+guess: where a code or a fact is missing, the cell is left blank and a warning says what to record; a
+record that names a code the list lacks is an error.
 """
 
 from __future__ import annotations
@@ -102,8 +104,9 @@ def census_return(data: SchoolData, day: date, previous: date | None = None, cod
         )
     uncoded: dict[str, int] = {}  # a missing code is said once, with how many rows it leaves blank
     unknown: list[Problem] = []
-    for pupil_id, record in data.pupils.items():
-        placement, pupil = record.placement, record.pupil
+    placements = [(pid, r, p) for pid, r in data.pupils.items() for p in (*r.past_placements, r.placement)]
+    for pupil_id, record, placement in placements:
+        pupil = record.pupil
         if not in_scope(placement, day, result.previous):
             continue
         provider = data.providers[placement.provider]
@@ -166,8 +169,8 @@ def census_return(data: SchoolData, day: date, previous: date | None = None, cod
             warn("placement.sessions is empty, so the sessions per week are not known: record the timetable")
         if placement.ended_on is None and placement.target_end_date and placement.target_end_date < day:
             warn(
-                f"the target end date ({placement.target_end_date}) has passed but placement.ended_on is not "
-                "recorded: returned as still open"
+                f"the target end date ({placement.target_end_date}) has passed but the placement's end is not "
+                "recorded: returned as still open (if it has ended, record when in placement.ended)"
             )
         result.rows.append(row)
     if unknown:

@@ -27,10 +27,10 @@ from packgen.records.incoming import (
     Contact,
     ImportFile,
     Incoming,
-    check_file,
     check_upns,
     clean,
     codes,
+    open_export,
     year_from_text,
     yes_no,
 )
@@ -61,48 +61,48 @@ def _text(element: Element | None, *path: str) -> str | None:
 
 def read_ctf(path: Path) -> ImportFile:
     """Every pupil in the CTF ``path``; InputError for a file that is not a CTF or cannot be read safely."""
-    check_file(path)
     result = ImportFile(path=path, kind="CTF", pupils=[])
     stack: list[str] = []
-    try:
-        for event, element in iterparse(str(path), events=("start", "end"), forbid_dtd=True):
-            if event == "start":
-                if not stack and _name(element) != "ctfile":
-                    raise InputError(
-                        f"{path.name} is not a Common Transfer File: it starts with "
-                        f"<{element.tag.rpartition('}')[2]}>, where a CTF starts with <CTfile>"
-                    )
-                stack.append(_name(element))
-                continue
-            stack.pop()
-            if stack == ["ctfile"] and _name(element) == "header":
-                _header(element, result)
-                element.clear()
-            elif stack == ["ctfile", "ctfpupildata"] and _name(element) == "pupil":
-                if len(result.pupils) >= MAX_PUPILS:
-                    raise InputError(f"{path.name} holds more than {MAX_PUPILS} pupils: is it the right file?")
-                result.pupils.append(_pupil(element, len(result.pupils) + 1, result.warnings))
-                element.clear()
-    except defusedxml.DTDForbidden:
-        raise InputError(
-            f"{path.name} holds a DOCTYPE declaration, which a CTF never has: packgen does not read "
-            "such files, because they can make a reader expand or fetch content. Export the CTF "
-            "from the MIS again"
-        ) from None
-    except (defusedxml.EntitiesForbidden, defusedxml.ExternalReferenceForbidden):
-        raise InputError(
-            f"{path.name} declares XML entities, which a CTF never has: packgen does not read "
-            "such files. Export the CTF from the MIS again"
-        ) from None
-    except ParseError as exc:
-        line, column = exc.position
-        raise InputError(
-            f"{path.name} is not readable XML (line {line}, column {column + 1}: "
-            f"{str(exc).split(':')[0]}). A CTF is XML saved as UTF-8 as the MIS wrote it: was it "
-            "opened and saved again in another program, in another encoding?"
-        ) from None
-    except OSError as exc:
-        raise InputError(f"{path} cannot be read ({exc.strerror})") from None
+    with open_export(path) as stream:
+        try:
+            for event, element in iterparse(stream, events=("start", "end"), forbid_dtd=True):
+                if event == "start":
+                    if not stack and _name(element) != "ctfile":
+                        raise InputError(
+                            f"{path.name} is not a Common Transfer File: it starts with "
+                            f"<{element.tag.rpartition('}')[2]}>, where a CTF starts with <CTfile>"
+                        )
+                    stack.append(_name(element))
+                    continue
+                stack.pop()
+                if stack == ["ctfile"] and _name(element) == "header":
+                    _header(element, result)
+                    element.clear()
+                elif stack == ["ctfile", "ctfpupildata"] and _name(element) == "pupil":
+                    if len(result.pupils) >= MAX_PUPILS:
+                        raise InputError(f"{path.name} holds more than {MAX_PUPILS} pupils: is it the right file?")
+                    result.pupils.append(_pupil(element, len(result.pupils) + 1, result.warnings))
+                    element.clear()
+        except defusedxml.DTDForbidden:
+            raise InputError(
+                f"{path.name} holds a DOCTYPE declaration, which a CTF never has: packgen does not read "
+                "such files, because they can make a reader expand or fetch content. Export the CTF "
+                "from the MIS again"
+            ) from None
+        except (defusedxml.EntitiesForbidden, defusedxml.ExternalReferenceForbidden):
+            raise InputError(
+                f"{path.name} declares XML entities, which a CTF never has: packgen does not read "
+                "such files. Export the CTF from the MIS again"
+            ) from None
+        except ParseError as exc:
+            line, column = exc.position
+            raise InputError(
+                f"{path.name} is not readable XML (line {line}, column {column + 1}: "
+                f"{str(exc).split(':')[0]}). A CTF is XML saved as UTF-8 as the MIS wrote it: was it "
+                "opened and saved again in another program, in another encoding?"
+            ) from None
+        except OSError as exc:
+            raise InputError(f"{path} cannot be read ({exc.strerror})") from None
     if not stack and result.version is None:
         result.warnings.append(f"{path.name} has no CTF version in its header: read as the current version")
     check_upns(result.pupils, path)

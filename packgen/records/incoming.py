@@ -11,14 +11,18 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from importlib import resources
 from pathlib import Path
+from typing import BinaryIO
 
 import yaml
 
 from packgen.errors import InputError
+from packgen.files import NotReadable, open_regular, read_regular
 from packgen.records.upn import upn_problem
 
 MAX_FILE_BYTES = 200_000_000  # a whole school's CTF with attendance runs to tens of megabytes
@@ -156,12 +160,24 @@ def check_upns(pupils: list[Incoming], source: Path) -> None:
         )
 
 
-def check_file(path: Path) -> None:
-    """Refuse what cannot be an export: no file, a folder, a huge file."""
+def _too_big(size: int) -> str:
+    return f"is over {MAX_FILE_BYTES // 1_000_000} MB: is it the right file?"
+
+
+def read_export(path: Path) -> bytes:
+    """The whole of an export; InputError naming the file unless it is an ordinary file of a sensible size
+    (a pipe or a device would block or never end)."""
     try:
-        if not path.is_file():
-            raise InputError(f"{path} is not a file: give the CTF (.xml) or CSV export to import")
-        if path.stat().st_size > MAX_FILE_BYTES:
-            raise InputError(f"{path.name} is over {MAX_FILE_BYTES // 1_000_000} MB: is it the right file?")
-    except OSError as exc:
-        raise InputError(f"{path} cannot be read ({exc.strerror})") from None
+        return read_regular(path, MAX_FILE_BYTES, _too_big)
+    except NotReadable as exc:
+        raise InputError(f"{path}: {exc.reason}") from None
+
+
+@contextmanager
+def open_export(path: Path) -> Iterator[BinaryIO]:
+    """An export open for streaming, refused as ``read_export`` refuses."""
+    try:
+        with open_regular(path, MAX_FILE_BYTES, _too_big) as stream:
+            yield stream
+    except NotReadable as exc:
+        raise InputError(f"{path}: {exc.reason}") from None

@@ -23,18 +23,19 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap
 
 from packgen.errors import DataError, InputError
+from packgen.files import NotReadable, read_regular
 from packgen.records import ctf, mis_csv
 from packgen.records.incoming import (
     ImportFile,
     Incoming,
-    check_file,
     codes,
     name_words,
+    open_export,
     phone_digits,
     relationship_codes,
 )
 from packgen.records.models import Flags, ParentCarer, PupilDetails
-from packgen.records.read import load_school, pupil_text_problems
+from packgen.records.read import MAX_BYTES, load_school, pupil_text_problems
 from packgen.records.yaml_tree import key_text
 
 PUPIL_KEYS = [
@@ -134,7 +135,7 @@ def plan_import(school: Path, source: ImportFile, add: Iterable[str] = ()) -> Im
     for incoming in source.pupils:
         if incoming.upn in known:
             pupil_id = known[incoming.upn]
-            original = (root / "pupils" / f"{pupil_id}.yaml").read_text("utf-8-sig")
+            original = _record_text(root / "pupils" / f"{pupil_id}.yaml")
             tree = _yaml().load(original)
             changes = _update(tree.setdefault("pupil", CommentedMap()), incoming)
             plan.matched.append(
@@ -303,7 +304,7 @@ def apply_import(plan: ImportPlan) -> list[str]:
                 raise InputError(f"{update.file} appeared while importing: nothing was changed; import again")
             if update.original is not None:
                 os.chmod(name, target.stat().st_mode & 0o777)
-                if target.read_text("utf-8-sig") != update.original:
+                if _record_text(target) != update.original:
                     raise InputError(
                         f"{update.file} was changed by someone else while importing: nothing was changed; import again"
                     )
@@ -344,11 +345,24 @@ def _replace_all(pupils: Path, staged: list[tuple[PupilUpdate, Path]]) -> None:
         os.close(folder)
 
 
+def _record_text(path: Path) -> str:
+    """A pupil record as the import found it; InputError naming it if it is not an ordinary file of a
+    record's size (the loader has checked it, but the import reads it again to compare before writing)."""
+    try:
+        data = read_regular(
+            path, MAX_BYTES, lambda size: f"is over {MAX_BYTES // 1_000_000} MB, far bigger than a record"
+        )
+        return data.decode("utf-8-sig")
+    except NotReadable as exc:
+        raise InputError(f"pupils/{path.name}: {exc.reason}: nothing was changed") from None
+    except UnicodeDecodeError:
+        raise InputError(f"pupils/{path.name} is not saved as UTF-8 text: nothing was changed") from None
+
+
 def read_source(school: Path, path: Path) -> ImportFile:
     """A CTF (XML) or a CSV export, told apart by content; a CSV is read through the school's saved mapping."""
     path = Path(path)
-    check_file(path)
-    with open(path, "rb") as stream:
+    with open_export(path) as stream:
         start = stream.read(64).lstrip(b"\xef\xbb\xbf\xff\xfe\x00 \t\r\n")
     if start.startswith(b"<") or path.suffix.casefold() == ".xml":
         return ctf.read_ctf(path)

@@ -19,22 +19,23 @@ from pathlib import Path
 import yaml
 
 from packgen.errors import InputError
-from packgen.files import write_private
+from packgen.files import NotReadable, read_regular, write_private
 from packgen.records.incoming import (
     MAX_PUPILS,
     Contact,
     ImportFile,
     Incoming,
-    check_file,
     check_upns,
     clean,
     codes,
+    read_export,
     words_code,
     year_from_text,
     yes_no,
 )
 
 MAPPING_FILE = "imports/csv-mapping.yaml"
+MAPPING_MAX_BYTES = 1_000_000  # a mapping is a few hundred bytes: anything near this is the wrong file
 DATE_FORMATS = {"DD/MM/YYYY": "%d/%m/%Y", "MM/DD/YYYY": "%m/%d/%Y", "YYYY-MM-DD": "%Y-%m-%d"}
 
 # What each packgen field is called in exports, for the first guess (compared without case or spaces).
@@ -112,13 +113,19 @@ def guess_mapping(headings: list[str]) -> Mapping:
     return mapping
 
 
+def _mapping_too_big(size: int) -> str:
+    return f"is {size:,} bytes, far bigger than a column mapping (a few hundred)"
+
+
 def load_mapping(school: Path) -> Mapping | None:
     path = Path(school) / MAPPING_FILE
     if not path.exists():
         return None
     try:
-        data = yaml.safe_load(path.read_text("utf-8-sig"))
-    except (yaml.YAMLError, UnicodeDecodeError, OSError) as exc:
+        data = yaml.safe_load(read_regular(path, MAPPING_MAX_BYTES, _mapping_too_big).decode("utf-8-sig"))
+    except NotReadable as exc:
+        raise InputError(f"{path}: {exc.reason}: make it again with packgen import --map") from None
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
         raise InputError(f"{path} cannot be read ({exc}): fix it, or make it again with packgen import --map") from None
     wrong = _mapping_problem(data)
     if wrong:
@@ -165,8 +172,7 @@ def save_mapping(school: Path, mapping: Mapping) -> Path:
 
 
 def _decode(path: Path) -> str:
-    check_file(path)
-    data = path.read_bytes()
+    data = read_export(path)
     if data.startswith((b"\xff\xfe", b"\xfe\xff")) or data[:2].count(b"\x00"):
         raise InputError(
             f"{path.name} is saved as UTF-16 ('Unicode text'): save it again as 'CSV UTF-8 "

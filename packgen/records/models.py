@@ -463,11 +463,21 @@ EndOutcome = Literal[
 
 
 class PlacementEnd(Record):
-    """How and when a placement ended. The placement stays in the record: its history is evidence."""
+    """How and when a placement ended: the one place a record says so. The placement stays in the record:
+    its history is evidence. The school census return takes its leaving date from `ended_on`; the
+    governors' report and the end-of-placement review say `destination`. The end form on the web page
+    asks for all of it.
+
+    Records written before this block existed said `ended_on` and `destination` directly under
+    `placement`. packgen reads such a file as a mistake, naming the line and showing this block with the
+    record's own date and destination filled in, rather than converting it quietly: the old keys never
+    said why the placement ended or what happened next, which inspectors ask of every ended placement,
+    and packgen will not guess them for the school."""
 
     ended_on: IsoDate
     reason: Text
     outcome: EndOutcome
+    destination: str | None = None  # where the pupil went next, in words: "Year 10 at Brookfield, full time"
     reintegration: str | None = None  # how the return to school (or the move) was supported
 
 
@@ -503,13 +513,21 @@ class Placement(Record):
     agreement: Agreement = Agreement()
     la_notified_on: IsoDate | None = None
     census_reason: str | None = None  # the school census reason code, when not the one its category implies
-    ended_on: IsoDate | None = None  # the day the placement actually ended
-    destination: str | None = None  # where the pupil went next, once it ended
     ended: PlacementEnd | None = None
 
     @property
     def part_time(self) -> bool:
         return self.hours_per_week < 18
+
+    @property
+    def ended_on(self) -> date | None:
+        """The day it ended, for the census return, reports and templates (from ``ended``)."""
+        return self.ended.ended_on if self.ended else None
+
+    @property
+    def destination(self) -> str | None:
+        """Where the pupil went next, once it ended (from ``ended``)."""
+        return self.ended.destination if self.ended else None
 
     def ended_by(self, day: date) -> bool:
         return self.ended is not None and self.ended.ended_on <= day

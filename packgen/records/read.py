@@ -15,7 +15,7 @@ import stat
 import types
 import typing
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -26,6 +26,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from packgen.errors import DataError, InputError, Problem
 from packgen.files import NotReadable, read_regular
 from packgen.records.models import Provider, PupilFile, RelativePath, SchoolData, SchoolFile, UnplacedPupilFile
+from packgen.records.older import old_placement_ends
 from packgen.records.yaml_tree import Tree, key_text, parse
 
 MAX_BYTES = 1_000_000  # records are a few kilobytes; anything bigger is the wrong file
@@ -167,7 +168,7 @@ def _message(error: dict, annotation: Any, owner: type[BaseModel]) -> str:
     return _wrong_type(value, annotation)
 
 
-def _explain(model: type[BaseModel], errors: list[dict], tree: Tree) -> Iterator[Problem]:
+def _explain(model: type[BaseModel], errors: Sequence[Mapping[str, Any]], tree: Tree) -> Iterator[Problem]:
     """One problem per key path; several errors at one path are the arms of a union, said as one."""
     by_path: dict[tuple, list] = defaultdict(list)
     for error in errors:
@@ -264,10 +265,11 @@ def _real_file(root: Path, relative: str) -> tuple[Path | None, str | None]:
     return resolved, None
 
 
-def _read(root: Path, relative: str) -> tuple[str | None, Problem | None]:
+def _read(root: Path, relative: str) -> str | Problem:
+    """The record's text, or the problem that keeps it from being read."""
     path, problem = _real_file(root, relative)
     if path is None:
-        return None, Problem(relative, "", problem)
+        return Problem(relative, "", problem or "cannot be opened")
     try:
         data = read_regular(
             path,
@@ -275,12 +277,12 @@ def _read(root: Path, relative: str) -> tuple[str | None, Problem | None]:
             lambda size: f"is over {MAX_BYTES // 1_000_000} MB, far bigger than a record: is it the right file?",
         )
     except NotReadable as exc:
-        return None, Problem(relative, "", exc.reason)
+        return Problem(relative, "", exc.reason)
     try:
-        return data.decode("utf-8-sig"), None
+        return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
-        return None, Problem(
+        return Problem(
             relative,
             "",
             f"is not saved as UTF-8 text (byte 0x{data[exc.start]:02X} cannot be read): save it again as UTF-8",
@@ -291,9 +293,9 @@ def _read(root: Path, relative: str) -> tuple[str | None, Problem | None]:
 def read_record(root: Path, relative: str, model: type[BaseModel]) -> tuple[_Record, list[Problem]]:
     """One record file read and checked on its own: everything but whether its evidence files are there
     (``evidence_problems``), which depends on other files."""
-    text, problem = _read(root, relative)
-    if text is None:
-        return _Record(relative, {}), [problem]
+    text = _read(root, relative)
+    if isinstance(text, Problem):
+        return _Record(relative, {}), [text]
     return _record_from_text(relative, text, model)
 
 
@@ -329,6 +331,8 @@ def _record_from_text(relative: str, text: str, model: type[BaseModel]) -> tuple
             return record, problems
         except ValidationError:
             pass
+    if model is PupilFile:
+        problems += old_placement_ends(tree)
     try:
         record.model = record.view = model.model_validate(tree.data)
     except ValidationError as exc:
@@ -523,7 +527,6 @@ def _placement_checks(record: _Record, placement: Any) -> Iterator[Problem]:
     yield from _in_order(
         record, (at + ("start_date",), placement.start_date), (at + ("target_end_date",), placement.target_end_date)
     )
-    yield from _in_order(record, (at + ("start_date",), placement.start_date), (at + ("ended_on",), placement.ended_on))
     yield from _in_order(
         record,
         (at + ("agreed_at_meeting",), placement.agreed_at_meeting),

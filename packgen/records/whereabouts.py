@@ -53,9 +53,9 @@ def _one(data: SchoolData, pupil_id: str, at: datetime, school_time: bool, clock
 
     if not school_time:
         return row("not expected", "outside the school day or term", None, "no education expected now")
-    if placement.ended_by(at.date()):
-        ended = f"placement at {provider.name} ended {placement.ended.ended_on:%d %b %Y}"
-        if placement.ended.outcome in ("returned_to_school", "other"):
+    if (end := placement.ended) and placement.ended_by(at.date()):
+        ended = f"placement at {provider.name} ended {end.ended_on:%d %b %Y}"
+        if end.outcome in ("returned_to_school", "other"):
             return row("school", school.school.name, school_contact, ended)
         return row("not expected", "no longer in alternative provision", None, ended)
     if at.date() < placement.start_date:

@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,7 +34,7 @@ _PLAIN = re.compile(
     | (?P<float>[-+]?(?:(?:0|[1-9][0-9]*)(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?)""",
     re.VERBOSE,
 )
-_CONVERT = {
+_CONVERT: dict[str, Callable[[str], Any]] = {
     "str": str,
     "null": lambda _: None,
     "bool": lambda v: {"true": True, "false": False}[v.lower()],
@@ -48,7 +49,7 @@ def _scalar(event: yaml.ScalarEvent) -> Any:
     tag = event.tag
     if tag is None:
         match = _PLAIN.fullmatch(event.value) if event.implicit[0] else None
-        kind = match.lastgroup if match else "str"
+        kind = (match.lastgroup if match else None) or "str"
     elif tag == "!":
         kind = "str"
     elif tag.startswith(_CORE) and tag[len(_CORE) :] in _CONVERT:
@@ -98,7 +99,7 @@ class Tree:
             self.data, self.lines[()] = value, line
             return ()
         frame = stack[-1]
-        if frame.key is None:
+        if isinstance(frame.container, list):
             frame.container.append(value)
             return None if frame.path is None else frame.path + (len(frame.container) - 1,)
         key, frame.key = frame.key, _NO_KEY
@@ -127,12 +128,12 @@ def parse(text: str, file: str) -> Tree:
     documents, aliased = 0, False
     try:
         for event in yaml.parse(text, Loader=_Parser):
-            kind, top = type(event), stack[-1] if stack else None
-            wants_key = top is not None and top.key is _NO_KEY
+            kind = type(event)
+            waiting = stack[-1] if stack and stack[-1].key is _NO_KEY else None  # a mapping awaiting its next key
             line = event.start_mark.line + 1
             if kind is yaml.ScalarEvent:
-                if wants_key:
-                    top.key, top.key_line = event.value, line  # keys stay as written: `1:` is the key '1'
+                if waiting:
+                    waiting.key, waiting.key_line = event.value, line  # keys stay as written: `1:` is the key '1'
                 elif (value := _scalar(event)) is _REFUSED:
                     tree.refuse(
                         tree.attach(stack, None, line), f"uses the YAML tag {_tag_name(event.tag)}: remove it", line
@@ -142,7 +143,7 @@ def parse(text: str, file: str) -> Tree:
             elif kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
                 is_map = kind is yaml.MappingStartEvent
                 container: dict | list = {} if is_map else []
-                if wants_key:
+                if waiting:
                     tree.refuse(None, "has a list or a set of keys where a key name should be", line)
                     stack.append(_Frame(container, None, _NO_KEY if is_map else None, is_key=True))
                 else:
@@ -157,8 +158,8 @@ def parse(text: str, file: str) -> Tree:
                 if stack.pop().is_key:
                     stack[-1].key = _BAD_KEY
             elif kind is yaml.AliasEvent:
-                if wants_key:
-                    top.key, path = _BAD_KEY, None
+                if waiting:
+                    waiting.key, path = _BAD_KEY, None
                 else:
                     path = tree.attach(stack, None, line)
                 if not aliased:  # once is enough: an alias bomb repeats them by the thousand

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -107,26 +107,48 @@ def save(
         kept, problems = _store_uploads(space, uploads, node, owner, relative, at)
         stored.extend(kept)
         inputs = {at + p: name for p, name in built.inputs.items()} | {at + u.path: u.field for u in uploads}
-        candidate = records.updated_text(text, tree) if text else records.dump(tree)
-        # Only this record's own problems: another file someone broke by hand is repaired on its own page.
-        problems = problems or [
-            p for p in records.problems_with(space.school, relative, candidate, space.scratch) if p.file == relative
-        ]
-        if problems:
-            outcome.saved = False
-            outcome.beside, outcome.general = place(problems, relative, inputs)
-            return None
-        return candidate
+        return checked(space, relative, text, tree, inputs, outcome, problems)
 
+    result = write(space, relative, version, change, outcome)
+    if not result.saved:
+        for upload in stored:
+            upload.unlink(missing_ok=True)
+    return result
+
+
+def checked(
+    space: Workspace,
+    relative: str,
+    text: str,
+    tree: CommentedMap,
+    inputs: Mapping[tuple, str],
+    outcome: Outcome,
+    found: list[Problem] | None = None,
+) -> str | None:
+    """The record's new text if the school still loads with ``tree``; else None, with the problems (``found``
+    already, or the loader's) in ``outcome`` beside the form fields ``inputs`` maps their keys to."""
+    candidate = records.updated_text(text, tree) if text else records.dump(tree)
+    # Only this record's own problems: another file someone broke by hand is repaired on its own page.
+    problems = found or [
+        p for p in records.problems_with(space.school, relative, candidate, space.scratch) if p.file == relative
+    ]
+    if problems:
+        outcome.saved = False
+        outcome.beside, outcome.general = place(problems, relative, inputs)
+        return None
+    return candidate
+
+
+def write(
+    space: Workspace, relative: str, version: str | None, change: Callable[[str], str | None], outcome: Outcome
+) -> Outcome:
+    """Save ``change(text)`` under the school's edit lock: ``outcome``, or why nothing was saved."""
     try:
         records.save(space.school, relative, version, lambda text: change(text or ""))
     except records.StaleEdit:
         return Outcome(False, stale=True)
     except records.SaveBusy as busy:
         return Outcome(False, general=[Problem(relative, "", str(busy))])
-    if not outcome.saved:
-        for upload in stored:
-            upload.unlink(missing_ok=True)
     return outcome
 
 

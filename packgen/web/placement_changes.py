@@ -1,12 +1,14 @@
 """Ending a placement, and moving a pupil to another provider, without losing what went before.
 
-An ended placement keeps every key it had and gains an ``ended`` block (date, reason, outcome, how
-the return was supported): the end form is an ordinary form over ``placement.ended``. Moving a
-pupil ends the current placement, files it at the end of ``past_placements`` and starts a new
-placement with the new provider. What belongs to the pupil rather than to the provider (who
-arranged it, the category, the purpose, targets and baseline) carries over; what has to be agreed
-again with the new provider (agreement, consent, timetable, cost) starts empty. Each change is
-checked by the loader before it is saved, like every form on the page.
+An ended placement keeps every key it had and gains an ``ended`` block (date, reason, outcome, where
+the pupil went next, how the return was supported): the one place a record says a placement ended, from
+which the census return's leaving date and the reports' destination come. The end form is an ordinary
+form over ``placement.ended``. Moving a pupil ends the current placement, files it at the end of
+``past_placements`` and starts a new placement with the new provider. What belongs to the pupil rather
+than to the provider (who arranged it, the category, the purpose, targets and baseline) carries over;
+what has to be agreed again with the new provider (agreement, consent, timetable, cost) starts empty.
+Each change is checked by the loader before it is saved, like every form on the page, and saved the
+way every form is (``edits.checked`` and ``edits.write``).
 """
 
 from __future__ import annotations
@@ -16,11 +18,10 @@ from collections.abc import Mapping
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
-from packgen.errors import Problem
 from packgen.records.models import Placement, PlacementEnd, PupilFile
 from packgen.web import records
-from packgen.web.edits import Outcome, Workspace
-from packgen.web.forms import Field, FormSpec, Section, build, choices_of, place
+from packgen.web.edits import Outcome, Workspace, checked, write
+from packgen.web.forms import Field, FormSpec, Section, build, choices_of
 
 Words = Mapping[str, str]
 # What a new placement with another provider takes over from the one it replaces, in the record's order.
@@ -61,7 +62,20 @@ def _end_fields(words: Words, moving: bool) -> tuple[Field, ...]:
             required=True,
             hint="For example, targets met, or the provider could not meet the pupil's needs.",
         ),
-        *(() if moving else (Field("outcome", "What happens next", ("outcome",), "choice", outcomes, required=True),)),
+        *(
+            ()
+            if moving  # the next placement says where the pupil went
+            else (
+                Field("outcome", "What happens next", ("outcome",), "choice", outcomes, required=True),
+                Field(
+                    "destination",
+                    "Where the pupil went next",
+                    ("destination",),
+                    hint="For example, Year 10 at Brookfield full time. The governors' report and the "
+                    "end-of-placement review say it.",
+                ),
+            )
+        ),
         Field(
             "reintegration",
             "How the return (or the move) is supported",
@@ -136,23 +150,9 @@ def move_placement(space: Workspace, pupil_id: str, spec: FormSpec, raw: Mapping
         tree["placement"] = _new_placement(old, built.values)
         inputs = {("past_placements", index, "ended") + path: built.inputs[path] for path in ending}
         inputs |= {("placement",) + path: built.inputs[path] for path in starting}
-        candidate = records.updated_text(text, tree)
-        problems = [
-            p for p in records.problems_with(space.school, relative, candidate, space.scratch) if p.file == relative
-        ]
-        if problems:
-            outcome.saved = False
-            outcome.beside, outcome.general = place(problems, relative, inputs)
-            return None
-        return candidate
+        return checked(space, relative, text, tree, inputs, outcome)
 
-    try:
-        records.save(space.school, relative, version, lambda text: change(text or ""))
-    except records.StaleEdit:
-        return Outcome(False, stale=True)
-    except records.SaveBusy as busy:
-        return Outcome(False, general=[Problem(relative, "", str(busy))])
-    return outcome
+    return write(space, relative, version, change, outcome)
 
 
 def _new_placement(old: CommentedMap, typed: Mapping[tuple, object]) -> CommentedMap:

@@ -18,7 +18,14 @@ def pdf_text(path) -> str:
 def test_the_governors_report_compares_the_term_with_the_one_before(demo_copy, tmp_path):
     edit_record(
         demo_copy / "pupils" / "p01.yaml",
-        lambda r: r["placement"].update(ended_on="2026-12-11", destination="Full time at Brookfield"),
+        lambda r: r["placement"].update(
+            ended={
+                "ended_on": "2026-12-11",
+                "reason": "Targets met",
+                "outcome": "returned_to_school",
+                "destination": "Full time at Brookfield",
+            }
+        ),
     )
     result = run_cli("report", demo_copy, "--term", "autumn 2026", "--today", "2026-12-18", "--out", tmp_path)
     assert result.exit_code == 0, result.output

@@ -15,7 +15,12 @@ from tests.conftest import DEMO, TEMPLATES, edit_record
 
 def test_an_ended_placement_gets_its_review_in_the_pack_and_it_reads_back(demo_copy, tmp_path):
     def end(record):
-        record["placement"].update(ended_on="2027-02-12", destination="Back at Brookfield full time, Year 10 group 10R")
+        record["placement"]["ended"] = {
+            "ended_on": "2027-02-12",
+            "reason": "Targets met",
+            "outcome": "returned_to_school",
+            "destination": "Back at Brookfield full time, Year 10 group 10R",
+        }
 
     edit_record(demo_copy / "pupils" / "p01.yaml", end)
     data = load_school(demo_copy)

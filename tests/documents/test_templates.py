@@ -208,8 +208,12 @@ def rich_pupil() -> models.PupilFile:
                 "agreed_at_meeting": "2026-09-03",
                 "start_date": "2026-09-08",
                 "target_end_date": "2027-02-12",
-                "ended_on": "2027-02-19",
-                "destination": "Back at Brookfield full time from 22 February 2027",
+                "ended": {
+                    "ended_on": "2027-02-19",
+                    "reason": "Targets met",
+                    "outcome": "returned_to_school",
+                    "destination": "Back at Brookfield full time from 22 February 2027",
+                },
                 "hours_per_week": 15,
                 "sessions": [
                     {"day": "Mon", "from": "09:30", "to": "14:30"},
@@ -304,7 +308,7 @@ def sparse_pupil() -> models.PupilFile:
                 "category": "short_term_part_time",
                 "start_date": "2026-11-02",
                 "hours_per_week": 6,
-                "ended_on": "2026-12-18",
+                "ended": {"ended_on": "2026-12-18", "reason": "Short course done", "outcome": "returned_to_school"},
             },
             "reviews": [{"date": "2026-12-01", "decision": "change"}],
             "visits": [{"date": "2026-11-20", "by": "J. Russell", "purpose": "First visit"}],

@@ -197,7 +197,9 @@ def test_r8_c2_on_a_full_time_placement_is_a_contradiction_and_present_codes_nev
 
 def test_r18_the_la_must_be_told_of_a_school_placement_but_knows_of_its_own():
     untold = example(pupil=placement(la_notified_on=None))
-    assert_finding(r18_la_told(untold, "p1", TODAY), "fail", "high", "Westshire", "placement.la_notified_on")
+    told = r18_la_told(untold, "p1", TODAY)
+    assert_finding(told, "fail", "high", "Westshire")
+    assert (told.record_key, told.command) == ("placement.la_notified_on", "packgen la-letter")
     own = example(pupil=placement(la_notified_on=None, arranged_by="local_authority", attendance_code="K"))
     assert r18_la_told(own, "p1", TODAY) is None
 

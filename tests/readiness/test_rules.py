@@ -195,7 +195,7 @@ def test_r4_counts_term_time_only_so_a_half_term_holiday_does_not_make_a_review_
 def test_r4_unknown_when_the_schools_term_dates_do_not_reach_back_to_the_last_review():
     autumn_2_only = {"pack": {"term_dates": [{"name": "Autumn 2", "starts": "2026-11-02", "ends": "2026-12-18"}]}}
     data = example(school=autumn_2_only)
-    assert_finding(r4_reviews(data, "p1", TODAY), "unknown", "high", "term dates in school.yaml do not cover")
+    assert_finding(r4_reviews(data, "p1", TODAY), "unknown", "high", "the school's term dates do not cover")
 
 
 def test_r4_fails_even_with_term_dates_missing_when_the_known_ones_already_hold_a_half_term():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import csv
 import re
 import typing
@@ -108,7 +109,9 @@ def test_rows_match_the_records_on_autumn_census_day():
 
 def test_placements_starting_ending_and_running_across_census_day(demo_copy):
     def end(day):
-        return lambda record: record["placement"].update(ended_on=day)
+        return lambda record: record["placement"].update(
+            ended={"ended_on": day, "reason": "Targets met", "outcome": "returned_to_school"}
+        )
 
     edit_record(demo_copy / "pupils" / "p01.yaml", end("2026-12-18"))  # ended since the autumn census
     edit_record(demo_copy / "pupils" / "p02.yaml", end("2026-09-30"))  # ended before it
@@ -123,6 +126,23 @@ def test_placements_starting_ending_and_running_across_census_day(demo_copy):
     assert upn["p15"] not in autumn  # not started yet on census day
     assert autumn[upn["p02"]]["Leaving date"] == "2026-09-30"  # ended in the autumn census period
     assert autumn[upn["p01"]]["Leaving date"] == "2026-12-18"  # open on census day: it ended later
+
+
+def test_a_pupil_who_moved_provider_in_the_period_has_a_row_for_each_placement(demo_copy):
+    def move(record):
+        first = dict(
+            copy.deepcopy(record["placement"]),
+            ended={"ended_on": "2026-11-13", "reason": "Closer to home", "outcome": "moved_provider"},
+        )
+        record["past_placements"] = [first]
+        record["placement"] = dict(record["placement"], provider="willow-tree-tuition", start_date="2026-11-16")
+
+    edit_record(demo_copy / "pupils" / "p01.yaml", move)
+    data = load_school(demo_copy)
+    upn = data.pupils["p01"].pupil.upn
+    rows = [row for row in census_return(data, SPRING).rows if row["UPN"] == upn]
+    assert [(r["Entry date"], r["Leaving date"]) for r in rows] == [("2026-09-07", "2026-11-13"), ("2026-11-16", "")]
+    assert rows[1]["AP placement type of setting"] == "OOT" and rows[0]["AP placement URN"] != ""
 
 
 def test_a_provider_with_no_identifier_is_left_blank_and_named(demo_copy):
@@ -158,7 +178,12 @@ def check_against_the_code_lists(rows: list[dict], day: date, previous: date, co
 
 
 def test_the_return_read_back_holds_only_codes_from_the_code_lists(demo_copy, tmp_path):
-    edit_record(demo_copy / "pupils" / "p02.yaml", lambda r: r["placement"].update(ended_on="2026-09-30"))
+    edit_record(
+        demo_copy / "pupils" / "p02.yaml",
+        lambda r: r["placement"].update(
+            ended={"ended_on": "2026-09-30", "reason": "Targets met", "outcome": "returned_to_school"}
+        ),
+    )
     for day in (AUTUMN, SPRING):
         out = tmp_path / f"census-{day}.csv"
         result = run_cli("census", demo_copy, "--date", day.isoformat(), "--out", out)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,15 @@ from packgen.errors import DataError, InputError
 from packgen.readiness.rules import assess
 from packgen.records import merge
 from packgen.records.ctf import read_ctf
-from packgen.records.mis_csv import guess_mapping, load_mapping, read_csv, read_headings
+from packgen.records.incoming import MAX_FILE_BYTES
+from packgen.records.mis_csv import (
+    MAPPING_FILE,
+    MAPPING_MAX_BYTES,
+    guess_mapping,
+    load_mapping,
+    read_csv,
+    read_headings,
+)
 from packgen.records.read import load_school
 from tests.conftest import DEMO, run_cli
 
@@ -262,9 +271,11 @@ def test_add_makes_a_record_awaiting_its_placement(demo_copy):
     assert list(data.unplaced) == ["p19"] and "p19" not in data.pupils
     assert data.unplaced["p19"].pupil.parent_carers[0].name == "Pauline Barnes"
     findings = [f for f in assess(data, data.unplaced["p19"].pupil.dob) if f.rule == "R23"]
-    assert len(findings) == 1 and "Ellie-Mae Barnes (pupils/p19.yaml)" in findings[0].message
+    assert len(findings) == 1 and "Ellie-Mae Barnes" in findings[0].message
+    assert findings[0].record_key == "placement in pupils/p19.yaml"  # for the command line, not the sentence
     check = run_cli("check", demo_copy)
-    assert check.exit_code == 0 and "R23" in check.output and "Ellie-Mae Barnes (pupils/p19.yaml)" in check.output
+    assert check.exit_code == 0 and "R23" in check.output and "Ellie-Mae Barnes" in check.output
+    assert "record: placement in pupils/p19.yaml" in check.output
 
 
 def test_add_refuses_a_pupil_already_in_packgen_or_not_in_the_file(demo_copy):
@@ -291,3 +302,47 @@ def test_a_record_edited_during_the_import_stops_it_whole(demo_copy):
         merge.apply_import(plan)
     assert digests(demo_copy) == before
     assert not [p for p in (demo_copy / "pupils").iterdir() if p.name.startswith(".")]
+
+
+@pytest.mark.parametrize("name", ["export.xml", "export.csv"])
+def test_an_export_that_is_a_pipe_is_refused_without_waiting_for_it(demo_copy, tmp_path, name):
+    pipe = tmp_path / name
+    os.mkfifo(pipe)  # nobody writes to it: opening it the ordinary way would wait for ever
+    with pytest.raises(InputError, match=rf"{name}: is not an ordinary file"):
+        merge.read_source(demo_copy, pipe)
+    result = run_cli("import", demo_copy, pipe)
+    assert result.exit_code == 1 and name in result.output and "Traceback" not in result.output
+
+
+def test_an_export_far_too_big_is_refused_before_it_is_read(demo_copy, tmp_path):
+    huge = tmp_path / "export.csv"
+    with huge.open("wb") as stream:
+        stream.truncate(MAX_FILE_BYTES + 1)  # sparse: its size says enough
+    with pytest.raises(InputError, match=r"export.csv: is over 200 MB"):
+        merge.read_source(demo_copy, huge)
+    huge.rename(huge.with_suffix(".xml"))
+    with pytest.raises(InputError, match=r"export.xml: is over 200 MB"):
+        read_ctf(huge.with_suffix(".xml"))
+
+
+def test_a_column_mapping_that_is_a_pipe_or_huge_is_refused_naming_it(demo_copy):
+    mapping = demo_copy / MAPPING_FILE
+    mapping.unlink()
+    os.mkfifo(mapping)
+    with pytest.raises(InputError, match=r"csv-mapping.yaml: is not an ordinary file"):
+        load_mapping(demo_copy)
+    mapping.unlink()
+    with mapping.open("wb") as stream:
+        stream.truncate(MAPPING_MAX_BYTES + 1)
+    with pytest.raises(InputError, match=r"csv-mapping.yaml: is 1,000,001 bytes"):
+        load_mapping(demo_copy)
+
+
+def test_a_pupil_record_swapped_for_a_pipe_during_an_import_is_refused(demo_copy):
+    plan = merge.plan_import(demo_copy, read_ctf(CTF))
+    update = next(u for u in plan.matched if u.changes)
+    record = demo_copy / update.file
+    record.unlink()
+    os.mkfifo(record)
+    with pytest.raises(InputError, match=rf"{update.file}: is not an ordinary file"):
+        merge.apply_import(plan)

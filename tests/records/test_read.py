@@ -919,3 +919,36 @@ def test_a_pipe_among_the_records_is_refused_without_waiting_for_it(tmp_path):
 
     assert done.returncode == 1, done.stderr
     assert "pupils/p09.yaml: is not an ordinary file" in done.stdout
+
+
+def test_a_placement_ended_the_old_way_is_answered_with_the_block_to_write(school):
+    path = school / P02
+    text = path.read_text(encoding="utf-8")
+    assert "\n  hours_per_week:" in text
+    path.write_text(
+        text.replace(
+            "\n  hours_per_week:",
+            "\n  ended_on: 2026-12-11\n  destination: Full time at Mini School\n  hours_per_week:",
+        ),
+        encoding="utf-8",
+    )
+    line = path.read_text(encoding="utf-8").splitlines().index("  ended_on: 2026-12-11") + 1
+
+    (problem,) = problems_of(school)  # said once: not also as two unknown keys
+    assert (problem.file, problem.key, problem.line) == (P02, "placement.ended_on", line)
+    for words in ("ended_on: 2026-12-11", "destination: Full time at Mini School", "reason:", "returned_to_school"):
+        assert words in problem.message
+    assert "'ended:' block under placement" in problem.message
+
+
+def test_an_end_said_both_ways_names_the_lines_to_delete(school):
+    path = school / P02
+    record = yaml.safe_load(path.read_text(encoding="utf-8"))
+    record["placement"] |= {
+        "ended": {"ended_on": "2026-12-11", "reason": "Back at school", "outcome": "returned_to_school"},
+        "destination": "Full time at Mini School",
+    }
+    path.write_text(yaml.safe_dump(record, allow_unicode=True), encoding="utf-8")
+
+    (problem,) = problems_of(school)
+    assert problem.key == "placement.destination" and "already has an 'ended' block" in problem.message

@@ -338,6 +338,7 @@ def test_a_new_user_records_a_whole_placement_from_nothing_without_touching_a_fi
             "reason": "Targets met: attendance above 95% for four weeks.",
             "outcome": "returned_to_school",
             "reintegration": "Mentor meets him daily for the first two weeks back.",
+            "destination": "Year 10 at Brookfield full time",
         }
         | day("ended_on", "23 11 2026"),
     )
@@ -350,6 +351,7 @@ def test_a_new_user_records_a_whole_placement_from_nothing_without_touching_a_fi
     record = load_school(site["school"]).pupils[pupil_id]
     placement = record.placement
     assert (placement.provider, placement.ended.outcome) == (provider_id, "returned_to_school")
+    assert placement.ended.destination == "Year 10 at Brookfield full time"  # for the reports
     assert placement.agreement.evidence and (site["school"] / placement.agreement.evidence).is_file()
     assert len(record.reviews) == 1 and len(record.visits) == 1
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from packgen.records.census import census_return
 from packgen.records.models import PupilFile
 from packgen.records.read import load_school
 from packgen.web import edits, records
@@ -54,12 +55,19 @@ def test_ending_a_placement_keeps_it_and_records_when_why_and_what_next(space):
             "reason": "Targets met early",
             "outcome": "returned_to_school",
             "reintegration": "Phased return with a mentor\nfor two weeks",
+            "destination": "Year 9 at Mini School full time",
         },
     )
     assert outcome.saved, outcome
-    placement = load_school(space.school).pupils["p02"].placement
+    data = load_school(space.school)
+    placement = data.pupils["p02"].placement
     assert placement.provider == "oak-tutors"  # the placement itself is still there
     assert (placement.ended.ended_on, placement.ended.outcome) == (date(2026, 10, 16), "returned_to_school")
+    assert placement.ended.destination == "Year 9 at Mini School full time"
+    # What the census return and the reports read comes from the one record of the end.
+    row = next(r for r in census_return(data, date(2027, 1, 21)).rows if r["UPN"] == data.pupils["p02"].pupil.upn)
+    assert row["Leaving date"] == "2026-10-16"
+    assert (placement.ended_on, placement.destination) == (date(2026, 10, 16), "Year 9 at Mini School full time")
     assert placement.ended.reintegration == "Phased return with a mentor\nfor two weeks"
     after = space.file("pupils/p02.yaml").read_text(encoding="utf-8")
     assert after.startswith(before.split("placement:")[0])  # the rest of the file as it was
