@@ -23,8 +23,9 @@ lint: setup
 	.venv/bin/ruff check packgen tests benchmarks scripts
 	.venv/bin/ruff format --check packgen tests benchmarks scripts
 	.venv/bin/lint-imports
+	.venv/bin/mypy
 
-# The type checker; not yet part of `make test` (the older modules still have findings to work through).
+# The type checker alone.
 typecheck: setup
 	.venv/bin/mypy
 
