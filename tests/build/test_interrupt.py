@@ -39,6 +39,14 @@ def _alive(pid: int) -> bool:
     return state != "Z"  # a zombie has ended; only its exit status waits to be collected
 
 
+def _cmdline(pid: int) -> bytes:
+    """The process's command line; empty once it has ended (a process may end between two looks)."""
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""
+
+
 def _mentioning(text: str) -> list[int]:
     found = []
     for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
@@ -89,18 +97,12 @@ def _wait_for(build: subprocess.Popen, phase: str, tmp_path: Path) -> list[int]:
         assert build.poll() is None, build.communicate()
         children = _children(build.pid)
         if phase == "workers":
-            workers = [
-                pid
-                for pid in children
-                if Path(f"/proc/{pid}/cmdline").read_bytes() == Path(f"/proc/{build.pid}/cmdline").read_bytes()
-            ]
+            workers = [pid for pid in children if _cmdline(pid) == _cmdline(build.pid)]
             if len(workers) >= 2:
                 return workers
         else:
             offices = [pid for pid in _mentioning(str(tmp_path / "cache")) if pid != build.pid]
-            if len(offices) >= 2 and any(
-                b"soffice.bin" in Path(f"/proc/{p}/cmdline").read_bytes() for p in offices if _alive(p)
-            ):
+            if len(offices) >= 2 and any(b"soffice.bin" in _cmdline(p) for p in offices if _alive(p)):
                 return offices + children
         time.sleep(0.005)
     raise AssertionError(f"the build never reached its {phase}")
