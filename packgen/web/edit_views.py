@@ -12,8 +12,8 @@ from collections.abc import Callable, Mapping
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 
 from packgen.errors import Problem
-from packgen.records.models import Provider, PupilFile, UnplacedPupilFile, display_name
-from packgen.web import edits, entry_forms, forms, provider_forms, pupil_forms, records, wording
+from packgen.records.models import Provider, PupilFile, SchoolData, UnplacedPupilFile, display_name
+from packgen.web import edits, entry_forms, forms, provider_forms, pupil_forms, record_saving, wording
 from packgen.web.app import settings
 from packgen.web.views import school_data
 
@@ -30,6 +30,13 @@ def words() -> dict[str, str]:
     return current_app.extensions["packgen_words"].labels
 
 
+def can_start(data: SchoolData, pupil_id: str) -> bool:
+    """Whether a placement can be started for the pupil now: one made from the school's information
+    system has none yet, and one whose placement has ended can start another."""
+    record = data.pupils.get(pupil_id)
+    return pupil_id in data.unplaced or (record is not None and record.placement.ended is not None)
+
+
 def record_names() -> dict[str, str]:
     """Each healthy record file's name as people say it, to put problems into words."""
     data = school_data()
@@ -44,7 +51,7 @@ def show(
     """The form, with each problem in words beside its field and all of them in the summary at the top."""
     errors: dict[str, list[str]] = {}
     if outcome and outcome.stale:
-        errors[""] = [str(records.StaleEdit())]
+        errors[""] = [str(record_saving.StaleEdit())]
     if outcome and not outcome.stale:
         names, fields = record_names(), dict(spec.fields())
         for name, _ in spec.fields():  # in form order, so the summary reads top to bottom
@@ -103,7 +110,7 @@ def edit(
         values, version = ({}, "") if new or append_to else edits.form_values(space(), relative, spec, prefix)
         return show(spec, values, version=version, **context)
     values = forms.raw_values(spec, request.form)
-    sent_version: str | None = records.NEW if new else None if append_to else request.form.get("version", "")
+    sent_version: str | None = record_saving.NEW if new else None if append_to else request.form.get("version", "")
     sent, too_big = uploads(spec, stem, relative)
     if too_big:
         return show(spec, values, edits.Outcome(False, general=too_big), relative, version=sent_version, **context)
@@ -130,6 +137,12 @@ def _providers() -> dict[str, str]:
     return {pid: p.name for pid, p in sorted(school_data().providers.items(), key=lambda kv: kv[1].name.casefold())}
 
 
+def _ids_on_disk(folder: str) -> set[str]:
+    """Every record's id in a folder, healthy or not: a pupil not placed yet, or a file broken by hand,
+    still holds its name."""
+    return {path.stem for path in (settings().school / folder).glob("*.yaml")}
+
+
 def _count(values: list, name: str) -> int:
     """Rows to show: those in the record, or as many as were sent back."""
     sent = {key.split("-")[1] for key in request.form if key.startswith(name + "-") and key.count("-") >= 2}
@@ -138,7 +151,7 @@ def _count(values: list, name: str) -> int:
 
 @form_pages.route("/pupils/new", methods=["GET", "POST"])
 def add_pupil():
-    pupil_id = edits.new_id(set(school_data().pupils), "p")
+    pupil_id = edits.new_id(_ids_on_disk("pupils"), "p")
     spec = pupil_forms.new_pupil_form(_providers(), words())
     return edit(
         spec,
@@ -186,6 +199,7 @@ def edit_placement(pupil_id: str):
         name=display_name(record),
         stem=f"agreement-{pupil_id}",
         scans={"agreement_scan": scan},
+        links={"reintegration": url_for("forms.edit_reintegration", pupil_id=pupil_id)},
     )
 
 
@@ -278,17 +292,23 @@ def edit_attendance(pupil_id: str):
 
 @form_pages.route("/providers/new", methods=["GET", "POST"])
 def add_provider():
-    taken = set(school_data().providers)
-    provider_id = edits.new_id(taken, request.form.get("name", "") or "provider")
+    """A new provider; added while starting a pupil's placement (``?for=p19``), the placement comes next."""
+    data = school_data()
+    provider_id = edits.new_id(_ids_on_disk("providers"), request.form.get("name", "") or "provider")
     spec = provider_forms.provider_form(words())
+    pupil_id = request.args.get("for", "")
+    starting = can_start(data, pupil_id)
     return edit(
         spec,
         f"providers/{provider_id}.yaml",
         Provider,
-        url_for("pages.providers"),
+        url_for("placements.choose_provider", pupil_id=pupil_id) if starting else url_for("pages.providers"),
         done="Provider added.",
         stem=f"{provider_id}-appendix-4",
         title="Add a provider",
+        after=(lambda: url_for("placements.new_placement", pupil_id=pupil_id, provider=provider_id))
+        if starting
+        else None,
     )
 
 

@@ -1,7 +1,7 @@
 """What a form does to the records: build the candidate file, check it with the loader, save it.
 
 Nothing here knows about Flask: a form's typed values come in, and either the file is saved or the
-problems come back, each beside the form field it belongs to. ``records.save`` holds the school's edit
+problems come back, each beside the form field it belongs to. ``record_saving.save`` holds the school's edit
 lock from reading the file to writing it, and refuses a form opened before someone else saved the
 record, so nobody's change is lost.
 """
@@ -21,7 +21,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from packgen.errors import Problem
 from packgen.files import write_private
 from packgen.records import evidence
-from packgen.web import records
+from packgen.web import record_saving, record_text
 from packgen.web.forms import FormSpec, build, key_of, matching, place, values_of
 
 RECORD_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")  # as the loader names records: a slug, at most 64 long
@@ -68,7 +68,7 @@ def new_id(taken: set[str], stem: str) -> str:
 
 def form_values(space: Workspace, relative: str, spec: FormSpec, prefix: tuple = ()) -> tuple[dict[str, str], str]:
     """The record as the form shows it, and its version, to catch a change meanwhile."""
-    _, tree, version = records.opened(space.file(relative))
+    _, tree, version = record_saving.opened(space.file(relative))
     node = tree
     for key in prefix:
         node = node[key] if isinstance(node, (CommentedMap, CommentedSeq)) else None
@@ -89,19 +89,19 @@ def save(
 ) -> Outcome:
     """Put the form's values into the record at ``prefix`` (a new entry at the end of the list
     ``append_to``), check the whole school, and save only if it loads. ``version`` is the record's
-    version when the form was opened (``records.NEW`` for a new record; None: add to it as it is now)."""
+    version when the form was opened (``record_saving.NEW`` for a new record; None: add to it as it is now)."""
     built = build(spec, raw)
     outcome = Outcome(True)
     stored: list[Path] = []
 
     def change(text: str) -> str | None:
         """The record with the form's values in it, or None (and the problems in ``outcome``)."""
-        tree = records.parse(text)
-        at = (append_to, records.append(tree, append_to, CommentedMap(), model)) if append_to else prefix
+        tree = record_text.parse(text)
+        at = (append_to, record_text.append(tree, append_to, CommentedMap(), model)) if append_to else prefix
         owner, node = _owner(model, tree, at)
         for key_path, value in built.values.items():
             if not _unchanged(node, key_path, value, key_path in built.checks):
-                records.set_value(node, key_path, value, owner)
+                record_text.set_value(node, key_path, value, owner)
         for key_path, rows in built.lists.items():
             _update_list(node, key_path, rows, owner, key_path in built.flow)
         kept, problems = _store_uploads(space, uploads, node, owner, relative, at)
@@ -126,11 +126,17 @@ def checked(
     found: list[Problem] | None = None,
 ) -> str | None:
     """The record's new text if the school still loads with ``tree``; else None, with the problems (``found``
-    already, or the loader's) in ``outcome`` beside the form fields ``inputs`` maps their keys to."""
-    candidate = records.updated_text(text, tree) if text else records.dump(tree)
+    already, and the loader's: all of them at once) in ``outcome`` beside the form fields ``inputs`` maps
+    their keys to."""
+    candidate = record_text.updated_text(text, tree) if text else record_text.dump(tree)
     # Only this record's own problems: another file someone broke by hand is repaired on its own page.
-    problems = found or [
-        p for p in records.problems_with(space.school, relative, candidate, space.scratch) if p.file == relative
+    problems = [
+        *(found or ()),
+        *(
+            p
+            for p in record_saving.problems_with(space.school, relative, candidate, space.scratch)
+            if p.file == relative
+        ),
     ]
     if problems:
         outcome.saved = False
@@ -144,10 +150,10 @@ def write(
 ) -> Outcome:
     """Save ``change(text)`` under the school's edit lock: ``outcome``, or why nothing was saved."""
     try:
-        records.save(space.school, relative, version, lambda text: change(text or ""))
-    except records.StaleEdit:
+        record_saving.save(space.school, relative, version, lambda text: change(text or ""))
+    except record_saving.StaleEdit:
         return Outcome(False, stale=True)
-    except records.SaveBusy as busy:
+    except record_saving.SaveBusy as busy:
         return Outcome(False, general=[Problem(relative, "", str(busy))])
     return outcome
 
@@ -158,7 +164,7 @@ def remove(space: Workspace, relative: str, key: str, index: int, version: str) 
     outcome = Outcome(True)
 
     def change(text: str | None) -> str | None:
-        tree = records.parse(text or "")
+        tree = record_text.parse(text or "")
         entries = tree.get(key)
         if not isinstance(entries, CommentedSeq) or not 0 <= index < len(entries):
             outcome.saved = False
@@ -167,9 +173,11 @@ def remove(space: Workspace, relative: str, key: str, index: int, version: str) 
         del entries[index]
         if not entries:
             del tree[key]
-        candidate = records.updated_text(text or "", tree)
+        candidate = record_text.updated_text(text or "", tree)
         problems = [
-            p for p in records.problems_with(space.school, relative, candidate, space.scratch) if p.file == relative
+            p
+            for p in record_saving.problems_with(space.school, relative, candidate, space.scratch)
+            if p.file == relative
         ]
         if problems:
             outcome.saved, outcome.general = False, problems
@@ -177,10 +185,10 @@ def remove(space: Workspace, relative: str, key: str, index: int, version: str) 
         return candidate
 
     try:
-        records.save(space.school, relative, version, change)
-    except records.StaleEdit:
+        record_saving.save(space.school, relative, version, change)
+    except record_saving.StaleEdit:
         return Outcome(False, stale=True)
-    except records.SaveBusy as busy:
+    except record_saving.SaveBusy as busy:
         return Outcome(False, general=[Problem(relative, "", str(busy))])
     return outcome
 
@@ -197,13 +205,13 @@ def _owner(model: type[BaseModel], tree: CommentedMap, prefix: tuple) -> tuple[t
         owner_of_child = _record_type(owner, key)
         if not isinstance(child, (CommentedMap, CommentedSeq)):
             child = CommentedMap()
-            records.set_value(node, (key,), child, owner)
+            record_text.set_value(node, (key,), child, owner)
         node, owner = child, owner_of_child
     return owner, node
 
 
 def _record_type(owner: type[BaseModel], key: str) -> type[BaseModel]:
-    found = records.field_model(owner, key)
+    found = record_text.field_model(owner, key)
     if found is None:
         raise ValueError(f"a form addresses {owner.__name__}.{key}, which holds no record")
     return found
@@ -238,14 +246,14 @@ def _update_list(node: CommentedMap, key_path: tuple, rows: list, owner: type[Ba
                 entry.fa.set_flow_style()
         for row_path, value in values.items():
             if not _unchanged(entry, row_path, value):
-                records.set_value(entry, row_path, value, row_model)
+                record_text.set_value(entry, row_path, value, row_model)
         kept.append(entry)
     if len(kept) == len(entries) and all(a is b for a, b in zip(kept, entries)):
         return  # the same entries in the same order: nothing to rewrite
     if isinstance(existing, CommentedSeq) and kept:
         existing[:] = kept
     else:
-        records.set_value(node, key_path, CommentedSeq(kept) if kept else None, owner)
+        record_text.set_value(node, key_path, CommentedSeq(kept) if kept else None, owner)
 
 
 def _store_uploads(
@@ -269,5 +277,5 @@ def _store_uploads(
             problems.append(Problem(relative, key_of(prefix + upload.path), f"The file you chose {reason}"))
             continue
         stored.append(target)
-        records.set_value(node, upload.path, f"evidence/{name}", owner)
+        record_text.set_value(node, upload.path, f"evidence/{name}", owner)
     return stored, problems

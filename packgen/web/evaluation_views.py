@@ -10,7 +10,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
 from packgen.records.models import Provider
-from packgen.web import edit_views, edits, entry_forms, records, wording
+from packgen.web import edit_views, edits, entry_forms, record_saving, wording
 from packgen.web.views import school_data
 
 evaluation_pages = Blueprint("evaluations", __name__)
@@ -60,11 +60,11 @@ def remove(provider_id: str, number: int):
             return redirect(_back(provider_id))
         names = edit_views.record_names()
         problems = (
-            [str(records.StaleEdit())]
+            [str(record_saving.StaleEdit())]
             if outcome.stale
             else [wording.general(p, names, here=relative) for p in outcome.general]
         )
-    version = records.opened(space.file(relative))[2]
+    version = record_saving.opened(space.file(relative))[2]
     return render_template(
         "remove_evaluation.html",
         provider=provider,

@@ -1,4 +1,5 @@
-"""The life of a placement as guided pages: start one, see what is still needed, end it, or move the pupil.
+"""The life of a placement as guided pages: start one, see what is still needed, end it (or reopen one
+ended by mistake), or move the pupil.
 
 Every step ends on the placement's page, which says in words what an inspector would still find
 missing (from the readiness rules) and links each gap to the form that fills it. Nothing here
@@ -16,7 +17,7 @@ from packgen.mail.replies import status as reply_states
 from packgen.readiness import rules as readiness
 from packgen.readiness.rules import Finding
 from packgen.records.models import PupilFile, SchoolData
-from packgen.web import edit_views, edits, forms, placement_changes
+from packgen.web import edit_views, edits, forms, placement_changes, record_saving
 from packgen.web.app import today
 from packgen.web.views import school_data
 
@@ -93,21 +94,100 @@ def _pupil(pupil_id: str) -> tuple[SchoolData, PupilFile]:
 
 
 @placement_pages.get("/placements/new")
-def start():
-    """Where a new placement begins: a pupil new to alternative provision, or one moving provider."""
+def start(unchosen: str = ""):
+    """Where a new placement begins: a pupil new to alternative provision, one the school has a record of
+    but no placement for now, or one moving provider. ``unchosen``: the list a pupil was not chosen from."""
     data = school_data()
-    pupils = sorted(((pid, documents.display_name(r)) for pid, r in data.pupils.items()), key=lambda p: p[1].casefold())
+    named = lambda ids: sorted(  # noqa: E731
+        ((pid, documents.display_name(data.pupils.get(pid) or data.unplaced[pid])) for pid in ids),
+        key=lambda p: p[1].casefold(),
+    )
     providers = sorted(data.providers.values(), key=lambda p: p.name.casefold())
-    return render_template("placement_start.html", pupils=pupils, providers=providers)
+    page = render_template(
+        "placement_start.html",
+        moving=named(pid for pid, r in data.pupils.items() if not r.placement.ended),
+        starting=named(pid for pid in [*data.unplaced, *data.pupils] if edit_views.can_start(data, pid)),
+        providers=providers,
+        unchosen=unchosen,
+    )
+    return page, 422 if unchosen else 200
 
 
 @placement_pages.post("/placements/new")
 def start_for_pupil():
+    """One of two lists, each its own field: a pupil with no placement now, or one moving provider."""
+    data = school_data()
+    if "pupil-starting" in request.form:
+        pupil_id = request.form["pupil-starting"]
+        if edit_views.can_start(data, pupil_id):
+            return redirect(url_for(".choose_provider", pupil_id=pupil_id))
+        return start("pupil-starting")
     pupil_id = request.form.get("pupil", "")
-    if pupil_id not in school_data().pupils:
-        flash("Choose the pupil who is moving.", "error")
-        return redirect(url_for(".start"))
+    if pupil_id not in data.pupils:
+        return start("pupil")
     return redirect(url_for(".move", pupil_id=pupil_id))
+
+
+def _starting(pupil_id: str) -> tuple[SchoolData, str]:
+    """The school and the pupil's name, for a pupil a placement can be started for now."""
+    data = school_data()
+    record = data.unplaced.get(pupil_id) or data.pupils.get(pupil_id)
+    if record is None:
+        abort(404)
+    if not edit_views.can_start(data, pupil_id):
+        provider = data.providers[data.pupils[pupil_id].placement.provider].name
+        flash(f"This pupil's placement at {provider} is going on now. To change provider, move the pupil.", "info")
+        abort(redirect(url_for(".steps", pupil_id=pupil_id)))
+    return data, documents.display_name(record)
+
+
+@placement_pages.route("/pupils/<pupil_id>/placement/start", methods=["GET", "POST"])
+def choose_provider(pupil_id: str):
+    """Step one of starting a placement: the provider, from the list or added first."""
+    data, name = _starting(pupil_id)
+    providers = sorted(((pid, p.name) for pid, p in data.providers.items()), key=lambda p: p[1].casefold())
+    error = ""
+    if request.method == "POST":
+        chosen = request.form.get("provider", "")
+        if chosen == "new":
+            return redirect(url_for("forms.add_provider", **{"for": pupil_id}))
+        if chosen in data.providers:
+            return redirect(url_for(".new_placement", pupil_id=pupil_id, provider=chosen))
+        error = "Choose the provider, or say it is not on the list yet"
+    page = render_template(
+        "choose_provider.html",
+        pupil_id=pupil_id,
+        name=name,
+        providers=providers,
+        error=error,
+        back=url_for("pages.pupil", pupil_id=pupil_id),
+    )
+    return page, 422 if error else 200
+
+
+@placement_pages.route("/pupils/<pupil_id>/placement/new", methods=["GET", "POST"])
+def new_placement(pupil_id: str):
+    """Step two: where, when and how many hours. Saved, the agreement is ready to print and sign."""
+    data, name = _starting(pupil_id)
+    providers = {pid: p.name for pid, p in sorted(data.providers.items(), key=lambda kv: kv[1].name.casefold())}
+    spec = placement_changes.start_form(providers, edit_views.words())
+    back, relative = url_for(".choose_provider", pupil_id=pupil_id), f"pupils/{pupil_id}.yaml"
+    if request.method == "GET":
+        version = record_saving.opened(edit_views.space().file(relative))[2]
+        chosen = request.args.get("provider", "")
+        values = {"provider": chosen} if chosen in providers else {}
+        return edit_views.show(spec, values, version=version, back=back, name=name)
+    values = forms.raw_values(spec, request.form)
+    version = request.form.get("version", "")
+    outcome = placement_changes.start_placement(edit_views.space(), pupil_id, spec, values, version)
+    if not outcome.saved:
+        return edit_views.show(spec, values, outcome, relative, version=version, back=back, name=name)
+    flash(
+        f"The placement at {providers[values['provider']]} is recorded. Next, download the agreement, print it and "
+        "have it signed.",
+        "success",
+    )
+    return redirect(url_for(".steps", pupil_id=pupil_id))
 
 
 @placement_pages.get("/pupils/<pupil_id>/steps")
@@ -160,9 +240,45 @@ def end(pupil_id: str):
     return redirect(back)
 
 
+@placement_pages.route("/pupils/<pupil_id>/reopen", methods=["GET", "POST"])
+def reopen(pupil_id: str):
+    """A placement ended by mistake, open again once the user has seen what is taken away."""
+    _, record = _pupil(pupil_id)
+    steps_url = url_for(".steps", pupil_id=pupil_id)
+    if not record.placement.ended:
+        flash("This placement has not ended, so there is nothing to reopen.", "info")
+        return redirect(steps_url)
+    relative, errors = f"pupils/{pupil_id}.yaml", []
+    if request.method == "POST":
+        outcome = placement_changes.reopen(edit_views.space(), pupil_id, request.form.get("version", ""))
+        if outcome.saved:
+            flash("The placement is open again: it no longer shows as ended.", "success")
+            return redirect(steps_url)
+        if outcome.stale:
+            errors = [
+                "Someone changed this pupil's record since you opened this page, so nothing was changed. "
+                "Check the placement below again, then confirm."
+            ]
+        else:
+            errors = [p.message for p in outcome.general]
+    data = school_data()
+    return render_template(
+        "reopen.html",
+        name=documents.display_name(record),
+        placement=record.placement,
+        provider=data.providers[record.placement.provider].name,
+        version=record_saving.opened(edit_views.space().file(relative))[2],
+        errors=errors,
+        back=steps_url,
+    ), 409 if errors else 200
+
+
 @placement_pages.route("/pupils/<pupil_id>/move", methods=["GET", "POST"])
 def move(pupil_id: str):
     data, record = _pupil(pupil_id)
+    if record.placement.ended:
+        flash("This placement has ended already: start a new placement with the other provider.", "info")
+        return redirect(url_for(".choose_provider", pupil_id=pupil_id))
     others = {
         pid: p.name
         for pid, p in sorted(data.providers.items(), key=lambda kv: kv[1].name.casefold())

@@ -67,6 +67,9 @@ class Section:
     legend: str
     items: tuple[Field | Rows, ...]
     hint: str = ""
+    # A part of the record kept on another form, linked from this section: (the link's name, its words).
+    # The page supplies the address by that name, so each part of a record has one place to change it.
+    link: tuple[str, str] | None = None
 
 
 @dataclass(frozen=True)

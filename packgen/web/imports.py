@@ -16,11 +16,46 @@ from flask import Blueprint, abort, redirect, render_template, request, url_for
 from packgen.errors import DataError, InputError
 from packgen.files import private_dirs, write_private
 from packgen.records import merge, mis_csv
+from packgen.web import pupil_forms, wording
 from packgen.web.app import settings
+from packgen.web.forms import Rows
 
 import_pages = Blueprint("imports", __name__)
 MAX_UPLOAD = 50_000_000  # a CTF with attendance history; the app's other forms stay small
 SUFFIXES = (".xml", ".csv")
+
+
+def _labels() -> dict[tuple, str]:
+    """Each part of a pupil's details by key path, as the pupil details form calls it."""
+    found: dict[tuple, str] = {}
+    for section in pupil_forms.pupil_details_form({}).sections:
+        for item in section.items:
+            if isinstance(item, Rows):
+                found[item.path] = item.noun  # a contact added whole
+                found |= {item.path + f.path: f"{item.noun}: {f.label[:1].lower()}{f.label[1:]}" for f in item.fields}
+            else:
+                found[item.path] = item.label
+    return found
+
+
+LABELS = _labels()
+
+
+def change_words(path: tuple) -> str:
+    """``("pupil", "parent_carers", 0, "phone")`` → "Parent or carer: phone"."""
+    bare = tuple(key for key in path[1:] if not isinstance(key, int))
+    return LABELS.get(bare) or wording.key_words(".".join(bare)).capitalize()
+
+
+def shown(value: object) -> str:
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    return "" if value is None else str(value)
+
+
+@import_pages.context_processor
+def import_words() -> dict:
+    return {"change_words": change_words, "shown": shown}
 
 
 def _folder() -> Path:

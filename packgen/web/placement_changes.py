@@ -1,4 +1,4 @@
-"""Ending a placement, and moving a pupil to another provider, without losing what went before.
+"""Starting, ending, reopening and moving a placement, without losing what went before.
 
 An ended placement keeps every key it had and gains an ``ended`` block (date, reason, outcome, where
 the pupil went next, how the return was supported): the one place a record says a placement ended, from
@@ -7,6 +7,10 @@ form over ``placement.ended``. Moving a pupil ends the current placement, files 
 ``past_placements`` and starts a new placement with the new provider. What belongs to the pupil rather
 than to the provider (who arranged it, the category, the purpose, targets and baseline) carries over;
 what has to be agreed again with the new provider (agreement, consent, timetable, cost) starts empty.
+Starting a placement gives a pupil who has none (a record made from the school's information system)
+or whose placement has ended a new current placement; an ended one is filed in ``past_placements``
+first, as a move files it, and its plan and targets carry over the same way. A new placement never starts before the one it follows ended. Reopening
+a placement ended by mistake takes its ``ended`` block away again; earlier placements stay as they are.
 Each change is checked by the loader before it is saved, like every form on the page, and saved the
 way every form is (``edits.checked`` and ``edits.write``).
 """
@@ -15,13 +19,17 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Mapping
+from datetime import date
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
+from packgen.errors import Problem
 from packgen.records.models import Placement, PlacementEnd, PupilFile
-from packgen.web import records
+from packgen.web import record_text
 from packgen.web.edits import Outcome, Workspace, checked, write
 from packgen.web.forms import Field, FormSpec, Section, build, choices_of
+from packgen.web.pupil_forms import placement_basics
+from packgen.web.wording import long_date
 
 Words = Mapping[str, str]
 # What a new placement with another provider takes over from the one it replaces, in the record's order.
@@ -35,6 +43,7 @@ CARRIED_OVER = (
     "why_ap",
     "curriculum",
     "reintegration",
+    "reintegration_timeline",
     "part_time_plan",
     "baseline",
     "targets",
@@ -130,27 +139,30 @@ def move_form(providers: Mapping[str, str], words: Words) -> FormSpec:
 def move_placement(space: Workspace, pupil_id: str, spec: FormSpec, raw: Mapping[str, str], version: str) -> Outcome:
     """End the current placement, keep it in ``past_placements``, start one with the chosen provider."""
     built = build(spec, raw)
+    relative = f"pupils/{pupil_id}.yaml"
+    early = _starts_too_early(relative, built.values, built.values[("ended_on",)])
     starting = (("provider",), ("start_date",), ("hours_per_week",))
     ending = {path: value for path, value in built.values.items() if path not in starting}
-    relative = f"pupils/{pupil_id}.yaml"
     outcome = Outcome(True)
 
     def change(text: str) -> str | None:
-        tree = records.parse(text)
-        old = tree["placement"]
+        tree = record_text.parse(text)
+        old = tree.get("placement")
+        if not isinstance(old, CommentedMap) or "ended" in old:
+            return _refuse(outcome, relative, "This pupil has no placement going on now: start a new placement.")
         ended = copy.deepcopy(old)
         block = CommentedMap()
         for path, value in (ending | {("outcome",): "moved_provider"}).items():
             if value is not None:
-                records.set_value(block, path, value, PlacementEnd)
-        records.set_value(ended, ("ended",), block, Placement)
+                record_text.set_value(block, path, value, PlacementEnd)
+        record_text.set_value(ended, ("ended",), block, Placement)
         past = tree.get("past_placements")
         index = len(past) if isinstance(past, CommentedSeq) else 0
-        records.append(tree, "past_placements", ended, PupilFile)
+        record_text.append(tree, "past_placements", ended, PupilFile)
         tree["placement"] = _new_placement(old, built.values)
         inputs = {("past_placements", index, "ended") + path: built.inputs[path] for path in ending}
         inputs |= {("placement",) + path: built.inputs[path] for path in starting}
-        return checked(space, relative, text, tree, inputs, outcome)
+        return checked(space, relative, text, tree, inputs, outcome, early)
 
     return write(space, relative, version, change, outcome)
 
@@ -167,3 +179,83 @@ def _new_placement(old: CommentedMap, typed: Mapping[tuple, object]) -> Commente
         if key in old:
             new[key] = copy.deepcopy(old[key])
     return new
+
+
+def start_form(providers: Mapping[str, str], words: Words) -> FormSpec:
+    return FormSpec(
+        "Start a placement",
+        (Section("Where and when", placement_basics(providers, words)),),
+        intro="The agreement to print and sign is made from these answers. The timetable, plan and targets, "
+        "consent and safeguarding come next, in the placement details.",
+    )
+
+
+def start_placement(space: Workspace, pupil_id: str, spec: FormSpec, raw: Mapping[str, str], version: str) -> Outcome:
+    """Give the pupil a new current placement; one that has ended is filed in ``past_placements`` first."""
+    built = build(spec, raw)
+    relative = f"pupils/{pupil_id}.yaml"
+    outcome = Outcome(True)
+
+    def change(text: str) -> str | None:
+        tree = record_text.parse(text)
+        old = tree.get("placement")
+        early: list[Problem] = []
+        if isinstance(old, CommentedMap):
+            ended = old.get("ended")
+            if not isinstance(ended, CommentedMap):
+                return _refuse(outcome, relative, "This pupil's placement has not ended: end it, or move the pupil.")
+            early = _starts_too_early(relative, built.values, ended.get("ended_on"))
+            record_text.append(tree, "past_placements", copy.deepcopy(old), PupilFile)
+        new = CommentedMap()
+        for path, value in built.values.items():
+            if value is not None:
+                record_text.set_value(new, path, value, Placement)
+        for key in CARRIED_OVER[2:] if isinstance(old, CommentedMap) else ():
+            if key in old:  # the pupil's plan and targets, which reviews refer to, go on as a move's do
+                record_text.set_value(new, (key,), copy.deepcopy(old[key]), Placement)
+        record_text.set_value(tree, ("placement",), new, PupilFile)
+        inputs = {("placement",) + path: name for path, name in built.inputs.items()}
+        return checked(space, relative, text, tree, inputs, outcome, early)
+
+    return write(space, relative, version, change, outcome)
+
+
+def reopen(space: Workspace, pupil_id: str, version: str) -> Outcome:
+    """Take the current placement's end away again (it was recorded by mistake)."""
+    relative = f"pupils/{pupil_id}.yaml"
+    outcome = Outcome(True)
+
+    def change(text: str) -> str | None:
+        tree = record_text.parse(text)
+        placement = tree.get("placement")
+        if not isinstance(placement, CommentedMap) or "ended" not in placement:
+            return _refuse(outcome, relative, "This placement has not ended, so there is nothing to reopen.")
+        del placement["ended"]
+        return checked(space, relative, text, tree, {}, outcome)
+
+    return write(space, relative, version, change, outcome)
+
+
+def _refuse(outcome: Outcome, relative: str, message: str) -> None:
+    outcome.saved, outcome.general = False, [Problem(relative, "", message)]
+    return None
+
+
+def _starts_too_early(relative: str, typed: Mapping[tuple, object], ended_on: object) -> list[Problem]:
+    """The new placement's first day, if it comes before the last day of the placement it follows."""
+    start = typed.get(("start_date",))
+    if isinstance(ended_on, str):
+        try:
+            ended_on = date.fromisoformat(ended_on)
+        except ValueError:
+            return []  # the loader says what is wrong with it
+    if not (isinstance(start, date) and isinstance(ended_on, date)) or start >= ended_on:
+        return []
+    return [
+        Problem(
+            relative,
+            "placement.start_date",
+            f"is before the last day of the placement before it ({long_date(ended_on)}): "
+            "a new placement starts on or after that day",
+        )
+    ]

@@ -74,6 +74,21 @@ def provider_form(words: Words, scan_saved: bool = False) -> FormSpec:
                         hint="The 6 or 7 digit number of a registered school or provider.",
                     ),
                     Field(
+                        "registration_ukprn",
+                        "UKPRN",
+                        ("registration", "ukprn"),
+                        width="govuk-input--width-10",
+                        hint="The 8 digit UK provider reference number of a college or training provider.",
+                    ),
+                    Field(
+                        "census_setting_type",
+                        "Type of setting, for the school census",
+                        ("registration", "census_setting_type"),
+                        "choice",
+                        choices_of(Registration, "census_setting_type", words),
+                        hint="Only for a provider with neither a URN nor a UKPRN.",
+                    ),
+                    Field(
                         "ofsted_grade",
                         "Latest Ofsted judgement",
                         ("registration", "ofsted_grade"),

@@ -92,6 +92,15 @@ def pupil_details_form(counts: Mapping[str, int]) -> FormSpec:
         "Pupil details",
         (
             Section("Identity", _identity()),
+            Section(
+                "Home",
+                (
+                    Field(
+                        "address", "Home address", ("address",), hint="On one line, as the school's records have it."
+                    ),
+                    Field("home_phone", "Home phone", ("home_phone",), "phone"),
+                ),
+            ),
             Section("Needs and involvement", _flags()),
             Section(
                 "Parents and carers",
@@ -125,7 +134,7 @@ def pupil_details_form(counts: Mapping[str, int]) -> FormSpec:
     )
 
 
-def _placement_basics(providers: Mapping[str, str], words: Words) -> tuple[Field, ...]:
+def placement_basics(providers: Mapping[str, str], words: Words) -> tuple[Field, ...]:
     return (
         Field("provider", "Provider", ("provider",), "choice", tuple(providers.items()), required=True),
         Field(
@@ -161,7 +170,7 @@ def new_pupil_form(providers: Mapping[str, str], words: Words) -> FormSpec:
     """What a record needs to exist: the pupil's identity and the placement's essentials."""
     place = tuple(
         Field(f.name, f.label, ("placement", *f.path), f.kind, f.choices, f.hint, f.required, f.width)
-        for f in _placement_basics(providers, words)
+        for f in placement_basics(providers, words)
     )
     who = tuple(
         Field(f.name, f.label, ("pupil", *f.path), f.kind, f.choices, f.hint, f.required, f.width)
@@ -183,7 +192,7 @@ def placement_form(
             Section(
                 "Placement",
                 (
-                    *_placement_basics(providers, words),
+                    *placement_basics(providers, words),
                     Field("agreed_at_meeting", "Agreed at the meeting on", ("agreed_at_meeting",), "date"),
                     Field(
                         "attendance_code",
@@ -193,6 +202,13 @@ def placement_form(
                         choices_of(Placement, "attendance_code", words),
                     ),
                     Field("supervised_by", "Who supervises online sessions", ("supervised_by",)),
+                    Field(
+                        "sessions_not_at_provider",
+                        "Where the pupil is for school sessions not at the provider",
+                        ("sessions_not_at_provider",),
+                        "choice",
+                        choices_of(Placement, "sessions_not_at_provider", words),
+                    ),
                 ),
             ),
             Section(
@@ -207,7 +223,27 @@ def placement_form(
                         ("off_site_direction", "la_notified_on"),
                         "date",
                     ),
+                    Field(
+                        "notice_given_on",
+                        "Written notice given to parents on",
+                        ("off_site_direction", "notice_given_on"),
+                        "date",
+                        hint="At least two school days before the placement starts.",
+                    ),
+                    Field(
+                        "report_to",
+                        "Who the pupil reports to on the first day",
+                        ("off_site_direction", "report_to"),
+                    ),
+                    Field("direction_reasons", "Reasons for the direction", ("off_site_direction", "reasons"), "long"),
+                    Field(
+                        "direction_objectives",
+                        "What the direction is meant to achieve",
+                        ("off_site_direction", "objectives"),
+                        "long",
+                    ),
                 ),
+                hint="Only for a pupil the school directed to attend off site.",
             ),
             Section(
                 "Weekly timetable",
@@ -247,8 +283,8 @@ def placement_form(
                     Field("why_ap", "Why alternative provision", ("why_ap",), "long"),
                     Field("why_this_provider", "Why this provider", ("why_this_provider",), "long"),
                     Field("curriculum", "Curriculum", ("curriculum",), "lines", hint="One subject or course per line."),
-                    Field("reintegration", "Return to school or next step", ("reintegration",), "long"),
                 ),
+                link=("reintegration", "Change the return to school plan and its dated steps"),
             ),
             Section(
                 "Part-time plan",

@@ -14,7 +14,7 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 
 from packgen.errors import DataError, Problem
 from packgen.records.read import LEFT_OUT
-from packgen.web import edit_views, good_copies, records, wording
+from packgen.web import edit_views, good_copies, record_saving, wording
 from packgen.web.app import settings
 
 repair_pages = Blueprint("repair", __name__)
@@ -123,13 +123,13 @@ def record(kind: str, record_id: str):
 
         def corrected(_: str | None) -> str | None:
             """Under the school's edit lock: the new text, if the record then reads without a problem."""
-            checking = records.problems_with(settings().school, relative, text, settings().out / ".checking")
+            checking = record_saving.problems_with(settings().school, relative, text, settings().out / ".checking")
             found.extend(p for p in checking if p.file == relative)
             return None if found else text
 
         try:
-            saved = records.save(settings().school, relative, None, corrected)
-        except records.SaveBusy as busy:
+            saved = record_saving.save(settings().school, relative, None, corrected)
+        except record_saving.SaveBusy as busy:
             found, saved = [Problem(relative, "", str(busy))], False
         if saved:
             flash(f"{_upper(wording.describe_file(relative, names))} can be read again.", "success")

@@ -28,6 +28,7 @@ from flask import (
 )
 
 from packgen.build import making, single
+from packgen.documents import notices
 from packgen.documents import plan as documents
 from packgen.documents.figures import attendance_percent
 from packgen.documents.pack_pages import RegisterRow, register_row
@@ -146,10 +147,15 @@ def pupils():
 @pages.get("/pupils/<pupil_id>")
 def pupil(pupil_id: str):
     data = school_data()
+    if pupil_id in data.unplaced:  # from the school's information system: the way to start a placement
+        unplaced = data.unplaced[pupil_id]
+        return render_template(
+            "pupil_unplaced.html", pupil_id=pupil_id, record=unplaced, name=documents.display_name(unplaced)
+        )
     record = _pupil_record(data, pupil_id)
     findings = _findings_by_subject(data)
     provider_id = record.placement.provider
-    docs = documents.pupil_documents(data, pupil_id, today())
+    docs = pupil_documents(data, pupil_id)
     return render_template(
         "pupil.html",
         pupil_id=pupil_id,
@@ -170,14 +176,24 @@ def pupil_document(pupil_id: str, folder: str, name: str, fmt: str):
     """Make one of the pupil's documents (unless it is up to date) and download it."""
     data = school_data()
     _pupil_record(data, pupil_id)
-    spec = next(
-        (s for s in documents.pupil_documents(data, pupil_id, today()) if (s.folder, s.name) == (folder, name)), None
-    )
+    spec = next((s for s in pupil_documents(data, pupil_id) if (s.folder, s.name) == (folder, name)), None)
     if spec is None:
         abort(404)
     if not _up_to_date(spec):
         making.produce([spec], settings().out, settings().templates)
     return download(f"{spec.stem}.{fmt}")
+
+
+def pupil_documents(data: SchoolData, pupil_id: str) -> list[DocumentSpec]:
+    """What the pupil's page makes: the pack's documents about them, and the letters the placement needs
+    sent (the local authority told of a placement it did not arrange; parents told of a direction)."""
+    placement = data.pupils[pupil_id].placement
+    docs = documents.pupil_documents(data, pupil_id, today())
+    if placement.arranged_by != "local_authority":
+        docs.append(notices.la_letter(data, pupil_id, today()))
+    if placement.off_site_direction.directed:
+        docs.append(notices.direction_notice(data, pupil_id, today()))
+    return docs
 
 
 def _up_to_date(spec: DocumentSpec) -> bool:

@@ -29,7 +29,7 @@ from packgen.mail.sent_log import read_log
 from packgen.mail.smtp import SmtpSettings
 from packgen.records.models import display_name
 from packgen.records.read import load_school
-from packgen.web import Settings, create_app, hash_password, records
+from packgen.web import Settings, create_app, hash_password, record_text
 from packgen.web.jobs import PackJob
 from tests.conftest import DEMO, MINI, TODAY, form_fields, make_client, page, submit, token
 
@@ -126,8 +126,8 @@ def test_no_link_or_form_on_any_page_carries_a_name_or_upn(client, demo_copy):
 
 def test_every_demo_record_is_written_back_byte_for_byte_when_nothing_changed():
     for path in sorted(DEMO.rglob("*.yaml")) + sorted(MINI.rglob("*.yaml")):
-        text, tree = records.read(path)
-        assert records.updated_text(text, tree) == text, path
+        text, tree = record_text.read(path)
+        assert record_text.updated_text(text, tree) == text, path
 
 
 # ---------------------------------------------------------------- downloads (real LibreOffice)

@@ -223,7 +223,6 @@ def test_a_new_user_records_a_whole_placement_from_nothing_without_touching_a_fi
             "targets-1-measure": "Provider register",
             "absence_arrangement": "Provider rings the school office by 09:30.",
             "dsl_contact_shared": "yes",
-            "reintegration": "Back to Brookfield full time after February half term.",
             "agreement_signed_by_provider": "Priya Shah",
             "agreement_signed_by_school": "Joanna Russell",
             "agreement_scan": SCAN,
@@ -296,19 +295,25 @@ def test_a_new_user_records_a_whole_placement_from_nothing_without_touching_a_fi
     saved(browser, site, f"/pupils/{pupil_id}")
 
     browser.get(site["url"] + steps)
-    # All but one thing: the plan's dated steps towards the return to school, which have a form of their own.
+    # All but one thing: the return to school and its dated steps, which have a form of their own.
     left = [
         (f.rule, f.message)
         for f in assess(load_school(site["school"]), TODAY)
         if (f.subject_id, f.subject) in ((pupil_id, "pupil"), (provider_id, "provider"))
     ]
-    assert [rule for rule, _ in left] == ["R20"] and "no timeline (dated steps towards it)" in left[0][1]
+    assert [rule for rule, _ in left] == ["R20"]
+    assert "reintegration plan (how the placement ends)" in left[0][1]
+    assert "timeline (dated steps towards it)" in left[0][1]
     still = browser.find_element(By.ID, "still-needed").find_element(By.XPATH, "..").text
     assert "1 thing an inspector would find missing" in still and "timeline" in still
     link(browser, "Record the return to school and its dated steps")
     fill(
         browser,
-        {"steps-1-step": "Three days at school, two at Meadow Bank.", "steps-2-step": "Back full time."}
+        {
+            "reintegration": "Back to Brookfield full time after February half term.",
+            "steps-1-step": "Three days at school, two at Meadow Bank.",
+            "steps-2-step": "Back full time.",
+        }
         | day("steps-1-by", "11 1 2027")
         | day("steps-2-by", "22 2 2027"),
     )

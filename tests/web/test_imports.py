@@ -69,7 +69,7 @@ def test_a_first_csv_asks_for_its_columns(demo_copy):
     assert saved.status_code == 302
     assert (demo_copy / "imports" / "csv-mapping.yaml").exists()
     body = client.get(saved.headers["Location"]).get_data(as_text=True)
-    assert "Matched by UPN: 18" in body and "sen_support" in body
+    assert "Matched by UPN: 18" in body and "SEN support" in body and "sen_support" not in body  # words, not codes
 
 
 def test_a_bomb_is_refused_on_the_page(demo_copy, tmp_path):

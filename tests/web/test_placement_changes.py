@@ -11,7 +11,7 @@ import pytest
 from packgen.records.census import census_return
 from packgen.records.models import PupilFile
 from packgen.records.read import load_school
-from packgen.web import edits, records
+from packgen.web import edits, record_saving
 from packgen.web.placement_changes import end_form, move_form, move_placement
 from tests.conftest import MINI
 
@@ -26,7 +26,7 @@ def space(tmp_path: Path) -> edits.Workspace:
 
 
 def version(space: edits.Workspace, pupil_id: str) -> str:
-    return records.version_of(space.file(f"pupils/{pupil_id}.yaml").read_bytes())
+    return record_saving.version_of(space.file(f"pupils/{pupil_id}.yaml").read_bytes())
 
 
 def day(name: str, value: str) -> dict[str, str]:

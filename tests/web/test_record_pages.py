@@ -102,7 +102,8 @@ def test_an_unplaced_pupils_details_are_kept_from_the_page(client, demo_copy):
     unplaced = re.search(r'<ul class="govuk-list" id="unplaced-pupils">.*?</ul>', listing, re.S).group(0)
     assert "Ellie-Mae Barnes" in unplaced and 'href="/pupils/p19/details"' in unplaced
     assert "p19" not in re.search(r'<table[^>]*id="pupils-table".*?</table>', listing, re.S).group(0)
-    assert client.get("/pupils/p19").status_code == 404  # no placement page yet
+    assert client.get("/pupils/p19/steps").status_code == 404  # no placement page yet
+    assert 'id="start-placement"' in page(client, "/pupils/p19")  # but a way to start one
 
     fields = form_fields(page(client, "/pupils/p19/details")) | {"parents-1-phone": "07700 900151"}
     saved = submit(client, "/pupils/p19/details", fields)

@@ -1,47 +1,19 @@
-"""Editing a record file the way office staff would: their comments, key order and quoting kept.
+"""A record file's text, edited the way office staff would: their comments, key order and quoting kept.
 
 The page and hand editing are meant to be mixed, so a record is read with ruamel.yaml's round-trip
-mode and only the keys a form changed are touched; everything else is written back as it was. A
-change is checked before it is saved by the same loader as ``packgen check``: the candidate file is
-written into a scratch copy of the school folder and the whole folder is loaded (a new pupil's UPN
-must not clash with another file, a provider id must exist). Only a file that loads is saved, and
-then atomically (a temporary file beside it, renamed over it), so a reader never sees half a record.
-
-Saving, for every form::
-
-    text, tree, version = opened(path)        # when the form is shown; version goes in a hidden field
-    ...
-    def change(text):                         # when it is sent: text is the file as it is now
-        ...                                   # (None if there is none); return the new text,
-        return new_text                       # or None to save nothing (problems found)
-    save(school, "pupils/p07.yaml", version, change)   # raises StaleEdit, SaveBusy
-
-``save`` holds the school's edit lock from reading the file to writing it, so the check inside
-``change`` sees the folder as the save leaves it. The lock is the operating system's (``flock`` on
-``.packgen-edit.lock`` in the school folder), so it holds between threads, between two ``packgen
-serve`` on one folder, and between computers sharing the folder where the file system passes locks
-on (NFS does; a share that does not is no place for two servers). The version is a digest of the
-file's bytes: if it is not the one the form was opened at, someone else (another page, another
-computer, a hand edit) changed the record meanwhile, and ``StaleEdit`` says so; nothing is written.
-``version=None`` skips that test (adding a review appends to whatever the file holds), and ``NEW``
-means the file must not exist yet.
+mode and only the keys a form changed are touched; everything else is written back as it was, down
+to the layout of lines the change did not touch (``updated_text``). New keys go where the record's
+model declares them, and new long text is folded as the demo records fold it. Checking a change and
+writing it to disk are ``record_saving``'s job.
 """
 
 from __future__ import annotations
 
-import errno
-import fcntl
-import hashlib
 import io
-import os
-import shutil
-import tempfile
 import textwrap
-import time
 import types
 import typing
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from difflib import SequenceMatcher
 from pathlib import Path
 from typing import Annotated, Any, Union
@@ -50,38 +22,10 @@ from pydantic import BaseModel
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import CommentMark
-from ruamel.yaml.scalarstring import DoubleQuotedScalarString, FoldedScalarString, LiteralScalarString
+from ruamel.yaml.scalarstring import FoldedScalarString, LiteralScalarString
 from ruamel.yaml.tokens import CommentToken
 
-from packgen.errors import DataError, PackgenError, Problem, ToolError
-from packgen.files import private_dirs, run_folder
-from packgen.records.read import load_school
-
 FOLD_AT = 96  # new long text is folded like the demo records: lines of about 100 characters
-RECORD_PARTS = ("school.yaml", "providers", "pupils")
-LOCK_FILE = ".packgen-edit.lock"  # a dot file: the loader and the scratch copy pass over it
-LOCK_WAIT = 30.0  # seconds a save waits for another to finish checking and writing
-NEW = "new"  # the version of a record that does not exist yet
-
-
-class StaleEdit(PackgenError):
-    """The record changed after the form was opened; the form's values were not saved."""
-
-    def __init__(self) -> None:
-        super().__init__(
-            "This record was changed by someone else since you opened it. What you typed is "
-            "still below: open the record again in another tab to see their change, then make yours."
-        )
-
-
-class SaveBusy(PackgenError):
-    """Another save on this school held the lock for longer than a save takes."""
-
-    def __init__(self) -> None:
-        super().__init__(
-            "Someone else is saving a record of this school and it is taking a long time. "
-            "Nothing was saved: send the form again in a minute."
-        )
 
 
 def _yaml() -> YAML:
@@ -96,26 +40,16 @@ def _yaml() -> YAML:
 
 def read(path: Path) -> tuple[str, CommentedMap]:
     """A record's text and its round-trip tree (an empty mapping for an empty file)."""
-    return opened(path)[:2]
-
-
-def opened(path: Path) -> tuple[str, CommentedMap, str]:
-    """A record's text, its round-trip tree and its version, from one read of the file."""
-    data = path.read_bytes()
-    text = _text_of(data)
-    return text, parse(text), version_of(data)
+    text = text_of(path.read_bytes())
+    return text, parse(text)
 
 
 def parse(text: str) -> CommentedMap:
     return _yaml().load(text) or CommentedMap()
 
 
-def version_of(data: bytes | None) -> str:
-    """Identifies one state of a file (its bytes; ``None``: no file), for a form's hidden field."""
-    return NEW if data is None else hashlib.sha256(data).hexdigest()
-
-
-def _text_of(data: bytes) -> str:
+def text_of(data: bytes) -> str:
+    """A record file's bytes as text (a byte-order mark some editors write is dropped)."""
     return data.decode("utf-8-sig")
 
 
@@ -237,16 +171,6 @@ def to_node(value: Any) -> Any:
     return value
 
 
-def flow(mapping: Mapping[str, Any], quoted: tuple[str, ...] = ()) -> CommentedMap:
-    """A short mapping written on one line (``{day: Mon, from: "09:30", to: "14:30"}``), as the demo writes
-    sessions; the ``quoted`` keys in double quotes, as times must be."""
-    node = CommentedMap(
-        (k, DoubleQuotedScalarString(v) if k in quoted and isinstance(v, str) else v) for k, v in mapping.items()
-    )
-    node.fa.set_flow_style()
-    return node
-
-
 def _text(value: str) -> str:
     if "\n" in value:
         return LiteralScalarString(value.rstrip("\n") + "\n")
@@ -315,122 +239,6 @@ def field_model(model: type[BaseModel] | None, key: str) -> type[BaseModel] | No
         else:
             return None
     return None
-
-
-# ---------------------------------------------------------------- checking and saving
-
-
-def problems_with(school: Path, relative: str, text: str, scratch_root: Path) -> list[Problem]:
-    """Every problem ``packgen check`` would report if ``relative`` held ``text``; empty when it loads."""
-    with _scratch_copy(school, scratch_root) as copy:
-        target = copy / relative
-        private_dirs(target.parent)
-        target.write_text(text, encoding="utf-8")
-        try:
-            load_school(copy)
-        except DataError as error:
-            return error.problems
-    return []
-
-
-@contextmanager
-def _scratch_copy(school: Path, scratch_root: Path) -> Iterator[Path]:
-    """A private copy of the records (and their evidence, which the loader checks exists)."""
-    # Owner-only, and the folders above it that are made for it too (the output folder, on a first run).
-    private_dirs(scratch_root)
-    with run_folder(".checking-", scratch_root) as holder:
-        copy = holder / school.name
-        private_dirs(copy)
-        for entry in school.iterdir():
-            if entry.name in RECORD_PARTS and entry.is_dir():
-                shutil.copytree(entry, copy / entry.name)
-            elif entry.name in RECORD_PARTS:
-                shutil.copy2(entry, copy / entry.name)
-            elif entry.is_dir() and not entry.name.startswith("."):
-                # Evidence scans can be large: link them where the file system allows, copy otherwise.
-                shutil.copytree(entry, copy / entry.name, copy_function=_link_or_copy)
-        yield copy
-
-
-def _link_or_copy(source: str, dest: str) -> None:
-    try:
-        os.link(source, dest)
-    except OSError:
-        shutil.copy2(source, dest)
-
-
-def save(school: Path, relative: str, version: str | None, change: Callable[[str | None], str | None]) -> bool:
-    """Change the record ``relative`` (``pupils/p07.yaml``) of ``school``; True if something was written.
-
-    See the module's description: ``change`` gets the file's text as it is under the lock and returns
-    the text to write, or None to write nothing. Raises ``StaleEdit`` when ``version`` is not the file's
-    version now, ``SaveBusy`` when the lock is not free within ``LOCK_WAIT`` seconds.
-    """
-    path = school / relative
-    with edit_lock(school):
-        try:
-            data: bytes | None = path.read_bytes()
-        except FileNotFoundError:
-            data = None
-        if version is not None and version != version_of(data):
-            raise StaleEdit()
-        text = change(None if data is None else _text_of(data))
-        if text is None:
-            return False
-        write_atomically(path, text)
-        return True
-
-
-@contextmanager
-def edit_lock(school: Path) -> Iterator[None]:
-    """The school's edit lock, held by one thread of one process at a time (each holder opens the
-    file itself: an flock belongs to an open file, so two threads of one process exclude each other too)."""
-    try:
-        handle = os.open(school / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o600)
-    except OSError as error:
-        raise ToolError(
-            f"cannot save in {school}: {error.strerror} (the page needs to write to the school folder)"
-        ) from None
-    try:
-        deadline = time.monotonic() + LOCK_WAIT
-        while True:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except OSError as error:
-                if error.errno not in (errno.EWOULDBLOCK, errno.EACCES) or time.monotonic() > deadline:
-                    raise SaveBusy() from None
-                time.sleep(0.05)
-        yield
-    finally:
-        os.close(handle)  # closing the file releases the lock
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """Replace ``path`` with ``text`` in one step, on disk before returning.
-
-    A new file is readable by its owner only, in a folder made owner-only; a file that exists keeps
-    its mode, so a record a colleague may also open by hand stays open to them. The temporary file's
-    name starts with a dot, which the loader skips, so a crash cannot leave a second record behind.
-    """
-    private_dirs(path.parent)
-    mode = path.stat().st_mode & 0o777 if path.exists() else 0o600
-    fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(temporary, mode)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    directory = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(directory)  # the rename itself is on disk too
-    finally:
-        os.close(directory)
 
 
 def _move_trailing_comment(old: Any, new: Any) -> None:
