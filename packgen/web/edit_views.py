@@ -292,11 +292,11 @@ def edit_attendance(pupil_id: str):
 
 @form_pages.route("/providers/new", methods=["GET", "POST"])
 def add_provider():
-    """A new provider; added while starting a pupil's placement (``?for=p19``), the placement comes next."""
+    """A new provider; added while starting a pupil's placement (``?for_pupil=p19``), the placement comes next."""
     data = school_data()
     provider_id = edits.new_id(_ids_on_disk("providers"), request.form.get("name", "") or "provider")
     spec = provider_forms.provider_form(words())
-    pupil_id = request.args.get("for", "")
+    pupil_id = request.args.get("for_pupil", "")
     starting = can_start(data, pupil_id)
     return edit(
         spec,

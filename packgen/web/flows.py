@@ -150,7 +150,7 @@ def choose_provider(pupil_id: str):
     if request.method == "POST":
         chosen = request.form.get("provider", "")
         if chosen == "new":
-            return redirect(url_for("forms.add_provider", **{"for": pupil_id}))
+            return redirect(url_for("forms.add_provider", for_pupil=pupil_id))
         if chosen in data.providers:
             return redirect(url_for(".new_placement", pupil_id=pupil_id, provider=chosen))
         error = "Choose the provider, or say it is not on the list yet"

@@ -149,7 +149,8 @@ def move_placement(space: Workspace, pupil_id: str, spec: FormSpec, raw: Mapping
         tree = record_text.parse(text)
         old = tree.get("placement")
         if not isinstance(old, CommentedMap) or "ended" in old:
-            return _refuse(outcome, relative, "This pupil has no placement going on now: start a new placement.")
+            _refuse(outcome, relative, "This pupil has no placement going on now: start a new placement.")
+            return None
         ended = copy.deepcopy(old)
         block = CommentedMap()
         for path, value in (ending | {("outcome",): "moved_provider"}).items():
@@ -203,7 +204,8 @@ def start_placement(space: Workspace, pupil_id: str, spec: FormSpec, raw: Mappin
         if isinstance(old, CommentedMap):
             ended = old.get("ended")
             if not isinstance(ended, CommentedMap):
-                return _refuse(outcome, relative, "This pupil's placement has not ended: end it, or move the pupil.")
+                _refuse(outcome, relative, "This pupil's placement has not ended: end it, or move the pupil.")
+                return None
             early = _starts_too_early(relative, built.values, ended.get("ended_on"))
             record_text.append(tree, "past_placements", copy.deepcopy(old), PupilFile)
         new = CommentedMap()
@@ -229,7 +231,8 @@ def reopen(space: Workspace, pupil_id: str, version: str) -> Outcome:
         tree = record_text.parse(text)
         placement = tree.get("placement")
         if not isinstance(placement, CommentedMap) or "ended" not in placement:
-            return _refuse(outcome, relative, "This placement has not ended, so there is nothing to reopen.")
+            _refuse(outcome, relative, "This placement has not ended, so there is nothing to reopen.")
+            return None
         del placement["ended"]
         return checked(space, relative, text, tree, {}, outcome)
 
@@ -238,7 +241,6 @@ def reopen(space: Workspace, pupil_id: str, version: str) -> Outcome:
 
 def _refuse(outcome: Outcome, relative: str, message: str) -> None:
     outcome.saved, outcome.general = False, [Problem(relative, "", message)]
-    return None
 
 
 def _starts_too_early(relative: str, typed: Mapping[tuple, object], ended_on: object) -> list[Problem]:

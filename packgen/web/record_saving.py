@@ -2,8 +2,9 @@
 
 A change (its text made by ``record_text``) is checked before it is saved by the same loader as
 ``packgen check``: the candidate file is written into a scratch copy of the school folder and the
-whole folder is loaded (a new pupil's UPN must not clash with another file, a provider id must exist). Only a file that loads is saved, and
-then atomically (a temporary file beside it, renamed over it), so a reader never sees half a record.
+whole folder is loaded (a new pupil's UPN must not clash with another file, a provider id must
+exist). Only a file that loads is saved, and then atomically (a temporary file beside it, renamed
+over it), so a reader never sees half a record.
 
 Saving, for every form::
 

@@ -102,7 +102,7 @@ def test_a_pupil_from_the_information_system_gets_a_placement_and_an_agreement(b
     assert "Choose the provider" in summary.text
     looked_at(browser, shots, "start-2-choose-provider-error")
     radio(browser, "provider", "new")
-    submit(browser, site, "/providers/new?for=p40")
+    submit(browser, site, "/providers/new?for_pupil=p40")
 
     type_into(
         browser,
