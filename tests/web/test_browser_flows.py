@@ -385,6 +385,7 @@ def test_moving_a_pupil_to_another_provider_keeps_the_first_placement(browser, s
         | day("start_date", "23 11 2026"),
     )
     screenshot(browser, shots, "flow-move-form")
+    screenshot(browser, shots, "flow-move-form-phone", width=375)
     save(browser)
     saved(browser, site, "/pupils/p03/steps")
     assert "has moved provider" in browser.find_element(By.TAG_NAME, "main").text

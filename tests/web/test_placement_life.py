@@ -88,7 +88,7 @@ def test_a_pupil_from_the_information_system_is_placed_from_their_page(client, d
     nothing = submit(client, "/pupils/p19/placement/start", {})
     assert nothing.status_code == 422
     assert summary(nothing.get_data(as_text=True)) == [
-        "Provider: Choose the provider, or say it is not on the list yet -> #provider"
+        "Choose the provider, or say it is not on the list yet -> #provider"
     ]
     chosen = submit(client, "/pupils/p19/placement/start", {"provider": "riverside-centre"})
     assert chosen.headers["Location"] == "/pupils/p19/placement/new?provider=riverside-centre"
