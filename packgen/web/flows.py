@@ -284,7 +284,8 @@ def move(pupil_id: str):
         for pid, p in sorted(data.providers.items(), key=lambda kv: kv[1].name.casefold())
         if pid != record.placement.provider
     }
-    spec = placement_changes.move_form(others, edit_views.words())
+    leaving = data.providers[record.placement.provider].name
+    spec = placement_changes.move_form(others, edit_views.words(), leaving)
     back, name = url_for(".steps", pupil_id=pupil_id), documents.display_name(record)
     relative = f"pupils/{pupil_id}.yaml"
     if request.method == "GET":

@@ -103,11 +103,12 @@ def end_form(words: Words) -> FormSpec:
     )
 
 
-def move_form(providers: Mapping[str, str], words: Words) -> FormSpec:
+def move_form(providers: Mapping[str, str], words: Words, leaving: str) -> FormSpec:
+    """``leaving``: the provider of the placement that ends, named so nobody wonders which one."""
     return FormSpec(
         "Move to another provider",
         (
-            Section("The placement ending now", _end_fields(words, True)),
+            Section(f"The placement at {leaving}, ending now", _end_fields(words, True)),
             Section(
                 "The new placement",
                 (
@@ -186,7 +187,7 @@ def start_form(providers: Mapping[str, str], words: Words) -> FormSpec:
     return FormSpec(
         "Start a placement",
         (Section("Where and when", placement_basics(providers, words)),),
-        intro="The agreement to print and sign is made from these answers. The timetable, plan and targets, "
+        intro="Step 2 of 2. The agreement to print and sign is made from these answers. The timetable, plan and targets, "
         "consent and safeguarding come next, in the placement details.",
     )
 

@@ -92,7 +92,7 @@ def test_a_record_changed_since_the_page_opened_is_not_overwritten(space):
 
 
 def move(space, typed: dict) -> edits.Outcome:
-    spec = move_form({"hart-vale": "Hart & Vale", "oak-tutors": "Oak Street Tutors"}, WORDS)
+    spec = move_form({"hart-vale": "Hart & Vale", "oak-tutors": "Oak Street Tutors"}, WORDS, "Riverside Centre")
     return move_placement(space, "p02", spec, typed, version(space, "p02"))
 
 
