@@ -43,7 +43,8 @@ from packgen.mail.compose import (
 )
 from packgen.mail.replies import ProviderStatus, local_day, reply_due, requested_on, returned_on, status
 from packgen.mail.sent_log import Kind, Sent, read_log
-from packgen.records.models import Provider, SchoolData
+from packgen.records.provider_file import Provider
+from packgen.records.school_data import SchoolData
 
 Action = Literal["send", "resend", "skip", "post"]
 SENDING: tuple[Action, ...] = ("send", "resend")

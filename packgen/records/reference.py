@@ -13,7 +13,9 @@ from typing import Any, Literal, get_args, get_origin
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
-from packgen.records import models
+from packgen.records.provider_file import Provider
+from packgen.records.pupil_file import PupilFile
+from packgen.records.school_file import SchoolFile
 
 INTRO = """\
 # The record format
@@ -43,9 +45,9 @@ mapping; a key's type names the section that describes it.
 """
 
 ROOTS = (
-    ("school.yaml", models.SchoolFile),
-    ("providers/<provider>.yaml", models.Provider),
-    ("pupils/<pupil>.yaml", models.PupilFile),
+    ("school.yaml", SchoolFile),
+    ("providers/<provider>.yaml", Provider),
+    ("pupils/<pupil>.yaml", PupilFile),
 )
 
 

@@ -28,7 +28,7 @@ from packgen.documents.pictures import Picture
 from packgen.documents.pupils import CHART_WIDTH_MM
 from packgen.errors import TemplateProblem
 from packgen.readiness.rules import RULES, assess, by_area
-from packgen.records.models import AttendancePeriod
+from packgen.records.pupil_file import AttendancePeriod
 from packgen.records.read import load_school
 from tests.conftest import DEMO, REPO, outline_tree
 

@@ -22,7 +22,8 @@ from packgen.documents.fill import Renderer, template_variable_problems
 from packgen.documents.pictures import Picture
 from packgen.documents.trim import trimmed
 from packgen.errors import TemplateProblem, ToolError
-from packgen.records import models
+from packgen.records.fields import Person
+from packgen.records.pupil_file import Session
 from tests.conftest import TEMPLATES, fill, make_template
 
 LABELS = TEMPLATES / "labels.yaml"
@@ -94,8 +95,8 @@ def test_a_tag_word_split_into_runs_still_fills(folder):
 
 
 def test_models_fill_templates_directly(folder):
-    person = models.Person(name="A. Khan", role="Lead", email="lead@bridge.example", phone="01234 222333")
-    session = models.Session.model_validate({"day": "Mon", "from": "09:30", "to": "14:00"})
+    person = Person(name="A. Khan", role="Lead", email="lead@bridge.example", phone="01234 222333")
+    session = Session.model_validate({"day": "Mon", "from": "09:30", "to": "14:00"})
     out = fill(
         folder,
         "{{ lead|contact }}",
@@ -130,7 +131,7 @@ def test_models_fill_templates_directly(folder):
         ("{{ v|percent }}", None, "Not recorded"),
         ("{{ v|number }}", 15.0, "15"),
         ("{{ v|number }}", 12.5, "12.5"),
-        ("{{ v|contact }}", models.Person(name="R. Patel"), "R. Patel"),
+        ("{{ v|contact }}", Person(name="R. Patel"), "R. Patel"),
         ("{{ v|contact }}", None, "Not recorded"),
         ("{{ v|recorded }}", "", "Not recorded"),
         ("{{ v|join(', ')|recorded }}", [], "Not recorded"),
@@ -179,7 +180,7 @@ def test_an_undefined_variable_names_the_template_and_the_paragraph(folder):
 
 def test_a_misspelt_attribute_is_named(folder):
     with pytest.raises(TemplateProblem, match="has no attribute 'nmae'.*Hello"):
-        fill(folder, "Hello {{ person.nmae }}", person=models.Person(name="R. Patel"))
+        fill(folder, "Hello {{ person.nmae }}", person=Person(name="R. Patel"))
 
 
 def test_a_syntax_error_names_the_template(folder):

@@ -37,8 +37,9 @@ from packgen.errors import BusyError, DataError, TemplateProblem
 from packgen.mail import PASSWORD_ENV, planning, replies, sent_log
 from packgen.mail import send as mail
 from packgen.mail.smtp import MailError, SmtpSettings, school_smtp
-from packgen.records.models import SafeguardingPractice, SchoolData
+from packgen.records.provider_file import SafeguardingPractice
 from packgen.records.read import load_school
+from packgen.records.school_data import SchoolData
 from tests.conftest import MINI, PASSWORD, TEMPLATES, USER, Server, free_port
 
 REPO_TEMPLATES = TEMPLATES

@@ -21,7 +21,7 @@ from packgen.office import batches as combine
 from packgen.office.batches import convert_documents, split
 from packgen.office.convert import convert
 from packgen.office.join import NotJoinable, join, joinable
-from packgen.records.models import display_name
+from packgen.records.pupil_file import display_name
 from packgen.records.read import load_school
 from tests.conftest import logging_soffice
 

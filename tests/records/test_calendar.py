@@ -7,7 +7,7 @@ from datetime import date, timedelta
 import pytest
 
 from packgen.records.calendar import Calendar, easter_sunday, english_half_terms, period_at
-from packgen.records.models import TermDate
+from packgen.records.school_file import TermDate
 
 
 def term_dates(*rows: tuple[str, str, str]) -> list[TermDate]:
