@@ -80,7 +80,7 @@ class Renderer:
         self._files: dict[str, PackageSource] = {}
         self._patched: dict[str, str] = {}
         # Kept beside the compiled templates: preparing the few templates a rebuild fills cost more
-        # than filling them (see memo.py).
+        # than filling them (see runtime/store.py).
         self._prepared = DiskMemo(kept, _preparing_code())
         self._saved_files: dict[str, tuple[bytes, str]] = {}
         self._reads = template_reads.TemplateReads(

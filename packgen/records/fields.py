@@ -18,6 +18,8 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
+from packgen.records.upn import upn_problem
+
 
 def _iso_date(value: object) -> object:
     if isinstance(value, date):
@@ -49,8 +51,6 @@ def _relative_path(value: str) -> str:
 
 
 def _upn(value: str) -> str:
-    from packgen.records.upn import upn_problem  # local import keeps models free of a cycle at import time
-
     text = value.strip().upper()
     problem = upn_problem(text)
     if problem:

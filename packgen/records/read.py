@@ -52,6 +52,37 @@ def _session_times(pupils: list[LoadedRecord], school: LoadedRecord) -> Iterator
                     )
 
 
+def _provider_references(pupils: list[LoadedRecord], provider_ids: list[str]) -> Iterator[Problem]:
+    for record in pupils:
+        view = record.view
+        placements = [(("placement",), view and view.placement)] + [
+            (("past_placements", i), past) for i, past in each_valid(view and view.past_placements)
+        ]
+        for at, placement in placements:
+            if placement and placement.provider is not None and placement.provider not in provider_ids:
+                hint = (
+                    suggest(placement.provider, provider_ids, "the providers are") if provider_ids else "there are none"
+                )
+                yield record.problem(
+                    at + ("provider",),
+                    f"{quoted(placement.provider)} has no file providers/{placement.provider}.yaml ({hint})",
+                )
+
+
+def _shared_upns(pupils: list[LoadedRecord]) -> Iterator[Problem]:
+    holders: dict[str, list[LoadedRecord]] = defaultdict(list)
+    for record in pupils:
+        pupil = record.view and record.view.pupil
+        if pupil and pupil.upn is not None:
+            holders[pupil.upn].append(record)
+    for upn, records in holders.items():
+        for record in records if len(records) > 1 else []:
+            others = ", ".join(r.file for r in records if r is not record)
+            yield record.problem(
+                ("pupil", "upn"), f"{quoted(upn)} is also the UPN in {others}: each pupil has their own"
+            )
+
+
 # ---------------------------------------------------------------- the folder
 
 
@@ -94,37 +125,6 @@ def _record_files(root: Path, folder: str, problems: list[Problem]) -> list[tupl
             )
         )
     return found
-
-
-def _provider_references(pupils: list[LoadedRecord], provider_ids: list[str]) -> Iterator[Problem]:
-    for record in pupils:
-        view = record.view
-        placements = [(("placement",), view and view.placement)] + [
-            (("past_placements", i), past) for i, past in each_valid(view and view.past_placements)
-        ]
-        for at, placement in placements:
-            if placement and placement.provider is not None and placement.provider not in provider_ids:
-                hint = (
-                    suggest(placement.provider, provider_ids, "the providers are") if provider_ids else "there are none"
-                )
-                yield record.problem(
-                    at + ("provider",),
-                    f"{quoted(placement.provider)} has no file providers/{placement.provider}.yaml ({hint})",
-                )
-
-
-def _shared_upns(pupils: list[LoadedRecord]) -> Iterator[Problem]:
-    holders: dict[str, list[LoadedRecord]] = defaultdict(list)
-    for record in pupils:
-        pupil = record.view and record.view.pupil
-        if pupil and pupil.upn is not None:
-            holders[pupil.upn].append(record)
-    for upn, records in holders.items():
-        for record in records if len(records) > 1 else []:
-            others = ", ".join(r.file for r in records if r is not record)
-            yield record.problem(
-                ("pupil", "upn"), f"{quoted(upn)} is also the UPN in {others}: each pupil has their own"
-            )
 
 
 def _fresh(root: Path, relative: str, model: type[BaseModel]) -> tuple[LoadedRecord, list[Problem]]:

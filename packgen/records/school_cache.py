@@ -28,7 +28,7 @@ from pydantic import BaseModel
 
 from packgen.errors import Problem
 from packgen.records.read import load_healthy, school_from
-from packgen.records.record_file import evidence_paths, evidence_problems, read_record
+from packgen.records.record_file import LoadedRecord, evidence_paths, evidence_problems, read_record
 from packgen.records.school_data import SchoolData
 
 _Status = tuple[int, ...] | None
@@ -52,7 +52,7 @@ def _statuses(path: Path | str) -> tuple[_Status, _Status]:
 class _Kept:
     status: tuple[_Status, _Status]
     model: type[BaseModel]
-    record: Any  # record_file.LoadedRecord
+    record: LoadedRecord
     problems: list[Problem]
     evidence: list[tuple[tuple, str]]
     folders: tuple[str, ...]  # the folders on the way to its evidence files

@@ -1,4 +1,4 @@
-"""Filling many documents at once, in forked workers (packgen/fill.py)."""
+"""Filling many documents at once, in forked workers (packgen/build/parallel_fill.py)."""
 
 from __future__ import annotations
 
