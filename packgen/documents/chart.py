@@ -171,7 +171,7 @@ def layout(
 
 
 def _level(plot: tuple[int, int, int, int], percent: float) -> float:
-    left, top, right, bottom = plot
+    _, top, _, bottom = plot
     return bottom - (bottom - top) * percent / 100
 
 

@@ -95,9 +95,7 @@ def test_a_joined_document_carries_nothing_of_the_others(both_ways, demo_build):
     assert len(summaries) == 3
     for pupil, pdf in summaries.items():
         reader = PdfReader(pdf)
-        pictures = {
-            name for page in reader.pages for name in page["/Resources"].get_object().get("/XObject", {}).keys()
-        }
+        pictures = {name for page in reader.pages for name in page["/Resources"].get_object().get("/XObject", {})}
         assert len(pictures) == 1, f"{pdf}: pictures of other pupils travel with it: {pictures}"
         text = " ".join("\n".join(page.extract_text() for page in reader.pages).split())
         assert display_name(data.pupils[pupil]) in text

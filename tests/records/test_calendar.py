@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import date, timedelta
 
 import pytest
@@ -43,7 +44,7 @@ def test_easter_sunday_including_the_earliest_and_latest_of_the_century(year, ea
 def test_every_default_year_has_six_half_terms_in_order_of_a_plausible_length(year):
     halves = english_half_terms(year)
     assert len(halves) == 6
-    for half, following in zip(halves, halves[1:]):
+    for half, following in itertools.pairwise(halves):
         holiday = (following.starts - half.ends).days - 1
         assert 2 <= holiday <= 20, (half, following)
     for half in halves:
