@@ -129,16 +129,14 @@ def _build_packs(
 
     if not to_build:
         return [results[number] for number in range(len(folders))]
+    from packgen.documents.fill import Renderer
+    from packgen.records.read import load_school
 
     with ExitStack() as stack:
-        # A pack built before is most likely rebuilt after an edit: a few documents to make. LibreOffice
-        # starts before filling and reading are even imported, so its start overlaps theirs.
+        # A pack built before is most likely rebuilt after an edit: a few documents to make.
         head_start = (
             _head_start(stack) if len(to_build) == 1 and built_before(Path(out_root) / names[to_build[0][0]]) else None
         )
-        from packgen.documents.fill import Renderer
-        from packgen.records.read import load_school
-
         plans = [
             _Planned(number, inputs, plan_pack(load_school(folder), Path(out_root), now, today, options))
             for number, folder, inputs in to_build
