@@ -131,7 +131,7 @@ class Renderer:
         """The template file's bytes and their SHA-256, read once."""
         if template not in self._saved_files:
             path = self.templates_dir / template
-            saved = read_template(path)
+            saved = read_template(path, self._prepared)
             self._saved_files[template] = saved, hashlib.sha256(saved).hexdigest()
         return self._saved_files[template]
 
