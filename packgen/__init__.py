@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from packgen.build.publishing import PackBuilt
     from packgen.documents.wording import Wording
     from packgen.readiness.rules import Finding
-    from packgen.records.models import SchoolData
+    from packgen.records.school_data import SchoolData
 
 # Exported names and where they live; each module is imported on first use (see __getattr__).
 _LAZY = {
@@ -42,7 +42,7 @@ _LAZY = {
     "InputError": "packgen.errors",
     "ToolError": "packgen.errors",
     "Problem": "packgen.errors",
-    "SchoolData": "packgen.records.models",
+    "SchoolData": "packgen.records.school_data",
     "Finding": "packgen.readiness.rules",
     "PackOptions": "packgen.build.planning",
     "PackBuilt": "packgen.build.publishing",

@@ -37,7 +37,10 @@ from pypdf import PdfReader
 from packgen.cli import main
 from packgen.documents.fill import Renderer
 from packgen.readiness.findings import Finding
-from packgen.records.models import Provider, PupilFile, SchoolData, SchoolFile
+from packgen.records.provider_file import Provider
+from packgen.records.pupil_file import PupilFile
+from packgen.records.school_data import SchoolData
+from packgen.records.school_file import SchoolFile
 
 REPO = Path(__file__).resolve().parent.parent
 DEMO = REPO / "data" / "brookfield-academy"

@@ -14,6 +14,7 @@ import pytest
 from docx import Document
 from docx.opc.part import Part
 from docxtpl import DocxTemplate, InlineImage
+from jinja2 import TemplateSyntaxError
 from PIL import Image
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import DictionaryObject, IndirectObject, NameObject
@@ -164,7 +165,7 @@ def test_an_inline_image_prints_as_a_drawing_while_filling():
 
 def test_docxtpl_says_which_part_it_was_filling_when_it_failed():
     document = DocxTemplate(io.BytesIO(docx_bytes("{{ broken( }}")))
-    with pytest.raises(Exception):
+    with pytest.raises(TemplateSyntaxError):
         document.render({}, autoescape=True)
     assert rendering_part(document) is not None
 

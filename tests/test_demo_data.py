@@ -14,8 +14,10 @@ import pytest
 import yaml
 
 from packgen.readiness.rules import RULE_BY_ID
-from packgen.records.models import Provider, PupilFile, SchoolFile
+from packgen.records.provider_file import Provider
+from packgen.records.pupil_file import PupilFile
 from packgen.records.read import load_school
+from packgen.records.school_file import SchoolFile
 from tests.conftest import DEMO, demo_gaps
 
 TODAY = date(2026, 11, 23)  # the demo's "today": GAPS.md lists the readiness findings on this date

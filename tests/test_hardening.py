@@ -122,7 +122,10 @@ def test_paths_from_records_cannot_leave_the_school_folder(demo_copy, tmp_path):
         "evidence/../../secret.pdf": "..",
     }
     for evidence, word in cases.items():
-        edit_record(demo_copy / "pupils" / "p01.yaml", lambda r: r["placement"]["agreement"].update(evidence=evidence))
+        edit_record(
+            demo_copy / "pupils" / "p01.yaml",
+            lambda r, evidence=evidence: r["placement"]["agreement"].update(evidence=evidence),
+        )
         result = run_cli("check", demo_copy)
         assert result.exit_code == 1, evidence
         assert "placement.agreement.evidence" in result.output, evidence

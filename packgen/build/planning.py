@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from packgen.documents.plan import DocumentSpec
     from packgen.pack.assemble import PackNode
     from packgen.records import evidence
-    from packgen.records.models import SchoolData
+    from packgen.records.school_data import SchoolData
 
 
 @dataclass(frozen=True)

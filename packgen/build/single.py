@@ -21,7 +21,7 @@ from packgen.errors import InputError
 if TYPE_CHECKING:
     from packgen.documents.plan import DocumentSpec
     from packgen.pack.assemble import PackResult
-    from packgen.records.models import SchoolData
+    from packgen.records.school_data import SchoolData
 
 
 def build_agreement(

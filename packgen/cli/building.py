@@ -6,7 +6,7 @@ import os
 import sys
 from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 import click
 
@@ -130,7 +130,11 @@ class _ProgressReport:
     """Shows the build's on_progress(step, done, total) reports on stderr: a bar with counts and time
     left on a terminal, a line at each tenth otherwise (a log keeps them readable)."""
 
-    LABELS = {"render": "Filling templates", "convert": "Converting to PDF", "assemble": "Assembling the pack"}
+    LABELS: ClassVar[dict[str, str]] = {
+        "render": "Filling templates",
+        "convert": "Converting to PDF",
+        "assemble": "Assembling the pack",
+    }
 
     def __init__(self, enabled: bool):
         self.enabled = enabled

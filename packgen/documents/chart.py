@@ -27,7 +27,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from packgen.documents.pictures import Drawing
 from packgen.errors import ToolError
-from packgen.records.models import AttendancePeriod
+from packgen.records.pupil_file import AttendancePeriod
 
 NAVY = "#1F3864"
 BASELINE = "#9C1C1C"
@@ -171,7 +171,7 @@ def layout(
 
 
 def _level(plot: tuple[int, int, int, int], percent: float) -> float:
-    left, top, right, bottom = plot
+    _, top, _, bottom = plot
     return bottom - (bottom - top) * percent / 100
 
 

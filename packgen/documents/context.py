@@ -11,8 +11,8 @@ from typing import Any
 
 from PIL import Image
 
-from packgen.documents.fill import Drawing
-from packgen.records.models import SchoolData
+from packgen.documents.pictures import Drawing
+from packgen.records.school_data import SchoolData
 
 
 def common_context(data: SchoolData, today: date) -> dict[str, Any]:

@@ -6,7 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from packgen.records.models import Provider, PupilFile
+from packgen.records.provider_file import Provider
+from packgen.records.pupil_file import PupilFile
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,8 @@ from packgen.documents.spec import DocumentSpec
 from packgen.errors import InputError
 from packgen.readiness.rules import assess
 from packgen.records.calendar import Calendar, Period
-from packgen.records.models import PupilFile, SchoolData, display_name
+from packgen.records.pupil_file import PupilFile, display_name
+from packgen.records.school_data import SchoolData
 
 RATINGS = ("achieved", "on_track", "some_progress", "not_yet", "not_assessed")
 HALF_TERMS_A_YEAR, TERMS_A_YEAR = 6, 3

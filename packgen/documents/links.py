@@ -9,14 +9,19 @@ only a reader who clicks follows, is fine.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import zipfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from lxml import etree
 
 from packgen.errors import TemplateProblem
 from packgen.files import NotReadable, read_regular
+
+if TYPE_CHECKING:
+    from packgen.runtime.store import DiskMemo
 
 MAX_TEMPLATE_BYTES = 20_000_000  # a template with a logo is well under a megabyte
 _MAX_PART_BYTES = 64_000_000  # one part of a template, unpacked
@@ -37,8 +42,14 @@ _KINDS = {
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
 
 
-def read_template(path: Path) -> bytes:
-    """The bytes of the template at ``path``; TemplateProblem naming it if it cannot be used."""
+def read_template(path: Path, checked: DiskMemo | None = None) -> bytes:
+    """The bytes of the template at ``path``; TemplateProblem naming it if it cannot be used.
+
+    Looking through every part of a template for what it links to costs far more than filling the
+    few documents of a rebuild; with ``checked``, a template whose very bytes passed before (under
+    the same checking code: the memo's salt) is not looked through again. A template that fails is
+    never remembered, so it is named every time.
+    """
     try:
         data = read_regular(
             path,
@@ -49,6 +60,16 @@ def read_template(path: Path) -> bytes:
         )
     except NotReadable as exc:
         raise TemplateProblem(f"{path}: the template {exc.reason}") from None
+    if checked is None:
+        _check(path, data)
+    else:
+        checked.made("linkcheck", hashlib.sha256(data).digest(), lambda: _check(path, data))
+    return data
+
+
+def _check(path: Path, data: bytes) -> bytes:
+    """Nothing (an empty result to remember) when the template ``data`` from ``path`` links to
+    nothing outside itself; TemplateProblem naming what it links to otherwise."""
     try:
         outside = outside_references(data)
     except TemplateProblem as problem:
@@ -59,7 +80,7 @@ def read_template(path: Path) -> bytes:
             "fetch it while making every document. Put it in the template itself (in Word: Insert > "
             "Pictures > This Device, without 'Link to File') and save the template again"
         )
-    return data
+    return b""
 
 
 def unsafe_templates(folder: Path) -> list[str]:

@@ -10,7 +10,8 @@ from datetime import date
 
 from packgen.documents.context import common_context, pupil_context
 from packgen.documents.spec import DocumentSpec
-from packgen.records.models import SchoolData, Session, display_name
+from packgen.records.pupil_file import Session, display_name
+from packgen.records.school_data import SchoolData
 
 DAY_ORDER = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 

@@ -12,7 +12,8 @@ from packgen.documents.context import COVER_LOGO_MM, SchoolLogo, common_context
 from packgen.documents.figures import attendance_percent
 from packgen.documents.spec import DocumentSpec
 from packgen.readiness.table import by_area
-from packgen.records.models import SchoolData, display_name
+from packgen.records.pupil_file import display_name
+from packgen.records.school_data import SchoolData
 
 if TYPE_CHECKING:  # for checkers only: the documents layer reads findings, it never runs the rules
     from packgen.readiness.rules import Finding, Rule

@@ -10,7 +10,7 @@ from packgen.documents.pack_pages import cover, evidence_left_out, readiness_rep
 from packgen.documents.providers import briefing, letter, provider_documents
 from packgen.documents.pupils import agreement, ending, pupil_documents, summary
 from packgen.documents.spec import DocumentSpec
-from packgen.records.models import display_name
+from packgen.records.pupil_file import display_name
 
 __all__ = [
     "DocumentSpec",

@@ -11,7 +11,9 @@ from typing import TYPE_CHECKING
 from packgen.documents.context import common_context
 from packgen.documents.figures import assurance_status, evaluated
 from packgen.documents.spec import DocumentSpec
-from packgen.records.models import ParentCarer, QaVisit, SchoolData, display_name
+from packgen.records.provider_file import QaVisit
+from packgen.records.pupil_file import ParentCarer, display_name
+from packgen.records.school_data import SchoolData
 
 if TYPE_CHECKING:  # for checkers only: the documents layer reads findings, it never runs the rules
     from packgen.readiness.rules import Finding

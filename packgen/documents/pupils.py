@@ -12,7 +12,8 @@ from packgen.documents.context import pupil_context
 from packgen.documents.figures import assurance_status, attendance_summary, evaluated, target_statuses
 from packgen.documents.spec import DocumentSpec
 from packgen.readiness.table import by_area
-from packgen.records.models import SchoolData, display_name
+from packgen.records.pupil_file import display_name
+from packgen.records.school_data import SchoolData
 
 if TYPE_CHECKING:  # for checkers only: the documents layer reads findings, it never runs the rules
     from packgen.readiness.rules import Finding

@@ -28,7 +28,9 @@ from packgen.documents.spec import DocumentSpec
 from packgen.documents.wording import LABELS_FILE, load_wording
 from packgen.errors import DataError, Problem, TemplateProblem
 from packgen.files import write_private
-from packgen.records.models import Person, PupilFile, SchoolData
+from packgen.records.fields import Person
+from packgen.records.pupil_file import PupilFile
+from packgen.records.school_data import SchoolData
 
 MARKING = "OFFICIAL-SENSITIVE"
 

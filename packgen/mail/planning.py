@@ -43,7 +43,8 @@ from packgen.mail.compose import (
 )
 from packgen.mail.replies import ProviderStatus, local_day, reply_due, requested_on, returned_on, status
 from packgen.mail.sent_log import Kind, Sent, read_log
-from packgen.records.models import Provider, SchoolData
+from packgen.records.provider_file import Provider
+from packgen.records.school_data import SchoolData
 
 Action = Literal["send", "resend", "skip", "post"]
 SENDING: tuple[Action, ...] = ("send", "resend")
@@ -155,37 +156,26 @@ def prepare_chases(
     for made in letters:
         pid, state = made.spec.owner, states[made.spec.owner]
         version = letter_version(made.spec, templates)
-
-        def plan(
-            action: Action,
-            reason: str,
-            to: str | None = None,
-            eml: Path | None = None,
-            message: EmailMessage | None = None,
-        ) -> Planned:
-            return Planned("chase", pid, state.name, to, action, reason, eml, made.pdf, version, message)
-
         if not state.overdue:
-            plans.append(plan("skip", _not_overdue_reason(state)))
-        elif pid not in emailed:
-            plans.append(
-                plan(
-                    "post",
-                    f"reply {_overdue_words(state)}; no e-mail address "
-                    "(contacts.lead.email): print a reminder and post it",
-                )
+            reason = _not_overdue_reason(state)
+            plans.append(Planned("chase", pid, state.name, None, "skip", reason, None, made.pdf, version))
+            continue
+        if pid not in emailed:
+            reason = (
+                f"reply {_overdue_words(state)}; no e-mail address (contacts.lead.email): print a reminder and post it"
             )
-        else:
-            context = base_context(data, pid) | {
-                "requested_on": state.requested_on,
-                "reply_by": state.reply_due,
-                "days_overdue": state.days_overdue,
-            }
-            env = env or email_environment(templates)
-            message = compose(env, "chase_email", context, data, pid, sender, made.pdf, markings[pid], now)
-            eml = write_eml(made.pdf.with_name(f"{made.pdf.stem}-reminder.eml"), message)
-            action, reason = _chase_decision(state, today, every_days, resend)
-            plans.append(plan(action, reason, emailed[pid], eml, message))
+            plans.append(Planned("chase", pid, state.name, None, "post", reason, None, made.pdf, version))
+            continue
+        context = base_context(data, pid) | {
+            "requested_on": state.requested_on,
+            "reply_by": state.reply_due,
+            "days_overdue": state.days_overdue,
+        }
+        env = env or email_environment(templates)
+        message = compose(env, "chase_email", context, data, pid, sender, made.pdf, markings[pid], now)
+        eml = write_eml(made.pdf.with_name(f"{made.pdf.stem}-reminder.eml"), message)
+        action, reason = _chase_decision(state, today, every_days, resend)
+        plans.append(Planned("chase", pid, state.name, emailed[pid], action, reason, eml, made.pdf, version, message))
     return plans
 
 

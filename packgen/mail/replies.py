@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from packgen.mail.sent_log import Sent, read_log
-from packgen.records.models import Provider, SchoolData
+from packgen.records.provider_file import Provider
+from packgen.records.school_data import SchoolData
 
 
 @dataclass(frozen=True)

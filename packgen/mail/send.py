@@ -41,7 +41,7 @@ from packgen.mail.smtp import (
     describe,
     say_goodbye,
 )
-from packgen.records.models import SchoolData
+from packgen.records.school_data import SchoolData
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,8 @@ from typing import Any, Literal
 from pydantic import AwareDatetime, ValidationError
 
 from packgen.errors import BusyError, DataError, Problem, ToolError
-from packgen.records.models import Record, SchoolData, Text
+from packgen.records.fields import Record, Text
+from packgen.records.school_data import SchoolData
 
 LOG_NAME = "letters-sent.jsonl"
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from packgen.errors import PackgenError
 from packgen.mail import PASSWORD_ENV
-from packgen.records.models import SchoolData
+from packgen.records.school_data import SchoolData
 
 DEFAULT_PORTS = {"starttls": 587, "tls": 465, "none": 25}
 

@@ -65,7 +65,8 @@ def split(joined: Path, targets: Sequence[Path]) -> bool:
             page = reader.pages[index]
             # LibreOffice gives every page of a document the same resources: each member's pictures
             # would travel in every other member's PDF (another pupil's chart in this one's).
-            resources = page["/Resources"] if "/Resources" in page else None
+            # Not page.get(): pypdf resolves an indirect object only when indexed.
+            resources = page["/Resources"] if "/Resources" in page else None  # noqa: SIM401
             if isinstance(resources, DictionaryObject) and "/XObject" in resources:  # only then is the drawing read
                 page[NameObject("/Resources")] = _used(resources, page.get_contents())
             writer.add_page(page)

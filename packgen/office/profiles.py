@@ -155,7 +155,7 @@ def harden(profile: Path) -> None:
 
     A picture linked by address (http://, or file:/// for a file on this computer) would otherwise be
     fetched while converting and put in the PDF. Templates with such links are refused before they
-    are filled (documents/fill.py); this is the second line. Unlike ``settle`` it does not depend on
+    are filled (documents/links.py); this is the second line. Unlike ``settle`` it does not depend on
     finding the version: a profile is never used without it.
     """
     settings = profile / SETTINGS

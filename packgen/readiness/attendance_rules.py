@@ -17,7 +17,7 @@ from packgen.readiness.findings import days_of as _days
 from packgen.readiness.findings import direction_contradicts as _direction_contradicts
 from packgen.readiness.findings import hours as _hours
 from packgen.records.calendar import Calendar
-from packgen.records.models import SchoolData
+from packgen.records.school_data import SchoolData
 
 FULL_TIME_HOURS = 18  # the hours a week below which a placement is recorded as part time
 NOTICE_SCHOOL_DAYS = 2  # SI 2010/1156 reg 3: notice at least two school days before the first day

@@ -21,7 +21,9 @@ from datetime import date
 from typing import Literal
 
 from packgen.readiness.table import Severity, Subject, rule_table
-from packgen.records.models import Placement, Provider, PupilFile, SchoolData, display_name
+from packgen.records.provider_file import Provider
+from packgen.records.pupil_file import Placement, PupilFile, display_name
+from packgen.records.school_data import SchoolData
 
 Status = Literal["fail", "unknown"]
 

@@ -13,7 +13,7 @@ import threading
 from datetime import date
 
 from packgen.readiness.rules import RULES, Finding, worst_first
-from packgen.records.models import SchoolData
+from packgen.records.school_data import SchoolData
 
 
 class KeptFindings:

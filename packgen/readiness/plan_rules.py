@@ -25,7 +25,7 @@ from packgen.readiness.findings import and_ as _and
 from packgen.readiness.findings import arranged as _arranged
 from packgen.readiness.findings import day as _day
 from packgen.records.calendar import Calendar, period_at
-from packgen.records.models import SchoolData
+from packgen.records.school_data import SchoolData
 
 HALF_TERM = timedelta(weeks=7)
 VISIT_GRACE = timedelta(weeks=2)

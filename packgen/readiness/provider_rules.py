@@ -19,7 +19,9 @@ from packgen.readiness.findings import (
     school_finding,
     year_before,
 )
-from packgen.records.models import Flags, ReadinessSettings, SchoolData, display_name
+from packgen.records.pupil_file import Flags, display_name
+from packgen.records.school_data import SchoolData
+from packgen.records.school_file import ReadinessSettings
 
 SUBSTANTIAL_DAYS = 3  # local practice: three or more days a week at one unregistered provider
 REGISTRATION_PUPILS = 5  # both tests: full time for five or more pupils of compulsory school age

@@ -14,7 +14,7 @@ from packgen.readiness.findings import and_ as _and
 from packgen.readiness.findings import contradiction as _contradiction
 from packgen.readiness.findings import day as _day
 from packgen.readiness.findings import direction_contradicts as _direction_contradicts
-from packgen.records.models import SchoolData
+from packgen.records.school_data import SchoolData
 from packgen.records.upn import upn_problem
 
 

@@ -46,7 +46,7 @@ from packgen.readiness.pupil_rules import (
     r16_upn,
 )
 from packgen.readiness.table import AreaGroup, RuleEntry, Severity, Subject, TableError, by_area, rule_table
-from packgen.records.models import SchoolData
+from packgen.records.school_data import SchoolData
 
 Check = Callable[[SchoolData, str, date], Finding | None]
 

@@ -29,7 +29,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from packgen.records.models import TermDate
+from packgen.records.school_file import TermDate
 
 SEASONS = ("autumn", "spring", "summer")
 

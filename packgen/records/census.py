@@ -22,7 +22,8 @@ import yaml
 
 from packgen.errors import DataError, InputError, Problem
 from packgen.files import write_private
-from packgen.records.models import Placement, SchoolData
+from packgen.records.pupil_file import Placement
+from packgen.records.school_data import SchoolData
 
 COLUMNS = [
     "UPN",

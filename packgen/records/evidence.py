@@ -24,7 +24,7 @@ from pypdf.generic import ArrayObject, IndirectObject, NameObject, StreamObject
 from packgen._compat.pypdf import stored_data
 from packgen.errors import InputError, Problem
 from packgen.files import NotReadable, read_regular
-from packgen.records.models import SchoolData
+from packgen.records.school_data import SchoolData
 
 MAX_BYTES = 50 * 1024 * 1024  # a scan larger than this makes a pack too big to e-mail or upload
 # What a PDF's drawing, fonts and object streams may inflate to (images, never decoded, count as stored).

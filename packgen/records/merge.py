@@ -34,8 +34,9 @@ from packgen.records.incoming import (
     phone_digits,
     relationship_codes,
 )
-from packgen.records.models import Flags, ParentCarer, PupilDetails
-from packgen.records.read import MAX_BYTES, load_school, pupil_text_problems
+from packgen.records.pupil_file import Flags, ParentCarer, PupilDetails
+from packgen.records.read import load_school
+from packgen.records.record_file import MAX_BYTES, pupil_text_problems
 from packgen.records.yaml_tree import key_text
 
 PUPIL_KEYS = [

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any, get_args
 
 from packgen.errors import Problem
-from packgen.records.models import EndOutcome
+from packgen.records.pupil_file import EndOutcome
 from packgen.records.yaml_tree import Tree, key_text
 
 OLD_END_KEYS = ("ended_on", "destination")

@@ -13,7 +13,8 @@ import unicodedata
 from typing import Any
 
 from packgen.errors import Problem
-from packgen.records.models import KeyAdults, PupilFile, SchoolData
+from packgen.records.pupil_file import KeyAdults, PupilFile
+from packgen.records.school_data import SchoolData
 
 
 def redact(data: SchoolData) -> SchoolData:

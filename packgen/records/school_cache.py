@@ -27,8 +27,9 @@ from typing import Any
 from pydantic import BaseModel
 
 from packgen.errors import Problem
-from packgen.records.models import SchoolData
-from packgen.records.read import evidence_paths, evidence_problems, load_healthy, read_record, school_from
+from packgen.records.read import load_healthy, school_from
+from packgen.records.record_file import LoadedRecord, evidence_paths, evidence_problems, read_record
+from packgen.records.school_data import SchoolData
 
 _Status = tuple[int, ...] | None
 
@@ -51,7 +52,7 @@ def _statuses(path: Path | str) -> tuple[_Status, _Status]:
 class _Kept:
     status: tuple[_Status, _Status]
     model: type[BaseModel]
-    record: Any  # read._Record
+    record: LoadedRecord
     problems: list[Problem]
     evidence: list[tuple[tuple, str]]
     folders: tuple[str, ...]  # the folders on the way to its evidence files

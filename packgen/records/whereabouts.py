@@ -12,7 +12,9 @@ from datetime import datetime
 from typing import Literal
 
 from packgen.records.calendar import Calendar
-from packgen.records.models import Person, SchoolData, display_name
+from packgen.records.fields import Person
+from packgen.records.pupil_file import display_name
+from packgen.records.school_data import SchoolData
 
 Place = Literal["provider", "school", "unaccounted", "not expected"]
 DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")

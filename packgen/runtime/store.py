@@ -1,8 +1,8 @@
 """The one way packgen keeps bytes on disk between runs: each file checked against its own digest.
 
-Four things are kept this way: finished documents (build.cache), what each template reads
-(documents.reads), a template's preparation (documents.fill) and packgen's own code digest that
-names them all. Each file starts with the SHA-256 of the bytes after it, is written to a temporary
+Kept this way: finished documents (build.cache), what each template reads (documents.reads), a
+template's preparation (documents.fill), a template's all-clear from the link check
+(documents.links), all named with packgen's own code digest. Each file starts with the SHA-256 of the bytes after it, is written to a temporary
 name and renamed (files.write_private), and is owner-only: a damaged, cut-short or half-written file
 is never served, it is made again.
 """

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from packgen.records.models import display_name
+from packgen.records.pupil_file import display_name
 from packgen.records.read import load_school
 from tests.conftest import DEMO, MINI, TEMPLATES, edit_record, outline_tree, run_cli
 

@@ -17,7 +17,7 @@ from PIL import Image, ImageColor
 from packgen.documents import chart
 from packgen.documents.chart import AttendanceChart, attendance_chart, layout
 from packgen.errors import ToolError
-from packgen.records.models import AttendancePeriod
+from packgen.records.pupil_file import AttendancePeriod
 
 NAVY, BASELINE, GRID = (ImageColor.getrgb(c) for c in (chart.NAVY, chart.BASELINE, chart.GRID))
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from packgen.documents import links
 from packgen.documents.fill import Renderer
 from packgen.documents.links import outside_references
 from packgen.errors import TemplateProblem
@@ -105,3 +106,30 @@ def test_a_template_that_is_not_an_ordinary_file_is_refused_without_waiting(temp
     assert done.returncode == 1, done.stderr
     assert f"{templates / 'cover.docx'}: the template is not an ordinary file" in done.stderr
     assert f"{templates / 'letter.docx'}: the template is not an ordinary file" in done.stderr
+
+
+def test_a_template_that_passed_is_not_looked_through_again_until_its_bytes_change(templates, monkeypatch):
+    Renderer(templates).template_digest("letter.docx")  # looked through, and remembered as clean
+
+    def looked_through(docx: bytes) -> list[str]:
+        raise AssertionError("a template that passed before was looked through again")
+
+    monkeypatch.setattr(links, "outside_references", looked_through)
+    Renderer(templates).template_digest("letter.docx")
+    monkeypatch.undo()
+
+    link_outside(templates / "letter.docx", "file:///etc/hostname")
+    for _ in range(2):  # a template that fails is never remembered: it is named every time
+        with pytest.raises(TemplateProblem, match=r"letter\.docx: the template links to a picture at file:///"):
+            Renderer(templates).template_digest("letter.docx")
+
+
+def test_without_a_memo_every_read_looks_through_the_template(templates, monkeypatch):
+    looked: list[int] = []
+    real = links.outside_references
+    monkeypatch.setattr(links, "outside_references", lambda docx: looked.append(len(docx)) or real(docx))
+
+    for _ in range(2):
+        links.read_template(templates / "letter.docx")
+
+    assert len(looked) == 2

@@ -22,8 +22,11 @@ from packgen.documents.context import LOGO_FILE
 from packgen.documents.fill import Renderer, template_variable_problems
 from packgen.documents.spec import TEMPLATE_CONTEXT
 from packgen.readiness import rules as readiness
-from packgen.records import models
 from packgen.records.evidence import BadEvidence
+from packgen.records.provider_file import Provider
+from packgen.records.pupil_file import PupilFile
+from packgen.records.school_data import SchoolData
+from packgen.records.school_file import SchoolFile
 from tests.conftest import TEMPLATES
 
 CONTRACT = TEMPLATE_CONTEXT  # the top-level names the documents layer gives each template
@@ -39,8 +42,8 @@ PUPIL_VOICE = "I like the workshop 🔧\nI want to go back to school after Easte
 NOTES = "Scored {{ 7*7 }} on the reading test; {% raw %} is just text here"
 
 
-def rich_school() -> models.SchoolFile:
-    return models.SchoolFile.model_validate(
+def rich_school() -> SchoolFile:
+    return SchoolFile.model_validate(
         {
             "school": {
                 "name": SCHOOL_NAME,
@@ -80,8 +83,8 @@ def rich_school() -> models.SchoolFile:
     )
 
 
-def sparse_school() -> models.SchoolFile:
-    return models.SchoolFile.model_validate(
+def sparse_school() -> SchoolFile:
+    return SchoolFile.model_validate(
         {
             "school": {"name": "Brookfield Academy", "urn": "149999", "la": "Northshire", "address": "1 Example Road"},
             "staff": {
@@ -94,8 +97,8 @@ def sparse_school() -> models.SchoolFile:
     )
 
 
-def rich_provider() -> models.Provider:
-    return models.Provider.model_validate(
+def rich_provider() -> Provider:
+    return Provider.model_validate(
         {
             "name": PROVIDER_NAME,
             "kind": "registered_ap",
@@ -154,8 +157,8 @@ def rich_provider() -> models.Provider:
     )
 
 
-def sparse_provider() -> models.Provider:
-    return models.Provider.model_validate(
+def sparse_provider() -> Provider:
+    return Provider.model_validate(
         {
             "name": "Quay Tuition",
             "kind": "unregistered",
@@ -166,8 +169,8 @@ def sparse_provider() -> models.Provider:
     )
 
 
-def rich_pupil() -> models.PupilFile:
-    return models.PupilFile.model_validate(
+def rich_pupil() -> PupilFile:
+    return PupilFile.model_validate(
         {
             "pupil": {
                 "upn": "B801200005001",
@@ -291,8 +294,8 @@ def rich_pupil() -> models.PupilFile:
     )
 
 
-def sparse_pupil() -> models.PupilFile:
-    return models.PupilFile.model_validate(
+def sparse_pupil() -> PupilFile:
+    return PupilFile.model_validate(
         {
             "pupil": {
                 "upn": "A80120000501A",
@@ -319,11 +322,9 @@ def sparse_pupil() -> models.PupilFile:
 NOW = datetime(2026, 11, 3, 14, 5)
 
 
-def school_data(
-    school: models.SchoolFile, provider: models.Provider | None, pupil: models.PupilFile | None
-) -> models.SchoolData:
+def school_data(school: SchoolFile, provider: Provider | None, pupil: PupilFile | None) -> SchoolData:
     """A school with at most one pupil ("p1") and the provider it is placed with."""
-    return models.SchoolData(
+    return SchoolData(
         slug="brookfield",
         folder="data/brookfield",
         school=school,
@@ -332,7 +333,7 @@ def school_data(
     )
 
 
-def specs(data: models.SchoolData) -> dict[str, documents.DocumentSpec]:
+def specs(data: SchoolData) -> dict[str, documents.DocumentSpec]:
     """The first document the documents layer makes from each template for this school."""
     findings = readiness.assess(data, NOW.date())
     made = [

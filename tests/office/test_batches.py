@@ -21,7 +21,7 @@ from packgen.office import batches as combine
 from packgen.office.batches import convert_documents, split
 from packgen.office.convert import convert
 from packgen.office.join import NotJoinable, join, joinable
-from packgen.records.models import display_name
+from packgen.records.pupil_file import display_name
 from packgen.records.read import load_school
 from tests.conftest import logging_soffice
 
@@ -95,9 +95,7 @@ def test_a_joined_document_carries_nothing_of_the_others(both_ways, demo_build):
     assert len(summaries) == 3
     for pupil, pdf in summaries.items():
         reader = PdfReader(pdf)
-        pictures = {
-            name for page in reader.pages for name in page["/Resources"].get_object().get("/XObject", {}).keys()
-        }
+        pictures = {name for page in reader.pages for name in page["/Resources"].get_object().get("/XObject", {})}
         assert len(pictures) == 1, f"{pdf}: pictures of other pupils travel with it: {pictures}"
         text = " ".join("\n".join(page.extract_text() for page in reader.pages).split())
         assert display_name(data.pupils[pupil]) in text

@@ -137,7 +137,7 @@ def test_a_hung_libreoffice_is_killed_with_every_process_it_started(tmp_path, mo
     monkeypatch.setenv("PACKGEN_SOFFICE_TIMEOUT", "1")
 
     started = time.monotonic()
-    with pytest.raises(ToolError, match="did not finish .* within 1 s"):
+    with pytest.raises(ToolError, match=r"did not finish .* within 1 s"):
         convert_to_pdf([doc], tmp_path / "out", settings=ConvertSettings(soffice=str(hanging)))
     assert time.monotonic() - started < 10
 

@@ -204,7 +204,7 @@ def test_documents_still_being_made_go_in_at_their_places(tmp_path, school):
     late = {name: school[name] for name in ("cover", "plan", "agreement2")}
     made_later = tmp_path / "made-later"
     made_later.mkdir()
-    for name, pdf in late.items():
+    for pdf in late.values():
         pdf.rename(made_later / pdf.name)
     waited = []
 

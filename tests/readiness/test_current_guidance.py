@@ -24,7 +24,7 @@ from packgen.readiness.rules import (
     r22_unregistered_limits,
 )
 from packgen.records.calendar import Calendar
-from packgen.records.models import TermDate
+from packgen.records.school_file import TermDate
 from tests.conftest import UNREGISTERED, assert_finding, example, full_time_pupils, placement, week
 
 TODAY = date(2026, 11, 23)

@@ -30,8 +30,8 @@ from packgen.readiness.rules import (
     r17_governance,
 )
 from packgen.readiness.table import rule_table
-from packgen.records.models import SchoolData
 from packgen.records.read import load_school
+from packgen.records.school_data import SchoolData
 from tests.conftest import (
     DEMO,
     UNREGISTERED,

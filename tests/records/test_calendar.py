@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import date, timedelta
 
 import pytest
 
 from packgen.records.calendar import Calendar, easter_sunday, english_half_terms, period_at
-from packgen.records.models import TermDate
+from packgen.records.school_file import TermDate
 
 
 def term_dates(*rows: tuple[str, str, str]) -> list[TermDate]:
@@ -43,7 +44,7 @@ def test_easter_sunday_including_the_earliest_and_latest_of_the_century(year, ea
 def test_every_default_year_has_six_half_terms_in_order_of_a_plausible_length(year):
     halves = english_half_terms(year)
     assert len(halves) == 6
-    for half, following in zip(halves, halves[1:]):
+    for half, following in itertools.pairwise(halves):
         holiday = (following.starts - half.ends).days - 1
         assert 2 <= holiday <= 20, (half, following)
     for half in halves:

@@ -18,7 +18,8 @@ from packgen.records.census import (
     previous_census_day,
     sessions_per_week,
 )
-from packgen.records.models import CensusSetting, Placement
+from packgen.records.provider_file import CensusSetting
+from packgen.records.pupil_file import Placement
 from packgen.records.read import load_school
 from tests.conftest import DEMO, edit_record, run_cli
 

@@ -19,8 +19,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from packgen.errors import DataError, InputError, Problem
-from packgen.records.models import SchoolData
 from packgen.records.read import load_school
+from packgen.records.school_data import SchoolData
 from packgen.records.upn import check_letter, upn_problem
 from tests.conftest import MINI, run_measured
 

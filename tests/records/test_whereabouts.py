@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 import pytest
 
-from packgen.records.models import PlacementEnd, Session
+from packgen.records.pupil_file import PlacementEnd, Session
 from packgen.records.read import load_school
 from packgen.records.whereabouts import whereabouts
 from tests.conftest import DEMO, run_cli

@@ -27,7 +27,7 @@ from pypdf import PdfReader
 from packgen.errors import InputError
 from packgen.mail.sent_log import read_log
 from packgen.mail.smtp import SmtpSettings
-from packgen.records.models import display_name
+from packgen.records.pupil_file import display_name
 from packgen.records.read import load_school
 from packgen.web import Settings, create_app, hash_password, record_text
 from packgen.web.jobs import PackJob

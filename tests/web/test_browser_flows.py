@@ -424,7 +424,7 @@ def test_overdue_reviews_visits_and_replies_are_marked_on_the_lists(browser, sit
 
 def test_letters_are_chosen_previewed_sent_and_shown_as_sent(tmp_path, smtp_server, browser, shots):
     mail_server = smtp_server()
-    url, school, server, thread = serve(tmp_path, SmtpSettings("127.0.0.1", mail_server.port, "none"))
+    url, _, server, thread = serve(tmp_path, SmtpSettings("127.0.0.1", mail_server.port, "none"))
     try:
         browser.get(url + "/letters")
         for box in browser.find_elements(By.CSS_SELECTOR, "input[name=provider]:checked"):

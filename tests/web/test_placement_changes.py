@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from packgen.records.census import census_return
-from packgen.records.models import PupilFile
+from packgen.records.pupil_file import PupilFile
 from packgen.records.read import load_school
 from packgen.web import edits, record_saving
 from packgen.web.placement_changes import end_form, move_form, move_placement
