@@ -12,7 +12,9 @@ from collections.abc import Callable, Mapping
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 
 from packgen.errors import Problem
-from packgen.records.models import Provider, PupilFile, SchoolData, UnplacedPupilFile, display_name
+from packgen.records.provider_file import Provider
+from packgen.records.pupil_file import PupilFile, UnplacedPupilFile, display_name
+from packgen.records.school_data import SchoolData
 from packgen.web import edits, entry_forms, forms, provider_forms, pupil_forms, record_saving, wording
 from packgen.web.app import settings
 from packgen.web.views import school_data

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from packgen.records.models import QaVisit, Review, TargetProgress
+from packgen.records.provider_file import QaVisit
+from packgen.records.pupil_file import Review, TargetProgress
 from packgen.web.forms import LINES_HINT, Field, FormSpec, Rows, Section, choices_of, numbered
 
 Words = Mapping[str, str]  # labels.yaml's words for the records' codes

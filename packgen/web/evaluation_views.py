@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
-from packgen.records.models import Provider
+from packgen.records.provider_file import Provider
 from packgen.web import edit_views, edits, entry_forms, record_saving, wording
 from packgen.web.views import school_data
 

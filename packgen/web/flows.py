@@ -16,7 +16,8 @@ from packgen.documents import plan as documents
 from packgen.mail.replies import status as reply_states
 from packgen.readiness import rules as readiness
 from packgen.readiness.rules import Finding
-from packgen.records.models import PupilFile, SchoolData
+from packgen.records.pupil_file import PupilFile
+from packgen.records.school_data import SchoolData
 from packgen.web import edit_views, edits, forms, placement_changes, record_saving
 from packgen.web.app import today
 from packgen.web.views import school_data

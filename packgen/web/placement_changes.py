@@ -24,7 +24,7 @@ from datetime import date
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from packgen.errors import Problem
-from packgen.records.models import Placement, PlacementEnd, PupilFile
+from packgen.records.pupil_file import Placement, PlacementEnd, PupilFile
 from packgen.web import record_text
 from packgen.web.edits import Outcome, Workspace, checked, write
 from packgen.web.forms import Field, FormSpec, Section, build, choices_of

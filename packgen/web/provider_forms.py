@@ -8,15 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from packgen.records.models import (
-    MailServer,
-    PreAdmissionItems,
-    Provider,
-    ReadinessSettings,
-    Registration,
-    SafeguardingPractice,
-    StaffChecks,
-)
+from packgen.records.provider_file import PreAdmissionItems, Provider, Registration, SafeguardingPractice, StaffChecks
+from packgen.records.school_file import MailServer, ReadinessSettings
 from packgen.web.forms import LINES_HINT, Field, FormSpec, Rows, Section, choices_of, numbered
 
 Words = Mapping[str, str]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from packgen.records.models import Cost, Placement
+from packgen.records.pupil_file import Cost, Placement
 from packgen.web.forms import LINES_HINT, Field, FormSpec, Rows, Section, choices_of, numbered
 
 Words = Mapping[str, str]  # labels.yaml's words for the records' codes

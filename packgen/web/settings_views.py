@@ -13,7 +13,7 @@ from PIL import Image, UnidentifiedImageError
 
 from packgen.errors import Problem
 from packgen.files import write_private
-from packgen.records.models import SchoolFile
+from packgen.records.school_file import SchoolFile
 from packgen.web import edit_views, edits, provider_forms
 from packgen.web.app import settings
 

@@ -38,7 +38,7 @@ from packgen.mail import planning, replies
 from packgen.mail import send as mail
 from packgen.mail.smtp import SmtpSettings
 from packgen.readiness.rules import Finding
-from packgen.records.models import SchoolData
+from packgen.records.school_data import SchoolData
 from packgen.web import good_copies
 from packgen.web.app import settings, today
 from packgen.web.school import kept_school, school_findings

@@ -9,7 +9,7 @@ from flask import Blueprint, render_template
 
 from packgen.mail.replies import status as reply_states
 from packgen.readiness import rules as readiness
-from packgen.records.models import display_name
+from packgen.records.pupil_file import display_name
 from packgen.records.whereabouts import whereabouts
 from packgen.web.app import settings, today
 from packgen.web.views import school_data

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
-from packgen.records.models import Provider, PupilFile, SchoolFile
+from packgen.records.provider_file import Provider
+from packgen.records.pupil_file import PupilFile
+from packgen.records.school_file import SchoolFile
 from packgen.web import entry_forms, placement_changes, provider_forms, pupil_forms
 from packgen.web.forms import FormSpec, Rows
 from packgen.web.record_text import field_model
