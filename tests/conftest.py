@@ -360,6 +360,11 @@ def page(client, url: str) -> str:
     return response.get_data(as_text=True)
 
 
+def page_text(body: str) -> str:
+    """A page's words as a reader sees them: tags dropped, entities read, spaces collapsed."""
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", body)).split())
+
+
 def token(client, url: str) -> str:
     """The CSRF token of the form on ``url``, as a browser would send it back."""
     return re.search(r'name="csrf_token" value="([^"]+)"', page(client, url)).group(1)

@@ -7,7 +7,6 @@ summary at the top, with nothing saved. A broken record never locks the page.
 
 from __future__ import annotations
 
-import html
 import io
 import re
 import signal
@@ -24,7 +23,7 @@ from reportlab.pdfgen import canvas
 
 from packgen import __version__
 from packgen.records.read import load_school
-from tests.conftest import changes, date_fields, field_error, form_fields, make_client, page, submit
+from tests.conftest import changes, date_fields, field_error, form_fields, make_client, page, page_text, submit
 
 FORMS = {  # form page → the record file it writes
     "/pupils/p01/details": "pupils/p01.yaml",
@@ -44,14 +43,10 @@ def client(demo_copy: Path):
     return make_client(demo_copy)
 
 
-def text(body: str) -> str:
-    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", body)).split())
-
-
 def summary(body: str) -> list[str]:
     """The error summary's entries, top to bottom."""
     box = re.search(r'<div class="govuk-error-summary".*?</ul>', body, re.S)
-    return [text(item) for item in re.findall(r"<li>(.*?)</li>", box.group(0), re.S)] if box else []
+    return [page_text(item) for item in re.findall(r"<li>(.*?)</li>", box.group(0), re.S)] if box else []
 
 
 def pdf_bytes(words: str) -> bytes:
@@ -156,7 +151,7 @@ def test_mistakes_are_all_shown_at_once_in_words_beside_their_fields(client, dem
     assert 'href="#dob-day"' in body  # the summary takes you to the first box of the date
     assert 'value="not an address"' in body  # what was typed is kept to correct
     for raw in ("legal_surname", "pupil.", "p01.yaml", "YYYY"):
-        assert raw not in text(body.split('id="main-content"')[1].split("<form")[0])
+        assert raw not in page_text(body.split('id="main-content"')[1].split("<form")[0])
 
 
 def test_a_date_of_birth_that_does_not_fit_the_year_group_is_questioned(client, demo_copy):
@@ -241,24 +236,24 @@ def test_school_settings_never_hold_a_password_and_the_logo_shows_in_the_header(
     with Image.open(io.BytesIO(client.get("/school/logo.png").data)) as logo:
         assert logo.format == "PNG" and logo.height <= 160
     bad = submit(client, "/school", form_fields(body) | {"logo": (io.BytesIO(b"<svg onload=x>"), "x.png")})
-    assert "not a picture packgen can read" in text(bad.get_data(as_text=True))
+    assert "not a picture packgen can read" in page_text(bad.get_data(as_text=True))
 
 
 def test_a_broken_record_is_named_and_repaired_while_every_other_record_is_shown(client, demo_copy):
     path = demo_copy / "pupils" / "p03.yaml"
     good = path.read_text()
     path.write_text(good.replace("start_date:", "start_date: [", 1))
-    body = text(page(client, "/pupils"))
+    body = page_text(page(client, "/pupils"))
     assert "1 record cannot be read and is left out" in body
     assert "Amara Okafor" in body and "Elif" not in body  # the others are all there
-    repair = text(page(client, "/repair"))
+    repair = page_text(page(client, "/repair"))
     assert "The record of Elif Şahin" in repair and "no matching ']'" in repair and "p03.yaml" not in repair
     fields = {"text": good.replace("start_date:", "start_date: 2026-13-01 #", 1)}
     still = submit(client, "/repair/pupils/p03", fields)
-    assert still.status_code == 422 and "is not a date" in text(still.get_data(as_text=True))
+    assert still.status_code == 422 and "is not a date" in page_text(still.get_data(as_text=True))
     assert submit(client, "/repair/pupils/p03", {"text": good}).status_code == 302
-    assert path.read_text() == good and "Elif" in text(page(client, "/pupils"))
-    assert "cannot be read" not in text(page(client, "/pupils"))
+    assert path.read_text() == good and "Elif" in page_text(page(client, "/pupils"))
+    assert "cannot be read" not in page_text(page(client, "/pupils"))
 
 
 def test_a_form_saves_while_another_record_is_broken(client, demo_copy):
@@ -282,7 +277,7 @@ def test_a_bad_date_is_shown_beside_its_field_and_nothing_is_saved(client, demo_
     assert field_error(body, "date") == "Enter a real date, for example 7 9 2026 (day, month, year)"
     assert field_error(body, "decision") == ""
     assert 'value="31"' in body and 'value="2026"' in body  # what was typed is kept to correct
-    assert f"packgen {__version__} · 23 November 2026" in text(body)  # the footer, on a form too
+    assert f"packgen {__version__} · 23 November 2026" in page_text(body)  # the footer, on a form too
     assert path.read_bytes() == before
 
 
@@ -370,7 +365,7 @@ def test_a_file_changed_by_hand_while_the_form_was_open_is_not_overwritten(clien
     path.write_text(path.read_text().replace("transport: Taxi", "transport: Minibus"))
     hand_edited = path.read_bytes()
     body = submit(client, "/pupils/p01/placement", fields | {"transport": "Walks"}).get_data(as_text=True)
-    assert "This record was changed by someone else since you opened it" in text(body)
+    assert "This record was changed by someone else since you opened it" in page_text(body)
     assert path.read_bytes() == hand_edited
 
 
@@ -411,11 +406,11 @@ def test_a_record_broken_by_hand_goes_back_to_its_last_good_version_in_one_click
     good = path.read_text()
     page(client, "/pupils")  # the page reads the records while they are healthy, and keeps a copy
     path.write_text(good.replace("name:", "name: [", 1))
-    body = text(page(client, "/repair/providers/northtown-college"))
+    body = page_text(page(client, "/repair/providers/northtown-college"))
     assert "Go back to the last version that worked" in body
     response = submit(client, "/repair/providers/northtown-college", {"restore": "yes", "text": ""})
     assert response.status_code == 302 and path.read_text() == good
-    assert "Every record can be read" in text(page(client, "/repair"))
+    assert "Every record can be read" in page_text(page(client, "/repair"))
     kept = demo_copy.parent.parent / "output" / demo_copy.name / ".last-good" / "providers" / "northtown-college.yaml"
     assert oct(kept.stat().st_mode & 0o777) == "0o600"
 
@@ -444,7 +439,7 @@ def test_serve_starts_with_a_broken_record_and_the_page_names_it(demo_copy, tmp_
         url = re.search(r"at (http://\S+/)", first)
         assert url, first + process.stderr.read()
         with urllib.request.urlopen(url.group(1) + "pupils", timeout=30) as response:
-            body = text(response.read().decode("utf-8"))
+            body = page_text(response.read().decode("utf-8"))
         assert "1 record cannot be read and is left out" in body and "Amara Okafor" in body
     finally:
         process.send_signal(signal.SIGINT)

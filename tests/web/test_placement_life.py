@@ -11,7 +11,6 @@ pupil's page too.
 
 from __future__ import annotations
 
-import html
 import io
 import re
 from datetime import date
@@ -22,7 +21,7 @@ from pypdf import PdfReader
 
 from packgen.records.read import load_school
 from packgen.records.upn import check_letter
-from tests.conftest import date_fields, field_error, form_fields, make_client, page, submit
+from tests.conftest import date_fields, field_error, form_fields, make_client, page, page_text, submit
 
 
 @pytest.fixture
@@ -30,15 +29,11 @@ def client(demo_copy: Path):
     return make_client(demo_copy)
 
 
-def text(body: str) -> str:
-    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", body)).split())
-
-
 def summary(body: str) -> list[str]:
     """The error summary's entries, top to bottom, each with where its link goes."""
     box = re.search(r'<div class="govuk-error-summary".*?</ul>', body, re.S)
     items = re.findall(r'<li>\s*<a href="([^"]*)">(.*?)</a>', box.group(0), re.S) if box else []
-    return [f"{text(words)} -> {href}" for href, words in items]
+    return [f"{page_text(words)} -> {href}" for href, words in items]
 
 
 def unplaced_pupil(school: Path) -> Path:
@@ -80,11 +75,11 @@ def test_a_pupil_from_the_information_system_is_placed_from_their_page(client, d
     listing = page(client, "/pupils")
     assert 'href="/pupils/p19/placement/start"' in listing
     own = page(client, "/pupils/p19")
-    assert "no placement yet" in text(own) and 'href="/pupils/p19/placement/start"' in own
+    assert "no placement yet" in page_text(own) and 'href="/pupils/p19/placement/start"' in own
 
     chooser = page(client, "/pupils/p19/placement/start")
-    assert "Which provider will Ellie-Mae Barnes attend?" in text(chooser) and "&lt;span" not in chooser
-    assert "Bridge Learning Centre" in text(chooser) and "bridge-learning-centre" not in text(chooser)
+    assert "Which provider will Ellie-Mae Barnes attend?" in page_text(chooser) and "&lt;span" not in chooser
+    assert "Bridge Learning Centre" in page_text(chooser) and "bridge-learning-centre" not in page_text(chooser)
     nothing = submit(client, "/pupils/p19/placement/start", {})
     assert nothing.status_code == 422
     assert summary(nothing.get_data(as_text=True)) == [
@@ -108,7 +103,7 @@ def test_a_pupil_from_the_information_system_is_placed_from_their_page(client, d
     assert data.pupils["p19"].past_placements == []
     assert path.read_text(encoding="utf-8").startswith('pupil:\n  upn: "')  # the pupil part as the import wrote it
     steps = page(client, "/pupils/p19/steps")
-    assert "The placement at Riverside Centre (Northshire Pupil Referral Unit) is recorded" in text(steps)
+    assert "The placement at Riverside Centre (Northshire Pupil Referral Unit) is recorded" in page_text(steps)
     assert 'id="agreement-pdf"' in steps  # the agreement, ready to print and sign
 
 
@@ -145,14 +140,14 @@ def test_the_placement_form_refuses_mistakes_beside_their_fields_and_writes_noth
         "Arranged by",
         "Start date",
     ]
-    assert ".yaml" not in text(body) and "placement.start_date" not in text(body)
+    assert ".yaml" not in page_text(body) and "placement.start_date" not in page_text(body)
     assert path.read_bytes() == before
 
 
 def test_a_pupil_in_a_placement_now_is_sent_to_move_instead(client):
     sent = client.get("/pupils/p02/placement/start")
     assert sent.status_code == 302 and sent.headers["Location"] == "/pupils/p02/steps"
-    assert "To change provider, move the pupil" in text(page(client, "/pupils/p02/steps"))
+    assert "To change provider, move the pupil" in page_text(page(client, "/pupils/p02/steps"))
 
 
 def test_the_new_placement_page_offers_pupils_with_no_placement_and_says_when_none_is_chosen(client, demo_copy):
@@ -210,7 +205,7 @@ def test_a_placement_form_opened_before_someone_changed_the_record_is_refused(cl
     path.write_text(path.read_text(encoding="utf-8") + "  ethnicity: WBRI\n", encoding="utf-8")
     changed = path.read_bytes()
     body = submit(client, url, fields).get_data(as_text=True)
-    assert "This record was changed by someone else since you opened it" in text(body)
+    assert "This record was changed by someone else since you opened it" in page_text(body)
     assert path.read_bytes() == changed
 
 
@@ -237,7 +232,7 @@ def test_a_placement_ended_by_mistake_is_reopened_after_a_confirmation(client, d
     before = path.read_text(encoding="utf-8")
     end_placement(client, "p02", "2026-11-20")
     confirm = page(client, "/pupils/p02/reopen")
-    said = text(confirm)
+    said = page_text(confirm)
     assert "Reopen the placement at Hart & Field Vocational?" in said
     assert "20 November 2026" in said and "Targets met." in said and "Returned to school" in said
     assert load_school(demo_copy).pupils["p02"].placement.ended is not None  # looking changes nothing
@@ -247,7 +242,7 @@ def test_a_placement_ended_by_mistake_is_reopened_after_a_confirmation(client, d
     record = load_school(demo_copy).pupils["p02"]
     assert record.placement.ended is None and record.past_placements == []
     assert path.read_text(encoding="utf-8") == before  # as it was before the end was recorded
-    assert "The placement is open again" in text(page(client, "/pupils/p02/steps"))
+    assert "The placement is open again" in page_text(page(client, "/pupils/p02/steps"))
     assert client.get("/pupils/p02/reopen").headers["Location"] == "/pupils/p02/steps"  # nothing to reopen now
 
 
@@ -266,7 +261,7 @@ def test_reopening_keeps_earlier_placements_and_refuses_a_changed_record(client,
     path.write_text(path.read_text(encoding="utf-8") + "# checked by hand\n", encoding="utf-8")
     changed = path.read_bytes()
     refused = submit(client, "/pupils/p02/reopen", confirm)
-    assert refused.status_code == 409 and "nothing was changed" in text(refused.get_data(as_text=True))
+    assert refused.status_code == 409 and "nothing was changed" in page_text(refused.get_data(as_text=True))
     assert path.read_bytes() == changed
 
     again = form_fields(page(client, "/pupils/p02/reopen"))

@@ -16,16 +16,23 @@ import pytest
 from packgen.readiness.rules import assess
 from packgen.records.read import load_school
 from packgen.records.upn import check_letter
-from tests.conftest import TODAY, changes, date_fields, field_error, form_fields, make_client, page, submit, token
+from tests.conftest import (
+    TODAY,
+    changes,
+    date_fields,
+    field_error,
+    form_fields,
+    make_client,
+    page,
+    page_text,
+    submit,
+    token,
+)
 
 
 @pytest.fixture
 def client(demo_copy: Path):
     return make_client(demo_copy)
-
-
-def text(body: str) -> str:
-    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", body)).split())
 
 
 def rules_about(school: Path, subject_id: str) -> list[str]:
@@ -37,8 +44,8 @@ def rules_about(school: Path, subject_id: str) -> list[str]:
 
 def test_the_readiness_settings_are_chosen_in_words_and_saved(client, demo_copy):
     body = page(client, "/school")
-    assert "Education Act 1996, section 463 (in force now)" in text(body)
-    assert "education-act-1996" not in text(body)  # the code stays in the record, off the page
+    assert "Education Act 1996, section 463 (in force now)" in page_text(body)
+    assert "education-act-1996" not in page_text(body)  # the code stays in the record, off the page
     fields = form_fields(body) | {"registration_law": "cws-act-2026", "direction_max_weeks": "12"}
     fields |= date_fields("cws_act_commenced_on", "2026-09-01")
     fields.pop("unregistered_limits")  # unticked
@@ -146,7 +153,7 @@ def test_the_return_to_school_steps_are_recorded_and_the_finding_clears(client, 
         ("2027-02-22", "Full return to Brookfield."),
     ]
     assert "R20" not in rules_about(demo_copy, "p01")
-    assert "R20" not in text(page(client, "/pupils/p01/steps"))
+    assert "R20" not in page_text(page(client, "/pupils/p01/steps"))
 
 
 # ---------------------------------------------------------------- quality evaluations
@@ -173,7 +180,7 @@ def test_a_quality_evaluation_is_added_changed_and_removed(client, demo_copy):
     visits = load_school(demo_copy).providers["northtown-college"].qa_visits
     assert len(visits) == before + 1 and visits[-1].actions == ["Share reading ages", "Termly data drop"]
     number = before + 1
-    assert "18 November 2026" in text(page(client, provider + "/edit"))
+    assert "18 November 2026" in page_text(page(client, provider + "/edit"))
 
     change = f"{provider}/evaluations/{number}"
     fields = form_fields(page(client, change)) | {"by": "Joanna Russell", "focus": "personal_development"}
@@ -187,7 +194,7 @@ def test_a_quality_evaluation_is_added_changed_and_removed(client, demo_copy):
     version = re.search(r'name="version" value="([^"]+)"', confirm).group(1)
     record.write_text(record.read_text(encoding="utf-8") + "\n", encoding="utf-8")  # someone saved meanwhile
     stale = client.post(change + "/remove", data={"csrf_token": token(client, change + "/remove"), "version": version})
-    assert stale.status_code == 409 and "changed by someone else" in text(stale.get_data(as_text=True))
+    assert stale.status_code == 409 and "changed by someone else" in page_text(stale.get_data(as_text=True))
     assert len(load_school(demo_copy).providers["northtown-college"].qa_visits) == number
 
     fresh = re.search(r'name="version" value="([^"]+)"', page(client, change + "/remove")).group(1)
