@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from packgen.readiness.findings import Finding, Pupil, absent, term_dates_short
+from packgen.readiness.findings import Finding, Pupil, absent
 from packgen.readiness.findings import and_ as _and
 from packgen.readiness.findings import arranged as _arranged
 from packgen.readiness.findings import contradiction as _contradiction
@@ -184,14 +184,10 @@ def r19_direction_notice(data: SchoolData, pupil_id: str, today: date) -> Findin
     calendar = Calendar.for_school(data.school.pack.term_dates, min(notice, starts), max(notice, starts))
     school_days, complete = calendar.school_days(notice, starts)
     if school_days < NOTICE_SCHOOL_DAYS and not complete:
-        return pupil.unknown(
+        return pupil.term_dates_short(
             "R19",
-            term_dates_short(
-                name,
-                f"do not cover {_day(notice)} to {_day(starts)}",
-                "whether the notice to parents came two school days before the placement",
-            ),
-            record_key="pack.term_dates in school.yaml",
+            f"do not cover {_day(notice)} to {_day(starts)}",
+            "whether the notice to parents came two school days before the placement",
         )
     if school_days < NOTICE_SCHOOL_DAYS:
         counted = f"{school_days} school day{'s' if school_days != 1 else ''}"

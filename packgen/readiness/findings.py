@@ -130,6 +130,16 @@ class Pupil:
     def unknown(self, rule_id: str, message: str, severity: Severity | None = None, **cli: str) -> Finding:
         return self._finding(rule_id, "unknown", message, severity, **cli)
 
+    def term_dates_short(self, rule_id: str, gap: str, question: str) -> Finding:
+        """Not known: the school's term dates do not reach the days the rule counts (``gap``), so it
+        cannot say ``question``."""
+        return self.unknown(
+            rule_id,
+            f"{self.name}: the school's term dates {gap}, so it is not known {question}. Add the missing half "
+            "terms in School settings.",
+            record_key="pack.term_dates in school.yaml",
+        )
+
     def _finding(self, rule_id: str, status: Status, message: str, severity: Severity | None, **cli: str) -> Finding:
         return finding(rule_id, "pupil", self.pupil_id, self.name, status, message, severity, **cli)
 
@@ -148,14 +158,6 @@ def pupils_at(data: SchoolData, provider_id: str) -> list[str]:
 def absent(*parts: tuple[str, object]) -> list[str]:
     """The names of the parts (name, value) whose value is empty: what a record leaves out."""
     return [part for part, present in parts if not present]
-
-
-def term_dates_short(name: str, gap: str, question: str) -> str:
-    """A finding's words when the school's term dates do not reach the days a rule counts."""
-    return (
-        f"{name}: the school's term dates {gap}, so it is not known {question}. Add the missing half terms in "
-        "School settings."
-    )
 
 
 def days_of(record: PupilFile) -> set[str]:

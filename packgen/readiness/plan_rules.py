@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from packgen.readiness.findings import Finding, Pupil, absent, term_dates_short
+from packgen.readiness.findings import Finding, Pupil, absent
 from packgen.readiness.findings import and_ as _and
 from packgen.readiness.findings import arranged as _arranged
 from packgen.readiness.findings import day as _day
@@ -79,14 +79,10 @@ def r4_reviews(data: SchoolData, pupil_id: str, today: date) -> Finding | None:
             "provider, the pupil and parents, and record it.",
         )
     if not complete:
-        return pupil.unknown(
+        return pupil.term_dates_short(
             "R4",
-            term_dates_short(
-                pupil.name,
-                f"do not cover {_day(anchor)} to {_day(today)}",
-                f"whether a half term has passed since the {since}",
-            ),
-            record_key="pack.term_dates in school.yaml",
+            f"do not cover {_day(anchor)} to {_day(today)}",
+            f"whether a half term has passed since the {since}",
         )
     return None
 
@@ -104,14 +100,10 @@ def r5_visits(data: SchoolData, pupil_id: str, today: date) -> Finding | None:
     if index is not None and today < periods[index].starts + VISIT_GRACE:
         index = index - 1 if index > 0 else None
     if index is None:
-        return pupil.unknown(
+        return pupil.term_dates_short(
             "R5",
-            term_dates_short(
-                pupil.name,
-                f"do not say which {'term' if termly else 'half term'} {_day(today)} is in",
-                "whether a visit is due",
-            ),
-            record_key="pack.term_dates in school.yaml",
+            f"do not say which {'term' if termly else 'half term'} {_day(today)} is in",
+            "whether a visit is due",
         )
     period = periods[index]
     since = max(period.starts, placement.start_date)
