@@ -129,14 +129,16 @@ def _build_packs(
 
     if not to_build:
         return [results[number] for number in range(len(folders))]
-    from packgen.documents.fill import Renderer
-    from packgen.records.read import load_school
 
     with ExitStack() as stack:
-        # A pack built before is most likely rebuilt after an edit: a few documents to make.
+        # A pack built before is most likely rebuilt after an edit: a few documents to make. Its
+        # LibreOffice starts before filling and reading are even imported.
         head_start = (
             _head_start(stack) if len(to_build) == 1 and built_before(Path(out_root) / names[to_build[0][0]]) else None
         )
+        from packgen.documents.fill import Renderer
+        from packgen.records.read import load_school
+
         plans = [
             _Planned(number, inputs, plan_pack(load_school(folder), Path(out_root), now, today, options))
             for number, folder, inputs in to_build
@@ -163,6 +165,8 @@ def _build_packs(
                 )
             ]
         else:
+            if head_start is not None:  # too much to make for one LibreOffice: the pool's start
+                head_start.stop_waiting()
             fill(to_make, renderer, progress)
             convert(to_make, progress)
             # Every pack is assembled before any is published: one that fails leaves all as they were.

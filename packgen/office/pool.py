@@ -59,6 +59,7 @@ class Pool:
     failures: list[str] = field(default_factory=list)
     runs: int = 0
     reported: int = -1
+    feeding: HeadStart | None = None  # a head start still waiting for some of its documents
 
     def run(self, head_start: HeadStart | None = None) -> dict[int, Path]:
         """Every document's PDF (in the work folder), or ToolError naming the ones that failed."""
@@ -71,6 +72,7 @@ class Pool:
         self.queue.extend(rest[start::batches] for start in range(batches) if rest[start::batches])
         try:
             while (self.queue or self.retries or self.running) and not self.failures:
+                self._feed()
                 for slot in range(self.workers):
                     if slot not in self.running and (self.retries or self.queue):
                         if self.runs:  # only the first start may come before the documents are all there
@@ -108,21 +110,30 @@ class Pool:
         self.running[slot] = Run(slot, folder, items, process, time.monotonic(), present)
 
     def _adopt(self, head_start: HeadStart) -> list[int]:
-        """The head start's LibreOffice as the run of slot 0, given the first documents: the ones it
-        was told of before they were known are linked to them now (see HeadStart)."""
-        taken = []
-        for index, doc in enumerate(self.docs[: len(head_start.places)]):
-            if doc.suffix.lower() != head_start.places[index].suffix:
-                break
-            head_start.places[index].symlink_to(doc.resolve())
-            taken.append(index)
-        head_start.adopted = True
+        """The head start's LibreOffice as the run of slot 0, given the first documents: each is linked
+        to one of the places it was told of before they were known once it is written (see HeadStart)."""
+        taken = head_start.reserve(self.docs)
+        self.feeding = head_start
         self.runs += 1
         # None counted as written when it started: whatever it missed goes back to the queue, unblamed.
         self.running[0] = Run(
-            0, head_start.folder, taken, head_start.process, time.monotonic(), frozenset(), closes_alone=True
+            0,
+            head_start.folder,
+            taken,
+            head_start.process,
+            time.monotonic(),
+            frozenset(),
+            closes_alone=True,
+            names=head_start.given,
         )
         return taken
+
+    def _feed(self) -> None:
+        """The head start's documents written by now, given it (see HeadStart.feed)."""
+        if self.feeding is not None:
+            self.feeding.feed(self.docs)
+            if len(self.feeding.given) == len(self.feeding.reserved) or self.feeding.process.poll() is not None:
+                self.feeding = None
 
     def _wait_ready(self) -> None:
         if self.ready is not None:

@@ -74,6 +74,9 @@ class Run:
     # Done once its PDFs are written, LibreOffice still closing (~0.05 s): for a head start, which
     # waits for it to end.
     closes_alone: bool = False
+    # The name each document was given LibreOffice under, where not its index (a head start's places,
+    # filled as documents are written: one not among them it never had).
+    names: dict[int, str] | None = None
 
     def outputs(self) -> int:
         # LibreOffice writes each PDF under a temporary name and renames it when complete, so a
@@ -89,7 +92,9 @@ class Run:
         return self.folder / "soffice.log"
 
     def pdf(self, index: int) -> Path:
-        return self.outbox / f"{index:05d}.pdf"
+        if self.names is None:
+            return self.outbox / f"{index:05d}.pdf"
+        return self.outbox / f"{self.names[index]}.pdf" if index in self.names else self.folder / "never-given"
 
     def hung(self, timeout: float) -> bool:
         """Whether it is still running but has finished no document for ``timeout`` seconds (each
@@ -119,6 +124,30 @@ def kill(process: subprocess.Popen[bytes]) -> None:
     except ProcessLookupError:
         pass
     process.wait()
+    # The others of its group (oosplash, soffice.bin) end as the kernel gets to them, a moment later:
+    # once this returns, none is running, so none can still write into a folder about to be removed.
+    deadline = time.monotonic() + KILL_SECONDS
+    while _group_running(process.pid) and time.monotonic() < deadline:
+        time.sleep(0.005)
+
+
+KILL_SECONDS = 2.0  # the most ``kill`` waits for a killed process group's last processes to end
+
+
+def _group_running(group: int) -> bool:
+    """Whether a process of process group ``group`` is still running (one that has ended, waiting to be
+    reaped by whoever inherited it, is not)."""
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/stat", "rb") as stat:
+                fields = stat.read().rsplit(b")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == group and fields[0] not in (b"Z", b"X"):
+            return True
+    return False
 
 
 def make_folders(folder: Path) -> None:

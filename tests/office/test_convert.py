@@ -10,6 +10,7 @@ import shlex
 import signal
 import stat
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -453,6 +454,46 @@ def test_a_head_start_converts_documents_it_is_given_after_it_started_in_that_on
     (start,) = log.read_text().splitlines()
     assert WARM_UP in start and str(docs[0]) not in start  # told of places, not of documents
     assert not work.exists()
+
+
+def test_a_head_start_waits_for_documents_written_long_after_its_libreoffice_was_ready(tmp_path):
+    # A build from the command line imports, reads and fills for longer than LibreOffice takes to
+    # start: its LibreOffice converts documents of its own meanwhile and takes ours as they come.
+    log = tmp_path / "starts.log"
+    docs = [tmp_path / f"{n}.docx" for n in range(3)]
+
+    def write_one_by_one() -> None:
+        for n, doc in enumerate(docs):
+            time.sleep(0.2)
+            make_docx(tmp_path / f"{n}.part", f"Document {n}").replace(doc)  # in one step, as a build does
+
+    with HeadStart(str(logging_soffice(tmp_path, log))) as head_start:
+        own = head_start.folder / "out"
+        deadline = time.monotonic() + 60
+        while len(list(own.glob(f"*-{Path(WARM_UP).stem}.pdf"))) < 3 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        waited = len(list(own.glob(f"*-{Path(WARM_UP).stem}.pdf")))  # ready, and waiting since
+        writer = threading.Thread(target=write_one_by_one)
+        writer.start()
+        convert.convert(
+            [(doc, tmp_path / f"{n}.pdf") for n, doc in enumerate(docs)],
+            ConvertSettings(workers=1, head_start=head_start, ready=writer.join),
+        )
+
+    assert waited >= 3
+    assert [pdf_text(tmp_path / f"{n}.pdf").strip() for n in range(3)] == [f"Document {n}" for n in range(3)]
+    assert len(log.read_text().splitlines()) == 1  # the head start's, and no other
+
+
+def test_a_head_start_nobody_uses_stops_waiting_and_ends_by_itself(tmp_path):
+    # A rebuild with more to make than one LibreOffice should take (a template edited, say) leaves
+    # the head start: it must not go on converting its own documents beside the pool's workers.
+    with HeadStart() as head_start:
+        head_start.stop_waiting()
+        head_start.process.wait(60)
+        own = list((head_start.folder / "out").glob(f"*-{Path(WARM_UP).stem}.pdf"))
+
+    assert own == [] and head_start.process.returncode == 0
 
 
 def test_documents_a_head_start_passed_before_they_were_given_are_converted_by_another_start(tmp_path):
