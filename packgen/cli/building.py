@@ -16,6 +16,9 @@ from packgen.errors import InputError
 if TYPE_CHECKING:
     from click._termui_impl import ProgressBar  # what click.progressbar returns
 
+    from packgen.build.pipeline import PackBuilt, PackOptions
+    from packgen.errors import PackgenError
+
 PACK_PASSWORD_ENV = "PACKGEN_PACK_PASSWORD"
 
 
@@ -45,6 +48,12 @@ PACK_PASSWORD_ENV = "PACKGEN_PACK_PASSWORD"
 )
 @click.option("--quiet", is_flag=True, help="Show no progress while building.")
 @click.option(
+    "--watch",
+    is_flag=True,
+    help="Keep running: build again each time a record or template is saved, making only what the "
+    "change touched. A mistake in a record is shown and the earlier pack kept. Ctrl-C stops.",
+)
+@click.option(
     "--pupil",
     "pupil_id",
     metavar="ID",
@@ -59,6 +68,7 @@ def build(
     redact: bool,
     skip_bad_evidence: bool,
     quiet: bool,
+    watch: bool,
     pupil_id: str | None,
 ) -> None:
     """Build each school's evidence pack: one indexed PDF, plus every document as .docx and .pdf.
@@ -80,6 +90,8 @@ def build(
     of the same records give the same pages.
     """
     if pupil_id:
+        if watch:
+            raise click.UsageError("--watch keeps whole packs up to date: leave out --pupil, or --watch")
         _case_bundles(schools, pupil_id, out_root, templates, today, quiet)
         return
     from packgen.build import pipeline
@@ -90,16 +102,61 @@ def build(
             "Password for the pack", hide_input=True, confirmation_prompt=True
         )
     options = pipeline.PackOptions(password=password, redact=redact, skip_bad_evidence=skip_bad_evidence)
+    if watch:
+        _watch(schools, out_root, templates, today, quiet, options)
+        return
     with _ProgressReport(enabled=not quiet) as report:
         packs = pipeline.build_packs(
             schools, out_root, templates=templates, now=_source_date(), today=today, on_progress=report, options=options
         )
+    _say_built(packs, encrypted=bool(password))
+
+
+def _watch(
+    schools: tuple[Path, ...], out_root: Path, templates: Path, today: date | None, quiet: bool, options: PackOptions
+) -> None:
+    """build --watch: each build said as a build is, under the time it finished; Ctrl-C ends it."""
+    from packgen.build.watch import watch
+
+    if os.environ.get("SOURCE_DATE_EPOCH", "").strip():
+        raise InputError("--watch stamps each pack with the time it is made: unset SOURCE_DATE_EPOCH to watch")
+
+    report = _ProgressReport(enabled=not quiet)
+    waiting = f"Watching {', '.join(map(str, schools))} and the templates for changes. Ctrl-C stops."
+
+    def built(packs: list[PackBuilt]) -> None:
+        report.end()
+        click.echo(f"[{datetime.now():%H:%M:%S}]")
+        _say_built(packs, encrypted=bool(options.password))
+        click.echo(waiting)
+
+    def problem(error: PackgenError) -> None:
+        report.end()
+        click.echo(f"[{datetime.now():%H:%M:%S}]")
+        click.echo(f"Error: {error}", err=True)
+        click.echo("Nothing was put in place: the pack made before is unchanged. " + waiting)
+
+    with report:
+        watch(
+            schools,
+            out_root,
+            templates=templates,
+            today=today,
+            options=options,
+            on_progress=report,
+            on_built=built,
+            on_problem=problem,
+        )
+
+
+def _say_built(packs: list[PackBuilt], *, encrypted: bool) -> None:
+    """What a build made, pack by pack, and the reminder that it holds personal data."""
     for built in packs:
         if built.up_to_date:
             click.echo(f"Evidence pack: {built.path} (up to date: nothing it is made from has changed)")
             click.echo(f"{built.page_count} pages; {built.pupils} pupils, {built.providers} providers.")
         else:
-            click.echo(f"Evidence pack: {built.path}" + (" (encrypted)" if password else ""))
+            click.echo(f"Evidence pack: {built.path}" + (" (encrypted)" if encrypted else ""))
             click.echo(
                 f"{built.page_count} pages; {built.pupils} pupils, {built.providers} providers, "
                 f"{len(built.documents)} documents."
@@ -147,7 +204,12 @@ class _ProgressReport:
         return self
 
     def __exit__(self, *exc) -> None:
+        self.end()
+
+    def end(self) -> None:
+        """Close the bar of the step shown, so the next report starts afresh (the next build's)."""
         self._end_bar()
+        self.step = None
 
     def __call__(self, step: str, done: int, total: int) -> None:
         if not self.enabled:
