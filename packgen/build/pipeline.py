@@ -176,6 +176,17 @@ def _build_packs(
     return [results[number] for number in range(len(folders))]
 
 
+def prepare() -> None:
+    """Import now what a build that makes documents needs (filling, converting, assembling), which a
+    build with nothing to do never loads: for a process that will build again, such as
+    ``packgen build --watch``, so that its next build does not pay for it."""
+    import packgen.build.parallel_fill
+    import packgen.documents.fill
+    import packgen.office.convert
+    import packgen.pack.assemble
+    import packgen.records.read  # noqa: F401
+
+
 def _assemble(
     plan: PackPlan,
     batch: Made,

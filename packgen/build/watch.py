@@ -1,6 +1,6 @@
 """Packs kept up to date while their records are edited: ``packgen build --watch``.
 
-One process builds the packs, then looks at the school folders and the templates a few times a
+One process builds the packs, then looks at the school folders and the templates ten times a
 second and builds again as soon as a file changed, so each rebuild after an edit costs what a build
 costs inside a running process: the imports, Jinja's compiled templates and the prepared templates are
 already there, and only the documents the edit touched are made (docs/performance.md).
@@ -14,17 +14,20 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
 
-from packgen.build.pipeline import DEFAULT_TEMPLATES, PackBuilt, Progress, build_packs
+from packgen.build.pipeline import DEFAULT_TEMPLATES, PackBuilt, Progress, build_packs, prepare
 from packgen.build.planning import DEFAULT_OPTIONS, PackOptions
 from packgen.errors import BusyError, DataError, InputError, PackgenError, TemplateProblem
 
-# How often the folders are looked at, and how long a change must hold before it is built: an editor
-# may write a file in more than one step.
-LOOK_SECONDS = 0.2
+# How often the folders are looked at: every LOOK_SECONDS, or less often where looking takes longer
+# (a large folder on a network drive), so that looking takes at most LOOKING_SHARE of one core.
+LOOK_SECONDS = 0.1
+LOOKING_SHARE = 0.05
+# How long a change must hold before it is built: an editor may write a file in more than one step.
 SETTLE_SECONDS = 0.05
 
 
@@ -52,7 +55,9 @@ def watch(
     built_from: object = None
     busy_told = False  # another packgen's build is said once, not at every look while it lasts
     while not stop.is_set():
+        started = time.monotonic()
         looked = _looks(folders, templates, Path(out_root))
+        pause = max(LOOK_SECONDS, (time.monotonic() - started) / LOOKING_SHARE)
         changed = looked != built_from
         if changed and not stop.wait(SETTLE_SECONDS) and looked == _looks(folders, templates, Path(out_root)):
             try:
@@ -69,7 +74,8 @@ def watch(
             else:
                 on_built(packs)
                 built_from, busy_told = looked, False
-        stop.wait(LOOK_SECONDS)
+            prepare()  # nothing the next build needs is left to import
+        stop.wait(pause)
 
 
 def _looks(folders: Sequence[Path], templates: Path, out_root: Path) -> tuple[object, ...]:
