@@ -5,6 +5,8 @@ and the providers page through Flask's test client: the first request (everythin
 median of later ones with nothing changed, and after one record was edited. Beside each, the same
 pages with the school read and assessed afresh on every request (how the pages worked before the
 school was kept), measured in the same run, interleaved, so the ratio holds however busy the machine is.
+Then a form's save: the check of the whole school with the change, against the records kept, beside
+writing the change into a copy of the folder and reading it all (how saves were checked before).
 
     .venv/bin/python benchmarks/web.py                   # 30, 300 and 1000 pupils
     .venv/bin/python benchmarks/web.py --sizes 30 300 --repeat 5
@@ -13,6 +15,7 @@ school was kept), measured in the same run, interleaved, so the ratio holds howe
 from __future__ import annotations
 
 import argparse
+import shutil
 import statistics
 import sys
 import tempfile
@@ -93,6 +96,24 @@ def measure(pupils: int, repeat: int, root: Path) -> None:
     for name in PAGES:
         k, e, a = (statistics.median(times[name][way]) * 1000 for way in ("kept", "edit", "afresh"))
         print(f"  {name:<14}{k:>8.1f}{e:>15.1f}{a:>9.1f}{a / k:>12.1f}x")
+    # A form's save checks the whole school as it would be with the change: against the records the
+    # page keeps, or (the naive way) by writing the change into a copy of the folder and reading it all.
+    relative = "pupils/p001.yaml"
+    text = (school / relative).read_text(encoding="utf-8")
+    records = kept_app.extensions["packgen_school"].records
+    checks: dict[str, list[float]] = {"kept": [], "copy": []}
+    for n in range(repeat):
+        start = time.perf_counter()
+        assert records.problems_if(relative, text) == []
+        checks["kept"].append(time.perf_counter() - start)
+        start = time.perf_counter()
+        copy = root / f"copy-{pupils}-{n}" / school.name
+        shutil.copytree(school, copy)
+        (copy / relative).write_text(text, encoding="utf-8")
+        load_school(copy)
+        checks["copy"].append(time.perf_counter() - start)
+    k, c = (statistics.median(checks[way]) * 1000 for way in ("kept", "copy"))
+    print(f"  {'a save checked':<14}{k:>8.1f}{'':>15}{c:>9.1f}{c / k:>12.1f}x   (afresh: in a copy of the folder)")
 
 
 def main() -> None:

@@ -9,6 +9,7 @@ one record file: record_file.py; the words for a validation error: explain.py.
 
 from __future__ import annotations
 
+import os
 import re
 import typing
 from collections import defaultdict
@@ -22,7 +23,7 @@ from packgen.records.explain import quoted, suggest
 from packgen.records.provider_file import Provider
 from packgen.records.pupil_file import PupilFile, UnplacedPupilFile
 from packgen.records.record_checks import each_valid
-from packgen.records.record_file import LoadedRecord, evidence_problems, read_record
+from packgen.records.record_file import LoadedRecord, evidence_problems, read_record, record_from_text
 from packgen.records.school_data import SchoolData
 from packgen.records.school_file import SchoolFile
 
@@ -86,11 +87,13 @@ def _shared_upns(pupils: list[LoadedRecord]) -> Iterator[Problem]:
 # ---------------------------------------------------------------- the folder
 
 
-def _record_files(root: Path, folder: str, problems: list[Problem]) -> list[tuple[str, str]]:
-    """(id, relative path) of each record in ``folder``. Other files (README.txt, .DS_Store, Office's ~$
-    locks) are left alone, except .yml, which is surely a record saved under the wrong name."""
+def _record_files(root: Path, folder: str, problems: list[Problem], adding: str | None) -> list[tuple[str, str]]:
+    """(id, relative path) of each record in ``folder``, and ``adding`` if it is one there is not yet.
+    Other files (README.txt, .DS_Store, Office's ~$ locks) are left alone, except .yml, which is surely a
+    record saved under the wrong name."""
     directory = root / folder
-    if not directory.is_dir():
+    names = {adding.split("/", 1)[1]} if adding is not None and adding.startswith(f"{folder}/") else set()
+    if not directory.is_dir() and not names:
         problems.append(
             Problem(
                 f"{folder}/",
@@ -100,12 +103,14 @@ def _record_files(root: Path, folder: str, problems: list[Problem]) -> list[tupl
             )
         )
         return []
+    if directory.is_dir():
+        names.update(os.listdir(directory))
     found = []
-    for path in sorted(directory.iterdir()):
-        stem, _, extension = path.name.rpartition(".")
-        if path.name.startswith((".", "~")) or extension.lower() not in ("yaml", "yml"):
+    for name in sorted(names):
+        stem, _, extension = name.rpartition(".")
+        if name.startswith((".", "~")) or extension.lower() not in ("yaml", "yml"):
             continue
-        relative = f"{folder}/{path.name}"
+        relative = f"{folder}/{name}"
         wrong = []
         if extension != "yaml":
             wrong.append(f"it should end in .yaml, not .{extension}")
@@ -136,7 +141,9 @@ def _fresh(root: Path, relative: str, model: type[BaseModel]) -> tuple[LoadedRec
 RecordSource = Callable[[Path, str, type[BaseModel]], tuple[LoadedRecord, list[Problem]]]
 
 
-def _load_all(folder: Path, source: RecordSource = _fresh) -> tuple[Path, LoadedRecord, list, list, list[Problem]]:
+def _load_all(
+    folder: Path, source: RecordSource = _fresh, adding: str | None = None
+) -> tuple[Path, LoadedRecord, list, list, list[Problem]]:
     root = Path(folder).resolve()
     if not root.is_dir():
         raise InputError(f"{folder} is not a folder: give a school's data folder, such as data/brookfield-academy")
@@ -149,13 +156,27 @@ def _load_all(folder: Path, source: RecordSource = _fresh) -> tuple[Path, Loaded
 
     school = load("school.yaml", SchoolFile)
     # Lists, not dicts: p01.yaml and p01.yml share an id, and both must be checked.
-    providers = [(i, load(f, Provider)) for i, f in _record_files(root, "providers", problems)]
-    pupils = [(i, load(f, PupilFile)) for i, f in _record_files(root, "pupils", problems)]
+    providers = [(i, load(f, Provider)) for i, f in _record_files(root, "providers", problems, adding)]
+    pupils = [(i, load(f, PupilFile)) for i, f in _record_files(root, "pupils", problems, adding)]
     placed = [(i, r) for i, r in pupils if not isinstance(r.model, UnplacedPupilFile)]
     problems += _provider_references([r for _, r in placed], sorted({i for i, _ in providers}))
     problems += _shared_upns([r for _, r in pupils])
     problems += _session_times([r for _, r in placed], school)
     return root, school, providers, pupils, problems
+
+
+def problems_if(folder: Path, relative: str, text: str, source: RecordSource = _fresh) -> list[Problem]:
+    """Every problem ``load_school`` would report of ``folder`` if its record file ``relative``
+    (``pupils/p07.yaml``, there or not yet) held ``text``: none when it would load. Nothing is written;
+    the other records are had from ``source`` (read now, by default)."""
+
+    def with_text(root: Path, name: str, model: type[BaseModel]) -> tuple[LoadedRecord, list[Problem]]:
+        if name != relative:
+            return source(root, name, model)
+        record, problems = record_from_text(name, text, model)
+        return record, problems + evidence_problems(root, record)
+
+    return _load_all(folder, with_text, adding=relative)[-1]
 
 
 def load_school(folder: Path) -> SchoolData:

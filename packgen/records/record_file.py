@@ -133,16 +133,17 @@ def read_record(root: Path, relative: str, model: type[BaseModel]) -> tuple[Load
     text = _read(root, relative)
     if isinstance(text, Problem):
         return LoadedRecord(relative, {}), [text]
-    return _record_from_text(relative, text, model)
+    return record_from_text(relative, text, model)
 
 
 def pupil_text_problems(root: Path, relative: str, text: str) -> list[Problem]:
     """What ``packgen check`` would say of a pupil record holding ``text``, before it is written."""
-    record, problems = _record_from_text(relative, text, PupilFile)
+    record, problems = record_from_text(relative, text, PupilFile)
     return problems + evidence_problems(Path(root).resolve(), record)
 
 
-def _record_from_text(relative: str, text: str, model: type[BaseModel]) -> tuple[LoadedRecord, list[Problem]]:
+def record_from_text(relative: str, text: str, model: type[BaseModel]) -> tuple[LoadedRecord, list[Problem]]:
+    """A record file's ``text`` read and checked on its own, as ``read_record`` does the file's."""
     tree = parse(text, relative)
     problems = list(tree.problems)
     record = LoadedRecord(relative, tree.lines)

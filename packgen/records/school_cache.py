@@ -27,7 +27,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from packgen.errors import Problem
-from packgen.records.read import load_healthy, school_from
+from packgen.records.read import load_healthy, problems_if, school_from
 from packgen.records.record_file import LoadedRecord, evidence_paths, evidence_problems, read_record
 from packgen.records.school_data import SchoolData
 
@@ -78,6 +78,21 @@ class SchoolCache:
     def load_healthy(self) -> tuple[SchoolData | None, list[Problem]]:
         """Every record without a problem and the problems of the rest, as ``read.load_healthy`` gives them."""
         return self._load(load_healthy)
+
+    def problems_if(self, relative: str, text: str) -> list[Problem]:
+        """As ``read.problems_if``: what ``load_school`` would report if ``relative`` held ``text``, with
+        the other records as kept (re-read only where their files changed). A web page's save checks
+        its change so without reading the whole school again."""
+        with self._lock:
+            folders: dict[str, _Status] = {}
+
+            def source(root: Path, name: str, model: type[BaseModel]) -> tuple[LoadedRecord, list[Problem]]:
+                kept = self._record(root, name, model)
+                if kept.missing is not None and kept.seen == self._folders(root, kept.folders, folders):
+                    return kept.record, kept.problems + kept.missing
+                return kept.record, kept.problems + evidence_problems(root, kept.record, kept.evidence)
+
+            return problems_if(self.folder, relative, text, source)
 
     def _load(self, make: Callable[[Path, Any], Any]) -> Any:
         with self._lock:

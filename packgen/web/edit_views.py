@@ -17,6 +17,7 @@ from packgen.records.pupil_file import PupilFile, UnplacedPupilFile, display_nam
 from packgen.records.school_data import SchoolData
 from packgen.web import edits, entry_forms, forms, provider_forms, pupil_forms, record_saving, wording
 from packgen.web.app import settings
+from packgen.web.school import kept_school
 from packgen.web.views import school_data
 
 form_pages = Blueprint("forms", __name__)
@@ -24,8 +25,7 @@ MAX_SCAN_BYTES = 20_000_000
 
 
 def space() -> edits.Workspace:
-    # Scratch copies go under the school's private output folder: same disk as the output, never shared.
-    return edits.Workspace(settings().school, settings().out / ".checking")
+    return edits.Workspace(settings().school, kept_school().records)
 
 
 def words() -> dict[str, str]:

@@ -21,6 +21,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from packgen.errors import Problem
 from packgen.files import write_private
 from packgen.records import evidence
+from packgen.records.school_cache import SchoolCache
 from packgen.web import record_saving, record_text
 from packgen.web.forms import FormSpec, build, key_of, matching, place, values_of
 
@@ -49,13 +50,19 @@ class Upload:
 
 @dataclass(frozen=True)
 class Workspace:
-    """Where a school's records are, and a private place for scratch copies made while checking."""
+    """Where a school's records are, and the records as kept between requests, which a change is
+    checked against."""
 
     school: Path
-    scratch: Path
+    records: SchoolCache
 
     def file(self, relative: str) -> Path:
         return self.school / relative
+
+    def problems_if(self, relative: str, text: str) -> list[Problem]:
+        """This record's own problems if it held ``text``: another file someone broke by hand is
+        repaired on its own page."""
+        return [p for p in self.records.problems_if(relative, text) if p.file == relative]
 
 
 def new_id(taken: set[str], stem: str) -> str:
@@ -129,15 +136,7 @@ def checked(
     already, and the loader's: all of them at once) in ``outcome`` beside the form fields ``inputs`` maps
     their keys to."""
     candidate = record_text.updated_text(text, tree) if text else record_text.dump(tree)
-    # Only this record's own problems: another file someone broke by hand is repaired on its own page.
-    problems = [
-        *(found or ()),
-        *(
-            p
-            for p in record_saving.problems_with(space.school, relative, candidate, space.scratch)
-            if p.file == relative
-        ),
-    ]
+    problems = [*(found or ()), *space.problems_if(relative, candidate)]
     if problems:
         outcome.saved = False
         outcome.beside, outcome.general = place(problems, relative, inputs)
@@ -174,11 +173,7 @@ def remove(space: Workspace, relative: str, key: str, index: int, version: str) 
         if not entries:
             del tree[key]
         candidate = record_text.updated_text(text or "", tree)
-        problems = [
-            p
-            for p in record_saving.problems_with(space.school, relative, candidate, space.scratch)
-            if p.file == relative
-        ]
+        problems = space.problems_if(relative, candidate)
         if problems:
             outcome.saved, outcome.general = False, problems
             return None

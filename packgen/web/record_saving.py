@@ -1,10 +1,11 @@
 """Saving a change to a record file: checked by the loader first, written whole, never over another's.
 
 A change (its text made by ``record_text``) is checked before it is saved by the same loader as
-``packgen check``: the candidate file is written into a scratch copy of the school folder and the
-whole folder is loaded (a new pupil's UPN must not clash with another file, a provider id must
-exist). Only a file that loads is saved, and then atomically (a temporary file beside it, renamed
-over it), so a reader never sees half a record.
+``packgen check``, with the whole school as it would be (a new pupil's UPN must not clash with another
+file, a provider id must exist): ``SchoolCache.problems_if`` reads the candidate text in the file's
+place and the other records as the web page keeps them, re-reading only files that changed. Only a
+file that loads is saved, and then atomically (a temporary file beside it, renamed over it), so a
+reader never sees half a record.
 
 Saving, for every form::
 
@@ -32,7 +33,6 @@ import errno
 import fcntl
 import hashlib
 import os
-import shutil
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -41,13 +41,12 @@ from pathlib import Path
 
 from ruamel.yaml.comments import CommentedMap
 
-from packgen.errors import DataError, PackgenError, Problem, ToolError
-from packgen.files import private_dirs, run_folder
-from packgen.records.read import load_school
+from packgen.errors import PackgenError, ToolError
+from packgen.files import private_dirs
 from packgen.web.record_text import parse, text_of
 
 RECORD_PARTS = ("school.yaml", "providers", "pupils")
-LOCK_FILE = ".packgen-edit.lock"  # a dot file: the loader and the scratch copy pass over it
+LOCK_FILE = ".packgen-edit.lock"  # a dot file: the loader passes over it
 LOCK_WAIT = 30.0  # seconds a save waits for another to finish checking and writing
 NEW = "new"  # the version of a record that does not exist yet
 
@@ -82,45 +81,6 @@ def opened(path: Path) -> tuple[str, CommentedMap, str]:
 def version_of(data: bytes | None) -> str:
     """Identifies one state of a file (its bytes; ``None``: no file), for a form's hidden field."""
     return NEW if data is None else hashlib.sha256(data).hexdigest()
-
-
-def problems_with(school: Path, relative: str, text: str, scratch_root: Path) -> list[Problem]:
-    """Every problem ``packgen check`` would report if ``relative`` held ``text``; empty when it loads."""
-    with _scratch_copy(school, scratch_root) as copy:
-        target = copy / relative
-        private_dirs(target.parent)
-        target.write_text(text, encoding="utf-8")
-        try:
-            load_school(copy)
-        except DataError as error:
-            return error.problems
-    return []
-
-
-@contextmanager
-def _scratch_copy(school: Path, scratch_root: Path) -> Iterator[Path]:
-    """A private copy of the records (and their evidence, which the loader checks exists)."""
-    # Owner-only, and the folders above it that are made for it too (the output folder, on a first run).
-    private_dirs(scratch_root)
-    with run_folder(".checking-", scratch_root) as holder:
-        copy = holder / school.name
-        private_dirs(copy)
-        for entry in school.iterdir():
-            if entry.name in RECORD_PARTS and entry.is_dir():
-                shutil.copytree(entry, copy / entry.name)
-            elif entry.name in RECORD_PARTS:
-                shutil.copy2(entry, copy / entry.name)
-            elif entry.is_dir() and not entry.name.startswith("."):
-                # Evidence scans can be large: link them where the file system allows, copy otherwise.
-                shutil.copytree(entry, copy / entry.name, copy_function=_link_or_copy)
-        yield copy
-
-
-def _link_or_copy(source: str, dest: str) -> None:
-    try:
-        os.link(source, dest)
-    except OSError:
-        shutil.copy2(source, dest)
 
 
 def save(school: Path, relative: str, version: str | None, change: Callable[[str | None], str | None]) -> bool:

@@ -11,6 +11,7 @@ import pytest
 from packgen.records.census import census_return
 from packgen.records.pupil_file import PupilFile
 from packgen.records.read import load_school
+from packgen.records.school_cache import SchoolCache
 from packgen.web import edits, record_saving
 from packgen.web.placement_changes import end_form, move_form, move_placement
 from tests.conftest import MINI
@@ -22,7 +23,7 @@ WORDS = {"returned_to_school": "Returned to school full time", "moved_provider":
 def space(tmp_path: Path) -> edits.Workspace:
     school = tmp_path / "mini-school"
     shutil.copytree(MINI, school)
-    return edits.Workspace(school, tmp_path / "scratch")
+    return edits.Workspace(school, SchoolCache(school))
 
 
 def version(space: edits.Workspace, pupil_id: str) -> str:
