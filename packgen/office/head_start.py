@@ -19,7 +19,7 @@ from packgen.runtime.workers import MAX_WORKERS
 # given: two command-line arguments a round, and LibreOffice 7.4 ignores those past about the 253rd
 # (pool.MAX_BATCH). Each round takes it a few hundredths of a second, so together they outlast the
 # slowest start of a build that has one.
-HEAD_START_ROUNDS = 120
+HEAD_START_ROUNDS = 100
 # How long a head start's LibreOffice may take to close down once the build is done.
 CLOSING_SECONDS = 10.0
 # What a head start converts first, and the documents it converts while it waits for ours: names
