@@ -12,6 +12,7 @@ watch goes on: the pack made before stays as it was, and the next save is built.
 
 from __future__ import annotations
 
+import gc
 import os
 import threading
 import time
@@ -58,8 +59,11 @@ def watch(
         started = time.monotonic()
         looked = _looks(folders, templates, Path(out_root))
         pause = max(LOOK_SECONDS, (time.monotonic() - started) / LOOKING_SHARE)
-        changed = looked != built_from
-        if changed and not stop.wait(SETTLE_SECONDS) and looked == _looks(folders, templates, Path(out_root)):
+        if looked != built_from:
+            settled = _settled(looked, lambda: _looks(folders, templates, Path(out_root)), stop)
+            if settled is None:
+                return
+            looked = settled
             try:
                 packs = build_packs(
                     folders, out_root, templates=templates, today=today, on_progress=on_progress, options=options
@@ -75,7 +79,22 @@ def watch(
                 on_built(packs)
                 built_from, busy_told = looked, False
             prepare()  # nothing the next build needs is left to import
+            # The build's objects collected now, while nothing waits, not at the next save.
+            gc.collect()
         stop.wait(pause)
+
+
+def _settled(
+    looked: tuple[object, ...], look: Callable[[], tuple[object, ...]], stop: threading.Event
+) -> tuple[object, ...] | None:
+    """The inputs once two looks a moment apart agree (a save in progress is not built); None if
+    ``stop`` is set meanwhile."""
+    while not stop.wait(SETTLE_SECONDS):
+        again = look()
+        if again == looked:
+            return looked
+        looked = again
+    return None
 
 
 def _looks(folders: Sequence[Path], templates: Path, out_root: Path) -> tuple[object, ...]:
