@@ -23,7 +23,7 @@ from packgen.records.explain import quoted, suggest
 from packgen.records.provider_file import Provider
 from packgen.records.pupil_file import PupilFile, UnplacedPupilFile
 from packgen.records.record_checks import each_valid
-from packgen.records.record_file import LoadedRecord, evidence_problems, read_record, record_from_text
+from packgen.records.record_file import LoadedRecord, evidence_problems, read_record, text_record
 from packgen.records.school_data import SchoolData
 from packgen.records.school_file import SchoolFile
 
@@ -171,10 +171,7 @@ def problems_if(folder: Path, relative: str, text: str, source: RecordSource = _
     the other records are had from ``source`` (read now, by default)."""
 
     def with_text(root: Path, name: str, model: type[BaseModel]) -> tuple[LoadedRecord, list[Problem]]:
-        if name != relative:
-            return source(root, name, model)
-        record, problems = record_from_text(name, text, model)
-        return record, problems + evidence_problems(root, record)
+        return text_record(root, name, text, model) if name == relative else source(root, name, model)
 
     return _load_all(folder, with_text, adding=relative)[-1]
 

@@ -133,16 +133,22 @@ def read_record(root: Path, relative: str, model: type[BaseModel]) -> tuple[Load
     text = _read(root, relative)
     if isinstance(text, Problem):
         return LoadedRecord(relative, {}), [text]
-    return record_from_text(relative, text, model)
+    return _record_from_text(relative, text, model)
 
 
 def pupil_text_problems(root: Path, relative: str, text: str) -> list[Problem]:
     """What ``packgen check`` would say of a pupil record holding ``text``, before it is written."""
-    record, problems = record_from_text(relative, text, PupilFile)
-    return problems + evidence_problems(Path(root).resolve(), record)
+    return text_record(Path(root).resolve(), relative, text, PupilFile)[1]
 
 
-def record_from_text(relative: str, text: str, model: type[BaseModel]) -> tuple[LoadedRecord, list[Problem]]:
+def text_record(root: Path, relative: str, text: str, model: type[BaseModel]) -> tuple[LoadedRecord, list[Problem]]:
+    """The record file ``relative`` of the school at ``root`` as it would be holding ``text``, with every
+    problem ``packgen check`` would find in it alone, its evidence files' among them."""
+    record, problems = _record_from_text(relative, text, model)
+    return record, problems + evidence_problems(root, record)
+
+
+def _record_from_text(relative: str, text: str, model: type[BaseModel]) -> tuple[LoadedRecord, list[Problem]]:
     """A record file's ``text`` read and checked on its own, as ``read_record`` does the file's."""
     tree = parse(text, relative)
     problems = list(tree.problems)

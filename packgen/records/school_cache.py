@@ -27,7 +27,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from packgen.errors import Problem
-from packgen.records.read import load_healthy, problems_if, school_from
+from packgen.records.read import RecordSource, load_healthy, problems_if, school_from
 from packgen.records.record_file import LoadedRecord, evidence_paths, evidence_problems, read_record
 from packgen.records.school_data import SchoolData
 
@@ -84,15 +84,7 @@ class SchoolCache:
         the other records as kept (re-read only where their files changed). A web page's save checks
         its change so without reading the whole school again."""
         with self._lock:
-            folders: dict[str, _Status] = {}
-
-            def source(root: Path, name: str, model: type[BaseModel]) -> tuple[LoadedRecord, list[Problem]]:
-                kept = self._record(root, name, model)
-                if kept.missing is not None and kept.seen == self._folders(root, kept.folders, folders):
-                    return kept.record, kept.problems + kept.missing
-                return kept.record, kept.problems + evidence_problems(root, kept.record, kept.evidence)
-
-            return problems_if(self.folder, relative, text, source)
+            return problems_if(self.folder, relative, text, self._source({}))
 
     def _load(self, make: Callable[[Path, Any], Any]) -> Any:
         with self._lock:
@@ -100,18 +92,8 @@ class SchoolCache:
             if self._last is not None and looked == self._looked:
                 return self._last[1]  # nothing changed: not even the school is put together again
             used: dict[str, _Kept] = {}
-            folders: dict[str, _Status] = {}
-
-            def source(root: Path, relative: str, model: type[BaseModel]):
-                kept = self._record(root, relative, model)
-                used[relative] = kept
-                if kept.missing is None or kept.seen != self._folders(root, kept.folders, folders):
-                    kept.missing = evidence_problems(root, kept.record, kept.evidence)
-                    kept.seen = self._folders(root, kept.folders, folders)
-                return kept.record, kept.problems + kept.missing
-
             try:
-                data = make(self.folder, source)
+                data = make(self.folder, self._source(used))
             finally:
                 self._kept = used  # files gone from the folder are forgotten
             # Unchanged files give the very same school, so what was worked out from it can be kept.
@@ -121,6 +103,20 @@ class SchoolCache:
                 return self._last[1]
             self._last = (same, data)
             return data
+
+    def _source(self, used: dict[str, _Kept]) -> RecordSource:
+        """Each record file as kept, read again only if it changed, its evidence looked for again only
+        if a folder on the way changed; noted in ``used``, relative path to what was kept."""
+        folders: dict[str, _Status] = {}
+
+        def source(root: Path, relative: str, model: type[BaseModel]) -> tuple[LoadedRecord, list[Problem]]:
+            kept = used[relative] = self._record(root, relative, model)
+            if kept.missing is None or kept.seen != self._folders(root, kept.folders, folders):
+                kept.missing = evidence_problems(root, kept.record, kept.evidence)
+                kept.seen = self._folders(root, kept.folders, folders)
+            return kept.record, kept.problems + kept.missing
+
+        return source
 
     def _look(self) -> tuple:
         """The status of everything a load depends on: the folders, every file in the record folders,

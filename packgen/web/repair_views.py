@@ -16,7 +16,6 @@ from packgen.errors import DataError, Problem
 from packgen.records.read import LEFT_OUT
 from packgen.web import edit_views, good_copies, record_saving, wording
 from packgen.web.app import settings
-from packgen.web.school import kept_school
 
 repair_pages = Blueprint("repair", __name__)
 FOLDERS = {"school": "", "providers": "providers/", "pupils": "pupils/"}
@@ -124,7 +123,7 @@ def record(kind: str, record_id: str):
 
         def corrected(_: str | None) -> str | None:
             """Under the school's edit lock: the new text, if the record then reads without a problem."""
-            found.extend(p for p in kept_school().records.problems_if(relative, text) if p.file == relative)
+            found.extend(edit_views.space().problems_if(relative, text))
             return None if found else text
 
         try:
