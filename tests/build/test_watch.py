@@ -42,16 +42,20 @@ class Watching:
         for line in stream:
             self.lines.put((name, line.rstrip("\n")))
 
-    def until(self, ending: str) -> list[tuple[str, str]]:
-        """The lines it writes up to the first on standard output that starts with ``ending``."""
-        said = []
-        while True:
+    def until(self, ending: str, *, error: str | None = None) -> list[tuple[str, str]]:
+        """The lines it writes up to the first on standard output that starts with ``ending`` and, with
+        ``error``, one on standard error that starts with that too (the two outputs are read apart, so
+        either may come first)."""
+        said: list[tuple[str, str]] = []
+        wanted = {("out", ending)} | ({("err", error)} if error is not None else set())
+        while wanted:
             try:
                 said.append(self.lines.get(timeout=WAIT))
             except queue.Empty:
-                raise AssertionError(f"no {ending!r} after {WAIT:g} s; it said {said}") from None
-            if said[-1][0] == "out" and said[-1][1].startswith(ending):
-                return said
+                raise AssertionError(f"no {wanted} after {WAIT:g} s; it said {said}") from None
+            stream, line = said[-1]
+            wanted = {(s, start) for s, start in wanted if not (s == stream and line.startswith(start))}
+        return said
 
 
 def text(said: list[tuple[str, str]], stream: str) -> str:
@@ -84,7 +88,7 @@ def test_a_watched_school_is_rebuilt_at_each_save_and_a_mistake_keeps_the_pack_m
         record = school / "pupils" / "p02.yaml"
         good = record.read_text(encoding="utf-8")
         record.write_text(good + "placement: [\n", encoding="utf-8")
-        broken = watching.until("Nothing was put in place")
+        broken = watching.until("Nothing was put in place", error="pupils/p02.yaml")
         assert "pupils/p02.yaml" in text(broken, "err") and "Traceback" not in text(broken, "err")
         assert pack.read_bytes() == before
         assert watching.process.poll() is None  # still watching
