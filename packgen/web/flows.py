@@ -1,5 +1,5 @@
 """The life of a placement as guided pages: start one, see what is still needed, end it (or reopen one
-ended by mistake), or move the pupil.
+ended by mistake), or move the pupil (or undo a move made by mistake).
 
 Every step ends on the placement's page, which says in words what an inspector would still find
 missing (from the readiness rules) and links each gap to the form that fills it. Nothing here
@@ -212,6 +212,7 @@ def steps(pupil_id: str):
         gaps=gaps(data, pupil_id),
         ended=placement.ended_by(today()),
         providers={pid: p.name for pid, p in data.providers.items()},
+        moved_from=placement_changes.moved_from(record),
     )
 
 
@@ -268,6 +269,42 @@ def reopen(pupil_id: str):
         name=documents.display_name(record),
         placement=record.placement,
         provider=data.providers[record.placement.provider].name,
+        version=record_saving.opened(edit_views.space().file(relative))[2],
+        errors=errors,
+        back=steps_url,
+    ), 409 if errors else 200
+
+
+@placement_pages.route("/pupils/<pupil_id>/undo-move", methods=["GET", "POST"])
+def undo_move(pupil_id: str):
+    """A move made by mistake, undone once the user has seen what is taken away and what goes on again."""
+    data, record = _pupil(pupil_id)
+    steps_url = url_for(".steps", pupil_id=pupil_id)
+    earlier = placement_changes.moved_from(record)
+    if earlier is None:
+        flash("This placement did not begin with a move, so there is no move to undo.", "info")
+        return redirect(steps_url)
+    relative, errors = f"pupils/{pupil_id}.yaml", []
+    if request.method == "POST":
+        outcome = placement_changes.undo_move(edit_views.space(), pupil_id, request.form.get("version", ""))
+        if outcome.saved:
+            provider = data.providers[earlier.provider].name
+            flash(f"The move is undone: the placement at {provider} is going on again.", "success")
+            return redirect(steps_url)
+        if outcome.stale:
+            errors = [
+                "Someone changed this pupil's record since you opened this page, so nothing was changed. "
+                "Check the placements below again, then confirm."
+            ]
+        else:
+            errors = [p.message for p in outcome.general]
+    return render_template(
+        "undo_move.html",
+        name=documents.display_name(record),
+        placement=record.placement,
+        provider=data.providers[record.placement.provider].name,
+        earlier=earlier,
+        earlier_provider=data.providers[earlier.provider].name,
         version=record_saving.opened(edit_views.space().file(relative))[2],
         errors=errors,
         back=steps_url,

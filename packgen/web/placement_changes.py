@@ -11,6 +11,9 @@ Starting a placement gives a pupil who has none (a record made from the school's
 or whose placement has ended a new current placement; an ended one is filed in ``past_placements``
 first, as a move files it, and its plan and targets carry over the same way. A new placement never starts before the one it follows ended. Reopening
 a placement ended by mistake takes its ``ended`` block away again; earlier placements stay as they are.
+Undoing a move made by mistake takes the new placement away and lets the one it replaced go on: that
+one comes back from ``past_placements`` without its ``ended`` block, and what belongs to the pupil
+(``CARRIED_OVER``: the plan and targets, as they stand now) comes back with it.
 Each change is checked by the loader before it is saved, like every form on the page, and saved the
 way every form is (``edits.checked`` and ``edits.write``).
 """
@@ -235,6 +238,50 @@ def reopen(space: Workspace, pupil_id: str, version: str) -> Outcome:
             _refuse(outcome, relative, "This placement has not ended, so there is nothing to reopen.")
             return None
         del placement["ended"]
+        return checked(space, relative, text, tree, {}, outcome)
+
+    return write(space, relative, version, change, outcome)
+
+
+def moved_from(record: PupilFile) -> Placement | None:
+    """The placement a move replaced, when the pupil's current placement began with a move (and has not
+    ended): the one a move made by mistake would go back to."""
+    last = record.past_placements[-1] if record.past_placements else None
+    if record.placement.ended or last is None or last.ended is None or last.ended.outcome != "moved_provider":
+        return None
+    return last
+
+
+def undo_move(space: Workspace, pupil_id: str, version: str) -> Outcome:
+    """Take away the placement a move started, and let the one it ended go on (a move made by mistake)."""
+    relative = f"pupils/{pupil_id}.yaml"
+    outcome = Outcome(True)
+
+    def change(text: str) -> str | None:
+        tree = record_text.parse(text)
+        current, past = tree.get("placement"), tree.get("past_placements")
+        last = past[-1] if isinstance(past, CommentedSeq) and past else None
+        ended = last.get("ended") if isinstance(last, CommentedMap) else None
+        if (
+            not isinstance(current, CommentedMap)
+            or "ended" in current
+            or not isinstance(ended, CommentedMap)
+            or ended.get("outcome") != "moved_provider"
+        ):
+            _refuse(outcome, relative, "This pupil's placement did not begin with a move, so there is no move to undo.")
+            return None
+        assert isinstance(past, CommentedSeq) and isinstance(last, CommentedMap)
+        restored = copy.deepcopy(last)
+        del restored["ended"]
+        for key in CARRIED_OVER:  # the pupil's plan as it stands now, not as it stood at the move
+            if key in current:
+                restored[key] = copy.deepcopy(current[key])
+            else:
+                restored.pop(key, None)
+        del past[-1]
+        if not past:
+            del tree["past_placements"]
+        tree["placement"] = restored
         return checked(space, relative, text, tree, {}, outcome)
 
     return write(space, relative, version, change, outcome)

@@ -1,9 +1,9 @@
-"""Starting and reopening placements in a real browser (headless Chromium over Selenium), with axe-core.
+"""Starting, reopening and moving placements in a real browser (headless Chromium over Selenium), with axe-core.
 
 A pupil who came from the school's information system with no placement is placed from their own
 page: the provider, new to the school, is added on the way, and the agreement made by the real
-pipeline downloads ready to print. A placement ended by mistake is reopened after a confirmation
-page. Every page is checked at a desktop's width and a phone's (375 pixels); screenshots go to
+pipeline downloads ready to print. A placement ended by mistake is reopened, and a move made by mistake
+undone, each after a confirmation page. Every page is checked at a desktop's width and a phone's (375 pixels); screenshots go to
 PACKGEN_SCREENSHOTS when set, else a temporary folder.
 """
 
@@ -160,3 +160,42 @@ def test_a_placement_ended_by_mistake_is_reopened_after_a_confirmation(browser, 
     assert "The placement is open again" in main and "End the placement" in main
     assert load_school(site["school"]).pupils["p05"].placement.ended is None
     looked_at(browser, shots, "reopen-done")
+
+
+def test_a_move_made_by_mistake_is_undone_after_a_confirmation(browser, site, shots):
+    browser.get(site["url"] + "/pupils/p06/steps")
+    press(browser, browser.find_element(By.PARTIAL_LINK_TEXT, "Move to another provider"))
+    arrive(browser, site, "/pupils/p06/move")
+    type_into(
+        browser,
+        {
+            "ended_on-day": "20",
+            "ended_on-month": "11",
+            "ended_on-year": "2026",
+            "reason": "Chosen by mistake.",
+            "start_date-day": "23",
+            "start_date-month": "11",
+            "start_date-year": "2026",
+            "hours_per_week": "15",
+        },
+    )
+    radio(browser, "provider", "oakmere-school")
+    submit(browser, site, "/pupils/p06/steps")
+    press(browser, browser.find_element(By.PARTIAL_LINK_TEXT, "Undo the move to Oakmere School"))
+    arrive(browser, site, "/pupils/p06/undo-move")
+    main = browser.find_element(By.TAG_NAME, "main").text
+    assert "Bridge Learning Centre" in browser.find_element(By.ID, "goes-on").text
+    assert "23 November 2026 (15 hours a week)" in browser.find_element(By.ID, "taken-away").text
+    assert "Undo the move to Oakmere School?" in main
+    looked_at(browser, shots, "undo-move-confirm")
+    press(browser, browser.find_element(By.ID, "undo-move"))
+    arrive(browser, site, "/pupils/p06/steps")
+    main = browser.find_element(By.TAG_NAME, "main").text
+    assert "The move is undone" in main and "Move to another provider" in main and "Undo the move" not in main
+    record = load_school(site["school"]).pupils["p06"]
+    assert (record.placement.provider, record.placement.ended, record.past_placements) == (
+        "bridge-learning-centre",
+        None,
+        [],
+    )
+    looked_at(browser, shots, "undo-move-done")

@@ -1,12 +1,13 @@
-"""Starting a placement for a pupil who has none, reopening one ended by mistake, and where the return
-to school is kept; through Flask's test client on a copy of the demo school.
+"""Starting a placement for a pupil who has none, reopening one ended by mistake, undoing a move made
+by mistake, and where the return to school is kept; through Flask's test client on a copy of the demo
+school.
 
 A pupil from the school's information system gets a placement from their own page (the provider
 chosen or added on the way); a pupil whose placement ended starts another, the ended one kept as an
-earlier placement; an ended placement is reopened after a confirmation page. Each is refused with
-the reason in words when it does not fit (no provider chosen, a start before the last end, a record
-changed meanwhile), and nothing is written then. The letters a placement needs sent are made from the
-pupil's page too.
+earlier placement; an ended placement is reopened, and a move undone, after a confirmation page. Each
+is refused with the reason in words when it does not fit (no provider chosen, a start before the last
+end, a record changed meanwhile), and nothing is written then. The letters a placement needs sent are
+made from the pupil's page too.
 """
 
 from __future__ import annotations
@@ -270,6 +271,85 @@ def test_reopening_keeps_earlier_placements_and_refuses_a_changed_record(client,
     assert (record.placement.provider, record.placement.ended) == ("oakmere-school", None)
     (earlier,) = record.past_placements  # the first placement stays ended, as it was
     assert (earlier.provider, earlier.ended.ended_on) == ("hart-and-field-vocational", date(2026, 11, 13))
+
+
+# ---------------------------------------------------------------- undoing a move made by mistake
+
+
+def move_p03(client, to: str = "oakmere-school") -> None:
+    fields = form_fields(page(client, "/pupils/p03/move")) | {
+        "reason": "Closer to home.",
+        "provider": to,
+        "hours_per_week": "25",
+        **date_fields("ended_on", "2026-11-20"),
+        **date_fields("start_date", "2026-11-23"),
+    }
+    assert submit(client, "/pupils/p03/move", fields).status_code == 302
+
+
+def test_a_move_made_by_mistake_is_undone_after_a_confirmation(client, demo_copy):
+    path = demo_copy / "pupils" / "p03.yaml"
+    before = path.read_text(encoding="utf-8")
+    assert "/pupils/p03/undo-move" not in page(client, "/pupils/p03/steps")  # no move yet, nothing to undo
+    move_p03(client)
+    steps = page(client, "/pupils/p03/steps")
+    assert 'href="/pupils/p03/undo-move"' in steps and "Undo the move to Oakmere School" in page_text(steps)
+
+    confirm = page(client, "/pupils/p03/undo-move")
+    said = page_text(confirm)
+    assert "Undo the move to Oakmere School?" in said
+    assert (
+        "The placement at Riverside Centre (Northshire Pupil Referral Unit), which started on 21 September 2026" in said
+    )
+    assert "ending on 20 November 2026 is taken away" in said
+    assert "The placement at Oakmere School, from 23 November 2026 (25 hours a week). Nothing else has been " in said
+    assert load_school(demo_copy).pupils["p03"].placement.provider == "oakmere-school"  # looking changes nothing
+
+    done = submit(client, "/pupils/p03/undo-move", form_fields(confirm))
+    assert done.status_code == 302 and done.headers["Location"] == "/pupils/p03/steps"
+    assert path.read_text(encoding="utf-8") == before  # as it was before the move, key for key
+    assert (
+        "The move is undone: the placement at Riverside Centre (Northshire Pupil Referral Unit) is going on again"
+        in page_text(page(client, "/pupils/p03/steps"))
+    )
+    assert client.get("/pupils/p03/undo-move").headers["Location"] == "/pupils/p03/steps"  # no move left to undo
+
+
+def test_undoing_a_move_keeps_the_pupils_plan_as_it_is_now_and_says_what_goes(client, demo_copy):
+    move_p03(client)
+    form = page(client, "/pupils/p03/placement")
+    fields = form_fields(form) | {
+        "purpose": "Rebuild confidence in maths.",
+        "transport": "Taxi arranged by the school.",
+    }
+    assert submit(client, "/pupils/p03/placement", fields).status_code == 302
+    said = page_text(page(client, "/pupils/p03/undo-move"))
+    assert "and what has been recorded for it alone: its transport" in said and "Nothing else" not in said
+
+    assert (
+        submit(client, "/pupils/p03/undo-move", form_fields(page(client, "/pupils/p03/undo-move"))).status_code == 302
+    )
+    record = load_school(demo_copy).pupils["p03"]
+    assert (record.placement.provider, record.placement.ended, record.past_placements) == ("riverside-centre", None, [])
+    assert record.placement.start_date == date(2026, 9, 21)
+    assert record.placement.purpose == "Rebuild confidence in maths."  # the pupil's, carried back as it was forward
+    assert record.placement.transport != "Taxi arranged by the school."  # the new provider's, taken away
+
+
+def test_undoing_a_move_refuses_a_changed_record_and_a_placement_that_did_not_begin_with_one(client, demo_copy):
+    sent = client.get("/pupils/p02/undo-move")
+    assert sent.status_code == 302 and sent.headers["Location"] == "/pupils/p02/steps"
+    assert "no move to undo" in page_text(page(client, "/pupils/p02/steps"))
+
+    move_p03(client)
+    confirm = form_fields(page(client, "/pupils/p03/undo-move"))
+    path = demo_copy / "pupils" / "p03.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + "# checked by hand\n", encoding="utf-8")
+    changed = path.read_bytes()
+    refused = submit(client, "/pupils/p03/undo-move", confirm)
+    assert refused.status_code == 409 and "nothing was changed" in page_text(refused.get_data(as_text=True))
+    assert path.read_bytes() == changed
+    assert load_school(demo_copy).pupils["p03"].placement.provider == "oakmere-school"
 
 
 # ---------------------------------------------------------------- one place for the return to school
