@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from packgen.errors import TemplateProblem
 from packgen.files import NotReadable, read_regular
+from packgen.records.yaml_tree import TEXT_LOADER
 
 LABELS_FILE = "labels.yaml"
 
@@ -58,7 +59,7 @@ def load_wording(path: Path) -> Wording:
         raise TemplateProblem(f"{path}: the labels file is missing (it holds the words printed for codes)")
     try:
         text = read_regular(path, 1_000_000, lambda size: "is over 1 MB, far bigger than a labels file").decode()
-        data = yaml.load(text, Loader=yaml.BaseLoader)
+        data = yaml.load(text, Loader=TEXT_LOADER)
     except NotReadable as exc:
         raise TemplateProblem(str(exc)) from None
     except (OSError, UnicodeDecodeError) as exc:

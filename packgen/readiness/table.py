@@ -19,6 +19,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from packgen.errors import PackgenError
+from packgen.records.yaml_tree import SAFE_LOADER
 
 Severity = Literal["critical", "high", "advisory"]
 Subject = Literal["pupil", "provider", "school"]
@@ -122,7 +123,7 @@ def rule_table() -> RuleTable:
     """The table shipped with packgen. A broken table is packgen's own fault, never the user's."""
     text = resources.files("packgen.readiness").joinpath("rules.yaml").read_text(encoding="utf-8")
     try:
-        return RuleTable.model_validate(yaml.safe_load(text))
+        return RuleTable.model_validate(yaml.load(text, Loader=SAFE_LOADER))
     except ValidationError as error:
         raise TableError(f"packgen/readiness/rules.yaml is not a valid rule table: {error}") from error
 

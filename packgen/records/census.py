@@ -24,6 +24,7 @@ from packgen.errors import DataError, InputError, Problem
 from packgen.files import write_private
 from packgen.records.pupil_file import Placement
 from packgen.records.school_data import SchoolData
+from packgen.records.yaml_tree import SAFE_LOADER
 
 COLUMNS = [
     "UPN",
@@ -43,7 +44,9 @@ MORNING_ENDS, AFTERNOON_STARTS = "12:00", "13:30"  # a session reaching both sid
 
 @functools.cache
 def census_codes() -> dict:
-    return yaml.safe_load(resources.files("packgen.records").joinpath("codes/census.yaml").read_text("utf-8"))
+    return yaml.load(
+        resources.files("packgen.records").joinpath("codes/census.yaml").read_text("utf-8"), Loader=SAFE_LOADER
+    )
 
 
 @dataclass

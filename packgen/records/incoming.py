@@ -24,6 +24,7 @@ import yaml
 from packgen.errors import InputError
 from packgen.files import NotReadable, open_regular, read_regular
 from packgen.records.upn import upn_problem
+from packgen.records.yaml_tree import SAFE_LOADER
 
 MAX_FILE_BYTES = 200_000_000  # a whole school's CTF with attendance runs to tens of megabytes
 MAX_PUPILS = 20_000  # more than the largest school in England
@@ -75,7 +76,9 @@ class ImportFile:
 @functools.cache
 def codes() -> dict:
     """The DfE code lists (package data: codes/dfe.yaml)."""
-    return yaml.safe_load(resources.files("packgen.records").joinpath("codes/dfe.yaml").read_text("utf-8"))
+    return yaml.load(
+        resources.files("packgen.records").joinpath("codes/dfe.yaml").read_text("utf-8"), Loader=SAFE_LOADER
+    )
 
 
 def words_code(table: str, text: str | None) -> str | None:
