@@ -1,0 +1,91 @@
+"""One copy of each font in a pack, however many documents carry it.
+
+Documents filled from one template are converted as one document and cut apart again
+(office/batches.py), so each carries the same font subsets as the others, byte for byte, under
+objects of its own. pypdf's ``compress_identical_objects`` keeps one copy of each identical object,
+but compares an object's references by number, so it keeps the font programs once and every font
+dictionary and descriptor that points to them as often as before: at 30 pupils about 560 copies,
+an eighth of the pack. Here a font is compared by everything it holds, references followed, and
+each page is pointed at the first of its equals; the copies are then unreferenced, and the pack
+leaves them out when it is written.
+
+Only packgen's own documents (made by LibreOffice) are looked at: their fonts are a few plain
+dictionaries deep, where a PDF from elsewhere can nest without end.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Iterable
+
+from pypdf import PageObject
+from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject, PdfObject, StreamObject
+
+from packgen._compat.pypdf import stored_data
+
+FONT = NameObject("/Font")
+RESOURCES = NameObject("/Resources")
+MAX_DEPTH = 16  # a composite font, its descendant, descriptor and program: a dozen levels; deeper is not shared
+
+
+class _Unshareable(Exception):
+    """A font nested deeper than fonts are, or in a loop: kept as it is."""
+
+
+def share_fonts(pages: Iterable[PageObject]) -> int:
+    """Point the fonts of ``pages`` at one copy of each; how many references now share a copy."""
+    looks: dict[int, Hashable] = {}
+    first: dict[Hashable, IndirectObject] = {}
+    done: set[int] = set()
+    shared = 0
+    for page in pages:
+        resources = page.get(RESOURCES)
+        if resources is None:
+            continue
+        fonts = resources.get_object().get(FONT) if isinstance(resources.get_object(), DictionaryObject) else None
+        if fonts is None or id(fonts.get_object()) in done:
+            continue  # a document's pages share one set of resources: looked at once
+        fonts = fonts.get_object()
+        done.add(id(fonts))
+        if not isinstance(fonts, DictionaryObject):
+            continue
+        for name, font in list(fonts.items()):
+            if not isinstance(font, IndirectObject):
+                continue
+            try:
+                look = _look(font, looks, set(), 0)
+            except _Unshareable:
+                continue
+            kept = first.setdefault(look, font)
+            if kept.idnum != font.idnum:
+                fonts[NameObject(name)] = kept
+                shared += 1
+    return shared
+
+
+def _look(obj: PdfObject, looks: dict[int, Hashable], path: set[int], depth: int) -> Hashable:
+    """All that ``obj`` holds, references followed, as something to compare and hash."""
+    if depth > MAX_DEPTH:
+        raise _Unshareable
+    if isinstance(obj, IndirectObject):
+        if obj.idnum in looks:
+            return looks[obj.idnum]
+        if obj.idnum in path:
+            raise _Unshareable
+        target = obj.get_object()
+        if target is None:  # a reference to nothing
+            raise _Unshareable
+        path.add(obj.idnum)
+        look = looks[obj.idnum] = _look(target, looks, path, depth + 1)
+        path.discard(obj.idnum)
+        return look
+    if isinstance(obj, StreamObject):
+        return ("stream", _entries(obj, looks, path, depth), stored_data(obj))
+    if isinstance(obj, DictionaryObject):
+        return ("dict", _entries(obj, looks, path, depth))
+    if isinstance(obj, ArrayObject):
+        return ("array", tuple(_look(item, looks, path, depth + 1) for item in obj))
+    return (type(obj).__name__, obj)
+
+
+def _entries(obj: DictionaryObject, looks: dict[int, Hashable], path: set[int], depth: int) -> Hashable:
+    return tuple(sorted((str(key), _look(value, looks, path, depth + 1)) for key, value in obj.items()))
