@@ -58,8 +58,51 @@ def share_fonts(pages: Iterable[PageObject]) -> int:
             kept = first.setdefault(look, font)
             if kept.idnum != font.idnum:
                 fonts[NameObject(name)] = kept
+                _alias(font, kept, set())
                 shared += 1
     return shared
+
+
+def _alias(copy: IndirectObject, kept: IndirectObject, seen: set[int]) -> None:
+    """Make the copy, and each copy it leads to, hold what its equal holds.
+
+    pypdf leaves out, when it writes, an object nothing refers to: a font no page uses any longer,
+    but not yet the descriptor that font used to point at (nothing is left out because of something
+    left out). Pointed at the kept font's descriptor instead, the copy leaves its own with nothing
+    pointing at it, and the copies go as one. The two look alike all the way down, so each reference
+    to a copy stays right.
+    """
+    if copy.idnum == kept.idnum or copy.idnum in seen:
+        return
+    seen.add(copy.idnum)
+    copied, original = copy.get_object(), kept.get_object()
+    if (
+        isinstance(copied, StreamObject)
+        or not isinstance(copied, (DictionaryObject, ArrayObject))
+        or not isinstance(original, (DictionaryObject, ArrayObject))
+    ):
+        return  # a stream equal to another is kept once as it is: pypdf compares streams by their bytes
+    for inner_copy, inner_kept in _references(copied, original):
+        _alias(inner_copy, inner_kept, seen)
+    if isinstance(copied, DictionaryObject) and isinstance(original, DictionaryObject):
+        copied.clear()
+        copied.update(original)
+    elif isinstance(copied, ArrayObject) and isinstance(original, ArrayObject):
+        copied[:] = original
+
+
+def _references(copied: PdfObject, original: PdfObject) -> Iterable[tuple[IndirectObject, IndirectObject]]:
+    """Pairs of references at the same places in two objects that look alike."""
+    if isinstance(copied, IndirectObject) and isinstance(original, IndirectObject):
+        yield copied, original
+    elif isinstance(copied, DictionaryObject) and isinstance(original, DictionaryObject):
+        for key, value in copied.items():
+            other = original.raw_get(key) if key in original else None
+            if other is not None:
+                yield from _references(value, other)
+    elif isinstance(copied, ArrayObject) and isinstance(original, ArrayObject):
+        for value, other in zip(copied, original):
+            yield from _references(value, other)
 
 
 def _look(obj: PdfObject, looks: dict[int, Hashable], path: set[int], depth: int) -> Hashable:

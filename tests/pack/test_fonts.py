@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from pypdf import PdfReader, PdfWriter
-from pypdf.generic import IndirectObject, NameObject
+from pypdf.generic import DictionaryObject, IndirectObject, NameObject
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
@@ -80,6 +80,23 @@ def test_documents_carrying_the_same_font_share_one_copy_and_read_the_same(tmp_p
     assert fonts_of(shared.pages[other]) - fonts_of(shared.pages[first])  # another subset stays its own
     assert fonts_of(kept.pages[first]).isdisjoint(fonts_of(kept.pages[second]))
     assert (tmp_path / "shared.pdf").stat().st_size < (tmp_path / "kept.pdf").stat().st_size
+    # The copies are gone from the file, with everything they led to: one descriptor for each font.
+    used = set().union(*(fonts_of(page) for page in shared.pages))
+    assert len(descriptors(shared)) == len(used)
+    assert len(descriptors(kept)) == len(set().union(*(fonts_of(page) for page in kept.pages)))
+
+
+def descriptors(reader: PdfReader) -> list[int]:
+    """Every font descriptor in the file, whether anything uses it or not."""
+    found = []
+    for number in range(1, reader.trailer["/Size"]):
+        try:
+            obj = reader.get_object(number)
+        except Exception:  # a free entry: numbers left unused
+            continue
+        if isinstance(obj, DictionaryObject) and obj.get("/Type") == "/FontDescriptor":
+            found.append(number)
+    return found
 
 
 def test_a_font_that_loops_back_on_itself_is_left_as_it_is(tmp_path, documents):
