@@ -193,6 +193,23 @@ def documents_in_place(out: Path) -> dict[str, str]:
     return placed
 
 
+def pages_in_pack(out: Path, pack_name: str) -> dict[str, tuple[str, int, int]]:
+    """Where the last build put each of its documents in the pack it left, if that pack is still as it
+    left it, byte for byte: by stem, (the key the document was made under, first page from 0, page count)."""
+    try:
+        state = json.loads((Path(out) / CACHE_DIR / PACK_STATE).read_text(encoding="utf-8"))
+        written = {name: (size, mtime) for name, size, mtime in state["files"]}
+        stat = (Path(out) / pack_name).stat()
+        if written.get(pack_name) != (stat.st_size, stat.st_mtime_ns):
+            return {}
+        # Every byte as written, too: pages taken from it go into the next pack as they are.
+        if state.get("pack_digest") != file_digest(Path(out) / pack_name):
+            return {}
+        return {stem: (key, int(first), int(count)) for stem, (key, first, count) in state.get("pages", {}).items()}
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}
+
+
 def built_before(out: Path) -> bool:
     """Whether a build of this pack has been recorded (whatever it was made from)."""
     return (Path(out) / CACHE_DIR / PACK_STATE).is_file()

@@ -16,7 +16,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from packgen.build.cache import built_before, documents_in_place, pack_inputs
+from packgen.build.cache import built_before, documents_in_place, pack_inputs, pages_in_pack
 from packgen.build.making import (
     Batch,
     Made,
@@ -198,9 +198,17 @@ def _assemble(
     """The pack from its made documents, in the staging folder (those in ``pending`` once ``wait``
     has returned: they are still being made)."""
     from packgen.pack.assemble import assemble_pack
+    from packgen.pack.earlier import EarlierPack
 
     made = {p.spec.stem: p for p in batch.produced}
     kind = "Evidence pack (redacted)" if plan.options.redact else "Evidence pack"
+    # Documents unchanged since the last build are taken from the pack it left (pack/earlier.py).
+    before = pages_in_pack(plan.out, PACK_NAME)
+    unchanged = {
+        p.pdf: before[p.spec.stem][1:]
+        for p in batch.produced
+        if p.spec.stem in before and before[p.spec.stem][0] == batch.keys.get(p.spec.stem) and p.pdf not in pending
+    }
 
     def made_at_last() -> None:
         if wait is not None:
@@ -216,6 +224,7 @@ def _assemble(
         pending=pending,
         wait=made_at_last,
         ours=[p.pdf for p in batch.produced],
+        earlier=EarlierPack(plan.out / PACK_NAME, unchanged) if unchanged else None,
     )
     progress("assemble", 1, 1)
     return pack

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from packgen.build.cache import DocumentCache, forget_pack_state, load_pack_state, save_pack_state
 from packgen.build.making import Made, Produced, publish
+from packgen.runtime.store import file_digest
 
 if TYPE_CHECKING:
     from packgen.build.planning import PackPlan
@@ -34,6 +35,7 @@ class PackBuilt:
     providers: int
     made: int = 0
     reused: int = 0
+    kept_pages: int = 0  # pages of unchanged documents taken from the pack built before (pack/earlier.py)
     up_to_date: bool = False
     findings: dict[str, int] = field(default_factory=dict)  # how many readiness findings of each severity
     left_out: list[evidence.BadEvidence] = field(default_factory=list)  # scans skipped by skip_bad_evidence
@@ -74,6 +76,16 @@ def publish_pack(plan: PackPlan, batch: Made, stage: Path, pack: PackResult, inp
         documents=len(batch.produced),
         findings=plan.findings,
         keys={p.spec.stem: batch.keys[p.spec.stem] for p in published if p.spec.stem in batch.keys},
+        # Where each document is in the pack, for the next build to take unchanged ones from; not in
+        # an encrypted pack, which cannot be read without its password.
+        pack_digest=file_digest(out / PACK_NAME),
+        pages={}
+        if plan.options.password
+        else {
+            p.spec.stem: [batch.keys[p.spec.stem], *pack.placed[p.pdf]]
+            for p in batch.produced
+            if p.spec.stem in batch.keys and p.pdf in pack.placed
+        },
     )
     DocumentCache(out).prune(batch.keys.values())
     return PackBuilt(
@@ -84,6 +96,7 @@ def publish_pack(plan: PackPlan, batch: Made, stage: Path, pack: PackResult, inp
         len(data.providers),
         made=batch.made,
         reused=len(batch.produced) - batch.made,
+        kept_pages=pack.kept,
         findings=plan.findings,
         left_out=plan.left_out,
     )

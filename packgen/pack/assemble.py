@@ -15,9 +15,10 @@ Text we draw (contents, footers) is real text (typeface.py), searchable and copy
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Callable, Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from pypdf import PdfWriter
@@ -28,6 +29,7 @@ from packgen._compat.pypdf import write_names_once
 from packgen.errors import ToolError
 from packgen.files import replacing
 from packgen.pack.contents import PAGE_H, PAGE_W, paginate
+from packgen.pack.earlier import EarlierPack, EarlierPages, Unusable
 from packgen.pack.fonts import share_fonts
 from packgen.pack.footers import CLASSIFICATION, UPRIGHT, draw, stamp_footers, visual_box
 from packgen.pack.inputs import append_pdf
@@ -38,8 +40,14 @@ from packgen.runtime.collection import fewer_collections
 
 @dataclass(frozen=True)
 class PackResult:
+    """The pack as written. ``placed``: where each of packgen's own documents is in it, by its PDF
+    (first page counted from 0, page count), for the next build to take unchanged ones from
+    (earlier.py); ``kept``: how many pages this build took from the earlier pack."""
+
     path: Path
     page_count: int
+    placed: dict[Path, tuple[int, int]] = field(default_factory=dict)
+    kept: int = 0
 
 
 def assemble_pack(
@@ -54,6 +62,7 @@ def assemble_pack(
     pending: Collection[Path] = (),
     wait: Callable[[], None] | None = None,
     ours: Collection[Path] = (),
+    earlier: EarlierPack | None = None,
 ) -> PackResult:
     """Write the pack to ``dest``: the cover, the contents, then every node's pages depth first.
 
@@ -74,21 +83,30 @@ def assemble_pack(
 
     PDFs in ``ours`` are packgen's own, made by LibreOffice: the check that the pages of every other
     PDF can be decoded (a scan cut short by a failed download, say) is left out for them.
+
+    ``earlier`` is the pack the last build wrote and where its unchanged documents' pages are: those
+    are taken from it (earlier.py), with the same result as from their own PDFs. If it is not as
+    recorded, every document is read from its own PDF.
     """
     write_names_once()
+    assemble = functools.partial(
+        _assemble,
+        cover,
+        nodes,
+        Path(dest),
+        footer=footer,
+        contents_title=contents_title,
+        title=title,
+        password=password,
+        pending=pending,
+        wait=wait,
+        ours=ours,
+    )
     with fewer_collections():
-        return _assemble(
-            cover,
-            nodes,
-            Path(dest),
-            footer=footer,
-            contents_title=contents_title,
-            title=title,
-            password=password,
-            pending=pending,
-            wait=wait,
-            ours=ours,
-        )
+        try:
+            return assemble(earlier=earlier)
+        except Unusable:
+            return assemble(earlier=None)
 
 
 def _assemble(
@@ -103,6 +121,7 @@ def _assemble(
     pending: Collection[Path],
     wait: Callable[[], None] | None,
     ours: Collection[Path],
+    earlier: EarlierPack | None,
 ) -> PackResult:
     face = typeface()
     face.check([footer, contents_title, *titles(nodes)])  # before the slow part, not after it
@@ -111,9 +130,21 @@ def _assemble(
     later = {Path(pdf) for pdf in pending}
     own = {Path(pdf) for pdf in ours}
     checked = [pdf not in own for pdf in documents]
-    pages = {
-        index: append_pdf(writer, pdf, check=checked[index]) for index, pdf in enumerate(documents) if pdf not in later
-    }
+    pages: dict[int, int] = {}
+    kept = 0
+    taken = EarlierPages(earlier) if earlier is not None and earlier.pages else None
+    try:
+        for index, pdf in enumerate(documents):
+            if pdf in later:
+                continue
+            if taken is not None and pdf in own and taken.has(pdf):
+                pages[index] = taken.append(writer, pdf)
+                kept += pages[index]
+            else:
+                pages[index] = append_pdf(writer, pdf, check=checked[index])
+    finally:
+        if taken is not None:
+            taken.close(writer)
     if wait is not None:
         wait()
     for index, pdf in enumerate(documents):
@@ -158,7 +189,12 @@ def _assemble(
     if password:
         writer.encrypt(user_password=password, owner_password=None, algorithm="AES-256")
     _write_atomically(writer, dest)
-    written = PackResult(path=dest, page_count=len(writer.pages))
+    placed = {
+        pdf: (starts[index] + (shift if index else 0), pages[index])
+        for index, pdf in enumerate(documents)
+        if pdf in own
+    }
+    written = PackResult(path=dest, page_count=len(writer.pages), placed=placed, kept=kept)
     _release(writer)
     return written
 

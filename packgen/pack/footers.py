@@ -23,6 +23,8 @@ from packgen.pack.inputs import content_parts
 from packgen.pack.typeface import Runs, Typeface
 
 CLASSIFICATION = "OFFICIAL-SENSITIVE"
+# The footer's fonts go into each page's resources under names starting so (LibreOffice's are /F1, ...).
+FOOTER_FONT_PREFIX = "/Packgen"
 
 
 FOOTER_SIZE = 7.5
@@ -142,7 +144,7 @@ def _add_fonts(
     in_use = DictionaryObject(resources.get(NameObject("/Font"), DictionaryObject()).get_object())
     names = {}
     for name, font in fonts.items():
-        names[name] = NameObject("/Packgen" + name.lstrip("/"))
+        names[name] = NameObject(FOOTER_FONT_PREFIX + name.lstrip("/"))
         while names[name] in in_use:
             names[name] = NameObject(names[name] + "_")
         in_use[names[name]] = font

@@ -196,6 +196,50 @@ def test_documents_unchanged_since_the_last_build_are_left_where_they_are(rebuil
     assert rebuild().up_to_date  # and the state recorded afterwards is whole
 
 
+def page_texts(pack: Path) -> list[str]:
+    return [page.extract_text() for page in PdfReader(pack).pages]
+
+
+def test_a_rebuild_takes_unchanged_pages_from_the_pack_before_and_reads_as_a_fresh_build(rebuild, tmp_path):
+    # Long enough to add pages to the agreement and the plan: every page after them moves on.
+    journey = "Collected by the provider's minibus at 8.15 from the corner of Mill Lane. " * 120
+    edit_record(rebuild.school / "pupils" / "p02.yaml", lambda r: r["placement"].update(transport=journey))
+    pages_before = len(PdfReader(rebuild.pack).pages)
+
+    built = rebuild()
+
+    assert built.page_count > pages_before
+    assert 0 < built.kept_pages < built.page_count  # the unchanged documents' pages, from the pack before
+    fresh = build_pack(rebuild.school, tmp_path / "fresh", now=NOW)
+    assert fresh.kept_pages == 0
+    assert page_texts(rebuild.pack) == page_texts(fresh.path)  # page for page, footers and contents too
+    taken, made = PdfReader(rebuild.pack), PdfReader(fresh.path)
+    assert [item.title for item in taken.outline if not isinstance(item, list)] == [
+        item.title for item in made.outline if not isinstance(item, list)
+    ]
+    assert rebuild().up_to_date
+
+
+def test_a_pack_changed_since_it_was_written_is_not_taken_from(rebuild):
+    pack = rebuild.pack
+    written = pack.stat()
+    data = bytearray(pack.read_bytes())
+    middle = len(data) // 2
+    data[middle : middle + 64] = b"x" * 64  # damaged where nothing would notice, size and time kept
+    pack.write_bytes(bytes(data))
+    os.utime(pack, ns=(written.st_atime_ns, written.st_mtime_ns))
+    edit_record(rebuild.school / "pupils" / "p02.yaml", lambda r: r["pupil"].update(legal_surname="Marlowe"))
+
+    built = rebuild()
+
+    assert built.kept_pages == 0 and built.made > 0
+    texts = page_texts(pack)
+    assert len(texts) == built.page_count and "Marlowe" in "\n".join(texts)
+    again = rebuild.school / "pupils" / "p02.yaml"
+    edit_record(again, lambda r: r["pupil"].update(legal_surname="Sandhu-Marlowe"))
+    assert rebuild().kept_pages > 0  # the pack this build wrote is taken from by the next
+
+
 def test_a_changed_template_shows_in_every_document_made_from_it(rebuild, tmp_path):
     templates = templates_with(tmp_path, "visit.docx", "Checked against the autumn visit standard.")
     visits = sum(len(r.visits) for r in load_school(rebuild.school).pupils.values())

@@ -17,6 +17,8 @@ from reportlab.pdfgen.canvas import Canvas
 
 from packgen.errors import InputError
 from packgen.pack.assemble import PackNode, assemble_pack
+from packgen.pack.earlier import EarlierPack
+from packgen.pack.inputs import content_parts
 from tests.conftest import PEAK_LINE, REPO, pdf_bomb
 
 FOOTER = "Szkoła Şişli & Brookfield Academy · Evidence pack"
@@ -227,6 +229,44 @@ def test_documents_still_being_made_go_in_at_their_places(tmp_path, school):
     first, second = PdfReader(together.path), PdfReader(in_order.path)
     assert outline_tree(first) == outline_tree(second)
     assert [page.extract_text() for page in first.pages] == [page.extract_text() for page in second.pages]
+
+
+def test_pages_taken_from_the_pack_before_read_as_pages_from_their_own_pdfs(tmp_path, school):
+    ours = list(school.values())
+    before = assemble_pack(school["cover"], school_nodes(school), tmp_path / "before.pdf", footer=FOOTER, ours=ours)
+    assert before.placed[school["plan"]] == (8, 1) and before.placed[school["register"]] == (2, 2)
+    # The plan was made again, and is now two pages: every page after it moves on one.
+    make_pdf(school["plan"], "PLAN P1", "PLAN P2")
+    unchanged = {pdf: placed for pdf, placed in before.placed.items() if pdf not in (school["plan"], school["cover"])}
+    earlier = EarlierPack(before.path, unchanged)
+
+    taken = assemble_pack(
+        school["cover"], school_nodes(school), tmp_path / "taken.pdf", footer=FOOTER, ours=ours, earlier=earlier
+    )
+    fresh = assemble_pack(school["cover"], school_nodes(school), tmp_path / "fresh.pdf", footer=FOOTER, ours=ours)
+
+    assert taken.kept == 2 + 1 + 3 + 2 and fresh.kept == 0
+    first, second = PdfReader(taken.path), PdfReader(fresh.path)
+    assert [page.extract_text() for page in first.pages] == [page.extract_text() for page in second.pages]
+    assert outline_tree(first) == outline_tree(second)
+    assert [graphics_state_balance(page) for page in first.pages] == [(0, 0)] * len(first.pages)
+    assert [len(content_parts(page)) for page in first.pages] == [len(content_parts(page)) for page in second.pages]
+
+
+def test_a_pack_before_that_is_not_as_recorded_is_not_taken_from(tmp_path, school):
+    ours = list(school.values())
+    plain = assemble_pack(school["cover"], school_nodes(school), tmp_path / "plain.pdf", footer=FOOTER, ours=ours)
+    for earlier in (
+        EarlierPack(school["agreement"], {school["agreement"]: (0, 3)}),  # a PDF the pack did not write
+        EarlierPack(plain.path, {school["agreement"]: (9, 3)}),  # pages beyond its end
+        EarlierPack(tmp_path / "gone.pdf", {school["agreement"]: (5, 3)}),
+    ):
+        pack = assemble_pack(
+            school["cover"], school_nodes(school), tmp_path / "pack.pdf", footer=FOOTER, ours=ours, earlier=earlier
+        )
+        assert pack.kept == 0
+        texts = [page.extract_text() for page in PdfReader(pack.path).pages]
+        assert texts == [page.extract_text() for page in PdfReader(plain.path).pages]
 
 
 def test_a_failure_while_waiting_leaves_no_pack(tmp_path, school):
@@ -508,6 +548,8 @@ import sys
 from pathlib import Path
 from packgen.errors import InputError
 from packgen.pack.assemble import PackNode, assemble_pack
+from packgen.pack.earlier import EarlierPack
+from packgen.pack.inputs import content_parts
 try:
     assemble_pack(Path(sys.argv[1]), [PackNode("Evidence", Path(sys.argv[2]))], Path(sys.argv[3]), footer="Pack")
 except InputError as error:
