@@ -8,9 +8,11 @@ writes a record itself except through the same checked saving as every form.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
 
 from packgen.documents import plan as documents
 from packgen.mail.replies import status as reply_states
@@ -245,70 +247,74 @@ def end(pupil_id: str):
 @placement_pages.route("/pupils/<pupil_id>/reopen", methods=["GET", "POST"])
 def reopen(pupil_id: str):
     """A placement ended by mistake, open again once the user has seen what is taken away."""
-    _, record = _pupil(pupil_id)
-    steps_url = url_for(".steps", pupil_id=pupil_id)
+    data, record = _pupil(pupil_id)
     if not record.placement.ended:
         flash("This placement has not ended, so there is nothing to reopen.", "info")
-        return redirect(steps_url)
-    relative, errors = f"pupils/{pupil_id}.yaml", []
-    if request.method == "POST":
-        outcome = placement_changes.reopen(edit_views.space(), pupil_id, request.form.get("version", ""))
-        if outcome.saved:
-            flash("The placement is open again: it no longer shows as ended.", "success")
-            return redirect(steps_url)
-        if outcome.stale:
-            errors = [
-                "Someone changed this pupil's record since you opened this page, so nothing was changed. "
-                "Check the placement below again, then confirm."
-            ]
-        else:
-            errors = [p.message for p in outcome.general]
-    data = school_data()
-    return render_template(
+        return redirect(url_for(".steps", pupil_id=pupil_id))
+    done, errors = _confirmed(
+        pupil_id, placement_changes.reopen, "The placement is open again: it no longer shows as ended.", "the placement"
+    )
+    return done or _confirmation(
         "reopen.html",
+        pupil_id,
+        errors,
         name=documents.display_name(record),
         placement=record.placement,
         provider=data.providers[record.placement.provider].name,
-        version=record_saving.opened(edit_views.space().file(relative))[2],
-        errors=errors,
-        back=steps_url,
-    ), 409 if errors else 200
+    )
 
 
 @placement_pages.route("/pupils/<pupil_id>/undo-move", methods=["GET", "POST"])
 def undo_move(pupil_id: str):
     """A move made by mistake, undone once the user has seen what is taken away and what goes on again."""
     data, record = _pupil(pupil_id)
-    steps_url = url_for(".steps", pupil_id=pupil_id)
     earlier = placement_changes.moved_from(record)
     if earlier is None:
         flash("This placement did not begin with a move, so there is no move to undo.", "info")
-        return redirect(steps_url)
-    relative, errors = f"pupils/{pupil_id}.yaml", []
-    if request.method == "POST":
-        outcome = placement_changes.undo_move(edit_views.space(), pupil_id, request.form.get("version", ""))
-        if outcome.saved:
-            provider = data.providers[earlier.provider].name
-            flash(f"The move is undone: the placement at {provider} is going on again.", "success")
-            return redirect(steps_url)
-        if outcome.stale:
-            errors = [
-                "Someone changed this pupil's record since you opened this page, so nothing was changed. "
-                "Check the placements below again, then confirm."
-            ]
-        else:
-            errors = [p.message for p in outcome.general]
-    return render_template(
+        return redirect(url_for(".steps", pupil_id=pupil_id))
+    earlier_provider = data.providers[earlier.provider].name
+    done, errors = _confirmed(
+        pupil_id,
+        placement_changes.undo_move,
+        f"The move is undone: the placement at {earlier_provider} is going on again.",
+        "the placements",
+    )
+    return done or _confirmation(
         "undo_move.html",
+        pupil_id,
+        errors,
         name=documents.display_name(record),
         placement=record.placement,
         provider=data.providers[record.placement.provider].name,
         earlier=earlier,
-        earlier_provider=data.providers[earlier.provider].name,
-        version=record_saving.opened(edit_views.space().file(relative))[2],
-        errors=errors,
-        back=steps_url,
-    ), 409 if errors else 200
+        earlier_provider=earlier_provider,
+    )
+
+
+def _confirmed(
+    pupil_id: str, change: Callable[[edits.Workspace, str, str], edits.Outcome], done: str, what: str
+) -> tuple[Response | None, list[str]]:
+    """A change to the pupil's record confirmed on its own page: once made, back to the placement's page
+    saying ``done``; refused, why (for the page to show again). Nothing when the page is only looked at."""
+    if request.method != "POST":
+        return None, []
+    outcome = change(edit_views.space(), pupil_id, request.form.get("version", ""))
+    if outcome.saved:
+        flash(done, "success")
+        return redirect(url_for(".steps", pupil_id=pupil_id)), []
+    if outcome.stale:
+        return None, [
+            "Someone changed this pupil's record since you opened this page, so nothing was changed. "
+            f"Check {what} below again, then confirm."
+        ]
+    return None, [p.message for p in outcome.general]
+
+
+def _confirmation(template: str, pupil_id: str, errors: list[str], **shown: object) -> tuple[str, int]:
+    """The page asking to confirm a change, with the record's version as it is now."""
+    version = record_saving.opened(edit_views.space().file(f"pupils/{pupil_id}.yaml"))[2]
+    page = render_template(template, version=version, errors=errors, back=url_for(".steps", pupil_id=pupil_id), **shown)
+    return page, 409 if errors else 200
 
 
 @placement_pages.route("/pupils/<pupil_id>/move", methods=["GET", "POST"])
