@@ -196,6 +196,7 @@ def _timed(school: Path, out: Path) -> dict:
         "load": (load + os.getloadavg()[0]) / 2,
         "made": built.made,
         "reused": built.reused,
+        "kept_pages": built.kept_pages,
         "up_to_date": built.up_to_date,
         "pages": built.page_count,
         "steps": steps,
@@ -253,7 +254,8 @@ def report(r: dict) -> None:
         m = r[name]
         print(
             f"  {label:<19}{m['seconds']:8.2f} s  ({m['cpu']:6.1f} s processor, load {m['load']:.1f}; "
-            f"{m['made']} made, {m['reused']} from cache{', up to date' if m['up_to_date'] else ''})"
+            f"{m['made']} made, {m['reused']} from cache{', up to date' if m['up_to_date'] else ''}"
+            f"{f', {kept} pages from the pack before' if (kept := m.get('kept_pages')) else ''})"
         )
         if not m["up_to_date"]:
             print(f"  {'':<19}{_steps(m)}")
