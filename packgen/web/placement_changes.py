@@ -12,8 +12,9 @@ or whose placement has ended a new current placement; an ended one is filed in `
 first, as a move files it, and its plan and targets carry over the same way. A new placement never starts before the one it follows ended. Reopening
 a placement ended by mistake takes its ``ended`` block away again; earlier placements stay as they are.
 Undoing a move made by mistake takes the new placement away and lets the one it replaced go on: that
-one comes back from ``past_placements`` without its ``ended`` block, and what belongs to the pupil
-(``CARRIED_OVER``: the plan and targets, as they stand now) comes back with it.
+one comes back from ``past_placements`` without its ``ended`` block, with the pupil's plan and targets
+as they stand now (``THE_PUPILS_PLAN``); how it was arranged (who arranged it, the category, the
+direction, the attendance code) is as it was before the move.
 Each change is checked by the loader before it is saved, like every form on the page, and saved the
 way every form is (``edits.checked`` and ``edits.write``).
 """
@@ -35,12 +36,8 @@ from packgen.web.pupil_forms import placement_basics
 from packgen.web.wording import long_date
 
 Words = Mapping[str, str]
-# What a new placement with another provider takes over from the one it replaces, in the record's order.
-CARRIED_OVER = (
-    "arranged_by",
-    "category",
-    "off_site_direction",
-    "attendance_code",
+# The pupil's own plan, which goes on whichever provider they are with.
+THE_PUPILS_PLAN = (
     "purpose",
     "desired_outcome",
     "why_ap",
@@ -51,6 +48,9 @@ CARRIED_OVER = (
     "baseline",
     "targets",
 )
+# What a new placement with another provider takes over from the one it replaces, in the record's order:
+# how it was arranged, then the pupil's plan.
+CARRIED_OVER = ("arranged_by", "category", "off_site_direction", "attendance_code", *THE_PUPILS_PLAN)
 
 
 def _end_fields(words: Words, moving: bool) -> tuple[Field, ...]:
@@ -273,7 +273,7 @@ def undo_move(space: Workspace, pupil_id: str, version: str) -> Outcome:
         assert isinstance(past, CommentedSeq) and isinstance(last, CommentedMap)
         restored = copy.deepcopy(last)
         del restored["ended"]
-        for key in CARRIED_OVER:  # the pupil's plan as it stands now, not as it stood at the move
+        for key in THE_PUPILS_PLAN:  # as it stands now; how the placement was arranged goes back as it was
             if key in current:
                 restored[key] = copy.deepcopy(current[key])
             else:

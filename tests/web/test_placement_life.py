@@ -323,6 +323,10 @@ def test_undoing_a_move_keeps_the_pupils_plan_as_it_is_now_and_says_what_goes(cl
         "transport": "Taxi arranged by the school.",
     }
     assert submit(client, "/pupils/p03/placement", fields).status_code == 302
+    path = demo_copy / "pupils" / "p03.yaml"  # the new placement's attendance code changed by hand
+    path.write_text(path.read_text(encoding="utf-8").replace("attendance_code: K", "attendance_code: B", 1), "utf-8")
+    record = load_school(demo_copy).pupils["p03"]
+    assert (record.placement.attendance_code, record.past_placements[-1].attendance_code) == ("B", "K")
     said = page_text(page(client, "/pupils/p03/undo-move"))
     assert "and what has been recorded for it alone: its transport" in said and "Nothing else" not in said
 
@@ -334,6 +338,7 @@ def test_undoing_a_move_keeps_the_pupils_plan_as_it_is_now_and_says_what_goes(cl
     assert record.placement.start_date == date(2026, 9, 21)
     assert record.placement.purpose == "Rebuild confidence in maths."  # the pupil's, carried back as it was forward
     assert record.placement.transport != "Taxi arranged by the school."  # the new provider's, taken away
+    assert record.placement.attendance_code == "K"  # how the first placement was arranged, as it was
 
 
 def test_undoing_a_move_refuses_a_changed_record_and_a_placement_that_did_not_begin_with_one(client, demo_copy):
