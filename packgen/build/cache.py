@@ -146,13 +146,9 @@ def load_pack_state(out: Path, inputs: str) -> dict[str, Any] | None:
     """What the last build of this pack wrote, if it was built from ``inputs`` and every file it
     wrote is still as it left it; else None."""
     try:
-        state = json.loads((Path(out) / CACHE_DIR / PACK_STATE).read_text(encoding="utf-8"))
-        if state["inputs"] != inputs:
+        state, written = _recorded(out)
+        if state["inputs"] != inputs or not all(_as_written(out, name, written) for name in written):
             return None
-        for name, size, mtime in state["files"]:
-            stat = (Path(out) / name).stat()
-            if (stat.st_size, stat.st_mtime_ns) != (size, mtime):
-                return None
     except (OSError, ValueError, KeyError, TypeError):
         return None
     return state
@@ -174,22 +170,17 @@ def documents_in_place(out: Path) -> dict[str, str]:
     size and modification time, as ``load_pack_state`` judges the pack), by stem: the cache key each was
     made under. A document whose key is unchanged can stay where it is, neither copied nor moved."""
     try:
-        state = json.loads((Path(out) / CACHE_DIR / PACK_STATE).read_text(encoding="utf-8"))
-        written = {name: (size, mtime) for name, size, mtime in state["files"]}
+        state, written = _recorded(out)
         keys = dict(state.get("keys", {}))
     except (OSError, ValueError, KeyError, TypeError):
         return {}
     placed = {}
     for stem, key in keys.items():
         try:
-            found = [(Path(out) / f"{stem}{suffix}").stat() for suffix in (".docx", ".pdf")]
+            if all(_as_written(out, f"{stem}{suffix}", written) for suffix in (".docx", ".pdf")):
+                placed[stem] = key
         except OSError:
             continue
-        if all(
-            written.get(f"{stem}{suffix}") == (stat.st_size, stat.st_mtime_ns)
-            for suffix, stat in zip((".docx", ".pdf"), found)
-        ):
-            placed[stem] = key
     return placed
 
 
@@ -197,13 +188,9 @@ def pages_in_pack(out: Path, pack_name: str) -> dict[str, tuple[str, int, int]]:
     """Where the last build put each of its documents in the pack it left, if that pack is still as it
     left it, byte for byte: by stem, (the key the document was made under, first page from 0, page count)."""
     try:
-        state = json.loads((Path(out) / CACHE_DIR / PACK_STATE).read_text(encoding="utf-8"))
-        written = {name: (size, mtime) for name, size, mtime in state["files"]}
-        stat = (Path(out) / pack_name).stat()
-        if written.get(pack_name) != (stat.st_size, stat.st_mtime_ns):
-            return {}
+        state, written = _recorded(out)
         # Every byte as written, too: pages taken from it go into the next pack as they are.
-        if state.get("pack_digest") != file_digest(Path(out) / pack_name):
+        if not _as_written(out, pack_name, written) or state.get("pack_digest") != file_digest(Path(out) / pack_name):
             return {}
         return {stem: (key, int(first), int(count)) for stem, (key, first, count) in state.get("pages", {}).items()}
     except (OSError, ValueError, KeyError, TypeError):
@@ -221,6 +208,19 @@ def forget_pack_state(out: Path) -> None:
 
 
 # ---------------------------------------------------------------- helpers
+
+
+def _recorded(out: Path) -> tuple[dict[str, Any], dict[str, tuple[int, int]]]:
+    """The state the last build of this pack recorded, and each file it wrote: name, (size, mtime)."""
+    state = json.loads((Path(out) / CACHE_DIR / PACK_STATE).read_text(encoding="utf-8"))
+    return state, {name: (size, mtime) for name, size, mtime in state["files"]}
+
+
+def _as_written(out: Path, name: str, written: dict[str, tuple[int, int]]) -> bool:
+    """Whether the file ``name`` in ``out`` is as the last build wrote it (same size and modification
+    time); OSError if it is not there."""
+    stat = (Path(out) / name).stat()
+    return written.get(name) == (stat.st_size, stat.st_mtime_ns)
 
 
 def _files(root: Path, skip: Path | None) -> list[Path]:

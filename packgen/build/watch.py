@@ -68,16 +68,17 @@ def watch(
                 packs = build_packs(
                     folders, out_root, templates=templates, today=today, on_progress=on_progress, options=options
                 )
-            except BusyError as busy:
+            except BusyError as busy:  # nothing built: tried again at the next look
                 if not busy_told:
                     on_problem(busy)
                 busy_told = True
+                stop.wait(pause)
+                continue
             except (DataError, InputError, TemplateProblem) as mistake:  # a file to put right, then save
                 on_problem(mistake)
-                built_from, busy_told = looked, False
             else:
                 on_built(packs)
-                built_from, busy_told = looked, False
+            built_from, busy_told = looked, False
             prepare()  # nothing the next build needs is left to import
             # The build's objects collected now, while nothing waits, not at the next save.
             gc.collect()

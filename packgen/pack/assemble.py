@@ -183,8 +183,9 @@ def _assemble(
     writer.add_metadata({"/Title": title or footer, "/Subject": CLASSIFICATION, "/Creator": "packgen"})
     # Documents made from the same template carry the same fonts and images; keeping one copy of
     # each made a 300-pupil pack 63 MB instead of 84 MB for 2% more time. The fonts' copies left
-    # unreferenced by share_fonts are left out here too. Pages share content
-    # streams from here on, so nothing may rewrite one after this: pypdf would then drop a shared content stream from all but the first page.
+    # unreferenced by share_fonts are left out here too. Pages share content streams from here on,
+    # so nothing may rewrite one after this: pypdf would then drop a shared content stream from all
+    # but the first page.
     writer.compress_identical_objects(remove_duplicates=True, remove_unreferenced=True)
     if password:
         writer.encrypt(user_password=password, owner_password=None, algorithm="AES-256")

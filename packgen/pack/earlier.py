@@ -20,13 +20,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pypdf import PageObject, PdfReader, PdfWriter
-from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject
+from pypdf.generic import ArrayObject, NameObject
 
+from packgen.pack.fonts import page_fonts
 from packgen.pack.footers import FOOTER_FONT_PREFIX
 
 CONTENTS = NameObject("/Contents")
-RESOURCES = NameObject("/Resources")
-FONT = NameObject("/Font")
 
 
 @dataclass(frozen=True)
@@ -88,11 +87,8 @@ def _without_footer(page: PageObject) -> None:
         del page[CONTENTS]
     else:
         page[CONTENTS] = own[0] if len(own) == 1 else ArrayObject(own)
-    resources = page.get(RESOURCES)
-    found = resources.get_object() if isinstance(resources, IndirectObject) else resources
-    fonts = found.get(FONT) if isinstance(found, DictionaryObject) else None
-    fonts = fonts.get_object() if isinstance(fonts, IndirectObject) else fonts
-    if not isinstance(fonts, DictionaryObject):
+    fonts = page_fonts(page)
+    if fonts is None:
         raise Unusable("a page without the footer's fonts")
     for name in [name for name in fonts if str(name).startswith(FOOTER_FONT_PREFIX)]:
         del fonts[name]

@@ -38,16 +38,10 @@ def share_fonts(pages: Iterable[PageObject]) -> int:
     done: set[int] = set()
     shared = 0
     for page in pages:
-        resources = page.get(RESOURCES)
-        if resources is None:
-            continue
-        fonts = resources.get_object().get(FONT) if isinstance(resources.get_object(), DictionaryObject) else None
-        if fonts is None or id(fonts.get_object()) in done:
+        fonts = page_fonts(page)
+        if fonts is None or id(fonts) in done:
             continue  # a document's pages share one set of resources: looked at once
-        fonts = fonts.get_object()
         done.add(id(fonts))
-        if not isinstance(fonts, DictionaryObject):
-            continue
         for name, font in list(fonts.items()):
             if not isinstance(font, IndirectObject):
                 continue
@@ -61,6 +55,15 @@ def share_fonts(pages: Iterable[PageObject]) -> int:
                 _alias(font, kept, set())
                 shared += 1
     return shared
+
+
+def page_fonts(page: PageObject) -> DictionaryObject | None:
+    """The fonts a page's resources name, by the names its drawing uses; None if it names none."""
+    resources = page.get(RESOURCES)
+    found = resources.get_object() if resources is not None else None
+    fonts = found.get(FONT) if isinstance(found, DictionaryObject) else None
+    fonts = fonts.get_object() if fonts is not None else None
+    return fonts if isinstance(fonts, DictionaryObject) else None
 
 
 def _alias(copy: IndirectObject, kept: IndirectObject, seen: set[int]) -> None:
