@@ -1,5 +1,5 @@
 """`packgen build --watch`: a real packgen process kept running while its records are edited, broken,
-put right and the process stopped by Ctrl-C."""
+put right, written by another packgen meanwhile, and the process stopped by Ctrl-C."""
 
 from __future__ import annotations
 
@@ -10,10 +10,12 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 from pypdf import PdfReader
 
+from packgen.build.lock import exclusive
 from tests.conftest import MINI, REPO, run_cli
 
 WAIT = 180.0  # seconds for one build, LibreOffice's start included, on a loaded machine
@@ -97,6 +99,17 @@ def test_a_watched_school_is_rebuilt_at_each_save_and_a_mistake_keeps_the_pack_m
         record.write_text(good, encoding="utf-8")
         mended = watching.until("Watching")
         assert "up to date" in text(mended, "out") and pack.read_bytes() == before
+
+        # Another packgen writing the same output: said once, however long it lasts, then built after it.
+        with exclusive(pack.parent, "The pack"):
+            first_record.write_text(saved.replace("Calmer mornings", "Quieter mornings"), encoding="utf-8")
+            waiting = watching.until("Nothing was put in place", error="Error:")
+            assert "already being written" in text(waiting, "err")
+            time.sleep(1.0)  # ten looks or more, the output still held
+            assert watching.lines.empty() and pack.read_bytes() == before
+        after = watching.until("Watching")
+        assert "already being written" not in text(after, "err")
+        assert "Quieter mornings" in "\n".join(p.extract_text() for p in PdfReader(pack).pages)
     finally:
         watching.process.send_signal(signal.SIGINT)
         try:
