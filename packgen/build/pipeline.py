@@ -57,7 +57,8 @@ def build_pack(
     on_progress: Progress | None = None,
     options: PackOptions = DEFAULT_OPTIONS,
 ) -> PackBuilt:
-    """The evidence pack. ``now`` stamps the cover and register; ``today`` (default: now's date) is the day
+    """The evidence pack. ``now`` is when it was made (the contents page says so, the cover and the
+    register give its day); ``today`` (default: now's date) is the day
     the records are judged on, so a pack built for a given day always holds the same findings.
     What is redone on a rebuild, and ``on_progress``: see ``build_packs``."""
     return build_packs(
@@ -80,7 +81,7 @@ def build_packs(
 
     A pack whose inputs (every file of its school folder and of ``templates``, packgen, the days) are
     as when it was last built, and whose files are as that build left them, is left alone
-    (``up_to_date``; its cover keeps the time it was made). Otherwise each document found in the
+    (``up_to_date``; its contents page keeps the time it was made). Otherwise each document found in the
     cache is reused and only the others are rendered and converted. Every school is loaded before
     anything is written, so a data problem in one stops them all. An encrypted pack is always made
     again (the password is never stored to compare); a redacted one goes to ``<school>-redacted``.
@@ -137,6 +138,7 @@ def _build_packs(
             _head_start(stack) if len(to_build) == 1 and built_before(Path(out_root) / names[to_build[0][0]]) else None
         )
         from packgen.documents.fill import Renderer
+        from packgen.documents.wording import date_and_time
         from packgen.records.read import load_school
 
         plans = [
@@ -145,6 +147,7 @@ def _build_packs(
         ]
         stages = [stack.enter_context(staging(p.plan.out)) for p in plans]
         renderer = Renderer(templates)
+        made_at = date_and_time(renderer.words, now)
         made, to_make = look_up(
             [Batch(p.plan.specs, stage, p.plan.out, documents_in_place(p.plan.out)) for p, stage in zip(plans, stages)],
             renderer,
@@ -159,6 +162,7 @@ def _build_packs(
                     plans[0].plan,
                     made[0],
                     stages[0],
+                    made_at,
                     progress,
                     pending={m.pdf for m in to_make},
                     wait=conversion.result,
@@ -170,7 +174,7 @@ def _build_packs(
             fill(to_make, renderer, progress)
             convert(to_make, progress)
             # Every pack is assembled before any is published: one that fails leaves all as they were.
-            packs = [_assemble(p.plan, batch, stage, progress) for p, stage, batch in zip(plans, stages, made)]
+            packs = [_assemble(p.plan, batch, stage, made_at, progress) for p, stage, batch in zip(plans, stages, made)]
         for p, stage, batch, pack in zip(plans, stages, made, packs):
             results[p.number] = publish_pack(p.plan, batch, stage, pack, p.inputs)
     return [results[number] for number in range(len(folders))]
@@ -191,12 +195,13 @@ def _assemble(
     plan: PackPlan,
     batch: Made,
     stage: Path,
+    made_at: str,
     progress: Progress,
     pending: Collection[Path] = (),
     wait: Callable[[], None] | None = None,
 ) -> PackResult:
     """The pack from its made documents, in the staging folder (those in ``pending`` once ``wait``
-    has returned: they are still being made)."""
+    has returned: they are still being made); ``made_at``: when, in words."""
     from packgen.pack.assemble import assemble_pack
     from packgen.pack.earlier import EarlierPack
 
@@ -220,6 +225,7 @@ def _assemble(
         pack_tree(plan, made),
         stage / PACK_NAME,
         footer=f"{plan.data.school.school.name} · {kind}",
+        made=made_at,
         password=plan.options.password,
         pending=pending,
         wait=made_at_last,

@@ -111,16 +111,18 @@ def build_case_bundle(
     """One pupil's documents alone in a small indexed PDF, for an inspector sampling cases: the summary,
     agreement (with its signed scan), plan, reviews, visits and, once ended, the end-of-placement review."""
     from packgen.documents import plan as documents
+    from packgen.documents.wording import LABELS_FILE, date_and_time, load_wording
     from packgen.pack.assemble import PackNode, assemble_pack
     from packgen.readiness import rules as readiness
 
     data = _load(folder, pupil_id)
-    day = today or stamp(None).date()
+    now = stamp(None)
+    day = today or now.date()
     findings = readiness.assess(data, day)
     specs = [
         documents.summary(data, pupil_id, day, findings),
         *documents.pupil_documents(data, pupil_id, day),
-        documents.cover(data, stamp(None)),
+        documents.cover(data, now),
     ]
     out = out_root / data.slug
     made = {p.spec.stem: p for p in produce(specs, out, templates, on_progress)}
@@ -139,6 +141,7 @@ def build_case_bundle(
         out / "cases" / f"{pupil_id}.pdf",
         footer=f"{data.school.school.name}: {name}",
         title=f"Case sample: {name}",
+        made=date_and_time(load_wording(templates / LABELS_FILE), now),
     )
 
 

@@ -76,7 +76,8 @@ class Renderer:
     def __init__(self, templates_dir: Path):
         self.templates_dir = Path(templates_dir)
         kept = compiled_folder()
-        self.environment = make_environment(load_wording(self.templates_dir / LABELS_FILE), kept)
+        self.words = load_wording(self.templates_dir / LABELS_FILE)
+        self.environment = make_environment(self.words, kept)
         self._files: dict[str, PackageSource] = {}
         self._patched: dict[str, str] = {}
         # Kept beside the compiled templates: preparing the few templates a rebuild fills cost more

@@ -92,6 +92,12 @@ def finalize(value: Any) -> Any:
     return Markup(safe.replace("{", "&#123;").replace("}", "&#125;"))
 
 
+def date_and_time(words: Wording, moment: datetime) -> str:
+    """``moment`` as the ``datetime`` filter prints it: "6 December 2026 at 14:05"."""
+    day = f"{moment.day} {words.dates.months[moment.month - 1]} {moment.year}"
+    return words.dates.date_and_time.replace("{date}", day).replace("{time}", f"{moment:%H:%M}")
+
+
 def filters(words: Wording) -> dict[str, Callable[..., Any]]:
     """The filters templates print values with, in the words of ``words``."""
     missing = words.answers.not_recorded
@@ -113,7 +119,7 @@ def filters(words: Wording) -> dict[str, Callable[..., Any]]:
         if value is None:
             return missing
         expect(datetime, value, "datetime")
-        return words.dates.date_and_time.replace("{date}", as_date(value)).replace("{time}", f"{value:%H:%M}")
+        return date_and_time(words, value)
 
     def yesno(value: bool | str | None) -> str:
         if value is None:

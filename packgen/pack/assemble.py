@@ -58,6 +58,7 @@ def assemble_pack(
     footer: str,
     contents_title: str = "Contents",
     title: str | None = None,
+    made: str | None = None,
     password: str | None = None,
     pending: Collection[Path] = (),
     wait: Callable[[], None] | None = None,
@@ -70,7 +71,8 @@ def assemble_pack(
     node with no pages anywhere below is left out of the contents and the bookmarks. The
     bookmarks are "Contents" followed by the node tree, nested as the tree is. Every page gets a
     footer: ``footer`` on the left, OFFICIAL-SENSITIVE in the middle, "page X of N" on the right.
-    The PDF's title is ``title`` (default: ``footer``) and its subject OFFICIAL-SENSITIVE.
+    The PDF's title is ``title`` (default: ``footer``) and its subject OFFICIAL-SENSITIVE. ``made``,
+    when the pack was made in words, follows ``footer`` under the contents' heading.
 
     ``dest`` is replaced in one step (mode 0600) only when the whole pack has been written; on
     any failure it is left as it was. An input PDF that cannot be read raises InputError naming it.
@@ -97,6 +99,7 @@ def assemble_pack(
         footer=footer,
         contents_title=contents_title,
         title=title,
+        made=made,
         password=password,
         pending=pending,
         wait=wait,
@@ -117,6 +120,7 @@ def _assemble(
     footer: str,
     contents_title: str,
     title: str | None,
+    made: str | None,
     password: str | None,
     pending: Collection[Path],
     wait: Callable[[], None] | None,
@@ -124,7 +128,8 @@ def _assemble(
     earlier: EarlierPack | None,
 ) -> PackResult:
     face = typeface()
-    face.check([footer, contents_title, *titles(nodes)])  # before the slow part, not after it
+    subtitle = footer if made is None else f"{footer} · {made}"
+    face.check([subtitle, contents_title, *titles(nodes)])  # before the slow part, not after it
     writer = PdfWriter()
     documents = [Path(cover), *pdfs_in_order(nodes)]
     later = {Path(pdf) for pdf in pending}
@@ -167,7 +172,7 @@ def _assemble(
         entry.first_page += shift
     placements = [visual_box(page) for page in writer.pages]
     placements[cover_pages:cover_pages] = [(PAGE_W, PAGE_H, UPRIGHT)] * shift
-    drawn = draw(layout, face, contents_title, footer, placements)
+    drawn = draw(layout, face, contents_title, subtitle, footer, placements)
     for offset, page in enumerate(drawn.contents):
         writer.insert_page(page, cover_pages + offset)
 

@@ -57,10 +57,12 @@ def draw(
     layout: list[list[Placed]],
     face: Typeface,
     heading: str,
+    subtitle: str,
     footer: str,
     placements: list[tuple[float, float, tuple[float, ...]]],
 ) -> Drawn:
-    """Draw the contents pages, and encode the footers' text in the same reportlab document.
+    """Draw the contents pages (``heading``, ``subtitle`` under it on the first), and encode the
+    footers' text in the same reportlab document.
 
     A footer is text only, so reportlab need not draw a page for each: its fonts encode the
     text, and stamp_footers writes it onto the pages. The contents and the footers then share
@@ -68,7 +70,7 @@ def draw(
     """
     buffer = io.BytesIO()
     canvas = Canvas(buffer, pagesize=A4, pageCompression=1)
-    links = draw_contents(canvas, layout, face, heading, footer)
+    links = draw_contents(canvas, layout, face, heading, subtitle)
     centre = face.width(CLASSIFICATION, FOOTER_SIZE, bold=True)
     common = {}
     for width in dict.fromkeys(width for width, _, _ in placements):

@@ -156,6 +156,28 @@ def test_an_edit_remakes_only_the_documents_that_print_what_changed(rebuild):
     assert WARM_UP in rebuild.starts()[0]
 
 
+def test_the_cover_and_register_give_the_day_and_the_contents_page_the_time(rebuild, tmp_path):
+    # An edit later the same day remakes only what prints the change: the cover and the register are
+    # dated by the day, so they stay; the contents page, drawn for every pack, says when it was made.
+    edit_record(rebuild.school / "pupils" / "p02.yaml", lambda r: r["placement"].update(transport="Minibus at 8.15."))
+
+    built = build_pack(rebuild.school, tmp_path / "output", now=NOW.replace(hour=15, minute=42))
+
+    assert built.made == 2 and rebuild.documents_converted() == 2
+    pages = PdfReader(rebuild.pack).pages
+    assert "2 September 2026" in pages[0].extract_text() and "15:42" not in pages[0].extract_text()
+    assert "Larkspur Community School · Evidence pack · 2 September 2026 at 15:42" in pages[1].extract_text()
+    assert "as at 2 September 2026" in pack_text(rebuild.pack)
+
+    next_day = build_pack(rebuild.school, tmp_path / "output", now=datetime(2026, 9, 3, 8, 5))
+
+    assert not next_day.up_to_date
+    text = pack_text(rebuild.pack)
+    assert "3 September 2026" in PdfReader(rebuild.pack).pages[0].extract_text()
+    assert "as at 3 September 2026" in text and "as at 2 September 2026" not in text
+    assert "3 September 2026 at 08:05" in text
+
+
 def test_a_pack_never_built_there_starts_no_libreoffice_ahead(rebuild):
     # Every document is in the cache: nothing to convert, and no LibreOffice started in case.
     forget_pack_state(rebuild.out)

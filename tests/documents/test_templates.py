@@ -459,7 +459,7 @@ EXPECTED = {
         "149999",
         "Northshire",
         "Example Learning Trust",
-        "3 November 2026 at 14:05",
+        "3 November 2026",
         "OFFICIAL-SENSITIVE: contains personal data about children",
         "R. Patel, head@brookfield.example",
     ],
