@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import importlib.metadata
 import io
 import zipfile
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+import docxtpl
 from docx.document import Document
 from docx.opc.packuri import CONTENT_TYPES_URI, PACKAGE_URI
 from docx.shared import Mm
@@ -64,7 +64,7 @@ def _preparing_code() -> str:
 
 @functools.cache
 def _docxtpl_version() -> str:
-    return f"docxtpl {importlib.metadata.version('docxtpl')}"
+    return f"docxtpl {docxtpl.__version__}"
 
 
 # ---------------------------------------------------------------- the renderer

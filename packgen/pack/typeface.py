@@ -12,8 +12,9 @@ from __future__ import annotations
 import functools
 import re
 import subprocess
+import threading
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 
 from reportlab.pdfbase import pdfmetrics
@@ -41,10 +42,15 @@ _FONT_FILES = (
 
 
 class Typeface:
-    """A sans-serif with fallbacks: each character is drawn in the first font that has it."""
+    """A sans-serif with fallbacks: each character is drawn in the first font that has it.
 
-    def __init__(self, regular: list[TTFont], bold: list[TTFont]):
-        self._chains = {False: _registered(regular), True: _registered(bold)}
+    ``regular`` and ``bold`` read their fonts in order of preference; a font is read only when a
+    character is not in those before it (most packs need none of the fallbacks)."""
+
+    def __init__(self, regular: Sequence[Callable[[], TTFont]], bold: Sequence[Callable[[], TTFont]]):
+        self._chains: dict[bool, list[TTFont]] = {False: [], True: []}
+        self._unread = {False: list(regular), True: list(bold)}
+        self._reading = threading.Lock()  # builds in several threads read a chain in the same order
         self._font_of: dict[bool, dict[str, str]] = {False: {}, True: {}}  # char -> font name
 
     def runs(self, text: str, bold: bool = False) -> list[tuple[str, str]]:
@@ -78,13 +84,29 @@ class Typeface:
             for bold in (False, True):
                 self.runs(text, bold)
 
+    def _fonts(self, bold: bool) -> Iterator[TTFont]:
+        """The chain's fonts in order, each read the first time it is reached."""
+        chain, unread = self._chains[bold], self._unread[bold]
+        index = 0
+        while True:
+            with self._reading:
+                while index == len(chain) and unread:
+                    font = _registered([unread.pop(0)()])[0]
+                    if all(font is not other for other in chain):
+                        chain.append(font)
+                if index == len(chain):
+                    return
+            yield chain[index]
+            index += 1
+
     def _choose(self, char: str, bold: bool, text: str) -> str:
-        chain = self._chains[bold]
-        font = next((f for f in chain if ord(char) in f.face.charToGlyph), None)
+        font = next((f for f in self._fonts(bold) if ord(char) in f.face.charToGlyph), None)
+        chain = self._chains[bold]  # every font of the chain read, if none had the character
         if font is None and _drawn(char):
             font = _installed_font(char, bold)
             if font is not None:
-                chain.append(font)
+                with self._reading:
+                    chain.append(font)
         if font is None:
             if not _drawn(char):  # a joiner, an odd space: kept in the text, drawn as a space
                 font = chain[0]
@@ -272,6 +294,6 @@ def typeface() -> Typeface:
             "no font to draw the pack's contents and footers: install Liberation Sans "
             "(on Debian or Ubuntu: `apt-get install fonts-liberation`)"
         )
-    regular = [TTFont(f"PackgenSans{n}", r) for n, (r, _) in enumerate(families)]
-    bold = [TTFont(f"PackgenSans{n}-Bold", b) for n, (_, b) in enumerate(families)]
+    regular = [functools.partial(TTFont, f"PackgenSans{n}", r) for n, (r, _) in enumerate(families)]
+    bold = [functools.partial(TTFont, f"PackgenSans{n}-Bold", b) for n, (_, b) in enumerate(families)]
     return Typeface(regular, bold)
