@@ -9,9 +9,10 @@ import unicodedata
 
 import pytest
 from pypdf import PdfReader
+from reportlab.pdfbase.ttfonts import TTFont
 
 from packgen.errors import ToolError
-from packgen.pack.typeface import typeface
+from packgen.pack.typeface import Typeface, typeface
 from packgen.records.upn import check_letter
 from tests.conftest import MINI, edit_record, outline_tree, run_cli
 
@@ -106,3 +107,24 @@ def test_a_private_use_character_in_a_name_is_a_mistake_in_the_record(tmp_path):
     assert result.exit_code == 1, result.output
     assert "Ros<U+E000>s" in result.output and "private-use" in result.output
     assert not (tmp_path / "out" / "school" / "evidence-pack.pdf").exists()
+
+
+def test_a_fallback_font_is_read_only_for_a_character_the_fonts_before_it_lack():
+    liberation, dejavu = (
+        "/usr/share/fonts/truetype/liberation2/LiberationSans-Regular.ttf",
+        "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
+    )
+    read: list[str] = []
+
+    def reading(name: str, path: str):
+        def font() -> TTFont:
+            read.append(name)
+            return TTFont(name, path)
+
+        return font
+
+    face = Typeface([reading("LazyTestSans", liberation), reading("LazyTestFallback", dejavu)], [])
+    assert [font for font, _ in face.runs("Łucja Ştefan · page 2 of 9")] == ["LazyTestSans"]
+    assert read == ["LazyTestSans"]
+    assert [font for font, _ in face.runs("Ravi ⊕ Amara")] == ["LazyTestSans", "LazyTestFallback", "LazyTestSans"]
+    assert read == ["LazyTestSans", "LazyTestFallback"]
