@@ -8,7 +8,8 @@ each size in a process of its own so memory figures are its own:
   no change  the same build again;
   one edit   a build after one pupil's record was edited;
   command line  --help, a no-change build and a one-edit build as `packgen` commands, each a process
-           of its own (Python's start and packgen's imports included), beside Python doing nothing;
+           of its own (Python's start and packgen's imports included), beside Python doing nothing
+           (each the median of 5);
   kept running  a `packgen build --watch` process: from a record saved to the pack rebuilt (median of 5);
   naive    one `soffice --convert-to pdf` per document, one after another, for the same documents
            (all of them, or every n-th when --naive-sample is given, then scaled up per document);
@@ -39,6 +40,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -123,11 +125,12 @@ def measure(pupils: int, work: Path, naive_sample: int | None) -> dict:
     edit_one_record(school)
     result["one_edit"] = _timed(school, out)
     # The same as a user runs them: a process each, so Python's start and packgen's imports count.
-    result["python_start"] = _command([sys.executable, "-c", "pass"])
-    result["help"] = _command([*PACKGEN, "--help"])
-    result["no_change_cli"] = _command([*PACKGEN, "build", str(school), "--out", str(out), "--quiet"])
-    edit_one_record(school)
-    result["one_edit_cli"] = _command([*PACKGEN, "build", str(school), "--out", str(out), "--quiet"])
+    # Each the median of five: one process's time varies by a tenth or more from one run to the next.
+    build = [*PACKGEN, "build", str(school), "--out", str(out), "--quiet"]
+    result["python_start"] = _median(lambda: _command([sys.executable, "-c", "pass"]))
+    result["help"] = _median(lambda: _command([*PACKGEN, "--help"]))
+    result["no_change_cli"] = _median(lambda: _command(build))
+    result["one_edit_cli"] = _median(lambda: (edit_one_record(school), _command(build))[1])
     result["one_edit_watch"] = _watched_edit(school, out)
     memory.stop()
     result["peak_mb_own"] = _own_peak_mb()
@@ -138,6 +141,10 @@ def measure(pupils: int, work: Path, naive_sample: int | None) -> dict:
 
 
 PACKGEN = [sys.executable, "-c", "from packgen.cli import main; main()"]
+
+
+def _median(measure: Callable[[], float], times: int = 5) -> float:
+    return statistics.median(measure() for _ in range(times))
 
 
 def _command(command: list[str]) -> float:

@@ -37,6 +37,9 @@ class PackgenGroup(click.Group):
 
     def invoke(self, ctx: click.Context):
         _collect_nothing_at_exit()
+        # packgen validates its records with no pydantic plugin: it need not look through every
+        # installed package's entry points for one (pydantic's own setting, left alone if set).
+        os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
         previous = _stop_on_term()
         try:
             return super().invoke(ctx)
