@@ -63,7 +63,8 @@ def main() -> None:
     for name in sides:
         print(
             f"  {name:>20}: {statistics.median(seconds[name]):.3f} s "
-            f"({statistics.median(processor[name]):.2f} s processor, LibreOffice included)"
+            f"({statistics.median(processor[name]):.2f} s processor, LibreOffice included): "
+            + " ".join(f"{s:.2f}" for s in seconds[name])
         )
     before, after = (statistics.median(seconds[name]) for name in sides)
     print(f"  after / before: {after / before:.2f}")
