@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gc
-import itertools
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -12,9 +11,6 @@ from packgen.documents.fill import Renderer
 from packgen.runtime.workers import forked_map
 
 Job = tuple[str, Mapping[str, Any], Path]  # template, context, .docx to write
-
-COLLECT_EVERY = 8  # documents filled in a process between collections of their leftovers
-_filled = itertools.count(1)
 
 
 def fill_documents(
@@ -38,9 +34,6 @@ def fill_documents(
 def _fill(renderer: Renderer, job: Job) -> None:
     renderer.render(*job)
     # A filled document leaves python-docx's objects behind in reference cycles, and a build runs the
-    # cycle collector seldom (collection.py): in one process (the web page's) hundreds piled up, 349 MB
-    # at 100 pupils. They are young, so collecting the young generations frees them, and cheaply; but
-    # a new process's first collection also walks every object its imports made, which a rebuild of
-    # a few documents need not pay for: so a few documents' leftovers wait for the next.
-    if next(_filled) % COLLECT_EVERY == 0:
-        gc.collect(1)
+    # cycle collector seldom (collector.py): in one process (the web page's) hundreds piled up, 349 MB
+    # at 100 pupils. They are young, so collecting the young generations frees them, and cheaply.
+    gc.collect(1)

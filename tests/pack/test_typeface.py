@@ -124,7 +124,10 @@ def test_a_fallback_font_is_read_only_for_a_character_the_fonts_before_it_lack()
         return font
 
     face = Typeface([reading("LazyTestSans", liberation), reading("LazyTestFallback", dejavu)], [])
-    assert [font for font, _ in face.runs("Łucja Ştefan · page 2 of 9")] == ["LazyTestSans"]
+    # reportlab hands back a font already registered from the same file under its first name
+    # (typeface._registered), so the runs are compared by font, not by name.
+    [(first, _)] = face.runs("Łucja Ştefan · page 2 of 9")
     assert read == ["LazyTestSans"]
-    assert [font for font, _ in face.runs("Ravi ⊕ Amara")] == ["LazyTestSans", "LazyTestFallback", "LazyTestSans"]
+    fonts = [font for font, _ in face.runs("Ravi ⊕ Amara")]
+    assert len(fonts) == 3 and fonts[0] == fonts[2] == first != fonts[1]
     assert read == ["LazyTestSans", "LazyTestFallback"]
