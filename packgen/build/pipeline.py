@@ -28,7 +28,16 @@ from packgen.build.making import (
     quiet,
     staging,
 )
-from packgen.build.planning import DEFAULT_OPTIONS, PackOptions, PackPlan, out_name, pack_tree, plan_pack, stamp
+from packgen.build.planning import (
+    DEFAULT_OPTIONS,
+    PackOptions,
+    PackPlan,
+    generated,
+    out_name,
+    pack_tree,
+    plan_pack,
+    stamp,
+)
 from packgen.build.publishing import PACK_NAME, PackBuilt, as_last_built, publish_pack
 from packgen.documents import DEFAULT_TEMPLATES
 from packgen.errors import InputError, ToolError
@@ -138,7 +147,6 @@ def _build_packs(
             _head_start(stack) if len(to_build) == 1 and built_before(Path(out_root) / names[to_build[0][0]]) else None
         )
         from packgen.documents.fill import Renderer
-        from packgen.documents.wording import date_and_time
         from packgen.records.read import load_school
 
         plans = [
@@ -147,7 +155,7 @@ def _build_packs(
         ]
         stages = [stack.enter_context(staging(p.plan.out)) for p in plans]
         renderer = Renderer(templates)
-        made_at = date_and_time(renderer.words, now)
+        made_at = generated(renderer.words, now)
         made, to_make = look_up(
             [Batch(p.plan.specs, stage, p.plan.out, documents_in_place(p.plan.out)) for p, stage in zip(plans, stages)],
             renderer,

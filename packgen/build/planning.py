@@ -14,6 +14,7 @@ from packgen.errors import DataError
 if TYPE_CHECKING:
     from packgen.build.making import Produced
     from packgen.documents.plan import DocumentSpec
+    from packgen.documents.wording import Wording
     from packgen.pack.assemble import PackNode
     from packgen.records import evidence
     from packgen.records.school_data import SchoolData
@@ -146,3 +147,11 @@ def out_name(slug: str, options: PackOptions) -> str:
 def stamp(now: datetime | None) -> datetime:
     """The time a build is stamped with (default: now), to the second."""
     return (now or datetime.now()).replace(microsecond=0)
+
+
+def generated(words: Wording, now: datetime) -> str:
+    """When a pack was made, as its contents page says under the heading: "generated 6 December 2026
+    at 14:05" (the cover and the register give the day alone)."""
+    from packgen.documents.wording import date_and_time
+
+    return f"generated {date_and_time(words, now)}"

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from packgen.build.making import Produced, Progress, produce
-from packgen.build.planning import stamp
+from packgen.build.planning import generated, stamp
 from packgen.documents import DEFAULT_TEMPLATES
 from packgen.errors import InputError
 
@@ -111,7 +111,7 @@ def build_case_bundle(
     """One pupil's documents alone in a small indexed PDF, for an inspector sampling cases: the summary,
     agreement (with its signed scan), plan, reviews, visits and, once ended, the end-of-placement review."""
     from packgen.documents import plan as documents
-    from packgen.documents.wording import LABELS_FILE, date_and_time, load_wording
+    from packgen.documents.wording import LABELS_FILE, load_wording
     from packgen.pack.assemble import PackNode, assemble_pack
     from packgen.readiness import rules as readiness
 
@@ -141,7 +141,7 @@ def build_case_bundle(
         out / "cases" / f"{pupil_id}.pdf",
         footer=f"{data.school.school.name}: {name}",
         title=f"Case sample: {name}",
-        made=date_and_time(load_wording(templates / LABELS_FILE), now),
+        made=generated(load_wording(templates / LABELS_FILE), now),
     )
 
 

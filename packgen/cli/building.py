@@ -85,9 +85,9 @@ def build(
       PACKGEN_PACK_PASSWORD=... packgen build data/brookfield-academy --encrypt --redact
       packgen build data/brookfield-academy --pupil p07
 
-    The cover and register show when the pack was made. With SOURCE_DATE_EPOCH set (seconds since
-    1970, the reproducible-builds convention) that moment is used instead of the clock, so two builds
-    of the same records give the same pages.
+    The cover and register show the day the pack was made, its contents page the time. With
+    SOURCE_DATE_EPOCH set (seconds since 1970, the reproducible-builds convention) that moment is used
+    instead of the clock, so two builds of the same records give the same pages.
     """
     if pupil_id:
         if watch:

@@ -166,7 +166,7 @@ def test_the_cover_and_register_give_the_day_and_the_contents_page_the_time(rebu
     assert built.made == 2 and rebuild.documents_converted() == 2
     pages = PdfReader(rebuild.pack).pages
     assert "2 September 2026" in pages[0].extract_text() and "15:42" not in pages[0].extract_text()
-    assert "Larkspur Community School · Evidence pack · 2 September 2026 at 15:42" in pages[1].extract_text()
+    assert "Larkspur Community School · Evidence pack · generated 2 September 2026 at 15:42" in pages[1].extract_text()
     assert "as at 2 September 2026" in pack_text(rebuild.pack)
 
     next_day = build_pack(rebuild.school, tmp_path / "output", now=datetime(2026, 9, 3, 8, 5))
@@ -175,7 +175,7 @@ def test_the_cover_and_register_give_the_day_and_the_contents_page_the_time(rebu
     text = pack_text(rebuild.pack)
     assert "3 September 2026" in PdfReader(rebuild.pack).pages[0].extract_text()
     assert "as at 3 September 2026" in text and "as at 2 September 2026" not in text
-    assert "3 September 2026 at 08:05" in text
+    assert "generated 3 September 2026 at 08:05" in text
 
 
 def test_a_pack_never_built_there_starts_no_libreoffice_ahead(rebuild):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from datetime import date
 
 from pypdf import PdfReader
@@ -72,6 +74,7 @@ def test_a_case_sample_holds_that_pupils_documents_alone(tmp_path):
     assert sum(t.startswith("Visit ") for t in titles) == len(record.visits)
     text = pdf_text(bundle)
     assert record.pupil.legal_surname in text
+    assert re.search(r"· generated \d{1,2} [A-Z][a-z]+ \d{4} at \d\d:\d\d", reader.pages[1].extract_text())
     others = [r.pupil.legal_surname for i, r in data.pupils.items() if i != "p07"]
     assert not [name for name in others if name in text]
 
