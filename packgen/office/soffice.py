@@ -157,7 +157,15 @@ def make_folders(folder: Path) -> None:
 
 
 def launch(program: str, profile: Path, folder: Path, files: Sequence[Path]) -> subprocess.Popen[bytes]:
-    """LibreOffice converting ``files`` in order into ``folder``/out, its log in ``folder``."""
+    """LibreOffice converting ``files`` in order into ``folder``/out, its log in ``folder``, its
+    temporary files in ``folder``/tmp.
+
+    LibreOffice keeps its temporary files (copies of what it converts among them) in the temporary
+    folder it is given, and removes them as it ends; one killed cannot. ``folder`` is in a run
+    folder (files.run_folder), removed when the run ends, and by the next run if this one was killed.
+    """
+    temporary = folder / "tmp"
+    temporary.mkdir(mode=0o700, exist_ok=True)
     # A LibreOffice that was killed leaves its lock behind, and the next would take the profile
     # for one in use. It is ours alone (see profiles.py), so a lock in it is always stale.
     (profile / "user" / ".lock").unlink(missing_ok=True)
@@ -186,7 +194,7 @@ def launch(program: str, profile: Path, folder: Path, files: Sequence[Path]) -> 
                 # process it started (soffice -> oosplash -> soffice.bin).
                 # Marked as ours: killed with us if we are killed before we can kill it (kill -9).
                 start_new_session=True,
-                env=owned(office_environment()),
+                env=owned(office_environment() | dict.fromkeys(("TMPDIR", "TMP", "TEMP"), str(temporary))),
             )
         except OSError as exc:
             raise ToolError(f"cannot start LibreOffice ({program}): {exc}. {INSTALL_HINT}") from exc

@@ -599,3 +599,24 @@ def test_libreoffice_is_given_what_it_needs_of_the_environment_and_no_secrets(tm
     assert given[MARK].split("-")[0] == str(os.getpid())
     assert given["PATH"] == os.environ["PATH"] and given["HOME"] == os.environ["HOME"]
     assert given["LC_PAPER"] == "en_GB.UTF-8"
+
+
+def test_libreoffice_keeps_its_temporary_files_in_the_run_folder(tmp_path, monkeypatch):
+    # A LibreOffice killed with the build (kill -9) cannot remove its temporary files, copies of the
+    # documents among them: they are in the run's folder, which the next run removes, never loose in
+    # the temporary folder.
+    temporary = tmp_path / "temporary"
+    temporary.mkdir()
+    monkeypatch.setenv("TMPDIR", str(temporary))
+    monkeypatch.setattr(tempfile, "tempdir", None)  # tempfile reads TMPDIR again
+    seen = tmp_path / "given"
+    soffice = fake_soffice(tmp_path, f'echo "$TMPDIR $TMP $TEMP" >> {shlex.quote(str(seen))}\nexec {REAL_SOFFICE} "$@"')
+    doc = make_docx(tmp_path / "docs" / "p01.docx", "Fictional pupil record")
+
+    [pdf] = convert_to_pdf([doc], tmp_path / "out", settings=ConvertSettings(soffice=str(soffice)))
+
+    assert "Fictional pupil record" in PdfReader(pdf).pages[0].extract_text()
+    [given] = set(seen.read_text().split())
+    assert Path(given).parent.parent.parent == temporary and Path(given).name == "tmp"
+    assert Path(given).parent.parent.name.startswith("packgen-convert-")
+    assert list(temporary.iterdir()) == []  # the run folder, and LibreOffice's files in it, removed
