@@ -92,10 +92,15 @@ def finalize(value: Any) -> Any:
     return Markup(safe.replace("{", "&#123;").replace("}", "&#125;"))
 
 
+def day_in_words(words: Wording, day: date, style: str = "long") -> str:
+    """``day`` as the ``date`` filter prints it: "6 December 2026", or "6 Dec 2026" in the short style."""
+    months = words.dates.months if style == "long" else words.dates.short_months
+    return f"{day.day} {months[day.month - 1]} {day.year}"
+
+
 def date_and_time(words: Wording, moment: datetime) -> str:
     """``moment`` as the ``datetime`` filter prints it: "6 December 2026 at 14:05"."""
-    day = f"{moment.day} {words.dates.months[moment.month - 1]} {moment.year}"
-    return words.dates.date_and_time.replace("{date}", day).replace("{time}", f"{moment:%H:%M}")
+    return words.dates.date_and_time.replace("{date}", day_in_words(words, moment)).replace("{time}", f"{moment:%H:%M}")
 
 
 def filters(words: Wording) -> dict[str, Callable[..., Any]]:
@@ -112,8 +117,7 @@ def filters(words: Wording) -> dict[str, Callable[..., Any]]:
         expect(date, value, "date")
         if style not in ("long", "short"):
             raise TemplateRuntimeError(f"the date filter takes 'long' or 'short', not {style!r}")
-        months = words.dates.months if style == "long" else words.dates.short_months
-        return f"{value.day} {months[value.month - 1]} {value.year}"
+        return day_in_words(words, value, style)
 
     def as_datetime(value: datetime | None) -> str:
         if value is None:

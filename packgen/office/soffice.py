@@ -194,14 +194,15 @@ def launch(program: str, profile: Path, folder: Path, files: Sequence[Path]) -> 
                 # process it started (soffice -> oosplash -> soffice.bin).
                 # Marked as ours: killed with us if we are killed before we can kill it (kill -9).
                 start_new_session=True,
-                env=owned(office_environment() | dict.fromkeys(("TMPDIR", "TMP", "TEMP"), str(temporary))),
+                env=owned(office_environment(temporary)),
             )
         except OSError as exc:
             raise ToolError(f"cannot start LibreOffice ({program}): {exc}. {INSTALL_HINT}") from exc
 
 
 # What LibreOffice is given of our environment: where programs and its profile's home are, language and
-# fonts, the temporary folder, its own settings. Never the rest: passwords for mail or the pack among it.
+# fonts, its own settings. Never the rest: passwords for mail or the pack among it. Its temporary folder
+# is its run's own (office_environment).
 OFFICE_ENVIRONMENT = (
     "PATH",
     "HOME",
@@ -210,9 +211,6 @@ OFFICE_ENVIRONMENT = (
     "LANG",
     "LANGUAGE",
     "TZ",
-    "TMPDIR",
-    "TMP",
-    "TEMP",
     "FONTCONFIG_FILE",
     "FONTCONFIG_PATH",
     "XDG_CACHE_HOME",
@@ -224,13 +222,15 @@ OFFICE_ENVIRONMENT = (
 OFFICE_ENVIRONMENT_PREFIXES = ("LC_", "SAL_")
 
 
-def office_environment() -> dict[str, str]:
-    """The environment a LibreOffice is started with (see OFFICE_ENVIRONMENT)."""
-    return {
+def office_environment(temporary: Path) -> dict[str, str]:
+    """The environment a LibreOffice is started with (see OFFICE_ENVIRONMENT), its temporary files
+    going to ``temporary``."""
+    kept = {
         name: value
         for name, value in os.environ.items()
         if name in OFFICE_ENVIRONMENT or name.startswith(OFFICE_ENVIRONMENT_PREFIXES)
     }
+    return kept | dict.fromkeys(("TMPDIR", "TMP", "TEMP"), str(temporary))
 
 
 def looks_like_pdf(path: Path) -> bool:
