@@ -44,6 +44,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
@@ -129,7 +130,7 @@ def measure(pupils: int, work: Path, naive_sample: int | None) -> dict:
     result["pages"] = result["cold"]["pages"]
     result["no_change"] = _timed(school, out)
     # The median of five, each after an edit: one build's time varies by a tenth or more.
-    result["one_edit"] = _median_of(lambda: (edit_one_record(school), _timed(school, out))[1])
+    result["one_edit"] = _median(lambda: (edit_one_record(school), _timed(school, out))[1], key=_seconds)
     # The same as a user runs them: a process each, so Python's start and packgen's imports count.
     # Each the median of five: one process's time varies by a tenth or more from one run to the next.
     build = [*PACKGEN, "build", str(school), "--out", str(out), "--quiet"]
@@ -152,14 +153,13 @@ def measure(pupils: int, work: Path, naive_sample: int | None) -> dict:
 PACKGEN = [sys.executable, "-c", "from packgen.cli import main; main()"]
 
 
-def _median(measure: Callable[[], float], times: int = 5) -> float:
-    return statistics.median(measure() for _ in range(times))
+def _median(measure: Callable[[], Any], times: int = 5, key: Callable[[Any], float] = float) -> Any:
+    """Of ``times`` measurements (seconds, or builds by their ``key``), the middle one."""
+    return sorted((measure() for _ in range(times)), key=key)[times // 2]
 
 
-def _median_of(build: Callable[[], dict], times: int = 5) -> dict:
-    """Of ``times`` builds, the one of median wall time."""
-    builds = sorted((build() for _ in range(times)), key=lambda m: m["seconds"])
-    return builds[len(builds) // 2]
+def _seconds(build: dict) -> float:
+    return build["seconds"]
 
 
 def _cold_elsewhere(school: Path, work: Path) -> dict:
@@ -324,7 +324,7 @@ def report(r: dict) -> None:
         f"profile settled as packgen's are, timed on {n['settled_timed']}; cold build "
         f"{settled_seconds / cold:.1f}x faster)"
     )
-    convert_seconds = _step_seconds(r["cold"])["convert"]
+    convert_seconds = _step_seconds(r["cold"])["convert"]  # the steps of the first cold build, so its time
     print(
         f"  cold build is {naive_seconds / cold:.1f}x faster than the naive conversion alone, "
         f"{(r['cold']['seconds'] - convert_seconds + naive_seconds) / r['cold']['seconds']:.1f}x faster than the same "
