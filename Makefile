@@ -36,11 +36,13 @@ docs: setup
 # The standard set (an hour or more on two cores: docs/performance.md); benchmark-quick takes minutes.
 benchmark: setup
 	$(PY) benchmarks/bench.py
+	$(PY) benchmarks/timeline.py
 	$(PY) benchmarks/web.py
 	$(PY) benchmarks/la.py
 
 benchmark-quick: setup
 	$(PY) benchmarks/bench.py --quick
+	$(PY) benchmarks/timeline.py --runs 5
 	$(PY) benchmarks/web.py --sizes 30 300 --repeat 3
 	$(PY) benchmarks/la.py --quick
 
