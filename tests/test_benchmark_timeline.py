@@ -43,6 +43,8 @@ def test_every_step_of_both_ways_is_reported_in_order():
         assert seconds(rows["LibreOffice ended"][way]) <= reached[-1], done.stdout
     assert seconds(rows["process ended"][0]) >= seconds(rows["pack published, build returned"][0])
     assert rows["process ended"][1] == "-"  # a running process goes on
+    busy = re.search(r"the command's own process was busy ([\d.]+) s \(processor time\) of its ([\d.]+) s", done.stdout)
+    assert busy and float(busy[1]) > 0, done.stdout
     assert re.search(
         r"share of the cold build: the command [\d.]+%, the call in a running process [\d.]+%", done.stdout
     )
