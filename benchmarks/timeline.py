@@ -28,7 +28,8 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -182,37 +183,30 @@ def _progress(
     return progress
 
 
-class _office_watched:
-    """Within it, the moment the LibreOffice this process started ended (``office ended``), seen by
-    looking at its children other than Python's own every few milliseconds."""
+@contextmanager
+def _office_watched(marks: dict[str, float], started: float) -> Iterator[None]:
+    """Within it, the moment the LibreOffice this process starts ends (``office ended``): found among its
+    children (Python's own left aside) and waited for without being reaped, which stays the build's."""
+    stop = threading.Event()
 
-    def __init__(self, marks: dict[str, float], started: float):
-        self.marks, self.started = marks, started
-        self.stop = threading.Event()
-        self.thread = threading.Thread(target=self._watch, daemon=True)
+    def watch() -> None:
+        while not stop.wait(0.003):
+            office = [pid for pid in _children() if not _name(pid).startswith("python")]
+            if office:
+                try:
+                    os.waitid(os.P_PID, office[0], os.WEXITED | os.WNOWAIT)
+                except ChildProcessError:  # reaped already: it ended a moment ago
+                    pass
+                marks["office ended"] = time.perf_counter() - started
+                return
 
-    def __enter__(self) -> None:
-        self.thread.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop.set()
-        self.thread.join()
-
-    def _watch(self) -> None:
-        seen = False
-        while not self.stop.wait(0.003):
-            running = any(_alive(pid) and not _name(pid).startswith("python") for pid in _children())
-            if seen and not running:
-                self.marks["office ended"] = time.perf_counter() - self.started
-            seen = running
-
-
-def _alive(pid: int) -> bool:
-    """Running, not ended and waiting to be reaped (a zombie: the build reaps LibreOffice only at its end)."""
+    thread = threading.Thread(target=watch, daemon=True)
+    thread.start()
     try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
-    except (OSError, IndexError):
-        return False
+        yield
+    finally:
+        stop.set()
+        thread.join()
 
 
 def _name(pid: int) -> str:
